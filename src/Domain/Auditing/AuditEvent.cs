@@ -1,0 +1,84 @@
+using System.Text.Json;
+
+namespace GradingPortal.Domain.Auditing;
+
+/// <summary>
+/// One append-only entry in the history of grades, rubrics, annotations, problems, solutions and roles.
+/// Written by <see cref="Persistence.GradingDbContext"/> for every change of an <see cref="AuditedEntity"/>;
+/// the database refuses UPDATE and DELETE on the table.
+/// </summary>
+public sealed class AuditEvent
+{
+    private AuditEvent()
+    {
+    }
+
+    public long Id { get; private set; }
+    public DateTimeOffset At { get; private set; }
+    public Guid? ActorId { get; private set; }
+    public string ActorName { get; private set; } = "";
+    public Guid? ProjectId { get; private set; }
+    public Guid? SolutionId { get; private set; }
+    /// <summary>Entity kind, e.g. <c>rubric</c>, <c>humanGrade</c>.</summary>
+    public string EntityType { get; private set; } = "";
+    public Guid EntityId { get; private set; }
+    /// <summary>What happened: <c>created</c>, <c>updated</c>, <c>deleted</c> or an entity-specific verb (<c>approved</c>...).</summary>
+    public string Action { get; private set; } = "";
+    /// <summary>The entity as it stood after the change (before it, for a deletion), as JSON.</summary>
+    public JsonDocument Data { get; private set; } = null!;
+
+    internal static AuditEvent Create(AuditedEntity entity, string action, AuditActor actor, DateTimeOffset at) => new()
+    {
+        At = at,
+        ActorId = actor.UserId,
+        ActorName = actor.Name,
+        ProjectId = entity.AuditProjectId,
+        SolutionId = entity.AuditSolutionId,
+        EntityType = entity.AuditEntityType,
+        EntityId = entity.Id,
+        Action = action,
+        Data = JsonSerializer.SerializeToDocument(entity.AuditSnapshot(), s_json),
+    };
+
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
+}
+
+/// <summary>Who is making the current change. The Api sets it per request; background hosts name themselves.</summary>
+public sealed record AuditActor(Guid? UserId, string Name)
+{
+    public static readonly AuditActor System = new(null, "system");
+}
+
+/// <summary>Supplies the actor for the current unit of work (scoped per request in the Api).</summary>
+public interface IAuditActorAccessor
+{
+    AuditActor Actor { get; }
+}
+
+/// <summary>
+/// Base of every entity whose changes are recorded. Children (rubric items, grade items) are not audited on their
+/// own: the root's snapshot includes them, and behaviour that changes a child touches its root.
+/// </summary>
+public abstract class AuditedEntity
+{
+    private string? _pendingAction;
+
+    public Guid Id { get; protected set; }
+
+    internal abstract string AuditEntityType { get; }
+    internal abstract Guid? AuditProjectId { get; }
+    internal virtual Guid? AuditSolutionId => null;
+
+    /// <summary>A plain object describing the entity (and its children) for the audit log.</summary>
+    internal abstract object AuditSnapshot();
+
+    /// <summary>Names the next audit event of this entity with a verb more precise than <c>updated</c>.</summary>
+    protected void MarkAuditAction(string action) => _pendingAction = action;
+
+    internal string? TakePendingAuditAction()
+    {
+        var action = _pendingAction;
+        _pendingAction = null;
+        return action;
+    }
+}

@@ -1,0 +1,91 @@
+using GradingPortal.Domain.Auditing;
+using GradingPortal.Domain.Grading;
+using GradingPortal.Domain.Identity;
+using GradingPortal.Domain.Problems;
+using GradingPortal.Domain.Projects;
+using GradingPortal.Domain.Rubrics;
+using GradingPortal.Domain.Solutions;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace GradingPortal.Domain.Persistence;
+
+/// <summary>
+/// The one database model of GradingPortal (Identity tables included). Every save also writes an
+/// <see cref="AuditEvent"/> for each changed <see cref="AuditedEntity"/>, in the same transaction.
+/// </summary>
+public sealed class GradingDbContext(DbContextOptions<GradingDbContext> options, IAuditActorAccessor? actorAccessor = null, TimeProvider? clock = null)
+    : IdentityDbContext<AppUser, IdentityRole<Guid>, Guid>(options)
+{
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    public DbSet<Project> Projects => Set<Project>();
+    public DbSet<ProjectMember> ProjectMembers => Set<ProjectMember>();
+    public DbSet<Problem> Problems => Set<Problem>();
+    public DbSet<ReferenceSolution> ReferenceSolutions => Set<ReferenceSolution>();
+    public DbSet<Rubric> Rubrics => Set<Rubric>();
+    public DbSet<RubricItem> RubricItems => Set<RubricItem>();
+    public DbSet<Solution> Solutions => Set<Solution>();
+    public DbSet<Annotation> Annotations => Set<Annotation>();
+    public DbSet<HumanGrade> HumanGrades => Set<HumanGrade>();
+    public DbSet<HumanGradeItem> HumanGradeItems => Set<HumanGradeItem>();
+    public DbSet<Adjudication> Adjudications => Set<Adjudication>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<DataProtectionKeyRecord> DataProtectionKeys => Set<DataProtectionKeyRecord>();
+
+    /// <summary>Overrides the actor for this unit of work (background hosts, the migrator's seeding).</summary>
+    public AuditActor? ActorOverride { get; set; }
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(GradingDbContext).Assembly);
+        SnakeCaseNames.Apply(builder);
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        WriteAuditEvents();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        WriteAuditEvents();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    private void WriteAuditEvents()
+    {
+        ChangeTracker.DetectChanges();
+        var actor = ActorOverride ?? actorAccessor?.Actor ?? AuditActor.System;
+        var now = _clock.GetUtcNow();
+        var events = new List<AuditEvent>();
+        foreach (var entry in ChangeTracker.Entries<AuditedEntity>())
+        {
+            var pending = entry.Entity.TakePendingAuditAction();
+            var action = entry.State switch
+            {
+                EntityState.Added => pending ?? "created",
+                EntityState.Deleted => "deleted",
+                EntityState.Modified => pending ?? "updated",
+                // A child changed (items), or behaviour named an action without a scalar change.
+                EntityState.Unchanged when pending is not null => pending,
+                _ => null,
+            };
+            if (action is null)
+            {
+                continue;
+            }
+            if (entry.Entity is ApiToken && entry.State == EntityState.Modified && pending is null)
+            {
+                // "last used" bookkeeping is not a change worth a history entry.
+                continue;
+            }
+            events.Add(AuditEvent.Create(entry.Entity, action, actor, now));
+        }
+        AuditEvents.AddRange(events);
+    }
+}

@@ -1,0 +1,112 @@
+using GradingPortal.Domain.Auditing;
+using GradingPortal.Domain.Common;
+
+namespace GradingPortal.Domain.Solutions;
+
+/// <summary>Who proposed an annotation.</summary>
+public enum AnnotationOrigin
+{
+    /// <summary>Marked by a person.</summary>
+    Human = 0,
+    /// <summary>A model finding mapped onto the text; a person accepts or rejects it.</summary>
+    Model = 1,
+}
+
+/// <summary>Review state of an annotation. People's own annotations are accepted when made.</summary>
+public enum AnnotationReview
+{
+    Proposed = 0,
+    Accepted = 1,
+    Rejected = 2,
+}
+
+/// <summary>
+/// An error marked on a span of a solution's text: [Start, End) in UTF-16 code units of <see cref="Solution.Text"/>,
+/// with the quoted text it covers, its type, severity and a comment.
+/// </summary>
+public sealed class Annotation : AuditedEntity
+{
+    public const int MaxCommentLength = 10_000;
+
+    private Annotation()
+    {
+    }
+
+    public Guid ProjectId { get; private set; }
+    public Guid SolutionId { get; private set; }
+    public int Start { get; private set; }
+    public int End { get; private set; }
+    public string Quote { get; private set; } = "";
+    public string ErrorType { get; private set; } = "";
+    public Severity Severity { get; private set; }
+    public string Comment { get; private set; } = "";
+    public AnnotationOrigin Origin { get; private set; }
+    /// <summary>Set for model findings: the model grade that proposed it (added by the grading pipeline).</summary>
+    public Guid? ModelGradeId { get; private set; }
+    public AnnotationReview Review { get; private set; }
+    public Guid? AuthorId { get; private set; }
+    public Guid? ReviewedById { get; private set; }
+    public DateTimeOffset CreatedAt { get; private set; }
+    public DateTimeOffset UpdatedAt { get; private set; }
+
+    /// <summary>A person's annotation. The quote must be exactly the text at [start, end).</summary>
+    public static Annotation CreateByPerson(Guid projectId, Solution solution, int start, int end, string? quote, string? errorType,
+        Severity severity, string? comment, Func<string, bool> isKnownErrorType, Guid authorId, DateTimeOffset now)
+    {
+        var errors = new ValidationErrors();
+        var text = solution.Text;
+        var spanOk = start >= 0 && end > start && end <= text.Length;
+        errors.Require(start >= 0 && start < text.Length, "start", $"Start must be within the solution text (0..{text.Length - 1}).");
+        errors.Require(end > start && end <= text.Length, "end", $"End must be after start and at most {text.Length}.");
+        if (spanOk && !string.Equals(text[start..end], quote, StringComparison.Ordinal))
+        {
+            errors.Add("quote", "The quote does not match the solution text at [start, end).");
+        }
+        errorType = errorType?.Trim() ?? "";
+        errors.Require(isKnownErrorType(errorType), "errorType", $"Unknown error type '{errorType}'.");
+        errors.Require(Enum.IsDefined(severity), "severity", "Severity is minor, major or critical.");
+        errors.Require((comment?.Length ?? 0) <= MaxCommentLength, "comment", $"Comment is at most {MaxCommentLength} characters.");
+        errors.ThrowIfAny();
+        var annotation = new Annotation
+        {
+            Id = Ids.New(),
+            ProjectId = projectId,
+            SolutionId = solution.Id,
+            Start = start,
+            End = end,
+            Quote = quote!,
+            ErrorType = errorType,
+            Severity = severity,
+            Comment = comment?.Trim() ?? "",
+            Origin = AnnotationOrigin.Human,
+            Review = AnnotationReview.Accepted,
+            AuthorId = authorId,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        annotation.MarkAuditAction("created");
+        return annotation;
+    }
+
+    /// <summary>Accepts or rejects a model-proposed annotation.</summary>
+    public void ReviewBy(Guid reviewerId, bool accept, DateTimeOffset now)
+    {
+        if (Origin != AnnotationOrigin.Model)
+        {
+            throw new DomainConflictException("Only model findings are reviewed.");
+        }
+        Review = accept ? AnnotationReview.Accepted : AnnotationReview.Rejected;
+        ReviewedById = reviewerId;
+        UpdatedAt = now;
+        MarkAuditAction(accept ? "accepted" : "rejected");
+    }
+
+    internal override string AuditEntityType => "annotation";
+    internal override Guid? AuditProjectId => ProjectId;
+    internal override Guid? AuditSolutionId => SolutionId;
+    internal override object AuditSnapshot() => new
+    {
+        Id, SolutionId, Start, End, Quote, ErrorType, Severity = Severity.ToString().ToLowerInvariant(), Comment,
+        Origin = Origin.ToString(), Review = Review.ToString(), AuthorId, ReviewedById, ModelGradeId,
+    };
+}
