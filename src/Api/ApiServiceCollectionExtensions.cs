@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using GradingPortal.Api.Auth;
 using GradingPortal.Api.Infrastructure;
+using GradingPortal.Api.Scheduling;
+using GradingPortal.Jobs;
 using GradingPortal.Domain.Auditing;
 using GradingPortal.Domain.Identity;
 using GradingPortal.Domain.Persistence;
@@ -83,6 +85,10 @@ internal static class ApiServiceCollectionExtensions
         services.AddExceptionHandler<DomainExceptionHandler>();
         services.AddOpenApi();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+
+        // Background work goes into Quartz's clustered PostgreSQL store; only Workers start a scheduler and run jobs.
+        services.AddQuartzStore(connectionString);
+        services.AddScoped<Scheduling.JobQueue>();
         return builder;
     }
 }
