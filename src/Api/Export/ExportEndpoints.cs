@@ -47,7 +47,7 @@ internal static class ExportEndpoints
         return app;
     }
 
-    /// <summary>Streams the project's records; filters, cursor and limit come from the query string.</summary>
+    /// <summary>Stream the project's dataset (Adjudicators): one JSON Lines or CSV line per solution, or per (solution, model grade) pair.</summary>
     internal static async Task<Results<ExportStreamResult, ValidationProblem, ProblemHttpResult>> ExportProject(Guid projectId,
         [AsParameters] ExportQuery query, GradingDbContext db, ProjectAccess access, CancellationToken ct)
     {
@@ -81,7 +81,7 @@ internal static class ExportEndpoints
         return new ExportStreamResult(projectId, project.Name, request);
     }
 
-    /// <summary>The export record of one solution (for a solution page's "download" link).</summary>
+    /// <summary>One solution's export record as JSON (Adjudicators), the same shape as a line of the project export.</summary>
     internal static async Task<Results<Ok<ExportRecord>, ProblemHttpResult>> ExportSolution(Guid solutionId, GradingDbContext db,
         ProjectAccess access, IOptions<ExportOptions> options, HttpContext httpContext, CancellationToken ct)
     {

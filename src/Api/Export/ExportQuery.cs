@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using GradingPortal.Domain.Grading;
+using Microsoft.AspNetCore.Mvc;
 
 namespace GradingPortal.Api.Export;
 
@@ -45,30 +46,39 @@ internal readonly record struct ExportQuery
     public const int MaxListLength = 1000;
 
     [Description("`jsonl` (default) or `csv`.")]
+    [FromQuery(Name = "format")]
     public string? Format { get; init; }
 
     [Description("`records` (default): one line per solution. `pairs`: one line per (solution, valid model grade) with the human reference beside it.")]
+    [FromQuery(Name = "flavor")]
     public string? Flavor { get; init; }
 
     [Description("Only these problems. Comma-separated ids, or the parameter repeated.")]
+    [FromQuery(Name = "problemIds")]
     public string[]? ProblemIds { get; init; }
 
     [Description("Only solutions with a model grade from one of these grading runs (pairs: only those grades). Comma-separated or repeated.")]
+    [FromQuery(Name = "runIds")]
     public string[]? RunIds { get; init; }
 
     [Description("Only solutions with a model grade from one of these sources, e.g. `opc-judge` (pairs: only those grades). Comma-separated or repeated.")]
+    [FromQuery(Name = "sources")]
     public string[]? Sources { get; init; }
 
     [Description("Only these evidence levels: `none`, `modelOnly`, `oneHuman`, `twoHumans`, `adjudicated`. Comma-separated or repeated.")]
+    [FromQuery(Name = "evidence")]
     public string[]? Evidence { get; init; }
 
     [Description("Only solutions whose record changed at or after this time (ISO 8601 with offset, e.g. `2026-11-22T10:00:00Z`).")]
+    [FromQuery(Name = "updatedSince")]
     public string? UpdatedSince { get; init; }
 
     [Description("Resume after this position: the `cursor` of the last line you stored from an earlier, identical request.")]
+    [FromQuery(Name = "cursor")]
     public string? Cursor { get; init; }
 
     [Description("At most this many lines in this response (1..1000000); continue with the last line's cursor.")]
+    [FromQuery(Name = "limit")]
     public int? Limit { get; init; }
 
     /// <summary>Validates every parameter; returns the request, or the field errors for a 400.</summary>

@@ -50,11 +50,18 @@ internal static class OpenApiSetup
             operation.Responses ??= [];
             if (!operation.Responses.ContainsKey("401"))
             {
-                var schema = await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, ct);
+                var schemas = context.Document!.Components!.Schemas ??= new Dictionary<string, IOpenApiSchema>();
+                if (!schemas.ContainsKey(nameof(ProblemDetails)))
+                {
+                    context.Document.AddComponent(nameof(ProblemDetails), await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, ct));
+                }
                 operation.Responses["401"] = new OpenApiResponse
                 {
                     Description = "Unauthorized: no token, or an expired or revoked one.",
-                    Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = schema } },
+                    Content = new Dictionary<string, OpenApiMediaType>
+                    {
+                        ["application/problem+json"] = new() { Schema = new OpenApiSchemaReference(nameof(ProblemDetails), context.Document) },
+                    },
                 };
             }
         });
