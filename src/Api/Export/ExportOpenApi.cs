@@ -36,4 +36,14 @@ internal static class ExportOpenApi
         };
         response.Description = "The export, streamed. Content-Disposition names the file; every line carries its resume cursor.";
     }
+
+    /// <summary><see cref="ExportText"/> has its own converter, so the schema generator cannot see that it is a string.</summary>
+    public static Task DescribeTextAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken ct)
+    {
+        if (context.JsonTypeInfo.Type == typeof(ExportText))
+        {
+            schema.Type = JsonSchemaType.String;
+        }
+        return Task.CompletedTask;
+    }
 }

@@ -257,7 +257,7 @@ internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, 
         WHERE a.solution_id = ANY(@ids) ORDER BY a.solution_id, a.start, a."end", a.id;
         """;
 
-    private sealed record SolutionRow(Guid Id, string? ExternalId, string? Author, string Text, Guid? ImportId, DateTimeOffset CreatedAt,
+    private sealed record SolutionRow(Guid Id, string? ExternalId, string? Author, ExportText Text, Guid? ImportId, DateTimeOffset CreatedAt,
         DateTimeOffset UpdatedAt);
 
     private sealed record HumanRow(Guid Id, Guid SolutionId, Guid GraderId, string GraderName, Guid? RubricId, decimal Points, string Comment,
@@ -431,7 +431,7 @@ internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, 
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            rows.Add(new SolutionRow(reader.GetGuid(0), NullableString(reader, 1), NullableString(reader, 2), reader.GetString(3),
+            rows.Add(new SolutionRow(reader.GetGuid(0), NullableString(reader, 1), NullableString(reader, 2), Utf8Text(reader, 3),
                 NullableGuid(reader, 4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6)));
         }
         return rows;
@@ -483,6 +483,15 @@ internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, 
             map[key] = list;
         }
         list.Add(value);
+    }
+
+    /// <summary>A text column's raw bytes (the database encoding is UTF-8), without decoding them into a string.</summary>
+    private static ExportText Utf8Text(NpgsqlDataReader reader, int ordinal)
+    {
+        using var stream = reader.GetStream(ordinal);
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return new ExportText(bytes);
     }
 
     private static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);

@@ -41,7 +41,7 @@ public sealed record ExportSolution(
     Guid Id,
     string? ExternalId,
     string? Author,
-    string Text,
+    ExportText Text,
     Guid? ImportId,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);

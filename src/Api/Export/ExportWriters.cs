@@ -119,7 +119,7 @@ internal sealed class CsvExportWriter : ExportWriter
         Field(r.Solution.ImportId);
         Field(r.Solution.CreatedAt);
         Field(r.Solution.UpdatedAt);
-        Field(r.Solution.Text);
+        FieldUtf8(r.Solution.Text.Utf8.Span);
         Json(r.Problem, ExportJsonContext.Default.ExportProblem);
         Json(r.Rubrics, ExportJsonContext.Default.IReadOnlyListExportRubric);
         Json(r.ModelGrades, ExportJsonContext.Default.IReadOnlyListExportModelGrade);

@@ -39,6 +39,7 @@ internal static class OpenApiSetup
             };
             return Task.CompletedTask;
         });
+        options.AddSchemaTransformer(Export.ExportOpenApi.DescribeTextAsync);
         options.AddOperationTransformer(async (operation, context, ct) =>
         {
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
