@@ -79,9 +79,10 @@ public sealed class GradingDbContext(DbContextOptions<GradingDbContext> options,
             {
                 continue;
             }
-            if (entry.Entity is ApiToken && entry.State == EntityState.Modified && pending is null)
+            if (entry.Entity is ApiToken or Solution && entry.State == EntityState.Modified && pending is null)
             {
-                // "last used" bookkeeping is not a change worth a history entry.
+                // "last used" and "updated at" bookkeeping (Solution.Touch when its grades or annotations change) is not a
+                // change worth a history entry: the grade or annotation has its own, and blind graders must not see others act.
                 continue;
             }
             events.Add(AuditEvent.Create(entry.Entity, action, actor, now));
