@@ -324,4 +324,23 @@ public sealed class PersistenceTests
         var e = await check.AuditEvents.SingleAsync();
         (e.ActorId, e.ActorName, e.Action, e.EntityType).ShouldBe((null, "system", "created", "project"));
     }
+
+    [Fact]
+    public async Task Audit_SolutionOnlyTouched_WritesNoSolutionEvent()
+    {
+        var seed = await SeedAsync("touch");
+        await using (var db = Open(seed.ConnectionString, ActorOf(seed.Grader)))
+        {
+            var solution = await db.Solutions.SingleAsync();
+            db.Annotations.Add(Annotation.CreateByPerson(seed.Project.Id, solution, 0, 3, "Let", ErrorTypes.ProofByExample, Severity.Minor, null,
+                _ => true, seed.Grader.Id, s_now));
+            solution.Touch(s_now.AddMinutes(1));
+            await db.SaveChangesAsync();
+        }
+
+        (await EventsOfAsync(seed.ConnectionString, seed.Solution.Id)).Select(e => e.Action).ShouldBe(["created"]);
+        await using var check = Open(seed.ConnectionString);
+        (await check.Solutions.SingleAsync()).UpdatedAt.ShouldBe(s_now.AddMinutes(1));
+        (await check.AuditEvents.CountAsync(e => e.SolutionId == seed.Solution.Id && e.EntityType == "annotation")).ShouldBe(1);
+    }
 }
