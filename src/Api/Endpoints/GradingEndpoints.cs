@@ -80,8 +80,13 @@ internal static class GradingEndpoints
         }
         if (annotation.AuthorId != current.Id && !role.CanAdjudicate())
         {
-            // In a blind project a Grader must not learn of others' annotations; 404 keeps that promise.
-            return role.CanGrade() ? ApiProblems.Forbidden("delete other people's annotations") : ApiProblems.NotFound("The annotation");
+            // Whoever may not see others' annotations (blind project, no own grade yet) must not learn of them; 404 keeps that promise.
+            var project = await db.Projects.AsNoTracking().FirstAsync(p => p.Id == annotation.ProjectId, ct);
+            var userId = current.Id;
+            var hasOwnGrade = await db.HumanGrades.AnyAsync(g => g.SolutionId == annotation.SolutionId && g.GraderId == userId, ct);
+            return BlindPolicy.MaySeeOthersGrades(project, role, hasOwnGrade)
+                ? ApiProblems.Forbidden("delete other people's annotations")
+                : ApiProblems.NotFound("The annotation");
         }
         db.Annotations.Remove(annotation);
         var solution = await db.Solutions.FirstAsync(s => s.Id == annotation.SolutionId, ct);
