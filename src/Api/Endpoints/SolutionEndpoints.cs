@@ -53,6 +53,7 @@ internal static class SolutionEndpoints
                 Excerpt = s.Text.Substring(0, 240), s.CreatedAt,
                 HumanGrades = db.HumanGrades.Count(g => g.SolutionId == s.Id),
                 Annotations = db.Annotations.Count(a => a.SolutionId == s.Id),
+                MyAnnotations = db.Annotations.Count(a => a.SolutionId == s.Id && a.AuthorId == userId),
                 MyPoints = db.HumanGrades.Where(g => g.SolutionId == s.Id && g.GraderId == userId).Select(g => (decimal?)g.Points).FirstOrDefault(),
                 Adjudicated = db.Adjudications.Where(a => a.SolutionId == s.Id).Select(a => (decimal?)a.Points).FirstOrDefault(),
             })
@@ -62,7 +63,8 @@ internal static class SolutionEndpoints
         {
             var seesOthers = BlindPolicy.MaySeeOthersGrades(project, role, r.MyPoints is not null);
             return new SolutionSummaryResponse(r.Id, r.ProblemId, showAuthor ? r.Author : null, r.ExternalId, r.Length, Excerpt(r.Excerpt),
-                seesOthers ? r.HumanGrades : (r.MyPoints is null ? 0 : 1), r.Annotations, r.MyPoints, seesOthers ? r.Adjudicated : null, r.CreatedAt);
+                seesOthers ? r.HumanGrades : (r.MyPoints is null ? 0 : 1), seesOthers ? r.Annotations : r.MyAnnotations, r.MyPoints,
+                seesOthers ? r.Adjudicated : null, r.CreatedAt);
         }).ToList();
         var next = hasMore ? $"/api/problems/{problemId}/solutions?after={page[^1].Id}&limit={size}" : null;
         return TypedResults.Ok(new SolutionPageResponse(page, next));
