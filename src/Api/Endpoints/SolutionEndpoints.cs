@@ -1,6 +1,9 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using GradingPortal.Api.Auth;
 using GradingPortal.Api.Contracts;
 using GradingPortal.Api.Infrastructure;
+using GradingPortal.Domain.Auditing;
 using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Persistence;
 using GradingPortal.Domain.Projects;
@@ -118,8 +121,21 @@ internal static class SolutionEndpoints
             query = query.Where(e => e.ActorId == userId || e.EntityType == "solution");
         }
         var events = await query.OrderByDescending(e => e.Id).Take(1000).ToListAsync(ct);
+        var seesAuthor = BlindPolicy.MaySeeAuthor(project, role);
         return TypedResults.Ok(events.Select(e => new AuditEventResponse(e.Id, e.At, e.ActorId, e.ActorName, e.EntityType, e.EntityId, e.Action,
-            e.Data.RootElement.Clone())).ToList());
+            VisibleData(e, seesAuthor))).ToList());
+    }
+
+    /// <summary>An event's snapshot as the caller may see it: hidden authors stay hidden in the history too.</summary>
+    private static JsonElement VisibleData(AuditEvent e, bool seesAuthor)
+    {
+        if (seesAuthor || e.EntityType != "solution" || e.Data.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            return e.Data.RootElement.Clone();
+        }
+        var data = JsonNode.Parse(e.Data.RootElement.GetRawText())!.AsObject();
+        data["author"] = null;
+        return JsonSerializer.SerializeToElement(data);
     }
 
     private static string Excerpt(string text)
