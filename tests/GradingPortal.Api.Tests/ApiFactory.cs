@@ -23,6 +23,7 @@ public sealed class ApiFactory : WebApplicationFactory<ApiEntryPoint>, IAsyncLif
     public const string UserPassword = "password-123";
 
     private readonly SemaphoreSlim _usersLock = new(1, 1);
+    private string? _adminAccessToken;
     private readonly Dictionary<string, TestUser> _users = new(StringComparer.Ordinal);
 
     public string ConnectionString { get; private set; } = "";
@@ -48,8 +49,17 @@ public sealed class ApiFactory : WebApplicationFactory<ApiEntryPoint>, IAsyncLif
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>A client signed in as the first admin.</summary>
-    public Task<HttpClient> AdminAsync() => SignInAsync(AdminEmail, AdminPassword);
+    /// <summary>A client signed in as the first admin (signed in once per factory; each call gets its own client).</summary>
+    public async Task<HttpClient> AdminAsync()
+    {
+        if (_adminAccessToken is null)
+        {
+            var client = await SignInAsync(AdminEmail, AdminPassword);
+            _adminAccessToken = client.DefaultRequestHeaders.Authorization!.Parameter;
+            return client;
+        }
+        return ClientWith(_adminAccessToken);
+    }
 
     public async Task<HttpClient> SignInAsync(string email, string password)
     {
