@@ -74,7 +74,8 @@ internal static class GradingEndpoints
         CurrentUser current, TimeProvider clock, CancellationToken ct)
     {
         var annotation = await db.Annotations.FirstOrDefaultAsync(a => a.Id == annotationId, ct);
-        if (annotation is null || await access.RoleAsync(annotation.ProjectId, ct) is not { } role)
+        if (annotation is null || await SolutionView.ProjectOfAsync(db, annotation.SolutionId, ct) is null
+            || await access.RoleAsync(annotation.ProjectId, ct) is not { } role)
         {
             return ApiProblems.NotFound("The annotation");
         }
