@@ -47,6 +47,22 @@ public sealed class AuthTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task Login_TenWrongPasswords_LocksTheAccountEvenForTheRightOne()
+    {
+        var user = await api.UserAsync("Larry Locked");
+        for (var i = 0; i < 10; i++)
+        {
+            await LoginAsync(user.Email, $"wrong-password-{i}").ExpectProblemAsync(HttpStatusCode.Unauthorized);
+        }
+
+        var problem = await LoginAsync(user.Email, ApiFactory.UserPassword).ExpectProblemAsync(HttpStatusCode.Unauthorized, "Unauthorized");
+
+        problem.Str("detail").ShouldBe("Too many failed attempts; the account is locked for a few minutes.");
+        // Tokens issued before the lockout keep working; only sign-in is refused.
+        await user.Client.GetAsync("/api/me").ExpectAsync(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task Login_MissingEmail_Returns400ForEmail()
     {
         var errors = await api.CreateClient().PostAsJsonAsync("/api/auth/login", new { password = "x" }).ExpectValidationAsync("email");

@@ -214,6 +214,27 @@ public sealed class ProblemTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task DeleteProblem_ItsRubricsAndAnnotationsAreHiddenToo()
+    {
+        var s = await ProjectScenario.CreateAsync(api);
+        var (problem, solution) = await s.ProblemAndSolutionAsync();
+        var draft = await s.Admin.PostAsJsonAsync($"/api/problems/{problem.Id()}/rubrics", Rubric(("All", 7))).ExpectAsync(HttpStatusCode.Created);
+        var annotation = await s.Grader.Client.PostAsJsonAsync($"/api/solutions/{solution.Id()}/annotations", ProjectScenario.Annotation("n be even"))
+            .ExpectAsync(HttpStatusCode.Created);
+
+        await s.Admin.DeleteAsync($"/api/problems/{problem.Id()}").ExpectAsync(HttpStatusCode.NoContent);
+
+        await s.Admin.GetAsync($"/api/rubrics/{draft.Id()}").ExpectProblemAsync(HttpStatusCode.NotFound);
+        await s.Admin.PutAsJsonAsync($"/api/rubrics/{draft.Id()}", new { items = new[] { new { title = "x", points = 7 } } })
+            .ExpectProblemAsync(HttpStatusCode.NotFound);
+        await s.Admin.PostAsync($"/api/rubrics/{draft.Id()}/approve", null).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await s.Admin.GetAsync($"/api/solutions/{solution.Id()}/annotations").ExpectProblemAsync(HttpStatusCode.NotFound);
+        await s.Admin.GetAsync($"/api/solutions/{solution.Id()}/history").ExpectProblemAsync(HttpStatusCode.NotFound);
+        await s.Grader.Client.DeleteAsync($"/api/annotations/{annotation.Id()}").ExpectProblemAsync(HttpStatusCode.NotFound);
+        await s.Grader.Client.PostAsJsonAsync($"/api/solutions/{solution.Id()}/human-grades", new { points = 1 }).ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task DeleteProblem_ExternalIdIsFreedForANewProblem()
     {
         var s = await ProjectScenario.CreateAsync(api);

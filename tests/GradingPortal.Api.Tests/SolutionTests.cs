@@ -121,6 +121,16 @@ public sealed class SolutionTests(ApiFactory api) : IClassFixture<ApiFactory>
         (first.Str("author"), first.Str("excerpt"), first.GetProperty("length").GetInt32()).ShouldBe(("model-0", "Proof number 0.", 15));
     }
 
+    [Theory]
+    [InlineData("after=not-a-guid")]
+    [InlineData("limit=ten")]
+    public async Task ListSolutions_UnreadableQuery_Returns400Problem(string query)
+    {
+        var s = await ProjectScenario.CreateAsync(api);
+        var problem = await s.CreateProblemAsync();
+        await s.Viewer.Client.GetAsync($"/api/problems/{problem.Id()}/solutions?{query}").ExpectProblemAsync(HttpStatusCode.BadRequest);
+    }
+
     [Fact]
     public async Task ListSolutions_ExactlyOnePageFull_EndsWithoutAnEmptyPage()
     {
