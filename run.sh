@@ -179,8 +179,9 @@ if [[ -n "${ConnectionStrings__Db:-}" ]]; then
     DB_LABEL="$(IFS=';'; echo "${kept[*]}")"
     DB_DESCRIPTION="ConnectionStrings__Db ($DB_LABEL)"
 else
-    command -v initdb >/dev/null && command -v pg_ctl >/dev/null && command -v psql >/dev/null \
-        || die "PostgreSQL is not installed (initdb, pg_ctl, psql); install it or set ConnectionStrings__Db."
+    for tool in initdb pg_ctl psql createdb; do
+        command -v "$tool" >/dev/null || die "PostgreSQL's '$tool' is not installed; install PostgreSQL or set ConnectionStrings__Db."
+    done
     if [[ $EUID -eq 0 ]]; then
         id postgres >/dev/null 2>&1 || die "running as root needs the 'postgres' user to own the local cluster (install PostgreSQL's server package)."
         runuser -u postgres -- test -x "$LOCAL" \
