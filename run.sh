@@ -136,7 +136,8 @@ ensure_secret() {
 install -d -m 711 "$LOCAL"
 chmod 711 "$LOCAL"
 install -d -m 700 "$LOGS" "$SECRETS" "$WEB_KEYS"
-if [[ -f "$LOCK" ]] && other="$(cat "$LOCK")" && [[ -n "$other" ]] && kill -0 "$other" 2>/dev/null; then
+if [[ -f "$LOCK" ]] && other="$(cat "$LOCK")" && [[ -n "$other" && -r "/proc/$other/cmdline" ]] \
+    && tr '\0' ' ' <"/proc/$other/cmdline" | grep -q 'run\.sh'; then
     die "GradingPortal is already running from this folder (run.sh pid $other). Stop it first."
 fi
 echo $$ >"$LOCK"
@@ -249,6 +250,7 @@ for project in migrations/GradingPortal.Migrations src/Api/GradingPortal.Api src
     }
     name="$(basename "$project")"
     DLL[$name]="$ROOT/$(dirname "$project")/bin/$CONFIGURATION/net10.0/$name.dll"
+    [[ -f "${DLL[$name]}" ]] || die "the build did not produce ${DLL[$name]} (target framework changed? update run.sh)"
 done
 
 # --- migrate, first admin ------------------------------------------------------------------------------------------
