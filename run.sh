@@ -332,7 +332,7 @@ fi
 cat <<EOF
 
 GradingPortal is running at $WEB_URL
-  Api:       $API_URL   (OpenAPI: $API_URL/openapi/v1.json)
+  Api:       $API_URL   (OpenAPI: $API_URL/openapi/v1.json, docs: $API_URL/api/docs)
   Admin:     $admin
   Database:  $DB_DESCRIPTION
   Workers:   $WORKERS
