@@ -32,9 +32,9 @@ internal static class GradingEndpoints
     }
 
     internal static async Task<Results<Ok<List<AnnotationResponse>>, ProblemHttpResult>> ListAnnotations(Guid solutionId, GradingDbContext db,
-        ProjectAccess access, CurrentUser current, CancellationToken ct)
+        CurrentUser current, CancellationToken ct)
     {
-        var context = await LoadContextAsync(db, access, solutionId, current.Id, ct);
+        var context = await LoadContextAsync(db, solutionId, current.Id, current.IsAdmin, ct);
         if (context is null)
         {
             return ApiProblems.NotFound("The solution");
@@ -97,9 +97,9 @@ internal static class GradingEndpoints
     }
 
     internal static async Task<Results<Ok<List<HumanGradeResponse>>, ProblemHttpResult>> ListHumanGrades(Guid solutionId, GradingDbContext db,
-        ProjectAccess access, CurrentUser current, CancellationToken ct)
+        CurrentUser current, CancellationToken ct)
     {
-        var context = await LoadContextAsync(db, access, solutionId, current.Id, ct);
+        var context = await LoadContextAsync(db, solutionId, current.Id, current.IsAdmin, ct);
         if (context is null)
         {
             return ApiProblems.NotFound("The solution");
@@ -231,15 +231,10 @@ internal static class GradingEndpoints
 
     private sealed record SolutionContext(SolutionResponse View);
 
-    private static async Task<SolutionContext?> LoadContextAsync(GradingDbContext db, ProjectAccess access, Guid solutionId, Guid userId,
+    private static async Task<SolutionContext?> LoadContextAsync(GradingDbContext db, Guid solutionId, Guid userId, bool isGlobalAdmin,
         CancellationToken ct)
     {
-        var projectId = await SolutionView.ProjectOfAsync(db, solutionId, ct);
-        if (projectId is null || await access.RoleAsync(projectId.Value, ct) is not { } role)
-        {
-            return null;
-        }
-        var view = await SolutionView.LoadAsync(db, solutionId, userId, role, ct);
-        return view is null ? null : new SolutionContext(view);
+        var loaded = await SolutionView.LoadAsync(db, solutionId, userId, isGlobalAdmin, ct);
+        return loaded is { } found ? new SolutionContext(found.View) : null;
     }
 }

@@ -88,19 +88,15 @@ internal static class SolutionEndpoints
         var solution = Solution.Create(problem.ProjectId, problemId, request.Text, request.Author, request.ExternalId, clock.GetUtcNow());
         db.Solutions.Add(solution);
         await db.SaveChangesAsync(ct);
-        var view = await SolutionView.LoadAsync(db, solution.Id, current.Id, role, ct);
-        return TypedResults.Created($"/api/solutions/{solution.Id}", view!);
+        var loaded = await SolutionView.LoadAsync(db, solution.Id, current.Id, current.IsAdmin, ct);
+        return TypedResults.Created($"/api/solutions/{solution.Id}", loaded!.Value.View);
     }
 
-    internal static async Task<Results<Ok<SolutionResponse>, ProblemHttpResult>> Get(Guid solutionId, GradingDbContext db, ProjectAccess access,
-        CurrentUser current, CancellationToken ct)
+    internal static async Task<Results<Ok<SolutionResponse>, ProblemHttpResult>> Get(Guid solutionId, GradingDbContext db, CurrentUser current,
+        CancellationToken ct)
     {
-        var projectId = await SolutionView.ProjectOfAsync(db, solutionId, ct);
-        if (projectId is null || await access.RoleAsync(projectId.Value, ct) is not { } role)
-        {
-            return ApiProblems.NotFound("The solution");
-        }
-        return TypedResults.Ok((await SolutionView.LoadAsync(db, solutionId, current.Id, role, ct))!);
+        var loaded = await SolutionView.LoadAsync(db, solutionId, current.Id, current.IsAdmin, ct);
+        return loaded is { } found ? TypedResults.Ok(found.View) : ApiProblems.NotFound("The solution");
     }
 
     internal static async Task<Results<Ok<List<AuditEventResponse>>, ProblemHttpResult>> History(Guid solutionId, GradingDbContext db,

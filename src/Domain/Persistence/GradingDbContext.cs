@@ -31,6 +31,9 @@ public sealed class GradingDbContext(DbContextOptions<GradingDbContext> options,
     public DbSet<HumanGrade> HumanGrades => Set<HumanGrade>();
     public DbSet<HumanGradeItem> HumanGradeItems => Set<HumanGradeItem>();
     public DbSet<Adjudication> Adjudications => Set<Adjudication>();
+    public DbSet<ModelGrade> ModelGrades => Set<ModelGrade>();
+    public DbSet<ModelGradeItem> ModelGradeItems => Set<ModelGradeItem>();
+    public DbSet<ModelFinding> ModelFindings => Set<ModelFinding>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<DataProtectionKeyRecord> DataProtectionKeys => Set<DataProtectionKeyRecord>();
@@ -75,7 +78,7 @@ public sealed class GradingDbContext(DbContextOptions<GradingDbContext> options,
                 EntityState.Unchanged when pending is not null => pending,
                 _ => null,
             };
-            if (action is null)
+            if (action is null || (entry.State == EntityState.Added && !entry.Entity.AuditCreation))
             {
                 continue;
             }
