@@ -80,6 +80,7 @@ internal static class ApiServiceCollectionExtensions
         {
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+            options.SerializerOptions.Converters.Add(new PointsConverter());
         });
         services.AddProblemDetails();
         services.AddExceptionHandler<DomainExceptionHandler>();

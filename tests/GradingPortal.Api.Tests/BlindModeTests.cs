@@ -61,6 +61,30 @@ public sealed class BlindModeTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task BlindGrader_ProblemCounts_CoverOnlyTheirOwnWork()
+    {
+        var (s, problem, _, _, _) = await GradedByGretaAsync();
+        static JsonElement Counts(JsonElement p) => p.GetProperty("counts");
+
+        var forOtto = Counts(await s.OtherGrader.Client.GetAsync($"/api/problems/{problem.Id()}").ExpectAsync(HttpStatusCode.OK));
+        forOtto.GetProperty("solutions").GetInt32().ShouldBe(1);
+        forOtto.GetProperty("graded").GetInt32().ShouldBe(0);
+        forOtto.GetProperty("adjudicated").GetInt32().ShouldBe(0);
+        forOtto.GetProperty("annotated").GetInt32().ShouldBe(0);
+        var listed = (await s.OtherGrader.Client.GetAsync($"/api/projects/{s.ProjectId}/problems").ExpectAsync(HttpStatusCode.OK)).Items().Single();
+        Counts(listed).GetProperty("graded").GetInt32().ShouldBe(0);
+
+        var forGreta = Counts(await s.Grader.Client.GetAsync($"/api/problems/{problem.Id()}").ExpectAsync(HttpStatusCode.OK));
+        forGreta.GetProperty("graded").GetInt32().ShouldBe(1);
+        forGreta.GetProperty("annotated").GetInt32().ShouldBe(1);
+        forGreta.GetProperty("adjudicated").GetInt32().ShouldBe(0);
+
+        var forAda = Counts(await s.Adjudicator.Client.GetAsync($"/api/problems/{problem.Id()}").ExpectAsync(HttpStatusCode.OK));
+        forAda.GetProperty("graded").GetInt32().ShouldBe(1);
+        forAda.GetProperty("adjudicated").GetInt32().ShouldBe(1);
+    }
+
+    [Fact]
     public async Task BlindGrader_OwnAnnotationBeforeGrading_SeesOnlyTheirOwn()
     {
         var (s, _, solution, _, _) = await GradedByGretaAsync();

@@ -45,6 +45,15 @@ public sealed class GradingDbContext(DbContextOptions<GradingDbContext> options,
     {
         base.OnModelCreating(builder);
         builder.ApplyConfigurationsFromAssembly(typeof(GradingDbContext).Assembly);
+        // Our ids are UUID v7 assigned in code when an entity is created. Without this EF takes a preset Guid key on a
+        // child added to a tracked parent for a database-generated one and UPDATEs a row that does not exist.
+        foreach (var entity in builder.Model.GetEntityTypes().Where(e => e.ClrType.Namespace?.StartsWith("GradingPortal.Domain", StringComparison.Ordinal) == true))
+        {
+            if (entity.FindPrimaryKey()?.Properties is [{ ClrType: var type } key] && type == typeof(Guid))
+            {
+                key.ValueGenerated = Microsoft.EntityFrameworkCore.Metadata.ValueGenerated.Never;
+            }
+        }
         SnakeCaseNames.Apply(builder);
     }
 

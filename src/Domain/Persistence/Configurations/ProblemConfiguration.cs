@@ -28,8 +28,6 @@ internal sealed class ReferenceSolutionConfiguration : IEntityTypeConfiguration<
     public void Configure(EntityTypeBuilder<ReferenceSolution> builder)
     {
         builder.ToTable("reference_solutions");
-        // Domain sets ids; a new child found through its parent's collection must be inserted, not updated.
-        builder.Property(r => r.Id).ValueGeneratedNever();
         builder.HasIndex(r => new { r.ProblemId, r.Ordinal });
     }
 }
@@ -57,8 +55,6 @@ internal sealed class RubricItemConfiguration : IEntityTypeConfiguration<RubricI
     public void Configure(EntityTypeBuilder<RubricItem> builder)
     {
         builder.ToTable("rubric_items");
-        // Domain sets ids; a new child found through its parent's collection must be inserted, not updated.
-        builder.Property(i => i.Id).ValueGeneratedNever();
         builder.Property(i => i.Title).HasMaxLength(300);
         builder.Property(i => i.Points).HasPrecision(6, 2);
         builder.HasIndex(i => new { i.RubricId, i.Ordinal });

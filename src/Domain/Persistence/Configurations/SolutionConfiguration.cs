@@ -59,8 +59,6 @@ internal sealed class HumanGradeItemConfiguration : IEntityTypeConfiguration<Hum
     public void Configure(EntityTypeBuilder<HumanGradeItem> builder)
     {
         builder.ToTable("human_grade_items");
-        // Domain sets ids; a new child found through its parent's collection must be inserted, not updated.
-        builder.Property(i => i.Id).ValueGeneratedNever();
         builder.Property(i => i.Points).HasPrecision(6, 2);
         builder.HasOne<RubricItem>().WithMany().HasForeignKey(i => i.RubricItemId).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(i => i.HumanGradeId);
