@@ -13,8 +13,16 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace GradingPortal.Export.Tests;
 
+/// <summary>Every test class shares one Api: Quartz keeps one scheduler per name per process, so a second Api in the same
+/// process would enqueue jobs (imports) into the first one's database. Test classes seed their own projects.</summary>
+[CollectionDefinition(Name)]
+public sealed class ExportCollection : ICollectionFixture<ExportFactory>
+{
+    public const string Name = "Export";
+}
+
 /// <summary>
-/// The real Api over a fresh, migrated PostgreSQL database (one per test class). Export pages are tiny (3 solutions)
+/// The real Api over a fresh, migrated PostgreSQL database (one per test run). Export pages are tiny (3 solutions)
 /// and flushes frequent, so a handful of seeded solutions crosses page and problem boundaries the way 50,000 would.
 /// </summary>
 public sealed class ExportFactory : WebApplicationFactory<ApiEntryPoint>, IAsyncLifetime

@@ -4,7 +4,8 @@ using System.Text.Json.Nodes;
 namespace GradingPortal.Export.Tests;
 
 /// <summary>Every exported line validates against docs/export.schema.json, and the schema's rules bite.</summary>
-public sealed class ExportSchemaTests(ExportFactory api) : IClassFixture<ExportFactory>, IAsyncLifetime
+[Collection(ExportCollection.Name)]
+public sealed class ExportSchemaTests(ExportFactory api) : IAsyncLifetime
 {
     private static readonly JsonSchemaValidator s_schema =
         new(JsonDocument.Parse(File.ReadAllText(Repository.PathOf("docs/export.schema.json"))).RootElement.Clone());

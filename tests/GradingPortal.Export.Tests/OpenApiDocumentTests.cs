@@ -11,7 +11,8 @@ namespace GradingPortal.Export.Tests;
 /// what it does and how it fails, and src/Api/GradingPortal.Api.http exercises every route successfully.
 /// Refresh the committed copy after changing endpoints: <c>UPDATE_OPENAPI=1 dotnet test tests/GradingPortal.Export.Tests</c>.
 /// </summary>
-public sealed partial class OpenApiDocumentTests(ExportFactory api) : IClassFixture<ExportFactory>
+[Collection(ExportCollection.Name)]
+public sealed partial class OpenApiDocumentTests(ExportFactory api)
 {
     private const string CommittedPath = "src/Api/openapi/v1.json";
 
