@@ -113,7 +113,7 @@ TICKS=$(getconf CLK_TCK)
 echo "== Api resident memory before exporting: $(rss VmRSS) MB (TOAST compression: ${BENCH_TOAST:-pglz}; load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 
 export_once() { # query-string -> prints seconds and bytes
-  curl -fsS -o /dev/null -w '%{time_total} %{size_download}' "${AUTH[@]}" "$API/api/projects/$PROJECT/export?$1" \
+  curl -fsS -o /dev/null -w '%{time_total} %{size_download}\n' "${AUTH[@]}" "$API/api/projects/$PROJECT/export?$1" \
     || { echo "export failed ($1); Api log:" >&2; tail -40 "$WORK/api.log" >&2; exit 1; }
 }
 if [ "${BENCH_HOLD:-0}" = 1 ]; then
