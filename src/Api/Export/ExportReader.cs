@@ -180,10 +180,10 @@ internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, 
         var id = reader.GetGuid(0);
         var externalId = NullableString(reader, 1);
         var title = reader.GetString(2);
-        var statement = reader.GetString(3);
+        var statement = Utf8Text(reader, 3);
         var maxPoints = reader.GetInt32(4);
         var source = reader.GetString(5);
-        var markingScheme = NullableString(reader, 6);
+        var markingScheme = reader.IsDBNull(6) ? null : Utf8Text(reader, 6);
         var createdAt = reader.GetFieldValue<DateTimeOffset>(7);
         var updatedAt = reader.GetFieldValue<DateTimeOffset>(8);
 
@@ -191,7 +191,7 @@ internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, 
         var references = new List<ExportReferenceSolution>();
         while (await reader.ReadAsync(ct))
         {
-            references.Add(new ExportReferenceSolution(reader.GetInt32(0), reader.GetString(1), reader.GetString(2)));
+            references.Add(new ExportReferenceSolution(reader.GetInt32(0), Utf8Text(reader, 1), reader.GetString(2)));
         }
 
         await reader.NextResultAsync(ct);
@@ -270,7 +270,7 @@ internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, 
         bool GivenBlind, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
     private sealed record ModelRow(Guid Id, Guid SolutionId, Guid? RunId, string Source, string Model, Guid? RubricId, decimal? Points,
-        int MaxPoints, string Status, string StatusReason, string Summary, string Rationale, string RawOutput, string Provenance,
+        int MaxPoints, string Status, string StatusReason, string Summary, string Rationale, ExportText RawOutput, string Provenance,
         string? ExternalId, DateTimeOffset CreatedAt);
 
     /// <summary>A page of records; <c>More</c> when the problem may have solutions after it.</summary>
@@ -319,7 +319,7 @@ internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, 
             {
                 var row = new ModelRow(reader.GetGuid(0), reader.GetGuid(1), NullableGuid(reader, 2), reader.GetString(3), reader.GetString(4),
                     NullableGuid(reader, 5), reader.IsDBNull(6) ? null : Number(reader.GetDecimal(6)), reader.GetInt32(7), reader.GetString(8),
-                    reader.GetString(9), reader.GetString(10), reader.GetString(11), reader.GetString(12), reader.GetString(13),
+                    reader.GetString(9), reader.GetString(10), reader.GetString(11), Utf8Text(reader, 12), reader.GetString(13),
                     NullableString(reader, 14), reader.GetFieldValue<DateTimeOffset>(15));
                 Add(models, row.SolutionId, row);
             }

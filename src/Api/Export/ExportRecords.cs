@@ -51,16 +51,16 @@ public sealed record ExportProblem(
     Guid Id,
     string? ExternalId,
     string Title,
-    string Statement,
+    ExportText Statement,
     int MaxPoints,
     string Source,
-    string? MarkingScheme,
+    ExportText? MarkingScheme,
     IReadOnlyList<ExportReferenceSolution> References,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
 
 /// <summary>A reference solution of the problem.</summary>
-public sealed record ExportReferenceSolution(int Ordinal, string Text, string Source);
+public sealed record ExportReferenceSolution(int Ordinal, ExportText Text, string Source);
 
 /// <summary>A rubric version: one a grade of this solution used, or the problem's currently approved one.</summary>
 public sealed record ExportRubric(
@@ -98,7 +98,7 @@ public sealed record ExportModelGrade(
     string Rationale,
     IReadOnlyList<ExportPrompt> Prompts,
     JsonElement Provenance,
-    string RawOutput,
+    ExportText RawOutput,
     string? ExternalId,
     DateTimeOffset CreatedAt,
     IReadOnlyList<ExportModelItem> Items,
