@@ -6,8 +6,8 @@
 # Seeding goes around the Api on purpose (this measures export, not import): the project, problem and rubric are
 # created through the Api; the solutions are generated inside PostgreSQL by one INSERT ... SELECT from a pool of real
 # proof text (../shared/corpora, never copied into the repository), each a different 10 KB slice so that TOAST
-# compression sees realistic text. Every 10th solution also gets a human grade, every 50th an adjudication, so the
-# per-page grade lookups do real work.
+# compression sees realistic text. Every 10th solution also gets a human grade, every 50th an adjudication, and every
+# 5th a valid model grade (so the per-page grade lookups do real work and the pairs flavor has rows).
 #
 # Usage: bench/export.sh [solutions=50000] [runs=3]
 #   BENCH_FORMATS="jsonl csv pairs" to also time CSV and the pairs flavor (default: jsonl only).
@@ -102,6 +102,12 @@ FROM seeded s WHERE s.i % 10 = 0;
 INSERT INTO adjudications (id, project_id, solution_id, points, rationale, adjudicator_id, based_on, created_at, updated_at)
 SELECT gen_random_uuid(), '$PROJECT', s.id, (s.i % 15) / 2.0, 'bench', '$ADMIN_ID', '[]', s.at, s.at
 FROM seeded s WHERE s.i % 50 = 0;
+INSERT INTO model_grades (id, project_id, solution_id, run_id, source, model, rubric_id, points, max_points, status, status_reason, summary,
+                          rationale, raw_output, provenance, external_id, created_at)
+SELECT gen_random_uuid(), '$PROJECT', s.id, '00000000-0000-7000-8000-000000000001', 'five-stage', 'bench-model', NULL, (s.i % 8)::numeric,
+       7, 'Valid', '', 'Bench summary', 'Bench rationale', '{"points": ' || (s.i % 8) || '}',
+       '{"prompts":[{"name":"grade","version":1,"sha256":"00"}]}', NULL, s.at
+FROM seeded s WHERE s.i % 5 = 0;
 SQL
 "${PSQL[@]}" -d bench -c "VACUUM ANALYZE" >/dev/null
 SIZE=$("${PSQL[@]}" -d bench -Atc "SELECT pg_size_pretty(sum(length(text))::bigint) FROM solutions")
