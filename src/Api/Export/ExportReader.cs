@@ -15,7 +15,8 @@ namespace GradingPortal.Api.Export;
 /// time. A page and everything hanging off it are read in one REPEATABLE READ snapshot, so each record is internally
 /// consistent; the next page is fetched while the caller writes the current one.
 /// </summary>
-internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, ExportFilter filter, int pageSize, long pageBytes = 16 << 20)
+internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, ExportFilter filter, int pageSize,
+    long pageBytes = 16 << 20)
 {
     private readonly Dictionary<Guid, ExportRubric> _otherRubrics = [];
     private ProblemContext? _problem;
@@ -24,7 +25,7 @@ internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, 
 
     /// <summary>
     /// Solution text per page: a page stops early once its texts reach this many bytes (it always holds at least one
-    /// solution), so memory stays bounded even when solutions are near their 1 MB limit.
+    /// solution), so memory stays bounded even when solutions are near their limit of a million characters.
     /// </summary>
     public long PageBytes { get; } = Math.Max(1, pageBytes);
 
