@@ -29,7 +29,10 @@ internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, 
     /// </summary>
     public long PageBytes { get; } = Math.Max(1, pageBytes);
 
-    /// <summary>Only solutions with a valid model grade the filter selects (the pairs flavor has nothing to say about others).</summary>
+    /// <summary>
+    /// The pairs flavor's reading: only solutions with a valid model grade the filter selects (nothing to say about
+    /// others), and without their texts (records are left with an empty text).
+    /// </summary>
     public bool RequireValidModelGrade { get; init; }
 
     /// <summary>
@@ -398,10 +401,11 @@ internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, 
     private async Task<(List<SolutionRow> Rows, bool More)> SolutionsAsync(Guid problemId, Guid? after, bool inclusive, Guid? only,
         CancellationToken ct)
     {
-        var sql = new StringBuilder("""
-            SELECT s.id, s.external_id, s.author, s.text, s.import_id, s.created_at, s.updated_at
-            FROM solutions s WHERE s.problem_id = @problem AND s.project_id = @project
-            """);
+        // Pairs carry no text: not reading it saves PostgreSQL the detoasting and the wire the bytes.
+        var sql = new StringBuilder(RequireValidModelGrade
+            ? "SELECT s.id, s.external_id, s.author, ''::text AS text, s.import_id, s.created_at, s.updated_at"
+            : "SELECT s.id, s.external_id, s.author, s.text, s.import_id, s.created_at, s.updated_at");
+        sql.Append(" FROM solutions s WHERE s.problem_id = @problem AND s.project_id = @project");
         await using var command = new NpgsqlCommand { Connection = connection };
         command.Parameters.AddWithValue("problem", problemId);
         command.Parameters.AddWithValue("project", projectId);
