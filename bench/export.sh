@@ -125,11 +125,13 @@ export_once() { # query-string -> prints seconds and bytes
 if [ "${BENCH_HOLD:-0}" = 1 ]; then
   echo "holding: PG_PORT=$PG_PORT API=$API PROJECT=$PROJECT TOKEN=$TOKEN"; sleep "${BENCH_HOLD_SECONDS:-1800}"
 fi
+PAIRS=$("${PSQL[@]}" -d bench -Atc "SELECT count(*) FROM model_grades WHERE status = 'Valid'")
 for format in $FORMATS; do
+  lines=$COUNT
   case $format in
     jsonl) query="format=jsonl" ;;
     csv) query="format=csv" ;;
-    pairs) query="format=jsonl&flavor=pairs" ;;
+    pairs) query="format=jsonl&flavor=pairs"; lines=$PAIRS ;;
     *) echo "unknown format $format"; exit 1 ;;
   esac
   export_once "$query" >/dev/null   # warm-up: a whole export, so the JIT has optimised the hot path before timing
@@ -139,7 +141,7 @@ for format in $FORMATS; do
     read -r secs bytes < <(export_once "$query")
     used=$(python3 -c "print(round(($(cpu) - $before) / $TICKS, 2))")
     rate=$(python3 -c "print(round($COUNT / $secs))")
-    echo "$format run $run: $COUNT solutions in ${secs}s = $rate solutions/s ($(python3 -c "print(round($bytes / 1048576))") MB, $(python3 -c "print(round($bytes / 1048576 / $secs))") MB/s; Api CPU ${used}s)"
+    echo "$format run $run: $COUNT solutions ($lines lines) in ${secs}s = $rate solutions/s, $(python3 -c "print(round($lines / $secs))") lines/s ($(python3 -c "print(round($bytes / 1048576))") MB, $(python3 -c "print(round($bytes / 1048576 / $secs))") MB/s; Api CPU ${used}s)"
     if [ -z "$best" ] || [ "$rate" -gt "$best" ]; then best=$rate; fi
   done
   echo "RESULT $format: best $best solutions/s"
