@@ -1,0 +1,1 @@
+namespace GradingPortal.Web.Components.Fragments;
