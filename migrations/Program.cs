@@ -1,4 +1,7 @@
+using GradingPortal.Domain.Identity;
+using GradingPortal.Domain.Persistence;
 using GradingPortal.Migrations;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
 
@@ -22,6 +25,16 @@ try
     Console.WriteLine(applied.Count == 0
         ? "migrator: database is up to date."
         : $"migrator: applied {applied.Count} migration(s): {string.Join(", ", applied)}");
+
+    // The first administrator: from Admin:Email / Admin:Password when set, else a generated password shown once.
+    await using var db = new GradingDbContext(new DbContextOptionsBuilder<GradingDbContext>().UseNpgsql(connectionString).Options);
+    var admin = await FirstAdmin.EnsureAsync(db, configuration["Admin:Email"], configuration["Admin:Password"], DateTimeOffset.UtcNow);
+    if (admin.Created)
+    {
+        Console.WriteLine(admin.GeneratedPassword is null
+            ? $"migrator: created the first admin {admin.Email} with the configured password."
+            : $"FIRST_ADMIN email={admin.Email} password={admin.GeneratedPassword}");
+    }
     return 0;
 }
 catch (Exception ex) when (ex is NpgsqlException or TimeoutException || ex.InnerException is NpgsqlException)

@@ -1,4 +1,31 @@
+using GradingPortal.Api;
+using GradingPortal.Api.Endpoints;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddApiServices();
+
 var app = builder.Build();
-app.MapGet("/health", () => "ok");
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApi();
+app.UseSwaggerUI(options =>
+{
+    options.RoutePrefix = "api/docs";
+    options.SwaggerEndpoint("/openapi/v1.json", "GradingPortal v1");
+});
+app.MapHealthChecks("/health");
+
+app.MapAuthEndpoints();
+app.MapTokenEndpoints();
+app.MapUserEndpoints();
+app.MapProjectEndpoints();
+app.MapProblemEndpoints();
+app.MapRubricEndpoints();
+app.MapSolutionEndpoints();
+app.MapGradingEndpoints();
+
 await app.RunAsync();

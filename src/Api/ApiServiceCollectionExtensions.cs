@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using GradingPortal.Api.Auth;
+using GradingPortal.Api.Infrastructure;
+using GradingPortal.Domain.Auditing;
+using GradingPortal.Domain.Identity;
+using GradingPortal.Domain.Persistence;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace GradingPortal.Api;
+
+/// <summary>Everything the Api host registers, in one place.</summary>
+internal static class ApiServiceCollectionExtensions
+{
+    private const string SmartScheme = "BearerOrApiToken";
+
+    public static WebApplicationBuilder AddApiServices(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var connectionString = builder.Configuration.GetConnectionString("Db")
+            ?? throw new InvalidOperationException("ConnectionStrings:Db is not configured (environment variable ConnectionStrings__Db).");
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddHttpContextAccessor();
+        services.AddScoped<CurrentUser>();
+        services.AddScoped<IAuditActorAccessor>(sp => sp.GetRequiredService<CurrentUser>());
+        services.AddScoped<ProjectAccess>();
+        services.AddDbContext<GradingDbContext>(options => options.UseNpgsql(connectionString));
+
+        // Identity: users and passwords in PostgreSQL; bearer tokens (access + refresh) protected by data protection,
+        // whose keys also live in PostgreSQL so any Api instance reads tokens issued by any other.
+        services.AddIdentityCore<AppUser>(options =>
+            {
+                options.User.RequireUniqueEmail = true;
+                options.Password.RequiredLength = 8;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Password.RequireUppercase = false;
+                options.Lockout.MaxFailedAccessAttempts = 10;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+            })
+            .AddEntityFrameworkStores<GradingDbContext>()
+            .AddSignInManager()
+            .AddClaimsPrincipalFactory<GradingClaimsFactory>();
+        services.AddDataProtection().SetApplicationName("GradingPortal.Api");
+        services.AddOptions<KeyManagementOptions>()
+            .Configure<IServiceScopeFactory>((options, scopes) => options.XmlRepository = new DbXmlRepository(scopes));
+
+        services.AddAuthentication(SmartScheme)
+            .AddPolicyScheme(SmartScheme, "Bearer token or personal API token", options =>
+                options.ForwardDefaultSelector = context => ApiTokenAuthenticationHandler.IsApiToken(context.Request.Headers.Authorization)
+                    ? ApiTokenAuthenticationHandler.SchemeName
+                    : IdentityConstants.BearerScheme)
+            .AddBearerToken(IdentityConstants.BearerScheme, options =>
+            {
+                options.BearerTokenExpiration = TimeSpan.FromMinutes(60);
+                options.RefreshTokenExpiration = TimeSpan.FromDays(14);
+            })
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+        // Identity's sign-in manager looks these schemes up; the Api never uses cookies.
+        services.AddAuthentication().AddCookie(IdentityConstants.ApplicationScheme).AddCookie(IdentityConstants.TwoFactorUserIdScheme);
+        services.AddAuthorization();
+
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        });
+        services.AddProblemDetails();
+        services.AddExceptionHandler<DomainExceptionHandler>();
+        services.AddOpenApi();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        return builder;
+    }
+}
+
+/// <summary>Healthy when PostgreSQL answers.</summary>
+internal sealed class DatabaseHealthCheck(GradingDbContext db) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await db.Database.CanConnectAsync(cancellationToken)
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy("PostgreSQL is not reachable.");
+}

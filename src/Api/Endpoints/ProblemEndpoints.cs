@@ -1,0 +1,197 @@
+using GradingPortal.Api.Contracts;
+using GradingPortal.Api.Infrastructure;
+using GradingPortal.Domain.Persistence;
+using GradingPortal.Domain.Problems;
+using GradingPortal.Domain.Projects;
+using GradingPortal.Domain.Rubrics;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace GradingPortal.Api.Endpoints;
+
+/// <summary>Problems: statement, reference solutions, official scheme, grading status.</summary>
+internal static class ProblemEndpoints
+{
+    public static IEndpointRouteBuilder MapProblemEndpoints(this IEndpointRouteBuilder app)
+    {
+        var byProject = app.MapGroup("/api/projects/{projectId:guid}/problems").WithTags("Problems").RequireAuthorization();
+        byProject.MapGet("/", List).WithSummary("The project's problems with grading status counts.");
+        byProject.MapPost("/", Create).WithSummary("Create a problem (Adjudicators); a given rubric is stored as the official, approved version 1.");
+
+        var group = app.MapGroup("/api/problems").WithTags("Problems").RequireAuthorization();
+        group.MapGet("/{problemId:guid}", Get).WithSummary("A problem with references, rubric versions and counts.");
+        group.MapPatch("/{problemId:guid}", Update).WithSummary("Change a problem (Adjudicators).");
+        group.MapDelete("/{problemId:guid}", Delete).WithSummary("Delete a problem (project Admins); its grades stay in the history.");
+        return app;
+    }
+
+    internal static async Task<Results<Ok<List<ProblemSummaryResponse>>, ProblemHttpResult>> List(Guid projectId, GradingDbContext db,
+        ProjectAccess access, CancellationToken ct)
+    {
+        if (await access.RoleAsync(projectId, ct) is null || !await db.Projects.AnyAsync(p => p.Id == projectId, ct))
+        {
+            return ApiProblems.NotFound("The project");
+        }
+        var problems = await db.Problems.AsNoTracking()
+            .Where(p => p.ProjectId == projectId && p.DeletedAt == null)
+            .OrderBy(p => p.CreatedAt).ThenBy(p => p.Id)
+            .ToListAsync(ct);
+        var counts = await ProblemQueries.CountsAsync(db, projectId, null, ct);
+        return TypedResults.Ok(problems.Select(p => new ProblemSummaryResponse(p.Id, p.Title, p.MaxPoints, p.Source, p.ExternalId,
+            counts.GetValueOrDefault(p.Id, ProblemQueries.NoCounts), p.CreatedAt)).ToList());
+    }
+
+    internal static async Task<Results<Created<ProblemResponse>, ProblemHttpResult>> Create(Guid projectId, CreateProblemRequest request,
+        GradingDbContext db, ProjectAccess access, Auth.CurrentUser current, TimeProvider clock, CancellationToken ct)
+    {
+        var project = await db.Projects.AsNoTracking().FirstOrDefaultAsync(p => p.Id == projectId, ct);
+        if (project is null || await access.RoleAsync(projectId, ct) is not { } role)
+        {
+            return ApiProblems.NotFound("The project");
+        }
+        if (!role.CanEditContent())
+        {
+            return ApiProblems.Forbidden("create problems");
+        }
+        var now = clock.GetUtcNow();
+        var maxPoints = request.MaxPoints ?? project.MaxPoints;
+        var problem = Problem.Create(projectId, request.Title, request.Statement, maxPoints, request.Source, request.ExternalId,
+            request.MarkingScheme, (request.ReferenceSolutions ?? []).Select(r => (r.Text, r.Source)), now);
+        db.Problems.Add(problem);
+        if (request.Rubric is { } rubricInput)
+        {
+            try
+            {
+                db.Rubrics.Add(Rubric.CreateOfficial(projectId, problem.Id, 1, maxPoints, RubricMapping.ToContent(rubricInput), current.Id, now));
+            }
+            catch (Domain.Common.DomainValidationException ex)
+            {
+                // Field paths are relative to the request body.
+                throw new Domain.Common.DomainValidationException(ex.Errors.ToDictionary(e => "rubric." + e.Key, e => e.Value));
+            }
+        }
+        await db.SaveChangesAsync(ct);
+        var response = await ProblemQueries.LoadAsync(db, problem.Id, ct);
+        return TypedResults.Created($"/api/problems/{problem.Id}", response!);
+    }
+
+    internal static async Task<Results<Ok<ProblemResponse>, ProblemHttpResult>> Get(Guid problemId, GradingDbContext db, ProjectAccess access,
+        CancellationToken ct)
+    {
+        var response = await ProblemQueries.LoadAsync(db, problemId, ct);
+        if (response is null || await access.RoleAsync(response.ProjectId, ct) is null)
+        {
+            return ApiProblems.NotFound("The problem");
+        }
+        return TypedResults.Ok(response);
+    }
+
+    internal static async Task<Results<Ok<ProblemResponse>, ProblemHttpResult>> Update(Guid problemId, UpdateProblemRequest request,
+        GradingDbContext db, ProjectAccess access, TimeProvider clock, CancellationToken ct)
+    {
+        var problem = await db.Problems.Include(p => p.ReferenceSolutions).FirstOrDefaultAsync(p => p.Id == problemId && p.DeletedAt == null, ct);
+        if (problem is null || await access.RoleAsync(problem.ProjectId, ct) is not { } role)
+        {
+            return ApiProblems.NotFound("The problem");
+        }
+        if (!role.CanEditContent())
+        {
+            return ApiProblems.Forbidden("edit problems");
+        }
+        if (request.RowVersion is { } expected)
+        {
+            db.Entry(problem).Property(p => p.RowVersion).OriginalValue = expected;
+        }
+        var hasGrades = await db.Rubrics.AnyAsync(r => r.ProblemId == problemId, ct)
+            || await db.HumanGrades.AnyAsync(g => db.Solutions.Any(s => s.Id == g.SolutionId && s.ProblemId == problemId), ct);
+        var now = clock.GetUtcNow();
+        problem.Update(request.Title, request.Statement, request.MaxPoints, request.Source, request.ExternalId, request.MarkingScheme, hasGrades, now);
+        if (request.ReferenceSolutions is { } references)
+        {
+            db.ReferenceSolutions.RemoveRange(problem.ReferenceSolutions);
+            problem.ReplaceReferenceSolutions(references.Select(r => (r.Text, r.Source)), now);
+        }
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok((await ProblemQueries.LoadAsync(db, problemId, ct))!);
+    }
+
+    internal static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid problemId, GradingDbContext db, ProjectAccess access,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var problem = await db.Problems.FirstOrDefaultAsync(p => p.Id == problemId && p.DeletedAt == null, ct);
+        if (problem is null || await access.RoleAsync(problem.ProjectId, ct) is not { } role)
+        {
+            return ApiProblems.NotFound("The problem");
+        }
+        if (!role.CanManage())
+        {
+            return ApiProblems.Forbidden("delete problems");
+        }
+        problem.Delete(clock.GetUtcNow());
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
+}
+
+/// <summary>Reads shared by problem, rubric and solution endpoints.</summary>
+internal static class ProblemQueries
+{
+    public static readonly ProblemCounts NoCounts = new(0, 0, 0, 0, 0);
+
+    /// <summary>A live problem with everything its page needs, or null.</summary>
+    public static async Task<ProblemResponse?> LoadAsync(GradingDbContext db, Guid problemId, CancellationToken ct)
+    {
+        var problem = await db.Problems.AsNoTracking().Include(p => p.ReferenceSolutions)
+            .FirstOrDefaultAsync(p => p.Id == problemId && p.DeletedAt == null, ct);
+        if (problem is null)
+        {
+            return null;
+        }
+        var rubrics = await db.Rubrics.AsNoTracking().Include(r => r.Items)
+            .Where(r => r.ProblemId == problemId)
+            .OrderByDescending(r => r.Version)
+            .ToListAsync(ct);
+        var counts = await CountsAsync(db, problem.ProjectId, problemId, ct);
+        var current = CurrentRubric(rubrics);
+        return new ProblemResponse(problem.Id, problem.ProjectId, problem.Title, problem.Statement, problem.MaxPoints, problem.Source,
+            problem.ExternalId, problem.MarkingScheme,
+            problem.ReferenceSolutions.OrderBy(r => r.Ordinal).Select(r => new ReferenceSolutionResponse(r.Id, r.Ordinal, r.Text, r.Source)).ToList(),
+            current is null ? null : RubricMapping.ToResponse(current),
+            rubrics.Select(RubricMapping.ToResponse).ToList(),
+            counts.GetValueOrDefault(problemId, NoCounts), problem.CreatedAt, problem.UpdatedAt, problem.RowVersion);
+    }
+
+    /// <summary>The approved whole-problem rubric with the highest version (what graders grade against).</summary>
+    public static Rubric? CurrentRubric(IEnumerable<Rubric> rubrics) =>
+        rubrics.Where(r => r.Status == RubricStatus.Approved && r.ApproachKey == null).MaxBy(r => r.Version);
+
+    /// <summary>Grading status counts per problem of a project (or of one problem), in one round trip.</summary>
+    public static async Task<Dictionary<Guid, ProblemCounts>> CountsAsync(GradingDbContext db, Guid projectId, Guid? problemId, CancellationToken ct)
+    {
+        var solutions = db.Solutions.Where(s => s.ProjectId == projectId);
+        if (problemId is { } id)
+        {
+            solutions = solutions.Where(s => s.ProblemId == id);
+        }
+        var rows = await solutions
+            .Select(s => new
+            {
+                s.ProblemId,
+                Grades = db.HumanGrades.Count(g => g.SolutionId == s.Id),
+                Adjudicated = db.Adjudications.Any(a => a.SolutionId == s.Id),
+                Annotated = db.Annotations.Any(a => a.SolutionId == s.Id),
+            })
+            .GroupBy(x => x.ProblemId)
+            .Select(g => new
+            {
+                ProblemId = g.Key,
+                Solutions = g.Count(),
+                Graded = g.Count(x => x.Grades > 0),
+                DoubleGraded = g.Count(x => x.Grades > 1),
+                Adjudicated = g.Count(x => x.Adjudicated),
+                Annotated = g.Count(x => x.Annotated),
+            })
+            .ToListAsync(ct);
+        return rows.ToDictionary(r => r.ProblemId, r => new ProblemCounts(r.Solutions, r.Graded, r.DoubleGraded, r.Adjudicated, r.Annotated));
+    }
+}

@@ -1,0 +1,128 @@
+using GradingPortal.Api.Auth;
+using GradingPortal.Api.Contracts;
+using GradingPortal.Api.Infrastructure;
+using GradingPortal.Domain.Grading;
+using GradingPortal.Domain.Persistence;
+using GradingPortal.Domain.Projects;
+using GradingPortal.Domain.Solutions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace GradingPortal.Api.Endpoints;
+
+/// <summary>Solutions: add, page through, read with everything the caller may see, history.</summary>
+internal static class SolutionEndpoints
+{
+    private const int DefaultPageSize = 50;
+    private const int MaxPageSize = 500;
+
+    public static IEndpointRouteBuilder MapSolutionEndpoints(this IEndpointRouteBuilder app)
+    {
+        var byProblem = app.MapGroup("/api/problems/{problemId:guid}/solutions").WithTags("Solutions").RequireAuthorization();
+        byProblem.MapGet("/", List).WithSummary("A page of the problem's solutions in creation order; follow `next` for more.");
+        byProblem.MapPost("/", Create).WithSummary("Add a solution (Graders).");
+
+        var group = app.MapGroup("/api/solutions").WithTags("Solutions").RequireAuthorization();
+        group.MapGet("/{solutionId:guid}", Get).WithSummary("A solution with its annotations, grades and adjudication as you may see them.");
+        group.MapGet("/{solutionId:guid}/history", History).WithSummary("The solution's audit trail, newest first.");
+        return app;
+    }
+
+    internal static async Task<Results<Ok<SolutionPageResponse>, ProblemHttpResult>> List(Guid problemId, Guid? after, int? limit,
+        GradingDbContext db, ProjectAccess access, CurrentUser current, CancellationToken ct)
+    {
+        var problem = await db.Problems.AsNoTracking().FirstOrDefaultAsync(p => p.Id == problemId && p.DeletedAt == null, ct);
+        if (problem is null || await access.RoleAsync(problem.ProjectId, ct) is not { } role)
+        {
+            return ApiProblems.NotFound("The problem");
+        }
+        var size = Math.Clamp(limit ?? DefaultPageSize, 1, MaxPageSize);
+        var project = await db.Projects.AsNoTracking().FirstAsync(p => p.Id == problem.ProjectId, ct);
+        var showAuthor = BlindPolicy.MaySeeAuthor(project, role);
+        var userId = current.Id;
+        var query = db.Solutions.AsNoTracking().Where(s => s.ProblemId == problemId);
+        if (after is { } cursor)
+        {
+            // UUID v7 ids sort by creation time; comparing ids gives a stable keyset page.
+            query = query.Where(s => s.Id.CompareTo(cursor) > 0);
+        }
+        var rows = await query.OrderBy(s => s.Id).Take(size + 1)
+            .Select(s => new
+            {
+                s.Id, s.ProblemId, s.Author, s.ExternalId, Length = s.Text.Length,
+                Excerpt = s.Text.Substring(0, 240), s.CreatedAt,
+                HumanGrades = db.HumanGrades.Count(g => g.SolutionId == s.Id),
+                Annotations = db.Annotations.Count(a => a.SolutionId == s.Id),
+                MyPoints = db.HumanGrades.Where(g => g.SolutionId == s.Id && g.GraderId == userId).Select(g => (decimal?)g.Points).FirstOrDefault(),
+                Adjudicated = db.Adjudications.Where(a => a.SolutionId == s.Id).Select(a => (decimal?)a.Points).FirstOrDefault(),
+            })
+            .ToListAsync(ct);
+        var hasMore = rows.Count > size;
+        var page = rows.Take(size).Select(r =>
+        {
+            var seesOthers = BlindPolicy.MaySeeOthersGrades(project, role, r.MyPoints is not null);
+            return new SolutionSummaryResponse(r.Id, r.ProblemId, showAuthor ? r.Author : null, r.ExternalId, r.Length, Excerpt(r.Excerpt),
+                seesOthers ? r.HumanGrades : (r.MyPoints is null ? 0 : 1), r.Annotations, r.MyPoints, seesOthers ? r.Adjudicated : null, r.CreatedAt);
+        }).ToList();
+        var next = hasMore ? $"/api/problems/{problemId}/solutions?after={page[^1].Id}&limit={size}" : null;
+        return TypedResults.Ok(new SolutionPageResponse(page, next));
+    }
+
+    internal static async Task<Results<Created<SolutionResponse>, ProblemHttpResult>> Create(Guid problemId, CreateSolutionRequest request,
+        GradingDbContext db, ProjectAccess access, CurrentUser current, TimeProvider clock, CancellationToken ct)
+    {
+        var problem = await db.Problems.AsNoTracking().FirstOrDefaultAsync(p => p.Id == problemId && p.DeletedAt == null, ct);
+        if (problem is null || await access.RoleAsync(problem.ProjectId, ct) is not { } role)
+        {
+            return ApiProblems.NotFound("The problem");
+        }
+        if (!role.CanGrade())
+        {
+            return ApiProblems.Forbidden("add solutions");
+        }
+        var solution = Solution.Create(problem.ProjectId, problemId, request.Text, request.Author, request.ExternalId, clock.GetUtcNow());
+        db.Solutions.Add(solution);
+        await db.SaveChangesAsync(ct);
+        var view = await SolutionView.LoadAsync(db, solution.Id, current.Id, role, ct);
+        return TypedResults.Created($"/api/solutions/{solution.Id}", view!);
+    }
+
+    internal static async Task<Results<Ok<SolutionResponse>, ProblemHttpResult>> Get(Guid solutionId, GradingDbContext db, ProjectAccess access,
+        CurrentUser current, CancellationToken ct)
+    {
+        var projectId = await SolutionView.ProjectOfAsync(db, solutionId, ct);
+        if (projectId is null || await access.RoleAsync(projectId.Value, ct) is not { } role)
+        {
+            return ApiProblems.NotFound("The solution");
+        }
+        return TypedResults.Ok((await SolutionView.LoadAsync(db, solutionId, current.Id, role, ct))!);
+    }
+
+    internal static async Task<Results<Ok<List<AuditEventResponse>>, ProblemHttpResult>> History(Guid solutionId, GradingDbContext db,
+        ProjectAccess access, CurrentUser current, CancellationToken ct)
+    {
+        var projectId = await SolutionView.ProjectOfAsync(db, solutionId, ct);
+        if (projectId is null || await access.RoleAsync(projectId.Value, ct) is not { } role)
+        {
+            return ApiProblems.NotFound("The solution");
+        }
+        var userId = current.Id;
+        var project = await db.Projects.AsNoTracking().FirstAsync(p => p.Id == projectId, ct);
+        var hasOwn = await db.HumanGrades.AnyAsync(g => g.SolutionId == solutionId && g.GraderId == userId, ct);
+        var query = db.AuditEvents.AsNoTracking().Where(e => e.SolutionId == solutionId);
+        if (!BlindPolicy.MaySeeOthersGrades(project, role, hasOwn))
+        {
+            // Blind: other people's grades, annotations and the adjudication stay out of the history too.
+            query = query.Where(e => e.ActorId == userId || e.EntityType == "solution");
+        }
+        var events = await query.OrderByDescending(e => e.Id).Take(1000).ToListAsync(ct);
+        return TypedResults.Ok(events.Select(e => new AuditEventResponse(e.Id, e.At, e.ActorId, e.ActorName, e.EntityType, e.EntityId, e.Action,
+            e.Data.RootElement.Clone())).ToList());
+    }
+
+    private static string Excerpt(string text)
+    {
+        var flat = string.Join(' ', text.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+        return flat.Length > 200 ? flat[..200] + "…" : flat;
+    }
+}

@@ -1,0 +1,56 @@
+using GradingPortal.Api.Auth;
+using GradingPortal.Api.Contracts;
+using GradingPortal.Api.Infrastructure;
+using GradingPortal.Domain.Identity;
+using GradingPortal.Domain.Persistence;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace GradingPortal.Api.Endpoints;
+
+/// <summary>Personal API tokens for scripts: create (secret shown once), list, revoke.</summary>
+internal static class TokenEndpoints
+{
+    public static IEndpointRouteBuilder MapTokenEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/tokens").WithTags("API tokens").RequireAuthorization();
+        group.MapPost("/", Create).WithSummary("Create a personal API token; the secret is in this response only.");
+        group.MapGet("/", List).WithSummary("Your active API tokens (without secrets).");
+        group.MapDelete("/{id:guid}", Revoke).WithSummary("Revoke one of your API tokens.");
+        return app;
+    }
+
+    internal static async Task<Created<CreatedTokenResponse>> Create(CreateTokenRequest request, GradingDbContext db, CurrentUser current,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var (token, secret) = ApiToken.Issue(current.Id, request.Name, clock.GetUtcNow());
+        db.ApiTokens.Add(token);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/tokens/{token.Id}", new CreatedTokenResponse(token.Id, token.Name, secret, token.Hint, token.CreatedAt));
+    }
+
+    internal static async Task<Ok<List<TokenResponse>>> List(GradingDbContext db, CurrentUser current, CancellationToken ct)
+    {
+        var userId = current.Id;
+        var tokens = await db.ApiTokens.AsNoTracking()
+            .Where(t => t.UserId == userId && t.RevokedAt == null)
+            .OrderBy(t => t.CreatedAt)
+            .Select(t => new TokenResponse(t.Id, t.Name, t.Hint, t.CreatedAt, t.LastUsedAt))
+            .ToListAsync(ct);
+        return TypedResults.Ok(tokens);
+    }
+
+    internal static async Task<Results<NoContent, ProblemHttpResult>> Revoke(Guid id, GradingDbContext db, CurrentUser current, TimeProvider clock,
+        CancellationToken ct)
+    {
+        var userId = current.Id;
+        var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == id && t.UserId == userId && t.RevokedAt == null, ct);
+        if (token is null)
+        {
+            return ApiProblems.NotFound("The token");
+        }
+        token.Revoke(clock.GetUtcNow());
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
+}
