@@ -3,6 +3,7 @@ using GradingPortal.Web.Auth;
 using GradingPortal.Web.Components;
 using GradingPortal.Web.Endpoints;
 using GradingPortal.Web.Rendering;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
@@ -65,6 +66,7 @@ public static class WebServices
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         }
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseSecurityHeaders();
         app.UseStaticFiles(new StaticFileOptions
         {
@@ -83,11 +85,13 @@ public static class WebServices
 
         app.MapGet("/health", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
         app.MapAuthEndpoints();
-        //app.MapPreviewEndpoints();
-        //app.MapProblemUiEndpoints();
-        //app.MapSolutionUiEndpoints();
-        //app.MapTokenUiEndpoints();
-        //app.MapProjectUiEndpoints();
+        // htmx endpoints render fragments; every unsafe request to them must carry the antiforgery token (form field or header).
+        var ui = app.MapGroup("/ui").WithMetadata(new RequireAntiforgeryTokenAttribute());
+        ui.MapPreviewEndpoints();
+        ui.MapProblemUiEndpoints();
+        ui.MapSolutionUiEndpoints();
+        ui.MapTokenUiEndpoints();
+        ui.MapProjectUiEndpoints();
         app.MapRazorComponents<App>();
         return app;
     }
