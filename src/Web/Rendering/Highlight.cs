@@ -2,9 +2,9 @@ namespace GradingPortal.Web.Rendering;
 
 /// <summary>
 /// A span of the source text to mark in rendered output: [Start, End) in UTF-16 code units, the annotation it belongs
-/// to, and the CSS classes that style it (origin and severity).
+/// to, the CSS classes that style it (origin and severity), and a tooltip.
 /// </summary>
-public sealed record Highlight(int Start, int End, string Key, string CssClass);
+public sealed record Highlight(int Start, int End, string Key, string CssClass, string? Title = null);
 
 /// <summary>How <see cref="MarkdownRenderer"/> renders one text.</summary>
 public sealed record MarkdownRenderOptions

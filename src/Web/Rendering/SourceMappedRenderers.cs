@@ -76,7 +76,13 @@ internal sealed class SourceMap(string source, bool mapped, IReadOnlyList<Highli
     public static void WriteMarkOpen(HtmlRenderer renderer, List<Highlight> covering)
     {
         renderer.Write("<mark class=\"").WriteEscape(MarkClasses(covering)).Write("\" data-ann=\"")
-            .WriteEscape(string.Join(' ', covering.Select(h => h.Key))).Write("\">");
+            .WriteEscape(string.Join(' ', covering.Select(h => h.Key))).Write('"');
+        var titles = covering.Where(h => !string.IsNullOrEmpty(h.Title)).Select(h => h.Title!).ToList();
+        if (titles.Count > 0)
+        {
+            renderer.Write(" title=\"").WriteEscape(string.Join("\n", titles)).Write('"');
+        }
+        renderer.Write('>');
     }
 
     public static string MarkClasses(List<Highlight> covering)

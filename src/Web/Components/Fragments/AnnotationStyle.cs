@@ -12,7 +12,15 @@ public static class AnnotationStyle
     public static string Classes(AnnotationResponse annotation) => $"gp-origin-{annotation.Origin} gp-sev-{annotation.Severity}";
 
     public static IReadOnlyList<Highlight> Highlights(IEnumerable<AnnotationResponse> annotations) =>
-        annotations.Where(a => a.Review != "rejected").Select(a => new Highlight(a.Start, a.End, Key(a), Classes(a))).ToList();
+        annotations.Where(a => a.Review != "rejected")
+            .Select(a => new Highlight(a.Start, a.End, Key(a), Classes(a), Tooltip(a)))
+            .ToList();
+
+    private static string Tooltip(AnnotationResponse a)
+    {
+        var head = $"{Shared.Format.Words(a.Severity)} · {Shared.Format.Words(a.ErrorType)}";
+        return string.IsNullOrWhiteSpace(a.Comment) ? head : $"{head}: {Shared.Format.Excerpt(a.Comment, 160)}";
+    }
 
     public static string TypeLabel(string errorType, ProjectResponse? project) =>
         project?.ErrorTypes.FirstOrDefault(t => t.Id == errorType)?.Label ?? Shared.Format.Words(errorType);
