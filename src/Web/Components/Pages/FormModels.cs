@@ -62,3 +62,12 @@ public sealed class UserForm
     public string? Password { get; set; }
     public bool IsAdmin { get; set; }
 }
+
+/// <summary>
+/// Browsers send textarea line breaks as CR LF in form posts whatever the person pasted; Web stores LF, so offsets and
+/// quotes match the text as it was written and as scripts submit it through the API.
+/// </summary>
+public static class FormText
+{
+    public static string? Lines(string? value) => value?.Replace("\r\n", "\n", StringComparison.Ordinal);
+}

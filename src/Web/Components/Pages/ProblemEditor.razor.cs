@@ -97,13 +97,13 @@ public sealed partial class ProblemEditor
     {
         var form = Form ?? new ProblemForm();
         var references = form.References.Where(r => !string.IsNullOrWhiteSpace(r.Text))
-            .Select(r => new ReferenceSolutionInput(r.Text!, NullIfBlank(r.Source))).ToList();
+            .Select(r => new ReferenceSolutionInput(FormText.Lines(r.Text)!, NullIfBlank(r.Source))).ToList();
         if (IsNew)
         {
             var items = form.Items.Where(i => !string.IsNullOrWhiteSpace(i.Title) || i.Points is not null || !string.IsNullOrWhiteSpace(i.Description))
-                .Select(i => new RubricItemInput(i.Title?.Trim() ?? "", i.Points ?? 0, NullIfBlank(i.Description))).ToList();
-            var rubric = items.Count > 0 || !string.IsNullOrWhiteSpace(form.ZeroCredit) ? new RubricInput(items, NullIfBlank(form.ZeroCredit)) : null;
-            var created = await Api.CreateProblemAsync(ProjectId!.Value, new CreateProblemRequest(form.Title?.Trim() ?? "", form.Statement ?? "",
+                .Select(i => new RubricItemInput(i.Title?.Trim() ?? "", i.Points ?? 0, NullIfBlank(FormText.Lines(i.Description)))).ToList();
+            var rubric = items.Count > 0 || !string.IsNullOrWhiteSpace(form.ZeroCredit) ? new RubricInput(items, NullIfBlank(FormText.Lines(form.ZeroCredit))) : null;
+            var created = await Api.CreateProblemAsync(ProjectId!.Value, new CreateProblemRequest(form.Title?.Trim() ?? "", FormText.Lines(form.Statement) ?? "",
                 form.MaxPoints, NullIfBlank(form.Source), NullIfBlank(form.ExternalId), references, rubric));
             if (!created.Ok)
             {
@@ -113,7 +113,7 @@ public sealed partial class ProblemEditor
             Navigation.NavigateTo($"/problems/{created.Data.Id}");
             return;
         }
-        var updated = await Api.UpdateProblemAsync(ProblemId!.Value, new UpdateProblemRequest(form.Title?.Trim(), form.Statement, form.MaxPoints,
+        var updated = await Api.UpdateProblemAsync(ProblemId!.Value, new UpdateProblemRequest(form.Title?.Trim(), FormText.Lines(form.Statement), form.MaxPoints,
             form.Source?.Trim() ?? "", form.ExternalId?.Trim() ?? "", null, references, form.RowVersion));
         if (!updated.Ok)
         {

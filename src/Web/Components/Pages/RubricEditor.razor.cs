@@ -100,13 +100,13 @@ public sealed partial class RubricEditor
     {
         var form = Form ?? new RubricForm();
         var items = form.Items.Where(i => !string.IsNullOrWhiteSpace(i.Title) || i.Points is not null || !string.IsNullOrWhiteSpace(i.Description))
-            .Select(i => new RubricItemInput(i.Title?.Trim() ?? "", i.Points ?? 0, string.IsNullOrWhiteSpace(i.Description) ? null : i.Description.Trim()))
+            .Select(i => new RubricItemInput(i.Title?.Trim() ?? "", i.Points ?? 0, string.IsNullOrWhiteSpace(i.Description) ? null : FormText.Lines(i.Description.Trim())))
             .ToList();
         // Deductions are not edited here; a draft keeps the ones it was created with.
         var deductions = (_rubric ?? (IsNew ? _problem!.CurrentRubric : null))?.Deductions;
         if (IsNew)
         {
-            var created = await Api.CreateRubricAsync(_problem!.Id, new RubricInput(items, Blank(form.ZeroCredit), deductions, Blank(form.Notes)));
+            var created = await Api.CreateRubricAsync(_problem!.Id, new RubricInput(items, Blank(FormText.Lines(form.ZeroCredit)), deductions, Blank(FormText.Lines(form.Notes))));
             if (!created.Ok)
             {
                 _saveProblem = created.Problem;
@@ -116,7 +116,7 @@ public sealed partial class RubricEditor
         else
         {
             var updated = await Api.UpdateRubricAsync(RubricId!.Value,
-                new UpdateRubricRequest(items, form.ZeroCredit ?? "", deductions, form.Notes ?? "", form.RowVersion));
+                new UpdateRubricRequest(items, FormText.Lines(form.ZeroCredit) ?? "", deductions, FormText.Lines(form.Notes) ?? "", form.RowVersion));
             if (!updated.Ok)
             {
                 _saveProblem = updated.Problem;

@@ -51,7 +51,7 @@ public sealed partial class SolutionNew
     private async Task SaveAsync()
     {
         var form = Form ?? new SolutionForm();
-        var created = await Api.CreateSolutionAsync(ProblemId, new CreateSolutionRequest(form.Text ?? "",
+        var created = await Api.CreateSolutionAsync(ProblemId, new CreateSolutionRequest(FormText.Lines(form.Text) ?? "",
             string.IsNullOrWhiteSpace(form.Author) ? null : form.Author.Trim(), string.IsNullOrWhiteSpace(form.ExternalId) ? null : form.ExternalId.Trim()));
         if (!created.Ok)
         {

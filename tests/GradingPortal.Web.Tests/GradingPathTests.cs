@@ -1,0 +1,244 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using GradingPortal.Testing;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace GradingPortal.Web.Tests;
+
+/// <summary>
+/// The whole grading path in a real browser against real Api and PostgreSQL: sign in, create a project and a problem
+/// (LaTeX statement, reference solution, rubric summing to 7), add a long proof from the Open Proof Corpus, read it
+/// typeset, annotate two passages (one spanning a formula), grade with the keyboard, adjudicate, and read the history.
+/// </summary>
+public sealed partial class GradingPathTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
+{
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
+
+    [Fact]
+    public async Task GradingPath_SignInToHistory_WorksInTheBrowser()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var corpus = await OpcProblem.LoadAsync("2017_17.json", attempt: 4, ct);
+        var page = await portal.NewPageAsync();
+        var output = TestContext.Current.TestOutputHelper;
+        var pageErrors = new List<string>();
+        page.Console += (_, message) => output?.WriteLine("console: " + message.Text);
+        page.PageError += (_, error) => pageErrors.Add(error);
+        var dialogs = new List<string>();
+        page.Dialog += async (_, dialog) =>
+        {
+            dialogs.Add(dialog.Message);
+            await dialog.DismissAsync();
+        };
+
+        // Sign in.
+        await page.GotoAsync("/");
+        await Expect(page).ToHaveURLAsync(SignInUrl());
+        await BrowserPortal.ShotAsync(page, "01-sign-in");
+        await page.FillAsync("#email", PortalHosts.AdminEmail);
+        await page.FillAsync("#password", PortalHosts.AdminPassword);
+        await page.ClickAsync("button[type=submit]");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Projects");
+        await Expect(page.GetByTestId("user-menu")).ToContainTextAsync("Administrator");
+
+        // Create a project.
+        await page.FillAsync("#project-name", "BMO shortlist 2017 · model proofs");
+        await page.FillAsync("#project-description", "Gemini and DeepSeek proofs of Balkan MO shortlist problems, graded by two people.");
+        await BrowserPortal.ShotAsync(page, "02-projects");
+        await page.ClickAsync("[data-testid=create-project] button[type=submit]");
+        await Expect(page).ToHaveURLAsync(IdUrl("projects"));
+        await Expect(page.Locator("h1")).ToHaveTextAsync("BMO shortlist 2017 · model proofs");
+        await BrowserPortal.ShotAsync(page, "03-project");
+
+        // Create a problem: LaTeX statement with live preview, a reference solution, three rubric items summing to 7.
+        await page.ClickAsync("[data-testid=new-problem]");
+        await page.FillAsync("#problem-title", "BMO SL 2017 — rotated perpendiculars");
+        await page.FillAsync("#problem-source", "BMO Shortlist 2017");
+        await page.FillAsync("#problem-external", "bmosl-2017-17");
+        await page.FillAsync("#problem-statement", corpus.Statement);
+        await Expect(page.Locator("#problem-statement-preview .katex").First).ToBeVisibleAsync();
+        await page.FillAsync("textarea[name='Form.References[0].Text']", corpus.Reference);
+        await page.FillAsync("input[name='Form.References[0].Source']", "Open Proof Corpus, human solution");
+        await page.ClickAsync("[data-testid=rubric-items] [data-gp-add-row]");
+        await page.ClickAsync("[data-testid=rubric-items] [data-gp-add-row]");
+        string[] titles = ["Sets up coordinates for the six constructed points", "Shows each perpendicular is a rotated altitude", "Concludes concurrency with a proved lemma"];
+        string[] points = ["2", "3", "2"];
+        for (var i = 0; i < 3; i++)
+        {
+            await page.FillAsync($"input[name='Form.Items[{i}].Title']", titles[i]);
+            await page.FillAsync($"input[name='Form.Items[{i}].Points']", points[i]);
+            await page.FillAsync($"textarea[name='Form.Items[{i}].Description']", i == 1 ? "The direction of $B_AC_A$ is $(c-b)\\omega$." : "");
+        }
+        var rubricTotal = page.Locator("[data-testid=rubric-items] [data-gp-total]");
+        await Expect(rubricTotal.Locator("output")).ToHaveTextAsync("7");
+        await Expect(rubricTotal).ToHaveClassAsync(new Regex("gp-total-ok"));
+        await BrowserPortal.ShotAsync(page, "04-problem-editor");
+        await page.ClickAsync("[data-testid=save-problem]");
+        await Expect(page).ToHaveURLAsync(IdUrl("problems"));
+        await Expect(page.Locator("#gp-statement .katex").First).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-testid=rubric-panel] .card-body > .gp-rubric-items li")).ToHaveCountAsync(3);
+        await BrowserPortal.ShotAsync(page, "05-problem");
+
+        // Add the long proof (15 KB, \( \), \[ \] and $ $ math, lists).
+        await page.ClickAsync("[data-testid=add-solution]");
+        await page.FillAsync("#solution-author", corpus.Model);
+        await page.FillAsync("#solution-external", "opc-2017-17-gemini");
+        await page.FillAsync("#solution-text", corpus.Proof);
+        await Expect(page.Locator("#solution-text-preview .katex").First).ToBeVisibleAsync();
+        await BrowserPortal.ShotAsync(page, "06-add-solution");
+        await page.ClickAsync("[data-testid=save-solution]");
+        await Expect(page).ToHaveURLAsync(IdUrl("solutions"));
+        var solutionId = Guid.Parse(page.Url[^36..]);
+
+        // The proof is typeset by KaTeX (hundreds of formulas), with no raw TeX left behind.
+        var proofMath = page.Locator("#gp-proof-markdown .gp-math");
+        (await proofMath.CountAsync()).ShouldBeGreaterThan(300);
+        await Expect(page.Locator("#gp-proof-markdown .gp-math:not([data-rendered])")).ToHaveCountAsync(0);
+        (await page.Locator("#gp-proof-markdown .katex").CountAsync()).ShouldBeGreaterThan(300);
+        await BrowserPortal.ShotAsync(page, "07-solution");
+
+        // Annotation 1: a sentence that runs through a formula, selected exactly; "a" opens the dialog.
+        const string phrase = "This means \\(B\\) is the apex of the isosceles triangle.";
+        corpus.Proof.ShouldContain(phrase);
+        await page.EvaluateAsync(SelectAcrossFormulaScript, new[] { "This means ", " is the apex of the isosceles triangle." });
+        await page.Keyboard.PressAsync("a");
+        var dialog = page.Locator("#gp-annotation-dialog");
+        await Expect(dialog).ToBeVisibleAsync();
+        await Expect(dialog.Locator("[data-gp-quote-preview]")).ToHaveTextAsync(phrase);
+        await dialog.Locator("#gp-annotation-type").SelectOptionAsync("begging-the-question");
+        await dialog.Locator("label[for=gp-severity-critical]").ClickAsync();
+        await dialog.Locator("#gp-annotation-comment").FillAsync("Which vertex is the apex depends on the orientation of the angle; this is asserted, not derived.");
+        await BrowserPortal.ShotAsync(page, "08-annotation-dialog");
+        await dialog.Locator("#gp-annotation-comment").PressAsync("Control+Enter");
+        await Expect(dialog).ToBeHiddenAsync();
+        await Expect(page.GetByTestId("annotation-item")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#gp-proof-markdown mark.gp-ann.gp-sev-critical").First).ToBeVisibleAsync();
+
+        // Annotation 2: a passage selected with the mouse, saved with the button.
+        var target = page.Locator("#gp-proof-markdown [data-s]", new PageLocatorOptions { HasTextString = "Let's analyze the definitions" }).First;
+        var box = (await target.BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(box.X + 2, box.Y + box.Height / 2);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(box.X + box.Width - 2, box.Y + box.Height / 2, new MouseMoveOptions { Steps = 8 });
+        await page.Mouse.UpAsync();
+        await page.ClickAsync("[data-testid=annotate-button]");
+        await Expect(dialog).ToBeVisibleAsync();
+        await Expect(dialog.Locator("[data-gp-quote-preview]")).ToContainTextAsync("analyze the definitions");
+        await dialog.Locator("label[for=gp-severity-minor]").ClickAsync();
+        await dialog.Locator("#gp-annotation-comment").FillAsync("Restates the problem; harmless.");
+        await dialog.GetByTestId("save-annotation").ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync();
+        await Expect(page.GetByTestId("annotation-item")).ToHaveCountAsync(2);
+        await BrowserPortal.ShotAsync(page, "09-annotated");
+
+        // The source view shows the same highlights on the exact text.
+        await page.Keyboard.PressAsync("s");
+        await Expect(page.Locator(".gp-proof-source mark.gp-ann")).Not.ToHaveCountAsync(0);
+        await BrowserPortal.ShotAsync(page, "10-source-view");
+        await page.Keyboard.PressAsync("s");
+
+        // Grade with the keyboard: g focuses the first item; digits set points (capped) and move on.
+        await page.Locator("body").ClickAsync(new LocatorClickOptions { Position = new Position { X = 5, Y = 5 } });
+        await page.Keyboard.PressAsync("g");
+        await page.Keyboard.PressAsync("2");
+        await page.Keyboard.PressAsync("1");
+        await page.Keyboard.PressAsync("9");
+        var gradeItems = page.GetByTestId("grade-item-points");
+        await Expect(gradeItems.Nth(0)).ToHaveValueAsync("2");
+        await Expect(gradeItems.Nth(1)).ToHaveValueAsync("1");
+        await Expect(gradeItems.Nth(2)).ToHaveValueAsync("2");
+        await Expect(page.Locator("[data-testid=grade-total] output")).ToHaveTextAsync("5");
+        await page.FillAsync("#gp-grade-comment", "Correct idea; the concurrency theorem is quoted without proof.");
+        await page.Locator("#gp-grade-comment").PressAsync("Control+Enter");
+        await Expect(page.GetByTestId("grade-saved")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("my-grade-points")).ToHaveTextAsync("5 / 7");
+        await Expect(page.GetByTestId("evidence")).ToHaveTextAsync("One human grade");
+        await BrowserPortal.ShotAsync(page, "11-graded");
+
+        // Adjudicate on top of that grade.
+        await page.FillAsync("[data-testid=adjudication-points]", "5");
+        await page.FillAsync("[data-testid=adjudication-rationale]", "Agrees with the only grade: the rotation argument is right, the lemma is not proved.");
+        await page.ClickAsync("[data-testid=submit-adjudication]");
+        await Expect(page.GetByTestId("adjudication-saved")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("final-points")).ToHaveTextAsync("5 / 7");
+        await Expect(page.GetByTestId("evidence")).ToHaveTextAsync("Adjudicated");
+
+        // History lists the annotations, the grade and the adjudication.
+        var history = page.GetByTestId("history-list");
+        await Expect(history.Locator("[data-entity=adjudication]")).ToHaveCountAsync(1);
+        await Expect(history.Locator("[data-entity=humanGrade]")).ToHaveCountAsync(1);
+        await Expect(history.Locator("[data-entity=annotation]")).ToHaveCountAsync(2);
+        await BrowserPortal.ShotAsync(page, "12-adjudicated-history");
+
+        // What the browser did is what Api stored: exact offsets and quotes.
+        var stored = await GetSolutionAsync(solutionId, ct);
+        var text = stored.GetProperty("text").GetString()!;
+        text.ShouldBe(corpus.Proof);
+        var annotations = stored.GetProperty("annotations").EnumerateArray().ToList();
+        annotations.Count.ShouldBe(2);
+        foreach (var annotation in annotations)
+        {
+            var start = annotation.GetProperty("start").GetInt32();
+            var end = annotation.GetProperty("end").GetInt32();
+            annotation.GetProperty("quote").GetString().ShouldBe(text[start..end]);
+        }
+        annotations.ShouldContain(a => a.GetProperty("quote").GetString() == phrase && a.GetProperty("severity").GetString() == "critical");
+        stored.GetProperty("adjudication").GetProperty("points").GetDecimal().ShouldBe(5m);
+        stored.GetProperty("myGrade").GetProperty("points").GetDecimal().ShouldBe(5m);
+
+        // The help overlay documents the shortcuts.
+        await page.Keyboard.PressAsync("?");
+        await Expect(page.Locator("#gp-help")).ToBeVisibleAsync();
+        await BrowserPortal.ShotAsync(page, "13-help");
+        dialogs.ShouldBeEmpty();
+        pageErrors.ShouldBeEmpty();
+    }
+
+    // Selects from the start of the first text run that begins with args[0] to the end of args[1] in a later run.
+    private const string SelectAcrossFormulaScript = """
+        ([before, after]) => {
+          const runs = [...document.querySelectorAll('#gp-proof-markdown span[data-s]:not(.gp-math)')];
+          const first = runs.findIndex(r => r.textContent.includes(before));
+          const startRun = runs[first];
+          const endRun = runs.slice(first + 1).find(r => r.textContent.includes(after));
+          const range = document.createRange();
+          range.setStart(startRun.firstChild, startRun.textContent.indexOf(before));
+          range.setEnd(endRun.firstChild, endRun.textContent.indexOf(after) + after.length);
+          const selection = window.getSelection();
+          selection.removeAllRanges();
+          selection.addRange(range);
+        }
+        """;
+
+    private async Task<JsonElement> GetSolutionAsync(Guid solutionId, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = portal.Hosts.ApiUrl };
+        var login = await http.PostAsJsonAsync("/api/auth/login", new { email = PortalHosts.AdminEmail, password = PortalHosts.AdminPassword }, ct);
+        var tokens = await login.Content.ReadFromJsonAsync<JsonElement>(s_json, ct);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.GetProperty("accessToken").GetString());
+        return await http.GetFromJsonAsync<JsonElement>($"/api/solutions/{solutionId}", s_json, ct);
+    }
+
+    private static Regex SignInUrl() => new("/signin");
+
+    private static Regex IdUrl(string segment) => new($"/{segment}/[0-9a-f-]{{36}}$");
+}
+
+/// <summary>A problem of the Open Proof Corpus with its human reference solution and one model's proof.</summary>
+public sealed record OpcProblem(string Statement, string Reference, string Proof, string Model)
+{
+    public static async Task<OpcProblem> LoadAsync(string file, int attempt, CancellationToken ct)
+    {
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(Corpora.PathOf(Path.Combine("opc", "BMOSL", file)), ct));
+        var root = doc.RootElement;
+        var chosen = root.GetProperty("attempts")[attempt];
+        return new OpcProblem(
+            root.GetProperty("problem").GetString()!,
+            root.GetProperty("solutions")[0].GetProperty("solution").GetString()!,
+            chosen.GetProperty("solution").GetString()!,
+            chosen.GetProperty("model_id").GetString()!);
+    }
+}
