@@ -9,11 +9,12 @@ using static Microsoft.Playwright.Assertions;
 namespace GradingPortal.Web.Tests;
 
 /// <summary>
-/// The whole grading path in a real browser against real Api and PostgreSQL: sign in, create a project and a problem
+/// Web in headless Chromium against the real Api and PostgreSQL. The first test walks the whole grading path in a real browser against real Api and PostgreSQL: sign in, create a project and a problem
 /// (LaTeX statement, reference solution, rubric summing to 7), add a long proof from the Open Proof Corpus, read it
 /// typeset, annotate two passages (one spanning a formula), grade with the keyboard, adjudicate, and read the history.
+/// Others check that hostile markup in a proof stays inert, and the account pages (API tokens, members).
 /// </summary>
-public sealed partial class GradingPathTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
+public sealed partial class BrowserTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
 {
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
 
@@ -197,6 +198,138 @@ public sealed partial class GradingPathTests(BrowserPortal portal) : IClassFixtu
         pageErrors.ShouldBeEmpty();
     }
 
+    private const string HostileProof = """
+        Proof attempt with hostile markup.
+
+        <script>window.__gpXss = 1; alert('script')</script>
+
+        <img src=x onerror="window.__gpXss = 2; alert('img')">
+
+        Inline <img src=x onerror=alert(3)> and <svg onload=alert(4)></svg> and a [link](javascript:alert(5)) and <javascript:alert(6)>.
+
+        Math still works: $x^2 \ge 0$ and \(y_1 < y_2\).
+        """;
+
+    [Fact]
+    public async Task HostileSolution_RendersInert_InPreviewAndOnTheSolutionPage()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var api = await ApiAsAdminAsync(ct);
+        var project = await PostAsync(api, "/api/projects", new { name = "Hostile input", maxPoints = 7 }, ct);
+        var problem = await PostAsync(api, $"/api/projects/{project.GetProperty("id").GetGuid()}/problems",
+            new { title = "Any problem", statement = "Show that $1 + 1 = 2$." }, ct);
+        var problemId = problem.GetProperty("id").GetGuid();
+        var page = await SignedInPageAsync();
+        var dialogs = new List<string>();
+        page.Dialog += async (_, dialog) =>
+        {
+            dialogs.Add(dialog.Message);
+            await dialog.DismissAsync();
+        };
+
+        // The live preview (an htmx swap, cleaned by DOMPurify as well) shows the markup as text.
+        await page.GotoAsync($"/problems/{problemId}/solutions/new");
+        await page.FillAsync("#solution-author", "hostile-model");
+        await page.FillAsync("#solution-text", HostileProof);
+        var preview = page.GetByTestId("solution-text-preview");
+        await Expect(preview).ToContainTextAsync("<script>window.__gpXss = 1; alert('script')</script>");
+        await Expect(preview.Locator(".katex").First).ToBeVisibleAsync();
+        await BrowserPortal.ShotAsync(page, "20-hostile-preview");
+
+        // The stored solution renders inert too.
+        await page.ClickAsync("[data-testid=save-solution]");
+        await Expect(page).ToHaveURLAsync(IdUrl("solutions"));
+        var proof = page.Locator("#gp-proof-markdown");
+        await Expect(proof).ToContainTextAsync("<script>window.__gpXss = 1; alert('script')</script>");
+        await Expect(proof).ToContainTextAsync("<img src=x onerror=\"window.__gpXss = 2; alert('img')\">");
+        await Expect(proof.Locator("script, img, svg, iframe, [onerror], [onload]")).ToHaveCountAsync(0);
+        await Expect(proof.Locator("a[href^='javascript' i]")).ToHaveCountAsync(0);
+        await Expect(proof.Locator(".katex")).ToHaveCountAsync(2);
+        await page.WaitForTimeoutAsync(300);
+        (await page.EvaluateAsync<bool>("() => window.__gpXss === undefined")).ShouldBeTrue();
+        dialogs.ShouldBeEmpty();
+        await BrowserPortal.ShotAsync(page, "21-hostile-solution");
+
+        // j and k move between the problem's solutions; without a rubric the grade is a single total.
+        var hostileUrl = page.Url;
+        var next = await PostAsync(api, $"/api/problems/{problemId}/solutions", new { text = "A second, honest attempt: $2 = 1 + 1$.", author = "human" }, ct);
+        await page.ReloadAsync();
+        await page.Keyboard.PressAsync("j");
+        await Expect(page).ToHaveURLAsync(new Regex(next.GetProperty("id").GetGuid().ToString()));
+        await page.Keyboard.PressAsync("k");
+        await Expect(page).ToHaveURLAsync(hostileUrl);
+        await page.FillAsync("#gp-grade-points", "0");
+        await page.Locator("#gp-grade-points").PressAsync("Control+Enter");
+        await Expect(page.GetByTestId("my-grade-points")).ToHaveTextAsync("0 / 7");
+        dialogs.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task AccountPages_TokenShownOnceAndRevoked_MemberAdded()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var api = await ApiAsAdminAsync(ct);
+        var project = await PostAsync(api, "/api/projects", new { name = "Members and tokens" }, ct);
+        var grader = await PostAsync(api, "/api/users", new { email = $"grader-{Guid.NewGuid():N}@example.org", password = "grader-password-1", displayName = "Grace Grader" }, ct);
+        var page = await SignedInPageAsync();
+
+        // A new token's secret is shown once, then only its hint.
+        await page.GotoAsync("/tokens");
+        await page.FillAsync("[data-testid=create-token] input[name=name]", "export script");
+        await page.ClickAsync("[data-testid=create-token] button[type=submit]");
+        var secret = await page.GetByTestId("token-secret").InputValueAsync();
+        secret.Length.ShouldBeGreaterThan(20);
+        await Expect(page.GetByTestId("token-table")).ToContainTextAsync("export script");
+        await BrowserPortal.ShotAsync(page, "30-token-created");
+        using (var withToken = new HttpClient { BaseAddress = portal.Hosts.ApiUrl })
+        {
+            withToken.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+            (await withToken.GetAsync("/api/me", ct)).IsSuccessStatusCode.ShouldBeTrue();
+        }
+        await page.ReloadAsync();
+        await Expect(page.GetByTestId("token-secret")).ToHaveCountAsync(0);
+        (await page.ContentAsync()).ShouldNotContain(secret);
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+        await page.GetByTestId("token-table").Locator("button[type=submit]").First.ClickAsync();
+        await Expect(page.GetByTestId("token-table")).ToHaveCountAsync(0);
+
+        // A project admin adds a member and changes the role.
+        await page.GotoAsync($"/projects/{project.GetProperty("id").GetGuid()}");
+        await page.Locator("[data-testid=add-member] select[name=user]").SelectOptionAsync(grader.GetProperty("id").GetGuid().ToString());
+        await page.Locator("[data-testid=add-member] select[name=role]").SelectOptionAsync("adjudicator");
+        await page.ClickAsync("[data-testid=add-member] button[type=submit]");
+        await Expect(page.GetByTestId("members")).ToContainTextAsync("Grace Grader");
+        await Expect(page.GetByTestId("members")).ToContainTextAsync("Member added.");
+        await BrowserPortal.ShotAsync(page, "31-members");
+    }
+
+    private async Task<IPage> SignedInPageAsync()
+    {
+        var page = await portal.NewPageAsync();
+        await page.GotoAsync("/signin");
+        await page.FillAsync("#email", PortalHosts.AdminEmail);
+        await page.FillAsync("#password", PortalHosts.AdminPassword);
+        await page.ClickAsync("button[type=submit]");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Projects");
+        return page;
+    }
+
+    private async Task<HttpClient> ApiAsAdminAsync(CancellationToken ct)
+    {
+        var http = new HttpClient { BaseAddress = portal.Hosts.ApiUrl };
+        var login = await http.PostAsJsonAsync("/api/auth/login", new { email = PortalHosts.AdminEmail, password = PortalHosts.AdminPassword }, ct);
+        var tokens = await login.Content.ReadFromJsonAsync<JsonElement>(s_json, ct);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.GetProperty("accessToken").GetString());
+        return http;
+    }
+
+    private static async Task<JsonElement> PostAsync(HttpClient http, string path, object body, CancellationToken ct)
+    {
+        var response = await http.PostAsJsonAsync(path, body, ct);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>(s_json, ct);
+    }
+
     // Selects from the start of the first text run that begins with args[0] to the end of args[1] in a later run.
     private const string SelectAcrossFormulaScript = """
         ([before, after]) => {
@@ -215,10 +348,7 @@ public sealed partial class GradingPathTests(BrowserPortal portal) : IClassFixtu
 
     private async Task<JsonElement> GetSolutionAsync(Guid solutionId, CancellationToken ct)
     {
-        using var http = new HttpClient { BaseAddress = portal.Hosts.ApiUrl };
-        var login = await http.PostAsJsonAsync("/api/auth/login", new { email = PortalHosts.AdminEmail, password = PortalHosts.AdminPassword }, ct);
-        var tokens = await login.Content.ReadFromJsonAsync<JsonElement>(s_json, ct);
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.GetProperty("accessToken").GetString());
+        using var http = await ApiAsAdminAsync(ct);
         return await http.GetFromJsonAsync<JsonElement>($"/api/solutions/{solutionId}", s_json, ct);
     }
 
