@@ -303,6 +303,51 @@ public sealed partial class BrowserTests(BrowserPortal portal) : IClassFixture<B
         await BrowserPortal.ShotAsync(page, "31-members");
     }
 
+    [Fact]
+    public async Task ProblemPages_EditProblemAndRubricVersions_KeepTypedValuesOnErrors()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var api = await ApiAsAdminAsync(ct);
+        var project = await PostAsync(api, "/api/projects", new { name = "Rubric versions" }, ct);
+        var problem = await PostAsync(api, $"/api/projects/{project.GetProperty("id").GetGuid()}/problems", new
+        {
+            title = "Digits of n^k",
+            statement = "Let $k$ and $d$ be positive integers.",
+            referenceSolutions = new[] { new { text = "We claim $N = 2^{k-1}(d+1)$ works.", source = "official" } },
+            rubric = new { items = new[] { new { title = "Closed form", points = 3m }, new { title = "Bound", points = 4m } }, zeroCredit = "Only examples." },
+        }, ct);
+        var problemId = problem.GetProperty("id").GetGuid();
+        var page = await SignedInPageAsync();
+
+        // Edit the problem.
+        await page.GotoAsync($"/problems/{problemId}/edit");
+        await Expect(page.Locator("textarea[name='Form.References[0].Text']")).ToHaveValueAsync("We claim $N = 2^{k-1}(d+1)$ works.");
+        await page.FillAsync("#problem-title", "Digits of n^k in base 2n");
+        await page.ClickAsync("[data-testid=save-problem]");
+        await Expect(page.GetByTestId("problem-title")).ToHaveTextAsync("Digits of n^k in base 2n");
+
+        // A new draft version starts from the approved one; a wrong total comes back with Api's message and the typed values.
+        await page.ClickAsync("[data-testid=new-rubric-version]");
+        await Expect(page.Locator("input[name='Form.Items[1].Title']")).ToHaveValueAsync("Bound");
+        await page.FillAsync("input[name='Form.Items[1].Points']", "5");
+        await Expect(page.Locator("[data-testid=rubric-items] [data-gp-total]")).ToHaveClassAsync(new Regex("gp-total-over"));
+        await page.FillAsync("input[name='Form.Items[0].Title']", "Closed form for each digit");
+        await page.ClickAsync("[data-testid=save-rubric]");
+        await Expect(page.GetByTestId("problem")).ToContainTextAsync("7");
+        await Expect(page.Locator("input[name='Form.Items[0].Title']")).ToHaveValueAsync("Closed form for each digit");
+        await Expect(page.Locator("input[name='Form.Items[1].Points']")).ToHaveValueAsync("5");
+        await BrowserPortal.ShotAsync(page, "40-rubric-error");
+        await page.FillAsync("input[name='Form.Items[1].Points']", "4");
+        await page.ClickAsync("[data-testid=save-rubric]");
+
+        // Back on the problem page: v2 is a draft; approving it (htmx) makes it the current rubric.
+        await Expect(page.GetByTestId("rubric-version")).ToHaveCountAsync(2);
+        await page.GetByTestId("approve-rubric").ClickAsync();
+        await Expect(page.GetByTestId("rubric-panel")).ToContainTextAsync("Version 2 approved");
+        await Expect(page.Locator("[data-testid=rubric-panel] .card-body > .gp-rubric-items")).ToContainTextAsync("Closed form for each digit");
+        await BrowserPortal.ShotAsync(page, "41-rubric-approved");
+    }
+
     private async Task<IPage> SignedInPageAsync()
     {
         var page = await portal.NewPageAsync();

@@ -32,6 +32,10 @@ public sealed class PortalApi(HttpClient http)
     public Task<ApiResult<IReadOnlyList<UserResponse>>> ListUsersAsync(CancellationToken ct = default) =>
         GetAsync<IReadOnlyList<UserResponse>>("api/users", ct);
 
+    /// <summary>The user with exactly this email (any signed-in caller may look one up, e.g. to add a member).</summary>
+    public Task<ApiResult<IReadOnlyList<UserResponse>>> FindUsersByEmailAsync(string email, CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<UserResponse>>("api/users?email=" + Uri.EscapeDataString(email), ct);
+
     public Task<ApiResult<UserResponse>> CreateUserAsync(CreateUserRequest request, CancellationToken ct = default) =>
         SendAsync<UserResponse>(HttpMethod.Post, "api/users", request, ct);
 

@@ -24,9 +24,18 @@ public static class ProjectUiEndpoints
         var input = user?.Trim() ?? "";
         if (!Guid.TryParse(input, out var userId))
         {
-            var problem = new ApiProblem(System.Net.HttpStatusCode.BadRequest, "Unknown person", null,
-                new Dictionary<string, string[]> { ["user"] = ["Choose a person from the list, or enter a user id."] });
-            return await PanelAsync(projectId, api, context, problem, null);
+            // Project admins who are not site admins add people by their exact email.
+            var found = input.Contains('@', StringComparison.Ordinal) ? await api.FindUsersByEmailAsync(input) : default;
+            if (found.Ok && found.Value is [var match])
+            {
+                userId = match.Id;
+            }
+            else
+            {
+                var problem = found.Problem ?? new ApiProblem(System.Net.HttpStatusCode.BadRequest, "Unknown person", null,
+                    new Dictionary<string, string[]> { ["user"] = [$"No account has the email “{input}”. Ask a site administrator to create it."] });
+                return await PanelAsync(projectId, api, context, problem, null);
+            }
         }
         var result = await api.SetMemberAsync(projectId, userId, role ?? "grader");
         return await PanelAsync(projectId, api, context, result.Problem, result.Ok ? "Member added." : null);

@@ -113,8 +113,11 @@ public sealed partial class ProblemEditor
             Navigation.NavigateTo($"/problems/{created.Data.Id}");
             return;
         }
+        // The reference list is only sent when it changed: replacing it is a heavier operation on Api's side.
+        var stored = _existing?.ReferenceSolutions.OrderBy(r => r.Ordinal).Select(r => (r.Text, (string?)NullIfBlank(r.Source))).ToList() ?? [];
+        var referencesChanged = !stored.SequenceEqual(references.Select(r => (r.Text, r.Source)));
         var updated = await Api.UpdateProblemAsync(ProblemId!.Value, new UpdateProblemRequest(form.Title?.Trim(), FormText.Lines(form.Statement), form.MaxPoints,
-            form.Source?.Trim() ?? "", form.ExternalId?.Trim() ?? "", null, references, form.RowVersion));
+            form.Source?.Trim() ?? "", form.ExternalId?.Trim() ?? "", null, referencesChanged ? references : null, form.RowVersion));
         if (!updated.Ok)
         {
             _saveProblem = updated.Problem;
