@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using GradingPortal.Domain.Identity;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Identity;
@@ -23,13 +22,13 @@ public sealed class ShortTokenPortal : IAsyncLifetime
 /// Web's cookie session over HTTP (no browser): sign-in through the real form with antiforgery, redirects for
 /// anonymous page and htmx requests, token renewal on the way into a request, and the end of a session Api refuses.
 /// </summary>
-public sealed partial class SessionTests(ShortTokenPortal portal) : IClassFixture<ShortTokenPortal>
+public sealed class SessionTests(ShortTokenPortal portal) : IClassFixture<ShortTokenPortal>
 {
     [Fact]
     public async Task Health_Anonymous_Returns200()
     {
-        using var web = NewClient(out _);
-        var response = await web.GetAsync("/health", TestContext.Current.CancellationToken);
+        using var web = new WebClient(portal.Hosts.WebUrl);
+        var response = await web.Http.GetAsync("/health", TestContext.Current.CancellationToken);
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
@@ -37,15 +36,15 @@ public sealed partial class SessionTests(ShortTokenPortal portal) : IClassFixtur
     public async Task Pages_Anonymous_RedirectToSignIn()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var web = NewClient(out _);
+        using var web = new WebClient(portal.Hosts.WebUrl);
 
-        var page = await web.GetAsync("/projects/" + Guid.NewGuid(), ct);
+        var page = await web.Http.GetAsync("/projects/" + Guid.NewGuid(), ct);
         page.StatusCode.ShouldBe(HttpStatusCode.Redirect);
         page.Headers.Location!.ToString().ShouldContain("/signin?ReturnUrl=");
 
         using var htmx = new HttpRequestMessage(HttpMethod.Get, $"/ui/solutions/{Guid.NewGuid()}/history");
         htmx.Headers.Add("HX-Request", "true");
-        var fragment = await web.SendAsync(htmx, ct);
+        var fragment = await web.Http.SendAsync(htmx, ct);
         fragment.StatusCode.ShouldBe(HttpStatusCode.OK);
         fragment.Headers.GetValues("HX-Redirect").Single().ShouldContain("/signin");
     }
@@ -54,9 +53,9 @@ public sealed partial class SessionTests(ShortTokenPortal portal) : IClassFixtur
     public async Task SignIn_WrongPassword_ShowsMessageAndKeepsEmail()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var web = NewClient(out _);
+        using var web = new WebClient(portal.Hosts.WebUrl);
 
-        var response = await SignInAsync(web, PortalHosts.AdminEmail, "not-the-password", ct);
+        var response = await web.SignInAsync(PortalHosts.AdminEmail, "not-the-password", ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         var html = await response.Content.ReadAsStringAsync(ct);
@@ -68,26 +67,26 @@ public sealed partial class SessionTests(ShortTokenPortal portal) : IClassFixtur
     public async Task Session_ExpiringAccessToken_IsRenewedAndTheCookieReissued()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var web = NewClient(out var cookies);
-        var signedIn = await SignInAsync(web, PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
+        using var web = new WebClient(portal.Hosts.WebUrl);
+        var signedIn = await web.SignInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
         signedIn.StatusCode.ShouldBe(HttpStatusCode.Redirect);
-        var firstCookie = SessionCookie(cookies);
+        var firstCookie = SessionCookie(web.Cookies);
 
         // The access token expires within the renewal window, so this request refreshes it before the page calls Api.
-        var projects = await web.GetAsync("/", ct);
+        var projects = await web.Http.GetAsync("/", ct);
 
         projects.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await projects.Content.ReadAsStringAsync(ct)).ShouldContain("New project");
         projects.Headers.TryGetValues("Set-Cookie", out var setCookies).ShouldBeTrue();
         setCookies!.ShouldContain(c => c.StartsWith("gp.session=", StringComparison.Ordinal));
-        SessionCookie(cookies).ShouldNotBe(firstCookie);
+        SessionCookie(web.Cookies).ShouldNotBe(firstCookie);
     }
 
     [Fact]
     public async Task Session_RefreshRefusedByApi_SignsOutToSignIn()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var web = NewClient(out _);
+        using var web = new WebClient(portal.Hosts.WebUrl);
         var email = $"leaver-{Guid.NewGuid():N}@example.org";
         using (var scope = portal.Hosts.Api.Services.CreateScope())
         {
@@ -95,7 +94,7 @@ public sealed partial class SessionTests(ShortTokenPortal portal) : IClassFixtur
             var created = await users.CreateAsync(FirstAdmin.NewUser(email, "Leaver", isAdmin: false, DateTimeOffset.UtcNow), "leaver-password-1");
             created.Succeeded.ShouldBeTrue(string.Join("; ", created.Errors.Select(e => e.Description)));
         }
-        (await SignInAsync(web, email, "leaver-password-1", ct)).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        (await web.SignInAsync(email, "leaver-password-1", ct)).StatusCode.ShouldBe(HttpStatusCode.Redirect);
 
         // A changed security stamp (password reset, account locked) makes Api refuse the refresh token.
         using (var scope = portal.Hosts.Api.Services.CreateScope())
@@ -104,41 +103,12 @@ public sealed partial class SessionTests(ShortTokenPortal portal) : IClassFixtur
             var user = await users.FindByEmailAsync(email);
             await users.UpdateSecurityStampAsync(user!);
         }
-        var response = await web.GetAsync("/", ct);
+        var response = await web.Http.GetAsync("/", ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
         response.Headers.Location!.ToString().ShouldContain("/signin");
     }
 
-    private HttpClient NewClient(out CookieContainer cookies)
-    {
-        cookies = new CookieContainer();
-        var handler = new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false };
-        return new HttpClient(handler) { BaseAddress = portal.Hosts.WebUrl };
-    }
-
     private string? SessionCookie(CookieContainer cookies) =>
         cookies.GetCookies(portal.Hosts.WebUrl).FirstOrDefault(c => c.Name == "gp.session")?.Value;
-
-    /// <summary>Posts the real sign-in form: its antiforgery token and handler name come from the rendered page.</summary>
-    private static async Task<HttpResponseMessage> SignInAsync(HttpClient web, string email, string password, CancellationToken ct)
-    {
-        var form = await web.GetStringAsync("/signin", ct);
-        var token = AntiforgeryField().Match(form).Groups[1].Value;
-        var handler = HandlerField().Match(form).Groups[1].Value;
-        return await web.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token),
-            ["_handler"] = handler,
-            ["Form.Email"] = email,
-            ["Form.Password"] = password,
-            ["Form.ReturnUrl"] = "/",
-        }), ct);
-    }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryField();
-
-    [GeneratedRegex("name=\"_handler\" value=\"([^\"]+)\"")]
-    private static partial Regex HandlerField();
 }
