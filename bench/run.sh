@@ -57,6 +57,9 @@ echo "   seeded in $(( $(date +%s) - t0 )) s"
 SOLUTION_ID=$(sed -n 's/^SOLUTION_ID=//p' "$WORK/seed.out")
 TOKEN=$(sed -n 's/^TOKEN=//p' "$WORK/seed.out")
 
+if [ "${BENCH_HOLD:-0}" = 1 ]; then
+  echo "holding for inspection: PG_PORT=$PG_PORT API_PORT=$API_PORT SOLUTION_ID=$SOLUTION_ID TOKEN=$TOKEN"; sleep "${BENCH_HOLD_SECONDS:-900}"
+fi
 measure() { # name url header...
   local name=$1 url=$2; shift 2
   wrk -t2 -c"$CONNECTIONS" -d5s "$@" -s bench/percentiles.lua "$url" >/dev/null 2>&1 || true   # warm-up

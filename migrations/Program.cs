@@ -37,6 +37,13 @@ try
     }
     return 0;
 }
+catch (PostgresException ex)
+{
+    // Reached the server, but a statement failed: say which, and leave the database as the failed migration left it
+    // (each migration runs in its own transaction).
+    Console.Error.WriteLine($"migrator: a migration failed: {ex.SqlState} {ex.MessageText}");
+    return 3;
+}
 catch (Exception ex) when (ex is NpgsqlException or TimeoutException || ex.InnerException is NpgsqlException)
 {
     var builder = new NpgsqlConnectionStringBuilder(connectionString);

@@ -253,6 +253,257 @@ namespace GradingPortal.Migrations.Generated
                     b.ToTable("human_grade_items", (string)null);
                 });
 
+            modelBuilder.Entity("GradingPortal.Domain.Grading.ModelFinding", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("category");
+
+                    b.Property<int?>("ClaimedEnd")
+                        .HasColumnType("integer")
+                        .HasColumnName("claimed_end");
+
+                    b.Property<int?>("ClaimedStart")
+                        .HasColumnType("integer")
+                        .HasColumnName("claimed_start");
+
+                    b.Property<int?>("End")
+                        .HasColumnType("integer")
+                        .HasColumnName("end");
+
+                    b.Property<string>("ErrorType")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("error_type");
+
+                    b.Property<string>("Explanation")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("explanation");
+
+                    b.Property<string>("Location")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("location");
+
+                    b.Property<Guid>("ModelGradeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("model_grade_id");
+
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("Quote")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("quote");
+
+                    b.Property<string>("Review")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("review");
+
+                    b.Property<DateTimeOffset?>("ReviewedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reviewed_at");
+
+                    b.Property<Guid?>("ReviewedById")
+                        .HasColumnType("uuid")
+                        .HasColumnName("reviewed_by_id");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("severity");
+
+                    b.Property<Guid>("SolutionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("solution_id");
+
+                    b.Property<double>("SpanConfidence")
+                        .HasColumnType("double precision")
+                        .HasColumnName("span_confidence");
+
+                    b.Property<string>("SpanMatch")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("span_match");
+
+                    b.Property<int?>("Start")
+                        .HasColumnType("integer")
+                        .HasColumnName("start");
+
+                    b.HasKey("Id")
+                        .HasName("pk_model_findings");
+
+                    b.HasIndex("ModelGradeId")
+                        .HasDatabaseName("ix_model_findings_model_grade_id");
+
+                    b.HasIndex("SolutionId", "Start")
+                        .HasDatabaseName("ix_model_findings_solution_id_start");
+
+                    b.ToTable("model_findings", (string)null);
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Grading.ModelGrade", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("external_id");
+
+                    b.Property<int>("MaxPoints")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_points");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("model");
+
+                    b.Property<decimal?>("Points")
+                        .HasPrecision(6, 2)
+                        .HasColumnType("numeric(6,2)")
+                        .HasColumnName("points");
+
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("Provenance")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("provenance");
+
+                    b.Property<string>("Rationale")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("rationale");
+
+                    b.Property<string>("RawOutput")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("raw_output");
+
+                    b.Property<Guid?>("RubricId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("rubric_id");
+
+                    b.Property<Guid?>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<Guid>("SolutionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("solution_id");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("source");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("StatusReason")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("status_reason");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("summary");
+
+                    b.HasKey("Id")
+                        .HasName("pk_model_grades");
+
+                    b.HasIndex("RubricId")
+                        .HasDatabaseName("ix_model_grades_rubric_id");
+
+                    b.HasIndex("RunId")
+                        .HasDatabaseName("ix_model_grades_run_id");
+
+                    b.HasIndex("SolutionId", "CreatedAt")
+                        .HasDatabaseName("ix_model_grades_solution_id_created_at");
+
+                    b.HasIndex("SolutionId", "Source", "ExternalId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_model_grades_solution_id_source_external_id")
+                        .HasFilter("external_id IS NOT NULL");
+
+                    b.ToTable("model_grades", (string)null);
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Grading.ModelGradeItem", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<decimal?>("MaxPoints")
+                        .HasPrecision(6, 2)
+                        .HasColumnType("numeric(6,2)")
+                        .HasColumnName("max_points");
+
+                    b.Property<Guid>("ModelGradeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("model_grade_id");
+
+                    b.Property<decimal>("Points")
+                        .HasPrecision(6, 2)
+                        .HasColumnType("numeric(6,2)")
+                        .HasColumnName("points");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("reason");
+
+                    b.Property<Guid?>("RubricItemId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("rubric_item_id");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("title");
+
+                    b.HasKey("Id")
+                        .HasName("pk_model_grade_items");
+
+                    b.HasIndex("ModelGradeId")
+                        .HasDatabaseName("ix_model_grade_items_model_grade_id");
+
+                    b.ToTable("model_grade_items", (string)null);
+                });
+
             modelBuilder.Entity("GradingPortal.Domain.Identity.ApiToken", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1116,6 +1367,42 @@ namespace GradingPortal.Migrations.Generated
                         .HasConstraintName("fk_human_grade_items_rubric_items_rubric_item_id");
                 });
 
+            modelBuilder.Entity("GradingPortal.Domain.Grading.ModelFinding", b =>
+                {
+                    b.HasOne("GradingPortal.Domain.Grading.ModelGrade", null)
+                        .WithMany("Findings")
+                        .HasForeignKey("ModelGradeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_model_findings_model_grades_model_grade_id");
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Grading.ModelGrade", b =>
+                {
+                    b.HasOne("GradingPortal.Domain.Rubrics.Rubric", null)
+                        .WithMany()
+                        .HasForeignKey("RubricId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_model_grades_rubrics_rubric_id");
+
+                    b.HasOne("GradingPortal.Domain.Solutions.Solution", null)
+                        .WithMany()
+                        .HasForeignKey("SolutionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_model_grades_solutions_solution_id");
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Grading.ModelGradeItem", b =>
+                {
+                    b.HasOne("GradingPortal.Domain.Grading.ModelGrade", null)
+                        .WithMany("Items")
+                        .HasForeignKey("ModelGradeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_model_grade_items_model_grades_model_grade_id");
+                });
+
             modelBuilder.Entity("GradingPortal.Domain.Identity.ApiToken", b =>
                 {
                     b.HasOne("GradingPortal.Domain.Identity.AppUser", null)
@@ -1262,6 +1549,13 @@ namespace GradingPortal.Migrations.Generated
 
             modelBuilder.Entity("GradingPortal.Domain.Grading.HumanGrade", b =>
                 {
+                    b.Navigation("Items");
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Grading.ModelGrade", b =>
+                {
+                    b.Navigation("Findings");
+
                     b.Navigation("Items");
                 });
 

@@ -32,9 +32,9 @@ internal static class GradingEndpoints
     }
 
     internal static async Task<Results<Ok<List<AnnotationResponse>>, ProblemHttpResult>> ListAnnotations(Guid solutionId, GradingDbContext db,
-        ProjectAccess access, CurrentUser current, CancellationToken ct)
+        CurrentUser current, CancellationToken ct)
     {
-        var context = await LoadContextAsync(db, access, solutionId, current.Id, ct);
+        var context = await LoadContextAsync(db, solutionId, current.Id, current.IsAdmin, ct);
         if (context is null)
         {
             return ApiProblems.NotFound("The solution");
@@ -74,14 +74,20 @@ internal static class GradingEndpoints
         CurrentUser current, TimeProvider clock, CancellationToken ct)
     {
         var annotation = await db.Annotations.FirstOrDefaultAsync(a => a.Id == annotationId, ct);
-        if (annotation is null || await access.RoleAsync(annotation.ProjectId, ct) is not { } role)
+        if (annotation is null || await SolutionView.ProjectOfAsync(db, annotation.SolutionId, ct) is null
+            || await access.RoleAsync(annotation.ProjectId, ct) is not { } role)
         {
             return ApiProblems.NotFound("The annotation");
         }
         if (annotation.AuthorId != current.Id && !role.CanAdjudicate())
         {
-            // In a blind project a Grader must not learn of others' annotations; 404 keeps that promise.
-            return role.CanGrade() ? ApiProblems.Forbidden("delete other people's annotations") : ApiProblems.NotFound("The annotation");
+            // Whoever may not see others' annotations (blind project, no own grade yet) must not learn of them; 404 keeps that promise.
+            var project = await db.Projects.AsNoTracking().FirstAsync(p => p.Id == annotation.ProjectId, ct);
+            var userId = current.Id;
+            var hasOwnGrade = await db.HumanGrades.AnyAsync(g => g.SolutionId == annotation.SolutionId && g.GraderId == userId, ct);
+            return BlindPolicy.MaySeeOthersGrades(project, role, hasOwnGrade)
+                ? ApiProblems.Forbidden("delete other people's annotations")
+                : ApiProblems.NotFound("The annotation");
         }
         db.Annotations.Remove(annotation);
         var solution = await db.Solutions.FirstAsync(s => s.Id == annotation.SolutionId, ct);
@@ -91,9 +97,9 @@ internal static class GradingEndpoints
     }
 
     internal static async Task<Results<Ok<List<HumanGradeResponse>>, ProblemHttpResult>> ListHumanGrades(Guid solutionId, GradingDbContext db,
-        ProjectAccess access, CurrentUser current, CancellationToken ct)
+        CurrentUser current, CancellationToken ct)
     {
-        var context = await LoadContextAsync(db, access, solutionId, current.Id, ct);
+        var context = await LoadContextAsync(db, solutionId, current.Id, current.IsAdmin, ct);
         if (context is null)
         {
             return ApiProblems.NotFound("The solution");
@@ -225,15 +231,10 @@ internal static class GradingEndpoints
 
     private sealed record SolutionContext(SolutionResponse View);
 
-    private static async Task<SolutionContext?> LoadContextAsync(GradingDbContext db, ProjectAccess access, Guid solutionId, Guid userId,
+    private static async Task<SolutionContext?> LoadContextAsync(GradingDbContext db, Guid solutionId, Guid userId, bool isGlobalAdmin,
         CancellationToken ct)
     {
-        var projectId = await SolutionView.ProjectOfAsync(db, solutionId, ct);
-        if (projectId is null || await access.RoleAsync(projectId.Value, ct) is not { } role)
-        {
-            return null;
-        }
-        var view = await SolutionView.LoadAsync(db, solutionId, userId, role, ct);
-        return view is null ? null : new SolutionContext(view);
+        var loaded = await SolutionView.LoadAsync(db, solutionId, userId, isGlobalAdmin, ct);
+        return loaded is { } found ? new SolutionContext(found.View) : null;
     }
 }

@@ -69,6 +69,9 @@ public abstract class AuditedEntity
     internal abstract Guid? AuditProjectId { get; }
     internal virtual Guid? AuditSolutionId => null;
 
+    /// <summary>False for parts created together with a parent whose own event already records them.</summary>
+    internal virtual bool AuditCreation => true;
+
     /// <summary>A plain object describing the entity (and its children) for the audit log.</summary>
     internal abstract object AuditSnapshot();
 

@@ -9,10 +9,14 @@ namespace GradingPortal.Domain.Grading;
 public static class BlindPolicy
 {
     public static bool MaySeeOthersGrades(Project project, ProjectRole role, bool hasOwnGrade) =>
-        !project.BlindGrading || role >= ProjectRole.Adjudicator || hasOwnGrade;
+        MaySeeOthersGrades(project.BlindGrading, role, hasOwnGrade);
 
-    public static bool MaySeeAuthor(Project project, ProjectRole role) =>
-        !project.HideAuthors || role >= ProjectRole.Adjudicator;
+    public static bool MaySeeOthersGrades(bool blindGrading, ProjectRole role, bool hasOwnGrade) =>
+        !blindGrading || role >= ProjectRole.Adjudicator || hasOwnGrade;
+
+    public static bool MaySeeAuthor(Project project, ProjectRole role) => MaySeeAuthor(project.HideAuthors, role);
+
+    public static bool MaySeeAuthor(bool hideAuthors, ProjectRole role) => !hideAuthors || role >= ProjectRole.Adjudicator;
 
     /// <summary>A grade counts as given blind when the grader could not see others' grades when giving it.</summary>
     public static bool GradeIsBlind(Project project, ProjectRole role, int otherGradesVisible) =>

@@ -1,0 +1,25 @@
+namespace GradingPortal.Domain.Jobs;
+
+/// <summary>
+/// A kind of background job: the Api schedules it by these names (without referencing the Worker), a Worker runs it.
+/// <see cref="TypeName"/> is the Worker class Quartz instantiates; a Worker test checks that it resolves.
+/// </summary>
+/// <param name="Name">Stable job name, also the prefix of each job's key.</param>
+/// <param name="TypeName">Assembly-qualified name of the Worker's job class.</param>
+/// <param name="IdKey">The job-data key holding the id of the record the job works on.</param>
+public sealed record JobContract(string Name, string TypeName, string IdKey);
+
+/// <summary>The job kinds of GradingPortal and the settings every Quartz host shares.</summary>
+public static class JobContracts
+{
+    /// <summary>All Api and Worker processes join one Quartz scheduler (cluster) of this name.</summary>
+    public const string SchedulerName = "GradingPortal";
+
+    /// <summary>Quartz tables are created by the migrator under this prefix.</summary>
+    public const string TablePrefix = "qrtz_";
+
+    public const string Group = "gradingportal";
+
+    /// <summary>Processes one uploaded import file.</summary>
+    public static readonly JobContract Import = new("import", "GradingPortal.Worker.Imports.ImportJob, GradingPortal.Worker", "importId");
+}
