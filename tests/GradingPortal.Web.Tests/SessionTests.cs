@@ -33,6 +33,19 @@ public sealed class SessionTests(ShortTokenPortal portal) : IClassFixture<ShortT
     }
 
     [Fact]
+    public async Task UnknownAddress_SignedIn_Returns404Page()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var web = new WebClient(portal.Hosts.WebUrl);
+        await web.SignInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
+
+        var response = await web.Http.GetAsync("/no/such/page", ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await response.Content.ReadAsStringAsync(ct)).ShouldContain("There is nothing at this address.");
+    }
+
+    [Fact]
     public async Task Pages_Anonymous_RedirectToSignIn()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -17,10 +17,11 @@ public sealed class SessionExpiryMiddleware(RequestDelegate next)
         }
         catch (Exception ex) when (IsSessionExpired(ex) && !context.Response.HasStarted)
         {
+            // Clear first: it would also drop the cookie-deleting header that signing out adds.
+            context.Response.Clear();
             await context.SignOutAsync(Session.Scheme);
             var returnUrl = context.Request.PathBase + context.Request.Path + context.Request.QueryString;
             var target = "/signin?expired=1&returnUrl=" + Uri.EscapeDataString(returnUrl);
-            context.Response.Clear();
             if (Htmx.IsHtmx(context.Request))
             {
                 context.Response.StatusCode = StatusCodes.Status200OK;
