@@ -194,6 +194,15 @@ public sealed partial class BrowserTests(BrowserPortal portal) : IClassFixture<B
         await page.Keyboard.PressAsync("?");
         await Expect(page.Locator("#gp-help")).ToBeVisibleAsync();
         await BrowserPortal.ShotAsync(page, "13-help");
+
+        // The problem and project pages count the graded and adjudicated solution.
+        await page.GotoAsync($"/problems/{stored.GetProperty("problemId").GetGuid()}");
+        await Expect(page.GetByTestId("solution-row")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("solution-row")).ToContainTextAsync("opc-2017-17-gemini");
+        await BrowserPortal.ShotAsync(page, "14-problem-graded");
+        await page.GotoAsync($"/projects/{stored.GetProperty("projectId").GetGuid()}");
+        await Expect(page.GetByTestId("problem-table")).ToContainTextAsync("1/1 graded");
+        await BrowserPortal.ShotAsync(page, "15-project-progress");
         dialogs.ShouldBeEmpty();
         pageErrors.ShouldBeEmpty();
     }

@@ -23,7 +23,18 @@ public sealed class RefreshCoordinator(TimeProvider time)
         }
         var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(refreshToken)));
         var entry = _inFlight.GetOrAdd(key, _ => (refresh(), now));
-        return entry.Task;
+        return ForgetUnlessIssuedAsync(key, entry);
+    }
+
+    /// <summary>Only new tokens are shared; a refusal or an outage is not remembered, so the next request asks again.</summary>
+    private async Task<TokenResult> ForgetUnlessIssuedAsync(string key, (Task<TokenResult> Task, DateTimeOffset At) entry)
+    {
+        var result = await entry.Task;
+        if (result.Outcome != TokenOutcome.Issued)
+        {
+            _inFlight.TryRemove(new KeyValuePair<string, (Task<TokenResult>, DateTimeOffset)>(key, entry));
+        }
+        return result;
     }
 }
 

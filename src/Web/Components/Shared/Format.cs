@@ -81,6 +81,10 @@ public static class Format
 
     public static bool CanManage(string? role) => RoleRank(role) >= 3;
 
+    /// <summary>"1 problem", "3 problems".</summary>
+    public static string Count(int count, string noun) =>
+        count.ToString("N0", CultureInfo.InvariantCulture) + " " + (count == 1 ? noun : noun + "s");
+
     /// <summary>Shortens long text for lists.</summary>
     public static string Excerpt(string? text, int max = 160)
     {
