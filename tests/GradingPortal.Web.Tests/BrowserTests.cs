@@ -310,6 +310,14 @@ public sealed partial class BrowserTests(BrowserPortal portal) : IClassFixture<B
         await Expect(page.GetByTestId("members")).ToContainTextAsync("Grace Grader");
         await Expect(page.GetByTestId("members")).ToContainTextAsync("Member added.");
         await BrowserPortal.ShotAsync(page, "31-members");
+
+        // Project settings: switching on blind grading shows in the header.
+        await page.CheckAsync("#settings-blind");
+        await page.FillAsync("#settings-types", "missing-case, unjustified-claim");
+        await page.ClickAsync("[data-testid=project-settings] button[type=submit]");
+        await Expect(page.Locator("#settings")).ToContainTextAsync("Settings saved.");
+        await Expect(page.GetByTestId("project-badges")).ToContainTextAsync("Blind grading");
+        await Expect(page.Locator("#settings-types")).ToHaveValueAsync("missing-case, unjustified-claim");
     }
 
     [Fact]
