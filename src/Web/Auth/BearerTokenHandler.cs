@@ -24,7 +24,8 @@ public sealed class SessionExpiredException : Exception
 
 /// <summary>
 /// Puts the signed-in person's access token on every Api call. When Api answers 401 (the token expired or was revoked
-/// early), the session is refreshed once and the call repeated; if that fails the session is over.
+/// early), the session is refreshed once and the call repeated; if that fails the session is over. Pages make their
+/// Api calls one after another, so a renewal never races another call of the same request.
 /// </summary>
 public sealed class BearerTokenHandler(IHttpContextAccessor accessor, SessionRenewer renewer) : DelegatingHandler
 {

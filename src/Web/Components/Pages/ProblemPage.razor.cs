@@ -24,25 +24,22 @@ public sealed partial class ProblemPage
 
     protected override async Task OnInitializedAsync()
     {
-        var solutions = Api.ListSolutionsAsync(ProblemId, null);
         var problem = await Api.GetProblemAsync(ProblemId);
         if (!problem.Ok)
         {
             _loadProblem = problem.Problem;
             HttpContext.Response.StatusCode = (int)problem.Problem!.Status;
-            await solutions;
             return;
         }
         var project = await Api.GetProjectAsync(problem.Data.ProjectId);
         if (!project.Ok)
         {
             _loadProblem = project.Problem;
-            await solutions;
             return;
         }
         _problem = problem.Data;
         _project = project.Data;
-        var page = await solutions;
+        var page = await Api.ListSolutionsAsync(ProblemId, null);
         _solutions = page.Ok ? page.Data : null;
     }
 }

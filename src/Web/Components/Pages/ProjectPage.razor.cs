@@ -34,10 +34,8 @@ public sealed partial class ProjectPage
 
     protected override async Task OnInitializedAsync()
     {
-        var project = Api.GetProjectAsync(ProjectId);
-        var problems = Api.ListProblemsAsync(ProjectId);
-        var members = Api.ListMembersAsync(ProjectId);
-        var projectResult = await project;
+        // Api calls of one request run one after another: a session renewal (after a 401) updates this request's user.
+        var projectResult = await Api.GetProjectAsync(ProjectId);
         if (!projectResult.Ok)
         {
             _loadProblem = projectResult.Problem;
@@ -45,9 +43,9 @@ public sealed partial class ProjectPage
             return;
         }
         _project = projectResult.Data;
-        var problemsResult = await problems;
+        var problemsResult = await Api.ListProblemsAsync(ProjectId);
         _problems = problemsResult.Ok ? problemsResult.Data : [];
-        var membersResult = await members;
+        var membersResult = await Api.ListMembersAsync(ProjectId);
         _members = membersResult.Ok ? membersResult.Data : [];
         _membersProblem = membersResult.Problem;
         if (Format.CanManage(_project.MyRole) && Session.From(HttpContext.User)?.IsAdmin == true)
