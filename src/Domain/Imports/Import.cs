@@ -213,3 +213,22 @@ public sealed class ImportChunk
     public int Seq { get; private set; }
     public byte[] Data { get; private set; } = [];
 }
+
+/// <summary>Format names on the wire (query strings, responses, docs).</summary>
+public static class ImportFormats
+{
+    private static readonly Dictionary<string, ImportFormat> s_byName = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["jsonl"] = ImportFormat.Jsonl,
+        ["csv"] = ImportFormat.Csv,
+        ["imo-proofbench"] = ImportFormat.ImoProofBench,
+        ["matharena"] = ImportFormat.MathArena,
+        ["opc"] = ImportFormat.Opc,
+    };
+
+    public static IReadOnlyCollection<string> Names => s_byName.Keys;
+
+    public static bool TryParse(string? name, out ImportFormat format) => s_byName.TryGetValue(name?.Trim() ?? "", out format);
+
+    public static string ToWire(this ImportFormat format) => s_byName.First(kv => kv.Value == format).Key;
+}
