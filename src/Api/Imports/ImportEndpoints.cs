@@ -25,13 +25,12 @@ internal static class ImportEndpoints
     public static IEndpointRouteBuilder MapImportEndpoints(this IEndpointRouteBuilder app)
     {
         var byProject = app.MapGroup("/api/projects/{projectId:guid}/imports").WithTags("Imports").RequireAuthorization();
+        // No Accepts metadata: it would make routing refuse (415) any content type not listed, and uploads come as
+        // multipart or as a raw body of any type.
         byProject.MapPost("/", Upload)
             .WithSummary("Upload a file to import (Adjudicators and Admins): multipart field `file`, or the raw body. " +
                 "`format` is jsonl, csv, imo-proofbench, matharena (.zip) or opc (.zip or .json). Answers 202 with the import; " +
                 "a Worker processes it. 413 when the file (or a lone .json record) is over the limit.")
-            .Accepts<IFormFile>("multipart/form-data")
-            .Accepts<Stream>("application/octet-stream", "application/x-ndjson", "application/jsonl", "text/csv", "application/zip",
-                "application/json")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         byProject.MapGet("/", List).WithSummary("The project's imports, newest first (Adjudicators and Admins); follow `next` for older ones.");
 
@@ -179,7 +178,8 @@ internal static class ImportEndpoints
         while (await reader.ReadNextSectionAsync(ct) is { } section)
         {
             if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
-                && disposition.IsFormDisposition() && HeaderUtilities.RemoveQuotes(disposition.Name).Equals("file", StringComparison.Ordinal))
+                && disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase)
+                && HeaderUtilities.RemoveQuotes(disposition.Name).Equals("file", StringComparison.Ordinal))
             {
                 var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
                 return (section.Body, fileName);
