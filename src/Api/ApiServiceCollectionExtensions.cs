@@ -81,6 +81,7 @@ internal static class ApiServiceCollectionExtensions
         {
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+            options.SerializerOptions.Converters.Add(new PointsConverter());
         });
         services.AddProblemDetails();
         services.AddExceptionHandler<DomainExceptionHandler>();

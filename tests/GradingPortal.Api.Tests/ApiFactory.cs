@@ -20,6 +20,12 @@ public sealed class ApiFactory : WebApplicationFactory<ApiEntryPoint>, IAsyncLif
     public const string AdminEmail = "admin@example.org";
     public const string AdminPassword = "admin-password-1";
 
+    public const string UserPassword = "password-123";
+
+    private readonly SemaphoreSlim _usersLock = new(1, 1);
+    private string? _adminAccessToken;
+    private readonly Dictionary<string, TestUser> _users = new(StringComparer.Ordinal);
+
     public string ConnectionString { get; private set; } = "";
 
     public async ValueTask InitializeAsync()
@@ -39,11 +45,21 @@ public sealed class ApiFactory : WebApplicationFactory<ApiEntryPoint>, IAsyncLif
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        _usersLock.Dispose();
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>A client signed in as the first admin.</summary>
-    public Task<HttpClient> AdminAsync() => SignInAsync(AdminEmail, AdminPassword);
+    /// <summary>A client signed in as the first admin (signed in once per factory; each call gets its own client).</summary>
+    public async Task<HttpClient> AdminAsync()
+    {
+        if (_adminAccessToken is null)
+        {
+            var client = await SignInAsync(AdminEmail, AdminPassword);
+            _adminAccessToken = client.DefaultRequestHeaders.Authorization!.Parameter;
+            return client;
+        }
+        return ClientWith(_adminAccessToken);
+    }
 
     public async Task<HttpClient> SignInAsync(string email, string password)
     {
@@ -66,6 +82,44 @@ public sealed class ApiFactory : WebApplicationFactory<ApiEntryPoint>, IAsyncLif
         return (await SignInAsync(email, "password-123"), user!.Id);
     }
 
+    /// <summary>
+    /// A user shared by the tests of one class (created once per factory, then reused): tests create fresh projects and
+    /// give these users roles in them, which keeps the suite from paying a password hash per test.
+    /// </summary>
+    public async Task<TestUser> UserAsync(string displayName, bool isAdmin = false)
+    {
+        await _usersLock.WaitAsync();
+        try
+        {
+            if (!_users.TryGetValue(displayName, out var user))
+            {
+                var admin = await AdminAsync();
+                var email = $"{displayName.Replace(' ', '.').ToLowerInvariant()}-{Guid.NewGuid():N}@example.org";
+                var created = await admin.PostAsJsonAsync("/api/users", new { email, password = UserPassword, displayName, isAdmin });
+                created.EnsureSuccessStatusCode();
+                var id = (await created.Content.ReadFromJsonAsync<IdOnly>())!.Id;
+                user = new TestUser(await SignInAsync(email, UserPassword), id, displayName, email);
+                _users[displayName] = user;
+            }
+            return user;
+        }
+        finally
+        {
+            _usersLock.Release();
+        }
+    }
+
+    /// <summary>A client that sends <paramref name="bearer"/> (a login token or a personal API token), or nothing.</summary>
+    public HttpClient ClientWith(string? bearer)
+    {
+        var client = CreateClient();
+        if (bearer is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+        return client;
+    }
+
     /// <summary>Direct access to Identity for setup that has no API (none today; kept for symmetry with Web tests).</summary>
     public UserManager<AppUser> Users(IServiceScope scope) => scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
 
@@ -73,3 +127,6 @@ public sealed class ApiFactory : WebApplicationFactory<ApiEntryPoint>, IAsyncLif
 
     public sealed record IdOnly(Guid Id);
 }
+
+/// <summary>A signed-in user of the Api under test.</summary>
+public sealed record TestUser(HttpClient Client, Guid Id, string Name, string Email);

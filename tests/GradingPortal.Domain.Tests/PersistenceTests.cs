@@ -106,4 +106,241 @@ public sealed class PersistenceTests
         await using var check = Open(cs);
         (await check.HumanGrades.SingleAsync()).Points.ShouldBe(4m);
     }
+
+    private sealed record Seed(string ConnectionString, AppUser Grader, AppUser Adjudicator, Project Project, Problem Problem, Rubric Rubric,
+        Solution Solution);
+
+    /// <summary>A project with a grader and an adjudicator, a problem with an approved official rubric and one solution.</summary>
+    private static async Task<Seed> SeedAsync(string hint)
+    {
+        var cs = await TestDatabase.CreateAsync(hint);
+        var grader = new AppUser { Id = Ids.New(), UserName = $"g-{hint}@example.org", DisplayName = "Greta Grader", CreatedAt = s_now };
+        var adjudicator = new AppUser { Id = Ids.New(), UserName = $"a-{hint}@example.org", DisplayName = "Ada Adjudicator", CreatedAt = s_now };
+        var project = Project.Create("Audit", null, null, false, false, false, null, s_now);
+        var problem = Problem.Create(project.Id, "P1", "Prove it.", 7, null, null, null, [], s_now);
+        var rubric = Rubric.CreateOfficial(project.Id, problem.Id, 1, 7,
+            new RubricContent([new("Idea", 3, null), new("Finish", 4, null)], null, null, null), adjudicator.Id, s_now);
+        var solution = Solution.Create(project.Id, problem.Id, "Let n be even. Then n^2 is even.", "model-x", null, s_now);
+        await using var db = Open(cs, new AuditActor(adjudicator.Id, adjudicator.DisplayName));
+        db.Users.AddRange(grader, adjudicator);
+        db.AddRange(project, problem, rubric, solution);
+        db.ProjectMembers.AddRange(ProjectMember.Create(project.Id, grader.Id, ProjectRole.Grader, s_now),
+            ProjectMember.Create(project.Id, adjudicator.Id, ProjectRole.Adjudicator, s_now));
+        await db.SaveChangesAsync();
+        return new Seed(cs, grader, adjudicator, project, problem, rubric, solution);
+    }
+
+    private static AuditActor ActorOf(AppUser user) => new(user.Id, user.DisplayName);
+
+    private static async Task<List<AuditEvent>> EventsOfAsync(string cs, Guid entityId)
+    {
+        await using var db = Open(cs);
+        return await db.AuditEvents.AsNoTracking().Where(e => e.EntityId == entityId).OrderBy(e => e.Id).ToListAsync();
+    }
+
+    [Fact]
+    public async Task Audit_AnnotationCreatedChangedDeleted_WritesAnEventEachWithTheActor()
+    {
+        var seed = await SeedAsync("annotation");
+        Guid annotationId;
+        await using (var db = Open(seed.ConnectionString, ActorOf(seed.Grader)))
+        {
+            var solution = await db.Solutions.SingleAsync();
+            var annotation = Annotation.CreateByPerson(seed.Project.Id, solution, 4, 13, "n be even", ErrorTypes.ProofByExample, Severity.Major,
+                "only one case", _ => true, seed.Grader.Id, s_now);
+            annotationId = annotation.Id;
+            db.Annotations.Add(annotation);
+            await db.SaveChangesAsync();
+        }
+        await using (var db = Open(seed.ConnectionString, ActorOf(seed.Grader)))
+        {
+            // No behaviour edits a person's annotation today; any change to an audited row is still recorded.
+            var annotation = await db.Annotations.SingleAsync();
+            db.Entry(annotation).Property(a => a.Comment).CurrentValue = "only one case, and n odd is missing";
+            await db.SaveChangesAsync();
+        }
+        await using (var db = Open(seed.ConnectionString, ActorOf(seed.Adjudicator)))
+        {
+            db.Annotations.Remove(await db.Annotations.SingleAsync());
+            await db.SaveChangesAsync();
+        }
+
+        var events = await EventsOfAsync(seed.ConnectionString, annotationId);
+        events.Select(e => (e.Action, e.ActorName)).ShouldBe([("created", "Greta Grader"), ("updated", "Greta Grader"), ("deleted", "Ada Adjudicator")]);
+        events.ShouldAllBe(e => e.EntityType == "annotation" && e.SolutionId == seed.Solution.Id && e.ProjectId == seed.Project.Id);
+        events.Select(e => e.ActorId).ShouldBe([seed.Grader.Id, seed.Grader.Id, seed.Adjudicator.Id]);
+        events[0].Data.RootElement.GetProperty("quote").GetString().ShouldBe("n be even");
+        events[1].Data.RootElement.GetProperty("comment").GetString().ShouldBe("only one case, and n odd is missing");
+        // A deletion records the entity as it stood before it.
+        events[2].Data.RootElement.GetProperty("errorType").GetString().ShouldBe(ErrorTypes.ProofByExample);
+    }
+
+    [Fact]
+    public async Task Audit_RubricApproved_WritesApprovedAndRetiredForThePreviousVersion()
+    {
+        var seed = await SeedAsync("approve");
+        Guid draftId;
+        await using (var db = Open(seed.ConnectionString, ActorOf(seed.Adjudicator)))
+        {
+            var draft = Rubric.CreateDraft(seed.Project.Id, seed.Problem.Id, 2, 7, RubricOrigin.Manual,
+                new RubricContent([new("All of it", 7, null)], null, null, null), seed.Adjudicator.Id, s_now);
+            draftId = draft.Id;
+            db.Rubrics.Add(draft);
+            await db.SaveChangesAsync();
+        }
+        await using (var db = Open(seed.ConnectionString, ActorOf(seed.Adjudicator)))
+        {
+            var draft = await db.Rubrics.Include(r => r.Items).SingleAsync(r => r.Id == draftId);
+            var current = await db.Rubrics.Include(r => r.Items).SingleAsync(r => r.Id == seed.Rubric.Id);
+            draft.Approve(seed.Adjudicator.Id, current, s_now.AddHours(1));
+            await db.SaveChangesAsync();
+        }
+
+        var draftEvents = await EventsOfAsync(seed.ConnectionString, draftId);
+        draftEvents.Select(e => e.Action).ShouldBe(["created", "approved"]);
+        draftEvents[1].ActorId.ShouldBe(seed.Adjudicator.Id);
+        draftEvents[1].ActorName.ShouldBe("Ada Adjudicator");
+        draftEvents[1].Data.RootElement.GetProperty("status").GetString().ShouldBe("Approved");
+        var previousEvents = await EventsOfAsync(seed.ConnectionString, seed.Rubric.Id);
+        previousEvents.Select(e => e.Action).ShouldBe(["created", "retired"]);
+        previousEvents[1].Data.RootElement.GetProperty("status").GetString().ShouldBe("Retired");
+        await using var check = Open(seed.ConnectionString);
+        (await check.Rubrics.SingleAsync(r => r.Id == seed.Rubric.Id)).Status.ShouldBe(RubricStatus.Retired);
+    }
+
+    [Fact]
+    public async Task Audit_RubricDraftEdited_WritesEditedAndStoresTheNewItems()
+    {
+        var seed = await SeedAsync("edit");
+        Guid draftId;
+        await using (var db = Open(seed.ConnectionString, ActorOf(seed.Adjudicator)))
+        {
+            var draft = Rubric.CreateDraft(seed.Project.Id, seed.Problem.Id, 2, 7, RubricOrigin.Derived,
+                new RubricContent([new("All of it", 7, null)], null, null, null), null, s_now);
+            draftId = draft.Id;
+            db.Rubrics.Add(draft);
+            await db.SaveChangesAsync();
+        }
+        await using (var db = Open(seed.ConnectionString, ActorOf(seed.Adjudicator)))
+        {
+            var draft = await db.Rubrics.Include(r => r.Items).SingleAsync(r => r.Id == draftId);
+            draft.Edit(new RubricContent([new("Lemma", 3, null), new("Finish", 4, null)], "nothing", null, null), 7, s_now.AddMinutes(1));
+            await db.SaveChangesAsync();
+        }
+
+        await using var check = Open(seed.ConnectionString);
+        var stored = await check.Rubrics.Include(r => r.Items).SingleAsync(r => r.Id == draftId);
+        stored.Items.OrderBy(i => i.Ordinal).Select(i => (i.Title, i.Points)).ShouldBe([("Lemma", 3m), ("Finish", 4m)]);
+        stored.Origin.ShouldBe(RubricOrigin.Manual);
+        (await EventsOfAsync(seed.ConnectionString, draftId)).Select(e => e.Action).ShouldBe(["created", "edited"]);
+    }
+
+    [Fact]
+    public async Task Audit_GradeRevised_WritesRevisedWithTheNewAwards()
+    {
+        var seed = await SeedAsync("revise");
+        Guid gradeId;
+        await using (var db = Open(seed.ConnectionString, ActorOf(seed.Grader)))
+        {
+            var rubric = await db.Rubrics.Include(r => r.Items).SingleAsync();
+            var items = rubric.Items.OrderBy(i => i.Ordinal).ToList();
+            var grade = HumanGrade.Create(seed.Project.Id, seed.Solution.Id, seed.Grader.Id, 7, 5, rubric,
+                [new(items[0].Id, 3, null), new(items[1].Id, 2, null)], null, true, s_now);
+            gradeId = grade.Id;
+            db.HumanGrades.Add(grade);
+            await db.SaveChangesAsync();
+        }
+        await using (var db = Open(seed.ConnectionString, ActorOf(seed.Grader)))
+        {
+            var rubric = await db.Rubrics.AsNoTracking().Include(r => r.Items).SingleAsync();
+            var items = rubric.Items.OrderBy(i => i.Ordinal).ToList();
+            var grade = await db.HumanGrades.Include(g => g.Items).SingleAsync();
+            grade.Revise(7, 4, rubric, [new(items[0].Id, 1, "weak"), new(items[1].Id, 3, null)], "second look", s_now.AddHours(1));
+            await db.SaveChangesAsync();
+        }
+
+        var events = await EventsOfAsync(seed.ConnectionString, gradeId);
+        events.Select(e => (e.Action, e.ActorName)).ShouldBe([("created", "Greta Grader"), ("revised", "Greta Grader")]);
+        events[1].Data.RootElement.GetProperty("points").GetDecimal().ShouldBe(4m);
+        await using var check = Open(seed.ConnectionString);
+        var stored = await check.HumanGrades.Include(g => g.Items).SingleAsync();
+        stored.Points.ShouldBe(4m);
+        stored.Items.Select(i => i.Points).ShouldBe([1m, 3m], ignoreOrder: true);
+        (await check.HumanGradeItems.CountAsync()).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Audit_MemberRoleChangedAndRemoved_WritesRoleChangedAndDeleted()
+    {
+        var seed = await SeedAsync("roles");
+        await using (var db = Open(seed.ConnectionString, ActorOf(seed.Adjudicator)))
+        {
+            var member = await db.ProjectMembers.SingleAsync(m => m.UserId == seed.Grader.Id);
+            member.ChangeRole(ProjectRole.Adjudicator);
+            await db.SaveChangesAsync();
+            member.ChangeRole(ProjectRole.Adjudicator);
+            await db.SaveChangesAsync();
+            db.ProjectMembers.Remove(member);
+            await db.SaveChangesAsync();
+        }
+
+        await using var check = Open(seed.ConnectionString);
+        var events = await check.AuditEvents.Where(e => e.EntityType == "projectMember").OrderBy(e => e.Id).ToListAsync();
+        var forGrader = events.Where(e => e.Data.RootElement.GetProperty("userId").GetGuid() == seed.Grader.Id).ToList();
+        forGrader.Select(e => e.Action).ShouldBe(["roleGranted", "roleChanged", "deleted"]);
+        forGrader[1].Data.RootElement.GetProperty("role").GetString().ShouldBe("Adjudicator");
+        forGrader[1].ActorName.ShouldBe("Ada Adjudicator");
+        forGrader.ShouldAllBe(e => e.ProjectId == seed.Project.Id);
+    }
+
+    [Fact]
+    public async Task Audit_ProblemDeletedAndProjectUpdated_WritesDeletedAndUpdated()
+    {
+        var seed = await SeedAsync("problem");
+        await using (var db = Open(seed.ConnectionString, ActorOf(seed.Adjudicator)))
+        {
+            (await db.Problems.SingleAsync()).Delete(s_now);
+            var project = await db.Projects.SingleAsync();
+            project.Update("Audit (renamed)", null, 7, false, true, false, null, s_now);
+            await db.SaveChangesAsync();
+        }
+
+        (await EventsOfAsync(seed.ConnectionString, seed.Problem.Id)).Select(e => e.Action).ShouldBe(["created", "deleted"]);
+        var projectEvents = await EventsOfAsync(seed.ConnectionString, seed.Project.Id);
+        projectEvents.Select(e => e.Action).ShouldBe(["created", "updated"]);
+        projectEvents[1].Data.RootElement.GetProperty("blindGrading").GetBoolean().ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Audit_NoActorGiven_RecordsTheSystem()
+    {
+        var cs = await TestDatabase.CreateAsync("system");
+        await using (var db = Open(cs))
+        {
+            db.Projects.Add(Project.Create("P", null, null, false, false, false, null, s_now));
+            await db.SaveChangesAsync();
+        }
+        await using var check = Open(cs);
+        var e = await check.AuditEvents.SingleAsync();
+        (e.ActorId, e.ActorName, e.Action, e.EntityType).ShouldBe((null, "system", "created", "project"));
+    }
+
+    [Fact]
+    public async Task Audit_SolutionOnlyTouched_WritesNoSolutionEvent()
+    {
+        var seed = await SeedAsync("touch");
+        await using (var db = Open(seed.ConnectionString, ActorOf(seed.Grader)))
+        {
+            var solution = await db.Solutions.SingleAsync();
+            db.Annotations.Add(Annotation.CreateByPerson(seed.Project.Id, solution, 0, 3, "Let", ErrorTypes.ProofByExample, Severity.Minor, null,
+                _ => true, seed.Grader.Id, s_now));
+            solution.Touch(s_now.AddMinutes(1));
+            await db.SaveChangesAsync();
+        }
+
+        (await EventsOfAsync(seed.ConnectionString, seed.Solution.Id)).Select(e => e.Action).ShouldBe(["created"]);
+        await using var check = Open(seed.ConnectionString);
+        (await check.Solutions.SingleAsync()).UpdatedAt.ShouldBe(s_now.AddMinutes(1));
+        (await check.AuditEvents.CountAsync(e => e.SolutionId == seed.Solution.Id && e.EntityType == "annotation")).ShouldBe(1);
+    }
 }

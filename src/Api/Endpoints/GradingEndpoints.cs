@@ -74,14 +74,20 @@ internal static class GradingEndpoints
         CurrentUser current, TimeProvider clock, CancellationToken ct)
     {
         var annotation = await db.Annotations.FirstOrDefaultAsync(a => a.Id == annotationId, ct);
-        if (annotation is null || await access.RoleAsync(annotation.ProjectId, ct) is not { } role)
+        if (annotation is null || await SolutionView.ProjectOfAsync(db, annotation.SolutionId, ct) is null
+            || await access.RoleAsync(annotation.ProjectId, ct) is not { } role)
         {
             return ApiProblems.NotFound("The annotation");
         }
         if (annotation.AuthorId != current.Id && !role.CanAdjudicate())
         {
-            // In a blind project a Grader must not learn of others' annotations; 404 keeps that promise.
-            return role.CanGrade() ? ApiProblems.Forbidden("delete other people's annotations") : ApiProblems.NotFound("The annotation");
+            // Whoever may not see others' annotations (blind project, no own grade yet) must not learn of them; 404 keeps that promise.
+            var project = await db.Projects.AsNoTracking().FirstAsync(p => p.Id == annotation.ProjectId, ct);
+            var userId = current.Id;
+            var hasOwnGrade = await db.HumanGrades.AnyAsync(g => g.SolutionId == annotation.SolutionId && g.GraderId == userId, ct);
+            return BlindPolicy.MaySeeOthersGrades(project, role, hasOwnGrade)
+                ? ApiProblems.Forbidden("delete other people's annotations")
+                : ApiProblems.NotFound("The annotation");
         }
         db.Annotations.Remove(annotation);
         var solution = await db.Solutions.FirstAsync(s => s.Id == annotation.SolutionId, ct);

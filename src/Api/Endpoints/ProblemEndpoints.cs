@@ -26,9 +26,9 @@ internal static class ProblemEndpoints
     }
 
     internal static async Task<Results<Ok<List<ProblemSummaryResponse>>, ProblemHttpResult>> List(Guid projectId, GradingDbContext db,
-        ProjectAccess access, CancellationToken ct)
+        ProjectAccess access, Auth.CurrentUser current, CancellationToken ct)
     {
-        if (await access.RoleAsync(projectId, ct) is null || !await db.Projects.AnyAsync(p => p.Id == projectId, ct))
+        if (await access.RoleAsync(projectId, ct) is not { } role || !await db.Projects.AnyAsync(p => p.Id == projectId, ct))
         {
             return ApiProblems.NotFound("The project");
         }
@@ -36,7 +36,8 @@ internal static class ProblemEndpoints
             .Where(p => p.ProjectId == projectId && p.DeletedAt == null)
             .OrderBy(p => p.CreatedAt).ThenBy(p => p.Id)
             .ToListAsync(ct);
-        var counts = await ProblemQueries.CountsAsync(db, projectId, null, ct);
+        var onlyMine = await ProblemQueries.BlindCountsUserAsync(db, projectId, role, current.Id, ct);
+        var counts = await ProblemQueries.CountsAsync(db, projectId, null, onlyMine, ct);
         return TypedResults.Ok(problems.Select(p => new ProblemSummaryResponse(p.Id, p.Title, p.MaxPoints, p.Source, p.ExternalId,
             counts.GetValueOrDefault(p.Id, ProblemQueries.NoCounts), p.CreatedAt)).ToList());
     }
@@ -76,14 +77,15 @@ internal static class ProblemEndpoints
     }
 
     internal static async Task<Results<Ok<ProblemResponse>, ProblemHttpResult>> Get(Guid problemId, GradingDbContext db, ProjectAccess access,
-        CancellationToken ct)
+        Auth.CurrentUser current, CancellationToken ct)
     {
-        var response = await ProblemQueries.LoadAsync(db, problemId, ct);
-        if (response is null || await access.RoleAsync(response.ProjectId, ct) is null)
+        var projectId = await db.Problems.Where(p => p.Id == problemId && p.DeletedAt == null).Select(p => (Guid?)p.ProjectId).FirstOrDefaultAsync(ct);
+        if (projectId is null || await access.RoleAsync(projectId.Value, ct) is not { } role)
         {
             return ApiProblems.NotFound("The problem");
         }
-        return TypedResults.Ok(response);
+        var onlyMine = await ProblemQueries.BlindCountsUserAsync(db, projectId.Value, role, current.Id, ct);
+        return TypedResults.Ok((await ProblemQueries.LoadAsync(db, problemId, ct, onlyMine))!);
     }
 
     internal static async Task<Results<Ok<ProblemResponse>, ProblemHttpResult>> Update(Guid problemId, UpdateProblemRequest request,
@@ -138,8 +140,12 @@ internal static class ProblemQueries
 {
     public static readonly ProblemCounts NoCounts = new(0, 0, 0, 0, 0);
 
+    /// <summary>The user whose own work the counts are limited to (a grader or viewer in a blind project), else null.</summary>
+    public static async Task<Guid?> BlindCountsUserAsync(GradingDbContext db, Guid projectId, ProjectRole role, Guid userId, CancellationToken ct) =>
+        role < ProjectRole.Adjudicator && await db.Projects.AnyAsync(p => p.Id == projectId && p.BlindGrading, ct) ? userId : null;
+
     /// <summary>A live problem with everything its page needs, or null.</summary>
-    public static async Task<ProblemResponse?> LoadAsync(GradingDbContext db, Guid problemId, CancellationToken ct)
+    public static async Task<ProblemResponse?> LoadAsync(GradingDbContext db, Guid problemId, CancellationToken ct, Guid? countsOnlyForUserId = null)
     {
         var problem = await db.Problems.AsNoTracking().Include(p => p.ReferenceSolutions)
             .FirstOrDefaultAsync(p => p.Id == problemId && p.DeletedAt == null, ct);
@@ -151,7 +157,7 @@ internal static class ProblemQueries
             .Where(r => r.ProblemId == problemId)
             .OrderByDescending(r => r.Version)
             .ToListAsync(ct);
-        var counts = await CountsAsync(db, problem.ProjectId, problemId, ct);
+        var counts = await CountsAsync(db, problem.ProjectId, problemId, countsOnlyForUserId, ct);
         var current = CurrentRubric(rubrics);
         return new ProblemResponse(problem.Id, problem.ProjectId, problem.Title, problem.Statement, problem.MaxPoints, problem.Source,
             problem.ExternalId, problem.MarkingScheme,
@@ -166,7 +172,12 @@ internal static class ProblemQueries
         rubrics.Where(r => r.Status == RubricStatus.Approved && r.ApproachKey == null).MaxBy(r => r.Version);
 
     /// <summary>Grading status counts per problem of a project (or of one problem), in one round trip.</summary>
-    public static async Task<Dictionary<Guid, ProblemCounts>> CountsAsync(GradingDbContext db, Guid projectId, Guid? problemId, CancellationToken ct)
+    /// <remarks>
+    /// With <paramref name="onlyUserId"/> (a grader in a blind project) the counts cover that person's own grades and
+    /// annotations only, and adjudications are not counted: totals would tell them that others have graded.
+    /// </remarks>
+    public static async Task<Dictionary<Guid, ProblemCounts>> CountsAsync(GradingDbContext db, Guid projectId, Guid? problemId, Guid? onlyUserId,
+        CancellationToken ct)
     {
         var solutions = db.Solutions.Where(s => s.ProjectId == projectId);
         if (problemId is { } id)
@@ -177,9 +188,9 @@ internal static class ProblemQueries
             .Select(s => new
             {
                 s.ProblemId,
-                Grades = db.HumanGrades.Count(g => g.SolutionId == s.Id),
-                Adjudicated = db.Adjudications.Any(a => a.SolutionId == s.Id),
-                Annotated = db.Annotations.Any(a => a.SolutionId == s.Id),
+                Grades = db.HumanGrades.Count(g => g.SolutionId == s.Id && (onlyUserId == null || g.GraderId == onlyUserId)),
+                Adjudicated = onlyUserId == null && db.Adjudications.Any(a => a.SolutionId == s.Id),
+                Annotated = db.Annotations.Any(a => a.SolutionId == s.Id && (onlyUserId == null || a.AuthorId == onlyUserId)),
             })
             .GroupBy(x => x.ProblemId)
             .Select(g => new

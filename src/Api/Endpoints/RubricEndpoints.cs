@@ -61,7 +61,8 @@ internal static class RubricEndpoints
     internal static async Task<Results<Ok<RubricResponse>, ProblemHttpResult>> Get(Guid rubricId, GradingDbContext db, ProjectAccess access,
         CancellationToken ct)
     {
-        var rubric = await db.Rubrics.AsNoTracking().Include(r => r.Items).FirstOrDefaultAsync(r => r.Id == rubricId, ct);
+        var rubric = await db.Rubrics.AsNoTracking().Include(r => r.Items)
+            .FirstOrDefaultAsync(r => r.Id == rubricId && db.Problems.Any(p => p.Id == r.ProblemId && p.DeletedAt == null), ct);
         if (rubric is null || await access.RoleAsync(rubric.ProjectId, ct) is null)
         {
             return ApiProblems.NotFound("The rubric");
@@ -72,7 +73,8 @@ internal static class RubricEndpoints
     internal static async Task<Results<Ok<RubricResponse>, ProblemHttpResult>> Update(Guid rubricId, UpdateRubricRequest request, GradingDbContext db,
         ProjectAccess access, TimeProvider clock, CancellationToken ct)
     {
-        var rubric = await db.Rubrics.Include(r => r.Items).FirstOrDefaultAsync(r => r.Id == rubricId, ct);
+        var rubric = await db.Rubrics.Include(r => r.Items)
+            .FirstOrDefaultAsync(r => r.Id == rubricId && db.Problems.Any(p => p.Id == r.ProblemId && p.DeletedAt == null), ct);
         if (rubric is null || await access.RoleAsync(rubric.ProjectId, ct) is not { } role)
         {
             return ApiProblems.NotFound("The rubric");
@@ -102,7 +104,8 @@ internal static class RubricEndpoints
     internal static async Task<Results<Ok<RubricResponse>, ProblemHttpResult>> Approve(Guid rubricId, ApproveRubricRequest? request,
         GradingDbContext db, ProjectAccess access, CurrentUser current, TimeProvider clock, CancellationToken ct)
     {
-        var rubric = await db.Rubrics.Include(r => r.Items).FirstOrDefaultAsync(r => r.Id == rubricId, ct);
+        var rubric = await db.Rubrics.Include(r => r.Items)
+            .FirstOrDefaultAsync(r => r.Id == rubricId && db.Problems.Any(p => p.Id == r.ProblemId && p.DeletedAt == null), ct);
         if (rubric is null || await access.RoleAsync(rubric.ProjectId, ct) is not { } role)
         {
             return ApiProblems.NotFound("The rubric");

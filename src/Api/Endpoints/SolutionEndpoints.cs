@@ -1,6 +1,9 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using GradingPortal.Api.Auth;
 using GradingPortal.Api.Contracts;
 using GradingPortal.Api.Infrastructure;
+using GradingPortal.Domain.Auditing;
 using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Persistence;
 using GradingPortal.Domain.Projects;
@@ -53,6 +56,7 @@ internal static class SolutionEndpoints
                 Excerpt = s.Text.Substring(0, 240), s.CreatedAt,
                 HumanGrades = db.HumanGrades.Count(g => g.SolutionId == s.Id),
                 Annotations = db.Annotations.Count(a => a.SolutionId == s.Id),
+                MyAnnotations = db.Annotations.Count(a => a.SolutionId == s.Id && a.AuthorId == userId),
                 MyPoints = db.HumanGrades.Where(g => g.SolutionId == s.Id && g.GraderId == userId).Select(g => (decimal?)g.Points).FirstOrDefault(),
                 Adjudicated = db.Adjudications.Where(a => a.SolutionId == s.Id).Select(a => (decimal?)a.Points).FirstOrDefault(),
             })
@@ -62,7 +66,8 @@ internal static class SolutionEndpoints
         {
             var seesOthers = BlindPolicy.MaySeeOthersGrades(project, role, r.MyPoints is not null);
             return new SolutionSummaryResponse(r.Id, r.ProblemId, showAuthor ? r.Author : null, r.ExternalId, r.Length, Excerpt(r.Excerpt),
-                seesOthers ? r.HumanGrades : (r.MyPoints is null ? 0 : 1), r.Annotations, r.MyPoints, seesOthers ? r.Adjudicated : null, r.CreatedAt);
+                seesOthers ? r.HumanGrades : (r.MyPoints is null ? 0 : 1), seesOthers ? r.Annotations : r.MyAnnotations, r.MyPoints,
+                seesOthers ? r.Adjudicated : null, r.CreatedAt);
         }).ToList();
         var next = hasMore ? $"/api/problems/{problemId}/solutions?after={page[^1].Id}&limit={size}" : null;
         return TypedResults.Ok(new SolutionPageResponse(page, next));
@@ -112,8 +117,21 @@ internal static class SolutionEndpoints
             query = query.Where(e => e.ActorId == userId || e.EntityType == "solution");
         }
         var events = await query.OrderByDescending(e => e.Id).Take(1000).ToListAsync(ct);
+        var seesAuthor = BlindPolicy.MaySeeAuthor(project, role);
         return TypedResults.Ok(events.Select(e => new AuditEventResponse(e.Id, e.At, e.ActorId, e.ActorName, e.EntityType, e.EntityId, e.Action,
-            e.Data.RootElement.Clone())).ToList());
+            VisibleData(e, seesAuthor))).ToList());
+    }
+
+    /// <summary>An event's snapshot as the caller may see it: hidden authors stay hidden in the history too.</summary>
+    private static JsonElement VisibleData(AuditEvent e, bool seesAuthor)
+    {
+        if (seesAuthor || e.EntityType != "solution" || e.Data.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            return e.Data.RootElement.Clone();
+        }
+        var data = JsonNode.Parse(e.Data.RootElement.GetRawText())!.AsObject();
+        data["author"] = null;
+        return JsonSerializer.SerializeToElement(data);
     }
 
     private static string Excerpt(string text)

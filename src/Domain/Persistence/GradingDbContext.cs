@@ -49,6 +49,15 @@ public sealed class GradingDbContext(DbContextOptions<GradingDbContext> options,
     {
         base.OnModelCreating(builder);
         builder.ApplyConfigurationsFromAssembly(typeof(GradingDbContext).Assembly);
+        // Our ids are UUID v7 assigned in code when an entity is created. Without this EF takes a preset Guid key on a
+        // child added to a tracked parent for a database-generated one and UPDATEs a row that does not exist.
+        foreach (var entity in builder.Model.GetEntityTypes().Where(e => e.ClrType.Namespace?.StartsWith("GradingPortal.Domain", StringComparison.Ordinal) == true))
+        {
+            if (entity.FindPrimaryKey()?.Properties is [{ ClrType: var type } key] && type == typeof(Guid))
+            {
+                key.ValueGenerated = Microsoft.EntityFrameworkCore.Metadata.ValueGenerated.Never;
+            }
+        }
         SnakeCaseNames.Apply(builder);
     }
 
@@ -86,9 +95,10 @@ public sealed class GradingDbContext(DbContextOptions<GradingDbContext> options,
             {
                 continue;
             }
-            if (entry.Entity is ApiToken && entry.State == EntityState.Modified && pending is null)
+            if (entry.Entity is ApiToken or Solution && entry.State == EntityState.Modified && pending is null)
             {
-                // "last used" bookkeeping is not a change worth a history entry.
+                // "last used" and "updated at" bookkeeping (Solution.Touch when its grades or annotations change) is not a
+                // change worth a history entry: the grade or annotation has its own, and blind graders must not see others act.
                 continue;
             }
             events.Add(AuditEvent.Create(entry.Entity, action, actor, now));

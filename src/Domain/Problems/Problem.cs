@@ -99,6 +99,11 @@ public sealed class Problem : AuditedEntity
         errors.Require(maxPoints is > 0 and <= Points.MaxAllowedMaxPoints, "maxPoints", $"Max points must be between 1 and {Points.MaxAllowedMaxPoints}.");
         externalId = string.IsNullOrWhiteSpace(externalId) ? null : externalId.Trim();
         errors.Require(externalId is null || externalId.Length <= 200, "externalId", "External id is at most 200 characters.");
+        if (errors.Any)
+        {
+            // A refused update leaves the problem as it was.
+            return;
+        }
         Title = title;
         Statement = statement ?? "";
         MaxPoints = maxPoints;

@@ -1,0 +1,357 @@
+#!/usr/bin/env bash
+# Starts GradingPortal on this machine and stops everything it started on Ctrl+C, SIGTERM or any failure:
+#   PostgreSQL (a local cluster in .local/pg, unless ConnectionStrings__Db is set), build, migrator,
+#   Api, Web and WORKERS Workers (logs in .local/logs), then prints the URL and the first admin's credentials.
+#
+#   ./run.sh
+#   WEB_PORT=8080 API_PORT=8081 PG_PORT=5433 WORKERS=2 ./run.sh
+#   ConnectionStrings__Db='Host=db.example;Database=gp;Username=gp;Password=...' ./run.sh
+#   Admin__Email=me@example.org Admin__Password='...' ./run.sh     # first admin of an empty database
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")"
+ROOT="$PWD"
+
+WEB_PORT="${WEB_PORT:-5080}"
+API_PORT="${API_PORT:-5081}"
+PG_PORT="${PG_PORT:-5432}"
+WORKERS="${WORKERS:-1}"
+HEALTH_TIMEOUT="${HEALTH_TIMEOUT:-120}"
+CONFIGURATION="${CONFIGURATION:-Release}"
+
+LOCAL="$ROOT/.local"
+LOGS="$LOCAL/logs"
+SECRETS="$LOCAL/secrets"
+WEB_KEYS="$LOCAL/web-keys"
+CREDENTIALS="$LOCAL/admin-credentials.txt"
+LOCK="$LOCAL/run.pid"
+HOST_PIDS="$LOCAL/hosts.pid"
+PG_DIR="$LOCAL/pg"
+PG_DATA="$PG_DIR/data"
+PG_LOG="$PG_DIR/postgres.log"
+DATABASE=gradingportal
+
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# The PostgreSQL server binaries are not always on PATH (Debian keeps them in a versioned folder).
+for pgbin in /usr/lib/postgresql/*/bin; do
+    [[ -d "$pgbin" ]] && PATH="$PATH:$pgbin"
+done
+export PATH
+
+say() { printf 'run.sh: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+rel() { printf '%s' "${1#"$ROOT"/}"; }
+
+for value in "$WEB_PORT" "$API_PORT" "$PG_PORT" "$WORKERS" "$HEALTH_TIMEOUT"; do
+    [[ "$value" =~ ^[0-9]+$ ]] || die "WEB_PORT, API_PORT, PG_PORT, WORKERS and HEALTH_TIMEOUT must be numbers (got '$value')."
+done
+for tool in dotnet node npm python3; do
+    command -v "$tool" >/dev/null || die "'$tool' is not installed (see README.md)."
+done
+
+# --- state of this run, undone by cleanup --------------------------------------------------------------------------
+PIDS=()          # background hosts
+NAMES=()         # their names (log file names)
+CHILD=""         # a long foreground command (the build) running in its own process group
+PG_STARTED=0     # 1 when this run started the local cluster
+LOCKED=0
+
+pg_owner() { if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    if [[ -n "$CHILD" ]] && kill -0 "$CHILD" 2>/dev/null; then
+        kill -TERM -- "-$CHILD" 2>/dev/null || true
+    fi
+    if [[ ${#PIDS[@]} -gt 0 ]]; then
+        say "stopping ${NAMES[*]}..."
+        kill -TERM "${PIDS[@]}" 2>/dev/null || true
+        local deadline=$((SECONDS + 15)) pid
+        for pid in "${PIDS[@]}"; do
+            while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+            kill -KILL "$pid" 2>/dev/null || true
+        done
+    fi
+    if [[ -n "$CHILD" ]]; then
+        kill -KILL -- "-$CHILD" 2>/dev/null || true
+    fi
+    if [[ $PG_STARTED -eq 1 ]]; then
+        say "stopping PostgreSQL..."
+        pg_owner pg_ctl -D "$PG_DATA" stop -m fast -w -t 60 >/dev/null 2>&1 || say "PostgreSQL did not stop cleanly; see $(rel "$PG_LOG")"
+    fi
+    if [[ $LOCKED -eq 1 ]]; then
+        rm -f "$LOCK" "$HOST_PIDS"
+    fi
+    [[ $status -eq 0 || $status -ge 128 ]] && say "stopped."
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Runs a long command in its own process group and waits for it, so that Ctrl+C or SIGTERM takes effect at once
+# (bash defers traps until a foreground command ends) and cleanup can stop the command's whole tree.
+run_child() {
+    setsid "$@" &
+    CHILD=$!
+    local status=0
+    wait "$CHILD" || status=$?
+    CHILD=""
+    return "$status"
+}
+
+# A port is busy when something listens on it (SO_REUSEADDR: connections in TIME_WAIT do not count).
+port_busy() {
+    ! python3 - "$1" <<'PY' 2>/dev/null
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen()
+PY
+}
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+http_ok() {
+    if command -v curl >/dev/null; then
+        curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null
+    else
+        python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$1" 2>/dev/null
+    fi
+}
+
+# Secrets the hosts or the local cluster need: generated once, kept in .local/secrets (0600), reused later.
+ensure_secret() {
+    local file="$SECRETS/$1"
+    if [[ ! -s "$file" ]]; then
+        (umask 077; head -c 30 /dev/urandom | base64 | tr '+/' '-_' >"$file")
+    fi
+    cat "$file"
+}
+
+# --- .local, one run at a time ---------------------------------------------------------------------------------------
+# .local is only traversable by others: as root the cluster in .local/pg belongs to the postgres user.
+install -d -m 711 "$LOCAL"
+chmod 711 "$LOCAL"
+install -d -m 700 "$LOGS" "$SECRETS" "$WEB_KEYS"
+if [[ -f "$LOCK" ]] && other="$(cat "$LOCK")" && [[ -n "$other" && -r "/proc/$other/cmdline" ]] \
+    && tr '\0' ' ' <"/proc/$other/cmdline" | grep -q 'run\.sh'; then
+    die "GradingPortal is already running from this folder (run.sh pid $other). Stop it first."
+fi
+echo $$ >"$LOCK"
+LOCKED=1
+
+# Hosts left running by an earlier run that was killed outright (no trap ran) would hold the ports: stop them.
+# A recorded pid counts only while it still runs one of this repository's host assemblies.
+if [[ -f "$HOST_PIDS" ]]; then
+    while read -r pid dll; do
+        if [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$dll"; then
+            say "stopping $(basename "$dll" .dll) (pid $pid) left running by an earlier run..."
+            kill -TERM "$pid" 2>/dev/null || true
+            for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    done <"$HOST_PIDS"
+    rm -f "$HOST_PIDS"
+fi
+
+for port_var in API_PORT WEB_PORT; do
+    if port_busy "${!port_var}"; then
+        die "port ${!port_var} is in use; stop what listens there or choose another: $port_var=<port> ./run.sh"
+    fi
+done
+[[ "$API_PORT" != "$WEB_PORT" ]] || die "API_PORT and WEB_PORT must differ."
+
+# --- secrets the hosts need ------------------------------------------------------------------------------------------
+# The Web keeps its cookie data-protection keys in DataProtection__KeysPath (.local/web-keys); the Api keeps its keys
+# in PostgreSQL. Nothing else yet. A host secret added later goes here, e.g.
+#   export Some__Secret="${Some__Secret:-$(ensure_secret some-secret)}"
+
+# --- PostgreSQL ------------------------------------------------------------------------------------------------------
+if [[ -n "${ConnectionStrings__Db:-}" ]]; then
+    # Identify the database in the credentials file without keeping its password there.
+    IFS=';' read -ra parts <<<"$ConnectionStrings__Db"
+    kept=()
+    for part in "${parts[@]}"; do
+        [[ "${part,,}" =~ ^[[:space:]]*password[[:space:]]*= ]] || kept+=("$part")
+    done
+    DB_LABEL="$(IFS=';'; echo "${kept[*]}")"
+    DB_DESCRIPTION="ConnectionStrings__Db ($DB_LABEL)"
+else
+    for tool in initdb pg_ctl psql createdb; do
+        command -v "$tool" >/dev/null || die "PostgreSQL's '$tool' is not installed; install PostgreSQL or set ConnectionStrings__Db."
+    done
+    if [[ $EUID -eq 0 ]]; then
+        id postgres >/dev/null 2>&1 || die "running as root needs the 'postgres' user to own the local cluster (install PostgreSQL's server package)."
+        runuser -u postgres -- test -x "$LOCAL" \
+            || die "the postgres user cannot reach $LOCAL (a parent folder is private); move the repository or set ConnectionStrings__Db."
+    fi
+
+    if [[ ! -f "$PG_DATA/PG_VERSION" ]]; then
+        say "creating a local PostgreSQL cluster in $(rel "$PG_DIR")..."
+        rm -rf "$PG_DIR" "$SECRETS/pg-password" "$CREDENTIALS"
+        if [[ $EUID -eq 0 ]]; then
+            install -d -o postgres -g postgres -m 700 "$PG_DIR"
+        else
+            install -d -m 700 "$PG_DIR"
+        fi
+        ensure_secret pg-password >/dev/null
+        pwfile="$PG_DIR/initdb-password"
+        install -m 600 "$SECRETS/pg-password" "$pwfile"
+        [[ $EUID -ne 0 ]] || chown postgres:postgres "$pwfile"
+        pg_owner initdb -D "$PG_DATA" -U postgres --pwfile="$pwfile" --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 \
+            >"$LOGS/initdb.log" 2>&1 || { rm -f "$pwfile"; cat "$LOGS/initdb.log" >&2; die "initdb failed"; }
+        rm -f "$pwfile"
+    fi
+    [[ -s "$SECRETS/pg-password" ]] \
+        || die "$(rel "$SECRETS")/pg-password is missing, so the local cluster cannot be used; delete $(rel "$PG_DIR") to start over."
+    PG_PASSWORD="$(cat "$SECRETS/pg-password")"
+
+    # A cluster still running here belongs to an earlier run that was killed (the lock says no run is active).
+    if pg_owner pg_ctl -D "$PG_DATA" status >/dev/null 2>&1; then
+        say "stopping the local cluster left running by an earlier run..."
+        pg_owner pg_ctl -D "$PG_DATA" stop -m fast -w -t 60 >/dev/null
+    fi
+    if port_busy "$PG_PORT"; then
+        busy="$PG_PORT"
+        PG_PORT="$(free_port)"
+        say "port $busy is in use; the local PostgreSQL cluster uses port $PG_PORT instead."
+    fi
+    say "starting PostgreSQL on 127.0.0.1:$PG_PORT..."
+    PG_STARTED=1
+    # TCP on the loopback only; no Unix socket (the repository path may exceed the socket path limit).
+    pg_owner pg_ctl -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
+        -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=''" start >/dev/null \
+        || { tail -n 20 "$PG_LOG" >&2 || true; die "PostgreSQL did not start; see $(rel "$PG_LOG")"; }
+
+    export PGPASSWORD="$PG_PASSWORD"
+    exists="$(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'")"
+    if [[ "$exists" != 1 ]]; then
+        say "creating database $DATABASE..."
+        createdb -h 127.0.0.1 -p "$PG_PORT" -U postgres "$DATABASE"
+    fi
+    unset PGPASSWORD
+    export ConnectionStrings__Db="Host=127.0.0.1;Port=$PG_PORT;Database=$DATABASE;Username=postgres;Password=$PG_PASSWORD"
+    DB_LABEL="local cluster"
+    DB_DESCRIPTION="local cluster in $(rel "$PG_DIR") on 127.0.0.1:$PG_PORT (password in $(rel "$SECRETS")/pg-password)"
+fi
+
+# --- build -----------------------------------------------------------------------------------------------------------
+# Only the deployables; the Web project builds its npm assets itself. No build servers, so nothing outlives the run.
+: >"$LOGS/build.log"
+say "building ($CONFIGURATION; log: $(rel "$LOGS")/build.log)..."
+declare -A DLL
+for project in migrations/GradingPortal.Migrations src/Api/GradingPortal.Api src/Web/GradingPortal.Web src/Worker/GradingPortal.Worker; do
+    run_child dotnet build "$project.csproj" -c "$CONFIGURATION" --nologo --disable-build-servers >>"$LOGS/build.log" 2>&1 || {
+        grep ': error ' "$LOGS/build.log" | sort -u | tail -n 20 >&2 || tail -n 20 "$LOGS/build.log" >&2
+        die "the build of $project failed; see $(rel "$LOGS")/build.log"
+    }
+    name="$(basename "$project")"
+    DLL[$name]="$ROOT/$(dirname "$project")/bin/$CONFIGURATION/net10.0/$name.dll"
+    [[ -f "${DLL[$name]}" ]] || die "the build did not produce ${DLL[$name]} (target framework changed? update run.sh)"
+done
+
+# --- migrate, first admin ------------------------------------------------------------------------------------------
+say "migrating..."
+migrator_out="$(mktemp "$LOCAL/migrator.XXXXXX")"   # private: it may hold the generated password
+migrator_status=0
+run_child env -C migrations dotnet "${DLL[GradingPortal.Migrations]}" >"$migrator_out" 2>&1 || migrator_status=$?
+first_admin="$(grep -m1 '^FIRST_ADMIN ' "$migrator_out" || true)"
+grep -v '^FIRST_ADMIN ' "$migrator_out" >"$LOGS/migrator.log" || true
+rm -f "$migrator_out"
+# Keep a generated password even when the migrator failed after seeding: it is printed only once.
+if [[ -n "$first_admin" ]]; then
+    line="${first_admin#FIRST_ADMIN }"
+    email="${line#email=}"
+    email="${email%% password=*}"
+    password="${line#* password=}"
+    (umask 077; printf 'database=%s\nemail=%s\npassword=%s\n' "$DB_LABEL" "$email" "$password" >"$CREDENTIALS")
+    chmod 600 "$CREDENTIALS"
+fi
+if [[ $migrator_status -ne 0 ]]; then
+    cat "$LOGS/migrator.log" >&2
+    die "the migrator failed (exit $migrator_status); see $(rel "$LOGS")/migrator.log"
+fi
+sed 's/^/  /' "$LOGS/migrator.log" >&2
+
+# --- hosts -------------------------------------------------------------------------------------------------------------
+# Each host runs from its project folder (content root = project folder, as with `dotnet run`), in the background,
+# with its log in .local/logs. SIGINT is ignored by background jobs of a script: cleanup stops them with SIGTERM.
+start_host() {   # name project-folder dll [VAR=value...]
+    local name="$1" dir="$2" dll="$3"
+    shift 3
+    (cd "$dir" && exec env "$@" dotnet "$dll") >"$LOGS/$name.log" 2>&1 &
+    PIDS+=("$!")
+    NAMES+=("$name")
+    echo "$! $dll" >>"$HOST_PIDS"
+}
+wait_healthy() {   # name url index-in-PIDS
+    local name="$1" url="$2" pid="${PIDS[$3]}" deadline=$((SECONDS + HEALTH_TIMEOUT))
+    until http_ok "$url"; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            tail -n 30 "$LOGS/$name.log" >&2 || true
+            die "$name exited during start-up; see $(rel "$LOGS")/$name.log"
+        fi
+        if ((SECONDS >= deadline)); then
+            tail -n 30 "$LOGS/$name.log" >&2 || true
+            die "$name did not answer $url with 200 within ${HEALTH_TIMEOUT}s; see $(rel "$LOGS")/$name.log"
+        fi
+        sleep 0.5
+    done
+}
+
+API_URL="http://127.0.0.1:$API_PORT"
+WEB_URL="http://127.0.0.1:$WEB_PORT"
+say "starting Api, Web and $WORKERS Worker(s)..."
+start_host api src/Api "${DLL[GradingPortal.Api]}" \
+    "ASPNETCORE_URLS=$API_URL"
+# The Web never opens the database, so it does not get the connection string.
+start_host web src/Web "${DLL[GradingPortal.Web]}" -u ConnectionStrings__Db \
+    "ASPNETCORE_URLS=$WEB_URL" "Api__BaseUrl=$API_URL" "DataProtection__KeysPath=$WEB_KEYS"
+for ((i = 1; i <= WORKERS; i++)); do
+    start_host "worker-$i" src/Worker "${DLL[GradingPortal.Worker]}"
+done
+
+wait_healthy api "$API_URL/health" 0
+wait_healthy web "$WEB_URL/health" 1
+sleep 1
+for i in "${!PIDS[@]}"; do
+    kill -0 "${PIDS[$i]}" 2>/dev/null || die "${NAMES[$i]} exited during start-up; see $(rel "$LOGS")/${NAMES[$i]}.log"
+done
+
+# --- tell -------------------------------------------------------------------------------------------------------------
+if [[ -n "${Admin__Email:-}" ]]; then
+    admin="$Admin__Email (password from Admin__Password; used only when the database had no users)"
+elif [[ -f "$CREDENTIALS" ]] && grep -qxF "database=$DB_LABEL" "$CREDENTIALS"; then
+    admin="$(sed -n 's/^email=//p' "$CREDENTIALS") / $(sed -n 's/^password=//p' "$CREDENTIALS")   (kept in $(rel "$CREDENTIALS"))"
+else
+    admin="unknown here: the migrator generated none for this database (it does so only while it has no users)"
+fi
+cat <<EOF
+
+GradingPortal is running at $WEB_URL
+  Api:       $API_URL   (OpenAPI: $API_URL/openapi/v1.json, docs: $API_URL/api/docs)
+  Admin:     $admin
+  Database:  $DB_DESCRIPTION
+  Workers:   $WORKERS
+  Logs:      $(rel "$LOGS")/
+Press Ctrl+C to stop.
+
+EOF
+
+# --- watch ------------------------------------------------------------------------------------------------------------
+# Any host that exits ends the run (and cleanup stops the rest); Ctrl+C and SIGTERM interrupt the wait.
+while true; do
+    wait -n "${PIDS[@]}" || true
+    for i in "${!PIDS[@]}"; do
+        if ! kill -0 "${PIDS[$i]}" 2>/dev/null; then
+            stopped="${NAMES[$i]}"
+            status=0
+            wait "${PIDS[$i]}" || status=$?
+            unset 'PIDS[i]' 'NAMES[i]'
+            die "$stopped stopped unexpectedly (exit $status); see $(rel "$LOGS")/$stopped.log"
+        fi
+    done
+done
