@@ -94,7 +94,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Grading.Adjudication", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -152,7 +151,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Grading.HumanGrade", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -219,7 +217,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Grading.HumanGradeItem", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -256,7 +253,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Grading.ModelFinding", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -359,7 +355,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Grading.ModelGrade", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -463,7 +458,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Grading.ModelGradeItem", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -507,7 +501,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Identity.ApiToken", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -560,7 +553,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Identity.AppUser", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -837,7 +829,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Problems.Problem", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -909,7 +900,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Problems.ReferenceSolution", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -943,7 +933,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Projects.Project", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -1002,7 +991,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Projects.ProjectMember", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -1040,7 +1028,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Rubrics.Rubric", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -1131,7 +1118,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Rubrics.RubricItem", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -1171,7 +1157,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Solutions.Annotation", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -1257,7 +1242,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Solutions.Solution", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 

@@ -14,7 +14,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace GradingPortal.Migrations.Generated
 {
     [DbContext(typeof(GradingDbContext))]
-    [Migration("20261122123039_Imports")]
+    [Migration("20261122125443_Imports")]
     partial class Imports
     {
         /// <inheritdoc />
@@ -97,7 +97,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Grading.Adjudication", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -155,7 +154,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Grading.HumanGrade", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -222,7 +220,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Grading.HumanGradeItem", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -259,7 +256,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Grading.ModelFinding", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -362,7 +358,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Grading.ModelGrade", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -466,7 +461,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Grading.ModelGradeItem", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -510,7 +504,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Identity.ApiToken", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -563,7 +556,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Identity.AppUser", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -840,7 +832,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Problems.Problem", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -912,7 +903,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Problems.ReferenceSolution", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -946,7 +936,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Projects.Project", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -1005,7 +994,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Projects.ProjectMember", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -1043,7 +1031,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Rubrics.Rubric", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -1134,7 +1121,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Rubrics.RubricItem", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -1174,7 +1160,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Solutions.Annotation", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -1260,7 +1245,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Solutions.Solution", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
