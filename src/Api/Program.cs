@@ -1,5 +1,6 @@
 using GradingPortal.Api;
 using GradingPortal.Api.Endpoints;
+using GradingPortal.Api.Imports;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddApiServices();
@@ -27,5 +28,6 @@ app.MapProblemEndpoints();
 app.MapRubricEndpoints();
 app.MapSolutionEndpoints();
 app.MapGradingEndpoints();
+app.MapImportEndpoints();
 
 await app.RunAsync();

@@ -1,6 +1,7 @@
 using GradingPortal.Domain.Auditing;
 using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Identity;
+using GradingPortal.Domain.Imports;
 using GradingPortal.Domain.Problems;
 using GradingPortal.Domain.Projects;
 using GradingPortal.Domain.Rubrics;
@@ -37,6 +38,9 @@ public sealed class GradingDbContext(DbContextOptions<GradingDbContext> options,
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<DataProtectionKeyRecord> DataProtectionKeys => Set<DataProtectionKeyRecord>();
+    public DbSet<Import> Imports => Set<Import>();
+    public DbSet<ImportFailure> ImportFailures => Set<ImportFailure>();
+    public DbSet<ImportChunk> ImportChunks => Set<ImportChunk>();
 
     /// <summary>Overrides the actor for this unit of work (background hosts, the migrator's seeding).</summary>
     public AuditActor? ActorOverride { get; set; }

@@ -1,0 +1,219 @@
+using GradingPortal.Domain.Auditing;
+using GradingPortal.Domain.Imports;
+using GradingPortal.Domain.Jobs;
+using GradingPortal.Domain.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Quartz;
+
+namespace GradingPortal.Worker.Imports;
+
+/// <summary>
+/// Reads one staged upload (<see cref="JobContracts.Import"/>) and imports its records in batches. Each batch is saved in
+/// one transaction together with the import's counts, failures and resume point, so the job can stop anywhere: run again
+/// (by Quartz recovery after a Worker died, or rescheduled after a shutdown), it re-reads the import, skips the records
+/// already counted, and goes on. A finished import is left alone.
+/// </summary>
+public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<ImportJob> logger) : IJob
+{
+    /// <summary>Records per save (and per checkpoint).</summary>
+    internal const int BatchRecords = 500;
+
+    /// <summary>A batch also ends once its records hold this much text, so memory stays bounded whatever the record size.</summary>
+    internal const long BatchBytes = 32L << 20;
+
+    /// <summary>Unexpected errors are retried this many times (new attempts resume from the checkpoint), then the import fails.</summary>
+    internal const int MaxAttempts = 3;
+
+    private Import _import = null!;
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var ct = cancellationToken;
+        if (!Guid.TryParse(context.MergedJobDataMap.GetString(JobContracts.Import.IdKey), out var importId))
+        {
+            logger.LogError("Import job {Key} has no import id", context.JobDetail.Key);
+            return;
+        }
+        var import = await db.Imports.FirstOrDefaultAsync(i => i.Id == importId, ct);
+        if (import is null || import.IsFinished)
+        {
+            return;
+        }
+        _import = import;
+        try
+        {
+            await RunAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The Worker is stopping: hand the import to whichever Worker runs next; it resumes from the checkpoint.
+            logger.LogInformation("Import {ImportId} interrupted at record {Record}; rescheduled", importId, _import.ProcessedRecords);
+            await RescheduleAsync(context, TimeSpan.FromSeconds(5));
+        }
+        catch (DbUpdateConcurrencyException ex) when (IsImportRow(ex))
+        {
+            // Someone else moved this import on (another Worker after a recovery that turned out premature): leave it to them.
+            logger.LogWarning("Import {ImportId} was changed by another Worker; this run stops", importId);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Import {ImportId} failed on attempt {Attempt}", importId, _import.Attempts);
+            db.ChangeTracker.Clear();
+            var fresh = await db.Imports.FirstAsync(i => i.Id == importId, CancellationToken.None);
+            if (fresh.Attempts < MaxAttempts)
+            {
+                await RescheduleAsync(context, TimeSpan.FromSeconds(10 * fresh.Attempts));
+            }
+            else
+            {
+                fresh.Fail($"The import stopped on an unexpected error after {fresh.Attempts} attempts: {ex.Message}", clock.GetUtcNow());
+                await db.SaveChangesAsync(CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        _import.Start(clock.GetUtcNow());
+        await db.SaveChangesAsync(ct);
+        var importer = await db.Users.AsNoTracking().Where(u => u.Id == _import.CreatedById).Select(u => u.DisplayName).FirstOrDefaultAsync(ct);
+        db.ActorOverride = new AuditActor(_import.CreatedById, $"{(string.IsNullOrWhiteSpace(importer) ? "someone" : importer)} (import {_import.FileName})");
+        var project = await db.Projects.AsNoTracking().FirstAsync(p => p.Id == _import.ProjectId, ct);
+        var writer = new ImportWriter(db, _import, project, clock);
+        await writer.LoadAsync(ct);
+
+        await using var staged = await StagedFileStream.OpenAsync(db.Database.GetConnectionString()!, _import.Id, _import.ReceivedBytes, ct);
+        try
+        {
+            var batch = new List<ImportRecord>();
+            long bytes = 0;
+            await foreach (var record in Read(staged, ct))
+            {
+                if (record.Seq <= _import.ProcessedRecords)
+                {
+                    continue;
+                }
+                batch.Add(record);
+                bytes += record.Bytes;
+                if (batch.Count >= BatchRecords || bytes >= BatchBytes)
+                {
+                    await SaveBatchAsync(writer, batch, ct);
+                    batch.Clear();
+                    bytes = 0;
+                }
+            }
+            await SaveBatchAsync(writer, batch, ct);
+            _import.Succeed(clock.GetUtcNow());
+        }
+        catch (ImportFileException ex)
+        {
+            db.ChangeTracker.Clear();
+            _import = await db.Imports.FirstAsync(i => i.Id == _import.Id, ct);
+            _import.Fail(ex.Message, clock.GetUtcNow());
+        }
+        await db.SaveChangesAsync(ct);
+        // The staged bytes have served their purpose; the import keeps its counts and failures.
+        await db.ImportChunks.Where(c => c.ImportId == _import.Id).ExecuteDeleteAsync(ct);
+        logger.LogInformation("Import {ImportId} {Status}: {Created} created, {Updated} updated, {Skipped} skipped, {Failed} failed",
+            _import.Id, _import.Status, _import.Created, _import.Updated, _import.Skipped, _import.Failed);
+    }
+
+    private IAsyncEnumerable<ImportRecord> Read(StagedFileStream staged, CancellationToken ct)
+    {
+        var max = _import.MaxRecordBytes;
+        var skip = _import.ProcessedRecords;
+        return _import.Format switch
+        {
+            ImportFormat.Jsonl => JsonlReader.ReadAsync(staged, max, skip, ct),
+            ImportFormat.Csv => CsvReader.ReadAsync(staged, max, skip, ct),
+            ImportFormat.ImoProofBench => ProofBenchReader.ReadAsync(staged, max, skip, ct),
+            ImportFormat.MathArena => MathArenaReader.ReadAsync(staged, _import.FileName, max, skip, ct),
+            ImportFormat.Opc => OpcReader.ReadAsync(staged, _import.FileName, IsZip(staged), max, skip, ct),
+            _ => throw new ImportFileException($"Unsupported format {_import.Format}."),
+        };
+    }
+
+    private static bool IsZip(StagedFileStream staged)
+    {
+        Span<byte> head = stackalloc byte[4];
+        var read = staged.Read(head);
+        staged.Position = 0;
+        return read == 4 && head[0] == 0x50 && head[1] == 0x4B && head[2] == 0x03 && head[3] == 0x04;
+    }
+
+    /// <summary>
+    /// Applies and saves a batch with its checkpoint. When the database refuses the batch (a concurrent edit took an
+    /// external id...), nothing of it stays; its records are then saved one by one so only the offending one fails.
+    /// </summary>
+    private async Task SaveBatchAsync(ImportWriter writer, List<ImportRecord> batch, CancellationToken ct)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            await writer.PrefetchAsync(batch, ct);
+            var total = new RecordResult();
+            foreach (var record in batch)
+            {
+                total.Add(await writer.ApplyAsync(record, ct));
+            }
+            Checkpoint(batch[^1].Seq, total);
+            await db.SaveChangesAsync(ct);
+            AfterSave(writer);
+        }
+        catch (DbUpdateException ex) when (ex is not DbUpdateConcurrencyException || !IsImportRow(ex))
+        {
+            await RollBackAsync(writer, ct);
+            if (batch.Count > 1)
+            {
+                foreach (var single in batch)
+                {
+                    await SaveBatchAsync(writer, [single], ct);
+                }
+                return;
+            }
+            var record = batch[0];
+            var failed = new RecordResult();
+            failed.Failures.Add(new ImportFailureInput(record.Location, null,
+                $"The database refused the record: {(ex.InnerException ?? ex).Message.Split('\n')[0]}"));
+            Checkpoint(record.Seq, failed);
+            await db.SaveChangesAsync(ct);
+            AfterSave(writer);
+        }
+    }
+
+    private static bool IsImportRow(DbUpdateException ex) => ex.Entries.Any(e => e.Entity is Import);
+
+    private void Checkpoint(int seq, RecordResult result)
+    {
+        var kept = _import.Checkpoint(seq, result.Created, result.Updated, result.Skipped, result.Failures, clock.GetUtcNow());
+        db.ImportFailures.AddRange(kept);
+    }
+
+    private void AfterSave(ImportWriter writer)
+    {
+        // Keep the context small: only the import row stays tracked between batches.
+        db.ChangeTracker.Clear();
+        db.Attach(_import);
+        writer.BatchSaved();
+    }
+
+    private async Task RollBackAsync(ImportWriter writer, CancellationToken ct)
+    {
+        db.ChangeTracker.Clear();
+        _import = await db.Imports.FirstAsync(i => i.Id == _import.Id, ct);
+        await writer.LoadAsync(ct);
+    }
+
+    private static async Task RescheduleAsync(IJobExecutionContext context, TimeSpan delay)
+    {
+        var trigger = TriggerBuilder.Create()
+            .ForJob(context.JobDetail.Key)
+            .WithIdentity($"{context.JobDetail.Key.Name}-retry-{Guid.NewGuid():N}", JobContracts.Group)
+            .StartAt(DateTimeOffset.UtcNow.Add(delay))
+            .Build();
+        await context.Scheduler.ScheduleJob(trigger, default, CancellationToken.None);
+    }
+}
