@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using GradingPortal.Api.Auth;
 using GradingPortal.Api.Imports;
+using GradingPortal.Api.Export;
 using GradingPortal.Api.Infrastructure;
 using GradingPortal.Api.Scheduling;
 using GradingPortal.Jobs;
@@ -85,7 +86,8 @@ internal static class ApiServiceCollectionExtensions
         });
         services.AddProblemDetails();
         services.AddExceptionHandler<DomainExceptionHandler>();
-        services.AddOpenApi();
+        services.AddApiDocument();
+        services.AddExport();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
         // Background work goes into Quartz's clustered PostgreSQL store; only Workers start a scheduler and run jobs.

@@ -1,6 +1,7 @@
 using GradingPortal.Api;
 using GradingPortal.Api.Endpoints;
 using GradingPortal.Api.Imports;
+using GradingPortal.Api.Export;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddApiServices();
@@ -29,5 +30,6 @@ app.MapRubricEndpoints();
 app.MapSolutionEndpoints();
 app.MapGradingEndpoints();
 app.MapImportEndpoints();
+app.MapExportEndpoints();
 
 await app.RunAsync();

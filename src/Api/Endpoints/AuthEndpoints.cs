@@ -16,10 +16,12 @@ internal static class AuthEndpoints
     {
         var group = app.MapGroup("/api/auth").WithTags("Auth");
         group.MapPost("/login", Login).AllowAnonymous()
-            .WithSummary("Sign in; returns {accessToken, refreshToken, expiresIn} (bearer tokens).");
+            .WithSummary("Sign in; returns {accessToken, refreshToken, expiresIn} (bearer tokens).")
+            .Produces<AccessTokenResponse>(StatusCodes.Status200OK).Problems(400, 401);
         group.MapPost("/refresh", Refresh).AllowAnonymous()
-            .WithSummary("Exchange a refresh token for new tokens.");
-        app.MapGet("/api/me", Me).RequireAuthorization().WithTags("Auth").WithSummary("The signed-in caller.");
+            .WithSummary("Exchange a refresh token for new tokens.")
+            .Produces<AccessTokenResponse>(StatusCodes.Status200OK).Problems(400, 401);
+        app.MapGet("/api/me", Me).RequireAuthorization().WithTags("Auth").WithSummary("The signed-in caller.").Problems(404);
         return app;
     }
 

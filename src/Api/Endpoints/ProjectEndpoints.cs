@@ -16,12 +16,12 @@ internal static class ProjectEndpoints
     {
         var group = app.MapGroup("/api/projects").WithTags("Projects").RequireAuthorization();
         group.MapGet("/", List).WithSummary("Projects you are a member of (all of them for administrators).");
-        group.MapPost("/", Create).WithSummary("Create a project; you become its Admin.");
-        group.MapGet("/{projectId:guid}", Get).WithSummary("A project with your role in it.");
-        group.MapPatch("/{projectId:guid}", Update).WithSummary("Change project settings (project Admins).");
-        group.MapGet("/{projectId:guid}/members", Members).WithSummary("Members and their roles.");
-        group.MapPut("/{projectId:guid}/members/{userId:guid}", SetMember).WithSummary("Grant or change a member's role (project Admins).");
-        group.MapDelete("/{projectId:guid}/members/{userId:guid}", RemoveMember).WithSummary("Remove a member (project Admins).");
+        group.MapPost("/", Create).WithSummary("Create a project; you become its Admin.").Problems(400);
+        group.MapGet("/{projectId:guid}", Get).WithSummary("A project with your role in it.").Problems(404);
+        group.MapPatch("/{projectId:guid}", Update).WithSummary("Change project settings (project Admins).").Problems(400, 403, 404, 409);
+        group.MapGet("/{projectId:guid}/members", Members).WithSummary("Members and their roles.").Problems(404);
+        group.MapPut("/{projectId:guid}/members/{userId:guid}", SetMember).WithSummary("Grant or change a member's role (project Admins).").Problems(400, 403, 404, 409);
+        group.MapDelete("/{projectId:guid}/members/{userId:guid}", RemoveMember).WithSummary("Remove a member (project Admins).").Problems(403, 404, 409);
         return app;
     }
 

@@ -14,9 +14,9 @@ internal static class TokenEndpoints
     public static IEndpointRouteBuilder MapTokenEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/tokens").WithTags("API tokens").RequireAuthorization();
-        group.MapPost("/", Create).WithSummary("Create a personal API token; the secret is in this response only.");
+        group.MapPost("/", Create).WithSummary("Create a personal API token; the secret is in this response only.").Problems(400);
         group.MapGet("/", List).WithSummary("Your active API tokens (without secrets).");
-        group.MapDelete("/{id:guid}", Revoke).WithSummary("Revoke one of your API tokens.");
+        group.MapDelete("/{id:guid}", Revoke).WithSummary("Revoke one of your API tokens.").Problems(404);
         return app;
     }
 

@@ -14,8 +14,8 @@ internal static class UserEndpoints
     public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization();
-        group.MapPost("/", Create).WithSummary("Create a user (administrators only).");
-        group.MapGet("/", List).WithSummary("Administrators: all users. Others: the user with exactly ?email=.");
+        group.MapPost("/", Create).WithSummary("Create a user (administrators only).").Problems(400, 403, 409);
+        group.MapGet("/", List).WithSummary("Administrators: all users. Others: the user with exactly ?email=.").Problems(403);
         return app;
     }
 
