@@ -25,6 +25,8 @@ public sealed class BrowserPortal : IAsyncLifetime
             throw new InvalidOperationException($"Chromium is missing at {ChromiumPath}: run `apt-get update && apt-get install -y chromium` (test.sh does).");
         }
         Directory.CreateDirectory(Path.Combine(ScreenshotDirectory, "viewport"));
+        // The machine is shared (two cores, other builds running): give assertions room before they call it a failure.
+        Assertions.SetDefaultExpectTimeout(15_000);
         Hosts = await PortalHosts.StartAsync("web-e2e");
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -43,7 +45,7 @@ public sealed class BrowserPortal : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
             Locale = "en-US",
         });
-        context.SetDefaultTimeout(15_000);
+        context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();
     }
 

@@ -152,7 +152,8 @@ public sealed partial class PageFlowTests(ShortTokenPortal portal) : IClassFixtu
         var rows = await next.Content.ReadAsStringAsync(ct);
         Regex.Count(rows, "data-testid=\"solution-row\"").ShouldBe(5);
         rows.ShouldNotContain("data-testid=\"load-more\"");
-        rows.ShouldContain("attempt-53");
+        // Together the two pages list every solution exactly once.
+        SolutionLinks().Matches(html + rows).Select(m => m.Groups[1].Value).Distinct().Count().ShouldBe(55);
     }
 
     [Fact]
@@ -170,6 +171,9 @@ public sealed partial class PageFlowTests(ShortTokenPortal portal) : IClassFixtu
         signOut.Headers.Location!.ToString().ShouldBe("/signin");
         (await web.Http.GetAsync("/", ct)).StatusCode.ShouldBe(HttpStatusCode.Redirect);
     }
+
+    [GeneratedRegex("href=\"/solutions/([0-9a-f-]{36})\"")]
+    private static partial Regex SolutionLinks();
 
     [GeneratedRegex("hx-get=\"([^\"]+)\"[^>]*data-testid=\"load-more\"")]
     private static partial Regex LoadMore();
