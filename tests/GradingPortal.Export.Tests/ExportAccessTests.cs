@@ -3,7 +3,8 @@ using System.Net;
 namespace GradingPortal.Export.Tests;
 
 /// <summary>Exports show every grade and author, so they are for Adjudicators and Admins; others learn nothing.</summary>
-public sealed class ExportAccessTests(ExportFactory api) : IClassFixture<ExportFactory>, IAsyncLifetime
+[Collection(ExportCollection.Name)]
+public sealed class ExportAccessTests(ExportFactory api) : IAsyncLifetime
 {
     private Dataset _data = null!;
 

@@ -5,7 +5,8 @@ using System.Text.Json.Nodes;
 namespace GradingPortal.Export.Tests;
 
 /// <summary>format=csv: the same records as flat rows; nested parts as JSON columns; the cursor last.</summary>
-public sealed class ExportCsvTests(ExportFactory api) : IClassFixture<ExportFactory>, IAsyncLifetime
+[Collection(ExportCollection.Name)]
+public sealed class ExportCsvTests(ExportFactory api) : IAsyncLifetime
 {
     // The documented layout (docs/export-format.md); changing it is a schema version change.
     private static readonly string[] s_recordColumns =

@@ -4,7 +4,8 @@ using System.Text.Json.Nodes;
 namespace GradingPortal.Export.Tests;
 
 /// <summary>Resuming: every line's cursor continues right after it; pieces add up to the whole, without duplicates.</summary>
-public sealed class ExportCursorTests(ExportFactory api) : IClassFixture<ExportFactory>, IAsyncLifetime
+[Collection(ExportCollection.Name)]
+public sealed class ExportCursorTests(ExportFactory api) : IAsyncLifetime
 {
     private Dataset _data = null!;
     private List<JsonObject> _full = null!;

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GradingPortal.Api;
@@ -13,8 +15,16 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace GradingPortal.Export.Tests;
 
+/// <summary>Every test class shares one Api: Quartz keeps one scheduler per name per process, so a second Api in the same
+/// process would enqueue jobs (imports) into the first one's database. Test classes seed their own projects.</summary>
+[CollectionDefinition(Name)]
+public sealed class ExportCollection : ICollectionFixture<ExportFactory>
+{
+    public const string Name = "Export";
+}
+
 /// <summary>
-/// The real Api over a fresh, migrated PostgreSQL database (one per test class). Export pages are tiny (3 solutions)
+/// The real Api over a fresh, migrated PostgreSQL database (one per test run). Export pages are tiny (3 solutions)
 /// and flushes frequent, so a handful of seeded solutions crosses page and problem boundaries the way 50,000 would.
 /// </summary>
 public sealed class ExportFactory : WebApplicationFactory<ApiEntryPoint>, IAsyncLifetime
@@ -44,8 +54,91 @@ public sealed class ExportFactory : WebApplicationFactory<ApiEntryPoint>, IAsync
 
     public override async ValueTask DisposeAsync()
     {
+        if (_worker is { HasExited: false })
+        {
+            _worker.Kill(entireProcessTree: true);
+            await _worker.WaitForExitAsync();
+        }
+        _worker?.Dispose();
         await base.DisposeAsync();
         GC.SuppressFinalize(this);
+    }
+
+    private readonly SemaphoreSlim _workerLock = new(1, 1);
+    private readonly StringBuilder _workerLog = new();
+    private Process? _worker;
+
+    /// <summary>What the Worker printed (for failure messages).</summary>
+    public string WorkerLog
+    {
+        get
+        {
+            lock (_workerLog)
+            {
+                return _workerLog.ToString();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts one Worker process on this database (jobs such as imports run there, as deployed), once; only tests that
+    /// need jobs pay for it.
+    /// </summary>
+    public async Task EnsureWorkerAsync()
+    {
+        await _workerLock.WaitAsync();
+        try
+        {
+            if (_worker is { HasExited: false })
+            {
+                return;
+            }
+            var dll = WorkerDll();
+            var start = new ProcessStartInfo("dotnet", $"\"{dll}\"")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                WorkingDirectory = Path.GetDirectoryName(dll)!,
+            };
+            start.Environment["ConnectionStrings__Db"] = ConnectionString;
+            start.Environment["DOTNET_ENVIRONMENT"] = "Testing";
+            start.Environment["Worker__PollSeconds"] = "1";
+            _worker = Process.Start(start) ?? throw new InvalidOperationException("Could not start the Worker.");
+            _worker.OutputDataReceived += (_, e) => Log(e.Data);
+            _worker.ErrorDataReceived += (_, e) => Log(e.Data);
+            _worker.BeginOutputReadLine();
+            _worker.BeginErrorReadLine();
+        }
+        finally
+        {
+            _workerLock.Release();
+        }
+
+        void Log(string? line)
+        {
+            lock (_workerLog)
+            {
+                if (line is not null && _workerLog.Length < 100_000)
+                {
+                    _workerLog.AppendLine(line);
+                }
+            }
+        }
+    }
+
+    /// <summary>The Worker built for this configuration: copied beside the tests, else in src/Worker/bin.</summary>
+    private static string WorkerDll()
+    {
+        var here = AppContext.BaseDirectory;
+        if (File.Exists(Path.Combine(here, "GradingPortal.Worker.runtimeconfig.json")))
+        {
+            return Path.Combine(here, "GradingPortal.Worker.dll");
+        }
+        var framework = new DirectoryInfo(here.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = framework.Parent!;
+        var own = Repository.PathOf(Path.Combine("src", "Worker", "bin", configuration.Name, framework.Name, "GradingPortal.Worker.dll"));
+        return File.Exists(own) ? own : throw new FileNotFoundException("Build the Worker first.", own);
     }
 
     /// <summary>A client signed in as the first admin.</summary>

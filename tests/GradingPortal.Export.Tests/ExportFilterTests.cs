@@ -5,7 +5,8 @@ using System.Text.Json.Nodes;
 namespace GradingPortal.Export.Tests;
 
 /// <summary>Filters: problems, runs, sources, evidence level, updated since; bad values are 400s naming the field.</summary>
-public sealed class ExportFilterTests(ExportFactory api) : IClassFixture<ExportFactory>, IAsyncLifetime
+[Collection(ExportCollection.Name)]
+public sealed class ExportFilterTests(ExportFactory api) : IAsyncLifetime
 {
     private Dataset _data = null!;
 

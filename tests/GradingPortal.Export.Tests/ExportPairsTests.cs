@@ -3,7 +3,8 @@ using System.Text.Json.Nodes;
 namespace GradingPortal.Export.Tests;
 
 /// <summary>flavor=pairs: one line per valid model grade, beside the human reference of its solution.</summary>
-public sealed class ExportPairsTests(ExportFactory api) : IClassFixture<ExportFactory>, IAsyncLifetime
+[Collection(ExportCollection.Name)]
+public sealed class ExportPairsTests(ExportFactory api) : IAsyncLifetime
 {
     private Dataset _data = null!;
     private List<JsonObject> _pairs = null!;

@@ -4,7 +4,8 @@ using System.Text.Json.Nodes;
 namespace GradingPortal.Export.Tests;
 
 /// <summary>The records flavor: one JSON Lines record per solution with everything hanging off it.</summary>
-public sealed class ExportRecordTests(ExportFactory api) : IClassFixture<ExportFactory>, IAsyncLifetime
+[Collection(ExportCollection.Name)]
+public sealed class ExportRecordTests(ExportFactory api) : IAsyncLifetime
 {
     private Dataset _data = null!;
     private List<JsonObject> _lines = null!;

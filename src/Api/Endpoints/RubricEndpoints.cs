@@ -21,7 +21,7 @@ internal static class RubricEndpoints
         var group = app.MapGroup("/api/rubrics").WithTags("Rubrics").RequireAuthorization();
         group.MapGet("/{rubricId:guid}", Get).WithSummary("One rubric version.").Problems(404);
         group.MapPut("/{rubricId:guid}", Update).WithSummary("Edit a draft rubric (Adjudicators); approved versions are immutable.").Problems(400, 403, 404, 409);
-        group.MapPost("/{rubricId:guid}/approve", Approve).WithSummary("Approve a draft; the previously approved version is retired.").Problems(403, 404, 409);
+        group.MapPost("/{rubricId:guid}/approve", Approve).WithSummary("Approve a draft; the previously approved version is retired.").Problems(400, 403, 404, 409);
         return app;
     }
 
