@@ -36,6 +36,7 @@ public static class WebServices
         services.AddTransient<BearerTokenHandler>();
         services.AddHttpClient<AuthApi>(ConfigureApiClient);
         services.AddHttpClient<PortalApi>(ConfigureApiClient).AddHttpMessageHandler<BearerTokenHandler>();
+        services.AddImportExport();
 
         services.AddAuthentication(Session.Scheme).AddCookie(Session.Scheme, options =>
         {
@@ -92,6 +93,8 @@ public static class WebServices
         ui.MapSolutionUiEndpoints();
         ui.MapTokenUiEndpoints();
         ui.MapProjectUiEndpoints();
+        ui.MapImportUiEndpoints();
+        app.MapDownloadEndpoints();
         app.MapRazorComponents<App>();
         return app;
     }
