@@ -31,12 +31,15 @@ internal static class ImportEndpoints
             .WithSummary("Upload a file to import (Adjudicators and Admins): multipart field `file`, or the raw body. " +
                 "`format` is jsonl, csv, imo-proofbench, matharena (.zip) or opc (.zip or .json). Answers 202 with the import; " +
                 "a Worker processes it. 413 when the file (or a lone .json record) is over the limit.")
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-        byProject.MapGet("/", List).WithSummary("The project's imports, newest first (Adjudicators and Admins); follow `next` for older ones.");
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).Problems(400, 403, 404);
+        byProject.MapGet("/", List).WithSummary("The project's imports, newest first (Adjudicators and Admins); follow `next` for older ones.")
+            .Problems(403, 404);
 
         var group = app.MapGroup("/api/imports").WithTags("Imports").RequireAuthorization();
-        group.MapGet("/{importId:guid}", Get).WithSummary("An import's status, counts and first failures (Adjudicators and Admins).");
-        group.MapGet("/{importId:guid}/failures", Failures).WithSummary("A page of an import's stored failures (the first 1,000 are kept).");
+        group.MapGet("/{importId:guid}", Get).WithSummary("An import's status, counts and first failures (Adjudicators and Admins).")
+            .Problems(403, 404);
+        group.MapGet("/{importId:guid}/failures", Failures).WithSummary("A page of an import's stored failures (the first 1,000 are kept).")
+            .Problems(403, 404);
         return app;
     }
 
