@@ -2,7 +2,9 @@ using GradingPortal.Domain.Auditing;
 using GradingPortal.Domain.Imports;
 using GradingPortal.Domain.Jobs;
 using GradingPortal.Domain.Persistence;
+using GradingPortal.Domain.Solutions;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using Quartz;
 
 namespace GradingPortal.Worker.Imports;
@@ -16,7 +18,7 @@ namespace GradingPortal.Worker.Imports;
 public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<ImportJob> logger) : IJob
 {
     /// <summary>Records per save (and per checkpoint).</summary>
-    internal const int BatchRecords = 500;
+    internal const int BatchRecords = 2000;
 
     /// <summary>A batch also ends once its records hold this much text, so memory stays bounded whatever the record size.</summary>
     internal const long BatchBytes = 32L << 20;
@@ -151,6 +153,10 @@ public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<I
         {
             return;
         }
+        if (ImportWriter.CanBulkWrite(batch) && await TrySaveBulkAsync(writer, batch, ct))
+        {
+            return;
+        }
         try
         {
             await writer.PrefetchAsync(batch, ct);
@@ -182,6 +188,61 @@ public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<I
             await db.SaveChangesAsync(ct);
             AfterSave(writer);
         }
+    }
+
+    /// <summary>
+    /// The fast path for a batch of solutions: one query for the external ids already there, Domain validation of each
+    /// record as usual, then the new solutions and their audit events written with COPY and the checkpoint saved, all in
+    /// one transaction. False (with nothing written and the state reloaded) when the database refused a row; the caller then
+    /// saves the batch the careful way, which isolates the offending record.
+    /// </summary>
+    private async Task<bool> TrySaveBulkAsync(ImportWriter writer, List<ImportRecord> batch, CancellationToken ct)
+    {
+        await writer.PrefetchAsync(batch, ct);
+        var total = new RecordResult();
+        List<Solution> solutions;
+        writer.BeginBulk();
+        try
+        {
+            foreach (var record in batch)
+            {
+                total.Add(await writer.ApplyAsync(record, ct));
+            }
+        }
+        finally
+        {
+            solutions = writer.EndBulk();
+        }
+        var actor = db.CurrentActor;
+        var now = clock.GetUtcNow();
+        var events = new List<AuditEvent>(solutions.Count);
+        foreach (var solution in solutions)
+        {
+            if (AuditEvent.ForCreation(solution, actor, now) is { } created)
+            {
+                events.Add(created);
+            }
+        }
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+            await BulkSolutionWriter.WriteAsync(connection, solutions, events, ct);
+            Checkpoint(batch[^1].Seq, total);
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+        catch (Exception ex) when (ex is PostgresException { SqlState: [ '2', '2' or '3', ..] }
+            || (ex is DbUpdateException update && (update is not DbUpdateConcurrencyException || !IsImportRow(update))))
+        {
+            // Integrity (23...) or data (22...) refusal: the transaction is gone with everything it wrote.
+            logger.LogInformation("Import {ImportId}: bulk write of records up to {Seq} refused ({Reason}); saving them one by one",
+                _import.Id, batch[^1].Seq, ex.Message.Split('\n')[0]);
+            await RollBackAsync(writer, ct);
+            return false;
+        }
+        AfterSave(writer);
+        return true;
     }
 
     private static bool IsImportRow(DbUpdateException ex) => ex.Entries.Any(e => e.Entity is Import);

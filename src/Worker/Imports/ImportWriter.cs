@@ -87,6 +87,26 @@ internal sealed class ImportWriter(GradingDbContext db, Import import, Project p
     /// <summary>Forgets what the last batch added (it was saved, or rolled back and reloaded).</summary>
     public void BatchSaved() => _solutions.Clear();
 
+    private List<Solution>? _bulk;
+
+    /// <summary>
+    /// True when every item of the batch is a solution (or was unreadable): new solutions can then be written with COPY
+    /// instead of the change tracker (see <see cref="BulkSolutionWriter"/>). Anything else goes through EF.
+    /// </summary>
+    public static bool CanBulkWrite(IReadOnlyList<ImportRecord> batch) =>
+        batch.All(r => r.Items.All(i => i is SolutionImport or InvalidImport));
+
+    /// <summary>From now on new solutions are collected (validated by the Domain as usual) rather than added to the context.</summary>
+    public void BeginBulk() => _bulk = [];
+
+    /// <summary>The new solutions collected since <see cref="BeginBulk"/>; back to adding to the context.</summary>
+    public List<Solution> EndBulk()
+    {
+        var collected = _bulk ?? [];
+        _bulk = null;
+        return collected;
+    }
+
     public async Task<RecordResult> ApplyAsync(ImportRecord record, CancellationToken ct)
     {
         var result = new RecordResult();
@@ -232,7 +252,14 @@ internal sealed class ImportWriter(GradingDbContext db, Import import, Project p
             return ImportOutcome.Skipped;
         }
         var solution = Domain.Solutions.Solution.Create(project.Id, problem.Id, item.Text ?? "", item.Author, externalId, clock.GetUtcNow(), import.Id);
-        db.Solutions.Add(solution);
+        if (_bulk is not null)
+        {
+            _bulk.Add(solution);
+        }
+        else
+        {
+            db.Solutions.Add(solution);
+        }
         _solutions[(problem.Id, externalId)] = new SolutionRef(solution.Id, solution.Text, solution.Author, Existing: false);
         return ImportOutcome.Created;
     }
