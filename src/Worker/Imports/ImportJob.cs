@@ -20,6 +20,9 @@ public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<I
     /// <summary>Records per save (and per checkpoint).</summary>
     internal const int BatchRecords = 2000;
 
+    /// <summary>A run of this many plain solutions among other records is split off into a batch for the COPY path.</summary>
+    internal const int MinBulkRun = 100;
+
     /// <summary>A batch also ends once its records hold this much text, so memory stays bounded whatever the record size.</summary>
     internal const long BatchBytes = 32L << 20;
 
@@ -89,19 +92,50 @@ public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<I
         {
             var batch = new List<ImportRecord>();
             long bytes = 0;
+            // Runs of plain solutions go in batches of their own (the COPY path), so a problem line at the top of a file does
+            // not send the solutions after it down the slow path; a short run among other records stays with them (EF).
+            var mixed = false;
+            var runStart = 0;
             await foreach (var record in Read(staged, ct))
             {
                 if (record.Seq <= _import.ProcessedRecords)
                 {
                     continue;
                 }
-                batch.Add(record);
+                if (!ImportWriter.CanBulkWrite(record))
+                {
+                    if (!mixed && batch.Count >= MinBulkRun)
+                    {
+                        await SaveBatchAsync(writer, batch, ct);
+                        batch.Clear();
+                        bytes = 0;
+                    }
+                    batch.Add(record);
+                    mixed = true;
+                    runStart = batch.Count;
+                }
+                else
+                {
+                    batch.Add(record);
+                    if (mixed && batch.Count - runStart >= MinBulkRun)
+                    {
+                        var run = batch.GetRange(runStart, batch.Count - runStart);
+                        batch.RemoveRange(runStart, batch.Count - runStart);
+                        await SaveBatchAsync(writer, batch, ct);
+                        batch.Clear();
+                        batch.AddRange(run);
+                        bytes = run.Sum(r => r.Bytes) - record.Bytes;
+                        mixed = false;
+                    }
+                }
                 bytes += record.Bytes;
                 if (batch.Count >= BatchRecords || bytes >= BatchBytes)
                 {
                     await SaveBatchAsync(writer, batch, ct);
                     batch.Clear();
                     bytes = 0;
+                    mixed = false;
+                    runStart = 0;
                 }
             }
             await SaveBatchAsync(writer, batch, ct);
@@ -236,7 +270,7 @@ public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<I
             || (ex is DbUpdateException update && (update is not DbUpdateConcurrencyException || !IsImportRow(update))))
         {
             // Integrity (23...) or data (22...) refusal: the transaction is gone with everything it wrote.
-            logger.LogInformation("Import {ImportId}: bulk write of records up to {Seq} refused ({Reason}); saving them one by one",
+            logger.LogInformation("Import {ImportId}: bulk write of records up to {Seq} refused ({Reason}); saving them through EF",
                 _import.Id, batch[^1].Seq, ex.Message.Split('\n')[0]);
             await RollBackAsync(writer, ct);
             return false;
