@@ -2,7 +2,9 @@ using GradingPortal.Domain.Auditing;
 using GradingPortal.Domain.Imports;
 using GradingPortal.Domain.Jobs;
 using GradingPortal.Domain.Persistence;
+using GradingPortal.Domain.Solutions;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using Quartz;
 
 namespace GradingPortal.Worker.Imports;
@@ -16,7 +18,10 @@ namespace GradingPortal.Worker.Imports;
 public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<ImportJob> logger) : IJob
 {
     /// <summary>Records per save (and per checkpoint).</summary>
-    internal const int BatchRecords = 500;
+    internal const int BatchRecords = 2000;
+
+    /// <summary>A run of this many plain solutions among other records is split off into a batch for the COPY path.</summary>
+    internal const int MinBulkRun = 100;
 
     /// <summary>A batch also ends once its records hold this much text, so memory stays bounded whatever the record size.</summary>
     internal const long BatchBytes = 32L << 20;
@@ -87,19 +92,50 @@ public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<I
         {
             var batch = new List<ImportRecord>();
             long bytes = 0;
+            // Runs of plain solutions go in batches of their own (the COPY path), so a problem line at the top of a file does
+            // not send the solutions after it down the slow path; a short run among other records stays with them (EF).
+            var mixed = false;
+            var runStart = 0;
             await foreach (var record in Read(staged, ct))
             {
                 if (record.Seq <= _import.ProcessedRecords)
                 {
                     continue;
                 }
-                batch.Add(record);
+                if (!ImportWriter.CanBulkWrite(record))
+                {
+                    if (!mixed && batch.Count >= MinBulkRun)
+                    {
+                        await SaveBatchAsync(writer, batch, ct);
+                        batch.Clear();
+                        bytes = 0;
+                    }
+                    batch.Add(record);
+                    mixed = true;
+                    runStart = batch.Count;
+                }
+                else
+                {
+                    batch.Add(record);
+                    if (mixed && batch.Count - runStart >= MinBulkRun)
+                    {
+                        var run = batch.GetRange(runStart, batch.Count - runStart);
+                        batch.RemoveRange(runStart, batch.Count - runStart);
+                        await SaveBatchAsync(writer, batch, ct);
+                        batch.Clear();
+                        batch.AddRange(run);
+                        bytes = run.Sum(r => r.Bytes) - record.Bytes;
+                        mixed = false;
+                    }
+                }
                 bytes += record.Bytes;
                 if (batch.Count >= BatchRecords || bytes >= BatchBytes)
                 {
                     await SaveBatchAsync(writer, batch, ct);
                     batch.Clear();
                     bytes = 0;
+                    mixed = false;
+                    runStart = 0;
                 }
             }
             await SaveBatchAsync(writer, batch, ct);
@@ -151,6 +187,10 @@ public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<I
         {
             return;
         }
+        if (ImportWriter.CanBulkWrite(batch) && await TrySaveBulkAsync(writer, batch, ct))
+        {
+            return;
+        }
         try
         {
             await writer.PrefetchAsync(batch, ct);
@@ -182,6 +222,61 @@ public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<I
             await db.SaveChangesAsync(ct);
             AfterSave(writer);
         }
+    }
+
+    /// <summary>
+    /// The fast path for a batch of solutions: one query for the external ids already there, Domain validation of each
+    /// record as usual, then the new solutions and their audit events written with COPY and the checkpoint saved, all in
+    /// one transaction. False (with nothing written and the state reloaded) when the database refused a row; the caller then
+    /// saves the batch the careful way, which isolates the offending record.
+    /// </summary>
+    private async Task<bool> TrySaveBulkAsync(ImportWriter writer, List<ImportRecord> batch, CancellationToken ct)
+    {
+        await writer.PrefetchAsync(batch, ct);
+        var total = new RecordResult();
+        List<Solution> solutions;
+        writer.BeginBulk();
+        try
+        {
+            foreach (var record in batch)
+            {
+                total.Add(await writer.ApplyAsync(record, ct));
+            }
+        }
+        finally
+        {
+            solutions = writer.EndBulk();
+        }
+        var actor = db.CurrentActor;
+        var now = clock.GetUtcNow();
+        var events = new List<AuditEvent>(solutions.Count);
+        foreach (var solution in solutions)
+        {
+            if (AuditEvent.ForCreation(solution, actor, now) is { } created)
+            {
+                events.Add(created);
+            }
+        }
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+            await BulkSolutionWriter.WriteAsync(connection, solutions, events, ct);
+            Checkpoint(batch[^1].Seq, total);
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+        catch (Exception ex) when (ex is PostgresException { SqlState: [ '2', '2' or '3', ..] }
+            || (ex is DbUpdateException update && (update is not DbUpdateConcurrencyException || !IsImportRow(update))))
+        {
+            // Integrity (23...) or data (22...) refusal: the transaction is gone with everything it wrote.
+            logger.LogInformation("Import {ImportId}: bulk write of records up to {Seq} refused ({Reason}); saving them through EF",
+                _import.Id, batch[^1].Seq, ex.Message.Split('\n')[0]);
+            await RollBackAsync(writer, ct);
+            return false;
+        }
+        AfterSave(writer);
+        return true;
     }
 
     private static bool IsImportRow(DbUpdateException ex) => ex.Entries.Any(e => e.Entity is Import);

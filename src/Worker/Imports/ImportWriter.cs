@@ -75,7 +75,8 @@ internal sealed class ImportWriter(GradingDbContext db, Import import, Project p
         var problemIds = keys.Select(k => k.ProblemId).Distinct().ToList();
         var externalIds = keys.Select(k => k.Solution).Distinct().ToList();
         var rows = await db.Solutions.AsNoTracking()
-            .Where(s => problemIds.Contains(s.ProblemId) && externalIds.Contains(s.ExternalId!))
+            // One array parameter each (= ANY(@ids)), whatever the batch size, rather than one parameter per id.
+            .Where(s => EF.Parameter(problemIds).Contains(s.ProblemId) && EF.Parameter(externalIds).Contains(s.ExternalId!))
             .Select(s => new { s.Id, s.ProblemId, s.ExternalId, s.Text, s.Author })
             .ToListAsync(ct);
         foreach (var row in rows)
@@ -86,6 +87,27 @@ internal sealed class ImportWriter(GradingDbContext db, Import import, Project p
 
     /// <summary>Forgets what the last batch added (it was saved, or rolled back and reloaded).</summary>
     public void BatchSaved() => _solutions.Clear();
+
+    private List<Solution>? _bulk;
+
+    /// <summary>
+    /// True when every item of the batch is a solution (or was unreadable): new solutions can then be written with COPY
+    /// instead of the change tracker (see <see cref="BulkSolutionWriter"/>). Anything else goes through EF.
+    /// </summary>
+    public static bool CanBulkWrite(IReadOnlyList<ImportRecord> batch) => batch.All(CanBulkWrite);
+
+    public static bool CanBulkWrite(ImportRecord record) => record.Items.All(i => i is SolutionImport or InvalidImport);
+
+    /// <summary>From now on new solutions are collected (validated by the Domain as usual) rather than added to the context.</summary>
+    public void BeginBulk() => _bulk = [];
+
+    /// <summary>The new solutions collected since <see cref="BeginBulk"/>; back to adding to the context.</summary>
+    public List<Solution> EndBulk()
+    {
+        var collected = _bulk ?? [];
+        _bulk = null;
+        return collected;
+    }
 
     public async Task<RecordResult> ApplyAsync(ImportRecord record, CancellationToken ct)
     {
@@ -232,7 +254,14 @@ internal sealed class ImportWriter(GradingDbContext db, Import import, Project p
             return ImportOutcome.Skipped;
         }
         var solution = Domain.Solutions.Solution.Create(project.Id, problem.Id, item.Text ?? "", item.Author, externalId, clock.GetUtcNow(), import.Id);
-        db.Solutions.Add(solution);
+        if (_bulk is not null)
+        {
+            _bulk.Add(solution);
+        }
+        else
+        {
+            db.Solutions.Add(solution);
+        }
         _solutions[(problem.Id, externalId)] = new SolutionRef(solution.Id, solution.Text, solution.Author, Existing: false);
         return ImportOutcome.Created;
     }
