@@ -96,7 +96,7 @@ t2=$(date +%s.%N)
 echo "$STATUS_JSON" | python3 -c '
 import json,sys
 d=json.load(sys.stdin)
-print(f"   {d[\"status\"]}: {d[\"created\"]} created, {d[\"skipped\"]} skipped, {d[\"failed\"]} failed")'
+print("   %s: %s created, %s skipped, %s failed" % (d["status"], d["created"], d["skipped"], d["failed"]))'
 python3 - "$STARTED_AT" "$FINISHED_AT" "$COUNT" "$t0" "$t1" "$t2" "$(peak_rss)" "$BASE_RSS" "$SIZE" <<'PY'
 import sys
 from datetime import datetime
