@@ -11,6 +11,8 @@
 #
 # Usage: bench/export.sh [solutions=50000] [runs=3]
 #   BENCH_FORMATS="jsonl csv pairs" to also time CSV and the pairs flavor (default: jsonl only).
+#   BENCH_TOAST=lz4 starts PostgreSQL with default_toast_compression=lz4 (default: pglz, PostgreSQL's own default).
+#   BENCH_HOLD=1 keeps everything running after seeding, for poking at it by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -40,7 +42,7 @@ PG_PORT=$(free_port)
 mkdir -p "$WORK/pg"
 if [ "$(id -u)" = 0 ]; then chmod 755 "$WORK"; install -d -o postgres -g postgres -m 700 "$WORK/pg/data"; install -d -o postgres -g postgres "$WORK/pg/run"; else mkdir -p -m 700 "$WORK/pg/data" "$WORK/pg/run"; fi
 as_pg initdb -D "$WORK/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-as_pg pg_ctl -D "$WORK/pg/data" -l "$WORK/pg/run/pg.log" -w -o "-p $PG_PORT -k $WORK/pg/run -c listen_addresses=127.0.0.1 -c shared_buffers=256MB" start >/dev/null
+as_pg pg_ctl -D "$WORK/pg/data" -l "$WORK/pg/run/pg.log" -w -o "-p $PG_PORT -k $WORK/pg/run -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c default_toast_compression=${BENCH_TOAST:-pglz}" start >/dev/null
 PSQL=(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -q)
 "${PSQL[@]}" -c "CREATE DATABASE bench" >/dev/null
 export ConnectionStrings__Db="Host=127.0.0.1;Port=$PG_PORT;Database=bench;Username=postgres"
@@ -106,10 +108,12 @@ SIZE=$("${PSQL[@]}" -d bench -Atc "SELECT pg_size_pretty(sum(length(text))::bigi
 echo "   seeded in $(python3 -c "import time; print(round(time.time() - $t0, 1))") s ($SIZE of solution text)"
 
 rss() { awk -v k="$1:" '$1 == k { printf "%d", $2 / 1024 }' "/proc/$API_PID/status"; }
-echo "== Api resident memory before exporting: $(rss VmRSS) MB"
+cpu() { awk '{ printf "%d", $14 + $15 }' "/proc/$API_PID/stat"; }   # user + system clock ticks
+TICKS=$(getconf CLK_TCK)
+echo "== Api resident memory before exporting: $(rss VmRSS) MB (TOAST compression: ${BENCH_TOAST:-pglz}; load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 
 export_once() { # query-string -> prints seconds and bytes
-  curl -fsS -o /dev/null -w '%{time_total} %{size_download}' "${AUTH[@]}" "$API/api/projects/$PROJECT/export?$1" \
+  curl -fsS -o /dev/null -w '%{time_total} %{size_download}\n' "${AUTH[@]}" "$API/api/projects/$PROJECT/export?$1" \
     || { echo "export failed ($1); Api log:" >&2; tail -40 "$WORK/api.log" >&2; exit 1; }
 }
 if [ "${BENCH_HOLD:-0}" = 1 ]; then
@@ -122,12 +126,14 @@ for format in $FORMATS; do
     pairs) query="format=jsonl&flavor=pairs" ;;
     *) echo "unknown format $format"; exit 1 ;;
   esac
-  export_once "$query&limit=1000" >/dev/null   # warm-up (JIT, statement preparation)
+  export_once "$query" >/dev/null   # warm-up: a whole export, so the JIT has optimised the hot path before timing
   best=""
   for run in $(seq 1 "$RUNS"); do
+    before=$(cpu)
     read -r secs bytes < <(export_once "$query")
+    used=$(python3 -c "print(round(($(cpu) - $before) / $TICKS, 2))")
     rate=$(python3 -c "print(round($COUNT / $secs))")
-    echo "$format run $run: $COUNT solutions in ${secs}s = $rate solutions/s ($(python3 -c "print(round($bytes / 1048576))") MB, $(python3 -c "print(round($bytes / 1048576 / $secs))") MB/s)"
+    echo "$format run $run: $COUNT solutions in ${secs}s = $rate solutions/s ($(python3 -c "print(round($bytes / 1048576))") MB, $(python3 -c "print(round($bytes / 1048576 / $secs))") MB/s; Api CPU ${used}s)"
     if [ -z "$best" ] || [ "$rate" -gt "$best" ]; then best=$rate; fi
   done
   echo "RESULT $format: best $best solutions/s"

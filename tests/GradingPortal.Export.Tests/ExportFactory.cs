@@ -24,8 +24,8 @@ public sealed class ExportCollection : ICollectionFixture<ExportFactory>
 }
 
 /// <summary>
-/// The real Api over a fresh, migrated PostgreSQL database (one per test run). Export pages are tiny (3 solutions)
-/// and flushes frequent, so a handful of seeded solutions crosses page and problem boundaries the way 50,000 would.
+/// The real Api over a fresh, migrated PostgreSQL database (one per test run). Export pages are tiny (3 solutions or
+/// 120 bytes of text) and flushes frequent, so a handful of seeded solutions crosses page and problem boundaries the way 50,000 would.
 /// </summary>
 public sealed class ExportFactory : WebApplicationFactory<ApiEntryPoint>, IAsyncLifetime
 {
@@ -49,6 +49,8 @@ public sealed class ExportFactory : WebApplicationFactory<ApiEntryPoint>, IAsync
         builder.UseSetting("ConnectionStrings:Db", ConnectionString);
         builder.UseSetting("Export:PageSize", PageSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Export:FlushBytes", "1024");
+        // A1's text alone passes the page budget; A2..A4 fit three to a page: both ways a page ends are exercised.
+        builder.UseSetting("Export:PageBytes", "120");
         builder.UseSetting("Export:ReadBufferBytes", "8192");
     }
 

@@ -25,6 +25,8 @@ internal static class ExportEndpoints
         services.AddOptions<ExportOptions>().BindConfiguration(ExportOptions.SectionName)
             .Validate(o => o.PageSize is >= 1 and <= 10_000, "Export:PageSize is between 1 and 10000.")
             .Validate(o => o.FlushBytes is >= 1024 and <= 16 * 1024 * 1024, "Export:FlushBytes is between 1 KB and 16 MB.")
+            .Validate(o => o.PageBytes is >= 1 and <= 1L << 30, "Export:PageBytes is between 1 byte and 1 GB.")
+            .Validate(o => o.ReadBufferBytes is >= 8192 and <= 16 * 1024 * 1024, "Export:ReadBufferBytes is between 8 KB and 16 MB.")
             .ValidateOnStart();
         return services;
     }

@@ -15,12 +15,18 @@ namespace GradingPortal.Api.Export;
 /// time. A page and everything hanging off it are read in one REPEATABLE READ snapshot, so each record is internally
 /// consistent; the next page is fetched while the caller writes the current one.
 /// </summary>
-internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, ExportFilter filter, int pageSize)
+internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, ExportFilter filter, int pageSize, long pageBytes = 16 << 20)
 {
     private readonly Dictionary<Guid, ExportRubric> _otherRubrics = [];
     private ProblemContext? _problem;
 
     public int PageSize { get; } = Math.Max(1, pageSize);
+
+    /// <summary>
+    /// Solution text per page: a page stops early once its texts reach this many bytes (it always holds at least one
+    /// solution), so memory stays bounded even when solutions are near their 1 MB limit.
+    /// </summary>
+    public long PageBytes { get; } = Math.Max(1, pageBytes);
 
     /// <summary>Only solutions with a valid model grade the filter selects (the pairs flavor has nothing to say about others).</summary>
     public bool RequireValidModelGrade { get; init; }
@@ -71,7 +77,7 @@ internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, 
         {
             return null;
         }
-        var page = await ReadPageAsync(_problem, after: null, inclusive: false, only: solutionId, ct);
+        var (page, _) = await ReadPageAsync(_problem, after: null, inclusive: false, only: solutionId, ct);
         await tx.CommitAsync(ct);
         return page.Count == 1 ? page[0] : null;
     }
@@ -101,12 +107,12 @@ internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, 
                 position.After = resumesHere ? position.Start!.Value.SolutionId : null;
                 position.Inclusive = resumesHere && position.Start!.Value.ModelGradeId is not null;
             }
-            var page = _problem is null ? [] : await ReadPageAsync(_problem, position.After, position.Inclusive, only: null, ct);
+            var (page, more) = _problem is null ? ([], false) : await ReadPageAsync(_problem, position.After, position.Inclusive, only: null, ct);
             await tx.CommitAsync(ct);
             position.Inclusive = false;
-            if (page.Count < PageSize)
+            if (!more)
             {
-                // This problem is done (a short page is the last one): the next fetch starts the next problem.
+                // This problem is done: the next fetch starts the next problem.
                 position.Index++;
                 position.Entered = false;
             }
@@ -267,12 +273,14 @@ internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, 
         int MaxPoints, string Status, string StatusReason, string Summary, string Rationale, string RawOutput, string Provenance,
         string? ExternalId, DateTimeOffset CreatedAt);
 
-    private async Task<List<ExportRecord>> ReadPageAsync(ProblemContext context, Guid? after, bool inclusive, Guid? only, CancellationToken ct)
+    /// <summary>A page of records; <c>More</c> when the problem may have solutions after it.</summary>
+    private async Task<(List<ExportRecord> Records, bool More)> ReadPageAsync(ProblemContext context, Guid? after, bool inclusive, Guid? only,
+        CancellationToken ct)
     {
-        var solutions = await SolutionsAsync(context.Problem.Id, after, inclusive, only, ct);
+        var (solutions, more) = await SolutionsAsync(context.Problem.Id, after, inclusive, only, ct);
         if (solutions.Count == 0)
         {
-            return [];
+            return ([], false);
         }
         var ids = solutions.Select(s => s.Id).ToArray();
         var humans = new Dictionary<Guid, List<HumanRow>>();
@@ -370,10 +378,24 @@ internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, 
                 new ExportSolution(s.Id, s.ExternalId, s.Author, s.Text, s.ImportId, s.CreatedAt, s.UpdatedAt),
                 context.Problem, rubrics, modelGrades, humanGrades, adjudication, annotations.GetValueOrDefault(s.Id) ?? []));
         }
-        return records;
+        return (records, more);
     }
 
-    private async Task<List<SolutionRow>> SolutionsAsync(Guid problemId, Guid? after, bool inclusive, Guid? only, CancellationToken ct)
+    // The page's solutions in id order, cut where their texts pass the byte budget. The LIMIT applies first (innermost),
+    // so the window functions see one page only; octet_length reads a TOASTed text's size from its header, and the texts
+    // themselves are only fetched for the rows returned.
+    private const string PageSql = """
+        SELECT id, external_id, author, text, import_id, created_at, updated_at, rows_in_page FROM (
+          SELECT page.*, sum(octet_length(page.text)) OVER (ORDER BY page.id ROWS UNBOUNDED PRECEDING) - octet_length(page.text) AS bytes_before,
+                 count(*) OVER () AS rows_in_page
+          FROM ({0}) page) sized
+        WHERE bytes_before < @budget
+        ORDER BY id
+        """;
+
+    /// <summary>The next solutions of a problem; <c>More</c> when the problem may have solutions after them.</summary>
+    private async Task<(List<SolutionRow> Rows, bool More)> SolutionsAsync(Guid problemId, Guid? after, bool inclusive, Guid? only,
+        CancellationToken ct)
     {
         var sql = new StringBuilder("""
             SELECT s.id, s.external_id, s.author, s.text, s.import_id, s.created_at, s.updated_at
@@ -426,15 +448,26 @@ internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, 
             sql.Append(" ORDER BY s.id LIMIT @limit");
             command.Parameters.AddWithValue("limit", PageSize);
         }
-        command.CommandText = sql.ToString();
+        if (only is null)
+        {
+            command.CommandText = string.Format(CultureInfo.InvariantCulture, PageSql, sql);
+            command.Parameters.AddWithValue("budget", PageBytes);
+        }
+        else
+        {
+            command.CommandText = sql.ToString();
+        }
         var rows = new List<SolutionRow>(only is null ? PageSize : 1);
+        var inPage = 0L;
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             rows.Add(new SolutionRow(reader.GetGuid(0), NullableString(reader, 1), NullableString(reader, 2), Utf8Text(reader, 3),
                 NullableGuid(reader, 4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6)));
+            inPage = only is null ? reader.GetInt64(7) : 1;
         }
-        return rows;
+        // More may follow when the LIMIT was reached or the byte budget cut the page short.
+        return (rows, rows.Count > 0 && (inPage == PageSize || rows.Count < inPage));
     }
 
     /// <summary>Grades normally use their own problem's rubrics; anything else they point at is fetched by id.</summary>

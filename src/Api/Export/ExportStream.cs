@@ -14,6 +14,9 @@ internal sealed class ExportOptions
     /// <summary>Solutions read per keyset page (memory holds about two pages at a time).</summary>
     public int PageSize { get; set; } = 500;
 
+    /// <summary>Solution text per page; a page ends early at this many bytes (solutions may be up to 1M characters each).</summary>
+    public long PageBytes { get; set; } = 16 << 20;
+
     /// <summary>Bytes written before the response is flushed to the client (back-pressure point).</summary>
     public int FlushBytes { get; set; } = 256 * 1024;
 
@@ -85,7 +88,7 @@ internal sealed class ExportStreamResult(Guid projectId, string projectName, Exp
             var output = response.BodyWriter;
             var writer = ExportWriter.For(Request.Format, output);
             writer.WriteHeader(Request.Flavor);
-            var reader = new ExportReader(connection, projectId, Request.Filter, PageSize(options.PageSize))
+            var reader = new ExportReader(connection, projectId, Request.Filter, PageSize(options.PageSize), options.PageBytes)
             {
                 RequireValidModelGrade = Request.Flavor == ExportFlavor.Pairs,
             };
