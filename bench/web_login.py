@@ -25,6 +25,6 @@ except urllib.error.HTTPError as e:
     if e.code not in (301, 302, 303):
         sys.exit(f"sign-in failed with HTTP {e.code}")
 cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
-if ".AspNetCore" not in cookies:
+if "gp.session" not in cookies:
     sys.exit("sign-in did not set a session cookie")
 print(cookies)

@@ -94,7 +94,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Grading.Adjudication", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -152,7 +151,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Grading.HumanGrade", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -219,7 +217,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Grading.HumanGradeItem", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -256,7 +253,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Grading.ModelFinding", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -359,7 +355,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Grading.ModelGrade", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -463,7 +458,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Grading.ModelGradeItem", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -507,7 +501,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Identity.ApiToken", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -560,7 +553,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Identity.AppUser", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -676,10 +668,167 @@ namespace GradingPortal.Migrations.Generated
                     b.ToTable("data_protection_keys", (string)null);
                 });
 
+            modelBuilder.Entity("GradingPortal.Domain.Imports.Import", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<int>("Created")
+                        .HasColumnType("integer")
+                        .HasColumnName("created");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("CreatedById")
+                        .HasColumnType("uuid")
+                        .HasColumnName("created_by_id");
+
+                    b.Property<string>("Error")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("error");
+
+                    b.Property<int>("Failed")
+                        .HasColumnType("integer")
+                        .HasColumnName("failed");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("file_name");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("Format")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("format");
+
+                    b.Property<int>("MaxRecordBytes")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_record_bytes");
+
+                    b.Property<int>("ProcessedRecords")
+                        .HasColumnType("integer")
+                        .HasColumnName("processed_records");
+
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
+                    b.Property<long>("ReceivedBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("received_bytes");
+
+                    b.Property<uint>("RowVersion")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
+
+                    b.Property<int>("Skipped")
+                        .HasColumnType("integer")
+                        .HasColumnName("skipped");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<int>("Updated")
+                        .HasColumnType("integer")
+                        .HasColumnName("updated");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_imports");
+
+                    b.HasIndex("CreatedById")
+                        .HasDatabaseName("ix_imports_created_by_id");
+
+                    b.HasIndex("ProjectId", "Id")
+                        .HasDatabaseName("ix_imports_project_id_id");
+
+                    b.ToTable("imports", (string)null);
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Imports.ImportChunk", b =>
+                {
+                    b.Property<Guid>("ImportId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("import_id");
+
+                    b.Property<int>("Seq")
+                        .HasColumnType("integer")
+                        .HasColumnName("seq");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("data");
+
+                    b.HasKey("ImportId", "Seq")
+                        .HasName("pk_import_chunks");
+
+                    b.ToTable("import_chunks", (string)null);
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Imports.ImportFailure", b =>
+                {
+                    b.Property<Guid>("ImportId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("import_id");
+
+                    b.Property<int>("Ordinal")
+                        .HasColumnType("integer")
+                        .HasColumnName("ordinal");
+
+                    b.Property<string>("Field")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("field");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("Record")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("record");
+
+                    b.HasKey("ImportId", "Ordinal")
+                        .HasName("pk_import_failures");
+
+                    b.ToTable("import_failures", (string)null);
+                });
+
             modelBuilder.Entity("GradingPortal.Domain.Problems.Problem", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -751,7 +900,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Problems.ReferenceSolution", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -785,7 +933,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Projects.Project", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -844,7 +991,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Projects.ProjectMember", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -882,7 +1028,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Rubrics.Rubric", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -973,7 +1118,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Rubrics.RubricItem", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -1013,7 +1157,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Solutions.Annotation", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -1099,7 +1242,6 @@ namespace GradingPortal.Migrations.Generated
             modelBuilder.Entity("GradingPortal.Domain.Solutions.Solution", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
@@ -1411,6 +1553,43 @@ namespace GradingPortal.Migrations.Generated
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_api_tokens_asp_net_users_user_id");
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Imports.Import", b =>
+                {
+                    b.HasOne("GradingPortal.Domain.Identity.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("CreatedById")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_imports_asp_net_users_created_by_id");
+
+                    b.HasOne("GradingPortal.Domain.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_imports_projects_project_id");
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Imports.ImportChunk", b =>
+                {
+                    b.HasOne("GradingPortal.Domain.Imports.Import", null)
+                        .WithMany()
+                        .HasForeignKey("ImportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_import_chunks_imports_import_id");
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Imports.ImportFailure", b =>
+                {
+                    b.HasOne("GradingPortal.Domain.Imports.Import", null)
+                        .WithMany()
+                        .HasForeignKey("ImportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_import_failures_imports_import_id");
                 });
 
             modelBuilder.Entity("GradingPortal.Domain.Problems.Problem", b =>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using GradingPortal.Api.Auth;
+using GradingPortal.Api.Imports;
 using GradingPortal.Api.Export;
 using GradingPortal.Api.Infrastructure;
 using GradingPortal.Api.Scheduling;
@@ -92,6 +93,7 @@ internal static class ApiServiceCollectionExtensions
         // Background work goes into Quartz's clustered PostgreSQL store; only Workers start a scheduler and run jobs.
         services.AddQuartzStore(connectionString);
         services.AddScoped<Scheduling.JobQueue>();
+        services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 using GradingPortal.Api;
 using GradingPortal.Api.Endpoints;
+using GradingPortal.Api.Imports;
 using GradingPortal.Api.Export;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -28,6 +29,7 @@ app.MapProblemEndpoints();
 app.MapRubricEndpoints();
 app.MapSolutionEndpoints();
 app.MapGradingEndpoints();
+app.MapImportEndpoints();
 app.MapExportEndpoints();
 
 await app.RunAsync();

@@ -1,4 +1,9 @@
+using GradingPortal.Web.Hosting;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddWebServices();
+
 var app = builder.Build();
-app.MapGet("/", () => "GradingPortal Web");
+app.MapWeb();
+
 await app.RunAsync();

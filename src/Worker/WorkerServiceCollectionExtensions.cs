@@ -23,7 +23,11 @@ internal static class WorkerServiceCollectionExtensions
 
         // A clustered node: any number of Worker processes share the queue; jobs that requested recovery and were
         // running on a node that stopped checking in are run again by another node.
-        services.AddQuartzStore(connectionString, q => q.UseDefaultThreadPool(Math.Max(1, options.MaxConcurrency)));
+        services.AddQuartzStore(connectionString, q =>
+        {
+            q.UseDefaultThreadPool(Math.Max(1, options.MaxConcurrency));
+            q.ConfigureScheduler(scheduler => scheduler.IdleWaitTime = TimeSpan.FromSeconds(Math.Max(1, options.PollSeconds)));
+        });
         services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
         return builder;
     }

@@ -44,6 +44,7 @@ public sealed class BlindModeTests(ApiFactory api) : IClassFixture<ApiFactory>
         view.GetProperty("adjudication").ValueKind.ShouldBe(JsonValueKind.Null);
         view.Str("evidenceLevel").ShouldBe("hidden");
         view.GetProperty("permissions").GetProperty("othersGradesHidden").GetBoolean().ShouldBeTrue();
+        view.GetProperty("permissions").GetProperty("hiddenGradeCount").GetInt32().ShouldBe(1);
         view.Str("text").ShouldBe(ProjectScenario.ProofText);
 
         (await otto.GetAsync($"/api/solutions/{solution.Id()}/human-grades").ExpectAsync(HttpStatusCode.OK)).Items().ShouldBeEmpty();

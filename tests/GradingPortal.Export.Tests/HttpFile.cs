@@ -106,7 +106,9 @@ public sealed partial class HttpFile
             if (request.Body.Length > 0)
             {
                 var type = request.Headers.FirstOrDefault(h => h.Name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)).Value ?? "text/plain";
-                message.Content = new StringContent(Substitute(request.Body), Encoding.UTF8, type);
+                message.Content = new StringContent(Substitute(request.Body), Encoding.UTF8);
+                // Parse the whole header value: media types with parameters (multipart boundaries) are valid too.
+                message.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(type);
             }
             using var response = await client.SendAsync(message);
             var body = await response.Content.ReadAsStringAsync();

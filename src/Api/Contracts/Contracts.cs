@@ -248,9 +248,12 @@ public sealed record AdjudicationResponse(
     DateTimeOffset UpdatedAt,
     uint RowVersion);
 
-/// <summary>What the caller may do on a solution and what blind mode hides from them.</summary>
+/// <summary>
+/// What the caller may do on a solution and what blind mode hides from them (<c>hiddenGradeCount</c>: other people's
+/// grades held back until the caller submits their own).
+/// </summary>
 public sealed record SolutionPermissions(string Role, bool CanAnnotate, bool CanGrade, bool CanAdjudicate, bool OthersGradesHidden,
-    bool AuthorHidden);
+    bool AuthorHidden, int HiddenGradeCount);
 
 /// <summary>A solution with everything the caller may see of it.</summary>
 public sealed record SolutionResponse(

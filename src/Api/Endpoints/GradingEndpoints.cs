@@ -45,9 +45,7 @@ internal static class GradingEndpoints
     internal static async Task<Results<Created<AnnotationResponse>, ProblemHttpResult>> CreateAnnotation(Guid solutionId,
         CreateAnnotationRequest request, GradingDbContext db, ProjectAccess access, CurrentUser current, TimeProvider clock, CancellationToken ct)
     {
-        var solution = await db.Solutions.FirstOrDefaultAsync(s => s.Id == solutionId, ct);
-        var projectId = await SolutionView.ProjectOfAsync(db, solutionId, ct);
-        if (solution is null || projectId is null || await access.RoleAsync(projectId.Value, ct) is not { } role)
+        if (await FindLiveSolutionAsync(db, access, solutionId, ct) is not var (solution, role))
         {
             return ApiProblems.NotFound("The solution");
         }
@@ -59,7 +57,7 @@ internal static class GradingEndpoints
         {
             return ApiProblems.Validation("severity", "Severity is one of minor, major, critical.");
         }
-        var project = await db.Projects.AsNoTracking().FirstAsync(p => p.Id == projectId, ct);
+        var project = await db.Projects.AsNoTracking().FirstAsync(p => p.Id == solution.ProjectId, ct);
         var now = clock.GetUtcNow();
         var annotation = Annotation.CreateByPerson(project.Id, solution, request.Start, request.End, request.Quote, request.ErrorType, severity,
             request.Comment, project.IsKnownErrorType, current.Id, now);
@@ -110,9 +108,7 @@ internal static class GradingEndpoints
     internal static async Task<Results<Created<HumanGradeResponse>, Ok<HumanGradeResponse>, ProblemHttpResult>> SubmitHumanGrade(Guid solutionId,
         SubmitHumanGradeRequest request, GradingDbContext db, ProjectAccess access, CurrentUser current, TimeProvider clock, CancellationToken ct)
     {
-        var solution = await db.Solutions.FirstOrDefaultAsync(s => s.Id == solutionId, ct);
-        var projectId = await SolutionView.ProjectOfAsync(db, solutionId, ct);
-        if (solution is null || projectId is null || await access.RoleAsync(projectId.Value, ct) is not { } role)
+        if (await FindLiveSolutionAsync(db, access, solutionId, ct) is not var (solution, role))
         {
             return ApiProblems.NotFound("The solution");
         }
@@ -120,7 +116,7 @@ internal static class GradingEndpoints
         {
             return ApiProblems.Forbidden("grade solutions");
         }
-        var project = await db.Projects.AsNoTracking().FirstAsync(p => p.Id == projectId, ct);
+        var project = await db.Projects.AsNoTracking().FirstAsync(p => p.Id == solution.ProjectId, ct);
         var maxPoints = await db.Problems.Where(p => p.Id == solution.ProblemId).Select(p => p.MaxPoints).FirstAsync(ct);
         var rubric = await RubricOfAwardsAsync(db, solution.ProblemId, request.Items, ct);
         var items = request.Items?.Select(i => new ItemAwardInput(i.RubricItemId, i.Points, i.Comment)).ToList();
@@ -158,9 +154,7 @@ internal static class GradingEndpoints
     internal static async Task<Results<Created<AdjudicationResponse>, Ok<AdjudicationResponse>, ProblemHttpResult>> Adjudicate(Guid solutionId,
         AdjudicateRequest request, GradingDbContext db, ProjectAccess access, CurrentUser current, TimeProvider clock, CancellationToken ct)
     {
-        var solution = await db.Solutions.FirstOrDefaultAsync(s => s.Id == solutionId, ct);
-        var projectId = await SolutionView.ProjectOfAsync(db, solutionId, ct);
-        if (solution is null || projectId is null || await access.RoleAsync(projectId.Value, ct) is not { } role)
+        if (await FindLiveSolutionAsync(db, access, solutionId, ct) is not var (solution, role))
         {
             return ApiProblems.NotFound("The solution");
         }
@@ -224,6 +218,19 @@ internal static class GradingEndpoints
             throw new DomainValidationException("items[0].rubricItemId", "Not an item of an approved rubric of this problem.");
         }
         return rubric;
+    }
+
+    /// <summary>
+    /// The tracked solution (for commands that touch it) and the caller's role, in two queries; null when the solution
+    /// or its problem is gone, or the caller is not a member of its project.
+    /// </summary>
+    private static async Task<(Solution Solution, ProjectRole Role)?> FindLiveSolutionAsync(GradingDbContext db, ProjectAccess access,
+        Guid solutionId, CancellationToken ct)
+    {
+        var solution = await db.Solutions
+            .Where(s => s.Id == solutionId && db.Problems.Any(p => p.Id == s.ProblemId && p.DeletedAt == null))
+            .FirstOrDefaultAsync(ct);
+        return solution is not null && await access.RoleAsync(solution.ProjectId, ct) is { } role ? (solution, role) : null;
     }
 
     private static bool TryParseSeverity(string? value, out Severity severity) =>

@@ -100,7 +100,7 @@ internal static class SolutionView
             seesOthers ? record.Adjudication?.ToResponse(record.Id) : null,
             seesOthers ? EvidenceName(evidence) : "hidden",
             new SolutionPermissions(callerRole.ToWire(), callerRole.CanGrade(), callerRole.CanGrade(), callerRole.CanAdjudicate(), !seesOthers,
-                !seesAuthor),
+                !seesAuthor, seesOthers ? 0 : record.Grades.Count(g => g.GraderId != userId)),
             record.PreviousId, record.NextId);
         return (view, callerRole);
     }

@@ -6,8 +6,9 @@ namespace GradingPortal.Api.Scheduling;
 /// <summary>
 /// Puts work into the clustered Quartz store for Workers to run. The Api's scheduler is never started, so the Api
 /// never executes jobs. Enqueueing the same (contract, id) twice is a no-op: the job key is derived from the id.
+/// The scheduler is registered by name (see QuartzStore), so its factory is a keyed service.
 /// </summary>
-internal sealed class JobQueue(ISchedulerFactory schedulers)
+internal sealed class JobQueue([FromKeyedServices(JobContracts.SchedulerName)] ISchedulerFactory schedulers)
 {
     public async Task EnqueueAsync(JobContract contract, Guid id, CancellationToken ct)
     {

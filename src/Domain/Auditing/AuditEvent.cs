@@ -40,6 +40,17 @@ public sealed class AuditEvent
         Data = JsonSerializer.SerializeToDocument(entity.AuditSnapshot(), s_json),
     };
 
+    /// <summary>
+    /// The event recording the creation of a new <paramref name="entity"/> (action: the entity's pending verb, else
+    /// <c>created</c>), or null for parts whose parent's event records them. The DbContext uses it for added entities;
+    /// bulk writers that insert rows without change tracking use it too, so both write the same event and snapshot.
+    /// </summary>
+    public static AuditEvent? ForCreation(AuditedEntity entity, AuditActor actor, DateTimeOffset at)
+    {
+        var action = entity.TakePendingAuditAction() ?? "created";
+        return entity.AuditCreation ? Create(entity, action, actor, at) : null;
+    }
+
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
 }
 

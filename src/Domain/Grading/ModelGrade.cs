@@ -10,6 +10,11 @@ public enum ModelGradeStatus
     Valid = 0,
     /// <summary>Failed validation or could not be produced; kept with its raw output for a person to look at. Never counted.</summary>
     NeedsAttention = 1,
+    /// <summary>
+    /// A well-formed verdict that carries findings and a summary but no total (e.g. an imported judge that only lists
+    /// issues). Its findings count; it has no points, so it never enters score agreement.
+    /// </summary>
+    Unscored = 2,
 }
 
 /// <summary>One model's points for one rubric item, with its reason.</summary>
@@ -42,7 +47,7 @@ public sealed class ModelGrade : AuditedEntity
     /// <summary>The model id as the endpoint named it.</summary>
     public string Model { get; private set; } = "";
     public Guid? RubricId { get; private set; }
-    /// <summary>Null when the verdict has no usable total (NeedsAttention).</summary>
+    /// <summary>Null when the verdict has no usable total (NeedsAttention) or none at all (Unscored).</summary>
     public decimal? Points { get; private set; }
     public int MaxPoints { get; private set; }
     public ModelGradeStatus Status { get; private set; }
@@ -92,6 +97,25 @@ public sealed class ModelGrade : AuditedEntity
         {
             grade._items.Add(new ModelGradeItem(grade.Id, item));
         }
+        foreach (var finding in findings)
+        {
+            grade._findings.Add(ModelFinding.Place(grade, solutionText, finding));
+        }
+        grade.MarkAuditAction("created");
+        return grade;
+    }
+
+    /// <summary>
+    /// A verdict without a total: findings (placed on <paramref name="solutionText"/>) and a summary only. Used when the
+    /// source never scored the solution; inventing a score would corrupt agreement figures.
+    /// </summary>
+    public static ModelGrade CreateUnscored(Guid projectId, Guid solutionId, string solutionText, int maxPoints, string source, string model,
+        Guid? runId, IReadOnlyList<ModelFindingInput> findings, string? summary, string rawOutput, string provenance, string? externalId,
+        DateTimeOffset now)
+    {
+        var grade = New(projectId, solutionId, maxPoints, source, model, runId, null, rawOutput, provenance, externalId, now);
+        grade.Status = ModelGradeStatus.Unscored;
+        grade.Summary = summary?.Trim() ?? "";
         foreach (var finding in findings)
         {
             grade._findings.Add(ModelFinding.Place(grade, solutionText, finding));

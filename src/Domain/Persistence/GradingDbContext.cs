@@ -1,6 +1,7 @@
 using GradingPortal.Domain.Auditing;
 using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Identity;
+using GradingPortal.Domain.Imports;
 using GradingPortal.Domain.Problems;
 using GradingPortal.Domain.Projects;
 using GradingPortal.Domain.Rubrics;
@@ -37,9 +38,15 @@ public sealed class GradingDbContext(DbContextOptions<GradingDbContext> options,
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<DataProtectionKeyRecord> DataProtectionKeys => Set<DataProtectionKeyRecord>();
+    public DbSet<Import> Imports => Set<Import>();
+    public DbSet<ImportFailure> ImportFailures => Set<ImportFailure>();
+    public DbSet<ImportChunk> ImportChunks => Set<ImportChunk>();
 
     /// <summary>Overrides the actor for this unit of work (background hosts, the migrator's seeding).</summary>
     public AuditActor? ActorOverride { get; set; }
+
+    /// <summary>Who the audit events of this unit of work are attributed to.</summary>
+    public AuditActor CurrentActor => ActorOverride ?? actorAccessor?.Actor ?? AuditActor.System;
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -72,22 +79,29 @@ public sealed class GradingDbContext(DbContextOptions<GradingDbContext> options,
     private void WriteAuditEvents()
     {
         ChangeTracker.DetectChanges();
-        var actor = ActorOverride ?? actorAccessor?.Actor ?? AuditActor.System;
+        var actor = CurrentActor;
         var now = _clock.GetUtcNow();
         var events = new List<AuditEvent>();
         foreach (var entry in ChangeTracker.Entries<AuditedEntity>())
         {
+            if (entry.State == EntityState.Added)
+            {
+                if (AuditEvent.ForCreation(entry.Entity, actor, now) is { } created)
+                {
+                    events.Add(created);
+                }
+                continue;
+            }
             var pending = entry.Entity.TakePendingAuditAction();
             var action = entry.State switch
             {
-                EntityState.Added => pending ?? "created",
                 EntityState.Deleted => "deleted",
                 EntityState.Modified => pending ?? "updated",
                 // A child changed (items), or behaviour named an action without a scalar change.
                 EntityState.Unchanged when pending is not null => pending,
                 _ => null,
             };
-            if (action is null || (entry.State == EntityState.Added && !entry.Entity.AuditCreation))
+            if (action is null)
             {
                 continue;
             }

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Import benchmark (issue: data in and out). Generates N JSON Lines solutions of ~10 KB (default 50,000, about 500 MB)
+# for one problem, uploads the file through the real Api (raw body, streamed into PostgreSQL) and times one Worker
+# importing it. Prints upload and processing time, solutions/s (processing, and end to end) and the Api's peak RSS.
+# Target on a 2-core machine: import >= 5,000 solutions/s; Api peak memory < 400 MB whatever the file size.
+# Usage: bench/import.sh [solutions=50000] [kilobytes-per-solution=10]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+COUNT=${1:-50000}
+KB=${2:-10}
+
+WORK=$(mktemp -d /tmp/gp-import-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  if [ -f "$WORK/pg/data/postmaster.pid" ]; then kill -INT "$(head -1 "$WORK/pg/data/postmaster.pid")" 2>/dev/null || true; sleep 1; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+  echo "== building Api, Worker, migrator (Release)"
+  for p in src/Api src/Worker migrations; do
+    dotnet build "$p" -c Release -v q -nologo >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
+  done
+fi
+
+echo "== starting PostgreSQL"
+PG_PORT=$(free_port)
+mkdir -p "$WORK/pg"
+if [ "$(id -u)" = 0 ]; then chmod 755 "$WORK"; install -d -o postgres -g postgres -m 700 "$WORK/pg/data"; install -d -o postgres -g postgres "$WORK/pg/run"; else mkdir -p -m 700 "$WORK/pg/data" "$WORK/pg/run"; fi
+as_pg initdb -D "$WORK/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+as_pg pg_ctl -D "$WORK/pg/data" -l "$WORK/pg/run/pg.log" -w -o "-p $PG_PORT -k $WORK/pg/run -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c max_wal_size=4GB" start >/dev/null
+psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE bench" >/dev/null
+export ConnectionStrings__Db="Host=127.0.0.1;Port=$PG_PORT;Database=bench;Username=postgres"
+export Admin__Email=bench@example.org Admin__Password=bench-password-1
+dotnet migrations/bin/Release/net10.0/GradingPortal.Migrations.dll >/dev/null
+
+echo "== generating $COUNT solutions of ~${KB} KB"
+FILE="$WORK/solutions.jsonl"
+python3 - "$FILE" "$COUNT" "$KB" <<'PY'
+import json, random, sys
+path, count, kb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+random.seed(7)
+words = ("Let $n$ be odd. Then $n^2 = 4k^2 + 4k + 1$, so the claim holds. By induction on $k$ we get "
+         "\\[ \\sum_{i=1}^{k} (2i - 1) = k^2 \\] and the lemma follows. Suppose the contrary; ").split()
+with open(path, "w") as f:
+    f.write(json.dumps({"kind": "problem", "externalId": "bench-1", "title": "Benchmark problem",
+                        "statement": "Prove that the square of an odd integer is odd."}) + "\n")
+    target = kb * 1024
+    for i in range(count):
+        parts, size = [], 0
+        while size < target:
+            w = random.choice(words); parts.append(w); size += len(w) + 1
+        f.write(json.dumps({"kind": "solution", "problemExternalId": "bench-1", "externalId": f"s{i:06d}",
+                            "author": f"model-{i % 6}", "text": " ".join(parts)}) + "\n")
+PY
+SIZE=$(stat -c %s "$FILE")
+echo "   $(( SIZE / 1048576 )) MiB"
+
+API_PORT=$(free_port)
+export Logging__LogLevel__Default=Warning
+ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" dotnet src/Api/bin/Release/net10.0/GradingPortal.Api.dll >"$WORK/api.log" 2>&1 & API_PID=$!; PIDS+=($API_PID)
+Worker__PollSeconds=1 dotnet src/Worker/bin/Release/net10.0/GradingPortal.Worker.dll >"$WORK/worker.log" 2>&1 & PIDS+=($!)
+for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$API_PORT/health" >/dev/null 2>&1 && break; sleep 0.5; done
+API="http://127.0.0.1:$API_PORT"
+TOKEN=$(curl -fs -H 'Content-Type: application/json' -d "{\"email\":\"$Admin__Email\",\"password\":\"$Admin__Password\"}" "$API/api/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])')
+PROJECT=$(curl -fs -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"name":"Import benchmark"}' "$API/api/projects" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+
+# Peak RSS of the Api process, sampled while the upload and the import run.
+peak_rss() { awk '/VmHWM/ {print $2}' "/proc/$API_PID/status"; }
+BASE_RSS=$(peak_rss)
+
+echo "== uploading (raw body, streamed)"
+t0=$(date +%s.%N)
+RESPONSE=$(curl -fs -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/x-ndjson' --data-binary "@$FILE" \
+  "$API/api/projects/$PROJECT/imports?format=jsonl&fileName=solutions.jsonl")
+t1=$(date +%s.%N)
+IMPORT=$(echo "$RESPONSE" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+echo "   uploaded in $(python3 -c "print(f'{$t1-$t0:.1f}')") s"
+
+echo "== importing (one Worker)"
+STARTED=""
+while true; do
+  STATUS_JSON=$(curl -fs -H "Authorization: Bearer $TOKEN" "$API/api/imports/$IMPORT")
+  read -r STATUS PROCESSED STARTED_AT FINISHED_AT <<<"$(echo "$STATUS_JSON" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["status"], d["processedRecords"], d["startedAt"] or "-", d["finishedAt"] or "-")')"
+  [ "$STATUS" = succeeded ] || [ "$STATUS" = failed ] && break
+  [ -n "${BENCH_VERBOSE:-}" ] && echo "   $STATUS $PROCESSED"
+  sleep 1
+done
+t2=$(date +%s.%N)
+echo "$STATUS_JSON" | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+print("   %s: %s created, %s skipped, %s failed" % (d["status"], d["created"], d["skipped"], d["failed"]))'
+python3 - "$STARTED_AT" "$FINISHED_AT" "$COUNT" "$t0" "$t1" "$t2" "$(peak_rss)" "$BASE_RSS" "$SIZE" <<'PY'
+import sys
+from datetime import datetime
+started, finished = (datetime.fromisoformat(s.replace("Z", "+00:00")) for s in sys.argv[1:3])
+count, t0, t1, t2 = int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
+peak, base, size = int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
+work = (finished - started).total_seconds()
+print(f"upload:     {t1 - t0:6.1f} s  ({size / 1048576 / (t1 - t0):.0f} MiB/s)")
+print(f"processing: {work:6.1f} s  -> {count / work:,.0f} solutions/s (Worker, staged file to rows)")
+print(f"end to end: {t2 - t0:6.1f} s  -> {count / (t2 - t0):,.0f} solutions/s (upload + queue + processing, 1 s polling)")
+print(f"api peak RSS: {peak / 1024:.0f} MB (at start {base / 1024:.0f} MB)")
+print("targets: import >= 5,000 solutions/s; Api peak memory < 400 MB")
+PY

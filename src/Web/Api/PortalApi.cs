@@ -1,0 +1,179 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace GradingPortal.Web.Api;
+
+/// <summary>
+/// The typed client for Api's v1 REST contract, called on behalf of the signed-in person (the bearer token is added by
+/// <see cref="Auth.BearerTokenHandler"/>). Every method returns the value or the <see cref="ApiProblem"/> Api reported;
+/// only an expired session (refresh failed) throws, and the pipeline turns that into a redirect to sign-in.
+/// </summary>
+public sealed class PortalApi(HttpClient http)
+{
+    internal static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public Task<ApiResult<MeResponse>> GetMeAsync(CancellationToken ct = default) => GetAsync<MeResponse>("api/me", ct);
+
+    // Personal API tokens.
+    public Task<ApiResult<IReadOnlyList<TokenResponse>>> ListTokensAsync(CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<TokenResponse>>("api/tokens", ct);
+
+    public Task<ApiResult<CreatedTokenResponse>> CreateTokenAsync(CreateTokenRequest request, CancellationToken ct = default) =>
+        SendAsync<CreatedTokenResponse>(HttpMethod.Post, "api/tokens", request, ct);
+
+    public Task<ApiResult> RevokeTokenAsync(Guid id, CancellationToken ct = default) => SendAsync(HttpMethod.Delete, $"api/tokens/{id}", null, ct);
+
+    // Users (site admins).
+    public Task<ApiResult<IReadOnlyList<UserResponse>>> ListUsersAsync(CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<UserResponse>>("api/users", ct);
+
+    /// <summary>The user with exactly this email (any signed-in caller may look one up, e.g. to add a member).</summary>
+    public Task<ApiResult<IReadOnlyList<UserResponse>>> FindUsersByEmailAsync(string email, CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<UserResponse>>("api/users?email=" + Uri.EscapeDataString(email), ct);
+
+    public Task<ApiResult<UserResponse>> CreateUserAsync(CreateUserRequest request, CancellationToken ct = default) =>
+        SendAsync<UserResponse>(HttpMethod.Post, "api/users", request, ct);
+
+    // Projects and members.
+    public Task<ApiResult<IReadOnlyList<ProjectResponse>>> ListProjectsAsync(CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<ProjectResponse>>("api/projects", ct);
+
+    public Task<ApiResult<ProjectResponse>> CreateProjectAsync(CreateProjectRequest request, CancellationToken ct = default) =>
+        SendAsync<ProjectResponse>(HttpMethod.Post, "api/projects", request, ct);
+
+    public Task<ApiResult<ProjectResponse>> GetProjectAsync(Guid projectId, CancellationToken ct = default) =>
+        GetAsync<ProjectResponse>($"api/projects/{projectId}", ct);
+
+    public Task<ApiResult<ProjectResponse>> UpdateProjectAsync(Guid projectId, UpdateProjectRequest request, CancellationToken ct = default) =>
+        SendAsync<ProjectResponse>(HttpMethod.Patch, $"api/projects/{projectId}", request, ct);
+
+    public Task<ApiResult<IReadOnlyList<MemberResponse>>> ListMembersAsync(Guid projectId, CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<MemberResponse>>($"api/projects/{projectId}/members", ct);
+
+    public Task<ApiResult> SetMemberAsync(Guid projectId, Guid userId, string role, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"api/projects/{projectId}/members/{userId}", new SetMemberRequest(role), ct);
+
+    public Task<ApiResult> RemoveMemberAsync(Guid projectId, Guid userId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, $"api/projects/{projectId}/members/{userId}", null, ct);
+
+    // Problems and rubrics.
+    public Task<ApiResult<IReadOnlyList<ProblemSummaryResponse>>> ListProblemsAsync(Guid projectId, CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<ProblemSummaryResponse>>($"api/projects/{projectId}/problems", ct);
+
+    public Task<ApiResult<ProblemResponse>> CreateProblemAsync(Guid projectId, CreateProblemRequest request, CancellationToken ct = default) =>
+        SendAsync<ProblemResponse>(HttpMethod.Post, $"api/projects/{projectId}/problems", request, ct);
+
+    public Task<ApiResult<ProblemResponse>> GetProblemAsync(Guid problemId, CancellationToken ct = default) =>
+        GetAsync<ProblemResponse>($"api/problems/{problemId}", ct);
+
+    public Task<ApiResult<ProblemResponse>> UpdateProblemAsync(Guid problemId, UpdateProblemRequest request, CancellationToken ct = default) =>
+        SendAsync<ProblemResponse>(HttpMethod.Patch, $"api/problems/{problemId}", request, ct);
+
+    public Task<ApiResult<RubricResponse>> CreateRubricAsync(Guid problemId, RubricInput request, CancellationToken ct = default) =>
+        SendAsync<RubricResponse>(HttpMethod.Post, $"api/problems/{problemId}/rubrics", request, ct);
+
+    public Task<ApiResult<RubricResponse>> GetRubricAsync(Guid rubricId, CancellationToken ct = default) =>
+        GetAsync<RubricResponse>($"api/rubrics/{rubricId}", ct);
+
+    public Task<ApiResult<RubricResponse>> UpdateRubricAsync(Guid rubricId, UpdateRubricRequest request, CancellationToken ct = default) =>
+        SendAsync<RubricResponse>(HttpMethod.Put, $"api/rubrics/{rubricId}", request, ct);
+
+    public Task<ApiResult<RubricResponse>> ApproveRubricAsync(Guid rubricId, uint? rowVersion, CancellationToken ct = default) =>
+        SendAsync<RubricResponse>(HttpMethod.Post, $"api/rubrics/{rubricId}/approve", new ApproveRubricRequest(rowVersion), ct);
+
+    // Solutions and everything graders do on them.
+    public Task<ApiResult<SolutionPageResponse>> ListSolutionsAsync(Guid problemId, string? after, int limit = 50, CancellationToken ct = default)
+    {
+        var query = $"api/problems/{problemId}/solutions?limit={limit}";
+        if (!string.IsNullOrEmpty(after))
+        {
+            query += "&after=" + Uri.EscapeDataString(after);
+        }
+        return GetAsync<SolutionPageResponse>(query, ct);
+    }
+
+    public Task<ApiResult<SolutionResponse>> CreateSolutionAsync(Guid problemId, CreateSolutionRequest request, CancellationToken ct = default) =>
+        SendAsync<SolutionResponse>(HttpMethod.Post, $"api/problems/{problemId}/solutions", request, ct);
+
+    public Task<ApiResult<SolutionResponse>> GetSolutionAsync(Guid solutionId, CancellationToken ct = default) =>
+        GetAsync<SolutionResponse>($"api/solutions/{solutionId}", ct);
+
+    public Task<ApiResult<AnnotationResponse>> CreateAnnotationAsync(Guid solutionId, CreateAnnotationRequest request, CancellationToken ct = default) =>
+        SendAsync<AnnotationResponse>(HttpMethod.Post, $"api/solutions/{solutionId}/annotations", request, ct);
+
+    public Task<ApiResult> DeleteAnnotationAsync(Guid annotationId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, $"api/annotations/{annotationId}", null, ct);
+
+    public Task<ApiResult<HumanGradeResponse>> SubmitGradeAsync(Guid solutionId, SubmitHumanGradeRequest request, CancellationToken ct = default) =>
+        SendAsync<HumanGradeResponse>(HttpMethod.Post, $"api/solutions/{solutionId}/human-grades", request, ct);
+
+    public Task<ApiResult<AdjudicationResponse>> AdjudicateAsync(Guid solutionId, AdjudicateRequest request, CancellationToken ct = default) =>
+        SendAsync<AdjudicationResponse>(HttpMethod.Put, $"api/solutions/{solutionId}/adjudication", request, ct);
+
+    public Task<ApiResult<IReadOnlyList<AuditEventResponse>>> GetHistoryAsync(Guid solutionId, CancellationToken ct = default) =>
+        GetAsync<IReadOnlyList<AuditEventResponse>>($"api/solutions/{solutionId}/history", ct);
+
+    /// <summary>The <c>after</c> cursor of a next-page link (absolute or relative), or null at the end.</summary>
+    public static string? AfterCursor(string? nextLink)
+    {
+        if (string.IsNullOrEmpty(nextLink))
+        {
+            return null;
+        }
+        var queryStart = nextLink.IndexOf('?', StringComparison.Ordinal);
+        if (queryStart < 0)
+        {
+            return null;
+        }
+        foreach (var pair in nextLink[(queryStart + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0 && pair[..eq] == "after")
+            {
+                return Uri.UnescapeDataString(pair[(eq + 1)..]);
+            }
+        }
+        return null;
+    }
+
+    private async Task<ApiResult<T>> GetAsync<T>(string path, CancellationToken ct)
+    {
+        using var response = await http.GetAsync(path, ct);
+        return await ReadAsync<T>(response, ct);
+    }
+
+    private async Task<ApiResult<T>> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, body.GetType(), options: JsonOptions) };
+        using var response = await http.SendAsync(request, ct);
+        return await ReadAsync<T>(response, ct);
+    }
+
+    private async Task<ApiResult> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, body.GetType(), options: JsonOptions) };
+        using var response = await http.SendAsync(request, ct);
+        return response.IsSuccessStatusCode ? new ApiResult(null) : new ApiResult(await ApiProblem.ReadAsync(response, ct));
+    }
+
+    private static async Task<ApiResult<T>> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            return new ApiResult<T>(default, await ApiProblem.ReadAsync(response, ct));
+        }
+        if (response.StatusCode == HttpStatusCode.NoContent)
+        {
+            return new ApiResult<T>(default, null);
+        }
+        var value = await response.Content.ReadFromJsonAsync<T>(JsonOptions, ct);
+        return value is null
+            ? new ApiResult<T>(default, new ApiProblem(response.StatusCode, "The Api sent an empty answer.", null))
+            : new ApiResult<T>(value, null);
+    }
+}

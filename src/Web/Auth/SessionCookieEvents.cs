@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+
+namespace GradingPortal.Web.Auth;
+
+/// <summary>
+/// Keeps the Api session inside the cookie fresh: before a request runs, an access token close to expiry is refreshed
+/// and the cookie re-issued; a refused refresh ends the session (the person is sent to sign in). htmx requests get an
+/// <c>HX-Redirect</c> instead of a 302 that htmx would swap into a fragment.
+/// </summary>
+public sealed class SessionCookieEvents(SessionRenewer renewer, TimeProvider time) : CookieAuthenticationEvents
+{
+    public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
+    {
+        var session = Session.From(context.Principal);
+        if (session is null)
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(Session.Scheme);
+            return;
+        }
+        if (!session.NeedsRenewal(time.GetUtcNow()))
+        {
+            return;
+        }
+        var (outcome, renewed) = await renewer.RenewAsync(session, context.HttpContext.RequestAborted);
+        switch (outcome)
+        {
+            case TokenOutcome.Issued:
+                context.ReplacePrincipal(renewed!.ToPrincipal());
+                context.ShouldRenew = true;
+                break;
+            case TokenOutcome.Refused:
+                context.RejectPrincipal();
+                await context.HttpContext.SignOutAsync(Session.Scheme);
+                break;
+            case TokenOutcome.Unavailable:
+                // Api is down: keep the session; the page reports the outage when its own call fails.
+                break;
+        }
+    }
+
+    public override Task RedirectToLogin(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        if (Htmx.IsHtmx(context.Request))
+        {
+            context.Response.Headers[Htmx.RedirectHeader] = context.RedirectUri;
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            return Task.CompletedTask;
+        }
+        return base.RedirectToLogin(context);
+    }
+}

@@ -1,0 +1,107 @@
+using GradingPortal.Web.Api;
+using GradingPortal.Web.Auth;
+using GradingPortal.Web.Components;
+using GradingPortal.Web.Endpoints;
+using GradingPortal.Web.Rendering;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace GradingPortal.Web.Hosting;
+
+/// <summary>Everything Web registers and maps; Program.cs reads as the table of contents.</summary>
+public static class WebServices
+{
+    public static WebApplicationBuilder AddWebServices(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WebDataProtectionOptions>().BindConfiguration(WebDataProtectionOptions.SectionName);
+
+        var dataProtection = services.AddDataProtection().SetApplicationName("GradingPortal.Web");
+        var keysPath = builder.Configuration[$"{WebDataProtectionOptions.SectionName}:{nameof(WebDataProtectionOptions.KeysPath)}"];
+        if (!string.IsNullOrWhiteSpace(keysPath))
+        {
+            // Shared keys let several Web instances read each other's cookies; Web never opens the database.
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keysPath));
+        }
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddHttpContextAccessor();
+        services.AddSingleton<RefreshCoordinator>();
+        services.AddTransient<SessionRenewer>();
+        services.AddScoped<SessionCookieEvents>();
+        services.AddTransient<BearerTokenHandler>();
+        services.AddHttpClient<AuthApi>(ConfigureApiClient);
+        services.AddHttpClient<PortalApi>(ConfigureApiClient).AddHttpMessageHandler<BearerTokenHandler>();
+        services.AddImportExport();
+
+        services.AddAuthentication(Session.Scheme).AddCookie(Session.Scheme, options =>
+        {
+            options.Cookie.Name = "gp.session";
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Lax;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.LoginPath = "/signin";
+            options.LogoutPath = "/signout";
+            options.AccessDeniedPath = "/signin";
+            options.ExpireTimeSpan = TimeSpan.FromHours(12);
+            options.SlidingExpiration = true;
+            options.EventsType = typeof(SessionCookieEvents);
+        });
+        services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        services.AddAntiforgery(options => options.HeaderName = "RequestVerificationToken");
+        services.AddCascadingAuthenticationState();
+        services.AddRazorComponents();
+
+        services.AddSingleton<MarkdownRenderer>();
+        services.AddSingleton<AssetUrls>();
+        return builder;
+    }
+
+    public static WebApplication MapWeb(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+        }
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseSecurityHeaders();
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            OnPrepareResponse = context =>
+            {
+                // Versioned URLs (AssetUrls) never change content; unversioned ones are revalidated.
+                context.Context.Response.Headers[HeaderNames.CacheControl] = context.Context.Request.Query.ContainsKey("v")
+                    ? "public, max-age=31536000, immutable"
+                    : "no-cache";
+            },
+        });
+        app.UseAuthentication();
+        app.UseMiddleware<SessionExpiryMiddleware>();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapGet("/health", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
+        app.MapAuthEndpoints();
+        // htmx endpoints render fragments; every unsafe request to them must carry the antiforgery token (form field or header).
+        var ui = app.MapGroup("/ui").WithMetadata(new RequireAntiforgeryTokenAttribute());
+        ui.MapPreviewEndpoints();
+        ui.MapProblemUiEndpoints();
+        ui.MapSolutionUiEndpoints();
+        ui.MapTokenUiEndpoints();
+        ui.MapProjectUiEndpoints();
+        ui.MapImportUiEndpoints();
+        app.MapDownloadEndpoints();
+        app.MapRazorComponents<App>();
+        return app;
+    }
+
+    private static void ConfigureApiClient(IServiceProvider services, HttpClient client)
+    {
+        client.BaseAddress = services.GetRequiredService<IOptions<ApiOptions>>().Value.BaseAddress;
+        client.Timeout = TimeSpan.FromSeconds(30);
+    }
+}

@@ -1,0 +1,23 @@
+// Typesets the TeX that the server left in .gp-math elements. trust:false keeps \href, \url and friends inert;
+// throwOnError:false shows a broken formula in red instead of failing the page.
+const options = { throwOnError: false, trust: false, strict: 'ignore', output: 'htmlAndMathml' };
+
+export function renderMath(root) {
+  const katex = window.katex;
+  if (!katex || !root) {
+    return;
+  }
+  const elements = [...root.querySelectorAll('.gp-math:not([data-rendered])')];
+  if (root.matches?.('.gp-math:not([data-rendered])')) {
+    elements.unshift(root);
+  }
+  for (const element of elements) {
+    const tex = element.textContent;
+    try {
+      katex.render(tex, element, { ...options, displayMode: element.dataset.display === 'true' });
+      element.dataset.rendered = 'true';
+    } catch {
+      element.dataset.rendered = 'failed';
+    }
+  }
+}

@@ -1,0 +1,62 @@
+// Entry point of Web's scripts (loaded as a module after htmx, Bootstrap, KaTeX and DOMPurify).
+import { renderMath } from './math.js';
+import { installSanitizer } from './sanitize.js';
+import { initRows } from './rows.js';
+import { initTotals, installTotals } from './totals.js';
+import { initAnnotator } from './annotate.js';
+import { initGrading } from './grade.js';
+import { initKeyboard } from './keyboard.js';
+import { toast } from './toast.js';
+
+const antiforgery = document.querySelector('meta[name="gp-antiforgery"]')?.content;
+
+// Every htmx request carries the antiforgery token as a header (forms also carry it as a field).
+document.body.addEventListener('htmx:configRequest', (event) => {
+  if (antiforgery) {
+    event.detail.headers.RequestVerificationToken = antiforgery;
+  }
+});
+
+document.body.addEventListener('htmx:responseError', (event) => {
+  const status = event.detail.xhr?.status;
+  toast(status === 403 ? 'Your role does not allow this.' : `The request failed (${status}). Reload the page and try again.`, 'danger');
+});
+document.body.addEventListener('htmx:sendError', () => toast('The server could not be reached. Check your connection.', 'danger'));
+
+// Buttons that copy a field's value (API token secret).
+document.addEventListener('click', async (event) => {
+  const button = event.target.closest('[data-gp-copy]');
+  if (!button) {
+    return;
+  }
+  const field = document.querySelector(button.dataset.gpCopy);
+  if (!field) {
+    return;
+  }
+  try {
+    await navigator.clipboard.writeText(field.value);
+  } catch {
+    field.select();
+    document.execCommand('copy');
+  }
+  toast('Copied to the clipboard.', 'success');
+});
+
+installSanitizer();
+installTotals();
+initAnnotator();
+initGrading();
+initKeyboard();
+
+function initContent(root) {
+  renderMath(root);
+  initRows(root);
+  initTotals(root);
+}
+
+if (window.htmx) {
+  // Runs for the initial page and for every fragment htmx swaps in (including out-of-band panels).
+  window.htmx.onLoad(initContent);
+} else {
+  initContent(document.body);
+}

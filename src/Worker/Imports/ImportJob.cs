@@ -1,0 +1,314 @@
+using GradingPortal.Domain.Auditing;
+using GradingPortal.Domain.Imports;
+using GradingPortal.Domain.Jobs;
+using GradingPortal.Domain.Persistence;
+using GradingPortal.Domain.Solutions;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using Quartz;
+
+namespace GradingPortal.Worker.Imports;
+
+/// <summary>
+/// Reads one staged upload (<see cref="JobContracts.Import"/>) and imports its records in batches. Each batch is saved in
+/// one transaction together with the import's counts, failures and resume point, so the job can stop anywhere: run again
+/// (by Quartz recovery after a Worker died, or rescheduled after a shutdown), it re-reads the import, skips the records
+/// already counted, and goes on. A finished import is left alone.
+/// </summary>
+public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<ImportJob> logger) : IJob
+{
+    /// <summary>Records per save (and per checkpoint).</summary>
+    internal const int BatchRecords = 2000;
+
+    /// <summary>A run of this many plain solutions among other records is split off into a batch for the COPY path.</summary>
+    internal const int MinBulkRun = 100;
+
+    /// <summary>A batch also ends once its records hold this much text, so memory stays bounded whatever the record size.</summary>
+    internal const long BatchBytes = 32L << 20;
+
+    /// <summary>Unexpected errors are retried this many times (new attempts resume from the checkpoint), then the import fails.</summary>
+    internal const int MaxAttempts = 3;
+
+    private Import _import = null!;
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var ct = cancellationToken;
+        if (!Guid.TryParse(context.MergedJobDataMap.GetString(JobContracts.Import.IdKey), out var importId))
+        {
+            logger.LogError("Import job {Key} has no import id", context.JobDetail.Key);
+            return;
+        }
+        var import = await db.Imports.FirstOrDefaultAsync(i => i.Id == importId, ct);
+        if (import is null || import.IsFinished)
+        {
+            return;
+        }
+        _import = import;
+        try
+        {
+            await RunAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The Worker is stopping: hand the import to whichever Worker runs next; it resumes from the checkpoint.
+            logger.LogInformation("Import {ImportId} interrupted at record {Record}; rescheduled", importId, _import.ProcessedRecords);
+            await RescheduleAsync(context, TimeSpan.FromSeconds(5));
+        }
+        catch (DbUpdateConcurrencyException ex) when (IsImportRow(ex))
+        {
+            // Someone else moved this import on (another Worker after a recovery that turned out premature): leave it to them.
+            logger.LogWarning("Import {ImportId} was changed by another Worker; this run stops", importId);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Import {ImportId} failed on attempt {Attempt}", importId, _import.Attempts);
+            db.ChangeTracker.Clear();
+            var fresh = await db.Imports.FirstAsync(i => i.Id == importId, CancellationToken.None);
+            if (fresh.Attempts < MaxAttempts)
+            {
+                await RescheduleAsync(context, TimeSpan.FromSeconds(10 * fresh.Attempts));
+            }
+            else
+            {
+                fresh.Fail($"The import stopped on an unexpected error after {fresh.Attempts} attempts: {ex.Message}", clock.GetUtcNow());
+                await db.SaveChangesAsync(CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        _import.Start(clock.GetUtcNow());
+        await db.SaveChangesAsync(ct);
+        var importer = await db.Users.AsNoTracking().Where(u => u.Id == _import.CreatedById).Select(u => u.DisplayName).FirstOrDefaultAsync(ct);
+        db.ActorOverride = new AuditActor(_import.CreatedById, $"{(string.IsNullOrWhiteSpace(importer) ? "someone" : importer)} (import {_import.FileName})");
+        var project = await db.Projects.AsNoTracking().FirstAsync(p => p.Id == _import.ProjectId, ct);
+        var writer = new ImportWriter(db, _import, project, clock);
+        await writer.LoadAsync(ct);
+
+        await using var staged = await StagedFileStream.OpenAsync(db.Database.GetConnectionString()!, _import.Id, _import.ReceivedBytes, ct);
+        try
+        {
+            var batch = new List<ImportRecord>();
+            long bytes = 0;
+            // Runs of plain solutions go in batches of their own (the COPY path), so a problem line at the top of a file does
+            // not send the solutions after it down the slow path; a short run among other records stays with them (EF).
+            var mixed = false;
+            var runStart = 0;
+            await foreach (var record in Read(staged, ct))
+            {
+                if (record.Seq <= _import.ProcessedRecords)
+                {
+                    continue;
+                }
+                if (!ImportWriter.CanBulkWrite(record))
+                {
+                    if (!mixed && batch.Count >= MinBulkRun)
+                    {
+                        await SaveBatchAsync(writer, batch, ct);
+                        batch.Clear();
+                        bytes = 0;
+                    }
+                    batch.Add(record);
+                    mixed = true;
+                    runStart = batch.Count;
+                }
+                else
+                {
+                    batch.Add(record);
+                    if (mixed && batch.Count - runStart >= MinBulkRun)
+                    {
+                        var run = batch.GetRange(runStart, batch.Count - runStart);
+                        batch.RemoveRange(runStart, batch.Count - runStart);
+                        await SaveBatchAsync(writer, batch, ct);
+                        batch.Clear();
+                        batch.AddRange(run);
+                        bytes = run.Sum(r => r.Bytes) - record.Bytes;
+                        mixed = false;
+                    }
+                }
+                bytes += record.Bytes;
+                if (batch.Count >= BatchRecords || bytes >= BatchBytes)
+                {
+                    await SaveBatchAsync(writer, batch, ct);
+                    batch.Clear();
+                    bytes = 0;
+                    mixed = false;
+                    runStart = 0;
+                }
+            }
+            await SaveBatchAsync(writer, batch, ct);
+            _import.Succeed(clock.GetUtcNow());
+        }
+        catch (ImportFileException ex)
+        {
+            db.ChangeTracker.Clear();
+            _import = await db.Imports.FirstAsync(i => i.Id == _import.Id, ct);
+            _import.Fail(ex.Message, clock.GetUtcNow());
+        }
+        await db.SaveChangesAsync(ct);
+        // The staged bytes have served their purpose; the import keeps its counts and failures.
+        await db.ImportChunks.Where(c => c.ImportId == _import.Id).ExecuteDeleteAsync(ct);
+        logger.LogInformation("Import {ImportId} {Status}: {Created} created, {Updated} updated, {Skipped} skipped, {Failed} failed",
+            _import.Id, _import.Status, _import.Created, _import.Updated, _import.Skipped, _import.Failed);
+    }
+
+    private IAsyncEnumerable<ImportRecord> Read(StagedFileStream staged, CancellationToken ct)
+    {
+        var max = _import.MaxRecordBytes;
+        var skip = _import.ProcessedRecords;
+        return _import.Format switch
+        {
+            ImportFormat.Jsonl => JsonlReader.ReadAsync(staged, max, skip, ct),
+            ImportFormat.Csv => CsvReader.ReadAsync(staged, max, skip, ct),
+            ImportFormat.ImoProofBench => ProofBenchReader.ReadAsync(staged, max, skip, ct),
+            ImportFormat.MathArena => MathArenaReader.ReadAsync(staged, _import.FileName, max, skip, ct),
+            ImportFormat.Opc => OpcReader.ReadAsync(staged, _import.FileName, IsZip(staged), max, skip, ct),
+            _ => throw new ImportFileException($"Unsupported format {_import.Format}."),
+        };
+    }
+
+    private static bool IsZip(StagedFileStream staged)
+    {
+        Span<byte> head = stackalloc byte[4];
+        var read = staged.Read(head);
+        staged.Position = 0;
+        return read == 4 && head[0] == 0x50 && head[1] == 0x4B && head[2] == 0x03 && head[3] == 0x04;
+    }
+
+    /// <summary>
+    /// Applies and saves a batch with its checkpoint. When the database refuses the batch (a concurrent edit took an
+    /// external id...), nothing of it stays; its records are then saved one by one so only the offending one fails.
+    /// </summary>
+    private async Task SaveBatchAsync(ImportWriter writer, List<ImportRecord> batch, CancellationToken ct)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+        if (ImportWriter.CanBulkWrite(batch) && await TrySaveBulkAsync(writer, batch, ct))
+        {
+            return;
+        }
+        try
+        {
+            await writer.PrefetchAsync(batch, ct);
+            var total = new RecordResult();
+            foreach (var record in batch)
+            {
+                total.Add(await writer.ApplyAsync(record, ct));
+            }
+            Checkpoint(batch[^1].Seq, total);
+            await db.SaveChangesAsync(ct);
+            AfterSave(writer);
+        }
+        catch (DbUpdateException ex) when (ex is not DbUpdateConcurrencyException || !IsImportRow(ex))
+        {
+            await RollBackAsync(writer, ct);
+            if (batch.Count > 1)
+            {
+                foreach (var single in batch)
+                {
+                    await SaveBatchAsync(writer, [single], ct);
+                }
+                return;
+            }
+            var record = batch[0];
+            var failed = new RecordResult();
+            failed.Failures.Add(new ImportFailureInput(record.Location, null,
+                $"The database refused the record: {(ex.InnerException ?? ex).Message.Split('\n')[0]}"));
+            Checkpoint(record.Seq, failed);
+            await db.SaveChangesAsync(ct);
+            AfterSave(writer);
+        }
+    }
+
+    /// <summary>
+    /// The fast path for a batch of solutions: one query for the external ids already there, Domain validation of each
+    /// record as usual, then the new solutions and their audit events written with COPY and the checkpoint saved, all in
+    /// one transaction. False (with nothing written and the state reloaded) when the database refused a row; the caller then
+    /// saves the batch the careful way, which isolates the offending record.
+    /// </summary>
+    private async Task<bool> TrySaveBulkAsync(ImportWriter writer, List<ImportRecord> batch, CancellationToken ct)
+    {
+        await writer.PrefetchAsync(batch, ct);
+        var total = new RecordResult();
+        List<Solution> solutions;
+        writer.BeginBulk();
+        try
+        {
+            foreach (var record in batch)
+            {
+                total.Add(await writer.ApplyAsync(record, ct));
+            }
+        }
+        finally
+        {
+            solutions = writer.EndBulk();
+        }
+        var actor = db.CurrentActor;
+        var now = clock.GetUtcNow();
+        var events = new List<AuditEvent>(solutions.Count);
+        foreach (var solution in solutions)
+        {
+            if (AuditEvent.ForCreation(solution, actor, now) is { } created)
+            {
+                events.Add(created);
+            }
+        }
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+            await BulkSolutionWriter.WriteAsync(connection, solutions, events, ct);
+            Checkpoint(batch[^1].Seq, total);
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+        catch (Exception ex) when (ex is PostgresException { SqlState: [ '2', '2' or '3', ..] }
+            || (ex is DbUpdateException update && (update is not DbUpdateConcurrencyException || !IsImportRow(update))))
+        {
+            // Integrity (23...) or data (22...) refusal: the transaction is gone with everything it wrote.
+            logger.LogInformation("Import {ImportId}: bulk write of records up to {Seq} refused ({Reason}); saving them through EF",
+                _import.Id, batch[^1].Seq, ex.Message.Split('\n')[0]);
+            await RollBackAsync(writer, ct);
+            return false;
+        }
+        AfterSave(writer);
+        return true;
+    }
+
+    private static bool IsImportRow(DbUpdateException ex) => ex.Entries.Any(e => e.Entity is Import);
+
+    private void Checkpoint(int seq, RecordResult result)
+    {
+        var kept = _import.Checkpoint(seq, result.Created, result.Updated, result.Skipped, result.Failures, clock.GetUtcNow());
+        db.ImportFailures.AddRange(kept);
+    }
+
+    private void AfterSave(ImportWriter writer)
+    {
+        // Keep the context small: only the import row stays tracked between batches.
+        db.ChangeTracker.Clear();
+        db.Attach(_import);
+        writer.BatchSaved();
+    }
+
+    private async Task RollBackAsync(ImportWriter writer, CancellationToken ct)
+    {
+        db.ChangeTracker.Clear();
+        _import = await db.Imports.FirstAsync(i => i.Id == _import.Id, ct);
+        await writer.LoadAsync(ct);
+    }
+
+    private static async Task RescheduleAsync(IJobExecutionContext context, TimeSpan delay)
+    {
+        var trigger = TriggerBuilder.Create()
+            .ForJob(context.JobDetail.Key)
+            .WithIdentity($"{context.JobDetail.Key.Name}-retry-{Guid.NewGuid():N}", JobContracts.Group)
+            .StartAt(DateTimeOffset.UtcNow.Add(delay))
+            .Build();
+        await context.Scheduler.ScheduleJob(trigger, default, CancellationToken.None);
+    }
+}

@@ -1,0 +1,80 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GradingPortal.Web.Tests;
+
+/// <summary>
+/// An Api stand-in on a real port that signs people in and then refuses everything, like an Api whose signing keys
+/// were rotated: every call answers 401 and refreshing fails.
+/// </summary>
+public sealed class RefusingApi : IAsyncLifetime
+{
+    private WebApplication? _app;
+
+    public Uri Url { get; private set; } = null!;
+    public WebHost Web { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _app = builder.Build();
+        _app.MapPost("/api/auth/login", () => Results.Json(new { tokenType = "Bearer", accessToken = "opaque-access", expiresIn = 3600, refreshToken = "opaque-refresh" }));
+        _app.MapGet("/api/me", (HttpRequest request) => request.Headers.Authorization == "Bearer opaque-access"
+            ? Results.Json(new { id = Guid.NewGuid(), email = "someone@example.org", displayName = "Someone", isAdmin = false })
+            : Results.Problem(statusCode: 401, title: "Unauthorized"));
+        _app.MapFallback(() => Results.Problem(statusCode: 401, title: "Unauthorized"));
+        await _app.StartAsync();
+        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        Url = new Uri(addresses.First());
+        Web = new WebHost(Url);
+        Web.StartServer();
+    }
+
+    public Uri WebUrl => new(Web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    public async ValueTask DisposeAsync()
+    {
+        await Web.DisposeAsync();
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>An Api session that ends in the middle of a page or an htmx request sends the person to sign in again.</summary>
+public sealed class ExpiredSessionTests(RefusingApi api) : IClassFixture<RefusingApi>
+{
+    [Fact]
+    public async Task ApiRefusesTokenAndRefresh_PageRequest_RedirectsToSignIn()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var web = new WebClient(api.WebUrl);
+        (await web.SignInAsync("someone@example.org", "any", ct)).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+
+        var response = await web.Http.GetAsync("/tokens", ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        response.Headers.Location!.ToString().ShouldBe("/signin?expired=1&returnUrl=%2Ftokens");
+        (await web.Http.GetAsync("/tokens", ct)).Headers.Location!.ToString().ShouldContain("/signin?ReturnUrl=");
+    }
+
+    [Fact]
+    public async Task ApiRefusesTokenAndRefresh_HtmxRequest_GetsHxRedirect()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var web = new WebClient(api.WebUrl);
+        await web.SignInAsync("someone@example.org", "any", ct);
+
+        var response = await web.HtmxAsync(HttpMethod.Get, $"/ui/solutions/{Guid.NewGuid()}/history", "", null, ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Headers.GetValues("HX-Redirect").Single().ShouldStartWith("/signin?expired=1");
+    }
+}

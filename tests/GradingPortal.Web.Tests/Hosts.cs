@@ -1,0 +1,103 @@
+using GradingPortal.Api;
+using GradingPortal.Domain.Identity;
+using GradingPortal.Domain.Persistence;
+using GradingPortal.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GradingPortal.Web.Tests;
+
+/// <summary>The real Api on a Kestrel port, over a fresh migrated database.</summary>
+public sealed class ApiHost : WebApplicationFactory<ApiEntryPoint>
+{
+    private readonly string _connectionString;
+    private readonly Action<IServiceCollection>? _configureServices;
+
+    public ApiHost(string connectionString, Action<IServiceCollection>? configureServices = null)
+    {
+        _connectionString = connectionString;
+        _configureServices = configureServices;
+        UseKestrel(0);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Db", _connectionString);
+        if (_configureServices is not null)
+        {
+            builder.ConfigureTestServices(_configureServices);
+        }
+    }
+}
+
+/// <summary>Web on a Kestrel port, talking to <see cref="ApiHost"/> over HTTP like in production.</summary>
+public sealed class WebHost : WebApplicationFactory<WebEntryPoint>
+{
+    private readonly Uri _apiUrl;
+
+    public WebHost(Uri apiUrl)
+    {
+        _apiUrl = apiUrl;
+        UseKestrel(0);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Api:BaseUrl", _apiUrl.ToString());
+    }
+}
+
+/// <summary>Api and Web side by side on real ports, with the first admin created.</summary>
+public sealed class PortalHosts : IAsyncDisposable
+{
+    public const string AdminEmail = "grader-admin@example.org";
+    public const string AdminPassword = "correct-horse-battery-7";
+
+    private PortalHosts(ApiHost api, WebHost web, Uri apiUrl, Uri webUrl)
+    {
+        Api = api;
+        Web = web;
+        ApiUrl = apiUrl;
+        WebUrl = webUrl;
+    }
+
+    public ApiHost Api { get; }
+    public WebHost Web { get; }
+    public Uri ApiUrl { get; }
+    public Uri WebUrl { get; }
+
+    public static async Task<PortalHosts> StartAsync(string hint, Action<IServiceCollection>? configureApi = null)
+    {
+        var connectionString = await TestDatabase.CreateAsync(hint);
+        var api = new ApiHost(connectionString, configureApi);
+        api.StartServer();
+        using (var scope = api.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<GradingDbContext>();
+            await FirstAdmin.EnsureAsync(db, AdminEmail, AdminPassword, DateTimeOffset.UtcNow);
+        }
+        var apiUrl = AddressOf(api.Services);
+        var web = new WebHost(apiUrl);
+        web.StartServer();
+        return new PortalHosts(api, web, apiUrl, AddressOf(web.Services));
+    }
+
+    private static Uri AddressOf(IServiceProvider services)
+    {
+        var addresses = services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        // Kestrel reports 127.0.0.1 or [::1] (or localhost); any of them is reachable from this process.
+        return new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Web.DisposeAsync();
+        await Api.DisposeAsync();
+    }
+}

@@ -1,1 +1,0 @@
-namespace GradingPortal.Web.Tests;
