@@ -92,11 +92,11 @@ public sealed partial class HttpFile
         return file;
     }
 
-    /// <summary>Sends the requests <paramref name="include"/> accepts, in order; returns each with its status and response body.</summary>
-    public async Task<List<(Request Request, int Status, string Body)>> RunAsync(HttpClient client, Func<Request, bool> include)
+    /// <summary>Sends every request in order; returns each with its status and response body.</summary>
+    public async Task<List<(Request Request, int Status, string Body)>> RunAsync(HttpClient client)
     {
         var results = new List<(Request, int, string)>();
-        foreach (var request in Requests.Where(include))
+        foreach (var request in Requests)
         {
             using var message = new HttpRequestMessage(new HttpMethod(request.Method), Substitute(request.Url));
             foreach (var (name, value) in request.Headers.Where(h => !h.Name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)))
