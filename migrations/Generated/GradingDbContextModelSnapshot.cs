@@ -148,6 +148,283 @@ namespace GradingPortal.Migrations.Generated
                     b.ToTable("adjudications", (string)null);
                 });
 
+            modelBuilder.Entity("GradingPortal.Domain.Grading.GradingArtifact", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("CacheKey")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("cache_key");
+
+                    b.Property<int?>("ClusterIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("cluster_index");
+
+                    b.Property<string>("Content")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("content");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("ProblemId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("problem_id");
+
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
+                    b.Property<Guid?>("RubricId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("rubric_id");
+
+                    b.Property<Guid?>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<Guid?>("StageCallId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("stage_call_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_grading_artifacts");
+
+                    b.HasIndex("ProblemId", "Kind", "CacheKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_grading_artifacts_problem_id_kind_cache_key");
+
+                    b.ToTable("grading_artifacts", (string)null);
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Grading.GradingRun", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Aggregation")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("aggregation");
+
+                    b.Property<string>("Configuration")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("configuration");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("CreatedById")
+                        .HasColumnType("uuid")
+                        .HasColumnName("created_by_id");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<Guid>("ModelProfileId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("model_profile_id");
+
+                    b.Property<string>("ProfileSnapshot")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("profile_snapshot");
+
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
+                    b.Property<bool>("RequireRubricApproval")
+                        .HasColumnType("boolean")
+                        .HasColumnName("require_rubric_approval");
+
+                    b.Property<uint>("RowVersion")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
+
+                    b.Property<string>("RubricDesign")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("rubric_design");
+
+                    b.Property<int>("Samples")
+                        .HasColumnType("integer")
+                        .HasColumnName("samples");
+
+                    b.Property<string>("Selection")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("selection");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Workflow")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("workflow");
+
+                    b.HasKey("Id")
+                        .HasName("pk_grading_runs");
+
+                    b.HasIndex("ModelProfileId")
+                        .HasDatabaseName("ix_grading_runs_model_profile_id");
+
+                    b.HasIndex("ProjectId", "CreatedAt")
+                        .HasDatabaseName("ix_grading_runs_project_id_created_at");
+
+                    b.ToTable("grading_runs", (string)null);
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Grading.GradingRunItem", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<int?>("ClusterIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("cluster_index");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("LastError")
+                        .HasColumnType("text")
+                        .HasColumnName("last_error");
+
+                    b.Property<Guid?>("ModelGradeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("model_grade_id");
+
+                    b.Property<Guid>("ProblemId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("problem_id");
+
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
+                    b.Property<uint>("RowVersion")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<Guid>("SolutionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("solution_id");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id")
+                        .HasName("pk_grading_run_items");
+
+                    b.HasIndex("SolutionId")
+                        .HasDatabaseName("ix_grading_run_items_solution_id");
+
+                    b.HasIndex("RunId", "ProblemId")
+                        .HasDatabaseName("ix_grading_run_items_run_id_problem_id");
+
+                    b.HasIndex("RunId", "SolutionId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_grading_run_items_run_id_solution_id");
+
+                    b.HasIndex("RunId", "Status")
+                        .HasDatabaseName("ix_grading_run_items_run_id_status");
+
+                    b.ToTable("grading_run_items", (string)null);
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Grading.GradingRunProblem", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<Guid>("ProblemId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("problem_id");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("status");
+
+                    b.Property<DateTimeOffset?>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_grading_run_problems");
+
+                    b.HasIndex("ProblemId")
+                        .HasDatabaseName("ix_grading_run_problems_problem_id");
+
+                    b.HasIndex("RunId", "ProblemId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_grading_run_problems_run_id_problem_id");
+
+                    b.ToTable("grading_run_problems", (string)null);
+                });
+
             modelBuilder.Entity("GradingPortal.Domain.Grading.HumanGrade", b =>
                 {
                     b.Property<Guid>("Id")
@@ -441,8 +718,10 @@ namespace GradingPortal.Migrations.Generated
                     b.HasIndex("RubricId")
                         .HasDatabaseName("ix_model_grades_rubric_id");
 
-                    b.HasIndex("RunId")
-                        .HasDatabaseName("ix_model_grades_run_id");
+                    b.HasIndex("RunId", "SolutionId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_model_grades_run_id_solution_id")
+                        .HasFilter("run_id IS NOT NULL");
 
                     b.HasIndex("SolutionId", "CreatedAt")
                         .HasDatabaseName("ix_model_grades_solution_id_created_at");
@@ -496,6 +775,190 @@ namespace GradingPortal.Migrations.Generated
                         .HasDatabaseName("ix_model_grade_items_model_grade_id");
 
                     b.ToTable("model_grade_items", (string)null);
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Grading.ModelRequestStart", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<Guid>("ModelProfileId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("model_profile_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_model_request_starts");
+
+                    b.HasIndex("ModelProfileId", "At")
+                        .HasDatabaseName("ix_model_request_starts_model_profile_id_at");
+
+                    b.ToTable("model_request_starts", (string)null);
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Grading.StageCall", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid?>("ArtifactId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("artifact_id");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempt");
+
+                    b.Property<long>("CachedInputTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cached_input_tokens");
+
+                    b.Property<string>("CallKey")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("call_key");
+
+                    b.Property<decimal>("Cost")
+                        .HasPrecision(18, 8)
+                        .HasColumnType("numeric(18,8)")
+                        .HasColumnName("cost");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<string>("FinishReason")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("finish_reason");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<long>("InputTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("input_tokens");
+
+                    b.Property<int>("LatencyMs")
+                        .HasColumnType("integer")
+                        .HasColumnName("latency_ms");
+
+                    b.Property<Guid?>("ModelGradeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("model_grade_id");
+
+                    b.Property<Guid>("ModelProfileId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("model_profile_id");
+
+                    b.Property<long>("OutputTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("output_tokens");
+
+                    b.Property<string>("Parsed")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("parsed");
+
+                    b.Property<Guid>("ProblemId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("problem_id");
+
+                    b.Property<string>("ProfileSnapshot")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("profile_snapshot");
+
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("PromptName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("prompt_name");
+
+                    b.Property<string>("PromptSha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("prompt_sha256");
+
+                    b.Property<string>("RawResponse")
+                        .HasColumnType("text")
+                        .HasColumnName("raw_response");
+
+                    b.Property<long>("ReasoningTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("reasoning_tokens");
+
+                    b.Property<string>("RequestMessages")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("request_messages");
+
+                    b.Property<Guid?>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<Guid?>("RunItemId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_item_id");
+
+                    b.Property<int>("Sample")
+                        .HasColumnType("integer")
+                        .HasColumnName("sample");
+
+                    b.Property<Guid?>("SolutionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("solution_id");
+
+                    b.Property<string>("Stage")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("stage");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id")
+                        .HasName("pk_stage_calls");
+
+                    b.HasIndex("ModelGradeId")
+                        .HasDatabaseName("ix_stage_calls_model_grade_id");
+
+                    b.HasIndex("RunId")
+                        .HasDatabaseName("ix_stage_calls_run_id");
+
+                    b.HasIndex("RunItemId")
+                        .HasDatabaseName("ix_stage_calls_run_item_id");
+
+                    b.HasIndex("CallKey", "Attempt")
+                        .IsUnique()
+                        .HasDatabaseName("ix_stage_calls_call_key_attempt");
+
+                    b.HasIndex("ModelProfileId", "StartedAt")
+                        .HasDatabaseName("ix_stage_calls_model_profile_id_started_at");
+
+                    b.ToTable("stage_calls", (string)null);
                 });
 
             modelBuilder.Entity("GradingPortal.Domain.Identity.ApiToken", b =>
@@ -824,6 +1287,118 @@ namespace GradingPortal.Migrations.Generated
                         .HasName("pk_import_failures");
 
                     b.ToTable("import_failures", (string)null);
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Models.ModelProfile", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ApiKeyVariable")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("api_key_variable");
+
+                    b.Property<string>("BaseUrl")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("base_url");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("CreatedById")
+                        .HasColumnType("uuid")
+                        .HasColumnName("created_by_id");
+
+                    b.Property<bool>("IsDeleted")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_deleted");
+
+                    b.Property<int>("MaxConcurrency")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_concurrency");
+
+                    b.Property<int?>("MaxOutputTokens")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_output_tokens");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("model");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<decimal>("PriceCachedInput")
+                        .HasPrecision(12, 4)
+                        .HasColumnType("numeric(12,4)")
+                        .HasColumnName("price_cached_input");
+
+                    b.Property<decimal>("PriceInput")
+                        .HasPrecision(12, 4)
+                        .HasColumnType("numeric(12,4)")
+                        .HasColumnName("price_input");
+
+                    b.Property<decimal>("PriceOutput")
+                        .HasPrecision(12, 4)
+                        .HasColumnType("numeric(12,4)")
+                        .HasColumnName("price_output");
+
+                    b.Property<string>("ProtectedApiKey")
+                        .HasColumnType("text")
+                        .HasColumnName("protected_api_key");
+
+                    b.Property<string>("ReasoningEffort")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("reasoning_effort");
+
+                    b.Property<int?>("RequestsPerMinute")
+                        .HasColumnType("integer")
+                        .HasColumnName("requests_per_minute");
+
+                    b.Property<uint>("RowVersion")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
+
+                    b.Property<string>("StructuredOutput")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("structured_output");
+
+                    b.Property<double?>("Temperature")
+                        .HasColumnType("double precision")
+                        .HasColumnName("temperature");
+
+                    b.Property<int>("TimeoutSeconds")
+                        .HasColumnType("integer")
+                        .HasColumnName("timeout_seconds");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_model_profiles");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_model_profiles_name")
+                        .HasFilter("NOT is_deleted");
+
+                    b.ToTable("model_profiles", (string)null);
                 });
 
             modelBuilder.Entity("GradingPortal.Domain.Problems.Problem", b =>
@@ -1467,6 +2042,67 @@ namespace GradingPortal.Migrations.Generated
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_adjudications_solutions_solution_id");
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Grading.GradingArtifact", b =>
+                {
+                    b.HasOne("GradingPortal.Domain.Problems.Problem", null)
+                        .WithMany()
+                        .HasForeignKey("ProblemId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_grading_artifacts_problems_problem_id");
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Grading.GradingRun", b =>
+                {
+                    b.HasOne("GradingPortal.Domain.Models.ModelProfile", null)
+                        .WithMany()
+                        .HasForeignKey("ModelProfileId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_grading_runs_model_profiles_model_profile_id");
+
+                    b.HasOne("GradingPortal.Domain.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_grading_runs_projects_project_id");
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Grading.GradingRunItem", b =>
+                {
+                    b.HasOne("GradingPortal.Domain.Grading.GradingRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_grading_run_items_grading_runs_run_id");
+
+                    b.HasOne("GradingPortal.Domain.Solutions.Solution", null)
+                        .WithMany()
+                        .HasForeignKey("SolutionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_grading_run_items_solutions_solution_id");
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Grading.GradingRunProblem", b =>
+                {
+                    b.HasOne("GradingPortal.Domain.Problems.Problem", null)
+                        .WithMany()
+                        .HasForeignKey("ProblemId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_grading_run_problems_problems_problem_id");
+
+                    b.HasOne("GradingPortal.Domain.Grading.GradingRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_grading_run_problems_grading_runs_run_id");
                 });
 
             modelBuilder.Entity("GradingPortal.Domain.Grading.HumanGrade", b =>

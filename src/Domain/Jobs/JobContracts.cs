@@ -22,4 +22,13 @@ public static class JobContracts
 
     /// <summary>Processes one uploaded import file.</summary>
     public static readonly JobContract Import = new("import", "GradingPortal.Worker.Imports.ImportJob, GradingPortal.Worker", "importId");
+
+    /// <summary>Plans a grading run: creates its items and per-problem preparation, then schedules the problem jobs.</summary>
+    public static readonly JobContract StartRun = new("start-run", "GradingPortal.Worker.Grading.StartRunJob, GradingPortal.Worker", "runId");
+
+    /// <summary>Prepares one problem of a run (clusters, analyses, rubrics), then schedules its solutions.</summary>
+    public static readonly JobContract PrepareProblem = new("prepare-problem", "GradingPortal.Worker.Grading.PrepareProblemJob, GradingPortal.Worker", "runProblemId");
+
+    /// <summary>Grades one solution of a run (one run item).</summary>
+    public static readonly JobContract GradeSolution = new("grade-solution", "GradingPortal.Worker.Grading.GradeSolutionJob, GradingPortal.Worker", "runItemId");
 }

@@ -2,6 +2,7 @@ using GradingPortal.Domain.Auditing;
 using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Identity;
 using GradingPortal.Domain.Imports;
+using GradingPortal.Domain.Models;
 using GradingPortal.Domain.Problems;
 using GradingPortal.Domain.Projects;
 using GradingPortal.Domain.Rubrics;
@@ -41,6 +42,13 @@ public sealed class GradingDbContext(DbContextOptions<GradingDbContext> options,
     public DbSet<Import> Imports => Set<Import>();
     public DbSet<ImportFailure> ImportFailures => Set<ImportFailure>();
     public DbSet<ImportChunk> ImportChunks => Set<ImportChunk>();
+    public DbSet<ModelProfile> ModelProfiles => Set<ModelProfile>();
+    public DbSet<GradingRun> GradingRuns => Set<GradingRun>();
+    public DbSet<GradingRunProblem> GradingRunProblems => Set<GradingRunProblem>();
+    public DbSet<GradingRunItem> GradingRunItems => Set<GradingRunItem>();
+    public DbSet<StageCall> StageCalls => Set<StageCall>();
+    public DbSet<GradingArtifact> GradingArtifacts => Set<GradingArtifact>();
+    public DbSet<ModelRequestStart> ModelRequestStarts => Set<ModelRequestStart>();
 
     /// <summary>Overrides the actor for this unit of work (background hosts, the migrator's seeding).</summary>
     public AuditActor? ActorOverride { get; set; }

@@ -20,7 +20,8 @@ internal sealed class ModelGradeConfiguration : IEntityTypeConfiguration<ModelGr
         builder.HasOne<Solution>().WithMany().HasForeignKey(g => g.SolutionId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Rubric>().WithMany().HasForeignKey(g => g.RubricId).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(g => new { g.SolutionId, g.CreatedAt });
-        builder.HasIndex(g => g.RunId);
+        // One grade per solution per run: a job run twice, or two Workers racing, cannot store a second one.
+        builder.HasIndex(g => new { g.RunId, g.SolutionId }).IsUnique().HasFilter("run_id IS NOT NULL");
         builder.HasIndex(g => new { g.SolutionId, g.Source, g.ExternalId }).IsUnique().HasFilter("external_id IS NOT NULL");
         builder.HasMany(g => g.Items).WithOne().HasForeignKey(i => i.ModelGradeId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(g => g.Findings).WithOne().HasForeignKey(f => f.ModelGradeId).OnDelete(DeleteBehavior.Cascade);
