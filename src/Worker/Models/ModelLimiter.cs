@@ -105,33 +105,35 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
             double? waitSeconds;
             await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
             {
-                // Serialise the check-and-insert per profile across processes; the server's clock is the only clock.
+                // The lock serialises check-and-insert per profile across processes; the second statement takes its snapshot
+                // after the lock is granted, so it sees every start committed before. The server's clock is the only clock.
                 await using var batch = new NpgsqlBatch(connection, transaction)
                 {
                     BatchCommands =
                     {
                         Command("SELECT pg_advisory_xact_lock($1, $2)", lockKey, RateLockSlot),
-                        Command("DELETE FROM model_request_starts WHERE model_profile_id = $1 AND at <= clock_timestamp() - interval '60 seconds'",
-                            profileId),
                         Command("""
-                            INSERT INTO model_request_starts (model_profile_id, at)
-                            SELECT $1, clock_timestamp()
-                            WHERE (SELECT count(*) FROM model_request_starts WHERE model_profile_id = $1) < $2
-                            RETURNING id
+                            WITH pruned AS (
+                                DELETE FROM model_request_starts
+                                WHERE model_profile_id = $1 AND at <= clock_timestamp() - interval '60 seconds'),
+                            live AS (
+                                SELECT count(*) AS n, min(at) AS oldest FROM model_request_starts
+                                WHERE model_profile_id = $1 AND at > clock_timestamp() - interval '60 seconds'),
+                            started AS (
+                                INSERT INTO model_request_starts (model_profile_id, at)
+                                SELECT $1, clock_timestamp() FROM live WHERE n < $2
+                                RETURNING id)
+                            SELECT (SELECT count(*) FROM started)::int,
+                                   extract(epoch FROM (SELECT oldest FROM live) + interval '60 seconds' - clock_timestamp())::float8
                             """, profileId, perMinute),
-                        Command("""
-                            SELECT extract(epoch FROM min(at) + interval '60 seconds' - clock_timestamp())::float8
-                            FROM model_request_starts WHERE model_profile_id = $1
-                            """, profileId),
                     },
                 };
                 await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
                 {
+                    // Both statements return one row: the lock's (void), then the verdict.
                     await reader.NextResultAsync(cancellationToken);
-                    await reader.NextResultAsync(cancellationToken);
-                    var started = await reader.ReadAsync(cancellationToken);
-                    await reader.NextResultAsync(cancellationToken);
-                    waitSeconds = started ? null : await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0) ? reader.GetDouble(0) : 0;
+                    await reader.ReadAsync(cancellationToken);
+                    waitSeconds = reader.GetInt32(0) == 1 ? null : reader.IsDBNull(1) ? 0 : reader.GetDouble(1);
                 }
                 await transaction.CommitAsync(cancellationToken);
             }
