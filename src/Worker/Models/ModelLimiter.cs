@@ -16,6 +16,9 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
 {
     private const string Channel = "gp_model_slots";
     private const int RateLockSlot = -1;
+    /// <summary>Hand-overs of one slot inside a process before it is released to every process.</summary>
+    private const int LocalHandoffLimit = 8;
+    private static readonly TimeSpan FairnessDelay = TimeSpan.FromMilliseconds(5);
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly ModelCallOptions _options;
@@ -51,19 +54,14 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
         var gate = _gates.GetOrAdd((profile.Id, max), key => new Gate(key.ProfileId, key.Max));
         var lockKey = LockKey(profile.Id);
         await gate.Local.WaitAsync(cancellationToken);
-        NpgsqlConnection? connection = null;
-        var slot = -1;
+        Held? held = null;
         try
         {
             // One prober per process and profile: the others wait here, so a release costs each process one query.
             await gate.Door.WaitAsync(cancellationToken);
             try
             {
-                connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-                while ((slot = await TryLockSlotAsync(connection, lockKey, max, cancellationToken)) < 0)
-                {
-                    await gate.Wake.WaitAsync(_options.SlotPollInterval, cancellationToken);
-                }
+                held = await TakeSlotAsync(gate, lockKey, max, cancellationToken);
             }
             finally
             {
@@ -71,18 +69,67 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
             }
             if (profile.RequestsPerMinute is { } perMinute)
             {
-                await WaitForRateAsync(connection, profile.Id, lockKey, perMinute, cancellationToken);
+                await WaitForRateAsync(held.Connection, profile.Id, lockKey, perMinute, cancellationToken);
             }
-            return new ModelSlotLease(this, gate, connection, lockKey, slot);
+            return new ModelSlotLease(this, gate, held.Connection, lockKey, held.Slot, held.Handoffs);
         }
         catch
         {
-            if (connection is not null)
+            if (held is not null)
             {
-                await ReleaseAsync(connection, lockKey, slot, gate);
+                await ReleaseAsync(held.Connection, lockKey, held.Slot, gate, signalLocally: true);
             }
             gate.Local.Release();
             throw;
+        }
+    }
+
+    /// <summary>The doorman's loop: a slot handed over by a holder in this process, else a free one in the database, else wait.</summary>
+    private async Task<Held> TakeSlotAsync(Gate gate, int lockKey, int max, CancellationToken cancellationToken)
+    {
+        NpgsqlConnection? probe = null;
+        try
+        {
+            while (true)
+            {
+                if (gate.TryTakeHandoff(out var handed))
+                {
+                    return handed;
+                }
+                probe ??= await _dataSource.OpenConnectionAsync(cancellationToken);
+                var slot = await TryLockSlotAsync(probe, lockKey, max, cancellationToken);
+                if (slot >= 0)
+                {
+                    var taken = new Held(probe, slot, 0);
+                    probe = null;
+                    return taken;
+                }
+                gate.SetWaiting(true);
+                try
+                {
+                    await gate.Wake.WaitAsync(_options.SlotPollInterval, cancellationToken);
+                }
+                finally
+                {
+                    gate.SetWaiting(false);
+                }
+            }
+        }
+        catch
+        {
+            // A slot handed over just as this waiter gave up must not stay locked with nobody to use it.
+            if (gate.TryTakeHandoff(out var orphan))
+            {
+                await ReleaseAsync(orphan.Connection, lockKey, orphan.Slot, gate, signalLocally: true);
+            }
+            throw;
+        }
+        finally
+        {
+            if (probe is not null)
+            {
+                await probe.DisposeAsync();
+            }
         }
     }
 
@@ -157,14 +204,14 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
         return command;
     }
 
-    private async Task ReleaseAsync(NpgsqlConnection connection, int lockKey, int slot, Gate gate)
+    private async Task ReleaseAsync(NpgsqlConnection connection, int lockKey, int slot, Gate gate, bool signalLocally)
     {
         try
         {
             if (slot >= 0 && connection.State == System.Data.ConnectionState.Open)
             {
-                // Unlock and announce in one round trip; the payload names the profile and this process (which wakes its
-                // own waiters directly and skips its own notification).
+                // Unlock and announce in one round trip; the payload names the profile and this process (which skips its
+                // own notifications).
                 await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock($1, $2), pg_notify($3, $4)", connection);
                 command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = lockKey });
                 command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = slot });
@@ -184,13 +231,29 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
         {
             await connection.DisposeAsync();
         }
-        gate.Signal();
+        if (signalLocally)
+        {
+            gate.Signal();
+        }
+        else
+        {
+            // Let waiters in other processes (woken by the notification) try first, then this process's own.
+            _ = Task.Delay(FairnessDelay).ContinueWith(_ => gate.Signal(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
     }
 
     internal async ValueTask ReturnAsync(ModelSlotLease lease)
     {
-        await ReleaseAsync(lease.Connection, lease.LockKey, lease.Slot, lease.Gate);
-        lease.Gate.Local.Release();
+        var gate = lease.Gate;
+        // A waiter in this process takes the slot as it is, lock and connection included: no round trip at all. After a
+        // few hand-overs the slot goes back through the database so other processes get their turn.
+        var handedOver = lease.Handoffs < LocalHandoffLimit && lease.Connection.State == System.Data.ConnectionState.Open
+            && gate.TryHandOff(new Held(lease.Connection, lease.Slot, lease.Handoffs + 1));
+        if (!handedOver)
+        {
+            await ReleaseAsync(lease.Connection, lease.LockKey, lease.Slot, gate, signalLocally: lease.Handoffs < LocalHandoffLimit);
+        }
+        gate.Local.Release();
     }
 
     private void EnsureListening()
@@ -304,6 +367,43 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
         /// <summary>Set when a slot may have been freed (a notification, or a release in this process).</summary>
         public SemaphoreSlim Wake { get; } = new(0, 1);
 
+        private readonly Lock _lock = new();
+        private bool _waiting;
+        private Held? _handoff;
+
+        /// <summary>Whether the prober is waiting for a wake-up (only then can a holder hand a slot over).</summary>
+        public void SetWaiting(bool waiting)
+        {
+            lock (_lock)
+            {
+                _waiting = waiting;
+            }
+        }
+
+        public bool TryHandOff(Held held)
+        {
+            lock (_lock)
+            {
+                if (!_waiting || _handoff is not null)
+                {
+                    return false;
+                }
+                _handoff = held;
+            }
+            Signal();
+            return true;
+        }
+
+        public bool TryTakeHandoff([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Held? held)
+        {
+            lock (_lock)
+            {
+                held = _handoff;
+                _handoff = null;
+                return held is not null;
+            }
+        }
+
         public void Signal()
         {
             try
@@ -321,14 +421,18 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
     }
 }
 
+/// <summary>A slot's advisory lock, the session that holds it, and how often it was handed over inside this process.</summary>
+internal sealed record Held(NpgsqlConnection Connection, int Slot, int Handoffs);
+
 /// <summary>A held concurrency slot (and a recorded request start). Disposing frees the slot and wakes waiters everywhere.</summary>
 internal sealed class ModelSlotLease : IAsyncDisposable
 {
     private readonly ModelLimiter _limiter;
     private int _released;
 
-    internal ModelSlotLease(ModelLimiter limiter, ModelLimiter.Gate gate, NpgsqlConnection connection, int lockKey, int slot)
+    internal ModelSlotLease(ModelLimiter limiter, ModelLimiter.Gate gate, NpgsqlConnection connection, int lockKey, int slot, int handoffs)
     {
+        Handoffs = handoffs;
         _limiter = limiter;
         Gate = gate;
         Connection = connection;
@@ -339,6 +443,7 @@ internal sealed class ModelSlotLease : IAsyncDisposable
     internal ModelLimiter.Gate Gate { get; }
     internal NpgsqlConnection Connection { get; }
     internal int LockKey { get; }
+    internal int Handoffs { get; }
     /// <summary>The slot number held (0 .. max concurrency - 1).</summary>
     public int Slot { get; }
 
