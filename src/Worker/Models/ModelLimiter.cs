@@ -57,16 +57,7 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
         Held? held = null;
         try
         {
-            // One prober per process and profile: the others wait here, so a release costs each process one query.
-            await gate.Door.WaitAsync(cancellationToken);
-            try
-            {
-                held = await TakeSlotAsync(gate, lockKey, max, cancellationToken);
-            }
-            finally
-            {
-                gate.Door.Release();
-            }
+            held = await TakeSlotAsync(gate, lockKey, max, cancellationToken);
             if (profile.RequestsPerMinute is { } perMinute)
             {
                 await WaitForRateAsync(held.Connection, profile.Id, lockKey, perMinute, cancellationToken);
@@ -84,12 +75,25 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
         }
     }
 
-    /// <summary>The doorman's loop: a slot handed over by a holder in this process, else a free one in the database, else wait.</summary>
+    /// <summary>
+    /// A slot handed over by a holder in this process, else (for the one waiter holding the door) a free one in the
+    /// database, else wait for a release here or a notification from elsewhere.
+    /// </summary>
     private async Task<Held> TakeSlotAsync(Gate gate, int lockKey, int max, CancellationToken cancellationToken)
     {
+        gate.Join();
+        var excess = new List<Held>();
         NpgsqlConnection? probe = null;
+        var inDoor = false;
         try
         {
+            if (gate.TryTakeHandoff(out var first))
+            {
+                return first;
+            }
+            // One prober per process and profile: the others wait here, so a release costs each process one query.
+            await gate.Door.WaitAsync(cancellationToken);
+            inDoor = true;
             while (true)
             {
                 if (gate.TryTakeHandoff(out var handed))
@@ -102,33 +106,31 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
                 {
                     var taken = new Held(probe, slot, 0);
                     probe = null;
+                    excess = gate.Leave();
                     return taken;
                 }
-                gate.SetWaiting(true);
-                try
-                {
-                    await gate.Wake.WaitAsync(_options.SlotPollInterval, cancellationToken);
-                }
-                finally
-                {
-                    gate.SetWaiting(false);
-                }
+                await gate.Wake.WaitAsync(_options.SlotPollInterval, cancellationToken);
             }
         }
         catch
         {
-            // A slot handed over just as this waiter gave up must not stay locked with nobody to use it.
-            if (gate.TryTakeHandoff(out var orphan))
-            {
-                await ReleaseAsync(orphan.Connection, lockKey, orphan.Slot, gate, signalLocally: true);
-            }
+            // Slots handed over for this waiter, now that it gives up, must not stay locked with nobody to use them.
+            excess = gate.Leave();
             throw;
         }
         finally
         {
+            if (inDoor)
+            {
+                gate.Door.Release();
+            }
             if (probe is not null)
             {
                 await probe.DisposeAsync();
+            }
+            foreach (var orphan in excess)
+            {
+                await ReleaseAsync(orphan.Connection, lockKey, orphan.Slot, gate, signalLocally: true);
             }
         }
     }
@@ -368,27 +370,46 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
         public SemaphoreSlim Wake { get; } = new(0, 1);
 
         private readonly Lock _lock = new();
-        private bool _waiting;
-        private Held? _handoff;
+        private readonly Queue<Held> _handoffs = new();
+        private int _waiters;
 
-        /// <summary>Whether the prober is waiting for a wake-up (only then can a holder hand a slot over).</summary>
-        public void SetWaiting(bool waiting)
+        /// <summary>A task of this process starts waiting for a slot.</summary>
+        public void Join()
         {
             lock (_lock)
             {
-                _waiting = waiting;
+                _waiters++;
             }
         }
 
+        /// <summary>
+        /// A waiter stops waiting without taking a handed-over slot (it found one in the database, or gave up). Returns the
+        /// handed-over slots no remaining waiter will take; the caller releases them.
+        /// </summary>
+        public List<Held> Leave()
+        {
+            lock (_lock)
+            {
+                _waiters--;
+                var excess = new List<Held>();
+                while (_handoffs.Count > _waiters)
+                {
+                    excess.Add(_handoffs.Dequeue());
+                }
+                return excess;
+            }
+        }
+
+        /// <summary>Gives a held slot to a waiter of this process, if one is waiting that has not been given one yet.</summary>
         public bool TryHandOff(Held held)
         {
             lock (_lock)
             {
-                if (!_waiting || _handoff is not null)
+                if (_handoffs.Count >= _waiters)
                 {
                     return false;
                 }
-                _handoff = held;
+                _handoffs.Enqueue(held);
             }
             Signal();
             return true;
@@ -398,9 +419,12 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
         {
             lock (_lock)
             {
-                held = _handoff;
-                _handoff = null;
-                return held is not null;
+                if (_handoffs.TryDequeue(out held))
+                {
+                    _waiters--;
+                    return true;
+                }
+                return false;
             }
         }
 
