@@ -1,6 +1,7 @@
 using GradingPortal.Domain.Auditing;
 using GradingPortal.Domain.Persistence;
 using GradingPortal.Jobs;
+using GradingPortal.Worker.Grading;
 using Microsoft.EntityFrameworkCore;
 using Quartz;
 
@@ -29,6 +30,7 @@ internal static class WorkerServiceCollectionExtensions
             q.ConfigureScheduler(scheduler => scheduler.IdleWaitTime = TimeSpan.FromSeconds(Math.Max(1, options.PollSeconds)));
         });
         services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
+        services.AddGrading();
         return builder;
     }
 
