@@ -9,11 +9,12 @@ namespace GradingPortal.Testing.FakeOpenAi;
 /// shows (reference numbers, step ids, max points, rubric item ids and points, the severities the schema allows) and
 /// answer consistently, so a whole workflow runs end to end against the fake server. Reusable by benchmarks and by tests
 /// of the Api and Web.
-/// A solution steers its grade with markers in its text (the scripts read the last user message):
+/// A solution steers its grade with markers in its text (the scripts read the message holding the solution):
 /// <list type="bullet">
 /// <item><c>[points N]</c>: the total to award (spread over rubric items in order, each up to its maximum); default: full marks.</item>
 /// <item><c>[approach K]</c>: the solution follows cluster K's main steps (extract-steps labels them); default: approach 1.</item>
 /// <item><c>[error]</c>: one calculation-mistake finding quoting the solution's first line.</item>
+/// <item><c>[invalid]</c>: a total above the maximum (valid JSON, invalid verdict), on every attempt including the repair.</item>
 /// </list>
 /// </summary>
 public static partial class GradingScripts
@@ -53,8 +54,8 @@ public static partial class GradingScripts
     /// <summary>Three steps labelled with the chosen approach's step ids in order (approach from <c>[approach K]</c>, default 1).</summary>
     public static object ExtractStepsAnswer(FakeChatRequest request)
     {
-        var approach = Marker(request.LastUserMessage, ApproachMarker()) is { } k ? (int)k : 1;
-        var ids = StepId().Matches(request.AllText).Select(m => m.Value).Distinct()
+        var approach = Marker(Solution(request), ApproachMarker()) is { } k ? (int)k : 1;
+        var ids = StepId().Matches(request.AllText).Select(m => m.Groups[1].Value).Distinct()
             .Where(id => id.StartsWith($"C{approach}.", StringComparison.Ordinal)).ToList();
         return new
         {
@@ -106,8 +107,16 @@ public static partial class GradingScripts
     public static object GradeAnswer(FakeChatRequest request)
     {
         var max = MaxPoints(request);
-        var solution = request.LastUserMessage;
+        var solution = Solution(request);
         var total = Math.Clamp(Marker(solution, PointsMarker()) ?? max, 0, max);
+        if (solution.Contains("[invalid]", StringComparison.Ordinal))
+        {
+            return new
+            {
+                totalScore = max + 5, items = Array.Empty<object>(), errors = Array.Empty<object>(), errorPropagation = (string?)null,
+                conclusionSurvives = (bool?)null, structureSummary = (string?)null, rationale = "Generous.", feedback = (string?)null,
+            };
+        }
         var severities = SeverityEnum(request);
         var judge = severities.Contains("high");
         var rubricItems = RubricItem().Matches(request.Messages.FirstOrDefault()?.Content ?? "")
@@ -155,6 +164,10 @@ public static partial class GradingScripts
         };
     }
 
+    /// <summary>The message that carries the solution (between its markers), also on a repair attempt; else the last user message.</summary>
+    public static string Solution(FakeChatRequest request) =>
+        request.Messages.FirstOrDefault(m => m.Content.Contains("<<<SOLUTION-BEGIN>>>", StringComparison.Ordinal))?.Content ?? request.LastUserMessage;
+
     /// <summary>The problem's max points as the prompt states it ("# Problem (7 points)"); 7 when absent.</summary>
     public static int MaxPoints(FakeChatRequest request) =>
         ProblemHeading().Match(request.AllText) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 7;
@@ -193,7 +206,7 @@ public static partial class GradingScripts
     [GeneratedRegex(@"^## Reference solution \d+", RegexOptions.Multiline)]
     private static partial Regex ReferenceHeading();
 
-    [GeneratedRegex(@"C\d+\.S\d+")]
+    [GeneratedRegex(@"^(C\d+\.S\d+):", RegexOptions.Multiline)]
     private static partial Regex StepId();
 
     [GeneratedRegex(@"\[approach (\d+)\]")]
