@@ -2,6 +2,7 @@ using GradingPortal.Domain.Auditing;
 using GradingPortal.Domain.Persistence;
 using GradingPortal.Hosting;
 using GradingPortal.Jobs;
+using GradingPortal.Worker.Grading;
 using GradingPortal.Worker.Models;
 using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
@@ -33,6 +34,7 @@ internal static class WorkerServiceCollectionExtensions
             q.ConfigureScheduler(scheduler => scheduler.IdleWaitTime = TimeSpan.FromSeconds(Math.Max(1, options.PollSeconds)));
         });
         services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
+        services.AddGrading();
         return builder;
     }
 

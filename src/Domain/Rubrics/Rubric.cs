@@ -167,6 +167,27 @@ public sealed class Rubric : AuditedEntity
         MarkAuditAction("approved");
     }
 
+    /// <summary>
+    /// Approves a rubric a grading run derived, without a person (the run did not ask for review). Only drafts of origin
+    /// Derived qualify; <see cref="ApprovedById"/> stays null, which is how the record shows nobody reviewed it.
+    /// </summary>
+    public void ApproveAsDerived(Rubric? currentlyApproved, DateTimeOffset now)
+    {
+        if (Status != RubricStatus.Draft || Origin != RubricOrigin.Derived)
+        {
+            throw new DomainConflictException($"Rubric version {Version} is not a derived draft.");
+        }
+        if (currentlyApproved is not null && currentlyApproved.Id != Id && currentlyApproved.ApproachKey == ApproachKey)
+        {
+            currentlyApproved.Retire(now);
+        }
+        Status = RubricStatus.Approved;
+        ApprovedById = null;
+        ApprovedAt = now;
+        UpdatedAt = now;
+        MarkAuditAction("approved");
+    }
+
     public void Retire(DateTimeOffset now)
     {
         if (Status == RubricStatus.Retired)

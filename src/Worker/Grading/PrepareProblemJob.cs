@@ -1,0 +1,105 @@
+using GradingPortal.Domain.Grading;
+using GradingPortal.Domain.Jobs;
+using GradingPortal.Domain.Persistence;
+using GradingPortal.Jobs;
+using Microsoft.EntityFrameworkCore;
+using Quartz;
+
+namespace GradingPortal.Worker.Grading;
+
+/// <summary>
+/// Prepares one problem of a run (<see cref="JobContracts.PrepareProblem"/>): derives or finds what its workflow needs
+/// (clusters, analyses, rubrics; or checks that a reference or an official scheme exists), then marks it ready and
+/// queues its solutions, or leaves it awaiting approval of a derived rubric, or fails it (and its items) with the reason.
+/// </summary>
+internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation preparation, RunProgress progress, JobQueue queue,
+    ILogger<PrepareProblemJob> logger) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var ct = cancellationToken;
+        if (GradingJobs.IdOf(context, JobContracts.PrepareProblem) is not { } runProblemId)
+        {
+            logger.LogError("Prepare-problem job {Key} has no run problem id", context.JobDetail.Key);
+            return;
+        }
+        var runProblem = await db.GradingRunProblems.AsNoTracking().FirstOrDefaultAsync(p => p.Id == runProblemId, ct);
+        if (runProblem is null)
+        {
+            return;
+        }
+        try
+        {
+            await PrepareAsync(runProblem, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await GradingJobs.RetryLaterAsync(context, TimeSpan.FromSeconds(5));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Preparing problem {ProblemId} of run {RunId} failed", runProblem.ProblemId, runProblem.RunId);
+            db.ChangeTracker.Clear();
+            var reason = $"Preparing the problem stopped on an unexpected error: {ex.Message}";
+            await progress.SetProblemAsync(runProblem.Id, RunProblemStatus.Failed, reason, CancellationToken.None);
+            await progress.FailOpenItemsAsync(runProblem.RunId, runProblem.ProblemId, reason, CancellationToken.None);
+            await progress.CompleteIfDoneAsync(runProblem.RunId, CancellationToken.None);
+        }
+    }
+
+    private async Task PrepareAsync(GradingRunProblem runProblem, CancellationToken ct)
+    {
+        var run = await db.GradingRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runProblem.RunId, ct);
+        if (run is null || run.IsTerminal)
+        {
+            return;
+        }
+        if (run.Status == GradingRunStatus.Queued)
+        {
+            await queue.EnqueueAsync(JobContracts.StartRun, run.Id, ct);
+            return;
+        }
+        if (runProblem.Status == RunProblemStatus.Ready)
+        {
+            await progress.RefreshStatusAsync(run.Id, ct);
+            await progress.ScheduleItemsAsync(run.Id, runProblem.ProblemId, ct);
+            return;
+        }
+        if (runProblem.Status == RunProblemStatus.Failed)
+        {
+            return;
+        }
+        var profile = await db.ModelProfiles.AsNoTracking().FirstOrDefaultAsync(p => p.Id == run.ModelProfileId, ct);
+        if (profile is null || profile.IsDeleted)
+        {
+            await queue.EnqueueAsync(JobContracts.StartRun, run.Id, ct);
+            return;
+        }
+        await progress.SetProblemAsync(runProblem.Id, RunProblemStatus.Preparing, null, ct);
+        var prepared = await preparation.PrepareAsync(run, profile, runProblem.ProblemId, derive: true, ct);
+        if (await progress.RunStatusAsync(run.Id, ct) is GradingRunStatus.Cancelled or null)
+        {
+            return;
+        }
+        switch (prepared.Status)
+        {
+            case PreparationStatus.Ready:
+                await progress.SetProblemAsync(runProblem.Id, RunProblemStatus.Ready, null, ct);
+                await progress.RefreshStatusAsync(run.Id, ct);
+                await progress.ScheduleItemsAsync(run.Id, runProblem.ProblemId, ct);
+                break;
+            case PreparationStatus.AwaitingApproval:
+                await progress.SetProblemAsync(runProblem.Id, RunProblemStatus.AwaitingApproval, prepared.Reason, ct);
+                await progress.RefreshStatusAsync(run.Id, ct);
+                break;
+            default:
+                var reason = prepared.Reason ?? "The problem could not be prepared.";
+                logger.LogWarning("Problem {ProblemId} of run {RunId} failed: {Reason}", runProblem.ProblemId, run.Id, reason);
+                await progress.SetProblemAsync(runProblem.Id, RunProblemStatus.Failed, reason, ct);
+                await progress.FailOpenItemsAsync(run.Id, runProblem.ProblemId, reason, ct);
+                await progress.RefreshStatusAsync(run.Id, ct);
+                await progress.CompleteIfDoneAsync(run.Id, ct);
+                break;
+        }
+    }
+}

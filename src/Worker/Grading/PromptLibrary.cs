@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using GradingPortal.Worker.Models;
+
+namespace GradingPortal.Worker.Grading;
+
+/// <summary>
+/// A prompt file (<c>Prompts/&lt;name&gt;.md</c>, embedded): its exact text, SHA-256 and version. A file has a main part
+/// (instructions and stable content: problem, references, analysis, rubric) and optional sections that start with a
+/// marker line: <c>=== solution message ===</c> (the wrapper of the solution, sent as its own last message) and
+/// <c>=== design: &lt;name&gt; ===</c> (the instructions of one rubric design, inserted at <c>{{design_instructions}}</c>).
+/// Placeholders are <c>{{name}}</c>; rendering fails when one has no value, so nothing half-filled reaches a model.
+/// </summary>
+internal sealed partial class PromptTemplate
+{
+    private const string SolutionSection = "solution message";
+    private const string DesignPrefix = "design: ";
+
+    private readonly string _main;
+    private readonly Dictionary<string, string> _sections;
+
+    public PromptTemplate(string name, byte[] bytes)
+    {
+        Name = name;
+        Sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        Text = new UTF8Encoding(false).GetString(bytes).TrimStart('\uFEFF');
+        var match = VersionPattern().Match(name);
+        Version = match.Success ? match.Groups[1].Value : "";
+        (_main, _sections) = Split(Text);
+    }
+
+    /// <summary>File name without extension, e.g. <c>grade-with-rubric.v1</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>The version number from the name (<c>1</c> for <c>.v1</c>).</summary>
+    public string Version { get; }
+
+    /// <summary>Lower-case hex SHA-256 of the file's bytes.</summary>
+    public string Sha256 { get; }
+
+    public string Text { get; }
+
+    public PromptRef Ref => new(Name, Sha256);
+
+    public bool HasSolutionMessage => _sections.ContainsKey(SolutionSection);
+
+    public IEnumerable<string> Designs => _sections.Keys.Where(k => k.StartsWith(DesignPrefix, StringComparison.Ordinal)).Select(k => k[DesignPrefix.Length..]);
+
+    /// <summary>The placeholders the file uses (main part and every section).</summary>
+    public IReadOnlySet<string> Placeholders => Placeholder().Matches(Text).Select(m => m.Groups[1].Value).ToHashSet();
+
+    /// <summary>Renders the main part (with the design's section when given) and, if the file has one, the solution message.</summary>
+    public RenderedPrompt Render(IReadOnlyDictionary<string, string> values, string? design = null)
+    {
+        var main = _main;
+        if (design is not null)
+        {
+            if (!_sections.TryGetValue(DesignPrefix + design, out var section))
+            {
+                throw new InvalidOperationException($"Prompt {Name} has no section for design '{design}'.");
+            }
+            main = main.Replace("{{design_instructions}}", section.Trim(), StringComparison.Ordinal);
+        }
+        var instructions = Fill(main, values);
+        var solution = _sections.TryGetValue(SolutionSection, out var wrapper) ? Fill(wrapper.Trim('\n'), values) : null;
+        return new RenderedPrompt(instructions, solution);
+    }
+
+    private string Fill(string template, IReadOnlyDictionary<string, string> values) =>
+        Placeholder().Replace(template, m => values.TryGetValue(m.Groups[1].Value, out var value)
+            ? value
+            : throw new InvalidOperationException($"Prompt {Name} needs a value for {{{{{m.Groups[1].Value}}}}}."));
+
+    private static (string Main, Dictionary<string, string> Sections) Split(string text)
+    {
+        var builders = new Dictionary<string, StringBuilder>(StringComparer.Ordinal);
+        var main = new StringBuilder();
+        var current = main;
+        foreach (var line in text.Split('\n'))
+        {
+            var marker = SectionMarker().Match(line.TrimEnd('\r'));
+            if (marker.Success)
+            {
+                current = new StringBuilder();
+                builders[marker.Groups[1].Value.Trim()] = current;
+                continue;
+            }
+            current.Append(line.TrimEnd('\r')).Append('\n');
+        }
+        return (main.ToString().TrimEnd('\n'), builders.ToDictionary(b => b.Key, b => b.Value.ToString().TrimEnd('\n'), StringComparer.Ordinal));
+    }
+
+    [GeneratedRegex(@"^=== (.+) ===$")]
+    private static partial Regex SectionMarker();
+
+    [GeneratedRegex(@"\{\{([a-z_]+)\}\}")]
+    private static partial Regex Placeholder();
+
+    [GeneratedRegex(@"\.v(\d+)$")]
+    private static partial Regex VersionPattern();
+}
+
+/// <summary>A rendered prompt: the instructions with stable content, and the solution message (null for per-problem stages).</summary>
+internal sealed record RenderedPrompt(string Instructions, string? SolutionMessage);
+
+/// <summary>The embedded prompt files, loaded once per process.</summary>
+internal sealed class PromptLibrary
+{
+    private const string ResourcePrefix = "GradingPortal.Worker.Grading.Prompts.";
+
+    private static readonly Lazy<PromptLibrary> s_default = new(Load);
+    private readonly ConcurrentDictionary<string, PromptTemplate> _prompts;
+
+    private PromptLibrary(IEnumerable<PromptTemplate> prompts)
+    {
+        _prompts = new(prompts.ToDictionary(p => p.Name, StringComparer.Ordinal));
+    }
+
+    public static PromptLibrary Default => s_default.Value;
+
+    public IReadOnlyCollection<PromptTemplate> All => [.. _prompts.Values.OrderBy(p => p.Name, StringComparer.Ordinal)];
+
+    public PromptTemplate Get(string name) =>
+        _prompts.TryGetValue(name, out var prompt) ? prompt : throw new InvalidOperationException($"No prompt file named {name}.");
+
+    /// <summary>The committed lock (<c>Prompts/prompts.lock.json</c>) as embedded: prompt name → SHA-256.</summary>
+    public static string LockFileText()
+    {
+        using var stream = typeof(PromptLibrary).Assembly.GetManifestResourceStream(ResourcePrefix + "prompts.lock.json")
+            ?? throw new InvalidOperationException("prompts.lock.json is not embedded.");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+
+    private static PromptLibrary Load()
+    {
+        var assembly = typeof(PromptLibrary).Assembly;
+        var prompts = new List<PromptTemplate>();
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal) && n.EndsWith(".md", StringComparison.Ordinal)))
+        {
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            prompts.Add(new PromptTemplate(resource[ResourcePrefix.Length..^3], buffer.ToArray()));
+        }
+        return new PromptLibrary(prompts);
+    }
+}

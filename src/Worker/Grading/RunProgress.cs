@@ -1,0 +1,135 @@
+using GradingPortal.Domain.Grading;
+using GradingPortal.Domain.Jobs;
+using GradingPortal.Domain.Persistence;
+using GradingPortal.Jobs;
+using Microsoft.EntityFrameworkCore;
+
+namespace GradingPortal.Worker.Grading;
+
+/// <summary>
+/// State changes of a run, its problems and items that several jobs make. Item and problem transitions are conditional
+/// updates (they only move from the states they may leave); run transitions go through <see cref="GradingRun"/>'s rules
+/// and its row version, retried on a conflict, so two Workers finishing at once complete a run once.
+/// </summary>
+internal sealed class RunProgress(GradingDbContext db, JobQueue queue, TimeProvider clock)
+{
+    private const int RunUpdateAttempts = 8;
+
+    public Task<GradingRunStatus?> RunStatusAsync(Guid runId, CancellationToken ct) =>
+        db.GradingRuns.Where(r => r.Id == runId).Select(r => (GradingRunStatus?)r.Status).FirstOrDefaultAsync(ct);
+
+    /// <summary>Applies a change to the run with optimistic concurrency, re-reading it on a conflict.</summary>
+    public async Task UpdateRunAsync(Guid runId, Action<GradingRun> change, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var run = await db.GradingRuns.FirstOrDefaultAsync(r => r.Id == runId, ct);
+            if (run is null)
+            {
+                return;
+            }
+            try
+            {
+                change(run);
+                await db.SaveChangesAsync(ct);
+                return;
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < RunUpdateAttempts)
+            {
+                // Another Worker changed the run: read it again and re-apply (the change is a rule, not a value).
+            }
+            finally
+            {
+                foreach (var entry in db.ChangeTracker.Entries().Where(e => e.Entity is GradingRun or Domain.Auditing.AuditEvent).ToList())
+                {
+                    entry.State = EntityState.Detached;
+                }
+            }
+        }
+    }
+
+    /// <summary>Completes the run when every item is terminal.</summary>
+    public async Task CompleteIfDoneAsync(Guid runId, CancellationToken ct)
+    {
+        var open = await db.GradingRunItems.AnyAsync(i => i.RunId == runId
+            && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running), ct);
+        if (open)
+        {
+            return;
+        }
+        await UpdateRunAsync(runId, run =>
+        {
+            if (run.Status is not GradingRunStatus.Queued)
+            {
+                run.Complete(clock.GetUtcNow());
+            }
+        }, ct);
+    }
+
+    /// <summary>
+    /// The run's display status from its problems: awaiting approval while any problem waits for a person (the run cannot
+    /// finish without them), running once any problem is ready.
+    /// </summary>
+    public async Task RefreshStatusAsync(Guid runId, CancellationToken ct)
+    {
+        var states = await db.GradingRunProblems.Where(p => p.RunId == runId).Select(p => p.Status).Distinct().ToListAsync(ct);
+        if (states.Contains(RunProblemStatus.AwaitingApproval))
+        {
+            await UpdateRunAsync(runId, run => run.AwaitRubricApproval(), ct);
+        }
+        else if (states.Contains(RunProblemStatus.Ready))
+        {
+            await UpdateRunAsync(runId, run => run.MarkRunning(), ct);
+        }
+    }
+
+    /// <summary>Items of a problem (or of the whole run) that are not finished fail with <paramref name="reason"/>.</summary>
+    public Task<int> FailOpenItemsAsync(Guid runId, Guid? problemId, string reason, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        return db.GradingRunItems
+            .Where(i => i.RunId == runId && (problemId == null || i.ProblemId == problemId)
+                && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running))
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, RunItemStatus.Failed).SetProperty(i => i.LastError, reason)
+                .SetProperty(i => i.FinishedAt, now), ct);
+    }
+
+    /// <summary>Every unfinished item of a cancelled run (or just one) becomes Cancelled.</summary>
+    public Task<int> CancelOpenItemsAsync(Guid runId, Guid? itemId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        return db.GradingRunItems
+            .Where(i => i.RunId == runId && (itemId == null || i.Id == itemId)
+                && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running))
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, RunItemStatus.Cancelled).SetProperty(i => i.FinishedAt, now), ct);
+    }
+
+    /// <summary>Ends one running item that was claimed by this job.</summary>
+    public Task<int> FinishItemAsync(Guid itemId, RunItemStatus status, string? error, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        return db.GradingRunItems.Where(i => i.Id == itemId && i.Status == RunItemStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, status).SetProperty(i => i.LastError, error).SetProperty(i => i.FinishedAt, now), ct);
+    }
+
+    /// <summary>Hands a claimed item back (its problem must be prepared again, or the Worker is stopping).</summary>
+    public Task<int> ReleaseItemAsync(Guid itemId, CancellationToken ct) =>
+        db.GradingRunItems.Where(i => i.Id == itemId && i.Status == RunItemStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, RunItemStatus.Pending), ct);
+
+    public Task<int> SetProblemAsync(Guid runProblemId, RunProblemStatus status, string? error, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        return db.GradingRunProblems.Where(p => p.Id == runProblemId)
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, status).SetProperty(p => p.Error, error).SetProperty(p => p.UpdatedAt, now), ct);
+    }
+
+    /// <summary>Queues a grading job for every unfinished item of a ready problem (a job already queued or running is left alone).</summary>
+    public async Task ScheduleItemsAsync(Guid runId, Guid problemId, CancellationToken ct)
+    {
+        var ids = await db.GradingRunItems.Where(i => i.RunId == runId && i.ProblemId == problemId
+                && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running))
+            .OrderBy(i => i.Id).Select(i => i.Id).ToListAsync(ct);
+        await queue.EnqueueManyAsync(JobContracts.GradeSolution, ids, ct);
+    }
+}

@@ -1,0 +1,188 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GradingPortal.Domain.Grading;
+using GradingPortal.Domain.Jobs;
+using GradingPortal.Domain.Persistence;
+using GradingPortal.Jobs;
+using Microsoft.EntityFrameworkCore;
+using Quartz;
+
+namespace GradingPortal.Worker.Grading;
+
+/// <summary>
+/// Reconciles a grading run (<see cref="JobContracts.StartRun"/>) with what should be happening, whatever state it is in,
+/// so that creating a run, approving a derived rubric and retrying failed items all only need to enqueue this job:
+/// a queued run gets its problems and items (from its selection) and its prompt hashes, and starts preparing; every
+/// problem not yet ready gets a preparation job, every unfinished item of a ready problem a grading job (jobs already
+/// queued or running are left alone); a run whose items are all finished completes; a cancelled run's open items are
+/// cancelled.
+/// </summary>
+internal sealed class StartRunJob(GradingDbContext db, RunProgress progress, JobQueue queue, TimeProvider clock, ILogger<StartRunJob> logger) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var ct = cancellationToken;
+        if (GradingJobs.IdOf(context, JobContracts.StartRun) is not { } runId)
+        {
+            logger.LogError("Start-run job {Key} has no run id", context.JobDetail.Key);
+            return;
+        }
+        try
+        {
+            await ReconcileAsync(runId, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await GradingJobs.RetryLaterAsync(context, TimeSpan.FromSeconds(5));
+        }
+    }
+
+    private async Task ReconcileAsync(Guid runId, CancellationToken ct)
+    {
+        var run = await db.GradingRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, ct);
+        if (run is null)
+        {
+            return;
+        }
+        if (run.Status == GradingRunStatus.Cancelled)
+        {
+            await progress.CancelOpenItemsAsync(runId, null, ct);
+            return;
+        }
+        if (run.Status is GradingRunStatus.Completed or GradingRunStatus.Failed)
+        {
+            return;
+        }
+        var profile = await db.ModelProfiles.AsNoTracking().FirstOrDefaultAsync(p => p.Id == run.ModelProfileId, ct);
+        if (profile is null || profile.IsDeleted)
+        {
+            await progress.UpdateRunAsync(runId, r => r.Fail("The run's model profile was deleted.", clock.GetUtcNow()), ct);
+            await progress.FailOpenItemsAsync(runId, null, "The run's model profile was deleted.", ct);
+            return;
+        }
+        if (run.Status == GradingRunStatus.Queued)
+        {
+            await PlanAsync(run, ct);
+        }
+
+        var problems = await db.GradingRunProblems.AsNoTracking().Where(p => p.RunId == runId).ToListAsync(ct);
+        var open = await db.GradingRunItems.Where(i => i.RunId == runId && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running))
+            .Select(i => i.ProblemId).Distinct().ToListAsync(ct);
+        foreach (var problem in problems)
+        {
+            if (problem.Status == RunProblemStatus.Failed && open.Contains(problem.ProblemId))
+            {
+                // Its items were retried: prepare it again (the cause, e.g. a missing reference, may be fixed by now).
+                await progress.SetProblemAsync(problem.Id, RunProblemStatus.Pending, null, ct);
+                problem.Status = RunProblemStatus.Pending;
+            }
+            switch (problem.Status)
+            {
+                case RunProblemStatus.Ready:
+                    await progress.ScheduleItemsAsync(runId, problem.ProblemId, ct);
+                    break;
+                case RunProblemStatus.Pending or RunProblemStatus.Preparing or RunProblemStatus.AwaitingApproval:
+                    await queue.EnqueueAsync(JobContracts.PrepareProblem, problem.Id, ct);
+                    break;
+                default:
+                    break;
+            }
+        }
+        await progress.CompleteIfDoneAsync(runId, ct);
+    }
+
+    /// <summary>Creates the run's problems and items from its selection and records the prompt hashes; one transaction.</summary>
+    private async Task PlanAsync(GradingRun queued, CancellationToken ct)
+    {
+        var selection = ReadSelection(queued.Selection);
+        var solutions = db.Solutions.Where(s => s.ProjectId == queued.ProjectId
+            && db.Problems.Any(p => p.Id == s.ProblemId && p.DeletedAt == null));
+        solutions = selection.SolutionIds.Count > 0
+            ? solutions.Where(s => selection.SolutionIds.Contains(s.Id))
+            : solutions.Where(s => selection.ProblemIds.Contains(s.ProblemId));
+        var picked = await solutions.OrderBy(s => s.ProblemId).ThenBy(s => s.CreatedAt).ThenBy(s => s.Id)
+            .Select(s => new { s.Id, s.ProblemId }).ToListAsync(ct);
+        var problemIds = picked.Select(p => p.ProblemId).Distinct().ToList();
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var run = await db.GradingRuns.FirstAsync(r => r.Id == queued.Id, ct);
+        if (run.Status != GradingRunStatus.Queued)
+        {
+            return;
+        }
+        var existingProblems = await db.GradingRunProblems.Where(p => p.RunId == run.Id).Select(p => p.ProblemId).ToListAsync(ct);
+        var existingItems = (await db.GradingRunItems.Where(i => i.RunId == run.Id).Select(i => i.SolutionId).ToListAsync(ct)).ToHashSet();
+        db.GradingRunProblems.AddRange(problemIds.Except(existingProblems).Select(p => new GradingRunProblem(run.Id, p)));
+        db.GradingRunItems.AddRange(picked.Where(s => !existingItems.Contains(s.Id))
+            .Select(s => new GradingRunItem(run.Id, run.ProjectId, s.ProblemId, s.Id)));
+        run.StartPreparing(Configure(run), clock.GetUtcNow());
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Someone else planned it (or cancelled it) at the same moment; reconciling reads what they did.
+            await tx.RollbackAsync(ct);
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
+        logger.LogInformation("Run {RunId} planned: {Items} solutions of {Problems} problems", queued.Id, picked.Count, problemIds.Count);
+    }
+
+    /// <summary>The run's configuration with the exact prompts (name, version, SHA-256) of every stage of its workflow.</summary>
+    internal static string Configure(GradingRun run)
+    {
+        JsonObject configuration;
+        try
+        {
+            configuration = JsonNode.Parse(run.Configuration) as JsonObject ?? [];
+        }
+        catch (JsonException)
+        {
+            configuration = [];
+        }
+        configuration["workflow"] = run.Workflow;
+        configuration["rubricDesign"] = run.RubricDesign;
+        configuration["samples"] = run.Samples;
+        configuration["aggregation"] = run.Aggregation;
+        configuration["prompts"] = new JsonArray([.. run.Definition.Stages.Select(s =>
+        {
+            var prompt = PromptLibrary.Default.Get(s.Prompt);
+            return (JsonNode)new JsonObject { ["stage"] = s.Stage, ["name"] = prompt.Name, ["version"] = prompt.Version, ["sha256"] = prompt.Sha256 };
+        })]);
+        return configuration.ToJsonString();
+    }
+
+    private static (List<Guid> ProblemIds, List<Guid> SolutionIds) ReadSelection(string json)
+    {
+        var problems = new List<Guid>();
+        var solutions = new List<Guid>();
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                Collect(document.RootElement, "problemIds", problems);
+                Collect(document.RootElement, "solutionIds", solutions);
+            }
+        }
+        catch (JsonException)
+        {
+            // An unreadable selection selects nothing; the run completes empty.
+        }
+        return (problems, solutions);
+
+        static void Collect(JsonElement root, string name, List<Guid> into)
+        {
+            if (root.TryGetProperty(name, out var array) && array.ValueKind == JsonValueKind.Array)
+            {
+                into.AddRange(array.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String && Guid.TryParse(e.GetString(), out var id) ? id : Guid.Empty)
+                    .Where(id => id != Guid.Empty));
+            }
+        }
+    }
+}

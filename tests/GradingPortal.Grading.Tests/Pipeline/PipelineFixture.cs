@@ -1,0 +1,280 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using GradingPortal.Domain.Auditing;
+using GradingPortal.Domain.Grading;
+using GradingPortal.Domain.Jobs;
+using GradingPortal.Domain.Models;
+using GradingPortal.Domain.Persistence;
+using GradingPortal.Domain.Problems;
+using GradingPortal.Domain.Projects;
+using GradingPortal.Domain.Rubrics;
+using GradingPortal.Domain.Solutions;
+using GradingPortal.Jobs;
+using GradingPortal.Testing;
+using GradingPortal.Testing.FakeOpenAi;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
+
+namespace GradingPortal.Grading.Tests.Pipeline;
+
+/// <summary>
+/// One migrated database, the fake model server with the default grading scripts, and two real Worker processes (the
+/// built Worker started with <c>dotnet</c>, Quartz cluster nodes on the database, as deployed). Tests create runs through
+/// Domain and enqueue <see cref="JobContracts.StartRun"/> into the same Quartz store the Api uses (this process's
+/// scheduler is never started, like the Api's). One per test assembly: Quartz keeps one scheduler per name per process.
+/// </summary>
+public sealed class PipelineFixture : IAsyncLifetime
+{
+    private readonly List<WorkerProcess> _workers = [];
+    private ServiceProvider _services = null!;
+
+    public string ConnectionString { get; private set; } = "";
+    public FakeOpenAiServer Fake { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        ConnectionString = await TestDatabase.CreateAsync("grading");
+        Fake = await FakeOpenAiServer.StartAsync(latency: TimeSpan.FromMilliseconds(20));
+        GradingScripts.RegisterAll(Fake);
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IAuditActorAccessor>(new TestActor());
+        services.AddDbContext<GradingDbContext>(db => db.UseNpgsql(ConnectionString));
+        services.AddQuartzStore(ConnectionString);
+        services.AddScoped<JobQueue>();
+        _services = services.BuildServiceProvider();
+        StartWorker();
+        StartWorker();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var worker in _workers)
+        {
+            await worker.DisposeAsync();
+        }
+        await _services.DisposeAsync();
+        await Fake.DisposeAsync();
+    }
+
+    /// <summary>Starts one more Worker process on the test database.</summary>
+    public WorkerProcess StartWorker()
+    {
+        var worker = WorkerProcess.Start(ConnectionString);
+        _workers.Add(worker);
+        return worker;
+    }
+
+    public string WorkerLogs => string.Join("\n----\n", _workers.Select(w => w.Log));
+
+    public async Task<T> WithDbAsync<T>(Func<GradingDbContext, Task<T>> work)
+    {
+        await using var scope = _services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<GradingDbContext>());
+    }
+
+    public async Task EnqueueAsync(JobContract contract, Guid id)
+    {
+        await using var scope = _services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<JobQueue>().EnqueueAsync(contract, id, CancellationToken.None);
+    }
+
+    public Task<Guid> NewProjectAsync(params string[] customErrorTypes) => WithDbAsync(async db =>
+    {
+        var project = Project.Create($"grading {Guid.NewGuid():N}", null, 7, false, false, false, customErrorTypes, DateTimeOffset.UtcNow);
+        db.Projects.Add(project);
+        await db.SaveChangesAsync();
+        return project.Id;
+    });
+
+    public Task<Guid> NewProfileAsync(int maxConcurrency = 8) => WithDbAsync(async db =>
+    {
+        var settings = new ModelProfileSettings($"fake {Guid.NewGuid():N}", Fake.BaseUrl, "fake-model", 0.1, "low", 4000, 30, maxConcurrency, null,
+            new ModelPrices(1m, 0.25m, 4m), StructuredOutputMode.JsonSchema);
+        var profile = ModelProfile.Create(settings, null, null, null, DateTimeOffset.UtcNow);
+        db.ModelProfiles.Add(profile);
+        await db.SaveChangesAsync();
+        return profile.Id;
+    });
+
+    /// <summary>A problem with a unique statement (tests find their own requests on the fake server by it).</summary>
+    public Task<(Guid Id, string Statement)> NewProblemAsync(Guid projectId, int references, string? markingScheme = null, bool officialRubric = false) =>
+        WithDbAsync(async db =>
+        {
+            var statement = $"Problem {Guid.NewGuid():N}: prove that every even number above 2 is a sum of two primes.";
+            var refs = Enumerable.Range(1, references).Select(i => ($"Reference proof {i}: a complete argument by route {i}.", (string?)null));
+            var problem = Problem.Create(projectId, "Goldbach-like", statement, 7, "test", null, markingScheme, refs, DateTimeOffset.UtcNow);
+            db.Problems.Add(problem);
+            if (officialRubric)
+            {
+                db.Rubrics.Add(Rubric.CreateOfficial(projectId, problem.Id, 1, 7, new RubricContent(
+                    [new RubricItemContent("Reduction", 3, "Reduces to the key lemma."), new RubricItemContent("Lemma", 4, "Proves the lemma.")],
+                    "Nothing for examples.", [], null), null, DateTimeOffset.UtcNow));
+            }
+            await db.SaveChangesAsync();
+            return (problem.Id, statement);
+        });
+
+    public Task<List<Guid>> NewSolutionsAsync(Guid projectId, Guid problemId, IEnumerable<string> texts) => WithDbAsync(async db =>
+    {
+        var solutions = texts.Select(t => Solution.Create(projectId, problemId, t, "model-x", null, DateTimeOffset.UtcNow)).ToList();
+        db.Solutions.AddRange(solutions);
+        await db.SaveChangesAsync();
+        return solutions.Select(s => s.Id).ToList();
+    });
+
+    /// <summary>Creates a run as the Api does and enqueues its start.</summary>
+    public async Task<Guid> StartRunAsync(Guid projectId, Guid profileId, string workflow, IEnumerable<Guid> problemIds, string? design = null,
+        int samples = 1, string aggregation = Aggregations.Median, bool requireApproval = false)
+    {
+        var runId = await WithDbAsync(async db =>
+        {
+            var profile = await db.ModelProfiles.FirstAsync(p => p.Id == profileId);
+            var selection = JsonSerializer.Serialize(new { problemIds });
+            var run = GradingRun.Create(projectId, new GradingRunSettings(workflow, design, profileId, samples, aggregation, requireApproval),
+                JsonSerializer.Serialize(profile.Snapshot(), new JsonSerializerOptions(JsonSerializerDefaults.Web)), "{}", selection, null, DateTimeOffset.UtcNow);
+            db.GradingRuns.Add(run);
+            await db.SaveChangesAsync();
+            return run.Id;
+        });
+        await EnqueueAsync(JobContracts.StartRun, runId);
+        return runId;
+    }
+
+    public async Task<GradingRun> WaitForRunAsync(Guid runId, params GradingRunStatus[] statuses)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        while (true)
+        {
+            var run = await WithDbAsync(db => db.GradingRuns.AsNoTracking().FirstAsync(r => r.Id == runId));
+            if (statuses.Contains(run.Status))
+            {
+                return run;
+            }
+            if (DateTime.UtcNow > until)
+            {
+                var items = await WithDbAsync(db => db.GradingRunItems.Where(i => i.RunId == runId).Select(i => i.Status + " " + i.LastError).ToListAsync());
+                throw new TimeoutException($"Run {runId} is {run.Status} ({run.Error}); items: {string.Join("; ", items)}\nWorkers:\n{WorkerLogs}");
+            }
+            await Task.Delay(250);
+        }
+    }
+
+    public Task<List<GradingRunItem>> ItemsAsync(Guid runId) =>
+        WithDbAsync(db => db.GradingRunItems.AsNoTracking().Where(i => i.RunId == runId).ToListAsync());
+
+    public Task<List<ModelGrade>> GradesAsync(Guid runId) =>
+        WithDbAsync(db => db.ModelGrades.AsNoTracking().Include(g => g.Items).Include(g => g.Findings).Where(g => g.RunId == runId).ToListAsync());
+
+    /// <summary>Requests the fake server received for one problem (its statement is unique), per output schema.</summary>
+    public Dictionary<string, int> RequestsFor(string statement) => Fake.Requests.Where(r => r.AllText.Contains(statement, StringComparison.Ordinal))
+        .GroupBy(r => r.SchemaName ?? "").ToDictionary(g => g.Key, g => g.Count());
+
+    private sealed class TestActor : IAuditActorAccessor
+    {
+        public AuditActor Actor { get; } = new(null, "test");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PipelineCollection : ICollectionFixture<PipelineFixture>
+{
+    public const string Name = "pipeline";
+}
+
+/// <summary>A Worker as its own operating-system process; <see cref="Kill"/> sends SIGKILL.</summary>
+public sealed class WorkerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    private WorkerProcess(Process process)
+    {
+        _process = process;
+    }
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public static WorkerProcess Start(string connectionString)
+    {
+        var dll = WorkerDll();
+        var psi = new ProcessStartInfo("dotnet", $"\"{dll}\"")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        psi.Environment["ConnectionStrings__Db"] = connectionString;
+        psi.Environment["DOTNET_ENVIRONMENT"] = "Testing";
+        psi.Environment["Worker__PollSeconds"] = "1";
+        psi.Environment["Worker__MaxConcurrency"] = "4";
+        psi.Environment["ModelCalls__InitialBackoff"] = "00:00:00.050";
+        psi.Environment["ModelCalls__SlotPollInterval"] = "00:00:00.200";
+        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("Could not start the Worker.");
+        var worker = new WorkerProcess(process);
+        process.OutputDataReceived += (_, e) => worker.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => worker.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return worker;
+    }
+
+    /// <summary>SIGKILL: no shutdown, no cleanup; its jobs are recovered by the other Workers.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        await Task.CompletedTask;
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_log)
+        {
+            if (_log.Length < 200_000)
+            {
+                _log.AppendLine(line);
+            }
+        }
+    }
+
+    private static string WorkerDll()
+    {
+        var here = AppContext.BaseDirectory;
+        if (File.Exists(Path.Combine(here, "GradingPortal.Worker.runtimeconfig.json")))
+        {
+            return Path.Combine(here, "GradingPortal.Worker.dll");
+        }
+        var framework = new DirectoryInfo(here.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = framework.Parent!;
+        var root = configuration.Parent!.Parent!.Parent!.Parent!;
+        var own = Path.Combine(root.FullName, "src", "Worker", "bin", configuration.Name, framework.Name, "GradingPortal.Worker.dll");
+        return File.Exists(own) ? own : throw new FileNotFoundException("Build the Worker first: GradingPortal.Worker.dll was not found.", own);
+    }
+}
