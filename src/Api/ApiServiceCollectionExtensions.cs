@@ -4,14 +4,13 @@ using GradingPortal.Api.Auth;
 using GradingPortal.Api.Imports;
 using GradingPortal.Api.Export;
 using GradingPortal.Api.Infrastructure;
+using GradingPortal.Hosting;
 using GradingPortal.Api.Scheduling;
 using GradingPortal.Jobs;
 using GradingPortal.Domain.Auditing;
 using GradingPortal.Domain.Identity;
 using GradingPortal.Domain.Persistence;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -59,9 +58,8 @@ internal static class ApiServiceCollectionExtensions
             .AddEntityFrameworkStores<GradingDbContext>()
             .AddSignInManager()
             .AddClaimsPrincipalFactory<GradingClaimsFactory>();
-        services.AddDataProtection().SetApplicationName("GradingPortal.Api");
-        services.AddOptions<KeyManagementOptions>()
-            .Configure<IServiceScopeFactory>((options, scopes) => options.XmlRepository = new DbXmlRepository(scopes));
+        // Same application name and key ring as the Worker, which decrypts the model keys the Api stores.
+        services.AddDatabaseDataProtection();
 
         services.AddAuthentication(SmartScheme)
             .AddPolicyScheme(SmartScheme, "Bearer token or personal API token", options =>

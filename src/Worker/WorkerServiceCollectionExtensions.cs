@@ -1,12 +1,15 @@
 using GradingPortal.Domain.Auditing;
 using GradingPortal.Domain.Persistence;
+using GradingPortal.Hosting;
 using GradingPortal.Jobs;
+using GradingPortal.Worker.Models;
+using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
 using Quartz;
 
 namespace GradingPortal.Worker;
 
-/// <summary>Everything a Worker process registers: the database, and a started Quartz cluster node.</summary>
+/// <summary>Everything a Worker process registers: the database, model access, and a started Quartz cluster node.</summary>
 internal static class WorkerServiceCollectionExtensions
 {
     public static HostApplicationBuilder AddWorkerServices(this HostApplicationBuilder builder)
@@ -20,6 +23,7 @@ internal static class WorkerServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IAuditActorAccessor>(new WorkerActor());
         services.AddDbContext<GradingDbContext>(db => db.UseNpgsql(connectionString));
+        services.AddModelCalls(connectionString);
 
         // A clustered node: any number of Worker processes share the queue; jobs that requested recovery and were
         // running on a node that stopped checking in are run again by another node.
@@ -30,6 +34,20 @@ internal static class WorkerServiceCollectionExtensions
         });
         services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
         return builder;
+    }
+
+    /// <summary>
+    /// Model access: the caller, the limits shared by all Workers, and data protection on the Api's key ring (the Worker
+    /// decrypts the model keys the Api stored).
+    /// </summary>
+    public static IServiceCollection AddModelCalls(this IServiceCollection services, string connectionString)
+    {
+        services.AddDatabaseDataProtection();
+        services.AddOptions<ModelCallOptions>().BindConfiguration(ModelCallOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => new ModelLimiter(connectionString, sp.GetRequiredService<IOptions<ModelCallOptions>>(),
+            sp.GetRequiredService<ILogger<ModelLimiter>>()));
+        services.AddSingleton<IModelCaller, ModelCaller>();
+        return services;
     }
 
     private sealed class WorkerActor : IAuditActorAccessor

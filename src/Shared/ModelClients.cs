@@ -1,0 +1,79 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Security.Cryptography;
+using GradingPortal.Domain.Models;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using OpenAI;
+
+namespace GradingPortal.ModelAccess;
+
+// Compiled into both the Api (stores keys, tests connections) and the Worker (calls models), as a linked file: one place
+// decides how a profile becomes a client and where its key comes from.
+
+/// <summary>The key of a profile could not be resolved (variable unset, or a stored key that does not decrypt).</summary>
+internal sealed class ModelKeyException(string message) : Exception(message);
+
+/// <summary>Builds <see cref="IChatClient"/>s for model profiles over the official OpenAI SDK, and resolves their keys.</summary>
+internal static class ModelClients
+{
+    /// <summary>Sent as the bearer token when a profile has no key: local servers (Ollama, llama.cpp) ignore it, the SDK needs one.</summary>
+    public const string NoKeyPlaceholder = "no-key";
+
+    /// <summary>
+    /// A chat client for <paramref name="profile"/>: its base URL as the endpoint (requests go to <c>{baseUrl}/chat/completions</c>),
+    /// the profile's timeout as the network timeout, and no SDK retries (the caller retries with its own policy).
+    /// </summary>
+    public static IChatClient CreateChatClient(ModelProfile profile, string? apiKey)
+    {
+        var options = new OpenAIClientOptions
+        {
+            Endpoint = new Uri(profile.BaseUrl),
+            NetworkTimeout = TimeSpan.FromSeconds(profile.TimeoutSeconds),
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+        };
+        var credential = new ApiKeyCredential(string.IsNullOrEmpty(apiKey) ? NoKeyPlaceholder : apiKey);
+        return new OpenAIClient(credential, options).GetChatClient(profile.Model).AsIChatClient();
+    }
+
+    /// <summary>
+    /// The plain key of <paramref name="profile"/>: a stored key decrypted with data protection, the value of its key variable
+    /// (configuration, which includes environment variables), or null when the profile needs none.
+    /// </summary>
+    /// <exception cref="ModelKeyException">The variable is not set, or the stored key cannot be decrypted.</exception>
+    public static string? ResolveKey(ModelProfile profile, IConfiguration configuration, IDataProtectionProvider dataProtection)
+    {
+        if (profile.ProtectedApiKey is { } protectedKey)
+        {
+            try
+            {
+                return KeyProtector(dataProtection).Unprotect(protectedKey);
+            }
+            catch (CryptographicException)
+            {
+                throw new ModelKeyException("The stored API key cannot be decrypted: this host does not share the Api's data-protection key ring.");
+            }
+        }
+        if (profile.ApiKeyVariable is { } name)
+        {
+            var value = configuration[name];
+            if (string.IsNullOrEmpty(value))
+            {
+                value = Environment.GetEnvironmentVariable(name);
+            }
+            return string.IsNullOrEmpty(value) ? throw new ModelKeyException($"The API key variable '{name}' is not set.") : value;
+        }
+        return null;
+    }
+
+    /// <summary>Encrypts a key for <see cref="ModelProfile.ProtectedApiKey"/> (the Api, when a profile is saved with a key).</summary>
+    public static string ProtectKey(IDataProtectionProvider dataProtection, string apiKey) => KeyProtector(dataProtection).Protect(apiKey);
+
+    /// <summary>Removes every occurrence of the key from a text that is about to be logged or stored (errors echo requests).</summary>
+    public static string Scrub(string text, string? apiKey) =>
+        string.IsNullOrEmpty(apiKey) || apiKey == NoKeyPlaceholder ? text : text.Replace(apiKey, "[api key]", StringComparison.Ordinal);
+
+    private static IDataProtector KeyProtector(IDataProtectionProvider dataProtection) =>
+        dataProtection.CreateProtector(ModelProfile.KeyProtectionPurpose);
+}
