@@ -4,6 +4,7 @@ using GradingPortal.Domain.Models;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using GradingPortal.Testing.FakeOpenAi;
 
 namespace GradingPortal.Api.Tests;
 
@@ -173,5 +174,49 @@ public sealed class ModelProfileTests(ApiFactory api) : IClassFixture<ApiFactory
         result.Str("error").ShouldNotBeNullOrWhiteSpace();
         result.Str("error")!.ShouldNotContain(Key);
         await admin.PostAsync($"/api/model-profiles/{Guid.NewGuid()}/test", null).ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task TestConnection_FakeEndpoint_OkWithLatencyAndTheStoredKeySentAsBearer()
+    {
+        await using var fake = await FakeOpenAiServer.StartAsync();
+        fake.ScriptFallback(_ => new FakeReply("ok"));
+        var admin = await api.AdminAsync();
+        var profile = await PipelineRows.CreateProfileAsync(admin, baseUrl: fake.BaseUrl);
+
+        using var response = await admin.PostAsync($"/api/model-profiles/{profile.Id()}/test", null);
+        var text = await response.Content.ReadAsStringAsync();
+        var result = await response.ExpectAsync(HttpStatusCode.OK);
+
+        result.GetProperty("ok").GetBoolean().ShouldBeTrue(text);
+        result.GetProperty("latencyMs").GetInt32().ShouldBeGreaterThanOrEqualTo(0);
+        result.Str("model").ShouldNotBeNullOrWhiteSpace();
+        result.GetProperty("error").ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
+        text.ShouldNotContain(Key);
+        var request = fake.Requests.Single();
+        request.Authorization.ShouldBe($"Bearer {Key}");
+        request.Model.ShouldBe("fake-model-1");
+    }
+
+    [Fact]
+    public async Task TestConnection_EndpointFailsOrKeyVariableUnset_ReportsTheReasonWithoutTheKey()
+    {
+        await using var fake = await FakeOpenAiServer.StartAsync();
+        fake.FailNext(FakeFault.ServerError(503));
+        var admin = await api.AdminAsync();
+        var profile = await PipelineRows.CreateProfileAsync(admin, baseUrl: fake.BaseUrl);
+
+        var failed = await admin.PostAsync($"/api/model-profiles/{profile.Id()}/test", null).ExpectAsync(HttpStatusCode.OK);
+
+        failed.GetProperty("ok").GetBoolean().ShouldBeFalse();
+        failed.Str("error")!.ShouldContain("503");
+        failed.Str("error")!.ShouldNotContain(Key);
+
+        await admin.PatchAsJsonAsync($"/api/model-profiles/{profile.Id()}", new { apiKeyVariable = "GP_TEST_UNSET_KEY_VARIABLE" })
+            .ExpectAsync(HttpStatusCode.OK);
+        var unset = await admin.PostAsync($"/api/model-profiles/{profile.Id()}/test", null).ExpectAsync(HttpStatusCode.OK);
+        unset.GetProperty("ok").GetBoolean().ShouldBeFalse();
+        unset.Str("error")!.ShouldContain("GP_TEST_UNSET_KEY_VARIABLE");
+        fake.Requests.Count.ShouldBe(1);
     }
 }

@@ -5,6 +5,7 @@ using GradingPortal.Api.Models;
 using GradingPortal.Domain.Common;
 using GradingPortal.Domain.Models;
 using GradingPortal.Domain.Persistence;
+using GradingPortal.ModelAccess;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -224,8 +225,7 @@ internal static class ModelProfileEndpoints
         }
     }
 
-    private static string Protect(IDataProtectionProvider protection, string key) =>
-        protection.CreateProtector(ModelProfile.KeyProtectionPurpose).Protect(key.Trim());
+    private static string Protect(IDataProtectionProvider protection, string key) => ModelClients.ProtectKey(protection, key.Trim());
 
     private static Task<bool> NameTakenAsync(GradingDbContext db, string name, Guid? except, CancellationToken ct)
     {
