@@ -5,7 +5,6 @@ using GradingPortal.Api.Imports;
 using GradingPortal.Api.Export;
 using GradingPortal.Api.Infrastructure;
 using GradingPortal.Hosting;
-using GradingPortal.Api.Scheduling;
 using GradingPortal.Jobs;
 using GradingPortal.Domain.Auditing;
 using GradingPortal.Domain.Identity;
@@ -90,7 +89,7 @@ internal static class ApiServiceCollectionExtensions
 
         // Background work goes into Quartz's clustered PostgreSQL store; only Workers start a scheduler and run jobs.
         services.AddQuartzStore(connectionString);
-        services.AddScoped<Scheduling.JobQueue>();
+        services.AddScoped<JobQueue>();
         services.AddScoped<Models.ModelConnectionTester>();
         services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         return builder;

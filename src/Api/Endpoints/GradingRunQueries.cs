@@ -211,9 +211,9 @@ internal static class GradingRunQueries
         }).ToList();
         return new GradingRunEstimateResponse(problems.Count(p => solutions.ContainsKey(p.Id)), solutionCount, stages, stages.Sum(s => s.Calls),
             stages.Sum(s => s.InputTokens), stages.Sum(s => s.OutputTokens), stages.Sum(s => s.Cost),
-            "An estimate: about 4 characters per token plus allowances for instructions and answers; one cluster per reference solution " +
-            "(an upper bound); artifacts already derived for these problems are reused and cost nothing; prompt caching and reasoning " +
-            "tokens are not counted; failed calls that are retried cost extra.");
+            "An estimate: about 4 characters per token plus allowances for instructions and answers, one cluster per reference solution " +
+            "(an upper bound), nothing derived yet. Clusters, analyses and rubrics already derived for these problems are reused, and " +
+            "cached input is billed lower, so it may cost less; reasoning tokens and retried calls cost more.");
     }
 
     private static string PerOf(string stage) => stage switch

@@ -1,10 +1,10 @@
 using GradingPortal.Api.Auth;
 using GradingPortal.Api.Contracts;
 using GradingPortal.Api.Infrastructure;
-using GradingPortal.Api.Scheduling;
 using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Jobs;
 using GradingPortal.Domain.Persistence;
+using GradingPortal.Jobs;
 using GradingPortal.Domain.Projects;
 using GradingPortal.Domain.Rubrics;
 using Microsoft.AspNetCore.Http.HttpResults;

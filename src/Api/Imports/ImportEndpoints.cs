@@ -1,6 +1,6 @@
 using GradingPortal.Api.Auth;
 using GradingPortal.Api.Infrastructure;
-using GradingPortal.Api.Scheduling;
+using GradingPortal.Jobs;
 using GradingPortal.Domain.Imports;
 using GradingPortal.Domain.Jobs;
 using GradingPortal.Domain.Persistence;
