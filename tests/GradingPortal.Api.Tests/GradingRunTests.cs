@@ -189,6 +189,25 @@ public sealed class GradingRunTests(ApiFactory api) : IClassFixture<ApiFactory>
         await s.Admin.PostAsync($"/api/grading-runs/{run.Id()}/retry-failed", null).ExpectProblemAsync(HttpStatusCode.Conflict);
     }
 
+    [Theory]
+    [MemberData(nameof(Roles))]
+    public async Task CancelAndRetry_Role_AdjudicatorsAndAdminsOnly(string role)
+    {
+        var (s, problem, solution, profile) = await ScenarioAsync();
+        var run = await StartAsync(s.Admin, PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()]));
+        await api.PlanAsync(run.Id(), [(problem.Id(), solution.Id(), RunItemStatus.Failed)]);
+        var expected = role switch
+        {
+            "viewer" or "grader" => HttpStatusCode.Forbidden,
+            "outsider" => HttpStatusCode.NotFound,
+            _ => HttpStatusCode.Accepted,
+        };
+
+        await s.As(role).PostAsync($"/api/grading-runs/{run.Id()}/retry-failed", null).ExpectAsync(expected);
+        await s.As(role).PostAsync($"/api/grading-runs/{run.Id()}/cancel", null)
+            .ExpectAsync(expected == HttpStatusCode.Accepted ? HttpStatusCode.OK : expected);
+    }
+
     [Fact]
     public async Task RetryFailed_NothingFailed_Returns409()
     {

@@ -135,6 +135,7 @@ public sealed class ModelProfileTests(ApiFactory api) : IClassFixture<ApiFactory
         cleared.GetProperty("hasStoredKey").GetBoolean().ShouldBeFalse();
         cleared.GetProperty("apiKeyVariable").ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
 
+        await admin.PatchAsJsonAsync(url, new { temperature = 5.0, structuredOutput = "yaml" }).ExpectValidationAsync("temperature", "structuredOutput");
         await admin.PatchAsJsonAsync(url, new { clear = new[] { "name" } }).ExpectValidationAsync("clear");
         await admin.PatchAsJsonAsync(url, new { apiKey = Key, clear = new[] { "apiKey" } }).ExpectValidationAsync("clear");
         await admin.PatchAsJsonAsync(url, new { rowVersion = 1u, model = "stale" }).ExpectProblemAsync(HttpStatusCode.Conflict);
