@@ -169,7 +169,7 @@ internal sealed partial class ModelCaller(
             row.Error = Shorten(ModelClients.Scrub($"no response: {e.Message}", apiKey));
             return new Outcome(OutcomeKind.Retryable);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
         {
             // A response the SDK could not read (not the OpenAI wire format): not worth repeating as is.
             row.Status = StageCallStatus.Failed;
@@ -273,7 +273,7 @@ internal sealed partial class ModelCaller(
                     jsonSchemaIsStrict: true)
                 : OpenAiResponseFormat.CreateJsonObjectFormat(),
 #pragma warning disable OPENAI001 // Marked for evaluation in the SDK; it is the documented reasoning_effort field.
-            ReasoningEffortLevel = profile.ReasoningEffort is { } effort ? new ChatReasoningEffortLevel(effort) : null,
+            ReasoningEffortLevel = profile.ReasoningEffort is { } effort ? new ChatReasoningEffortLevel(effort) : (ChatReasoningEffortLevel?)null,
 #pragma warning restore OPENAI001
         },
     };

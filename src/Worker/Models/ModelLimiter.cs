@@ -16,6 +16,9 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
 {
     private const string Channel = "gp_model_slots";
     private const int RateLockSlot = -1;
+    /// <summary>Hand-overs of one slot inside a process before it is released to every process.</summary>
+    private const int LocalHandoffLimit = 8;
+    private static readonly TimeSpan FairnessDelay = TimeSpan.FromMilliseconds(5);
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly ModelCallOptions _options;
@@ -51,38 +54,84 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
         var gate = _gates.GetOrAdd((profile.Id, max), key => new Gate(key.ProfileId, key.Max));
         var lockKey = LockKey(profile.Id);
         await gate.Local.WaitAsync(cancellationToken);
-        NpgsqlConnection? connection = null;
-        var slot = -1;
+        Held? held = null;
         try
         {
-            // One prober per process and profile: the others wait here, so a release costs each process one query.
-            await gate.Door.WaitAsync(cancellationToken);
-            try
-            {
-                connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-                while ((slot = await TryLockSlotAsync(connection, lockKey, max, cancellationToken)) < 0)
-                {
-                    await gate.Wake.WaitAsync(_options.SlotPollInterval, cancellationToken);
-                }
-            }
-            finally
-            {
-                gate.Door.Release();
-            }
+            held = await TakeSlotAsync(gate, lockKey, max, cancellationToken);
             if (profile.RequestsPerMinute is { } perMinute)
             {
-                await WaitForRateAsync(connection, profile.Id, lockKey, perMinute, cancellationToken);
+                await WaitForRateAsync(held.Connection, profile.Id, lockKey, perMinute, cancellationToken);
             }
-            return new ModelSlotLease(this, gate, connection, lockKey, slot);
+            return new ModelSlotLease(this, gate, held.Connection, lockKey, held.Slot, held.Handoffs);
         }
         catch
         {
-            if (connection is not null)
+            if (held is not null)
             {
-                await ReleaseAsync(connection, lockKey, slot, gate);
+                await ReleaseAsync(held.Connection, lockKey, held.Slot, gate, signalLocally: true);
             }
             gate.Local.Release();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A slot handed over by a holder in this process, else (for the one waiter holding the door) a free one in the
+    /// database, else wait for a release here or a notification from elsewhere.
+    /// </summary>
+    private async Task<Held> TakeSlotAsync(Gate gate, int lockKey, int max, CancellationToken cancellationToken)
+    {
+        gate.Join();
+        var excess = new List<Held>();
+        NpgsqlConnection? probe = null;
+        var inDoor = false;
+        try
+        {
+            if (gate.TryTakeHandoff(out var first))
+            {
+                return first;
+            }
+            // One prober per process and profile: the others wait here, so a release costs each process one query.
+            await gate.Door.WaitAsync(cancellationToken);
+            inDoor = true;
+            while (true)
+            {
+                if (gate.TryTakeHandoff(out var handed))
+                {
+                    return handed;
+                }
+                probe ??= await _dataSource.OpenConnectionAsync(cancellationToken);
+                var slot = await TryLockSlotAsync(probe, lockKey, max, cancellationToken);
+                if (slot >= 0)
+                {
+                    var taken = new Held(probe, slot, 0);
+                    probe = null;
+                    excess = gate.Leave();
+                    return taken;
+                }
+                await gate.Wake.WaitAsync(_options.SlotPollInterval, cancellationToken);
+            }
+        }
+        catch
+        {
+            // Slots handed over for this waiter, now that it gives up, must not stay locked with nobody to use them.
+            excess = gate.Leave();
+            throw;
+        }
+        finally
+        {
+            if (inDoor)
+            {
+                gate.Door.Release();
+            }
+            if (probe is not null)
+            {
+                await probe.DisposeAsync();
+            }
+            foreach (var orphan in excess)
+            {
+                await ReleaseAsync(orphan.Connection, lockKey, orphan.Slot, gate, signalLocally: true);
+            }
         }
     }
 
@@ -105,33 +154,35 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
             double? waitSeconds;
             await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
             {
-                // Serialise the check-and-insert per profile across processes; the server's clock is the only clock.
+                // The lock serialises check-and-insert per profile across processes; the second statement takes its snapshot
+                // after the lock is granted, so it sees every start committed before. The server's clock is the only clock.
                 await using var batch = new NpgsqlBatch(connection, transaction)
                 {
                     BatchCommands =
                     {
                         Command("SELECT pg_advisory_xact_lock($1, $2)", lockKey, RateLockSlot),
-                        Command("DELETE FROM model_request_starts WHERE model_profile_id = $1 AND at <= clock_timestamp() - interval '60 seconds'",
-                            profileId),
                         Command("""
-                            INSERT INTO model_request_starts (model_profile_id, at)
-                            SELECT $1, clock_timestamp()
-                            WHERE (SELECT count(*) FROM model_request_starts WHERE model_profile_id = $1) < $2
-                            RETURNING id
+                            WITH pruned AS (
+                                DELETE FROM model_request_starts
+                                WHERE model_profile_id = $1 AND at <= clock_timestamp() - interval '60 seconds'),
+                            live AS (
+                                SELECT count(*) AS n, min(at) AS oldest FROM model_request_starts
+                                WHERE model_profile_id = $1 AND at > clock_timestamp() - interval '60 seconds'),
+                            started AS (
+                                INSERT INTO model_request_starts (model_profile_id, at)
+                                SELECT $1, clock_timestamp() FROM live WHERE n < $2
+                                RETURNING id)
+                            SELECT (SELECT count(*) FROM started)::int,
+                                   extract(epoch FROM (SELECT oldest FROM live) + interval '60 seconds' - clock_timestamp())::float8
                             """, profileId, perMinute),
-                        Command("""
-                            SELECT extract(epoch FROM min(at) + interval '60 seconds' - clock_timestamp())::float8
-                            FROM model_request_starts WHERE model_profile_id = $1
-                            """, profileId),
                     },
                 };
                 await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
                 {
+                    // Both statements return one row: the lock's (void), then the verdict.
                     await reader.NextResultAsync(cancellationToken);
-                    await reader.NextResultAsync(cancellationToken);
-                    var started = await reader.ReadAsync(cancellationToken);
-                    await reader.NextResultAsync(cancellationToken);
-                    waitSeconds = started ? null : await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0) ? reader.GetDouble(0) : 0;
+                    await reader.ReadAsync(cancellationToken);
+                    waitSeconds = reader.GetInt32(0) == 1 ? null : reader.IsDBNull(1) ? 0 : reader.GetDouble(1);
                 }
                 await transaction.CommitAsync(cancellationToken);
             }
@@ -155,14 +206,14 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
         return command;
     }
 
-    private async Task ReleaseAsync(NpgsqlConnection connection, int lockKey, int slot, Gate gate)
+    private async Task ReleaseAsync(NpgsqlConnection connection, int lockKey, int slot, Gate gate, bool signalLocally)
     {
         try
         {
             if (slot >= 0 && connection.State == System.Data.ConnectionState.Open)
             {
-                // Unlock and announce in one round trip; the payload names the profile and this process (which wakes its
-                // own waiters directly and skips its own notification).
+                // Unlock and announce in one round trip; the payload names the profile and this process (which skips its
+                // own notifications).
                 await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock($1, $2), pg_notify($3, $4)", connection);
                 command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = lockKey });
                 command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = slot });
@@ -182,13 +233,29 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
         {
             await connection.DisposeAsync();
         }
-        gate.Signal();
+        if (signalLocally)
+        {
+            gate.Signal();
+        }
+        else
+        {
+            // Let waiters in other processes (woken by the notification) try first, then this process's own.
+            _ = Task.Delay(FairnessDelay).ContinueWith(_ => gate.Signal(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
     }
 
     internal async ValueTask ReturnAsync(ModelSlotLease lease)
     {
-        await ReleaseAsync(lease.Connection, lease.LockKey, lease.Slot, lease.Gate);
-        lease.Gate.Local.Release();
+        var gate = lease.Gate;
+        // A waiter in this process takes the slot as it is, lock and connection included: no round trip at all. After a
+        // few hand-overs the slot goes back through the database so other processes get their turn.
+        var handedOver = lease.Handoffs < LocalHandoffLimit && lease.Connection.State == System.Data.ConnectionState.Open
+            && gate.TryHandOff(new Held(lease.Connection, lease.Slot, lease.Handoffs + 1));
+        if (!handedOver)
+        {
+            await ReleaseAsync(lease.Connection, lease.LockKey, lease.Slot, gate, signalLocally: lease.Handoffs < LocalHandoffLimit);
+        }
+        gate.Local.Release();
     }
 
     private void EnsureListening()
@@ -302,6 +369,65 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
         /// <summary>Set when a slot may have been freed (a notification, or a release in this process).</summary>
         public SemaphoreSlim Wake { get; } = new(0, 1);
 
+        private readonly Lock _lock = new();
+        private readonly Queue<Held> _handoffs = new();
+        private int _waiters;
+
+        /// <summary>A task of this process starts waiting for a slot.</summary>
+        public void Join()
+        {
+            lock (_lock)
+            {
+                _waiters++;
+            }
+        }
+
+        /// <summary>
+        /// A waiter stops waiting without taking a handed-over slot (it found one in the database, or gave up). Returns the
+        /// handed-over slots no remaining waiter will take; the caller releases them.
+        /// </summary>
+        public List<Held> Leave()
+        {
+            lock (_lock)
+            {
+                _waiters--;
+                var excess = new List<Held>();
+                while (_handoffs.Count > _waiters)
+                {
+                    excess.Add(_handoffs.Dequeue());
+                }
+                return excess;
+            }
+        }
+
+        /// <summary>Gives a held slot to a waiter of this process, if one is waiting that has not been given one yet.</summary>
+        public bool TryHandOff(Held held)
+        {
+            lock (_lock)
+            {
+                if (_handoffs.Count >= _waiters)
+                {
+                    return false;
+                }
+                _handoffs.Enqueue(held);
+            }
+            Signal();
+            return true;
+        }
+
+        public bool TryTakeHandoff([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Held? held)
+        {
+            lock (_lock)
+            {
+                if (_handoffs.TryDequeue(out held))
+                {
+                    _waiters--;
+                    return true;
+                }
+                return false;
+            }
+        }
+
         public void Signal()
         {
             try
@@ -319,14 +445,18 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
     }
 }
 
+/// <summary>A slot's advisory lock, the session that holds it, and how often it was handed over inside this process.</summary>
+internal sealed record Held(NpgsqlConnection Connection, int Slot, int Handoffs);
+
 /// <summary>A held concurrency slot (and a recorded request start). Disposing frees the slot and wakes waiters everywhere.</summary>
 internal sealed class ModelSlotLease : IAsyncDisposable
 {
     private readonly ModelLimiter _limiter;
     private int _released;
 
-    internal ModelSlotLease(ModelLimiter limiter, ModelLimiter.Gate gate, NpgsqlConnection connection, int lockKey, int slot)
+    internal ModelSlotLease(ModelLimiter limiter, ModelLimiter.Gate gate, NpgsqlConnection connection, int lockKey, int slot, int handoffs)
     {
+        Handoffs = handoffs;
         _limiter = limiter;
         Gate = gate;
         Connection = connection;
@@ -337,6 +467,7 @@ internal sealed class ModelSlotLease : IAsyncDisposable
     internal ModelLimiter.Gate Gate { get; }
     internal NpgsqlConnection Connection { get; }
     internal int LockKey { get; }
+    internal int Handoffs { get; }
     /// <summary>The slot number held (0 .. max concurrency - 1).</summary>
     public int Slot { get; }
 

@@ -154,4 +154,21 @@ internal static class ModelCalls
         var db = scope.ServiceProvider.GetRequiredService<GradingDbContext>();
         return await db.StageCalls.AsNoTracking().Where(c => c.CallKey == callKey).OrderBy(c => c.Attempt).ToListAsync();
     }
+
+    public static async Task<List<StageCall>> AttemptsAsync(IServiceProvider services, Guid stageCallId)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GradingDbContext>();
+        return await db.StageCalls.AsNoTracking().Where(c => c.Id == stageCallId).ToListAsync();
+    }
+
+    /// <summary>An attempt a killed process left behind: inserted, never completed.</summary>
+    public static async Task InsertInFlightAsync(IServiceProvider services, ModelProfile profile, ModelCallRequest request)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GradingDbContext>();
+        db.StageCalls.Add(new StageCall(request.CallKey, 1, request.ProjectId, null, null, request.ProblemId, request.SolutionId, request.Stage,
+            request.Prompt.Name, request.Prompt.Sha256, profile.Id, "{}", "[]", DateTimeOffset.UtcNow));
+        await db.SaveChangesAsync();
+    }
 }
