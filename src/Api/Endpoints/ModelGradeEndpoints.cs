@@ -116,7 +116,7 @@ internal static class ModelGradeEndpoints
     public static ModelGradeResponse ToResponse(ModelGrade g, bool withRaw, IReadOnlyList<StageCallResponse>? calls) => new(
         g.Id, g.SolutionId, g.RunId, g.Source, g.Model, g.RubricId, g.Points, g.MaxPoints, Wire(g.Status), g.StatusReason, g.Summary, g.Rationale,
         ParseOr(g.Provenance, "{}"), g.CreatedAt,
-        g.Items.Select(i => new ModelGradeItemResponse(i.RubricItemId, i.Title, i.Points, i.MaxPoints, i.Reason)).ToList(),
+        g.Items.OrderBy(i => i.Id).Select(i => new ModelGradeItemResponse(i.RubricItemId, i.Title, i.Points, i.MaxPoints, i.Reason)).ToList(),
         g.Findings.OrderBy(f => f.Start ?? int.MaxValue).ThenBy(f => f.Id).Select(ToResponse).ToList(),
         withRaw ? g.RawOutput : null, calls);
 
