@@ -29,6 +29,9 @@ app.MapProblemEndpoints();
 app.MapRubricEndpoints();
 app.MapSolutionEndpoints();
 app.MapGradingEndpoints();
+app.MapModelProfileEndpoints();
+app.MapGradingRunEndpoints();
+app.MapModelGradeEndpoints();
 app.MapImportEndpoints();
 app.MapExportEndpoints();
 

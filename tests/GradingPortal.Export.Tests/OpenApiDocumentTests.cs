@@ -116,12 +116,11 @@ public sealed partial class OpenApiDocumentTests(ExportFactory api)
     public async Task HttpFile_EveryExample_Succeeds()
     {
         var client = api.CreateClient();
-        var file = HttpFile.Parse(await File.ReadAllTextAsync(Repository.PathOf("src/Api/GradingPortal.Api.http")), new Dictionary<string, string>
-        {
-            ["host"] = client.BaseAddress!.ToString().TrimEnd('/'),
-            ["email"] = ExportFactory.AdminEmail,
-            ["password"] = ExportFactory.AdminPassword,
-        });
+        var overrides = await HttpFileSeed.CreateAsync(api);
+        overrides["host"] = client.BaseAddress!.ToString().TrimEnd('/');
+        overrides["email"] = ExportFactory.AdminEmail;
+        overrides["password"] = ExportFactory.AdminPassword;
+        var file = HttpFile.Parse(await File.ReadAllTextAsync(Repository.PathOf("src/Api/GradingPortal.Api.http")), overrides);
         var results = await file.RunAsync(client);
         results.Count.ShouldBe(file.Requests.Count);
         results.Where(r => r.Status is < 200 or > 299).Select(r => $"{r.Request.Method} {r.Request.Url} → {r.Status}: {r.Body}").ShouldBeEmpty();

@@ -1,7 +1,10 @@
 using GradingPortal.Api.Auth;
 using GradingPortal.Api.Contracts;
 using GradingPortal.Api.Infrastructure;
+using GradingPortal.Domain.Grading;
+using GradingPortal.Domain.Jobs;
 using GradingPortal.Domain.Persistence;
+using GradingPortal.Jobs;
 using GradingPortal.Domain.Projects;
 using GradingPortal.Domain.Rubrics;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -102,7 +105,7 @@ internal static class RubricEndpoints
     }
 
     internal static async Task<Results<Ok<RubricResponse>, ProblemHttpResult>> Approve(Guid rubricId, ApproveRubricRequest? request,
-        GradingDbContext db, ProjectAccess access, CurrentUser current, TimeProvider clock, CancellationToken ct)
+        GradingDbContext db, ProjectAccess access, CurrentUser current, TimeProvider clock, JobQueue jobs, CancellationToken ct)
     {
         var rubric = await db.Rubrics.Include(r => r.Items)
             .FirstOrDefaultAsync(r => r.Id == rubricId && db.Problems.Any(p => p.Id == r.ProblemId && p.DeletedAt == null), ct);
@@ -126,6 +129,16 @@ internal static class RubricEndpoints
             older.Retire(clock.GetUtcNow());
         }
         await db.SaveChangesAsync(ct);
+        if (rubric.Origin == RubricOrigin.Derived)
+        {
+            // Runs that wait for derived rubrics resume: the Worker's StartRun re-checks what is approved and schedules the rest.
+            var waiting = await db.GradingRuns.Where(r => r.ProjectId == rubric.ProjectId && r.Status == GradingRunStatus.AwaitingRubricApproval)
+                .Select(r => r.Id).ToListAsync(ct);
+            foreach (var runId in waiting)
+            {
+                await jobs.EnqueueAsync(JobContracts.StartRun, runId, ct);
+            }
+        }
         return TypedResults.Ok(RubricMapping.ToResponse(rubric));
     }
 

@@ -10,7 +10,7 @@ namespace GradingPortal.Web.Api;
 /// <see cref="Auth.BearerTokenHandler"/>). Every method returns the value or the <see cref="ApiProblem"/> Api reported;
 /// only an expired session (refresh failed) throws, and the pipeline turns that into a redirect to sign-in.
 /// </summary>
-public sealed class PortalApi(HttpClient http)
+public sealed partial class PortalApi(HttpClient http)
 {
     internal static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {

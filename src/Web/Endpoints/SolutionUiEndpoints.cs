@@ -155,6 +155,11 @@ public static class SolutionUiEndpoints
             Saved = error is null,
             Error = error,
         });
+        if (model.Saved && model.RefreshAnnotations)
+        {
+            var grades = await api.ListModelGradesAsync(solutionId, context.RequestAborted);
+            model = model with { ModelFindings = grades.Ok ? [.. grades.Data.SelectMany(g => g.Findings)] : [] };
+        }
         return Fragments.Render<SolutionUpdate>(context, new Dictionary<string, object?> { [nameof(SolutionUpdate.Update)] = model },
             $"/solutions/{solutionId}", changed: error is null);
     }

@@ -94,6 +94,7 @@ public static class WebServices
         ui.MapTokenUiEndpoints();
         ui.MapProjectUiEndpoints();
         ui.MapImportUiEndpoints();
+        ui.MapGradingUiEndpoints();
         app.MapDownloadEndpoints();
         app.MapRazorComponents<App>();
         return app;

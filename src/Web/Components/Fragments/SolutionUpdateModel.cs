@@ -14,6 +14,9 @@ public sealed record SolutionUpdateModel(SolutionResponse Solution, ProjectRespo
 
     public bool RefreshAnnotations { get; init; }
 
+    /// <summary>Findings of the visible model grades, for the proof's highlights when it is refreshed.</summary>
+    public IReadOnlyList<ModelFindingResponse> ModelFindings { get; init; } = [];
+
     public bool RefreshGrades { get; init; }
 
     public AnnotationInput? Annotation { get; init; }

@@ -12,6 +12,7 @@ public sealed partial class SolutionPage
     private ProjectResponse? _project;
     private ApiProblem? _loadProblem;
     private Guid? _userId;
+    private IReadOnlyList<ModelGradeResponse> _modelGrades = [];
 
     [Parameter]
     public Guid SolutionId { get; set; }
@@ -50,5 +51,9 @@ public sealed partial class SolutionPage
         _solution = solution.Data;
         var project = await Api.GetProjectAsync(solution.Data.ProjectId);
         _project = project.Ok ? project.Data : null;
+        var grades = await Api.ListModelGradesAsync(SolutionId);
+        _modelGrades = grades.Ok ? grades.Data : [];
     }
+
+    private IReadOnlyList<ModelFindingResponse> ModelFindings => [.. _modelGrades.SelectMany(g => g.Findings)];
 }

@@ -7,6 +7,7 @@ import { initAnnotator } from './annotate.js';
 import { initGrading } from './grade.js';
 import { initKeyboard } from './keyboard.js';
 import { toast } from './toast.js';
+import { initRuns, installRuns } from './runs.js';
 
 const antiforgery = document.querySelector('meta[name="gp-antiforgery"]')?.content;
 
@@ -44,6 +45,7 @@ document.addEventListener('click', async (event) => {
 
 installSanitizer();
 installTotals();
+installRuns();
 initAnnotator();
 initGrading();
 initKeyboard();
@@ -52,6 +54,7 @@ function initContent(root) {
   renderMath(root);
   initRows(root);
   initTotals(root);
+  initRuns(root);
 }
 
 if (window.htmx) {

@@ -1,0 +1,312 @@
+using System.Text.Json;
+using GradingPortal.Api.Auth;
+using GradingPortal.Api.Contracts;
+using GradingPortal.Api.Infrastructure;
+using GradingPortal.Domain.Common;
+using GradingPortal.Domain.Grading;
+using GradingPortal.Domain.Jobs;
+using GradingPortal.Domain.Models;
+using GradingPortal.Domain.Persistence;
+using GradingPortal.Jobs;
+using GradingPortal.Domain.Projects;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace GradingPortal.Api.Endpoints;
+
+/// <summary>
+/// Grading runs: start (or estimate) a run, follow its progress, cancel it, retry what failed. The Api only records state
+/// and enqueues the Worker's StartRun job, which plans the items and (re)schedules whatever is pending.
+/// Who may do what: any member of the project reads runs; starting, estimating, cancelling and retrying spend money and
+/// are for the project's Adjudicators and Admins (and global administrators). Viewers and Graders get 403.
+/// </summary>
+internal static class GradingRunEndpoints
+{
+    /// <summary>Upper bounds of one request's selection.</summary>
+    public const int MaxProblems = 1_000;
+    public const int MaxSolutions = 100_000;
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static IEndpointRouteBuilder MapGradingRunEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/grading-runs").WithTags("Grading runs").RequireAuthorization();
+        group.MapPost("/", Start)
+            .WithSummary("Start a grading run (project Adjudicators and Admins); 202 with the run's Location. The Worker plans and grades it.")
+            .Problems(400, 403, 404);
+        group.MapPost("/estimate", Estimate)
+            .WithSummary("Estimate a run's calls, tokens and cost before starting it (same body and rules as starting; an estimate, not a quote).")
+            .Problems(400, 403, 404);
+        group.MapGet("/options", Options).WithSummary("Workflows, rubric designs, aggregations and the live model profiles a run can use.");
+        group.MapGet("/{runId:guid}", Get)
+            .WithSummary("A run's progress: item counts, problem preparation, tokens, cost, failures and rubrics awaiting approval.").Problems(404);
+        group.MapPost("/{runId:guid}/cancel", Cancel)
+            .WithSummary("Cancel a run (Adjudicators): pending and running items are cancelled; finished work is kept. 409 when already finished.")
+            .Problems(403, 404, 409);
+        group.MapPost("/{runId:guid}/retry-failed", RetryFailed)
+            .WithSummary("Put failed items and failed problem preparations back to pending and resume the run (Adjudicators). 409 when nothing failed.")
+            .Problems(403, 404, 409);
+
+        app.MapGet("/api/projects/{projectId:guid}/grading-runs", List).WithTags("Grading runs").RequireAuthorization()
+            .WithSummary("The project's grading runs, newest first.").Problems(404);
+        return app;
+    }
+
+    internal static async Task<Results<Accepted<GradingRunResponse>, ProblemHttpResult>> Start(StartGradingRunRequest request, GradingDbContext db,
+        ProjectAccess access, CurrentUser current, JobQueue jobs, TimeProvider clock, CancellationToken ct)
+    {
+        var (refusal, plan) = await PlanAsync(request, db, access, clock.GetUtcNow(), current.Id, ct);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+        db.GradingRuns.Add(plan!.Run);
+        await db.SaveChangesAsync(ct);
+        await jobs.EnqueueAsync(JobContracts.StartRun, plan.Run.Id, ct);
+        var response = await GradingRunQueries.LoadAsync(db, plan.Run.Id, ct);
+        return TypedResults.Accepted($"/api/grading-runs/{plan.Run.Id}", response!);
+    }
+
+    internal static async Task<Results<Ok<GradingRunEstimateResponse>, ProblemHttpResult>> Estimate(StartGradingRunRequest request,
+        GradingDbContext db, ProjectAccess access, CurrentUser current, TimeProvider clock, CancellationToken ct)
+    {
+        var (refusal, plan) = await PlanAsync(request, db, access, clock.GetUtcNow(), current.Id, ct);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+        return TypedResults.Ok(await GradingRunQueries.EstimateAsync(db, plan!, ct));
+    }
+
+    internal static async Task<Ok<GradingRunOptionsResponse>> Options(GradingDbContext db, CancellationToken ct)
+    {
+        var profiles = await db.ModelProfiles.AsNoTracking().Where(p => !p.IsDeleted).OrderBy(p => p.Name)
+            .Select(p => new ModelProfileChoiceResponse(p.Id, p.Name, p.Model, new ModelPricesDto(p.PriceInput, p.PriceCachedInput, p.PriceOutput)))
+            .ToListAsync(ct);
+        var workflows = Workflows.All.Select(w => new WorkflowResponse(w.Name, w.Title, w.Stages.Select(s => s.Stage).ToList(), w.RubricDesigns,
+            w.NeedsReference, w.NeedsOfficialRubric, w.Has(Stages.DeriveRubric))).ToList();
+        return TypedResults.Ok(new GradingRunOptionsResponse(workflows, Aggregations.All, GradingRun.MaxSamples, profiles));
+    }
+
+    internal static async Task<Results<Ok<GradingRunResponse>, ProblemHttpResult>> Get(Guid runId, GradingDbContext db, ProjectAccess access,
+        CancellationToken ct)
+    {
+        var projectId = await db.GradingRuns.Where(r => r.Id == runId).Select(r => (Guid?)r.ProjectId).FirstOrDefaultAsync(ct);
+        if (projectId is null || await access.RoleAsync(projectId.Value, ct) is null)
+        {
+            return ApiProblems.NotFound("The grading run");
+        }
+        return TypedResults.Ok((await GradingRunQueries.LoadAsync(db, runId, ct))!);
+    }
+
+    internal static async Task<Results<Ok<List<GradingRunSummaryResponse>>, ProblemHttpResult>> List(Guid projectId, GradingDbContext db,
+        ProjectAccess access, CancellationToken ct)
+    {
+        if (await access.RoleAsync(projectId, ct) is null || !await db.Projects.AnyAsync(p => p.Id == projectId, ct))
+        {
+            return ApiProblems.NotFound("The project");
+        }
+        return TypedResults.Ok(await GradingRunQueries.ListAsync(db, projectId, ct));
+    }
+
+    internal static async Task<Results<Ok<GradingRunResponse>, ProblemHttpResult>> Cancel(Guid runId, GradingDbContext db, ProjectAccess access,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var run = await db.GradingRuns.FirstOrDefaultAsync(r => r.Id == runId, ct);
+        if (run is null || await access.RoleAsync(run.ProjectId, ct) is not { } role)
+        {
+            return ApiProblems.NotFound("The grading run");
+        }
+        if (!role.CanAdjudicate())
+        {
+            return ApiProblems.Forbidden("cancel grading runs");
+        }
+        var cancelled = await WithRunAsync(db, run, async () =>
+        {
+            var now = clock.GetUtcNow();
+            if (!run.Cancel(now))
+            {
+                return false;
+            }
+            await db.SaveChangesAsync(ct);
+            await db.GradingRunItems
+                .Where(i => i.RunId == runId && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running))
+                .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, RunItemStatus.Cancelled).SetProperty(i => i.FinishedAt, now), ct);
+            return true;
+        }, ct);
+        if (!cancelled)
+        {
+            return ApiProblems.Conflict($"The run is already {GradingRunQueries.StatusName(run.Status)}; only an unfinished run can be cancelled.");
+        }
+        return TypedResults.Ok((await GradingRunQueries.LoadAsync(db, runId, ct))!);
+    }
+
+    internal static async Task<Results<Accepted<GradingRunResponse>, ProblemHttpResult>> RetryFailed(Guid runId, GradingDbContext db,
+        ProjectAccess access, JobQueue jobs, CancellationToken ct)
+    {
+        var run = await db.GradingRuns.FirstOrDefaultAsync(r => r.Id == runId, ct);
+        if (run is null || await access.RoleAsync(run.ProjectId, ct) is not { } role)
+        {
+            return ApiProblems.NotFound("The grading run");
+        }
+        if (!role.CanAdjudicate())
+        {
+            return ApiProblems.Forbidden("retry grading runs");
+        }
+        string? refusal = null;
+        await WithRunAsync(db, run, async () =>
+        {
+            if (run.Status == GradingRunStatus.Cancelled)
+            {
+                refusal = "A cancelled run is not resumed; start a new run for what is left.";
+                return false;
+            }
+            var failedItems = await db.GradingRunItems.CountAsync(i => i.RunId == runId && i.Status == RunItemStatus.Failed, ct);
+            var failedProblems = await db.GradingRunProblems.CountAsync(p => p.RunId == runId && p.Status == RunProblemStatus.Failed, ct);
+            if (failedItems == 0 && failedProblems == 0 && run.Status != GradingRunStatus.Failed)
+            {
+                refusal = "Nothing in this run failed.";
+                return false;
+            }
+            run.Reopen();
+            await db.SaveChangesAsync(ct);
+            await db.GradingRunItems.Where(i => i.RunId == runId && i.Status == RunItemStatus.Failed)
+                .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, RunItemStatus.Pending).SetProperty(i => i.FinishedAt, (DateTimeOffset?)null), ct);
+            await db.GradingRunProblems.Where(p => p.RunId == runId && p.Status == RunProblemStatus.Failed)
+                .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, RunProblemStatus.Pending).SetProperty(p => p.Error, (string?)null), ct);
+            return true;
+        }, ct);
+        if (refusal is not null)
+        {
+            return ApiProblems.Conflict(refusal);
+        }
+        await jobs.EnqueueAsync(JobContracts.StartRun, runId, ct);
+        return TypedResults.Accepted($"/api/grading-runs/{runId}", (await GradingRunQueries.LoadAsync(db, runId, ct))!);
+    }
+
+    /// <summary>
+    /// Runs a state change of the run and its items in one transaction. Workers update the run row too (status, start
+    /// time), so a stale row version is not the caller's mistake: reload and decide again, a few times.
+    /// </summary>
+    private static async Task<bool> WithRunAsync(GradingDbContext db, GradingRun run, Func<Task<bool>> change, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            try
+            {
+                if (!await change())
+                {
+                    return false;
+                }
+                await transaction.CommitAsync(ct);
+                return true;
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 3)
+            {
+                await transaction.RollbackAsync(ct);
+                await db.Entry(run).ReloadAsync(ct);
+            }
+        }
+    }
+
+    /// <summary>A validated run, not yet saved, with what the estimate needs to know.</summary>
+    internal sealed record RunPlan(GradingRun Run, ModelProfile Profile, WorkflowDefinition Workflow, IReadOnlyList<Guid> ProblemIds,
+        IReadOnlyList<Guid>? SolutionIds);
+
+    /// <summary>Checks access and every field (all field errors at once) and builds the run; a refusal otherwise.</summary>
+    private static async Task<(ProblemHttpResult? Refusal, RunPlan? Plan)> PlanAsync(StartGradingRunRequest request, GradingDbContext db,
+        ProjectAccess access, DateTimeOffset now, Guid userId, CancellationToken ct)
+    {
+        var projectExists = request.ProjectId != Guid.Empty && await db.Projects.AnyAsync(p => p.Id == request.ProjectId, ct);
+        if (!projectExists || await access.RoleAsync(request.ProjectId, ct) is not { } role)
+        {
+            return (ApiProblems.NotFound("The project"), null);
+        }
+        if (!role.CanAdjudicate())
+        {
+            return (ApiProblems.Forbidden("start grading runs"), null);
+        }
+        var errors = new ValidationErrors();
+        var problemIds = (request.ProblemIds ?? []).Distinct().ToList();
+        var solutionIds = (request.SolutionIds ?? []).Distinct().ToList();
+        List<Guid> selectedProblems = [];
+        if (problemIds.Count == 0 && solutionIds.Count == 0)
+        {
+            errors.Add("problemIds", "Give the problems (problemIds) or the solutions (solutionIds) to grade.");
+        }
+        else if (problemIds.Count > 0 && solutionIds.Count > 0)
+        {
+            errors.Add("solutionIds", "Give problemIds or solutionIds, not both.");
+        }
+        else if (problemIds.Count > MaxProblems)
+        {
+            errors.Add("problemIds", $"A run grades at most {MaxProblems} problems.");
+        }
+        else if (solutionIds.Count > MaxSolutions)
+        {
+            errors.Add("solutionIds", $"A run grades at most {MaxSolutions} solutions.");
+        }
+        else if (problemIds.Count > 0)
+        {
+            var found = await db.Problems.Where(p => p.ProjectId == request.ProjectId && p.DeletedAt == null && problemIds.Contains(p.Id))
+                .Select(p => p.Id).ToListAsync(ct);
+            var missing = problemIds.Except(found).ToList();
+            errors.Require(missing.Count == 0, "problemIds", $"Not problems of this project: {Sample(missing)}.");
+            if (missing.Count == 0 && !await db.Solutions.AnyAsync(s => problemIds.Contains(s.ProblemId), ct))
+            {
+                errors.Add("problemIds", "The selected problems have no solutions yet.");
+            }
+            selectedProblems = problemIds;
+        }
+        else
+        {
+            var found = await db.Solutions
+                .Where(s => s.ProjectId == request.ProjectId && solutionIds.Contains(s.Id) && db.Problems.Any(p => p.Id == s.ProblemId && p.DeletedAt == null))
+                .Select(s => new { s.Id, s.ProblemId }).ToListAsync(ct);
+            var missing = solutionIds.Except(found.Select(f => f.Id)).ToList();
+            errors.Require(missing.Count == 0, "solutionIds", $"Not solutions of this project: {Sample(missing)}.");
+            selectedProblems = found.Select(f => f.ProblemId).Distinct().ToList();
+        }
+        var profile = request.ModelProfileId == Guid.Empty ? null
+            : await db.ModelProfiles.AsNoTracking().FirstOrDefaultAsync(p => p.Id == request.ModelProfileId && !p.IsDeleted, ct);
+        errors.Require(profile is not null, "modelProfileId", "Choose an existing model profile.");
+
+        var definition = Workflows.Find(request.Workflow);
+        var design = definition is { RubricDesigns.Count: > 0 } ? request.RubricDesign ?? definition.RubricDesigns[0] : request.RubricDesign;
+        var settings = new GradingRunSettings(request.Workflow ?? "", request.RubricDesign, request.ModelProfileId, request.Samples ?? 1,
+            request.Aggregation ?? Aggregations.Median, request.RequireRubricApproval);
+        var selection = solutionIds.Count > 0
+            ? JsonSerializer.Serialize(new { solutionIds }, Json)
+            : JsonSerializer.Serialize(new { problemIds }, Json);
+        var configuration = definition is null ? "{}" : JsonSerializer.Serialize(new
+        {
+            workflow = definition.Name,
+            rubricDesign = design,
+            samples = settings.Samples,
+            aggregation = settings.Aggregation,
+            requireRubricApproval = settings.RequireRubricApproval,
+            stages = definition.Stages.Select(s => new { stage = s.Stage, prompt = s.Prompt }),
+        }, Json);
+        GradingRun? run = null;
+        try
+        {
+            run = GradingRun.Create(request.ProjectId, settings, profile is null ? "{}" : JsonSerializer.Serialize(profile.Snapshot(), Json),
+                configuration, selection, userId, now);
+        }
+        catch (DomainValidationException ex)
+        {
+            foreach (var (field, messages) in ex.Errors)
+            {
+                foreach (var message in messages)
+                {
+                    errors.Add(field, message);
+                }
+            }
+        }
+        errors.ThrowIfAny();
+        return (null, new RunPlan(run!, profile!, definition!, selectedProblems, solutionIds.Count > 0 ? solutionIds : null));
+    }
+
+    private static string Sample(List<Guid> ids) => string.Join(", ", ids.Take(5)) + (ids.Count > 5 ? $" and {ids.Count - 5} more" : "");
+}

@@ -1,0 +1,226 @@
+using System.Text.Json;
+using GradingPortal.Api.Contracts;
+using GradingPortal.Domain.Grading;
+using GradingPortal.Domain.Persistence;
+using GradingPortal.Domain.Rubrics;
+using Microsoft.EntityFrameworkCore;
+
+namespace GradingPortal.Api.Endpoints;
+
+/// <summary>Reads of grading runs (progress, lists) and the cost estimate of a planned run.</summary>
+internal static class GradingRunQueries
+{
+    /// <summary>How many failed items a run's response lists.</summary>
+    public const int MaxFailuresShown = 50;
+
+    public static string StatusName(GradingRunStatus status) => JsonNamingPolicy.CamelCase.ConvertName(status.ToString());
+
+    private static string Wire<T>(T value) where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
+
+    public static async Task<GradingRunResponse?> LoadAsync(GradingDbContext db, Guid runId, CancellationToken ct)
+    {
+        var run = await db.GradingRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, ct);
+        if (run is null)
+        {
+            return null;
+        }
+        var byStatus = await db.GradingRunItems.Where(i => i.RunId == runId).GroupBy(i => i.Status)
+            .Select(g => new { Status = g.Key, Count = g.Count() }).ToListAsync(ct);
+        var counts = Counts(byStatus.Select(s => (s.Status, s.Count)));
+        var perProblem = await db.GradingRunItems.Where(i => i.RunId == runId).GroupBy(i => i.ProblemId)
+            .Select(g => new { ProblemId = g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.ProblemId, g => g.Count, ct);
+        var problems = await db.GradingRunProblems.Where(p => p.RunId == runId)
+            .Join(db.Problems, rp => rp.ProblemId, p => p.Id, (rp, p) => new { rp.ProblemId, p.Title, rp.Status, rp.Error, p.CreatedAt })
+            .OrderBy(p => p.CreatedAt).ToListAsync(ct);
+        var calls = await db.StageCalls.Where(c => c.RunId == runId).GroupBy(c => c.RunId)
+            .Select(g => new
+            {
+                Count = g.Count(),
+                Input = g.Sum(c => c.InputTokens),
+                Cached = g.Sum(c => c.CachedInputTokens),
+                Output = g.Sum(c => c.OutputTokens),
+                Reasoning = g.Sum(c => c.ReasoningTokens),
+                Cost = g.Sum(c => c.Cost),
+            }).FirstOrDefaultAsync(ct);
+        var failures = await db.GradingRunItems
+            .Where(i => i.RunId == runId && (i.Status == RunItemStatus.Failed || i.Status == RunItemStatus.NeedsAttention))
+            .OrderBy(i => i.FinishedAt).ThenBy(i => i.Id).Take(MaxFailuresShown)
+            .Select(i => new
+            {
+                i.Id, i.SolutionId, i.ProblemId, i.Status, i.Attempts,
+                Error = i.LastError ?? db.ModelGrades.Where(g => g.Id == i.ModelGradeId).Select(g => g.StatusReason).FirstOrDefault(),
+            })
+            .ToListAsync(ct);
+        var pendingRubrics = await db.Rubrics.Where(r => r.DerivedByRunId == runId && r.Status == RubricStatus.Draft)
+            .OrderBy(r => r.ProblemId).ThenBy(r => r.Version)
+            .Select(r => new PendingRubricResponse(r.Id, r.ProblemId, r.Version, r.ApproachKey)).ToListAsync(ct);
+        var (profileName, model) = ProfileOf(run.ProfileSnapshot);
+        return new GradingRunResponse(
+            run.Id, run.ProjectId, run.Workflow, run.RubricDesign, run.ModelProfileId, profileName, model, run.Samples, run.Aggregation,
+            run.RequireRubricApproval, SelectionOf(run.Selection), StatusName(run.Status), run.Error, counts,
+            problems.Select(p => new RunProblemResponse(p.ProblemId, p.Title, Wire(p.Status), p.Error, perProblem.GetValueOrDefault(p.ProblemId))).ToList(),
+            new TokenCounts(calls?.Input ?? 0, calls?.Cached ?? 0, calls?.Output ?? 0, calls?.Reasoning ?? 0), calls?.Count ?? 0, calls?.Cost ?? 0,
+            failures.Select(f => new RunFailureResponse(f.Id, f.SolutionId, f.ProblemId, Wire(f.Status), f.Error, f.Attempts)).ToList(),
+            pendingRubrics, run.CreatedById, run.CreatedAt, run.StartedAt, run.FinishedAt);
+    }
+
+    public static async Task<List<GradingRunSummaryResponse>> ListAsync(GradingDbContext db, Guid projectId, CancellationToken ct)
+    {
+        var runs = await db.GradingRuns.AsNoTracking().Where(r => r.ProjectId == projectId)
+            .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Take(500).ToListAsync(ct);
+        var ids = runs.Select(r => r.Id).ToList();
+        var items = await db.GradingRunItems.Where(i => ids.Contains(i.RunId)).GroupBy(i => new { i.RunId, i.Status })
+            .Select(g => new { g.Key.RunId, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
+        var costs = await db.StageCalls.Where(c => c.RunId != null && ids.Contains(c.RunId.Value)).GroupBy(c => c.RunId)
+            .Select(g => new { RunId = g.Key!.Value, Cost = g.Sum(c => c.Cost) }).ToDictionaryAsync(g => g.RunId, g => g.Cost, ct);
+        return runs.Select(r =>
+        {
+            var (profileName, model) = ProfileOf(r.ProfileSnapshot);
+            return new GradingRunSummaryResponse(r.Id, r.ProjectId, r.Workflow, r.RubricDesign, r.ModelProfileId, profileName, model, r.Samples,
+                StatusName(r.Status), Counts(items.Where(i => i.RunId == r.Id).Select(i => (i.Status, i.Count))), costs.GetValueOrDefault(r.Id),
+                r.CreatedAt, r.StartedAt, r.FinishedAt);
+        }).ToList();
+    }
+
+    private static RunItemCounts Counts(IEnumerable<(RunItemStatus Status, int Count)> byStatus)
+    {
+        var map = byStatus.ToDictionary(s => s.Status, s => s.Count);
+        int Of(RunItemStatus s) => map.GetValueOrDefault(s);
+        return new RunItemCounts(map.Values.Sum(), Of(RunItemStatus.Pending), Of(RunItemStatus.Running), Of(RunItemStatus.Graded),
+            Of(RunItemStatus.NeedsAttention), Of(RunItemStatus.Failed), Of(RunItemStatus.Cancelled));
+    }
+
+    /// <summary>Name and model from the run's profile snapshot (tolerant of the property casing the snapshot was written with).</summary>
+    private static (string Name, string Model) ProfileOf(string snapshot)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(snapshot);
+            string Read(string name) => document.RootElement.EnumerateObject()
+                .FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)).Value is { ValueKind: JsonValueKind.String } v
+                ? v.GetString() ?? "" : "";
+            return (Read("name"), Read("model"));
+        }
+        catch (JsonException)
+        {
+            return ("", "");
+        }
+    }
+
+    private static RunSelectionResponse SelectionOf(string selection)
+    {
+        try
+        {
+            var parsed = JsonSerializer.Deserialize<RunSelectionResponse>(selection, GradingRunEndpoints.Json);
+            return parsed ?? new RunSelectionResponse(null, null);
+        }
+        catch (JsonException)
+        {
+            return new RunSelectionResponse(null, null);
+        }
+    }
+
+    // Allowances for the estimate, in tokens: the instructions of a stage prompt and the answer each stage writes.
+    private const int InstructionTokens = 700;
+    private static readonly Dictionary<string, int> s_answerTokens = new(StringComparer.Ordinal)
+    {
+        [Stages.ClusterReferences] = 800,
+        [Stages.ExtractSteps] = 400,
+        [Stages.AnalyseReference] = 1_200,
+        [Stages.DeriveRubric] = 1_000,
+        [Stages.Grade] = 1_500,
+    };
+
+    private static long Tokens(long chars) => (chars + 3) / 4;
+
+    /// <summary>
+    /// Calls per stage from the workflow (per-problem stages once per problem, per-cluster stages once per reference
+    /// solution as an upper bound of clusters, per-solution stages once per solution, grading × samples) and tokens from
+    /// text lengths (≈ 4 characters a token) plus fixed allowances for instructions and answers.
+    /// </summary>
+    public static async Task<GradingRunEstimateResponse> EstimateAsync(GradingDbContext db, GradingRunEndpoints.RunPlan plan, CancellationToken ct)
+    {
+        var problemIds = plan.ProblemIds;
+        var problems = await db.Problems.AsNoTracking().Where(p => problemIds.Contains(p.Id))
+            .Select(p => new
+            {
+                p.Id,
+                Statement = p.Statement.Length,
+                Scheme = p.MarkingScheme == null ? 0 : p.MarkingScheme.Length,
+                References = db.ReferenceSolutions.Count(r => r.ProblemId == p.Id),
+                ReferenceChars = db.ReferenceSolutions.Where(r => r.ProblemId == p.Id).Sum(r => (long?)r.Text.Length) ?? 0,
+                LongestReference = db.ReferenceSolutions.Where(r => r.ProblemId == p.Id).Max(r => (int?)r.Text.Length) ?? 0,
+                RubricChars = db.RubricItems
+                    .Where(i => db.Rubrics.Any(r => r.Id == i.RubricId && r.ProblemId == p.Id && r.Status == RubricStatus.Approved && r.ApproachKey == null))
+                    .Sum(i => (long?)(i.Title.Length + i.Description.Length)) ?? 0,
+            }).ToListAsync(ct);
+        var solutionQuery = plan.SolutionIds is { } ids
+            ? db.Solutions.Where(s => ids.Contains(s.Id))
+            : db.Solutions.Where(s => problemIds.Contains(s.ProblemId));
+        var solutions = await solutionQuery.GroupBy(s => s.ProblemId)
+            .Select(g => new { ProblemId = g.Key, Count = g.Count(), Chars = g.Sum(s => (long)s.Text.Length) })
+            .ToDictionaryAsync(g => g.ProblemId, ct);
+
+        var workflow = plan.Workflow;
+        var samples = plan.Run.Samples;
+        var answerCap = plan.Profile.MaxOutputTokens ?? int.MaxValue;
+        int Answer(string stage) => Math.Min(s_answerTokens[stage], answerCap);
+        var totals = workflow.Stages.ToDictionary(s => s.Stage, _ => (Calls: 0L, Input: 0L, Output: 0L));
+        void Add(string stage, long calls, long inputPerCall)
+        {
+            if (calls <= 0 || !totals.TryGetValue(stage, out var t))
+            {
+                return;
+            }
+            totals[stage] = (t.Calls + calls, t.Input + calls * (InstructionTokens + inputPerCall), t.Output + calls * Answer(stage));
+        }
+
+        var solutionCount = 0;
+        foreach (var p in problems)
+        {
+            if (!solutions.TryGetValue(p.Id, out var s) || s.Count == 0)
+            {
+                continue;
+            }
+            solutionCount += s.Count;
+            var statement = Tokens(p.Statement);
+            var averageSolution = Tokens(s.Chars / s.Count);
+            var longestReference = Tokens(p.LongestReference);
+            var clusters = Math.Max(1, p.References);
+            Add(Stages.ClusterReferences, 1, statement + Tokens(p.ReferenceChars));
+            Add(Stages.ExtractSteps, s.Count, statement + averageSolution);
+            Add(Stages.AnalyseReference, clusters, statement + longestReference);
+            Add(Stages.DeriveRubric, clusters, statement + longestReference + Answer(Stages.AnalyseReference));
+            var context = workflow.Name switch
+            {
+                Workflows.Absolute => 0,
+                Workflows.OfficialRubric => Math.Max(Tokens(p.Scheme), Tokens(p.RubricChars)),
+                Workflows.SingleCallJudge => Tokens(p.ReferenceChars),
+                Workflows.FiveStage => longestReference + Answer(Stages.DeriveRubric),
+                _ => longestReference,
+            };
+            Add(Stages.Grade, (long)s.Count * samples, statement + context + averageSolution);
+        }
+
+        var prices = plan.Profile.Prices;
+        var stages = workflow.Stages.Select(stage =>
+        {
+            var t = totals[stage.Stage];
+            return new StageEstimateResponse(stage.Stage, stage.Prompt, PerOf(stage.Stage), (int)t.Calls, t.Input, t.Output,
+                Math.Round(prices.CostOf(t.Input, 0, t.Output), 4));
+        }).ToList();
+        return new GradingRunEstimateResponse(problems.Count(p => solutions.ContainsKey(p.Id)), solutionCount, stages, stages.Sum(s => s.Calls),
+            stages.Sum(s => s.InputTokens), stages.Sum(s => s.OutputTokens), stages.Sum(s => s.Cost),
+            "An estimate: about 4 characters per token plus allowances for instructions and answers, one cluster per reference solution " +
+            "(an upper bound), nothing derived yet. Clusters, analyses and rubrics already derived for these problems are reused, and " +
+            "cached input is billed lower, so it may cost less; reasoning tokens and retried calls cost more.");
+    }
+
+    private static string PerOf(string stage) => stage switch
+    {
+        Stages.ClusterReferences => "problem",
+        Stages.AnalyseReference or Stages.DeriveRubric => "cluster",
+        Stages.ExtractSteps => "solution",
+        _ => "sample",
+    };
+}

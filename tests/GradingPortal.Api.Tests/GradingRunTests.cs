@@ -1,0 +1,324 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using GradingPortal.Domain.Grading;
+using GradingPortal.Domain.Rubrics;
+using Microsoft.EntityFrameworkCore;
+
+namespace GradingPortal.Api.Tests;
+
+/// <summary>
+/// Grading runs through the Api: who may start them, what is validated and stored, progress, cancel and retry rules,
+/// the estimate, and resuming runs when a derived rubric is approved. The Worker is not running here: the rows it would
+/// write are put in place through Domain (<see cref="PipelineRows"/>).
+/// </summary>
+public sealed class GradingRunTests(ApiFactory api) : IClassFixture<ApiFactory>
+{
+    public static TheoryData<string> Roles => ["viewer", "grader", "adjudicator", "admin", "globalAdmin", "outsider"];
+
+    private async Task<(ProjectScenario S, JsonElement Problem, JsonElement Solution, JsonElement Profile)> ScenarioAsync(bool blind = false)
+    {
+        var s = await ProjectScenario.CreateAsync(api, blindGrading: blind);
+        var (problem, solution) = await s.ProblemAndSolutionAsync();
+        return (s, problem, solution, await PipelineRows.CreateProfileAsync(s.Admin));
+    }
+
+    private static Task<JsonElement> StartAsync(HttpClient client, object body) =>
+        client.PostAsJsonAsync("/api/grading-runs", body).ExpectAsync(HttpStatusCode.Accepted);
+
+    [Theory]
+    [MemberData(nameof(Roles))]
+    public async Task StartRun_Role_AdjudicatorsAndAdminsStart_ViewersAndGraders403_Outsiders404(string role)
+    {
+        var (s, problem, _, profile) = await ScenarioAsync();
+        var body = PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()]);
+
+        using var response = await s.As(role).PostAsJsonAsync("/api/grading-runs", body);
+        using var estimate = await s.As(role).PostAsJsonAsync("/api/grading-runs/estimate", body);
+
+        var expected = role switch
+        {
+            "viewer" or "grader" => HttpStatusCode.Forbidden,
+            "outsider" => HttpStatusCode.NotFound,
+            _ => HttpStatusCode.Accepted,
+        };
+        var run = await response.ExpectAsync(expected);
+        await estimate.ExpectAsync(expected == HttpStatusCode.Accepted ? HttpStatusCode.OK : expected);
+        if (expected == HttpStatusCode.Accepted)
+        {
+            response.Headers.Location!.ToString().ShouldBe($"/api/grading-runs/{run.Id()}");
+            run.Str("status").ShouldBe("queued");
+            (await api.StartRunJobExistsAsync(run.Id())).ShouldBeTrue();
+        }
+        else
+        {
+            response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Roles))]
+    public async Task ReadRuns_Role_EveryMemberReads_Outsiders404(string role)
+    {
+        var (s, problem, _, profile) = await ScenarioAsync();
+        var run = await StartAsync(s.Admin, PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()]));
+        var expected = role == "outsider" ? HttpStatusCode.NotFound : HttpStatusCode.OK;
+
+        await s.As(role).GetAsync($"/api/grading-runs/{run.Id()}").ExpectAsync(expected);
+        var list = await s.As(role).GetAsync($"/api/projects/{s.ProjectId}/grading-runs").ExpectAsync(expected);
+        if (expected == HttpStatusCode.OK)
+        {
+            list.Items().Select(r => r.Id()).ShouldBe([run.Id()]);
+        }
+        await s.As(role).GetAsync("/api/grading-runs/options").ExpectAsync(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task StartRun_InvalidFields_Returns400NamingEachField()
+    {
+        var (s, problem, solution, profile) = await ScenarioAsync();
+        var foreign = await ScenarioAsync();
+
+        await s.Admin.PostAsJsonAsync("/api/grading-runs", new { projectId = s.ProjectId, modelProfileId = profile.Id(), workflow = "absolute" })
+            .ExpectValidationAsync("problemIds");
+        await s.Admin.PostAsJsonAsync("/api/grading-runs",
+                PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()], [solution.Id()]))
+            .ExpectValidationAsync("solutionIds");
+        await s.Admin.PostAsJsonAsync("/api/grading-runs", PipelineRows.RunBody(s.ProjectId, Guid.NewGuid(), [foreign.Problem.Id()],
+                workflow: "no-such-workflow", samples: 0))
+            .ExpectValidationAsync("problemIds", "modelProfileId", "workflow", "samples");
+        await s.Admin.PostAsJsonAsync("/api/grading-runs", PipelineRows.RunBody(s.ProjectId, profile.Id(), solutionIds: [foreign.Solution.Id()],
+                rubricDesign: "milestone", requireRubricApproval: true))
+            .ExpectValidationAsync("solutionIds", "rubricDesign", "requireRubricApproval");
+        await s.Admin.PostAsJsonAsync("/api/grading-runs", new
+        {
+            projectId = s.ProjectId, problemIds = new[] { problem.Id() }, modelProfileId = profile.Id(), workflow = "five-stage",
+            rubricDesign = "vibes", aggregation = "mode",
+        }).ExpectValidationAsync("rubricDesign", "aggregation");
+        await s.Admin.PostAsJsonAsync("/api/grading-runs", PipelineRows.RunBody(Guid.NewGuid(), profile.Id(), [problem.Id()]))
+            .ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task StartRun_Valid_StoresSelectionConfigurationAndASnapshotWithoutTheKey()
+    {
+        var (s, problem, solution, profile) = await ScenarioAsync();
+
+        var run = await StartAsync(s.Adjudicator.Client, PipelineRows.RunBody(s.ProjectId, profile.Id(), solutionIds: [solution.Id()],
+            workflow: "five-stage", samples: 3, requireRubricApproval: true));
+
+        run.Str("workflow").ShouldBe("five-stage");
+        run.Str("rubricDesign").ShouldBe("approachability");
+        run.Str("aggregation").ShouldBe("median");
+        run.GetProperty("samples").GetInt32().ShouldBe(3);
+        run.GetProperty("requireRubricApproval").GetBoolean().ShouldBeTrue();
+        run.GetProperty("selection").Items("solutionIds").Select(e => e.GetGuid()).ShouldBe([solution.Id()]);
+        run.GetProperty("counts").GetProperty("total").GetInt32().ShouldBe(0);
+        run.GetProperty("cost").GetDecimal().ShouldBe(0m);
+        run.Str("profileName").ShouldBe(profile.Str("name"));
+        run.GetProperty("createdById").GetGuid().ShouldBe(s.Adjudicator.Id);
+
+        var stored = await api.WithDbAsync(db => db.GradingRuns.AsNoTracking().FirstAsync(r => r.Id == run.Id()));
+        stored.ProfileSnapshot.ShouldNotContain(PipelineRows.SecretKey);
+        stored.ProfileSnapshot.ShouldNotContain("protectedApiKey", Case.Insensitive);
+        JsonDocument.Parse(stored.ProfileSnapshot).RootElement.GetProperty("model").GetString().ShouldBe("fake-model-1");
+        var configuration = JsonDocument.Parse(stored.Configuration).RootElement;
+        configuration.GetProperty("stages").EnumerateArray().Select(st => st.GetProperty("stage").GetString())
+            .ShouldBe([Stages.ClusterReferences, Stages.ExtractSteps, Stages.AnalyseReference, Stages.DeriveRubric, Stages.Grade]);
+        configuration.GetProperty("stages")[4].GetProperty("prompt").GetString().ShouldBe("grade-with-rubric.v1");
+        _ = problem;
+    }
+
+    [Fact]
+    public async Task GetRun_Planned_ReportsCountsPerStateTokensCostAndFailures()
+    {
+        var (s, problem, solution, profile) = await ScenarioAsync();
+        var more = await s.CreateSolutionAsync(problem.Id(), "Another attempt.");
+        var third = await s.CreateSolutionAsync(problem.Id(), "A third attempt.");
+        var run = await StartAsync(s.Admin, PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()]));
+        await api.PlanAsync(run.Id(), [
+            (problem.Id(), solution.Id(), RunItemStatus.Graded), (problem.Id(), more.Id(), RunItemStatus.Failed),
+            (problem.Id(), third.Id(), RunItemStatus.Running),
+        ]);
+        await api.AddModelGradeAsync(solution.Id(), run.Id());
+
+        var view = await s.Viewer.Client.GetAsync($"/api/grading-runs/{run.Id()}").ExpectAsync(HttpStatusCode.OK);
+
+        view.Str("status").ShouldBe("running");
+        var counts = view.GetProperty("counts");
+        (counts.GetProperty("total").GetInt32(), counts.GetProperty("graded").GetInt32(), counts.GetProperty("failed").GetInt32(),
+            counts.GetProperty("running").GetInt32(), counts.GetProperty("pending").GetInt32()).ShouldBe((3, 1, 1, 1, 0));
+        var tokens = view.GetProperty("tokens");
+        (tokens.GetProperty("input").GetInt64(), tokens.GetProperty("cachedInput").GetInt64(), tokens.GetProperty("output").GetInt64(),
+            tokens.GetProperty("reasoning").GetInt64()).ShouldBe((1200L, 1000L, 300L, 100L));
+        view.GetProperty("cost").GetDecimal().ShouldBe(0.0042m);
+        view.GetProperty("calls").GetInt32().ShouldBe(1);
+        var failure = view.Items("failures").Single();
+        failure.GetProperty("solutionId").GetGuid().ShouldBe(more.Id());
+        failure.Str("error")!.ShouldContain("HTTP 500");
+        var prepared = view.Items("problems").Single();
+        (prepared.Str("title"), prepared.Str("status"), prepared.GetProperty("solutions").GetInt32()).ShouldBe(("Parity", "ready", 3));
+
+        var listed = (await s.Admin.GetAsync($"/api/projects/{s.ProjectId}/grading-runs").ExpectAsync(HttpStatusCode.OK)).Items().Single();
+        listed.GetProperty("cost").GetDecimal().ShouldBe(0.0042m);
+        listed.GetProperty("counts").GetProperty("graded").GetInt32().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task CancelRun_Unfinished_CancelsPendingAndRunningItemsOnly_ThenAnswers409()
+    {
+        var (s, problem, solution, profile) = await ScenarioAsync();
+        var pending = await s.CreateSolutionAsync(problem.Id(), "Pending.");
+        var running = await s.CreateSolutionAsync(problem.Id(), "Running.");
+        var run = await StartAsync(s.Admin, PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()]));
+        await api.PlanAsync(run.Id(), [
+            (problem.Id(), solution.Id(), RunItemStatus.Graded), (problem.Id(), pending.Id(), RunItemStatus.Pending),
+            (problem.Id(), running.Id(), RunItemStatus.Running),
+        ]);
+        await s.Grader.Client.PostAsync($"/api/grading-runs/{run.Id()}/cancel", null).ExpectProblemAsync(HttpStatusCode.Forbidden);
+        await s.Outsider.Client.PostAsync($"/api/grading-runs/{run.Id()}/cancel", null).ExpectProblemAsync(HttpStatusCode.NotFound);
+
+        var cancelled = await s.Adjudicator.Client.PostAsync($"/api/grading-runs/{run.Id()}/cancel", null).ExpectAsync(HttpStatusCode.OK);
+
+        cancelled.Str("status").ShouldBe("cancelled");
+        cancelled.GetProperty("finishedAt").ValueKind.ShouldNotBe(JsonValueKind.Null);
+        var counts = cancelled.GetProperty("counts");
+        (counts.GetProperty("graded").GetInt32(), counts.GetProperty("cancelled").GetInt32(), counts.GetProperty("pending").GetInt32(),
+            counts.GetProperty("running").GetInt32()).ShouldBe((1, 2, 0, 0));
+        await s.Admin.PostAsync($"/api/grading-runs/{run.Id()}/cancel", null).ExpectProblemAsync(HttpStatusCode.Conflict);
+        await s.Admin.PostAsync($"/api/grading-runs/{run.Id()}/retry-failed", null).ExpectProblemAsync(HttpStatusCode.Conflict);
+    }
+
+    [Theory]
+    [MemberData(nameof(Roles))]
+    public async Task CancelAndRetry_Role_AdjudicatorsAndAdminsOnly(string role)
+    {
+        var (s, problem, solution, profile) = await ScenarioAsync();
+        var run = await StartAsync(s.Admin, PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()]));
+        await api.PlanAsync(run.Id(), [(problem.Id(), solution.Id(), RunItemStatus.Failed)]);
+        var expected = role switch
+        {
+            "viewer" or "grader" => HttpStatusCode.Forbidden,
+            "outsider" => HttpStatusCode.NotFound,
+            _ => HttpStatusCode.Accepted,
+        };
+
+        await s.As(role).PostAsync($"/api/grading-runs/{run.Id()}/retry-failed", null).ExpectAsync(expected);
+        await s.As(role).PostAsync($"/api/grading-runs/{run.Id()}/cancel", null)
+            .ExpectAsync(expected == HttpStatusCode.Accepted ? HttpStatusCode.OK : expected);
+    }
+
+    [Fact]
+    public async Task RetryFailed_NothingFailed_Returns409()
+    {
+        var (s, problem, solution, profile) = await ScenarioAsync();
+        var run = await StartAsync(s.Admin, PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()]));
+        await api.PlanAsync(run.Id(), [(problem.Id(), solution.Id(), RunItemStatus.Graded)], GradingRunStatus.Completed);
+
+        await s.Admin.PostAsync($"/api/grading-runs/{run.Id()}/retry-failed", null).ExpectProblemAsync(HttpStatusCode.Conflict);
+        await s.Admin.PostAsync($"/api/grading-runs/{run.Id()}/cancel", null).ExpectProblemAsync(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task RetryFailed_CompletedRunWithFailures_ReopensItPutsFailedItemsBackAndEnqueuesStartRun()
+    {
+        var (s, problem, solution, profile) = await ScenarioAsync();
+        var failed = await s.CreateSolutionAsync(problem.Id(), "Failed once.");
+        var run = await StartAsync(s.Admin, PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()]));
+        await api.PlanAsync(run.Id(), [(problem.Id(), solution.Id(), RunItemStatus.Graded), (problem.Id(), failed.Id(), RunItemStatus.Failed)],
+            GradingRunStatus.Completed);
+        await api.WithDbAsync(db => db.GradingRunProblems.Where(p => p.RunId == run.Id())
+            .ExecuteUpdateAsync(u => u.SetProperty(p => p.Status, RunProblemStatus.Failed).SetProperty(p => p.Error, "no reference")));
+        await api.DeleteStartRunJobAsync(run.Id());
+        await s.Viewer.Client.PostAsync($"/api/grading-runs/{run.Id()}/retry-failed", null).ExpectProblemAsync(HttpStatusCode.Forbidden);
+
+        using var response = await s.Adjudicator.Client.PostAsync($"/api/grading-runs/{run.Id()}/retry-failed", null);
+        var retried = await response.ExpectAsync(HttpStatusCode.Accepted);
+
+        response.Headers.Location!.ToString().ShouldBe($"/api/grading-runs/{run.Id()}");
+        retried.Str("status").ShouldBe("running");
+        retried.GetProperty("finishedAt").ValueKind.ShouldBe(JsonValueKind.Null);
+        (retried.GetProperty("counts").GetProperty("pending").GetInt32(), retried.GetProperty("counts").GetProperty("failed").GetInt32(),
+            retried.GetProperty("counts").GetProperty("graded").GetInt32()).ShouldBe((1, 0, 1));
+        retried.Items("problems").Single().Str("status").ShouldBe("pending");
+        (await api.StartRunJobExistsAsync(run.Id())).ShouldBeTrue();
+        await s.Admin.PostAsync($"/api/grading-runs/{run.Id()}/retry-failed", null).ExpectProblemAsync(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task Estimate_FiveStage_CountsCallsPerStageAndPricesThem()
+    {
+        var s = await ProjectScenario.CreateAsync(api);
+        var problem = await s.Admin.PostAsJsonAsync($"/api/projects/{s.ProjectId}/problems", new
+        {
+            title = "Two references",
+            statement = new string('s', 400),
+            referenceSolutions = new[] { new { text = new string('r', 4000), source = "a" }, new { text = new string('q', 2000), source = "b" } },
+        }).ExpectAsync(HttpStatusCode.Created);
+        foreach (var i in Enumerable.Range(0, 3))
+        {
+            await s.CreateSolutionAsync(problem.Id(), new string('x', 800 + i));
+        }
+        var profile = await PipelineRows.CreateProfileAsync(s.Admin);
+
+        var estimate = await s.Admin.PostAsJsonAsync("/api/grading-runs/estimate",
+            PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()], workflow: "five-stage", samples: 2)).ExpectAsync(HttpStatusCode.OK);
+
+        estimate.GetProperty("problems").GetInt32().ShouldBe(1);
+        estimate.GetProperty("solutions").GetInt32().ShouldBe(3);
+        estimate.Items("stages").Select(st => (st.Str("stage"), st.Str("per"), st.GetProperty("calls").GetInt32())).ShouldBe([
+            (Stages.ClusterReferences, "problem", 1), (Stages.ExtractSteps, "solution", 3), (Stages.AnalyseReference, "cluster", 2),
+            (Stages.DeriveRubric, "cluster", 2), (Stages.Grade, "sample", 6),
+        ]);
+        estimate.GetProperty("calls").GetInt32().ShouldBe(14);
+        var input = estimate.GetProperty("inputTokens").GetInt64();
+        var output = estimate.GetProperty("outputTokens").GetInt64();
+        input.ShouldBeGreaterThan(14 * 100 + 3 * 200);
+        estimate.GetProperty("cost").GetDecimal().ShouldBe(Math.Round((input * 1.25m + output * 10m) / 1_000_000m, 4), 0.0005m);
+        estimate.Str("note")!.ShouldContain("estimate");
+        (await s.Admin.GetAsync($"/api/projects/{s.ProjectId}/grading-runs").ExpectAsync(HttpStatusCode.OK)).Items().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Options_AnyMember_ListsWorkflowsAndLiveProfilesWithoutKeyDetails()
+    {
+        var (s, _, _, profile) = await ScenarioAsync();
+
+        var options = await s.Grader.Client.GetAsync("/api/grading-runs/options").ExpectAsync(HttpStatusCode.OK);
+
+        options.Items("workflows").Select(w => w.Str("name")).ShouldBe(Workflows.All.Select(w => w.Name));
+        options.Items("workflows").Single(w => w.Str("name") == "five-stage").Items("rubricDesigns").Count.ShouldBe(4);
+        options.Items("aggregations").Select(a => a.GetString()).ShouldContain("median");
+        var choice = options.Items("profiles").Single(p => p.Id() == profile.Id());
+        choice.TryGetProperty("hasStoredKey", out _).ShouldBeFalse();
+        choice.TryGetProperty("baseUrl", out _).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task ApproveRubric_DerivedWhileARunWaits_EnqueuesStartRunForIt()
+    {
+        var (s, problem, solution, profile) = await ScenarioAsync();
+        var run = await StartAsync(s.Admin, PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()], workflow: "five-stage",
+            requireRubricApproval: true));
+        await api.PlanAsync(run.Id(), [(problem.Id(), solution.Id(), RunItemStatus.Pending)], GradingRunStatus.AwaitingRubricApproval);
+        await api.DeleteStartRunJobAsync(run.Id());
+        var rubricId = await api.WithDbAsync(async db =>
+        {
+            var rubric = Rubric.CreateDraft(s.ProjectId, problem.Id(), 2, 7, RubricOrigin.Derived,
+                new RubricContent([new RubricItemContent("Insight", 7, "The key insight.")], "Nothing of value.", null, null), null,
+                DateTimeOffset.UtcNow, run.Id(), "cluster-0");
+            db.Rubrics.Add(rubric);
+            await db.SaveChangesAsync();
+            return rubric.Id;
+        });
+        var waiting = await s.Admin.GetAsync($"/api/grading-runs/{run.Id()}").ExpectAsync(HttpStatusCode.OK);
+        waiting.Str("status").ShouldBe("awaitingRubricApproval");
+        waiting.Items("rubricsAwaitingApproval").Single().GetProperty("rubricId").GetGuid().ShouldBe(rubricId);
+        (await api.StartRunJobExistsAsync(run.Id())).ShouldBeFalse();
+
+        await s.Adjudicator.Client.PostAsync($"/api/rubrics/{rubricId}/approve", null).ExpectAsync(HttpStatusCode.OK);
+
+        (await api.StartRunJobExistsAsync(run.Id())).ShouldBeTrue();
+        (await s.Admin.GetAsync($"/api/grading-runs/{run.Id()}").ExpectAsync(HttpStatusCode.OK)).Items("rubricsAwaitingApproval").ShouldBeEmpty();
+    }
+}

@@ -1,0 +1,312 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using GradingPortal.Domain.Grading;
+using GradingPortal.Domain.Persistence;
+using GradingPortal.Testing.FakeOpenAi;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace GradingPortal.Web.Tests;
+
+/// <summary>
+/// The model side of the Web in headless Chromium: model profiles (the key is never shown back), starting a run with its
+/// estimate and following it live, and model grades on the solution page. No Worker runs here: the rows a Worker would
+/// write are put in place through Domain and the DbContext.
+/// </summary>
+public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
+{
+    private const string SecretKey = "sk-web-7d1c5b2a-do-not-echo";
+    private const string ProofText = "Let n be even. Then n^2 is even, hence the claim holds for every n.\n\nThis finishes the proof.";
+
+    private async Task<IPage> SignedInPageAsync(string email = PortalHosts.AdminEmail, string password = PortalHosts.AdminPassword)
+    {
+        var page = await portal.NewPageAsync();
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+        await page.GotoAsync("/signin");
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("button[type=submit]");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Projects");
+        return page;
+    }
+
+    private Task<ApiClient> AdminApiAsync() =>
+        ApiClient.SignInAsync(portal.Hosts.ApiUrl, PortalHosts.AdminEmail, PortalHosts.AdminPassword, TestContext.Current.CancellationToken);
+
+    private async Task<T> WithDbAsync<T>(Func<GradingDbContext, Task<T>> action)
+    {
+        using var scope = portal.Hosts.Api.Services.CreateScope();
+        return await action(scope.ServiceProvider.GetRequiredService<GradingDbContext>());
+    }
+
+    /// <summary>A project with one problem (one reference) and <paramref name="solutions"/> solutions, and a model profile.</summary>
+    private async Task<(Guid Project, Guid Problem, Guid[] Solutions, Guid Profile)> SeedAsync(ApiClient admin, int solutions = 2, bool blind = false)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var project = await admin.PostAsync("/api/projects", new { name = $"Runs {Guid.NewGuid():N}"[..16], blindGrading = blind }, ct);
+        var projectId = project.GetProperty("id").GetGuid();
+        var problem = await admin.PostAsync($"/api/projects/{projectId}/problems", new
+        {
+            title = "Parity",
+            statement = "Prove that $n^2$ is even for every even $n$.",
+            referenceSolutions = new[] { new { text = "Write $n = 2k$; then $n^2 = 4k^2$.", source = "official" } },
+        }, ct);
+        var problemId = problem.GetProperty("id").GetGuid();
+        var ids = new Guid[solutions];
+        for (var i = 0; i < solutions; i++)
+        {
+            ids[i] = (await admin.PostAsync($"/api/problems/{problemId}/solutions", new { text = ProofText, author = "model-x" }, ct)).GetProperty("id").GetGuid();
+        }
+        var profile = await admin.PostAsync("/api/model-profiles", new
+        {
+            name = $"Profile {Guid.NewGuid():N}"[..20], baseUrl = "http://127.0.0.1:9/v1", model = "fake-model-1", apiKey = SecretKey,
+            prices = new { input = 1.25m, cachedInput = 0.125m, output = 10m },
+        }, ct);
+        return (projectId, problemId, ids, profile.GetProperty("id").GetGuid());
+    }
+
+    [Fact]
+    public async Task ModelProfilesPage_CreateTestEditDelete_NeverShowsTheKey()
+    {
+        await using var fake = await FakeOpenAiServer.StartAsync();
+        fake.ScriptFallback(_ => new FakeReply("ok"));
+        var page = await SignedInPageAsync();
+        var name = $"Fake endpoint {Guid.NewGuid():N}"[..24];
+
+        await page.ClickAsync("[data-testid=nav-model-profiles]");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Model profiles");
+        await Expect(page.Locator("#profile-key")).ToHaveAttributeAsync("type", "password");
+
+        // A failed save comes back with the messages, the other fields as typed, and the key field empty.
+        await page.FillAsync("#profile-name", name);
+        await page.FillAsync("#profile-url", "not a url");
+        await page.FillAsync("#profile-model", "fake-model-1");
+        await page.FillAsync("#profile-key", SecretKey);
+        await page.ClickAsync("[data-testid=save-profile]");
+        await Expect(page.GetByTestId("problem")).ToContainTextAsync("base URL");
+        await Expect(page.Locator("#profile-name")).ToHaveValueAsync(name);
+        await Expect(page.Locator("#profile-key")).ToHaveValueAsync("");
+        (await page.ContentAsync()).ShouldNotContain(SecretKey);
+
+        await page.FillAsync("#profile-url", fake.BaseUrl);
+        await page.FillAsync("#profile-key", SecretKey);
+        await page.FillAsync("#profile-price-output", "10");
+        await page.ClickAsync("[data-testid=save-profile]");
+        await Expect(page.GetByTestId("profile-saved")).ToBeVisibleAsync();
+        var row = page.GetByTestId("profile-row").Filter(new LocatorFilterOptions { HasText = name });
+        await Expect(row.GetByTestId("profile-key")).ToHaveTextAsync("stored (encrypted)");
+        (await page.ContentAsync()).ShouldNotContain(SecretKey);
+        await BrowserPortal.ShotAsync(page, "runs-01-model-profiles");
+
+        // Test connection: a real call to the fake endpoint, with the stored key as bearer.
+        await row.GetByTestId("test-connection").ClickAsync();
+        await Expect(row.GetByTestId("test-ok")).ToContainTextAsync("Connected");
+        fake.Requests.Single().Authorization.ShouldBe($"Bearer {SecretKey}");
+
+        // Edit: the key field starts empty; saving other fields keeps the stored key.
+        await row.GetByTestId("profile-name").ClickAsync();
+        await Expect(page.GetByTestId("profile-form-card")).ToContainTextAsync("Edit " + name);
+        await Expect(page.Locator("#profile-key")).ToHaveValueAsync("");
+        await Expect(page.Locator("#profile-model")).ToHaveValueAsync("fake-model-1");
+        await page.FillAsync("#profile-model", "fake-model-2");
+        await page.FillAsync("#profile-concurrency", "3");
+        await page.ClickAsync("[data-testid=save-profile]");
+        await Expect(page.GetByTestId("profile-saved")).ToBeVisibleAsync();
+        await Expect(page.Locator("#profile-model")).ToHaveValueAsync("fake-model-2");
+        await Expect(page.GetByTestId("profile-row").Filter(new LocatorFilterOptions { HasText = name }).GetByTestId("profile-key"))
+            .ToHaveTextAsync("stored (encrypted)");
+        (await page.ContentAsync()).ShouldNotContain(SecretKey);
+
+        await page.ClickAsync("[data-testid=delete-profile]");
+        await Expect(page).ToHaveURLAsync(new Regex("/admin/model-profiles$"));
+        await Expect(page.GetByTestId("profile-row").Filter(new LocatorFilterOptions { HasText = name })).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task RunsPage_StartWithEstimate_RunPageFollowsProgressLiveAndCancels()
+    {
+        using var admin = await AdminApiAsync();
+        var (projectId, problemId, solutions, _) = await SeedAsync(admin);
+        var page = await SignedInPageAsync();
+
+        await page.GotoAsync($"/problems/{problemId}");
+        await page.ClickAsync("[data-testid=grade-with-model]");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Grading runs");
+        await Expect(page.GetByTestId("no-runs")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("run-problem")).ToBeCheckedAsync();
+
+        // Five-stage by default: 1 clustering + 2 step extractions + 1 analysis + 1 rubric + 2 grading calls.
+        await Expect(page.GetByTestId("estimate-calls")).ToHaveTextAsync("7");
+        await Expect(page.Locator("[data-gp-designs]")).ToBeVisibleAsync();
+        await page.SelectOptionAsync("#run-workflow", "absolute");
+        await Expect(page.Locator("[data-gp-designs]")).ToBeHiddenAsync();
+        await Expect(page.GetByTestId("estimate-calls")).ToHaveTextAsync("2");
+        await page.FillAsync("#run-samples", "3");
+        await page.Locator("#run-samples").DispatchEventAsync("change");
+        await Expect(page.GetByTestId("estimate-calls")).ToHaveTextAsync("6");
+        await Expect(page.GetByTestId("estimate-cost")).ToContainTextAsync("≈");
+        await BrowserPortal.ShotAsync(page, "runs-02-start");
+
+        await page.ClickAsync("[data-testid=start-run-button]");
+        await Expect(page).ToHaveURLAsync(new Regex("/runs/[0-9a-f-]{36}$"));
+        var runId = Guid.Parse(page.Url[^36..]);
+        await Expect(page.GetByTestId("run-title")).ToHaveTextAsync("absolute");
+        await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Queued");
+        await Expect(page.GetByTestId("run-live")).ToHaveAttributeAsync("data-gp-live", "open");
+
+        // What a Worker would do: plan the items and grade one. The open page follows without a reload.
+        await WithDbAsync(async db =>
+        {
+            var run = await db.GradingRuns.FirstAsync(r => r.Id == runId);
+            run.StartPreparing(run.Configuration, DateTimeOffset.UtcNow);
+            run.MarkRunning();
+            db.GradingRunProblems.Add(new GradingRunProblem(runId, problemId) { Status = RunProblemStatus.Ready });
+            db.GradingRunItems.Add(new GradingRunItem(runId, projectId, problemId, solutions[0]) { Status = RunItemStatus.Graded, Attempts = 1 });
+            db.GradingRunItems.Add(new GradingRunItem(runId, projectId, problemId, solutions[1]) { Status = RunItemStatus.Pending });
+            return await db.SaveChangesAsync();
+        });
+        await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Running");
+        await Expect(page.GetByTestId("count-graded")).ToHaveTextAsync("1");
+        await Expect(page.GetByTestId("count-pending")).ToHaveTextAsync("1");
+        await Expect(page.GetByTestId("run-problems")).ToContainTextAsync("Parity");
+        await BrowserPortal.ShotAsync(page, "runs-03-run-live");
+
+        await page.ClickAsync("[data-testid=cancel-run]");
+        await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Cancelled");
+        await Expect(page.GetByTestId("count-cancelled")).ToHaveTextAsync("1");
+        await Expect(page.GetByTestId("cancel-run")).ToHaveCountAsync(0);
+
+        await page.GotoAsync($"/projects/{projectId}/runs");
+        await Expect(page.GetByTestId("run-row")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("run-row")).ToContainTextAsync("Cancelled");
+    }
+
+    [Fact]
+    public async Task RunPage_FailedItems_ShowsReasonsAndRetryPutsThemBack()
+    {
+        using var admin = await AdminApiAsync();
+        var (projectId, problemId, solutions, profileId) = await SeedAsync(admin);
+        var run = await admin.PostAsync("/api/grading-runs", new
+        {
+            projectId, problemIds = new[] { problemId }, workflow = "absolute", modelProfileId = profileId,
+        }, TestContext.Current.CancellationToken);
+        var runId = run.GetProperty("id").GetGuid();
+        await WithDbAsync(async db =>
+        {
+            var tracked = await db.GradingRuns.FirstAsync(r => r.Id == runId);
+            tracked.StartPreparing(tracked.Configuration, DateTimeOffset.UtcNow);
+            tracked.MarkRunning();
+            tracked.Complete(DateTimeOffset.UtcNow);
+            db.GradingRunItems.Add(new GradingRunItem(runId, projectId, problemId, solutions[0]) { Status = RunItemStatus.Graded, Attempts = 1 });
+            db.GradingRunItems.Add(new GradingRunItem(runId, projectId, problemId, solutions[1])
+            {
+                Status = RunItemStatus.Failed, Attempts = 4, LastError = "HTTP 503 from the endpoint after 4 attempts",
+            });
+            return await db.SaveChangesAsync();
+        });
+        var page = await SignedInPageAsync();
+
+        await page.GotoAsync($"/runs/{runId}");
+
+        await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Completed");
+        await Expect(page.GetByTestId("run-live")).Not.ToHaveAttributeAsync("data-gp-run-events", new Regex("."));
+        await Expect(page.GetByTestId("run-failures")).ToContainTextAsync("HTTP 503 from the endpoint");
+        await page.ClickAsync("[data-testid=retry-failed]");
+        await Expect(page.GetByTestId("run-message")).ToContainTextAsync("queued again");
+        await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Running");
+        await Expect(page.GetByTestId("count-pending")).ToHaveTextAsync("1");
+        await Expect(page.GetByTestId("count-failed")).ToHaveTextAsync("0");
+    }
+
+    [Fact]
+    public async Task SolutionPage_ModelGrade_ShowsScoreItemsHighlightedFindingsAndStageCalls()
+    {
+        using var admin = await AdminApiAsync();
+        var (projectId, problemId, solutions, profileId) = await SeedAsync(admin, solutions: 1);
+        var (_, gradeId) = await AddModelGradeAsync(admin, projectId, problemId, solutions[0], profileId);
+        var page = await SignedInPageAsync();
+
+        await page.GotoAsync($"/solutions/{solutions[0]}");
+
+        var grade = page.GetByTestId("model-grade");
+        await Expect(grade).ToHaveCountAsync(1);
+        await Expect(grade.GetByTestId("model-grade-points")).ToHaveTextAsync("3/7");
+        await Expect(grade.GetByTestId("model-grade-status")).ToHaveTextAsync("valid");
+        await Expect(grade.GetByTestId("model-grade-items")).ToContainTextAsync("The lemma is stated and proved.");
+        await Expect(grade.GetByTestId("model-finding")).ToContainTextAsync("Checks one case only.");
+        // The finding sits on the proof in the model style (dashed), apart from people's marks.
+        var mark = page.Locator("#gp-proof-markdown mark.gp-ann.gp-origin-model").First;
+        await Expect(mark).ToBeVisibleAsync();
+        await Expect(mark).ToHaveTextAsync(new Regex("n be even"));
+        (await page.Locator("#gp-proof-markdown mark.gp-ann:not(.gp-origin-model)").CountAsync()).ShouldBe(0);
+
+        await grade.GetByTestId("stage-calls-toggle").Locator("summary").ClickAsync();
+        var call = grade.GetByTestId("stage-call");
+        await Expect(call).ToHaveCountAsync(1);
+        await Expect(call).ToContainTextAsync("grade-absolute.v1");
+        await Expect(call).ToContainTextAsync("840 ms");
+        await BrowserPortal.ShotAsync(page, "runs-04-solution-model-grade");
+
+        await grade.GetByTestId("accept-finding").ClickAsync();
+        await Expect(page.GetByTestId("model-finding").GetByTestId("finding-review")).ToHaveTextAsync("✓ agreed");
+        (await WithDbAsync(db => db.ModelFindings.Where(f => f.ModelGradeId == gradeId).Select(f => f.Review).SingleAsync()))
+            .ShouldBe(Domain.Solutions.AnnotationReview.Accepted);
+        (await page.ContentAsync()).ShouldNotContain(SecretKey);
+    }
+
+    [Fact]
+    public async Task SolutionPage_BlindProject_GraderSeesModelGradesOnlyAfterOwnGrade()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var admin = await AdminApiAsync();
+        var (projectId, problemId, solutions, profileId) = await SeedAsync(admin, solutions: 1, blind: true);
+        await AddModelGradeAsync(admin, projectId, problemId, solutions[0], profileId);
+        var email = $"blind-{Guid.NewGuid():N}@example.org";
+        var user = await admin.PostAsync("/api/users", new { email, password = "grader-password-1", displayName = "Blind Grader" }, ct);
+        await admin.SendAsync(HttpMethod.Put, $"/api/projects/{projectId}/members/{user.GetProperty("id").GetGuid()}", new { role = "grader" }, ct);
+        var page = await SignedInPageAsync(email, "grader-password-1");
+
+        await page.GotoAsync($"/solutions/{solutions[0]}");
+
+        await Expect(page.GetByTestId("no-model-grades")).ToContainTextAsync("hidden until you submit your own grade");
+        await Expect(page.GetByTestId("model-grade")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#gp-proof-markdown mark.gp-origin-model")).ToHaveCountAsync(0);
+
+        using var grader = await ApiClient.SignInAsync(portal.Hosts.ApiUrl, email, "grader-password-1", ct);
+        await grader.PostAsync($"/api/solutions/{solutions[0]}/human-grades", new { points = 2 }, ct);
+        await page.ReloadAsync();
+
+        await Expect(page.GetByTestId("model-grade")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#gp-proof-markdown mark.gp-origin-model").First).ToBeVisibleAsync();
+    }
+
+    /// <summary>A run of the solution with a valid model grade (one finding quoting "n be even") and its grading call.</summary>
+    private async Task<(Guid RunId, Guid GradeId)> AddModelGradeAsync(ApiClient admin, Guid projectId, Guid problemId, Guid solutionId, Guid profileId)
+    {
+        var run = await admin.PostAsync("/api/grading-runs", new
+        {
+            projectId, solutionIds = new[] { solutionId }, workflow = "absolute", modelProfileId = profileId,
+        }, TestContext.Current.CancellationToken);
+        var runId = run.GetProperty("id").GetGuid();
+        var gradeId = await WithDbAsync(async db =>
+        {
+            var now = DateTimeOffset.UtcNow;
+            var grade = ModelGrade.CreateValid(projectId, solutionId, ProofText, 7, "absolute", "fake-model-1", runId, null, 3,
+                [new ModelItemAwardInput(null, "Key lemma", 3, 3, "The lemma is stated and proved."), new ModelItemAwardInput(null, "Finish", 0, 4, "Only even n.")],
+                [new ModelFindingInput("proof-by-example", "proof-by-example", Domain.Common.Severity.Major, "n be even", null, "Checks one case only.", null, null)],
+                "Partial progress.", "The lemma holds; the conclusion does not follow.", """{"points":3}""", """{"workflow":"absolute"}""", null, now);
+            db.ModelGrades.Add(grade);
+            db.StageCalls.Add(new StageCall($"{runId:N}:{solutionId:N}:grade:0", 1, projectId, runId, null, problemId, solutionId, Stages.Grade,
+                "grade-absolute.v1", new string('b', 64), profileId, "{}", JsonSerializer.Serialize(new[] { new { role = "user", content = "<solution>" } }), now)
+            {
+                ModelGradeId = grade.Id, Status = StageCallStatus.Succeeded, RawResponse = """{"choices":[]}""", InputTokens = 1200, OutputTokens = 300,
+                LatencyMs = 840, Cost = 0.0042m, FinishedAt = now,
+            });
+            await db.SaveChangesAsync();
+            return grade.Id;
+        });
+        return (runId, gradeId);
+    }
+}
