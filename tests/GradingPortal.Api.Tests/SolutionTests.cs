@@ -40,6 +40,31 @@ public sealed class SolutionTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task GetSolution_OnlyAValidModelGrade_IsModelOnlyEvidence()
+    {
+        var s = await ProjectScenario.CreateAsync(api);
+        var problem = await s.CreateProblemAsync();
+        var created = await s.Grader.Client.PostAsJsonAsync($"/api/problems/{problem.Id()}/solutions", new { text = ProjectScenario.ProofText })
+            .ExpectAsync(HttpStatusCode.Created);
+        await api.WithDbAsync(async db =>
+        {
+            // A failed verdict alone is not evidence; a valid one is.
+            db.ModelGrades.Add(GradingPortal.Domain.Grading.ModelGrade.CreateNeedsAttention(s.ProjectId, created.Id(), 7, "absolute", "m",
+                GradingPortal.Domain.Common.Ids.New(), "not JSON", "oops", "{}", null, DateTimeOffset.UtcNow));
+            await db.SaveChangesAsync();
+        });
+        (await s.Grader.Client.GetAsync($"/api/solutions/{created.Id()}").ExpectAsync(HttpStatusCode.OK)).Str("evidenceLevel").ShouldBe("none");
+
+        await api.WithDbAsync(async db =>
+        {
+            db.ModelGrades.Add(GradingPortal.Domain.Grading.ModelGrade.CreateValid(s.ProjectId, created.Id(), ProjectScenario.ProofText, 7, "absolute",
+                "m", GradingPortal.Domain.Common.Ids.New(), null, 5m, [], [], "", "", "{}", "{}", null, DateTimeOffset.UtcNow));
+            await db.SaveChangesAsync();
+        });
+        (await s.Grader.Client.GetAsync($"/api/solutions/{created.Id()}").ExpectAsync(HttpStatusCode.OK)).Str("evidenceLevel").ShouldBe("modelOnly");
+    }
+
+    [Fact]
     public async Task CreateSolution_WithoutText_Returns400ForText()
     {
         var s = await ProjectScenario.CreateAsync(api);

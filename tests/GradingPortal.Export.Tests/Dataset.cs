@@ -146,7 +146,8 @@ public sealed class Dataset
             ],
             "Mostly right", "Equality case missing", "{\"total\": 4}",
             """{"prompts":[{"name":"grade","version":2,"sha256":"ab12"},{"name":"rubric","version":"v1","hash":"cd34"}],"temperature":0}""", null, now);
-        var needsAttention = ModelGrade.CreateNeedsAttention(projectId, a1, 7, "five-stage", "gpt-test-1", run1, "Output was not JSON", "oops", "{}", null, now);
+        // An earlier run whose output failed validation (a run stores one grade per solution).
+        var needsAttention = ModelGrade.CreateNeedsAttention(projectId, a1, 7, "five-stage", "gpt-test-1", Ids.New(), "Output was not JSON", "oops", "{}", null, now);
         var modelA2Run2 = ModelGrade.CreateValid(projectId, a2, "", 7, "five-stage", "gpt-test-1", run2, null, 2m, [], [], "", "", "2", "{}", null, now);
         var modelA2Run3 = ModelGrade.CreateValid(projectId, a2, "", 7, "five-stage", "gpt-test-2", run3, null, 5m, [], [], "", "", "5", "{}", null, now);
         var modelA3 = ModelGrade.CreateValid(projectId, a3, "", 7, "opc-judge", "judge-model", null, null, 6m, [], [], "", "", "6",

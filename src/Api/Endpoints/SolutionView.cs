@@ -53,6 +53,7 @@ internal static class SolutionView
                        'adjudicator_id', j.adjudicator_id, 'adjudicator_name', u.display_name, 'based_on', j.based_on,
                        'created_at', j.created_at, 'updated_at', j.updated_at, 'row_version', j.xmin::text::bigint)
                      FROM adjudications j JOIN "AspNetUsers" u ON u.id = j.adjudicator_id WHERE j.solution_id = s.id),
+          'valid_model_grades', (SELECT count(*) FROM model_grades mg WHERE mg.solution_id = s.id AND mg.status = 'Valid'),
           'previous_id', (SELECT p.id FROM solutions p WHERE p.problem_id = s.problem_id AND p.id < s.id ORDER BY p.id DESC LIMIT 1),
           'next_id', (SELECT n.id FROM solutions n WHERE n.problem_id = s.problem_id AND n.id > s.id ORDER BY n.id LIMIT 1))::text
         FROM solutions s
@@ -88,7 +89,7 @@ internal static class SolutionView
         var seesAuthor = BlindPolicy.MaySeeAuthor(record.HideAuthors, callerRole);
         var grades = seesOthers ? record.Grades : record.Grades.Where(g => g.GraderId == userId).ToList();
         var annotations = seesOthers ? record.Annotations : record.Annotations.Where(a => a.AuthorId == userId).ToList();
-        var evidence = Evidence.Level(modelGrades: 0, record.Grades.Count, record.Adjudication is not null);
+        var evidence = Evidence.Level(record.ValidModelGrades, record.Grades.Count, record.Adjudication is not null);
         var view = new SolutionResponse(
             record.Id, record.ProjectId, record.ProblemId,
             new SolutionProblemResponse(record.Problem.Id, record.Problem.Title, record.Problem.Statement, record.Problem.MaxPoints),
@@ -159,7 +160,7 @@ internal static class SolutionView
     private sealed record Row(
         Guid Id, Guid ProjectId, Guid ProblemId, string? Author, string? ExternalId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
         bool BlindGrading, bool HideAuthors, string? Role, ProblemRow Problem, RubricRow? Rubric, List<GradeRow> Grades,
-        List<AnnotationRow> Annotations, AdjudicationRow? Adjudication, Guid? PreviousId, Guid? NextId);
+        List<AnnotationRow> Annotations, AdjudicationRow? Adjudication, int ValidModelGrades, Guid? PreviousId, Guid? NextId);
 
     private sealed record ProblemRow(Guid Id, string Title, string Statement, int MaxPoints);
 
