@@ -1,4 +1,7 @@
 using System.Globalization;
+using Microsoft.Extensions.Caching.Memory;
+using System.Security.Cryptography;
+using System.Text;
 using Markdig;
 using Markdig.Extensions.Mathematics;
 using Markdig.Renderers;
@@ -29,11 +32,57 @@ public sealed class MarkdownRenderer
         .Use<LatexDelimiterExtension>()
         .Build();
 
-    /// <summary>Renders <paramref name="source"/>; see <see cref="MarkdownRenderOptions"/>.</summary>
+    // Rendered HTML by a hash of (source, options). A solution page renders the same 20 KB proof with the same marks on
+    // every visit and every htmx refresh; parsing and source-mapping it is most of the page's CPU. Bounded by total size.
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions
+    {
+        SizeLimit = 64L * 1024 * 1024,
+        CompactionPercentage = 0.25,
+    });
+
+    /// <summary>Renders <paramref name="source"/>; see <see cref="MarkdownRenderOptions"/>. Results are cached (bounded).</summary>
     public string RenderHtml(string? source, MarkdownRenderOptions? options = null)
     {
         source ??= "";
         options ??= new MarkdownRenderOptions();
+        if (source.Length < 256)
+        {
+            return Render(source, options);
+        }
+        var key = CacheKey(source, options);
+        if (_cache.TryGetValue(key, out string? cached) && cached is not null)
+        {
+            return cached;
+        }
+        var html = Render(source, options);
+        _cache.Set(key, html, new MemoryCacheEntryOptions
+        {
+            Size = (source.Length + html.Length) * sizeof(char),
+            SlidingExpiration = TimeSpan.FromMinutes(30),
+        });
+        return html;
+    }
+
+    private static string CacheKey(string source, MarkdownRenderOptions options)
+    {
+        var shape = new StringBuilder(64).Append(options.SourceMapped ? 'M' : 'P');
+        if (options.SourceMapped)
+        {
+            foreach (var h in options.Highlights)
+            {
+                shape.Append(CultureInfo.InvariantCulture, $"|{h.Start},{h.End},{h.Key},{h.CssClass},{h.Title}");
+            }
+        }
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(MemoryMarshalBytes(source));
+        hash.AppendData(Encoding.UTF8.GetBytes(shape.ToString()));
+        return Convert.ToBase64String(hash.GetHashAndReset());
+    }
+
+    private static ReadOnlySpan<byte> MemoryMarshalBytes(string text) => System.Runtime.InteropServices.MemoryMarshal.AsBytes(text.AsSpan());
+
+    private string Render(string source, MarkdownRenderOptions options)
+    {
         var document = Markdown.Parse(source, _pipeline);
         NeutraliseUnsafeUrls(document);
 

@@ -41,9 +41,12 @@ public sealed partial class SolutionPage
     protected override async Task OnInitializedAsync()
     {
         _userId = Session.From(HttpContext.User)?.UserId;
+        // The model grades depend only on the solution id: ask for them alongside the solution, not after it.
+        var gradesTask = Api.ListModelGradesAsync(SolutionId);
         var solution = await Api.GetSolutionAsync(SolutionId);
         if (!solution.Ok)
         {
+            await gradesTask;
             _loadProblem = solution.Problem;
             HttpContext.Response.StatusCode = (int)solution.Problem!.Status;
             return;
@@ -51,7 +54,7 @@ public sealed partial class SolutionPage
         _solution = solution.Data;
         var project = await Api.GetProjectAsync(solution.Data.ProjectId);
         _project = project.Ok ? project.Data : null;
-        var grades = await Api.ListModelGradesAsync(SolutionId);
+        var grades = await gradesTask;
         _modelGrades = grades.Ok ? grades.Data : [];
     }
 
