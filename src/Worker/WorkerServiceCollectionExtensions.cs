@@ -29,6 +29,7 @@ internal static class WorkerServiceCollectionExtensions
             q.ConfigureScheduler(scheduler => scheduler.IdleWaitTime = TimeSpan.FromSeconds(Math.Max(1, options.PollSeconds)));
         });
         services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
+        services.AddHostedService<Imports.ImportWarmUp>();
         return builder;
     }
 
