@@ -86,7 +86,7 @@ RESPONSE=$(curl -fs -H "Authorization: Bearer $TOKEN" -H 'Content-Type: applicat
   "$API/api/projects/$PROJECT/imports?format=jsonl&fileName=solutions.jsonl")
 t1=$(date +%s.%N)
 IMPORT=$(echo "$RESPONSE" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-echo "   uploaded in $(python3 -c "print(f'{$t1-$t0:.1f}')") s"
+echo "   uploaded in $(python3 -c "print(f'{$t1-$t0:.1f}')") s, Api CPU $(python3 -c "print(f'{$(cpu_s $API_PID) - $API_CPU0:.1f}')") s"
 
 echo "== importing (one Worker)"
 # One polling process (every 0.2 s) rather than curl + python each second, so noticing the end adds little to the figure.
