@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Import benchmark (issue: data in and out). Generates N JSON Lines solutions of ~10 KB (default 50,000, about 500 MB)
 # for one problem, uploads the file through the real Api (raw body, streamed into PostgreSQL) and times one Worker
-# importing it. Prints upload and processing time, solutions/s (processing, and end to end) and the Api's peak RSS.
+# importing it. Prints the phases (upload, queue wait, processing), solutions/s (processing, and end to end), the Api's peak
+# RSS, and the CPU seconds the Api and the Worker used (the machine is shared: CPU varies less than wall time).
 # Target on a 2-core machine: import >= 5,000 solutions/s; Api peak memory < 400 MB whatever the file size.
 # Usage: bench/import.sh [solutions=50000] [kilobytes-per-solution=10]
 set -euo pipefail
@@ -65,7 +66,7 @@ echo "   $(( SIZE / 1048576 )) MiB"
 API_PORT=$(free_port)
 export Logging__LogLevel__Default=Warning
 ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" dotnet src/Api/bin/Release/net10.0/GradingPortal.Api.dll >"$WORK/api.log" 2>&1 & API_PID=$!; PIDS+=($API_PID)
-Worker__PollSeconds=1 dotnet src/Worker/bin/Release/net10.0/GradingPortal.Worker.dll >"$WORK/worker.log" 2>&1 & PIDS+=($!)
+env Logging__LogLevel__GradingPortal.Worker.Imports=Information Worker__PollSeconds=1 dotnet src/Worker/bin/Release/net10.0/GradingPortal.Worker.dll >"$WORK/worker.log" 2>&1 & WORKER_PID=$!; PIDS+=($WORKER_PID)
 for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$API_PORT/health" >/dev/null 2>&1 && break; sleep 0.5; done
 API="http://127.0.0.1:$API_PORT"
 TOKEN=$(curl -fs -H 'Content-Type: application/json' -d "{\"email\":\"$Admin__Email\",\"password\":\"$Admin__Password\"}" "$API/api/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])')
@@ -74,6 +75,10 @@ PROJECT=$(curl -fs -H "Authorization: Bearer $TOKEN" -H 'Content-Type: applicati
 # Peak RSS of the Api process, sampled while the upload and the import run.
 peak_rss() { awk '/VmHWM/ {print $2}' "/proc/$API_PID/status"; }
 BASE_RSS=$(peak_rss)
+# CPU seconds (user + system) a process has used so far; the machine is shared, so CPU shows the work where wall time varies.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
+API_CPU0=$(cpu_s $API_PID); WORKER_CPU0=$(cpu_s $WORKER_PID)
+echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== uploading (raw body, streamed)"
 t0=$(date +%s.%N)
@@ -81,32 +86,49 @@ RESPONSE=$(curl -fs -H "Authorization: Bearer $TOKEN" -H 'Content-Type: applicat
   "$API/api/projects/$PROJECT/imports?format=jsonl&fileName=solutions.jsonl")
 t1=$(date +%s.%N)
 IMPORT=$(echo "$RESPONSE" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-echo "   uploaded in $(python3 -c "print(f'{$t1-$t0:.1f}')") s"
+echo "   uploaded in $(python3 -c "print(f'{$t1-$t0:.1f}')") s, Api CPU $(python3 -c "print(f'{$(cpu_s $API_PID) - $API_CPU0:.1f}')") s"
 
 echo "== importing (one Worker)"
-STARTED=""
-while true; do
-  STATUS_JSON=$(curl -fs -H "Authorization: Bearer $TOKEN" "$API/api/imports/$IMPORT")
-  read -r STATUS PROCESSED STARTED_AT FINISHED_AT <<<"$(echo "$STATUS_JSON" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["status"], d["processedRecords"], d["startedAt"] or "-", d["finishedAt"] or "-")')"
-  [ "$STATUS" = succeeded ] || [ "$STATUS" = failed ] && break
-  [ -n "${BENCH_VERBOSE:-}" ] && echo "   $STATUS $PROCESSED"
-  sleep 1
-done
-t2=$(date +%s.%N)
+# One polling process (every 0.2 s) rather than curl + python each second, so noticing the end adds little to the figure.
+STATUS_JSON=$(python3 - "$API/api/imports/$IMPORT" "$TOKEN" "${BENCH_VERBOSE:-}" <<'PY'
+import json, sys, time, urllib.request
+url, token, verbose = sys.argv[1:4]
+while True:
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Authorization": "Bearer " + token})) as r:
+        body = r.read().decode()
+    d = json.loads(body)
+    if d["status"] in ("succeeded", "failed"):
+        print("%.3f %s" % (time.time(), body))
+        break
+    if verbose:
+        print("   %s %s" % (d["status"], d["processedRecords"]), file=sys.stderr)
+    time.sleep(0.2)
+PY
+)
+t2=${STATUS_JSON%% *}
+STATUS_JSON=${STATUS_JSON#* }
+read -r STATUS STARTED_AT FINISHED_AT <<<"$(echo "$STATUS_JSON" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["status"], d["startedAt"] or "-", d["finishedAt"] or "-")')"
 echo "$STATUS_JSON" | python3 -c '
 import json,sys
 d=json.load(sys.stdin)
 print("   %s: %s created, %s skipped, %s failed" % (d["status"], d["created"], d["skipped"], d["failed"]))'
-python3 - "$STARTED_AT" "$FINISHED_AT" "$COUNT" "$t0" "$t1" "$t2" "$(peak_rss)" "$BASE_RSS" "$SIZE" <<'PY'
+python3 - "$STARTED_AT" "$FINISHED_AT" "$COUNT" "$t0" "$t1" "$t2" "$(peak_rss)" "$BASE_RSS" "$SIZE" \
+  "$(cpu_s $API_PID)" "$API_CPU0" "$(cpu_s $WORKER_PID)" "$WORKER_CPU0" <<'PY'
 import sys
 from datetime import datetime
 started, finished = (datetime.fromisoformat(s.replace("Z", "+00:00")) for s in sys.argv[1:3])
 count, t0, t1, t2 = int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
 peak, base, size = int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
+api_cpu, worker_cpu = float(sys.argv[10]) - float(sys.argv[11]), float(sys.argv[12]) - float(sys.argv[13])
 work = (finished - started).total_seconds()
 print(f"upload:     {t1 - t0:6.1f} s  ({size / 1048576 / (t1 - t0):.0f} MiB/s)")
+print(f"queued:     {started.timestamp() - t1:6.1f} s  (upload answered -> a Worker starts)")
 print(f"processing: {work:6.1f} s  -> {count / work:,.0f} solutions/s (Worker, staged file to rows)")
-print(f"end to end: {t2 - t0:6.1f} s  -> {count / (t2 - t0):,.0f} solutions/s (upload + queue + processing, 1 s polling)")
+print(f"noticed:    {t2 - finished.timestamp():6.1f} s  after it finished (status polling)")
+print(f"end to end: {t2 - t0:6.1f} s  -> {count / (t2 - t0):,.0f} solutions/s (upload + queue + processing)")
 print(f"api peak RSS: {peak / 1024:.0f} MB (at start {base / 1024:.0f} MB)")
+print(f"cpu:        Api {api_cpu:.1f} s, Worker {worker_cpu:.1f} s (PostgreSQL not counted); load average now {open('/proc/loadavg').read().split()[0]}")
 print("targets: import >= 5,000 solutions/s; Api peak memory < 400 MB")
 PY
+# The Worker's own account: how long the import took and how much of it the writer waited for records to be read.
+grep -ho "Succeeded: .*\|Failed: .*" "$WORK/worker.log" | sed 's/^/worker: /' || true

@@ -35,6 +35,7 @@ internal static class WorkerServiceCollectionExtensions
         });
         services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
         services.AddGrading();
+        services.AddHostedService<Imports.ImportWarmUp>();
         return builder;
     }
 

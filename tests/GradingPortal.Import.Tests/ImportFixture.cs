@@ -64,6 +64,22 @@ public sealed class ImportFixture : WebApplicationFactory<ApiEntryPoint>, IAsync
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>
+    /// Kills the Worker process outright (SIGKILL: no shutdown, no rescheduling, transactions cut off) and starts a new one,
+    /// which Quartz clustering hands the dead node's recoverable jobs to.
+    /// </summary>
+    public async Task KillWorkerAndStartAnotherAsync()
+    {
+        if (_worker is { HasExited: false })
+        {
+            _worker.Kill(entireProcessTree: true);
+            await _worker.WaitForExitAsync();
+        }
+        _worker?.Dispose();
+        Append("---- Worker killed; a new one starts ----");
+        _worker = StartWorker();
+    }
+
     /// <summary>What the Worker process printed and the Api logged at warning level or above (for failure messages).</summary>
     public string WorkerLog
     {

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Threading.Channels;
 using GradingPortal.Domain.Auditing;
 using GradingPortal.Domain.Imports;
 using GradingPortal.Domain.Jobs;
@@ -24,7 +26,13 @@ public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<I
     internal const int MinBulkRun = 100;
 
     /// <summary>A batch also ends once its records hold this much text, so memory stays bounded whatever the record size.</summary>
-    internal const long BatchBytes = 32L << 20;
+    internal const long BatchBytes = 16L << 20;
+
+    /// <summary>
+    /// Batches read ahead of the one being saved. With the one being filled and the one being saved, at most
+    /// (Pipelined + 2) × <see cref="BatchBytes"/> of records are in memory.
+    /// </summary>
+    internal const int Pipelined = 1;
 
     /// <summary>Unexpected errors are retried this many times (new attempts resume from the checkpoint), then the import fails.</summary>
     internal const int MaxAttempts = 3;
@@ -88,17 +96,84 @@ public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<I
         await writer.LoadAsync(ct);
 
         await using var staged = await StagedFileStream.OpenAsync(db.Database.GetConnectionString()!, _import.Id, _import.ReceivedBytes, ct);
+        var started = Stopwatch.GetTimestamp();
+        var waited = TimeSpan.Zero;
+        try
+        {
+            // Reading (fetching chunks, cutting and parsing records) runs on its own task and hands over whole batches, so the
+            // next batch is parsed while PostgreSQL writes the current one. At most Pipelined batches wait between them.
+            var batches = Channel.CreateBounded<List<ImportRecord>>(new BoundedChannelOptions(Pipelined)
+            {
+                SingleReader = true,
+                SingleWriter = true,
+            });
+            using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var records = Read(staged, stopReading.Token);
+            var skipThrough = _import.ProcessedRecords;
+            var reading = Task.Run(() => ReadBatchesAsync(records, skipThrough, batches.Writer, stopReading.Token), CancellationToken.None);
+            try
+            {
+                while (true)
+                {
+                    var before = Stopwatch.GetTimestamp();
+                    var more = await batches.Reader.WaitToReadAsync(ct);
+                    waited += Stopwatch.GetElapsedTime(before);
+                    if (!more)
+                    {
+                        break;
+                    }
+                    while (batches.Reader.TryRead(out var batch))
+                    {
+                        await SaveBatchAsync(writer, batch, ct);
+                    }
+                }
+                // The reader completed the channel: it reached the end, or stopped on an error it rethrows here.
+                await reading;
+            }
+            finally
+            {
+                if (!reading.IsCompleted)
+                {
+                    await stopReading.CancelAsync();
+                    // Saving stopped (cancelled, or an error on its way up): the reader's own outcome no longer matters.
+                    await reading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+            }
+            _import.Succeed(clock.GetUtcNow());
+        }
+        catch (ImportFileException ex)
+        {
+            db.ChangeTracker.Clear();
+            _import = await db.Imports.FirstAsync(i => i.Id == _import.Id, ct);
+            _import.Fail(ex.Message, clock.GetUtcNow());
+        }
+        await db.SaveChangesAsync(ct);
+        // The staged bytes have served their purpose; the import keeps its counts and failures.
+        await db.ImportChunks.Where(c => c.ImportId == _import.Id).ExecuteDeleteAsync(ct);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        logger.LogInformation("Import {ImportId} {Status}: {Created} created, {Updated} updated, {Skipped} skipped, {Failed} failed " +
+            "in {Seconds:0.0} s ({WaitedSeconds:0.0} s of it waiting for records to be read)",
+            _import.Id, _import.Status, _import.Created, _import.Updated, _import.Skipped, _import.Failed, elapsed.TotalSeconds, waited.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Groups records into batches for <see cref="SaveBatchAsync"/>. Runs of plain solutions go in batches of their own (the
+    /// COPY path), so a problem line at the top of a file does not send the solutions after it down the slow path; a short
+    /// run among other records stays with them (EF). Records up to <paramref name="skipThrough"/> were saved by an earlier run.
+    /// Always completes <paramref name="output"/>; a reading error is rethrown to whoever awaits this.
+    /// </summary>
+    internal static async Task ReadBatchesAsync(IAsyncEnumerable<ImportRecord> records, int skipThrough, ChannelWriter<List<ImportRecord>> output,
+        CancellationToken ct)
+    {
         try
         {
             var batch = new List<ImportRecord>();
             long bytes = 0;
-            // Runs of plain solutions go in batches of their own (the COPY path), so a problem line at the top of a file does
-            // not send the solutions after it down the slow path; a short run among other records stays with them (EF).
             var mixed = false;
             var runStart = 0;
-            await foreach (var record in Read(staged, ct))
+            await foreach (var record in records.WithCancellation(ct))
             {
-                if (record.Seq <= _import.ProcessedRecords)
+                if (record.Seq <= skipThrough)
                 {
                     continue;
                 }
@@ -106,8 +181,8 @@ public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<I
                 {
                     if (!mixed && batch.Count >= MinBulkRun)
                     {
-                        await SaveBatchAsync(writer, batch, ct);
-                        batch.Clear();
+                        await output.WriteAsync(batch, ct);
+                        batch = [];
                         bytes = 0;
                     }
                     batch.Add(record);
@@ -121,9 +196,8 @@ public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<I
                     {
                         var run = batch.GetRange(runStart, batch.Count - runStart);
                         batch.RemoveRange(runStart, batch.Count - runStart);
-                        await SaveBatchAsync(writer, batch, ct);
-                        batch.Clear();
-                        batch.AddRange(run);
+                        await output.WriteAsync(batch, ct);
+                        batch = run;
                         bytes = run.Sum(r => r.Bytes) - record.Bytes;
                         mixed = false;
                     }
@@ -131,27 +205,22 @@ public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<I
                 bytes += record.Bytes;
                 if (batch.Count >= BatchRecords || bytes >= BatchBytes)
                 {
-                    await SaveBatchAsync(writer, batch, ct);
-                    batch.Clear();
+                    await output.WriteAsync(batch, ct);
+                    batch = [];
                     bytes = 0;
                     mixed = false;
                     runStart = 0;
                 }
             }
-            await SaveBatchAsync(writer, batch, ct);
-            _import.Succeed(clock.GetUtcNow());
+            if (batch.Count > 0)
+            {
+                await output.WriteAsync(batch, ct);
+            }
         }
-        catch (ImportFileException ex)
+        finally
         {
-            db.ChangeTracker.Clear();
-            _import = await db.Imports.FirstAsync(i => i.Id == _import.Id, ct);
-            _import.Fail(ex.Message, clock.GetUtcNow());
+            output.TryComplete();
         }
-        await db.SaveChangesAsync(ct);
-        // The staged bytes have served their purpose; the import keeps its counts and failures.
-        await db.ImportChunks.Where(c => c.ImportId == _import.Id).ExecuteDeleteAsync(ct);
-        logger.LogInformation("Import {ImportId} {Status}: {Created} created, {Updated} updated, {Skipped} skipped, {Failed} failed",
-            _import.Id, _import.Status, _import.Created, _import.Updated, _import.Skipped, _import.Failed);
     }
 
     private IAsyncEnumerable<ImportRecord> Read(StagedFileStream staged, CancellationToken ct)
@@ -247,16 +316,7 @@ public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<I
         {
             solutions = writer.EndBulk();
         }
-        var actor = db.CurrentActor;
-        var now = clock.GetUtcNow();
-        var events = new List<AuditEvent>(solutions.Count);
-        foreach (var solution in solutions)
-        {
-            if (AuditEvent.ForCreation(solution, actor, now) is { } created)
-            {
-                events.Add(created);
-            }
-        }
+        var events = BulkSolutionWriter.CreationEvents(solutions, db.CurrentActor, clock.GetUtcNow());
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);

@@ -15,7 +15,7 @@ internal readonly record struct RawRecord(int Line, ReadOnlyMemory<byte> Bytes, 
 /// </summary>
 internal static class RecordSplitter
 {
-    private const int InitialBuffer = 1 << 16;
+    private const int InitialBuffer = 1 << 18;
 
     public static async IAsyncEnumerable<RawRecord> SplitAsync(Stream stream, int maxRecordBytes, bool quoteAware,
         [EnumeratorCancellation] CancellationToken ct)
@@ -30,23 +30,42 @@ internal static class RecordSplitter
         long skipping = 0;
         while (true)
         {
-            // Find the end of the current record in [scan, end).
+            // Find the end of the current record in [scan, end) with vectorised searches rather than byte by byte.
             var found = -1;
-            for (var i = scan; i < end; i++)
+            if (quoteAware)
             {
-                var b = buffer[i];
-                if (b == (byte)'"' && quoteAware)
+                var i = scan;
+                while (i < end)
                 {
-                    inQuotes = !inQuotes;
-                }
-                else if (b == (byte)'\n')
-                {
-                    line++;
-                    if (!inQuotes)
+                    var next = buffer.AsSpan(i, end - i).IndexOfAny((byte)'"', (byte)'\n');
+                    if (next < 0)
                     {
-                        found = i;
                         break;
                     }
+                    i += next;
+                    if (buffer[i] == (byte)'"')
+                    {
+                        inQuotes = !inQuotes;
+                    }
+                    else
+                    {
+                        line++;
+                        if (!inQuotes)
+                        {
+                            found = i;
+                            break;
+                        }
+                    }
+                    i++;
+                }
+            }
+            else
+            {
+                var next = buffer.AsSpan(scan, end - scan).IndexOf((byte)'\n');
+                if (next >= 0)
+                {
+                    found = scan + next;
+                    line++;
                 }
             }
             if (found >= 0)
