@@ -102,6 +102,15 @@ done
 PIDS+=($!)
 ( while true; do echo "$(date +%s.%N) $(curl -fs "$STATS_URL" 2>/dev/null || echo '{}')"; sleep 0.25; done ) >"$WORK/inflight.log" 2>/dev/null &
 PIDS+=($!)
+# The job pipeline every 0.5 s: Quartz triggers waiting to be acquired, jobs executing, items by state.
+( while true; do
+    echo "$(date +%s.%N) $("${PSQL[@]}" -c "SELECT (SELECT count(*) FROM qrtz_triggers WHERE trigger_state = 'WAITING'),
+      (SELECT count(*) FROM qrtz_fired_triggers WHERE state = 'EXECUTING'), (SELECT count(*) FROM qrtz_fired_triggers WHERE state = 'ACQUIRED'),
+      (SELECT count(*) FILTER (WHERE status = 'Running') FROM grading_run_items WHERE run_id = '$RUN_ID'),
+      (SELECT count(*) FILTER (WHERE status IN ('Graded', 'NeedsAttention', 'Failed')) FROM grading_run_items WHERE run_id = '$RUN_ID')" 2>/dev/null | tr '|' ' ')"
+    sleep 0.5
+  done ) >"$WORK/pipeline.log" 2>/dev/null &
+PIDS+=($!)
 
 echo "== grading (run $RUN_ID)"
 "${SEED[@]}" start "$RUN_ID" >>"$WORK/seed.log" 2>&1 || { cat "$WORK/seed.log"; exit 1; }
@@ -121,18 +130,19 @@ echo "   run: $STATUS; items: $("${PSQL[@]}" -c "SELECT string_agg(status || ' '
 RSS=""
 for pid in "${WORKER_PIDS[@]}"; do RSS="$RSS $(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)"; done
 curl -fs "$STATS_URL" >"$WORK/fake-stats.json"
-kill "${PIDS[-1]}" "${PIDS[-2]}" 2>/dev/null || true
+kill "${PIDS[-1]}" "${PIDS[-2]}" "${PIDS[-3]}" 2>/dev/null || true
 
 # What the run stored: the run's times, every stage call (with its request messages), clusters per problem.
 "${PSQL[@]}" -c "SELECT json_build_object('started', started_at, 'finished', finished_at, 'status', status, 'error', error)
                  FROM grading_runs WHERE id = '$RUN_ID'" >"$WORK/run.json"
-"${PSQL[@]}" -c "COPY (SELECT json_build_object('stage', stage, 'status', status, 'key', call_key, 'attempt', attempt,
+"${PSQL[@]}" -c "SELECT json_build_object('stage', stage, 'status', status, 'key', call_key, 'attempt', attempt,
                    'problem', problem_id, 'solution', solution_id, 'latency', latency_ms, 'input', input_tokens,
                    'cached', cached_input_tokens, 'started', extract(epoch FROM started_at),
                    'finished', extract(epoch FROM finished_at), 'messages', request_messages)
-                 FROM stage_calls WHERE run_id = '$RUN_ID') TO STDOUT" >"$WORK/calls.jsonl"
-"${PSQL[@]}" -c "COPY (SELECT json_build_object('problem', i.problem_id, 'cluster', i.cluster_index, 'item', i.id)
-                 FROM grading_run_items i WHERE i.run_id = '$RUN_ID') TO STDOUT" >"$WORK/items.jsonl"
+                 FROM stage_calls WHERE run_id = '$RUN_ID'" >"$WORK/calls.jsonl"
+"${PSQL[@]}" -c "SELECT json_build_object('problem', i.problem_id, 'cluster', i.cluster_index, 'item', i.id,
+                   'started', extract(epoch FROM i.started_at), 'finished', extract(epoch FROM i.finished_at))
+                 FROM grading_run_items i WHERE i.run_id = '$RUN_ID'" >"$WORK/items.jsonl"
 
 python3 - "$WORK" "$N" "$PROBLEMS" "$LATENCY_MS" "$CONCURRENCY" "$WORKERS" "$THREADS" "$RSS" <<'PY'
 import json, os, sys
@@ -189,6 +199,8 @@ print(f"repeated:   {repeated_keys} call keys succeeded more than once; {max(0, 
 # --- shared prefix -----------------------------------------------------------------------------------------------
 def serialized(messages):
     # As the fake serialises a prompt for its cache: "<role>\n" + content + "\n" per message, in order.
+    if isinstance(messages, dict):
+        messages = messages.get("messages", [])
     return "".join(f"<{m.get('role', m.get('Role', ''))}>\n{m.get('content', m.get('Content', ''))}\n" for m in messages)
 def lcp(texts):
     first, last = min(texts), max(texts)  # the common prefix of the extremes is the common prefix of all
@@ -198,23 +210,18 @@ def lcp(texts):
     return i
 cluster_of = {i["item"]: i["cluster"] for i in items}
 grade = [c for c in ok if c["stage"] == "grade"]
-by_problem, by_cluster = defaultdict(list), defaultdict(list)
-item_of_key = lambda key: key.split(":")[1]
-for c in grade:
-    text = serialized(c["messages"] if isinstance(c["messages"], list) else json.loads(c["messages"]))
-    by_problem[c["problem"]].append(text)
-    by_cluster[(c["problem"], c["key"])].append(text)
-# Clusters: group grade calls by (problem, cluster index of their item).
+# Grading calls per problem, and per (problem, cluster of the item): call keys are "item:<item id, 32 hex>:grade:<k>".
 item_ids = {i["item"].replace("-", ""): i for i in items}
-by_cluster = defaultdict(list)
+by_problem, by_cluster = defaultdict(list), defaultdict(list)
 for c in grade:
-    item = item_ids.get(item_of_key(c["key"]))
-    text = serialized(c["messages"] if isinstance(c["messages"], list) else json.loads(c["messages"]))
+    text = serialized(c["messages"])
+    item = item_ids.get(c["key"].split(":")[1])
+    by_problem[c["problem"]].append(text)
     by_cluster[(c["problem"], item["cluster"] if item else None)].append(text)
 total_chars = sum(len(t) for ts_ in by_problem.values() for t in ts_)
 shared_problem = sum(lcp(ts_) * len(ts_) for ts_ in by_problem.values())
 shared_cluster = sum(lcp(ts_) * len(ts_) for ts_ in by_cluster.values())
-all_chars = sum(len(serialized(c["messages"] if isinstance(c["messages"], list) else json.loads(c["messages"]))) for c in ok)
+all_chars = sum(len(serialized(c["messages"])) for c in ok)
 print(f"prefix:     {shared_problem / total_chars * 100:5.1f} % of grading-call input characters sit in a prefix shared by all solutions of their problem (target >= 60 %)")
 print(f"            {shared_cluster / total_chars * 100:5.1f} % in a prefix shared by all solutions of their cluster (same rubric)")
 print(f"            grading calls {total_chars / 1e6:.1f} M characters of {all_chars / 1e6:.1f} M for all calls; "
@@ -222,6 +229,27 @@ print(f"            grading calls {total_chars / 1e6:.1f} M characters of {all_c
 pt, ct = fake.get("promptTokens", 0), fake.get("cachedTokens", 0)
 if pt:
     print(f"            fake's simulated prompt cache (256-character blocks, every call): {ct / pt * 100:.1f} % of {pt:,} prompt tokens cached")
+
+# --- where an item's time goes (Worker clock): before its first call, in stage calls (in HTTP / around it), between
+# calls, after its last call. Slot waits and stage-call bookkeeping are "around".
+spans = defaultdict(list)
+for c in ok:
+    if c["stage"] in ("extract-steps", "grade"):
+        spans[c["key"].split(":")[1]].append(c)
+pre, post, inside, http, between, whole = [], [], [], [], [], []
+for i in items:
+    cs_ = sorted(spans.get(i["item"].replace("-", ""), []), key=lambda c: c["started"])
+    if not cs_ or not i["started"] or not i["finished"]:
+        continue
+    pre.append(cs_[0]["started"] - i["started"]); post.append(i["finished"] - cs_[-1]["finished"])
+    inside.append(sum(c["finished"] - c["started"] for c in cs_)); http.append(sum(c["latency"] / 1000 for c in cs_))
+    between.append(sum(b["started"] - a["finished"] for a, b in zip(cs_, cs_[1:]))); whole.append(i["finished"] - i["started"])
+if whole:
+    m = lambda xs: sum(xs) / len(xs) * 1000
+    print(f"per item:   mean {m(whole):.0f} ms claimed -> finished: {m(pre):.0f} before the first call, {m(inside):.0f} in stage calls "
+          f"({m(http):.0f} in HTTP, {m(inside) - m(http):.0f} slot wait + bookkeeping), {m(between):.0f} between calls, {m(post):.0f} after the last")
+    lat = sorted(c["latency"] for c in ok)
+    print(f"            HTTP latency seen by the Worker: median {lat[len(lat) // 2]} ms, p90 {lat[int(len(lat) * 0.9)]} ms (the fake waits {latency_ms} ms)")
 
 # --- memory and load ---------------------------------------------------------------------------------------------
 print("memory:     " + ", ".join(f"Worker {i + 1} peak RSS {kb / 1024:.0f} MB" for i, kb in enumerate(rss)))
@@ -250,6 +278,17 @@ if window and finished:
         vals = [f for t, f in window if started + b * span <= t < started + (b + 1) * span]
         row.append(f"{sum(vals) / len(vals):4.1f}" if vals else "   -")
     print(f"in flight:  mean requests in flight per tenth of the run: {' '.join(row)}")
+    pipe = []
+    for line in open(os.path.join(work, "pipeline.log")):
+        parts = line.split()
+        if len(parts) == 6 and started <= float(parts[0]) <= finished:
+            pipe.append([float(parts[0])] + [int(x) for x in parts[1:]])
+    for col, label in ((1, "triggers waiting"), (2, "jobs executing"), (4, "items running"), (5, "items finished")):
+        row = []
+        for b in range(buckets):
+            vals = [r[col] for r in pipe if started + b * span <= r[0] < started + (b + 1) * span]
+            row.append(f"{sum(vals) / len(vals):4.0f}" if vals else "   -")
+        print(f"            {label:17} {' '.join(row)}")
     stages_first = {s: min(c["started"] for c in ok if c["stage"] == s) - started for s in by_stage}
     stages_last = {s: max(c["finished"] for c in ok if c["stage"] == s) - started for s in by_stage}
     print("phases:     " + "; ".join(f"{s} {stages_first[s]:.1f}..{stages_last[s]:.1f} s" for s in sorted(by_stage, key=lambda s: stages_first[s])))
