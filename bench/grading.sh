@@ -16,6 +16,10 @@
 #     from the stored request messages, plus the fake's simulated prompt-cache hit share;
 #   - peak RSS (VmHWM) of each Worker, the machine's load during the run, and slot occupancy over time.
 # Targets: >= 90% of ideal throughput, zero repeated calls, >= 60% shared-prefix input.
+# Reading a miss: "in flight" is the fake's requests in flight (16 = every slot busy); "triggers waiting" are Quartz
+# jobs queued but not yet fired, "jobs executing" those fired and not yet completed (Quartz's bookkeeping included),
+# "items running" the claimed solutions. Many jobs executing but few items running and few requests in flight means
+# time goes to the job machinery (Quartz's cluster lock, per-job database work, CPU), not to the model slots.
 #
 # Usage: bench/grading.sh
 #   BENCH_N=1000 BENCH_PROBLEMS=20 BENCH_LATENCY_MS=200 BENCH_CONCURRENCY=16 BENCH_WORKERS=2
