@@ -1,0 +1,299 @@
+#!/usr/bin/env bash
+# Grading benchmark (issue: grading pipeline). Grades N solutions of P problems with the five-stage workflow
+# (approachability rubrics) using W real Worker processes against the fake model (bench/FakeModel) with a fixed latency,
+# through a model profile limited to C concurrent requests. Each problem has 2 or 3 reference solutions, so clustering,
+# step extraction, analysis and rubric derivation all run (the fake makes one cluster per reference).
+# Texts: the Open Proof Corpus (../shared/corpora, never copied into the repository: real statements, human reference
+# solutions and model-written proofs of a few KB); generated text of the same lengths when it is absent.
+#
+# Prints:
+#   - wall time (run started -> run completed, the database's timestamps) vs the ideal (model calls x latency / C);
+#   - LLM calls per solution vs the theoretical minimum (per solution: extract-steps when >1 cluster + grade; per
+#     problem: one clustering call when >1 reference; per cluster: analysis + rubric), from succeeded stage calls
+#     and from the requests the fake served; repeated calls (a call key that succeeded twice, or more requests than
+#     stage-call attempts) must be zero;
+#   - the share of grading-call input that sits in a prefix shared by all solutions of a problem (and of a cluster),
+#     from the stored request messages, plus the fake's simulated prompt-cache hit share;
+#   - peak RSS (VmHWM) of each Worker, the machine's load during the run, and slot occupancy over time.
+# Targets: >= 90% of ideal throughput, zero repeated calls, >= 60% shared-prefix input.
+# Reading a miss: "in flight" is the fake's requests in flight (16 = every slot busy); "triggers waiting" are Quartz
+# jobs queued but not yet fired, "jobs executing" those fired and not yet completed (Quartz's bookkeeping included),
+# "items running" the claimed solutions. Many jobs executing but few items running and few requests in flight means
+# time goes to the job machinery (Quartz's cluster lock, per-job database work, CPU), not to the model slots.
+#
+# Usage: bench/grading.sh
+#   BENCH_N=1000 BENCH_PROBLEMS=20 BENCH_LATENCY_MS=200 BENCH_CONCURRENCY=16 BENCH_WORKERS=2
+#   BENCH_THREADS (Quartz threads per Worker, default concurrency + concurrency/2)
+#   BENCH_POLL_SECONDS=1 (Worker__PollSeconds), BENCH_NO_BUILD=1 (skip the Release build), BENCH_KEEP=1 (keep the
+#   work directory with logs and the database dump of stage calls), BENCH_TIMEOUT=900 (seconds to wait for the run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+N=${BENCH_N:-1000}
+PROBLEMS=${BENCH_PROBLEMS:-20}
+LATENCY_MS=${BENCH_LATENCY_MS:-200}
+CONCURRENCY=${BENCH_CONCURRENCY:-16}
+WORKERS=${BENCH_WORKERS:-2}
+THREADS=${BENCH_THREADS:-$(( CONCURRENCY + CONCURRENCY / 2 ))}
+POLL_SECONDS=${BENCH_POLL_SECONDS:-1}
+TIMEOUT=${BENCH_TIMEOUT:-900}
+CORPORA="$ROOT/../shared/corpora"
+
+WORK=$(mktemp -d /tmp/gp-grading-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  # Every process this script started: samplers, Workers, the fake model; then PostgreSQL.
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
+  if [ -f "$WORK/pg/data/postmaster.pid" ]; then kill -INT "$(head -1 "$WORK/pg/data/postmaster.pid")" 2>/dev/null || true; sleep 1; fi
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+  echo "== building Worker, migrator, fake model, seeder (Release)"
+  for p in src/Worker migrations bench/FakeModel bench/GradingBench; do
+    dotnet build "$p" -c Release -v q -nologo >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
+  done
+fi
+
+echo "== starting PostgreSQL"
+PG_PORT=$(free_port)
+mkdir -p "$WORK/pg"
+if [ "$(id -u)" = 0 ]; then chmod 755 "$WORK"; install -d -o postgres -g postgres -m 700 "$WORK/pg/data"; install -d -o postgres -g postgres "$WORK/pg/run"; else mkdir -p -m 700 "$WORK/pg/data" "$WORK/pg/run"; fi
+as_pg initdb -D "$WORK/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+# Each Worker holds up to C slot connections of its own besides EF's and Quartz's pools.
+as_pg pg_ctl -D "$WORK/pg/data" -l "$WORK/pg/run/pg.log" -w -o "-p $PG_PORT -k $WORK/pg/run -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c max_connections=300" start >/dev/null
+PSQL=(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench -v ON_ERROR_STOP=1 -qAt)
+psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE bench" >/dev/null
+export ConnectionStrings__Db="Host=127.0.0.1;Port=$PG_PORT;Database=bench;Username=postgres"
+dotnet migrations/bin/Release/net10.0/GradingPortal.Migrations.dll >"$WORK/migrate.log" 2>&1 || { cat "$WORK/migrate.log"; exit 1; }
+
+echo "== starting the fake model (latency $LATENCY_MS ms)"
+dotnet bench/FakeModel/bin/Release/net10.0/GradingPortal.Bench.FakeModel.dll --port 0 --latency-ms "$LATENCY_MS" >"$WORK/fake.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 120); do grep -q '^FAKE_MODEL_URL=' "$WORK/fake.log" 2>/dev/null && break; sleep 0.25; done
+FAKE_URL=$(sed -n 's/^FAKE_MODEL_URL=//p' "$WORK/fake.log")
+[ -n "$FAKE_URL" ] || { echo "the fake model did not start"; cat "$WORK/fake.log"; exit 1; }
+STATS_URL="${FAKE_URL%/v1}/_fake/stats"
+
+echo "== seeding $N solutions of $PROBLEMS problems (profile: $CONCURRENCY concurrent requests)"
+SEED=(dotnet bench/GradingBench/bin/Release/net10.0/GradingPortal.Bench.Grading.dll)
+"${SEED[@]}" seed "$FAKE_URL" "$N" "$PROBLEMS" "$CONCURRENCY" "$CORPORA" >"$WORK/seed.log" 2>&1 || { cat "$WORK/seed.log"; exit 1; }
+RUN_ID=$(sed -n 's/^RUN_ID=//p' "$WORK/seed.log")
+echo "   $(sed -n 's/^SEEDED=//p' "$WORK/seed.log")"
+
+echo "== starting $WORKERS Workers ($THREADS Quartz threads each, poll ${POLL_SECONDS} s)"
+WORKER_PIDS=()
+for w in $(seq 1 "$WORKERS"); do
+  Worker__MaxConcurrency=$THREADS Worker__PollSeconds=$POLL_SECONDS Logging__LogLevel__Default=Warning \
+    dotnet src/Worker/bin/Release/net10.0/GradingPortal.Worker.dll >"$WORK/worker$w.log" 2>&1 &
+  WORKER_PIDS+=($!); PIDS+=($!)
+done
+# A Worker is up once its Quartz node has checked in to the cluster.
+for _ in $(seq 1 240); do
+  UP=$("${PSQL[@]}" -c "SELECT count(*) FROM qrtz_scheduler_state" 2>/dev/null || echo 0)
+  [ "$UP" -ge "$WORKERS" ] && break
+  sleep 0.25
+done
+[ "$UP" -ge "$WORKERS" ] || { echo "Workers did not check in ($UP of $WORKERS)"; tail -n 30 "$WORK"/worker*.log; exit 1; }
+
+# Samplers: machine load every 5 s; the fake's requests in flight every 0.25 s (slot occupancy over time).
+( while true; do echo "$(date +%s) $(cut -d' ' -f1-3 /proc/loadavg)"; sleep 5; done ) >"$WORK/load.log" 2>/dev/null &
+PIDS+=($!)
+( while true; do echo "$(date +%s.%N) $(curl -fs "$STATS_URL" 2>/dev/null || echo '{}')"; sleep 0.25; done ) >"$WORK/inflight.log" 2>/dev/null &
+PIDS+=($!)
+# The job pipeline every 0.5 s: Quartz triggers waiting to be acquired, jobs executing, items by state.
+( while true; do
+    echo "$(date +%s.%N) $("${PSQL[@]}" -c "SELECT (SELECT count(*) FROM qrtz_triggers WHERE trigger_state = 'WAITING'),
+      (SELECT count(*) FROM qrtz_fired_triggers WHERE state = 'EXECUTING'), (SELECT count(*) FROM qrtz_fired_triggers WHERE state = 'ACQUIRED'),
+      (SELECT count(*) FILTER (WHERE status = 'Running') FROM grading_run_items WHERE run_id = '$RUN_ID'),
+      (SELECT count(*) FILTER (WHERE status IN ('Graded', 'NeedsAttention', 'Failed')) FROM grading_run_items WHERE run_id = '$RUN_ID')" 2>/dev/null | tr '|' ' ')"
+    sleep 0.5
+  done ) >"$WORK/pipeline.log" 2>/dev/null &
+PIDS+=($!)
+
+echo "== grading (run $RUN_ID)"
+"${SEED[@]}" start "$RUN_ID" >>"$WORK/seed.log" 2>&1 || { cat "$WORK/seed.log"; exit 1; }
+t0=$(date +%s)
+while true; do
+  STATUS=$("${PSQL[@]}" -c "SELECT status FROM grading_runs WHERE id = '$RUN_ID'")
+  case "$STATUS" in Completed|Failed|Cancelled|3|4|5|6) break ;; esac
+  if [ $(( $(date +%s) - t0 )) -gt "$TIMEOUT" ]; then echo "   timed out after $TIMEOUT s ($STATUS)"; break; fi
+  if [ -n "${BENCH_VERBOSE:-}" ]; then
+    echo "   $STATUS $("${PSQL[@]}" -c "SELECT string_agg(status || ':' || n, ' ') FROM (SELECT status, count(*) n FROM grading_run_items WHERE run_id = '$RUN_ID' GROUP BY 1) x")"
+  fi
+  sleep 1
+done
+echo "   run: $STATUS; items: $("${PSQL[@]}" -c "SELECT string_agg(status || ' ' || n, ', ') FROM (SELECT status, count(*) n FROM grading_run_items WHERE run_id = '$RUN_ID' GROUP BY 1) x")"
+
+# Peak memory of each Worker, read before anything is stopped.
+RSS=""
+for pid in "${WORKER_PIDS[@]}"; do RSS="$RSS $(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)"; done
+curl -fs "$STATS_URL" >"$WORK/fake-stats.json"
+kill "${PIDS[-1]}" "${PIDS[-2]}" "${PIDS[-3]}" 2>/dev/null || true
+
+# What the run stored: the run's times, every stage call (with its request messages), clusters per problem.
+"${PSQL[@]}" -c "SELECT json_build_object('started', started_at, 'finished', finished_at, 'status', status, 'error', error)
+                 FROM grading_runs WHERE id = '$RUN_ID'" >"$WORK/run.json"
+"${PSQL[@]}" -c "SELECT json_build_object('stage', stage, 'status', status, 'key', call_key, 'attempt', attempt,
+                   'problem', problem_id, 'solution', solution_id, 'latency', latency_ms, 'input', input_tokens,
+                   'cached', cached_input_tokens, 'started', extract(epoch FROM started_at),
+                   'finished', extract(epoch FROM finished_at), 'messages', request_messages)
+                 FROM stage_calls WHERE run_id = '$RUN_ID'" >"$WORK/calls.jsonl"
+"${PSQL[@]}" -c "SELECT json_build_object('problem', i.problem_id, 'cluster', i.cluster_index, 'item', i.id,
+                   'started', extract(epoch FROM i.started_at), 'finished', extract(epoch FROM i.finished_at))
+                 FROM grading_run_items i WHERE i.run_id = '$RUN_ID'" >"$WORK/items.jsonl"
+
+python3 - "$WORK" "$N" "$PROBLEMS" "$LATENCY_MS" "$CONCURRENCY" "$WORKERS" "$THREADS" "$RSS" <<'PY'
+import json, os, sys
+from collections import Counter, defaultdict
+from datetime import datetime
+work, n, problems, latency_ms, slots, workers, threads = sys.argv[1], *map(int, sys.argv[2:8])
+rss = [int(x) for x in sys.argv[8].split()]
+
+run = json.load(open(os.path.join(work, "run.json")))
+calls = [json.loads(line) for line in open(os.path.join(work, "calls.jsonl"))]
+items = [json.loads(line) for line in open(os.path.join(work, "items.jsonl"))]
+fake = json.load(open(os.path.join(work, "fake-stats.json")))
+ts = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+started, finished = ts(run["started"]), ts(run["finished"]) if run["finished"] else None
+
+# --- calls -------------------------------------------------------------------------------------------------------
+ok = [c for c in calls if c["status"] in ("Succeeded", 1, "1")]
+by_stage = Counter(c["stage"] for c in ok)
+attempts = len(calls)
+repeated_keys = sum(v - 1 for v in Counter(c["key"] for c in ok).values() if v > 1)
+requests = fake.get("requests", fake.get("Requests", 0))
+completions = fake.get("completions", fake.get("Completions", 0))
+# Theoretical minimum, from what the run really had (references per problem, clusters the fake made).
+refs_by_problem = Counter()
+clusters_by_problem = defaultdict(set)
+solutions_by_problem = Counter(i["problem"] for i in items)
+for c in ok:
+    if c["stage"] == "analyse-reference":
+        clusters_by_problem[c["problem"]].add(c["key"])
+clustered = {c["problem"] for c in ok if c["stage"] == "cluster-references"}
+minimum = 0
+for p, count in solutions_by_problem.items():
+    k = len(clusters_by_problem[p]) or 1
+    minimum += (1 if p in clustered else 0) + 2 * k + count * (2 if k > 1 else 1)
+total_ok = len(ok)
+ideal = total_ok * latency_ms / 1000 / slots
+wall = (finished - started) if finished else float("nan")
+
+print()
+print(f"run {run['status']}  {n} solutions, {problems} problems, {workers} Workers x {threads} threads, {slots} slots, {latency_ms} ms per call")
+print(f"wall time:  {wall:7.1f} s  (run started -> completed)")
+print(f"ideal:      {ideal:7.1f} s  ({total_ok} calls x {latency_ms} ms / {slots})")
+print(f"throughput: {ideal / wall * 100:6.1f} % of ideal (target >= 90 %)")
+busy = sum(c["latency"] or 0 for c in ok) / 1000
+print(f"            slots inside stage calls {busy / (wall * slots) * 100:.1f} % of the time "
+      f"(sum of stored call latencies {busy:.0f} s / {wall:.1f} s x {slots}); fake's max in flight {fake.get('maxInFlight')}")
+
+print(f"calls:      {total_ok} succeeded stage calls = {total_ok / n:.3f} per solution; minimum {minimum} = {minimum / n:.3f} per solution")
+print("            " + ", ".join(f"{s} {by_stage[s]}" for s in ("cluster-references", "extract-steps", "analyse-reference", "derive-rubric", "grade")))
+print(f"            {attempts} stage-call attempts, fake served {requests} requests ({completions} completions)")
+print(f"repeated:   {repeated_keys} call keys succeeded more than once; {max(0, requests - attempts)} requests beyond stage-call attempts; "
+      f"{total_ok - minimum:+d} calls over the minimum  (target 0)")
+
+# --- shared prefix -----------------------------------------------------------------------------------------------
+def serialized(messages):
+    # As the fake serialises a prompt for its cache: "<role>\n" + content + "\n" per message, in order.
+    if isinstance(messages, dict):
+        messages = messages.get("messages", [])
+    return "".join(f"<{m.get('role', m.get('Role', ''))}>\n{m.get('content', m.get('Content', ''))}\n" for m in messages)
+def lcp(texts):
+    first, last = min(texts), max(texts)  # the common prefix of the extremes is the common prefix of all
+    i = 0
+    while i < len(first) and first[i] == last[i]:
+        i += 1
+    return i
+cluster_of = {i["item"]: i["cluster"] for i in items}
+grade = [c for c in ok if c["stage"] == "grade"]
+# Grading calls per problem, and per (problem, cluster of the item): call keys are "item:<item id, 32 hex>:grade:<k>".
+item_ids = {i["item"].replace("-", ""): i for i in items}
+by_problem, by_cluster = defaultdict(list), defaultdict(list)
+for c in grade:
+    text = serialized(c["messages"])
+    item = item_ids.get(c["key"].split(":")[1])
+    by_problem[c["problem"]].append(text)
+    by_cluster[(c["problem"], item["cluster"] if item else None)].append(text)
+total_chars = sum(len(t) for ts_ in by_problem.values() for t in ts_)
+shared_problem = sum(lcp(ts_) * len(ts_) for ts_ in by_problem.values())
+shared_cluster = sum(lcp(ts_) * len(ts_) for ts_ in by_cluster.values())
+all_chars = sum(len(serialized(c["messages"])) for c in ok)
+print(f"prefix:     {shared_problem / total_chars * 100:5.1f} % of grading-call input characters sit in a prefix shared by all solutions of their problem (target >= 60 %)")
+print(f"            {shared_cluster / total_chars * 100:5.1f} % in a prefix shared by all solutions of their cluster (same rubric)")
+print(f"            grading calls {total_chars / 1e6:.1f} M characters of {all_chars / 1e6:.1f} M for all calls; "
+      f"mean grading prompt {total_chars / max(1, len(grade)):,.0f} characters")
+pt, ct = fake.get("promptTokens", 0), fake.get("cachedTokens", 0)
+if pt:
+    print(f"            fake's simulated prompt cache (256-character blocks, every call): {ct / pt * 100:.1f} % of {pt:,} prompt tokens cached")
+
+# --- where an item's time goes (Worker clock): before its first call, in stage calls (in HTTP / around it), between
+# calls, after its last call. Slot waits and stage-call bookkeeping are "around".
+spans = defaultdict(list)
+for c in ok:
+    if c["stage"] in ("extract-steps", "grade"):
+        spans[c["key"].split(":")[1]].append(c)
+pre, post, inside, http, between, whole = [], [], [], [], [], []
+for i in items:
+    cs_ = sorted(spans.get(i["item"].replace("-", ""), []), key=lambda c: c["started"])
+    if not cs_ or not i["started"] or not i["finished"]:
+        continue
+    pre.append(cs_[0]["started"] - i["started"]); post.append(i["finished"] - cs_[-1]["finished"])
+    inside.append(sum(c["finished"] - c["started"] for c in cs_)); http.append(sum(c["latency"] / 1000 for c in cs_))
+    between.append(sum(b["started"] - a["finished"] for a, b in zip(cs_, cs_[1:]))); whole.append(i["finished"] - i["started"])
+if whole:
+    m = lambda xs: sum(xs) / len(xs) * 1000
+    print(f"per item:   mean {m(whole):.0f} ms claimed -> finished: {m(pre):.0f} before the first call, {m(inside):.0f} in stage calls "
+          f"({m(http):.0f} in HTTP, {m(inside) - m(http):.0f} slot wait + bookkeeping), {m(between):.0f} between calls, {m(post):.0f} after the last")
+    lat = sorted(c["latency"] for c in ok)
+    print(f"            HTTP latency seen by the Worker: median {lat[len(lat) // 2]} ms, p90 {lat[int(len(lat) * 0.9)]} ms (the fake waits {latency_ms} ms)")
+
+# --- memory and load ---------------------------------------------------------------------------------------------
+print("memory:     " + ", ".join(f"Worker {i + 1} peak RSS {kb / 1024:.0f} MB" for i, kb in enumerate(rss)))
+loads = []
+for line in open(os.path.join(work, "load.log")):
+    parts = line.split()
+    if len(parts) >= 2 and started - 5 <= float(parts[0]) <= (finished or 1e18) + 5:
+        loads.append(float(parts[1]))
+if loads:
+    print(f"load:       1-minute load average during the run {min(loads):.1f} .. {max(loads):.1f} (mean {sum(loads) / len(loads):.1f}) on {os.cpu_count()} CPUs")
+
+# --- occupancy over time: where are slots idle? -------------------------------------------------------------------
+samples = []
+for line in open(os.path.join(work, "inflight.log")):
+    t, _, rest = line.partition(" ")
+    try:
+        samples.append((float(t), json.loads(rest).get("inFlight", 0)))
+    except (ValueError, json.JSONDecodeError):
+        pass
+window = [(t, f) for t, f in samples if started <= t <= (finished or 1e18)]
+if window and finished:
+    buckets = 10
+    span = (finished - started) / buckets
+    row = []
+    for b in range(buckets):
+        vals = [f for t, f in window if started + b * span <= t < started + (b + 1) * span]
+        row.append(f"{sum(vals) / len(vals):4.1f}" if vals else "   -")
+    print(f"in flight:  mean requests in flight per tenth of the run: {' '.join(row)}")
+    pipe = []
+    for line in open(os.path.join(work, "pipeline.log")):
+        parts = line.split()
+        if len(parts) == 6 and started <= float(parts[0]) <= finished:
+            pipe.append([float(parts[0])] + [int(x) for x in parts[1:]])
+    for col, label in ((1, "triggers waiting"), (2, "jobs executing"), (4, "items running"), (5, "items finished")):
+        row = []
+        for b in range(buckets):
+            vals = [r[col] for r in pipe if started + b * span <= r[0] < started + (b + 1) * span]
+            row.append(f"{sum(vals) / len(vals):4.0f}" if vals else "   -")
+        print(f"            {label:17} {' '.join(row)}")
+    stages_first = {s: min(c["started"] for c in ok if c["stage"] == s) - started for s in by_stage}
+    stages_last = {s: max(c["finished"] for c in ok if c["stage"] == s) - started for s in by_stage}
+    print("phases:     " + "; ".join(f"{s} {stages_first[s]:.1f}..{stages_last[s]:.1f} s" for s in sorted(by_stage, key=lambda s: stages_first[s])))
+PY
