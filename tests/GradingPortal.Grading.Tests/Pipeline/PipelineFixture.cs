@@ -71,6 +71,7 @@ public sealed class PipelineFixture : IAsyncLifetime
         return worker;
     }
 
+    /// <summary>What every Worker process started so far printed (stdout and stderr).</summary>
     public string WorkerLogs => string.Join("\n----\n", _workers.Select(w => w.Log));
 
     public async Task<T> WithDbAsync<T>(Func<GradingDbContext, Task<T>> work)
@@ -127,9 +128,9 @@ public sealed class PipelineFixture : IAsyncLifetime
         return solutions.Select(s => s.Id).ToList();
     });
 
-    /// <summary>Creates a run as the Api does and enqueues its start.</summary>
+    /// <summary>Creates a run as the Api does and enqueues its start (unless <paramref name="enqueue"/> is false).</summary>
     public async Task<Guid> StartRunAsync(Guid projectId, Guid profileId, string workflow, IEnumerable<Guid> problemIds, string? design = null,
-        int samples = 1, string aggregation = Aggregations.Median, bool requireApproval = false)
+        int samples = 1, string aggregation = Aggregations.Median, bool requireApproval = false, bool enqueue = true)
     {
         var runId = await WithDbAsync(async db =>
         {
@@ -141,7 +142,10 @@ public sealed class PipelineFixture : IAsyncLifetime
             await db.SaveChangesAsync();
             return run.Id;
         });
-        await EnqueueAsync(JobContracts.StartRun, runId);
+        if (enqueue)
+        {
+            await EnqueueAsync(JobContracts.StartRun, runId);
+        }
         return runId;
     }
 
