@@ -144,7 +144,8 @@ public sealed partial class ApiEndToEndTests(PipelineFixture fixture)
         var admin = await fixture.Api.AdminAsync();
         var profile = await GradingApi.NewProfileAsync(admin, fixture.Fake.BaseUrl, $"sk-{Guid.NewGuid():N}");
         var project = await GradingApi.NewProjectAsync(admin);
-        var (problemId, statement) = await GradingApi.NewProblemAsync(admin, project.Id);
+        // Two references, so each solution's steps are extracted (to match it to a cluster) before it is graded.
+        var (problemId, statement) = await GradingApi.NewProblemAsync(admin, project.Id, references: 2);
         var flaky = await GradingApi.NewSolutionsAsync(admin, problemId, Enumerable.Range(0, 3).Select(i => $"Flaky attempt {i}. [flaky] [points 3]"));
         var steady = await GradingApi.NewSolutionsAsync(admin, problemId, Enumerable.Range(0, 3).Select(i => $"Steady attempt {i}. [points 5]"));
         // Every grading call of a [flaky] solution answers 500, on every attempt (the Workers make 3).

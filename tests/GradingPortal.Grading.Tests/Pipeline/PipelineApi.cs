@@ -54,7 +54,8 @@ public sealed class PipelineApi(string connectionString) : WebApplicationFactory
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Db", connectionString);
-        builder.ConfigureLogging(logging => logging.AddProvider(new CaptureLoggerProvider(Append)));
+        // Captured rather than printed: tests read it, and the test output stays readable.
+        builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(new CaptureLoggerProvider(Append)));
     }
 
     /// <summary>A client signed in as the first admin (a global administrator); its response bodies are recorded.</summary>
