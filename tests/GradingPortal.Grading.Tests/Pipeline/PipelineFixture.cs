@@ -195,6 +195,7 @@ public sealed class WorkerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _log = new();
+    private int _disposed;
 
     private WorkerProcess(Process process)
     {
@@ -256,8 +257,13 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills and releases the process; a second call (a test's, then the fixture's) does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         Kill();
         await Task.CompletedTask;
         _process.Dispose();
