@@ -108,10 +108,14 @@ public sealed class GradingRun : AuditedEntity
         };
     }
 
-    /// <summary>The Worker has planned the items and starts preparing problems.</summary>
+    /// <summary>
+    /// The Worker has planned the items and starts preparing problems. Planning happens once, when the run has no items
+    /// yet: normally from <see cref="GradingRunStatus.Queued"/>, but any unfinished run that was never planned (e.g. one
+    /// reopened by a retry) is planned the same way.
+    /// </summary>
     public void StartPreparing(string configuration, DateTimeOffset now)
     {
-        if (Status != GradingRunStatus.Queued)
+        if (IsTerminal)
         {
             return;
         }
@@ -150,12 +154,16 @@ public sealed class GradingRun : AuditedEntity
         }
     }
 
-    /// <summary>Reopens a finished run whose failed items are being retried.</summary>
+    /// <summary>
+    /// Reopens a finished run whose failed items are being retried. A run that stopped before it was ever planned (it
+    /// failed before the Worker created its items, so it never started) goes back to <see cref="GradingRunStatus.Queued"/>
+    /// to be planned afresh; any other goes back to running.
+    /// </summary>
     public void Reopen()
     {
         if (Status is GradingRunStatus.Completed or GradingRunStatus.Failed)
         {
-            Status = GradingRunStatus.Running;
+            Status = StartedAt is null ? GradingRunStatus.Queued : GradingRunStatus.Running;
             FinishedAt = null;
             Error = null;
             MarkAuditAction("retried");

@@ -12,7 +12,8 @@ namespace GradingPortal.Worker.Grading;
 /// <summary>
 /// Reconciles a grading run (<see cref="JobContracts.StartRun"/>) with what should be happening, whatever state it is in,
 /// so that creating a run, approving a derived rubric and retrying failed items all only need to enqueue this job:
-/// a queued run gets its problems and items (from its selection) and its prompt hashes, and starts preparing; every
+/// a run without problems and items (queued, or reopened before it was ever planned) gets them (from its selection) and
+/// its prompt hashes, and starts preparing; every
 /// problem not yet ready gets a preparation job, every unfinished item of a ready problem a grading job (jobs already
 /// queued or running are left alone); a run whose items are all finished completes; a cancelled run's open items are
 /// cancelled.
@@ -60,7 +61,9 @@ internal sealed class StartRunJob(GradingDbContext db, RunProgress progress, Job
             await progress.FailOpenItemsAsync(runId, null, "The run's model profile was deleted.", ct);
             return;
         }
-        if (run.Status == GradingRunStatus.Queued)
+        // Planning is keyed on what exists, not on the status: a run retried or reopened before it was ever planned has
+        // no problems and no items whatever its status says, and gets them now (PlanAsync re-checks under a row lock).
+        if (!await db.GradingRunProblems.AnyAsync(p => p.RunId == runId, ct) && !await db.GradingRunItems.AnyAsync(i => i.RunId == runId, ct))
         {
             await PlanAsync(run, ct);
         }
@@ -91,7 +94,11 @@ internal sealed class StartRunJob(GradingDbContext db, RunProgress progress, Job
         await progress.CompleteIfDoneAsync(runId, ct);
     }
 
-    /// <summary>Creates the run's problems and items from its selection and records the prompt hashes; one transaction.</summary>
+    /// <summary>
+    /// Creates the run's problems and items from its selection and records the prompt hashes; one transaction, holding the
+    /// run's row lock so that two Workers reconciling the same unplanned run plan it once. Does nothing when the run is
+    /// finished or already has problems or items.
+    /// </summary>
     private async Task PlanAsync(GradingRun queued, CancellationToken ct)
     {
         var selection = ReadSelection(queued.Selection);
@@ -105,16 +112,17 @@ internal sealed class StartRunJob(GradingDbContext db, RunProgress progress, Job
         var problemIds = picked.Select(p => p.ProblemId).Distinct().ToList();
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM grading_runs WHERE id = {queued.Id} FOR UPDATE", ct);
         var run = await db.GradingRuns.FirstAsync(r => r.Id == queued.Id, ct);
-        if (run.Status != GradingRunStatus.Queued)
+        if (run.IsTerminal
+            || await db.GradingRunProblems.AnyAsync(p => p.RunId == run.Id, ct)
+            || await db.GradingRunItems.AnyAsync(i => i.RunId == run.Id, ct))
         {
+            db.ChangeTracker.Clear();
             return;
         }
-        var existingProblems = await db.GradingRunProblems.Where(p => p.RunId == run.Id).Select(p => p.ProblemId).ToListAsync(ct);
-        var existingItems = (await db.GradingRunItems.Where(i => i.RunId == run.Id).Select(i => i.SolutionId).ToListAsync(ct)).ToHashSet();
-        db.GradingRunProblems.AddRange(problemIds.Except(existingProblems).Select(p => new GradingRunProblem(run.Id, p)));
-        db.GradingRunItems.AddRange(picked.Where(s => !existingItems.Contains(s.Id))
-            .Select(s => new GradingRunItem(run.Id, run.ProjectId, s.ProblemId, s.Id)));
+        db.GradingRunProblems.AddRange(problemIds.Select(p => new GradingRunProblem(run.Id, p)));
+        db.GradingRunItems.AddRange(picked.Select(s => new GradingRunItem(run.Id, run.ProjectId, s.ProblemId, s.Id)));
         run.StartPreparing(Configure(run), clock.GetUtcNow());
         try
         {

@@ -20,10 +20,11 @@ using Quartz;
 namespace GradingPortal.Grading.Tests.Pipeline;
 
 /// <summary>
-/// One migrated database, the fake model server with the default grading scripts, and two real Worker processes (the
-/// built Worker started with <c>dotnet</c>, Quartz cluster nodes on the database, as deployed). Tests create runs through
-/// Domain and enqueue <see cref="JobContracts.StartRun"/> into the same Quartz store the Api uses (this process's
-/// scheduler is never started, like the Api's). One per test assembly: Quartz keeps one scheduler per name per process.
+/// One migrated database, the fake model server with the default grading scripts, the real Api (in process, see
+/// <see cref="PipelineApi"/>) and two real Worker processes (the built Worker started with <c>dotnet</c>, Quartz cluster
+/// nodes on the database, as deployed). Tests create runs through the Api, or through Domain and then enqueue
+/// <see cref="JobContracts.StartRun"/> into the same Quartz store with the Api's scheduler (never started, so this
+/// process runs no job). One per test assembly: Quartz keeps one scheduler per name per process.
 /// </summary>
 public sealed class PipelineFixture : IAsyncLifetime
 {
@@ -32,6 +33,8 @@ public sealed class PipelineFixture : IAsyncLifetime
 
     public string ConnectionString { get; private set; } = "";
     public FakeOpenAiServer Fake { get; private set; } = null!;
+    /// <summary>The Api, in process over the same database (its first admin is <see cref="PipelineApi.AdminEmail"/>).</summary>
+    public PipelineApi Api { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
@@ -42,9 +45,9 @@ public sealed class PipelineFixture : IAsyncLifetime
         services.AddLogging();
         services.AddSingleton<IAuditActorAccessor>(new TestActor());
         services.AddDbContext<GradingDbContext>(db => db.UseNpgsql(ConnectionString));
-        services.AddQuartzStore(ConnectionString);
-        services.AddScoped<JobQueue>();
         _services = services.BuildServiceProvider();
+        Api = new PipelineApi(ConnectionString);
+        await Api.InitializeAsync();
         StartWorker();
         StartWorker();
     }
@@ -55,18 +58,20 @@ public sealed class PipelineFixture : IAsyncLifetime
         {
             await worker.DisposeAsync();
         }
+        await Api.DisposeAsync();
         await _services.DisposeAsync();
         await Fake.DisposeAsync();
     }
 
-    /// <summary>Starts one more Worker process on the test database.</summary>
-    public WorkerProcess StartWorker()
+    /// <summary>Starts one more Worker process on the test database (with extra environment variables, when given).</summary>
+    public WorkerProcess StartWorker(IReadOnlyDictionary<string, string>? environment = null)
     {
-        var worker = WorkerProcess.Start(ConnectionString);
+        var worker = WorkerProcess.Start(ConnectionString, environment);
         _workers.Add(worker);
         return worker;
     }
 
+    /// <summary>What every Worker process started so far printed (stdout and stderr).</summary>
     public string WorkerLogs => string.Join("\n----\n", _workers.Select(w => w.Log));
 
     public async Task<T> WithDbAsync<T>(Func<GradingDbContext, Task<T>> work)
@@ -75,11 +80,9 @@ public sealed class PipelineFixture : IAsyncLifetime
         return await work(scope.ServiceProvider.GetRequiredService<GradingDbContext>());
     }
 
-    public async Task EnqueueAsync(JobContract contract, Guid id)
-    {
-        await using var scope = _services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<JobQueue>().EnqueueAsync(contract, id, CancellationToken.None);
-    }
+    /// <summary>Enqueues a job as the Api does (through the Api's scheduler: one scheduler of this name per process).</summary>
+    public Task EnqueueAsync(JobContract contract, Guid id) =>
+        new JobQueue(Api.Services.GetRequiredKeyedService<ISchedulerFactory>(JobContracts.SchedulerName)).EnqueueAsync(contract, id, CancellationToken.None);
 
     public Task<Guid> NewProjectAsync(params string[] customErrorTypes) => WithDbAsync(async db =>
     {
@@ -125,9 +128,9 @@ public sealed class PipelineFixture : IAsyncLifetime
         return solutions.Select(s => s.Id).ToList();
     });
 
-    /// <summary>Creates a run as the Api does and enqueues its start.</summary>
+    /// <summary>Creates a run as the Api does and enqueues its start (unless <paramref name="enqueue"/> is false).</summary>
     public async Task<Guid> StartRunAsync(Guid projectId, Guid profileId, string workflow, IEnumerable<Guid> problemIds, string? design = null,
-        int samples = 1, string aggregation = Aggregations.Median, bool requireApproval = false)
+        int samples = 1, string aggregation = Aggregations.Median, bool requireApproval = false, bool enqueue = true)
     {
         var runId = await WithDbAsync(async db =>
         {
@@ -139,7 +142,10 @@ public sealed class PipelineFixture : IAsyncLifetime
             await db.SaveChangesAsync();
             return run.Id;
         });
-        await EnqueueAsync(JobContracts.StartRun, runId);
+        if (enqueue)
+        {
+            await EnqueueAsync(JobContracts.StartRun, runId);
+        }
         return runId;
     }
 
@@ -206,7 +212,7 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
-    public static WorkerProcess Start(string connectionString)
+    public static WorkerProcess Start(string connectionString, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dll = WorkerDll();
         var psi = new ProcessStartInfo("dotnet", $"\"{dll}\"")
@@ -222,7 +228,15 @@ public sealed class WorkerProcess : IAsyncDisposable
         psi.Environment["Worker__MaxConcurrency"] = "4";
         psi.Environment["ModelCalls__InitialBackoff"] = "00:00:00.050";
         psi.Environment["ModelCalls__SlotPollInterval"] = "00:00:00.200";
-        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        // Few attempts: a call that keeps failing fails its item quickly (retry-failed tests).
+        psi.Environment["ModelCalls__MaxAttempts"] = "3";
+        // Information, so that tests checking that no secret is printed see what a deployed Worker prints; no SQL.
+        psi.Environment["Logging__LogLevel__Default"] = "Information";
+        psi.Environment["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Warning";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
         var process = Process.Start(psi) ?? throw new InvalidOperationException("Could not start the Worker.");
         var worker = new WorkerProcess(process);
         process.OutputDataReceived += (_, e) => worker.Append(e.Data);
@@ -257,7 +271,7 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
         lock (_log)
         {
-            if (_log.Length < 200_000)
+            if (_log.Length < 4_000_000)
             {
                 _log.AppendLine(line);
             }

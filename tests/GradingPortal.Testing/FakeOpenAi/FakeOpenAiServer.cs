@@ -40,6 +40,7 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
     private readonly PromptCache _cache = new();
     private readonly Lock _lock = new();
     private Func<FakeChatRequest, FakeReply?>? _fallback;
+    private Func<FakeChatRequest, FakeFault?>? _rule;
     private int _sequence;
     private int _inFlight;
     private int _maxInFlight;
@@ -128,6 +129,19 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
         return this;
     }
 
+    /// <summary>
+    /// A standing fault: every request for which <paramref name="rule"/> returns a fault gets it (after queued faults of
+    /// <see cref="FailNext"/>, which win). Null removes the rule. Lets a test fail chosen requests, e.g. by solution text.
+    /// </summary>
+    public FakeOpenAiServer FailWhen(Func<FakeChatRequest, FakeFault?>? rule)
+    {
+        lock (_lock)
+        {
+            _rule = rule;
+        }
+        return this;
+    }
+
     /// <summary>Requests received so far, in arrival order (empty when <see cref="RecordRequests"/> is off).</summary>
     public IReadOnlyList<FakeChatRequest> Requests
     {
@@ -143,13 +157,14 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
     public FakeStats Stats => new(Interlocked.Read(ref _requestCount), Interlocked.Read(ref _completions), Interlocked.Read(ref _promptTokens),
         Interlocked.Read(ref _cachedTokens), Interlocked.Read(ref _completionTokens), Volatile.Read(ref _inFlight), Volatile.Read(ref _maxInFlight));
 
-    /// <summary>Forgets recorded requests, counters, queued faults and the prompt cache (scripts stay).</summary>
+    /// <summary>Forgets recorded requests, counters, queued faults, the <see cref="FailWhen"/> rule and the prompt cache (scripts stay).</summary>
     public void Reset()
     {
         lock (_lock)
         {
             _requests.Clear();
             _faults.Clear();
+            _rule = null;
             Interlocked.Exchange(ref _requestCount, 0);
             Interlocked.Exchange(ref _completions, 0);
             Interlocked.Exchange(ref _promptTokens, 0);
@@ -216,7 +231,7 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
             {
                 _requests.Add(request);
             }
-            fault = TakeFault(request.SchemaName);
+            fault = TakeFault(request.SchemaName) ?? _rule?.Invoke(request);
             script = request.SchemaName is not null && _scripts.TryGetValue(request.SchemaName, out var found) ? found : null;
         }
 

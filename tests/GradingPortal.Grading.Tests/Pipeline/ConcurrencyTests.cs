@@ -1,0 +1,71 @@
+using GradingPortal.Domain.Grading;
+using GradingPortal.Domain.Jobs;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace GradingPortal.Grading.Tests.Pipeline;
+
+/// <summary>A profile's limits hold across the Worker processes that share one run.</summary>
+[Collection(PipelineCollection.Name)]
+public sealed class ConcurrencyTests(PipelineFixture fixture)
+{
+    [Fact]
+    public async Task Run_TwoWorkerProcessesAndAProfileLimitOfThree_NeverHaveMoreThanThreeCallsInFlight()
+    {
+        var projectId = await fixture.NewProjectAsync();
+        var profileId = await fixture.NewProfileAsync(maxConcurrency: 3);
+        var (problemId, _) = await fixture.NewProblemAsync(projectId, references: 1);
+        var solutionIds = await fixture.NewSolutionsAsync(projectId, problemId, Enumerable.Range(0, 20).Select(i => $"Attempt {i}. [points {i % 8}]"));
+        fixture.Fake.Latency = TimeSpan.FromMilliseconds(150);
+        fixture.Fake.Reset();
+        try
+        {
+            var runId = await fixture.StartRunAsync(projectId, profileId, Workflows.FiveStage, [problemId]);
+            // Which Worker processes (Quartz instances) execute this run's jobs, sampled while it runs.
+            var instances = new HashSet<string>(StringComparer.Ordinal);
+            var until = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+            GradingRun run;
+            while (true)
+            {
+                instances.UnionWith(await ExecutingInstancesAsync());
+                run = await fixture.WithDbAsync(db => db.GradingRuns.AsNoTracking().FirstAsync(r => r.Id == runId));
+                if (run.IsTerminal || DateTime.UtcNow > until)
+                {
+                    break;
+                }
+                await Task.Delay(50);
+            }
+
+            run.Status.ShouldBe(GradingRunStatus.Completed, fixture.WorkerLogs);
+            var stats = fixture.Fake.Stats;
+            stats.MaxInFlight.ShouldBeLessThanOrEqualTo(3);
+            stats.MaxInFlight.ShouldBeGreaterThanOrEqualTo(2);
+            instances.Count.ShouldBeGreaterThanOrEqualTo(2, $"jobs ran on: {string.Join(", ", instances)}");
+            var items = await fixture.ItemsAsync(runId);
+            items.Count.ShouldBe(20);
+            items.ShouldAllBe(i => i.Status == RunItemStatus.Graded);
+            (await fixture.GradesAsync(runId)).Select(g => g.SolutionId).ShouldBe(solutionIds, ignoreOrder: true);
+        }
+        finally
+        {
+            fixture.Fake.Latency = TimeSpan.FromMilliseconds(20);
+        }
+    }
+
+    /// <summary>Quartz instance ids of the processes executing a job right now.</summary>
+    private async Task<List<string>> ExecutingInstancesAsync()
+    {
+        await using var connection = new NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"SELECT DISTINCT instance_name FROM {JobContracts.TablePrefix}fired_triggers WHERE sched_name = $1 AND state = 'EXECUTING'", connection);
+        command.Parameters.AddWithValue(JobContracts.SchedulerName);
+        var instances = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            instances.Add(reader.GetString(0));
+        }
+        return instances;
+    }
+}
