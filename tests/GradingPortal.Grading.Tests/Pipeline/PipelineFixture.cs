@@ -84,6 +84,11 @@ public sealed class PipelineFixture : IAsyncLifetime
     public Task EnqueueAsync(JobContract contract, Guid id) =>
         new JobQueue(Api.Services.GetRequiredKeyedService<ISchedulerFactory>(JobContracts.SchedulerName)).EnqueueAsync(contract, id, CancellationToken.None);
 
+    /// <summary>Enqueues slices 0..count-1 of a sliced job as a Worker does (through the Api's scheduler).</summary>
+    public Task EnqueueSlicesAsync(JobContract contract, Guid id, int count) =>
+        new JobQueue(Api.Services.GetRequiredKeyedService<ISchedulerFactory>(JobContracts.SchedulerName)).EnqueueSlicesAsync(contract, id, count,
+            CancellationToken.None);
+
     public Task<Guid> NewProjectAsync(params string[] customErrorTypes) => WithDbAsync(async db =>
     {
         var project = Project.Create($"grading {Guid.NewGuid():N}", null, 7, false, false, false, customErrorTypes, DateTimeOffset.UtcNow);
