@@ -200,6 +200,7 @@ public sealed class WorkerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _log = new();
+    private int _disposed;
 
     private WorkerProcess(Process process)
     {
@@ -231,6 +232,9 @@ public sealed class WorkerProcess : IAsyncDisposable
         psi.Environment["DOTNET_ENVIRONMENT"] = "Testing";
         psi.Environment["Worker__PollSeconds"] = "1";
         psi.Environment["Worker__MaxConcurrency"] = "4";
+        // Small grading slices (two solutions at a time, so up to 8 slices per problem): with 4 threads a Worker runs at
+        // most 4 of a problem's slices, so the Workers share even a 20-solution problem, as they share a large one.
+        psi.Environment["Worker__ItemsInParallel"] = "2";
         psi.Environment["ModelCalls__InitialBackoff"] = "00:00:00.050";
         psi.Environment["ModelCalls__SlotPollInterval"] = "00:00:00.200";
         // Few attempts: a call that keeps failing fails its item quickly (retry-failed tests).
@@ -254,7 +258,7 @@ public sealed class WorkerProcess : IAsyncDisposable
     /// <summary>SIGKILL: no shutdown, no cleanup; its jobs are recovered by the other Workers.</summary>
     public void Kill()
     {
-        if (!_process.HasExited)
+        if (Volatile.Read(ref _disposed) == 0 && !_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit();
@@ -263,7 +267,13 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // A test may dispose its own extra Worker before the fixture disposes every Worker it started.
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
         Kill();
+        Interlocked.Exchange(ref _disposed, 1);
         await Task.CompletedTask;
         _process.Dispose();
     }
