@@ -46,7 +46,8 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
             {
                 return;
             }
-            // Items another execution held when a lane looked (graded elsewhere, or left by a Worker that died).
+            // Items another execution held when a lane looked (graded elsewhere, or left by a Worker that died); Guid.Empty
+            // when a lane stopped on an error.
             var skipped = new ConcurrentDictionary<Guid, byte>();
             var lanes = Enumerable.Range(0, options.Value.ItemsInParallel).Select(_ => LaneAsync(slice, skipped, ct)).ToList();
             await Task.WhenAll(lanes);
@@ -126,7 +127,18 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
                 var itemDb = services.GetRequiredService<GradingDbContext>();
                 // One connection for the scope: it holds the item's advisory lock while the item is graded.
                 await itemDb.Database.OpenConnectionAsync(ct);
-                var item = await ClaimAsync(itemDb, services.GetRequiredService<RunProgress>(), slice, skipped, ct);
+                GradingRunItem? item;
+                try
+                {
+                    item = await ClaimAsync(itemDb, services.GetRequiredService<RunProgress>(), slice, skipped, ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A database error while claiming ends this lane; the slice looks again later (see Execute).
+                    logger.LogError(ex, "Claiming the next item of problem {ProblemId} in run {RunId} failed", slice.ProblemId, slice.Run.Id);
+                    skipped.TryAdd(Guid.Empty, 0);
+                    return;
+                }
                 if (item is null)
                 {
                     return;
@@ -256,9 +268,9 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
             await itemDb.Database.SqlQuery<bool>($"""SELECT pg_advisory_unlock({CacheKeys.LockId(LockName(itemId))}) AS "Value" """)
                 .ToListAsync(CancellationToken.None);
         }
-        catch (NpgsqlException)
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
         {
-            // The connection is going away with the scope anyway, which releases the lock.
+            // The connection is broken or going away with the scope anyway, which releases the lock.
         }
     }
 
