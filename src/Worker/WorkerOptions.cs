@@ -20,10 +20,11 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// Solutions this process grades at once over all its slice jobs: bounds the database connections they hold (one each)
-    /// whatever the thread count.
+    /// whatever the thread count. Around twice the model slots this process gets is enough to keep them busy; far more only
+    /// adds waiting for slots.
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(1, 256)]
-    public int MaxItemsInFlight { get; set; } = 32;
+    public int MaxItemsInFlight { get; set; } = 16;
 
     /// <summary>
     /// At most this many slice jobs share one problem of a run (fewer for small problems: one per
