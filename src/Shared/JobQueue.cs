@@ -47,12 +47,57 @@ internal sealed class JobQueue([FromKeyedServices(JobContracts.SchedulerName)] I
         }
     }
 
-    /// <summary>Enqueues one job per id (skipping those already waiting or running).</summary>
-    public async Task EnqueueManyAsync(JobContract contract, IEnumerable<Guid> ids, CancellationToken ct)
+    /// <summary>The key of slice <paramref name="slice"/> of a sliced job (several jobs sharing one record id).</summary>
+    public static JobKey SliceKeyOf(JobContract contract, Guid id, int slice) =>
+        new($"{contract.Name}-{id:N}-{slice.ToString(System.Globalization.CultureInfo.InvariantCulture)}", JobContracts.Group);
+
+    /// <summary>
+    /// Schedules slices 0..<paramref name="count"/>-1 of a sliced job for one record (each job's data holds the id and its
+    /// slice number), skipping slices already waiting or running, in one call to the store (one pass through Quartz's
+    /// cluster lock instead of one per job).
+    /// </summary>
+    public async Task EnqueueSlicesAsync(JobContract contract, Guid id, int count, CancellationToken ct)
     {
-        foreach (var id in ids)
+        var scheduler = await schedulers.GetScheduler(ct);
+        var jobs = new Dictionary<IJobDetail, IReadOnlyCollection<ITrigger>>();
+        for (var slice = 0; slice < count; slice++)
         {
-            await EnqueueAsync(contract, id, ct);
+            var key = SliceKeyOf(contract, id, slice);
+            if (await scheduler.Exists(key, ct))
+            {
+                continue;
+            }
+            var job = JobBuilder.Create()
+                .OfType(new JobType(contract.TypeName))
+                .WithIdentity(key)
+                .UsingJobData(contract.IdKey, id.ToString())
+                .UsingJobData(JobContracts.SliceKey, slice.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .RequestRecovery()
+                .Build();
+            jobs[job] = [TriggerBuilder.Create().ForJob(key).WithIdentity(key.Name, JobContracts.Group).StartNow().Build()];
+        }
+        if (jobs.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            await scheduler.ScheduleJobs(jobs, default, ct);
+        }
+        catch (ObjectAlreadyExistsException)
+        {
+            // Another process scheduled some of these slices meanwhile (the batch was rolled back): schedule the rest one by one.
+            foreach (var (job, triggers) in jobs)
+            {
+                try
+                {
+                    await scheduler.ScheduleJob(job, triggers, default, ct);
+                }
+                catch (ObjectAlreadyExistsException)
+                {
+                    // Queued by the other process: the work is queued either way.
+                }
+            }
         }
     }
 }

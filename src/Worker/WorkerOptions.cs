@@ -13,4 +13,23 @@ public sealed class WorkerOptions
     /// process (the Api) are not signalled to this one, so this is the longest a queued job waits for an idle Worker.
     /// </summary>
     public int PollSeconds { get; set; } = 2;
+
+    /// <summary>Solutions one grading slice job grades at once (each in its own scope and database connection).</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 64)]
+    public int ItemsInParallel { get; set; } = 8;
+
+    /// <summary>
+    /// Solutions this process grades at once over all its slice jobs: bounds the database connections they hold (one each)
+    /// whatever the thread count. Around twice the model slots this process gets is enough to keep them busy; far more only
+    /// adds waiting for slots.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 256)]
+    public int MaxItemsInFlight { get; set; } = 16;
+
+    /// <summary>
+    /// At most this many slice jobs share one problem of a run (fewer for small problems: one per
+    /// <see cref="ItemsInParallel"/> open solutions), so several Workers share a large problem.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 64)]
+    public int MaxSlicesPerProblem { get; set; } = 8;
 }

@@ -29,6 +29,12 @@ public static class JobContracts
     /// <summary>Prepares one problem of a run (clusters, analyses, rubrics), then schedules its solutions.</summary>
     public static readonly JobContract PrepareProblem = new("prepare-problem", "GradingPortal.Worker.Grading.PrepareProblemJob, GradingPortal.Worker", "runProblemId");
 
-    /// <summary>Grades one solution of a run (one run item).</summary>
-    public static readonly JobContract GradeSolution = new("grade-solution", "GradingPortal.Worker.Grading.GradeSolutionJob, GradingPortal.Worker", "runItemId");
+    /// <summary>
+    /// Grades the solutions of one ready problem of a run: a few of these run per problem (keyed by run problem and slice
+    /// number, see <see cref="SliceKey"/>), each claiming the problem's next open solution until none is left.
+    /// </summary>
+    public static readonly JobContract GradeSlice = new("grade-slice", "GradingPortal.Worker.Grading.GradeSliceJob, GradingPortal.Worker", "runProblemId");
+
+    /// <summary>The job-data key holding a slice job's number (0-based) among its problem's slices.</summary>
+    public const string SliceKey = "slice";
 }

@@ -18,6 +18,7 @@ internal static class GradingServiceCollectionExtensions
         services.AddScoped<ProblemPreparation>();
         services.AddScoped<RunProgress>();
         services.AddScoped<SolutionGrader>();
+        services.AddSingleton<GradingCapacity>();
         return services;
     }
 }

@@ -62,7 +62,7 @@ internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation 
         if (runProblem.Status == RunProblemStatus.Ready)
         {
             await progress.RefreshStatusAsync(run.Id, ct);
-            await progress.ScheduleItemsAsync(run.Id, runProblem.ProblemId, ct);
+            await progress.ScheduleSlicesAsync(runProblem.Id, run.Id, runProblem.ProblemId, ct);
             return;
         }
         if (runProblem.Status == RunProblemStatus.Failed)
@@ -86,7 +86,7 @@ internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation 
             case PreparationStatus.Ready:
                 await progress.SetProblemAsync(runProblem.Id, RunProblemStatus.Ready, null, ct);
                 await progress.RefreshStatusAsync(run.Id, ct);
-                await progress.ScheduleItemsAsync(run.Id, runProblem.ProblemId, ct);
+                await progress.ScheduleSlicesAsync(runProblem.Id, run.Id, runProblem.ProblemId, ct);
                 break;
             case PreparationStatus.AwaitingApproval:
                 await progress.SetProblemAsync(runProblem.Id, RunProblemStatus.AwaitingApproval, prepared.Reason, ct);

@@ -11,7 +11,7 @@ namespace GradingPortal.Worker.Grading;
 /// updates (they only move from the states they may leave); run transitions go through <see cref="GradingRun"/>'s rules
 /// and its row version, retried on a conflict, so two Workers finishing at once complete a run once.
 /// </summary>
-internal sealed class RunProgress(GradingDbContext db, JobQueue queue, TimeProvider clock)
+internal sealed class RunProgress(GradingDbContext db, JobQueue queue, TimeProvider clock, Microsoft.Extensions.Options.IOptions<WorkerOptions> options)
 {
     private const int RunUpdateAttempts = 8;
 
@@ -124,12 +124,21 @@ internal sealed class RunProgress(GradingDbContext db, JobQueue queue, TimeProvi
             .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, status).SetProperty(p => p.Error, error).SetProperty(p => p.UpdatedAt, now), ct);
     }
 
-    /// <summary>Queues a grading job for every unfinished item of a ready problem (a job already queued or running is left alone).</summary>
-    public async Task ScheduleItemsAsync(Guid runId, Guid problemId, CancellationToken ct)
+    /// <summary>
+    /// Queues the grading slice jobs of a ready problem that has unfinished items: one per
+    /// <see cref="WorkerOptions.ItemsInParallel"/> open items, at most <see cref="WorkerOptions.MaxSlicesPerProblem"/>, in
+    /// one call to the store (slices already queued or running are left alone).
+    /// </summary>
+    public async Task ScheduleSlicesAsync(Guid runProblemId, Guid runId, Guid problemId, CancellationToken ct)
     {
-        var ids = await db.GradingRunItems.Where(i => i.RunId == runId && i.ProblemId == problemId
-                && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running))
-            .OrderBy(i => i.Id).Select(i => i.Id).ToListAsync(ct);
-        await queue.EnqueueManyAsync(JobContracts.GradeSolution, ids, ct);
+        var open = await db.GradingRunItems.CountAsync(i => i.RunId == runId && i.ProblemId == problemId
+            && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running), ct);
+        if (open == 0)
+        {
+            return;
+        }
+        var settings = options.Value;
+        var slices = Math.Clamp((open + settings.ItemsInParallel - 1) / settings.ItemsInParallel, 1, settings.MaxSlicesPerProblem);
+        await queue.EnqueueSlicesAsync(JobContracts.GradeSlice, runProblemId, slices, ct);
     }
 }

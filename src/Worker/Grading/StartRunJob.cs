@@ -14,8 +14,8 @@ namespace GradingPortal.Worker.Grading;
 /// so that creating a run, approving a derived rubric and retrying failed items all only need to enqueue this job:
 /// a run without problems and items (queued, or reopened before it was ever planned) gets them (from its selection) and
 /// its prompt hashes, and starts preparing; every
-/// problem not yet ready gets a preparation job, every unfinished item of a ready problem a grading job (jobs already
-/// queued or running are left alone); a run whose items are all finished completes; a cancelled run's open items are
+/// problem not yet ready gets a preparation job, a ready problem with unfinished items its grading slice jobs (jobs
+/// already queued or running are left alone); a run whose items are all finished completes; a cancelled run's open items are
 /// cancelled.
 /// </summary>
 internal sealed class StartRunJob(GradingDbContext db, RunProgress progress, JobQueue queue, TimeProvider clock, ILogger<StartRunJob> logger) : IJob
@@ -82,7 +82,7 @@ internal sealed class StartRunJob(GradingDbContext db, RunProgress progress, Job
             switch (problem.Status)
             {
                 case RunProblemStatus.Ready:
-                    await progress.ScheduleItemsAsync(runId, problem.ProblemId, ct);
+                    await progress.ScheduleSlicesAsync(problem.Id, runId, problem.ProblemId, ct);
                     break;
                 case RunProblemStatus.Pending or RunProblemStatus.Preparing or RunProblemStatus.AwaitingApproval:
                     await queue.EnqueueAsync(JobContracts.PrepareProblem, problem.Id, ct);

@@ -84,6 +84,11 @@ public sealed class PipelineFixture : IAsyncLifetime
     public Task EnqueueAsync(JobContract contract, Guid id) =>
         new JobQueue(Api.Services.GetRequiredKeyedService<ISchedulerFactory>(JobContracts.SchedulerName)).EnqueueAsync(contract, id, CancellationToken.None);
 
+    /// <summary>Enqueues slices 0..count-1 of a sliced job as a Worker does (through the Api's scheduler).</summary>
+    public Task EnqueueSlicesAsync(JobContract contract, Guid id, int count) =>
+        new JobQueue(Api.Services.GetRequiredKeyedService<ISchedulerFactory>(JobContracts.SchedulerName)).EnqueueSlicesAsync(contract, id, count,
+            CancellationToken.None);
+
     public Task<Guid> NewProjectAsync(params string[] customErrorTypes) => WithDbAsync(async db =>
     {
         var project = Project.Create($"grading {Guid.NewGuid():N}", null, 7, false, false, false, customErrorTypes, DateTimeOffset.UtcNow);
@@ -227,6 +232,9 @@ public sealed class WorkerProcess : IAsyncDisposable
         psi.Environment["DOTNET_ENVIRONMENT"] = "Testing";
         psi.Environment["Worker__PollSeconds"] = "1";
         psi.Environment["Worker__MaxConcurrency"] = "4";
+        // Small grading slices (two solutions at a time, so up to 8 slices per problem): with 4 threads a Worker runs at
+        // most 4 of a problem's slices, so the Workers share even a 20-solution problem, as they share a large one.
+        psi.Environment["Worker__ItemsInParallel"] = "2";
         psi.Environment["ModelCalls__InitialBackoff"] = "00:00:00.050";
         psi.Environment["ModelCalls__SlotPollInterval"] = "00:00:00.200";
         // Few attempts: a call that keeps failing fails its item quickly (retry-failed tests).
@@ -250,7 +258,7 @@ public sealed class WorkerProcess : IAsyncDisposable
     /// <summary>SIGKILL: no shutdown, no cleanup; its jobs are recovered by the other Workers.</summary>
     public void Kill()
     {
-        if (!_process.HasExited)
+        if (Volatile.Read(ref _disposed) == 0 && !_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit();
@@ -260,6 +268,7 @@ public sealed class WorkerProcess : IAsyncDisposable
     /// <summary>Kills and releases the process; a second call (a test's, then the fixture's) does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        // A test may dispose its own extra Worker before the fixture disposes every Worker it started.
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;

@@ -232,7 +232,7 @@ public sealed class WorkflowTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task GradeSolutionJob_RunAgainAfterGrading_StoresOneGradeAndRepeatsNoCall()
+    public async Task GradeSliceJob_RunAgainAfterGrading_StoresOneGradeAndRepeatsNoCall()
     {
         var projectId = await fixture.NewProjectAsync();
         var profileId = await fixture.NewProfileAsync();
@@ -252,7 +252,9 @@ public sealed class WorkflowTests(PipelineFixture fixture)
             run.Reopen();
             return await db.SaveChangesAsync();
         });
-        await fixture.EnqueueAsync(JobContracts.GradeSolution, item.Id);
+        var runProblemId = await fixture.WithDbAsync(db => db.GradingRunProblems.Where(p => p.RunId == runId).Select(p => p.Id).SingleAsync());
+        // Two slices of the same problem at once: one claims the item, the other finds nothing left (or the item locked).
+        await fixture.EnqueueSlicesAsync(JobContracts.GradeSlice, runProblemId, 2);
         await fixture.WaitForRunAsync(runId, GradingRunStatus.Completed);
 
         fixture.RequestsFor(statement).Values.Sum().ShouldBe(before);

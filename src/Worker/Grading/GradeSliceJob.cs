@@ -1,0 +1,290 @@
+using System.Collections.Concurrent;
+using GradingPortal.Domain.Grading;
+using GradingPortal.Domain.Jobs;
+using GradingPortal.Domain.Models;
+using GradingPortal.Domain.Persistence;
+using GradingPortal.Jobs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Quartz;
+
+namespace GradingPortal.Worker.Grading;
+
+/// <summary>
+/// One slice of a ready problem's grading (<see cref="JobContracts.GradeSlice"/>): loads the run, its profile and the
+/// problem's preparation once, then grades the problem's open solutions <see cref="WorkerOptions.ItemsInParallel"/> at a
+/// time, each lane claiming the next one until none is left. A problem has a few slices (on any Workers); they share its
+/// solutions through the claim. Safe to run twice and on two Workers at once, item by item: the claim picks a Pending
+/// item (or a Running one whose Worker died) with <c>FOR UPDATE SKIP LOCKED</c>, takes the item's advisory lock on the
+/// lane's own connection (held while it grades; it dies with the process) and moves it to Running with a conditional
+/// update that counts the attempt; every model call has a key derived from the item, so a repeated execution reuses the
+/// calls already made; and the unique (run, solution) index on model grades keeps a second grade out. The last item to
+/// finish completes the run.
+/// </summary>
+internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContext db, ProblemPreparation preparation, RunProgress progress,
+    JobQueue queue, GradingCapacity capacity, IOptions<WorkerOptions> options, ILogger<GradeSliceJob> logger) : IJob
+{
+    /// <summary>How long a slice that left items locked by another execution waits before it looks again.</summary>
+    internal static readonly TimeSpan LockedRetry = TimeSpan.FromSeconds(20);
+
+    /// <summary>The advisory-lock name of a run item.</summary>
+    public static string LockName(Guid itemId) => $"run-item:{itemId}";
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var ct = cancellationToken;
+        if (GradingJobs.IdOf(context, JobContracts.GradeSlice) is not { } runProblemId)
+        {
+            logger.LogError("Grade-slice job {Key} has no run problem id", context.JobDetail.Key);
+            return;
+        }
+        try
+        {
+            var slice = await LoadAsync(runProblemId, ct);
+            if (slice is null)
+            {
+                return;
+            }
+            // Items another execution held when a lane looked (graded elsewhere, or left by a Worker that died); Guid.Empty
+            // when a lane stopped on an error.
+            var skipped = new ConcurrentDictionary<Guid, byte>();
+            var lanes = Enumerable.Range(0, options.Value.ItemsInParallel).Select(_ => LaneAsync(slice, skipped, ct)).ToList();
+            await Task.WhenAll(lanes);
+            if (!skipped.IsEmpty && await db.GradingRunItems.AnyAsync(i => i.RunId == slice.Run.Id && i.ProblemId == slice.ProblemId
+                && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running), ct))
+            {
+                // Held elsewhere: usually finished by then; if their Worker died, their locks are gone and this slice takes them.
+                await GradingJobs.RetryLaterAsync(context, LockedRetry);
+            }
+            await progress.CompleteIfDoneAsync(slice.Run.Id, CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The Worker is stopping (its lanes handed their items back): run this slice again later, here or elsewhere.
+            await GradingJobs.RetryLaterAsync(context, TimeSpan.FromSeconds(5));
+        }
+    }
+
+    /// <summary>What every item of the slice shares, read once; null when there is nothing to grade now.</summary>
+    private async Task<Slice?> LoadAsync(Guid runProblemId, CancellationToken ct)
+    {
+        var runProblem = await db.GradingRunProblems.AsNoTracking().FirstOrDefaultAsync(p => p.Id == runProblemId, ct);
+        if (runProblem is null)
+        {
+            return null;
+        }
+        var run = await db.GradingRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runProblem.RunId, ct);
+        if (run is null)
+        {
+            return null;
+        }
+        if (run.Status == GradingRunStatus.Cancelled)
+        {
+            await progress.CancelOpenItemsAsync(run.Id, null, ct);
+            return null;
+        }
+        if (run.IsTerminal || run.Status == GradingRunStatus.Queued || runProblem.Status != RunProblemStatus.Ready)
+        {
+            // Its problem's preparation queues the slices once the problem is ready.
+            return null;
+        }
+        var profile = await db.ModelProfiles.AsNoTracking().FirstOrDefaultAsync(p => p.Id == run.ModelProfileId, ct);
+        if (profile is null || profile.IsDeleted)
+        {
+            await queue.EnqueueAsync(JobContracts.StartRun, run.Id, ct);
+            return null;
+        }
+        var prepared = await preparation.PrepareAsync(run, profile, runProblem.ProblemId, derive: false, ct);
+        switch (prepared.Status)
+        {
+            case PreparationStatus.Failed:
+                await progress.FailOpenItemsAsync(run.Id, runProblem.ProblemId, prepared.Reason ?? "The problem could not be prepared.", ct);
+                await progress.CompleteIfDoneAsync(run.Id, ct);
+                return null;
+            case PreparationStatus.NotPrepared or PreparationStatus.AwaitingApproval:
+                // The problem changed since it was prepared (an edited statement or reference, a retired rubric): prepare it
+                // again; that job queues the slices once the problem is ready.
+                logger.LogInformation("Run {RunId}: problem {ProblemId} needs preparing again ({Reason})", run.Id, runProblem.ProblemId, prepared.Reason);
+                await progress.SetProblemAsync(runProblem.Id, RunProblemStatus.Pending, null, ct);
+                await queue.EnqueueAsync(JobContracts.PrepareProblem, runProblem.Id, ct);
+                return null;
+            default:
+                return new Slice(run, profile, runProblem.ProblemId, prepared);
+        }
+    }
+
+    /// <summary>Claims and grades items one after another until none is claimable.</summary>
+    private async Task LaneAsync(Slice slice, ConcurrentDictionary<Guid, byte> skipped, CancellationToken ct)
+    {
+        while (true)
+        {
+            await capacity.WaitAsync(ct);
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var services = scope.ServiceProvider;
+                var itemDb = services.GetRequiredService<GradingDbContext>();
+                // One connection for the scope: it holds the item's advisory lock while the item is graded.
+                await itemDb.Database.OpenConnectionAsync(ct);
+                GradingRunItem? item;
+                try
+                {
+                    item = await ClaimAsync(itemDb, services.GetRequiredService<RunProgress>(), slice, skipped, ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A database error while claiming ends this lane; the slice looks again later (see Execute).
+                    logger.LogError(ex, "Claiming the next item of problem {ProblemId} in run {RunId} failed", slice.ProblemId, slice.Run.Id);
+                    skipped.TryAdd(Guid.Empty, 0);
+                    return;
+                }
+                if (item is null)
+                {
+                    return;
+                }
+                try
+                {
+                    await GradeAsync(services, itemDb, slice, item, ct);
+                }
+                finally
+                {
+                    await UnlockAsync(itemDb, item.Id);
+                }
+            }
+            finally
+            {
+                capacity.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The next item this lane may grade, locked and marked Running; null when none is left (or the run stopped). Pending
+    /// items come first; a Running item is only taken when its advisory lock is free (its Worker died).
+    /// </summary>
+    private static async Task<GradingRunItem?> ClaimAsync(GradingDbContext itemDb, RunProgress itemProgress, Slice slice,
+        ConcurrentDictionary<Guid, byte> skipped, CancellationToken ct)
+    {
+        var runId = slice.Run.Id;
+        var problemId = slice.ProblemId;
+        // Statuses are stored by name.
+        var pending = nameof(RunItemStatus.Pending);
+        var running = nameof(RunItemStatus.Running);
+        while (true)
+        {
+            switch (await itemProgress.RunStatusAsync(runId, ct))
+            {
+                case GradingRunStatus.Cancelled:
+                    await itemProgress.CancelOpenItemsAsync(runId, null, ct);
+                    return null;
+                case null or GradingRunStatus.Completed or GradingRunStatus.Failed or GradingRunStatus.Queued:
+                    return null;
+                default:
+                    break;
+            }
+            var excluded = skipped.Keys.ToArray();
+            Guid id;
+            await using (var tx = await itemDb.Database.BeginTransactionAsync(ct))
+            {
+                var candidates = await itemDb.Database.SqlQuery<Guid>($"""
+                    SELECT id AS "Value" FROM grading_run_items
+                    WHERE run_id = {runId} AND problem_id = {problemId} AND status IN ({pending}, {running})
+                      AND NOT (id = ANY({excluded}))
+                    ORDER BY status = {running}, id
+                    LIMIT 1
+                    FOR UPDATE SKIP LOCKED
+                    """).ToListAsync(ct);
+                if (candidates.Count == 0)
+                {
+                    return null;
+                }
+                id = candidates[0];
+                var locked = await itemDb.Database.SqlQuery<bool>($"""SELECT pg_try_advisory_lock({CacheKeys.LockId(LockName(id))}) AS "Value" """)
+                    .ToListAsync(ct);
+                if (!locked[0])
+                {
+                    skipped.TryAdd(id, 0);
+                    continue;
+                }
+                var now = DateTimeOffset.UtcNow;
+                var claimed = await itemDb.GradingRunItems
+                    .Where(i => i.Id == id && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running))
+                    .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, RunItemStatus.Running).SetProperty(i => i.Attempts, i => i.Attempts + 1)
+                        .SetProperty(i => i.StartedAt, i => i.StartedAt ?? now), ct);
+                if (claimed == 0)
+                {
+                    await tx.RollbackAsync(ct);
+                    await UnlockAsync(itemDb, id);
+                    skipped.TryAdd(id, 0);
+                    continue;
+                }
+                await tx.CommitAsync(ct);
+            }
+            return await itemDb.GradingRunItems.AsNoTracking().FirstAsync(i => i.Id == id, ct);
+        }
+    }
+
+    /// <summary>Grades one claimed item in its own scope and records how it ended.</summary>
+    private async Task GradeAsync(IServiceProvider services, GradingDbContext itemDb, Slice slice, GradingRunItem item, CancellationToken ct)
+    {
+        var itemProgress = services.GetRequiredService<RunProgress>();
+        try
+        {
+            var outcome = await services.GetRequiredService<SolutionGrader>().GradeAsync(slice.Run, item, slice.Profile, slice.Prepared, ct);
+            switch (outcome.Status)
+            {
+                case RunItemStatus.Failed:
+                    await itemProgress.FinishItemAsync(item.Id, RunItemStatus.Failed, outcome.Error, ct);
+                    break;
+                case RunItemStatus.Cancelled:
+                    await itemProgress.CancelOpenItemsAsync(slice.Run.Id, item.Id, ct);
+                    break;
+                default:
+                    // Graded or NeedsAttention: stored with the item's state by the grader.
+                    break;
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The Worker is stopping: hand the item back; the slice runs again later (here or on another Worker).
+            await itemProgress.ReleaseItemAsync(item.Id, CancellationToken.None);
+            throw;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Grading item {ItemId} of run {RunId} failed", item.Id, slice.Run.Id);
+            itemDb.ChangeTracker.Clear();
+            await itemProgress.FinishItemAsync(item.Id, RunItemStatus.Failed, $"Grading stopped on an unexpected error: {ex.Message}",
+                CancellationToken.None);
+        }
+        await itemProgress.CompleteIfDoneAsync(slice.Run.Id, CancellationToken.None);
+    }
+
+    private static async Task UnlockAsync(GradingDbContext itemDb, Guid itemId)
+    {
+        try
+        {
+            await itemDb.Database.SqlQuery<bool>($"""SELECT pg_advisory_unlock({CacheKeys.LockId(LockName(itemId))}) AS "Value" """)
+                .ToListAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+            // The connection is broken or going away with the scope anyway, which releases the lock.
+        }
+    }
+
+    private sealed record Slice(GradingRun Run, ModelProfile Profile, Guid ProblemId, PreparedProblem Prepared);
+}
+
+/// <summary>Bounds the items one Worker process grades at once over all its slice jobs (each holds a database connection).</summary>
+internal sealed class GradingCapacity(IOptions<WorkerOptions> options) : IDisposable
+{
+    private readonly SemaphoreSlim _slots = new(options.Value.MaxItemsInFlight, options.Value.MaxItemsInFlight);
+
+    public Task WaitAsync(CancellationToken ct) => _slots.WaitAsync(ct);
+
+    public void Release() => _slots.Release();
+
+    public void Dispose() => _slots.Dispose();
+}
