@@ -258,10 +258,17 @@ public sealed class WorkerProcess : IAsyncDisposable
     /// <summary>SIGKILL: no shutdown, no cleanup; its jobs are recovered by the other Workers.</summary>
     public void Kill()
     {
-        if (Volatile.Read(ref _disposed) == 0 && !_process.HasExited)
+        try
         {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already disposed: nothing left to kill.
         }
     }
 
