@@ -42,8 +42,12 @@ dotnet migrations/bin/Release/net10.0/GradingPortal.Migrations.dll >/dev/null
 API_PORT=$(free_port); WEB_PORT=$(free_port)
 export Logging__LogLevel__Default=Warning
 ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" dotnet src/Api/bin/Release/net10.0/GradingPortal.Api.dll >"$WORK/api.log" 2>&1 & PIDS+=($!)
-[ "${BENCH_API_ONLY:-0}" = 1 ] || ASPNETCORE_URLS="http://127.0.0.1:$WEB_PORT" Api__BaseUrl="http://127.0.0.1:$API_PORT" DataProtection__KeysPath="$WORK/web-keys" \
-  dotnet src/Web/bin/Release/net10.0/GradingPortal.Web.dll >"$WORK/web.log" 2>&1 & PIDS+=($!)
+# An if block, not `[ ... ] || cmd &`: that would background a subshell, and killing it would leave the Web running.
+if [ "${BENCH_API_ONLY:-0}" != 1 ]; then
+  ASPNETCORE_URLS="http://127.0.0.1:$WEB_PORT" Api__BaseUrl="http://127.0.0.1:$API_PORT" DataProtection__KeysPath="$WORK/web-keys" \
+    dotnet src/Web/bin/Release/net10.0/GradingPortal.Web.dll >"$WORK/web.log" 2>&1 &
+  PIDS+=($!)
+fi
 URLS=("http://127.0.0.1:$API_PORT/health"); [ "${BENCH_API_ONLY:-0}" = 1 ] || URLS+=("http://127.0.0.1:$WEB_PORT/health")
 for url in "${URLS[@]}"; do
   for _ in $(seq 1 60); do curl -fs "$url" >/dev/null 2>&1 && break; sleep 0.5; done
