@@ -56,31 +56,19 @@ public sealed class ExportFactory : WebApplicationFactory<ApiEntryPoint>, IAsync
 
     public override async ValueTask DisposeAsync()
     {
-        if (_worker is { HasExited: false })
+        if (_worker is not null)
         {
-            _worker.Kill(entireProcessTree: true);
-            await _worker.WaitForExitAsync();
+            await _worker.DisposeAsync();
         }
-        _worker?.Dispose();
         await base.DisposeAsync();
         GC.SuppressFinalize(this);
     }
 
     private readonly SemaphoreSlim _workerLock = new(1, 1);
-    private readonly StringBuilder _workerLog = new();
-    private Process? _worker;
+    private WorkerProcess? _worker;
 
     /// <summary>What the Worker printed (for failure messages).</summary>
-    public string WorkerLog
-    {
-        get
-        {
-            lock (_workerLog)
-            {
-                return _workerLog.ToString();
-            }
-        }
-    }
+    public string WorkerLog => _worker?.Log ?? "";
 
     /// <summary>
     /// Starts one Worker process on this database (jobs such as imports run there, as deployed), once; only tests that
@@ -95,52 +83,16 @@ public sealed class ExportFactory : WebApplicationFactory<ApiEntryPoint>, IAsync
             {
                 return;
             }
-            var dll = WorkerDll();
-            var start = new ProcessStartInfo("dotnet", $"\"{dll}\"")
+            if (_worker is not null)
             {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                WorkingDirectory = Path.GetDirectoryName(dll)!,
-            };
-            start.Environment["ConnectionStrings__Db"] = ConnectionString;
-            start.Environment["DOTNET_ENVIRONMENT"] = "Testing";
-            start.Environment["Worker__PollSeconds"] = "1";
-            _worker = Process.Start(start) ?? throw new InvalidOperationException("Could not start the Worker.");
-            _worker.OutputDataReceived += (_, e) => Log(e.Data);
-            _worker.ErrorDataReceived += (_, e) => Log(e.Data);
-            _worker.BeginOutputReadLine();
-            _worker.BeginErrorReadLine();
+                await _worker.DisposeAsync();
+            }
+            _worker = WorkerProcess.Start(ConnectionString, logLimit: 100_000);
         }
         finally
         {
             _workerLock.Release();
         }
-
-        void Log(string? line)
-        {
-            lock (_workerLog)
-            {
-                if (line is not null && _workerLog.Length < 100_000)
-                {
-                    _workerLog.AppendLine(line);
-                }
-            }
-        }
-    }
-
-    /// <summary>The Worker built for this configuration: copied beside the tests, else in src/Worker/bin.</summary>
-    private static string WorkerDll()
-    {
-        var here = AppContext.BaseDirectory;
-        if (File.Exists(Path.Combine(here, "GradingPortal.Worker.runtimeconfig.json")))
-        {
-            return Path.Combine(here, "GradingPortal.Worker.dll");
-        }
-        var framework = new DirectoryInfo(here.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = framework.Parent!;
-        var own = Repository.PathOf(Path.Combine("src", "Worker", "bin", configuration.Name, framework.Name, "GradingPortal.Worker.dll"));
-        return File.Exists(own) ? own : throw new FileNotFoundException("Build the Worker first.", own);
     }
 
     /// <summary>A client signed in as the first admin.</summary>

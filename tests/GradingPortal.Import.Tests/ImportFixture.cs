@@ -24,8 +24,8 @@ public sealed class ImportFixture : WebApplicationFactory<ApiEntryPoint>, IAsync
     public const string AdminEmail = "admin@example.org";
     public const string AdminPassword = "admin-password-1";
 
-    private Process? _worker;
-    private readonly StringBuilder _workerLog = new();
+    private readonly List<WorkerProcess> _workers = [];
+    private readonly StringBuilder _apiLog = new();
 
     public string ConnectionString { get; private set; } = "";
 
@@ -40,7 +40,7 @@ public sealed class ImportFixture : WebApplicationFactory<ApiEntryPoint>, IAsync
             var db = scope.ServiceProvider.GetRequiredService<GradingDbContext>();
             await FirstAdmin.EnsureAsync(db, AdminEmail, AdminPassword, DateTimeOffset.UtcNow);
         }
-        _worker = StartWorker();
+        _workers.Add(WorkerProcess.Start(ConnectionString));
         Current = this;
     }
 
@@ -54,12 +54,10 @@ public sealed class ImportFixture : WebApplicationFactory<ApiEntryPoint>, IAsync
 
     public override async ValueTask DisposeAsync()
     {
-        if (_worker is { HasExited: false })
+        foreach (var worker in _workers)
         {
-            _worker.Kill(entireProcessTree: true);
-            await _worker.WaitForExitAsync();
+            await worker.DisposeAsync();
         }
-        _worker?.Dispose();
         await base.DisposeAsync();
         GC.SuppressFinalize(this);
     }
@@ -68,26 +66,39 @@ public sealed class ImportFixture : WebApplicationFactory<ApiEntryPoint>, IAsync
     /// Kills the Worker process outright (SIGKILL: no shutdown, no rescheduling, transactions cut off) and starts a new one,
     /// which Quartz clustering hands the dead node's recoverable jobs to.
     /// </summary>
-    public async Task KillWorkerAndStartAnotherAsync()
+    public Task KillWorkerAndStartAnotherAsync()
     {
-        if (_worker is { HasExited: false })
-        {
-            _worker.Kill(entireProcessTree: true);
-            await _worker.WaitForExitAsync();
-        }
-        _worker?.Dispose();
-        Append("---- Worker killed; a new one starts ----");
-        _worker = StartWorker();
+        _workers[^1].Kill();
+        _workers.Add(WorkerProcess.Start(ConnectionString));
+        return Task.CompletedTask;
     }
 
     /// <summary>What the Worker process printed and the Api logged at warning level or above (for failure messages).</summary>
+    /// <summary>What the Api logged, then what each Worker started so far printed.</summary>
     public string WorkerLog
     {
         get
         {
-            lock (_workerLog)
+            string api;
+            lock (_apiLog)
             {
-                return _workerLog.ToString();
+                api = _apiLog.ToString();
+            }
+            return api + string.Join("---- Worker killed; a new one starts ----\n", _workers.Select(w => w.Log));
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_apiLog)
+        {
+            if (_apiLog.Length < 200_000)
+            {
+                _apiLog.AppendLine(line);
             }
         }
     }
@@ -130,58 +141,6 @@ public sealed class ImportFixture : WebApplicationFactory<ApiEntryPoint>, IAsync
         response.EnsureSuccessStatusCode();
     }
 
-    private Process StartWorker()
-    {
-        var dll = WorkerDll();
-        var psi = new ProcessStartInfo("dotnet", $"\"{dll}\"")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-        };
-        psi.Environment["ConnectionStrings__Db"] = ConnectionString;
-        psi.Environment["DOTNET_ENVIRONMENT"] = "Testing";
-        psi.Environment["Worker__PollSeconds"] = "1";
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("Could not start the Worker.");
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (_workerLog)
-        {
-            if (_workerLog.Length < 200_000)
-            {
-                _workerLog.AppendLine(line);
-            }
-        }
-    }
-
-    /// <summary>The Worker as built beside the tests, else in its own output folder (same configuration).</summary>
-    private static string WorkerDll()
-    {
-        var here = AppContext.BaseDirectory;
-        var local = Path.Combine(here, "GradingPortal.Worker.dll");
-        if (File.Exists(Path.Combine(here, "GradingPortal.Worker.runtimeconfig.json")))
-        {
-            return local;
-        }
-        // tests/GradingPortal.Import.Tests/bin/<Configuration>/net10.0/ → src/Worker/bin/<Configuration>/net10.0/
-        var framework = new DirectoryInfo(here.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = framework.Parent!;
-        var root = configuration.Parent!.Parent!.Parent!.Parent!;
-        var own = Path.Combine(root.FullName, "src", "Worker", "bin", configuration.Name, framework.Name, "GradingPortal.Worker.dll");
-        return File.Exists(own) ? own : throw new FileNotFoundException("Build the Worker first: GradingPortal.Worker.dll was not found.", own);
-    }
 
     private sealed class CaptureLoggerProvider(Action<string?> sink) : ILoggerProvider
     {

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using GradingPortal.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -13,76 +13,28 @@ namespace GradingPortal.Web.Tests;
 /// <summary>Browser, Api and Web as for <see cref="BrowserTests"/>, plus one real Worker process that carries out imports.</summary>
 public sealed class ImportExportPortal : IAsyncLifetime
 {
-    private readonly StringBuilder _workerLog = new();
-    private Process? _worker;
+    private WorkerProcess? _worker;
 
     public BrowserPortal Browser { get; } = new();
 
-    public string WorkerLog
-    {
-        get
-        {
-            lock (_workerLog)
-            {
-                return _workerLog.ToString();
-            }
-        }
-    }
+    /// <summary>What the Worker printed (for failure messages).</summary>
+    public string WorkerLog => _worker?.Log ?? "";
 
     public async ValueTask InitializeAsync()
     {
         await Browser.InitializeAsync();
         var connectionString = Browser.Hosts.Api.Services.GetRequiredService<IConfiguration>().GetConnectionString("Db")
             ?? throw new InvalidOperationException("The Api host has no connection string.");
-        var dll = WorkerDll();
-        var start = new ProcessStartInfo("dotnet", $"\"{dll}\"")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-        };
-        start.Environment["ConnectionStrings__Db"] = connectionString;
-        start.Environment["DOTNET_ENVIRONMENT"] = "Testing";
-        start.Environment["Worker__PollSeconds"] = "1";
-        _worker = Process.Start(start) ?? throw new InvalidOperationException("Could not start the Worker.");
-        _worker.OutputDataReceived += (_, e) => Append(e.Data);
-        _worker.ErrorDataReceived += (_, e) => Append(e.Data);
-        _worker.BeginOutputReadLine();
-        _worker.BeginErrorReadLine();
+        _worker = WorkerProcess.Start(connectionString, logLimit: 100_000);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_worker is { HasExited: false })
+        if (_worker is not null)
         {
-            _worker.Kill(entireProcessTree: true);
-            await _worker.WaitForExitAsync();
+            await _worker.DisposeAsync();
         }
-        _worker?.Dispose();
         await Browser.DisposeAsync();
-    }
-
-    private void Append(string? line)
-    {
-        lock (_workerLog)
-        {
-            if (line is not null && _workerLog.Length < 100_000)
-            {
-                _workerLog.AppendLine(line);
-            }
-        }
-    }
-
-    /// <summary>The Worker built in its own output folder (same configuration and framework as these tests).</summary>
-    private static string WorkerDll()
-    {
-        // tests/GradingPortal.Web.Tests/bin/<Configuration>/<framework>/ → src/Worker/bin/<Configuration>/<framework>/
-        var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = framework.Parent!;
-        var root = configuration.Parent!.Parent!.Parent!.Parent!;
-        var dll = Path.Combine(root.FullName, "src", "Worker", "bin", configuration.Name, framework.Name, "GradingPortal.Worker.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the Worker first (dotnet build src/Worker).", dll);
     }
 }
 

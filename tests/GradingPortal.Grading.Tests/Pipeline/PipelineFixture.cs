@@ -63,10 +63,31 @@ public sealed class PipelineFixture : IAsyncLifetime
         await Fake.DisposeAsync();
     }
 
+    // How the pipeline tests run their Workers.
+    private static readonly Dictionary<string, string> s_workerSettings = new()
+    {
+        ["Worker__MaxConcurrency"] = "4",
+        // Small grading slices (two solutions at a time, so up to 8 slices per problem): with 4 threads a Worker runs at
+        // most 4 of a problem's slices, so the Workers share even a 20-solution problem, as they share a large one.
+        ["Worker__ItemsInParallel"] = "2",
+        ["ModelCalls__InitialBackoff"] = "00:00:00.050",
+        ["ModelCalls__SlotPollInterval"] = "00:00:00.200",
+        // Few attempts: a call that keeps failing fails its item quickly (retry-failed tests).
+        ["ModelCalls__MaxAttempts"] = "3",
+        // Information, so that tests checking that no secret is printed see what a deployed Worker prints; no SQL.
+        ["Logging__LogLevel__Default"] = "Information",
+        ["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Warning",
+    };
+
     /// <summary>Starts one more Worker process on the test database (with extra environment variables, when given).</summary>
     public WorkerProcess StartWorker(IReadOnlyDictionary<string, string>? environment = null)
     {
-        var worker = WorkerProcess.Start(ConnectionString, environment);
+        var settings = new Dictionary<string, string>(s_workerSettings);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            settings[name] = value;
+        }
+        var worker = WorkerProcess.Start(ConnectionString, settings, logLimit: 4_000_000);
         _workers.Add(worker);
         return worker;
     }
@@ -193,124 +214,4 @@ public sealed class PipelineFixture : IAsyncLifetime
 public sealed class PipelineCollection : ICollectionFixture<PipelineFixture>
 {
     public const string Name = "pipeline";
-}
-
-/// <summary>A Worker as its own operating-system process; <see cref="Kill"/> sends SIGKILL.</summary>
-public sealed class WorkerProcess : IAsyncDisposable
-{
-    private readonly Process _process;
-    private readonly StringBuilder _log = new();
-    private int _disposed;
-
-    private WorkerProcess(Process process)
-    {
-        _process = process;
-    }
-
-    public string Log
-    {
-        get
-        {
-            lock (_log)
-            {
-                return _log.ToString();
-            }
-        }
-    }
-
-    public static WorkerProcess Start(string connectionString, IReadOnlyDictionary<string, string>? environment = null)
-    {
-        var dll = WorkerDll();
-        var psi = new ProcessStartInfo("dotnet", $"\"{dll}\"")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-        };
-        psi.Environment["ConnectionStrings__Db"] = connectionString;
-        psi.Environment["DOTNET_ENVIRONMENT"] = "Testing";
-        psi.Environment["Worker__PollSeconds"] = "1";
-        psi.Environment["Worker__MaxConcurrency"] = "4";
-        // Small grading slices (two solutions at a time, so up to 8 slices per problem): with 4 threads a Worker runs at
-        // most 4 of a problem's slices, so the Workers share even a 20-solution problem, as they share a large one.
-        psi.Environment["Worker__ItemsInParallel"] = "2";
-        psi.Environment["ModelCalls__InitialBackoff"] = "00:00:00.050";
-        psi.Environment["ModelCalls__SlotPollInterval"] = "00:00:00.200";
-        // Few attempts: a call that keeps failing fails its item quickly (retry-failed tests).
-        psi.Environment["ModelCalls__MaxAttempts"] = "3";
-        // Information, so that tests checking that no secret is printed see what a deployed Worker prints; no SQL.
-        psi.Environment["Logging__LogLevel__Default"] = "Information";
-        psi.Environment["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Warning";
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            psi.Environment[name] = value;
-        }
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("Could not start the Worker.");
-        var worker = new WorkerProcess(process);
-        process.OutputDataReceived += (_, e) => worker.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => worker.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return worker;
-    }
-
-    /// <summary>SIGKILL: no shutdown, no cleanup; its jobs are recovered by the other Workers.</summary>
-    public void Kill()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit();
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already disposed: nothing left to kill.
-        }
-    }
-
-    /// <summary>Kills and releases the process; a second call (a test's, then the fixture's) does nothing.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        // A test may dispose its own extra Worker before the fixture disposes every Worker it started.
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-        Kill();
-        await Task.CompletedTask;
-        _process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (_log)
-        {
-            if (_log.Length < 4_000_000)
-            {
-                _log.AppendLine(line);
-            }
-        }
-    }
-
-    private static string WorkerDll()
-    {
-        var here = AppContext.BaseDirectory;
-        if (File.Exists(Path.Combine(here, "GradingPortal.Worker.runtimeconfig.json")))
-        {
-            return Path.Combine(here, "GradingPortal.Worker.dll");
-        }
-        var framework = new DirectoryInfo(here.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = framework.Parent!;
-        var root = configuration.Parent!.Parent!.Parent!.Parent!;
-        var own = Path.Combine(root.FullName, "src", "Worker", "bin", configuration.Name, framework.Name, "GradingPortal.Worker.dll");
-        return File.Exists(own) ? own : throw new FileNotFoundException("Build the Worker first: GradingPortal.Worker.dll was not found.", own);
-    }
 }
