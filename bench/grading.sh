@@ -62,13 +62,17 @@ fi
 
 echo "== starting PostgreSQL"
 PG_PORT=$(free_port)
+# BENCH_PG_STATS=1: pg_stat_statements on, and the statements that took most database time printed at the end.
+PG_EXTRA=""
+[ "${BENCH_PG_STATS:-0}" = 1 ] && PG_EXTRA="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on"
 mkdir -p "$WORK/pg"
 if [ "$(id -u)" = 0 ]; then chmod 755 "$WORK"; install -d -o postgres -g postgres -m 700 "$WORK/pg/data"; install -d -o postgres -g postgres "$WORK/pg/run"; else mkdir -p -m 700 "$WORK/pg/data" "$WORK/pg/run"; fi
 as_pg initdb -D "$WORK/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 # Each Worker holds up to C slot connections of its own besides EF's and Quartz's pools.
-as_pg pg_ctl -D "$WORK/pg/data" -l "$WORK/pg/run/pg.log" -w -o "-p $PG_PORT -k $WORK/pg/run -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c max_connections=300" start >/dev/null
+as_pg pg_ctl -D "$WORK/pg/data" -l "$WORK/pg/run/pg.log" -w -o "-p $PG_PORT -k $WORK/pg/run -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c max_connections=300 $PG_EXTRA" start >/dev/null
 PSQL=(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench -v ON_ERROR_STOP=1 -qAt)
 psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE bench" >/dev/null
+[ "${BENCH_PG_STATS:-0}" = 1 ] && "${PSQL[@]}" -c "CREATE EXTENSION pg_stat_statements" >/dev/null
 export ConnectionStrings__Db="Host=127.0.0.1;Port=$PG_PORT;Database=bench;Username=postgres"
 dotnet migrations/bin/Release/net10.0/GradingPortal.Migrations.dll >"$WORK/migrate.log" 2>&1 || { cat "$WORK/migrate.log"; exit 1; }
 
@@ -89,7 +93,7 @@ echo "   $(sed -n 's/^SEEDED=//p' "$WORK/seed.log")"
 echo "== starting $WORKERS Workers ($THREADS Quartz threads each, poll ${POLL_SECONDS} s)"
 WORKER_PIDS=()
 for w in $(seq 1 "$WORKERS"); do
-  Worker__MaxConcurrency=$THREADS Worker__PollSeconds=$POLL_SECONDS Logging__LogLevel__Default=Warning \
+  ConnectionStrings__Db="$ConnectionStrings__Db${BENCH_WORKER_DB_OPTIONS:-}" Worker__MaxConcurrency=$THREADS Worker__PollSeconds=$POLL_SECONDS Logging__LogLevel__Default=Warning \
     dotnet src/Worker/bin/Release/net10.0/GradingPortal.Worker.dll >"$WORK/worker$w.log" 2>&1 &
   WORKER_PIDS+=($!); PIDS+=($!)
 done
@@ -116,6 +120,18 @@ PIDS+=($!)
   done ) >"$WORK/pipeline.log" 2>/dev/null &
 PIDS+=($!)
 
+# CPU seconds (user + system) of each Worker, the fake, and PostgreSQL (the postmaster with its ended children plus the
+# backends alive), read when the run starts and when it ends. The machine is shared: CPU varies less than wall time.
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15 + $16 + $17) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_snapshot() {
+  local out="" pid pg_main total
+  for pid in "${WORKER_PIDS[@]}"; do out="$out $(cpu_of "$pid")"; done
+  out="$out $(cpu_of "${PIDS[0]}")"
+  pg_main=$(head -1 "$WORK/pg/data/postmaster.pid")
+  total=$( (cpu_of "$pg_main"; echo; for child in $(pgrep -P "$pg_main"); do cpu_of "$child"; echo; done) | awk '{s += $1} END {printf "%.2f", s}')
+  echo "$out $total"
+}
+CPU0=$(cpu_snapshot)
 echo "== grading (run $RUN_ID)"
 "${SEED[@]}" start "$RUN_ID" >>"$WORK/seed.log" 2>&1 || { cat "$WORK/seed.log"; exit 1; }
 t0=$(date +%s)
@@ -133,10 +149,24 @@ echo "   run: $STATUS; items: $("${PSQL[@]}" -c "SELECT string_agg(status || ' '
 # Peak memory of each Worker, read before anything is stopped.
 RSS=""
 for pid in "${WORKER_PIDS[@]}"; do RSS="$RSS $(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)"; done
+CPU=$(cpu_snapshot)
+CPU=$(python3 -c "import sys; a, b = sys.argv[1].split(), sys.argv[2].split(); print(' '.join(f'{float(y) - float(x):.1f}' for x, y in zip(a, b)))" "$CPU0" "$CPU")
+PG_CPU=${CPU##* }
 curl -fs "$STATS_URL" >"$WORK/fake-stats.json"
 kill "${PIDS[-1]}" "${PIDS[-2]}" "${PIDS[-3]}" 2>/dev/null || true
 
 # What the run stored: the run's times, every stage call (with its request messages), clusters per problem.
+if [ "${BENCH_PG_STATS:-0}" = 1 ]; then
+  # CPU of the live PostgreSQL processes by who they serve (ended backends are only in the postmaster's total).
+  "${PSQL[@]}" -F ' ' -c "SELECT pid, coalesce(nullif(application_name, ''), backend_type) FROM pg_stat_activity" | while read -r pid who; do
+    echo "$(cpu_of "$pid") $who"; done | awk '{c[$2" "$3" "$4]+=$1} END {for (k in c) printf "%8.1f s  %s\n", c[k], k}' | sort -rn >"$WORK/pg-cpu.txt"
+  "${PSQL[@]}" -F ' | ' -c "SELECT round(sum(total_exec_time))::int, sum(calls), round(sum(total_plan_time))::int,
+      'all statements (exec ms | calls | plan ms)' FROM pg_stat_statements" >"$WORK/pg-stats.txt"
+  "${PSQL[@]}" -F ' | ' -c "SELECT round(total_exec_time)::int AS ms, calls, round((total_exec_time / nullif(calls, 0))::numeric, 2) AS per_call,
+      left(regexp_replace(query, '\s+', ' ', 'g'), 150) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25" >>"$WORK/pg-stats.txt"
+  "${PSQL[@]}" -F ' | ' -c "SELECT calls, round(total_exec_time)::int, round(total_plan_time)::int,
+      left(regexp_replace(query, '\s+', ' ', 'g'), 150) FROM pg_stat_statements ORDER BY calls DESC LIMIT 40" >"$WORK/pg-calls.txt"
+fi
 "${PSQL[@]}" -c "SELECT json_build_object('started', started_at, 'finished', finished_at, 'status', status, 'error', error)
                  FROM grading_runs WHERE id = '$RUN_ID'" >"$WORK/run.json"
 "${PSQL[@]}" -c "SELECT json_build_object('stage', stage, 'status', status, 'key', call_key, 'attempt', attempt,
@@ -148,12 +178,13 @@ kill "${PIDS[-1]}" "${PIDS[-2]}" "${PIDS[-3]}" 2>/dev/null || true
                    'started', extract(epoch FROM i.started_at), 'finished', extract(epoch FROM i.finished_at))
                  FROM grading_run_items i WHERE i.run_id = '$RUN_ID'" >"$WORK/items.jsonl"
 
-python3 - "$WORK" "$N" "$PROBLEMS" "$LATENCY_MS" "$CONCURRENCY" "$WORKERS" "$THREADS" "$RSS" <<'PY'
+python3 - "$WORK" "$N" "$PROBLEMS" "$LATENCY_MS" "$CONCURRENCY" "$WORKERS" "$THREADS" "$RSS" "$CPU" <<'PY'
 import json, os, sys
 from collections import Counter, defaultdict
 from datetime import datetime
 work, n, problems, latency_ms, slots, workers, threads = sys.argv[1], *map(int, sys.argv[2:8])
 rss = [int(x) for x in sys.argv[8].split()]
+cpu = [float(x) for x in sys.argv[9].split()]
 
 run = json.load(open(os.path.join(work, "run.json")))
 calls = [json.loads(line) for line in open(os.path.join(work, "calls.jsonl"))]
@@ -257,6 +288,10 @@ if whole:
 
 # --- memory and load ---------------------------------------------------------------------------------------------
 print("memory:     " + ", ".join(f"Worker {i + 1} peak RSS {kb / 1024:.0f} MB" for i, kb in enumerate(rss)))
+if len(cpu) == workers + 2:
+    print(f"cpu:        during the run: " + ", ".join(f"Worker {i + 1} {c:.1f} s" for i, c in enumerate(cpu[:workers]))
+          + f", fake {cpu[-2]:.1f} s, PostgreSQL {cpu[-1]:.1f} s: {sum(cpu) / n * 1000:.1f} ms per solution "
+          f"({sum(cpu[:workers]) / n * 1000:.1f} in Workers); {sum(cpu):.0f} CPU-s over {wall:.1f} s on {os.cpu_count()} CPUs")
 loads = []
 for line in open(os.path.join(work, "load.log")):
     parts = line.split()
@@ -297,3 +332,10 @@ if window and finished:
     stages_last = {s: max(c["finished"] for c in ok if c["stage"] == s) - started for s in by_stage}
     print("phases:     " + "; ".join(f"{s} {stages_first[s]:.1f}..{stages_last[s]:.1f} s" for s in sorted(by_stage, key=lambda s: stages_first[s])))
 PY
+if [ -f "$WORK/pg-cpu.txt" ]; then
+  echo "PostgreSQL CPU of live processes by application (postmaster total $PG_CPU s):"; sed 's/^/   /' "$WORK/pg-cpu.txt"
+fi
+if [ -f "$WORK/pg-stats.txt" ]; then
+  echo "database time by statement (pg_stat_statements; ms total | calls | ms per call | statement):"
+  sed 's/^/   /' "$WORK/pg-stats.txt"
+fi
