@@ -255,6 +255,11 @@ namespace GradingPortal.Migrations.Generated
                         .HasColumnType("uuid")
                         .HasColumnName("project_id");
 
+                    b.Property<string>("Prompts")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("prompts");
+
                     b.Property<bool>("RequireRubricApproval")
                         .HasColumnType("boolean")
                         .HasColumnName("require_rubric_approval");

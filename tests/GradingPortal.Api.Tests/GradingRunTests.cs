@@ -125,8 +125,83 @@ public sealed class GradingRunTests(ApiFactory api) : IClassFixture<ApiFactory>
         var configuration = JsonDocument.Parse(stored.Configuration).RootElement;
         configuration.GetProperty("stages").EnumerateArray().Select(st => st.GetProperty("stage").GetString())
             .ShouldBe([Stages.ClusterReferences, Stages.ExtractSteps, Stages.AnalyseReference, Stages.DeriveRubric, Stages.Grade]);
-        configuration.GetProperty("stages")[4].GetProperty("prompt").GetString().ShouldBe("grade-with-rubric.v1");
+        configuration.GetProperty("stages")[4].GetProperty("prompt").GetString().ShouldBe("grade-with-rubric.v2");
+        stored.Prompts.Select(p => (p.Stage, p.Prompt)).ShouldBe(Workflows.Find(Workflows.FiveStage)!.Stages.Select(st => (st.Stage, st.Prompt)));
+        run.Items("prompts").Select(p => (p.Str("stage"), p.Str("prompt"))).ShouldBe([
+            (Stages.ClusterReferences, "cluster-references.v1"), (Stages.ExtractSteps, "extract-steps.v1"),
+            (Stages.AnalyseReference, "analyse-reference.v1"), (Stages.DeriveRubric, "derive-rubric.v1"), (Stages.Grade, "grade-with-rubric.v2"),
+        ]);
         _ = problem;
+    }
+
+    [Fact]
+    public async Task StartRun_PromptOverride_StoresTheChosenPromptsAndShowsThem()
+    {
+        var (s, problem, _, profile) = await ScenarioAsync();
+
+        var run = await StartAsync(s.Admin, PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()], workflow: "three-stage",
+            prompts: new() { [Stages.Grade] = "grade-matched-reference.v1" }));
+
+        var view = await s.Viewer.Client.GetAsync($"/api/grading-runs/{run.Id()}").ExpectAsync(HttpStatusCode.OK);
+        view.Items("prompts").Select(p => (p.Str("stage"), p.Str("prompt"))).ShouldBe([
+            (Stages.ClusterReferences, "cluster-references.v1"), (Stages.ExtractSteps, "extract-steps.v1"), (Stages.Grade, "grade-matched-reference.v1"),
+        ]);
+        var stored = await api.WithDbAsync(db => db.GradingRuns.AsNoTracking().FirstAsync(r => r.Id == run.Id()));
+        stored.PromptOf(Stages.Grade).ShouldBe("grade-matched-reference.v1");
+        JsonDocument.Parse(stored.Configuration).RootElement.GetProperty("stages")[2].GetProperty("prompt").GetString()
+            .ShouldBe("grade-matched-reference.v1");
+    }
+
+    [Fact]
+    public async Task StartRun_UnknownPromptOrStage_Returns400WithAFieldErrorPerStage()
+    {
+        var (s, problem, _, profile) = await ScenarioAsync();
+
+        var errors = await s.Admin.PostAsJsonAsync("/api/grading-runs", PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()],
+                workflow: "five-stage", prompts: new() { [Stages.Grade] = "grade-with-rubric.v9", ["polish"] = "polish.v1" }))
+            .ExpectValidationAsync("prompts.grade", "prompts.polish");
+        errors.Messages("prompts.grade").ShouldHaveSingleItem().ShouldContain("grade-with-rubric.v1");
+        errors.Messages("prompts.polish").ShouldHaveSingleItem().ShouldContain("no stage 'polish'");
+        // A prompt of another workflow's stage is not a choice either, and the estimate applies the same rules.
+        await s.Admin.PostAsJsonAsync("/api/grading-runs/estimate", PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()],
+                workflow: "five-stage", prompts: new() { [Stages.Grade] = "grade-absolute.v1" }))
+            .ExpectValidationAsync("prompts.grade");
+        (await s.Admin.GetAsync($"/api/projects/{s.ProjectId}/grading-runs").ExpectAsync(HttpStatusCode.OK)).Items().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Estimate_GradingPromptShowingEveryApproach_CountsMoreGradingInputThanTheMatchedApproachOnly()
+    {
+        var s = await ProjectScenario.CreateAsync(api);
+        var problem = await s.Admin.PostAsJsonAsync($"/api/projects/{s.ProjectId}/problems", new
+        {
+            title = "Three references",
+            statement = new string('s', 400),
+            referenceSolutions = new[]
+            {
+                new { text = new string('r', 4000), source = "a" }, new { text = new string('q', 3000), source = "b" },
+                new { text = new string('p', 2000), source = "c" },
+            },
+        }).ExpectAsync(HttpStatusCode.Created);
+        await s.CreateSolutionAsync(problem.Id(), new string('x', 3000));
+        var profile = await PipelineRows.CreateProfileAsync(s.Admin);
+
+        async Task<JsonElement> GradeStageAsync(string workflow, string? prompt)
+        {
+            var estimate = await s.Admin.PostAsJsonAsync("/api/grading-runs/estimate", PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()],
+                workflow: workflow, prompts: prompt is null ? null : new() { [Stages.Grade] = prompt })).ExpectAsync(HttpStatusCode.OK);
+            return estimate.Items("stages").Single(st => st.Str("stage") == Stages.Grade);
+        }
+
+        foreach (var (workflow, v1) in new[] { ("five-stage", "grade-with-rubric.v1"), ("three-stage", "grade-matched-reference.v1") })
+        {
+            var every = await GradeStageAsync(workflow, null);
+            var matched = await GradeStageAsync(workflow, v1);
+            every.Str("prompt").ShouldBe(Workflows.Find(workflow)!.PromptOf(Stages.Grade));
+            matched.Str("prompt").ShouldBe(v1);
+            // Every approach: all three references (9,000 characters) instead of the longest (4,000), about 1,250 tokens more.
+            (every.GetProperty("inputTokens").GetInt64() - matched.GetProperty("inputTokens").GetInt64()).ShouldBeGreaterThanOrEqualTo(1_250, workflow);
+        }
     }
 
     [Fact]
@@ -288,6 +363,11 @@ public sealed class GradingRunTests(ApiFactory api) : IClassFixture<ApiFactory>
 
         options.Items("workflows").Select(w => w.Str("name")).ShouldBe(Workflows.All.Select(w => w.Name));
         options.Items("workflows").Single(w => w.Str("name") == "five-stage").Items("rubricDesigns").Count.ShouldBe(4);
+        var grading = options.Items("workflows").Single(w => w.Str("name") == "five-stage").Items("prompts").Single(p => p.Str("stage") == Stages.Grade);
+        grading.Str("default").ShouldBe("grade-with-rubric.v2");
+        grading.Items("choices").Select(c => c.Str("name")).ShouldBe(["grade-with-rubric.v2", "grade-with-rubric.v1"]);
+        grading.Items("choices").ShouldAllBe(c => !string.IsNullOrWhiteSpace(c.Str("description")));
+        options.Items("workflows").Single(w => w.Str("name") == "absolute").Items("prompts").Single().Items("choices").Count.ShouldBe(1);
         options.Items("aggregations").Select(a => a.GetString()).ShouldContain("median");
         var choice = options.Items("profiles").Single(p => p.Id() == profile.Id());
         choice.TryGetProperty("hasStoredKey", out _).ShouldBeFalse();

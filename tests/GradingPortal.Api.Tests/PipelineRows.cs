@@ -34,9 +34,9 @@ internal static class PipelineRows
         }).ExpectAsync(HttpStatusCode.Created);
 
     public static object RunBody(Guid projectId, Guid profileId, Guid[]? problemIds = null, Guid[]? solutionIds = null, string workflow = "absolute",
-        string? rubricDesign = null, int? samples = null, bool requireRubricApproval = false) => new
+        string? rubricDesign = null, int? samples = null, bool requireRubricApproval = false, Dictionary<string, string>? prompts = null) => new
         {
-            projectId, problemIds, solutionIds, workflow, rubricDesign, modelProfileId = profileId, samples, requireRubricApproval,
+            projectId, problemIds, solutionIds, workflow, rubricDesign, modelProfileId = profileId, samples, requireRubricApproval, prompts,
         };
 
     public static async Task WithDbAsync(this ApiFactory api, Func<GradingDbContext, Task> action)

@@ -140,8 +140,11 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         // Five-stage by default: 1 clustering + 2 step extractions + 1 analysis + 1 rubric + 2 grading calls.
         await Expect(page.GetByTestId("estimate-calls")).ToHaveTextAsync("7");
         await Expect(page.Locator("[data-gp-designs]")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-gp-prompts]")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("run-grade-prompt")).ToHaveValueAsync("grade-with-rubric.v2");
         await page.SelectOptionAsync("#run-workflow", "absolute");
         await Expect(page.Locator("[data-gp-designs]")).ToBeHiddenAsync();
+        await Expect(page.Locator("[data-gp-prompts]")).ToBeHiddenAsync();
         await Expect(page.GetByTestId("estimate-calls")).ToHaveTextAsync("2");
         await page.FillAsync("#run-samples", "3");
         await page.Locator("#run-samples").DispatchEventAsync("change");
@@ -181,6 +184,28 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         await page.GotoAsync($"/projects/{projectId}/runs");
         await Expect(page.GetByTestId("run-row")).ToHaveCountAsync(1);
         await Expect(page.GetByTestId("run-row")).ToContainTextAsync("Cancelled");
+    }
+
+    [Fact]
+    public async Task RunsPage_ThreeStageWithTheMatchedApproachPrompt_StartsARunThatKeepsIt()
+    {
+        using var admin = await AdminApiAsync();
+        var (projectId, _, _, _) = await SeedAsync(admin);
+        var page = await SignedInPageAsync();
+        await page.GotoAsync($"/projects/{projectId}/runs");
+
+        await page.SelectOptionAsync("#run-workflow", "three-stage");
+        await Expect(page.GetByTestId("run-grade-prompt")).ToHaveValueAsync("grade-matched-reference.v2");
+        await page.SelectOptionAsync("#run-grade-prompt", "grade-matched-reference.v1");
+        await page.Locator("[data-testid=run-problem]").First.CheckAsync();
+        await page.ClickAsync("[data-testid=start-run-button]");
+
+        await Expect(page).ToHaveURLAsync(new Regex("/runs/[0-9a-f-]{36}$"));
+        await Expect(page.GetByTestId("run-grade-prompt")).ToHaveTextAsync("grade-matched-reference.v1");
+        var runId = Guid.Parse(page.Url[^36..]);
+        (await WithDbAsync(db => db.GradingRuns.AsNoTracking().Where(r => r.Id == runId).Select(r => r.Workflow).FirstAsync())).ShouldBe("three-stage");
+        (await WithDbAsync(async db => (await db.GradingRuns.AsNoTracking().FirstAsync(r => r.Id == runId)).PromptOf("grade")))
+            .ShouldBe("grade-matched-reference.v1");
     }
 
     [Fact]

@@ -74,7 +74,9 @@ public sealed record ModelProfileTestResponse(bool Ok, int LatencyMs, string Mod
 /// <summary>
 /// Starts a grading run. Give exactly one of <c>problemIds</c> (every solution of those problems) or <c>solutionIds</c>.
 /// <c>rubricDesign</c> is for <c>five-stage</c> only (default <c>approachability</c>); <c>samples</c> (default 1) grades
-/// each solution that many times and <c>aggregation</c> (default <c>median</c>) combines them.
+/// each solution that many times and <c>aggregation</c> (default <c>median</c>) combines them. <c>prompts</c> optionally
+/// picks a prompt per stage (<c>{"grade": "grade-with-rubric.v1"}</c>) among the choices <c>GET /api/grading-runs/options</c>
+/// lists; stages not named use the workflow's default. The run keeps the prompts it was created with.
 /// </summary>
 public sealed record StartGradingRunRequest(
     Guid ProjectId,
@@ -85,7 +87,8 @@ public sealed record StartGradingRunRequest(
     Guid ModelProfileId,
     int? Samples,
     string? Aggregation,
-    bool RequireRubricApproval = false);
+    bool RequireRubricApproval = false,
+    IReadOnlyDictionary<string, string>? Prompts = null);
 
 /// <summary>How many items of a run are in each state.</summary>
 public sealed record RunItemCounts(int Total, int Pending, int Running, int Graded, int NeedsAttention, int Failed, int Cancelled);
@@ -147,10 +150,14 @@ public sealed record GradingRunResponse(
     decimal Cost,
     IReadOnlyList<RunFailureResponse> Failures,
     IReadOnlyList<PendingRubricResponse> RubricsAwaitingApproval,
+    IReadOnlyList<RunPromptResponse> Prompts,
     Guid? CreatedById,
     DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt);
+
+/// <summary>The prompt (file name without extension, e.g. <c>grade-with-rubric.v2</c>) one stage of a run uses, fixed when the run was created.</summary>
+public sealed record RunPromptResponse(string Stage, string Prompt);
 
 /// <summary>The estimated calls, tokens and cost of one stage of a run.</summary>
 public sealed record StageEstimateResponse(string Stage, string Prompt, string Per, int Calls, long InputTokens, long OutputTokens, decimal Cost);
@@ -176,9 +183,15 @@ public sealed record GradingRunOptionsResponse(
     int MaxSamples,
     IReadOnlyList<ModelProfileChoiceResponse> Profiles);
 
-/// <summary>A grading workflow and its stages.</summary>
+/// <summary>A grading workflow, its stages and the prompts each stage may use (<c>prompts</c> of a new run).</summary>
 public sealed record WorkflowResponse(string Name, string Title, IReadOnlyList<string> Stages, IReadOnlyList<string> RubricDesigns,
-    bool NeedsReference, bool NeedsOfficialRubric, bool DerivesRubric);
+    bool NeedsReference, bool NeedsOfficialRubric, bool DerivesRubric, IReadOnlyList<StagePromptsResponse> Prompts);
+
+/// <summary>The prompts one stage of a workflow may use: the default and every choice (the default among them).</summary>
+public sealed record StagePromptsResponse(string Stage, string Default, IReadOnlyList<PromptChoiceResponse> Choices);
+
+/// <summary>One prompt a stage may use, with what its layout means for cost and caching.</summary>
+public sealed record PromptChoiceResponse(string Name, string Description);
 
 /// <summary>A model profile as anyone starting a run sees it.</summary>
 public sealed record ModelProfileChoiceResponse(Guid Id, string Name, string Model, ModelPricesDto Prices);

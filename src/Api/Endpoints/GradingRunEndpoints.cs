@@ -84,7 +84,9 @@ internal static class GradingRunEndpoints
             .Select(p => new ModelProfileChoiceResponse(p.Id, p.Name, p.Model, new ModelPricesDto(p.PriceInput, p.PriceCachedInput, p.PriceOutput)))
             .ToListAsync(ct);
         var workflows = Workflows.All.Select(w => new WorkflowResponse(w.Name, w.Title, w.Stages.Select(s => s.Stage).ToList(), w.RubricDesigns,
-            w.NeedsReference, w.NeedsOfficialRubric, w.Has(Stages.DeriveRubric))).ToList();
+            w.NeedsReference, w.NeedsOfficialRubric, w.Has(Stages.DeriveRubric),
+            w.Stages.Select(s => new StagePromptsResponse(s.Stage, s.Prompt,
+                s.Choices.Select(c => new PromptChoiceResponse(c, PromptLayouts.Describe(c))).ToList())).ToList())).ToList();
         return TypedResults.Ok(new GradingRunOptionsResponse(workflows, Aggregations.All, GradingRun.MaxSamples, profiles));
     }
 
@@ -275,7 +277,8 @@ internal static class GradingRunEndpoints
         var definition = Workflows.Find(request.Workflow);
         var design = definition is { RubricDesigns.Count: > 0 } ? request.RubricDesign ?? definition.RubricDesigns[0] : request.RubricDesign;
         var settings = new GradingRunSettings(request.Workflow ?? "", request.RubricDesign, request.ModelProfileId, request.Samples ?? 1,
-            request.Aggregation ?? Aggregations.Median, request.RequireRubricApproval);
+            request.Aggregation ?? Aggregations.Median, request.RequireRubricApproval, request.Prompts);
+        var prompts = definition?.ResolvePrompts(request.Prompts, new ValidationErrors());
         var selection = solutionIds.Count > 0
             ? JsonSerializer.Serialize(new { solutionIds }, Json)
             : JsonSerializer.Serialize(new { problemIds }, Json);
@@ -286,7 +289,7 @@ internal static class GradingRunEndpoints
             samples = settings.Samples,
             aggregation = settings.Aggregation,
             requireRubricApproval = settings.RequireRubricApproval,
-            stages = definition.Stages.Select(s => new { stage = s.Stage, prompt = s.Prompt }),
+            stages = prompts!.Select(s => new { stage = s.Stage, prompt = s.Prompt }),
         }, Json);
         GradingRun? run = null;
         try

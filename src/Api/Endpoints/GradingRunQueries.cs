@@ -61,7 +61,7 @@ internal static class GradingRunQueries
             problems.Select(p => new RunProblemResponse(p.ProblemId, p.Title, Wire(p.Status), p.Error, perProblem.GetValueOrDefault(p.ProblemId))).ToList(),
             new TokenCounts(calls?.Input ?? 0, calls?.Cached ?? 0, calls?.Output ?? 0, calls?.Reasoning ?? 0), calls?.Count ?? 0, calls?.Cost ?? 0,
             failures.Select(f => new RunFailureResponse(f.Id, f.SolutionId, f.ProblemId, Wire(f.Status), f.Error, f.Attempts)).ToList(),
-            pendingRubrics, run.CreatedById, run.CreatedAt, run.StartedAt, run.FinishedAt);
+            pendingRubrics, run.Prompts.Select(p => new RunPromptResponse(p.Stage, p.Prompt)).ToList(), run.CreatedById, run.CreatedAt, run.StartedAt, run.FinishedAt);
     }
 
     public static async Task<List<GradingRunSummaryResponse>> ListAsync(GradingDbContext db, Guid projectId, CancellationToken ct)
@@ -163,6 +163,7 @@ internal static class GradingRunQueries
 
         var workflow = plan.Workflow;
         var samples = plan.Run.Samples;
+        var allApproaches = PromptLayouts.ShowsAllApproaches(plan.Run.PromptOf(Stages.Grade));
         var answerCap = plan.Profile.MaxOutputTokens ?? int.MaxValue;
         int Answer(string stage) => Math.Min(s_answerTokens[stage], answerCap);
         var totals = workflow.Stages.ToDictionary(s => s.Stage, _ => (Calls: 0L, Input: 0L, Output: 0L));
@@ -191,12 +192,16 @@ internal static class GradingRunQueries
             Add(Stages.ExtractSteps, s.Count, statement + averageSolution);
             Add(Stages.AnalyseReference, clusters, statement + longestReference);
             Add(Stages.DeriveRubric, clusters, statement + longestReference + Answer(Stages.AnalyseReference));
+            // A grading prompt that shows every approach carries every cluster's reference (and analysis and rubric).
             var context = workflow.Name switch
             {
                 Workflows.Absolute => 0,
                 Workflows.OfficialRubric => Math.Max(Tokens(p.Scheme), Tokens(p.RubricChars)),
                 Workflows.SingleCallJudge => Tokens(p.ReferenceChars),
+                Workflows.FiveStage when allApproaches => Tokens(p.ReferenceChars)
+                    + clusters * (Answer(Stages.AnalyseReference) + Answer(Stages.DeriveRubric)),
                 Workflows.FiveStage => longestReference + Answer(Stages.DeriveRubric),
+                Workflows.ThreeStage when allApproaches => Tokens(p.ReferenceChars),
                 _ => longestReference,
             };
             Add(Stages.Grade, (long)s.Count * samples, statement + context + averageSolution);
@@ -206,7 +211,7 @@ internal static class GradingRunQueries
         var stages = workflow.Stages.Select(stage =>
         {
             var t = totals[stage.Stage];
-            return new StageEstimateResponse(stage.Stage, stage.Prompt, PerOf(stage.Stage), (int)t.Calls, t.Input, t.Output,
+            return new StageEstimateResponse(stage.Stage, plan.Run.PromptOf(stage.Stage), PerOf(stage.Stage), (int)t.Calls, t.Input, t.Output,
                 Math.Round(prices.CostOf(t.Input, 0, t.Output), 4));
         }).ToList();
         return new GradingRunEstimateResponse(problems.Count(p => solutions.ContainsKey(p.Id)), solutionCount, stages, stages.Sum(s => s.Calls),

@@ -21,9 +21,12 @@ public enum GradingRunStatus
     Failed = 6,
 }
 
-/// <summary>The settings a run is created with (validated by <see cref="GradingRun.Create"/>).</summary>
+/// <summary>
+/// The settings a run is created with (validated by <see cref="GradingRun.Create"/>). <c>Prompts</c> optionally picks a
+/// prompt (stage → prompt name) among a stage's choices; stages not named use the workflow's default.
+/// </summary>
 public sealed record GradingRunSettings(string Workflow, string? RubricDesign, Guid ModelProfileId, int Samples, string Aggregation,
-    bool RequireRubricApproval);
+    bool RequireRubricApproval, IReadOnlyDictionary<string, string>? Prompts = null);
 
 /// <summary>
 /// A request to grade a set of solutions with one workflow configuration and one model profile. Items (one per
@@ -47,6 +50,11 @@ public sealed class GradingRun : AuditedEntity
     public int Samples { get; private set; } = 1;
     public string Aggregation { get; private set; } = Aggregations.Median;
     public bool RequireRubricApproval { get; private set; }
+    /// <summary>
+    /// The prompt of every stage of the workflow, fixed at creation: the Worker grades with these even if the workflow's
+    /// defaults change while the run exists.
+    /// </summary>
+    public List<RunPrompt> Prompts { get; private set; } = [];
     /// <summary>The resolved configuration (stages and prompt names) as JSON; prompt hashes are added when the Worker starts it.</summary>
     public string Configuration { get; private set; } = "{}";
     /// <summary>What was asked for: <c>{"problemIds":[...]}</c> or <c>{"solutionIds":[...]}</c>.</summary>
@@ -63,6 +71,10 @@ public sealed class GradingRun : AuditedEntity
 
     public WorkflowDefinition Definition => Workflows.Find(Workflow) ?? throw new InvalidOperationException($"Unknown workflow '{Workflow}'.");
 
+    /// <summary>The prompt this run uses for <paramref name="stage"/> (from <see cref="Prompts"/>).</summary>
+    public string PromptOf(string stage) => Prompts.FirstOrDefault(p => p.Stage == stage)?.Prompt
+        ?? throw new InvalidOperationException($"Run {Id} has no prompt for the {stage} stage.");
+
     /// <summary>Validates the settings and creates a queued run.</summary>
     public static GradingRun Create(Guid projectId, GradingRunSettings settings, string profileSnapshot, string configuration, string selection,
         Guid? createdById, DateTimeOffset now)
@@ -71,8 +83,10 @@ public sealed class GradingRun : AuditedEntity
         var definition = Workflows.Find(settings.Workflow);
         errors.Require(definition is not null, "workflow", $"Unknown workflow; use one of {string.Join(", ", Workflows.All.Select(w => w.Name))}.");
         var design = settings.RubricDesign;
+        List<RunPrompt> prompts = [];
         if (definition is not null)
         {
+            prompts = definition.ResolvePrompts(settings.Prompts, errors);
             if (definition.RubricDesigns.Count == 0)
             {
                 errors.Require(design is null, "rubricDesign", $"The {definition.Name} workflow takes no rubric design.");
@@ -100,6 +114,7 @@ public sealed class GradingRun : AuditedEntity
             Samples = settings.Samples,
             Aggregation = settings.Aggregation,
             RequireRubricApproval = settings.RequireRubricApproval,
+            Prompts = prompts,
             Configuration = configuration,
             Selection = selection,
             Status = GradingRunStatus.Queued,
@@ -198,7 +213,7 @@ public sealed class GradingRun : AuditedEntity
     internal override Guid? AuditProjectId => ProjectId;
     internal override object AuditSnapshot() => new
     {
-        Id, Workflow, RubricDesign, ModelProfileId, Samples, Aggregation, RequireRubricApproval, Status = Status.ToString(), Error,
+        Id, Workflow, RubricDesign, ModelProfileId, Samples, Aggregation, RequireRubricApproval, Prompts, Status = Status.ToString(), Error,
     };
 }
 

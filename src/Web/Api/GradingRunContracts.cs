@@ -21,7 +21,8 @@ public sealed record ModelProfileResponse(Guid Id, string Name, string BaseUrl, 
 public sealed record ModelProfileTestResponse(bool Ok, int LatencyMs, string Model, string? Error);
 
 public sealed record StartGradingRunRequest(Guid ProjectId, IReadOnlyList<Guid>? ProblemIds, IReadOnlyList<Guid>? SolutionIds, string? Workflow,
-    string? RubricDesign, Guid ModelProfileId, int? Samples, string? Aggregation, bool RequireRubricApproval);
+    string? RubricDesign, Guid ModelProfileId, int? Samples, string? Aggregation, bool RequireRubricApproval,
+    IReadOnlyDictionary<string, string>? Prompts = null);
 
 public sealed record RunItemCounts(int Total, int Pending, int Running, int Graded, int NeedsAttention, int Failed, int Cancelled)
 {
@@ -43,7 +44,8 @@ public sealed record GradingRunSummaryResponse(Guid Id, Guid ProjectId, string W
 public sealed record GradingRunResponse(Guid Id, Guid ProjectId, string Workflow, string? RubricDesign, Guid ModelProfileId, string ProfileName,
     string Model, int Samples, string Aggregation, bool RequireRubricApproval, string Status, string? Error, RunItemCounts Counts,
     IReadOnlyList<RunProblemResponse> Problems, TokenCounts Tokens, int Calls, decimal Cost, IReadOnlyList<RunFailureResponse> Failures,
-    IReadOnlyList<PendingRubricResponse> RubricsAwaitingApproval, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt)
+    IReadOnlyList<PendingRubricResponse> RubricsAwaitingApproval, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
+    IReadOnlyList<RunPromptResponse>? Prompts = null)
 {
     public bool IsFinished => Status is "completed" or "cancelled" or "failed";
 }
@@ -54,7 +56,17 @@ public sealed record GradingRunEstimateResponse(int Problems, int Solutions, IRe
     long OutputTokens, decimal Cost, string Note);
 
 public sealed record WorkflowResponse(string Name, string Title, IReadOnlyList<string> Stages, IReadOnlyList<string> RubricDesigns, bool NeedsReference,
-    bool NeedsOfficialRubric, bool DerivesRubric);
+    bool NeedsOfficialRubric, bool DerivesRubric, IReadOnlyList<StagePromptsResponse>? Prompts = null)
+{
+    /// <summary>The prompts the grading stage may use (default first); one entry when there is nothing to choose.</summary>
+    public IReadOnlyList<PromptChoiceResponse> GradePrompts => Prompts?.FirstOrDefault(p => p.Stage == "grade")?.Choices ?? [];
+}
+
+public sealed record StagePromptsResponse(string Stage, string Default, IReadOnlyList<PromptChoiceResponse> Choices);
+
+public sealed record PromptChoiceResponse(string Name, string Description);
+
+public sealed record RunPromptResponse(string Stage, string Prompt);
 
 public sealed record ModelProfileChoiceResponse(Guid Id, string Name, string Model, ModelPricesDto Prices);
 

@@ -87,15 +87,19 @@ internal static class PromptText
         return sb.ToString().TrimEnd();
     }
 
-    /// <summary>The id shown to the model for a rubric item (R1, R2, ... by ordinal).</summary>
-    public static string ItemId(int ordinal) => $"R{ordinal + 1}";
+    /// <summary>
+    /// The id shown to the model for a rubric item: R1, R2, ... by ordinal; with <paramref name="approach"/> (0-based) it
+    /// carries the approach as well (A2.R1 is the first item of approach 2's scheme), so that schemes shown side by side
+    /// never share an id.
+    /// </summary>
+    public static string ItemId(int ordinal, int? approach = null) => approach is { } a ? $"A{a + 1}.R{ordinal + 1}" : $"R{ordinal + 1}";
 
-    public static string Rubric(Rubric rubric)
+    public static string Rubric(Rubric rubric, int? approach = null)
     {
         var sb = new StringBuilder();
         foreach (var item in rubric.Items.OrderBy(i => i.Ordinal))
         {
-            sb.Append(ItemId(item.Ordinal)).Append(" (").Append(Points(item.Points)).Append(item.Points == 1 ? " point" : " points").Append("): ")
+            sb.Append(ItemId(item.Ordinal, approach)).Append(" (").Append(Points(item.Points)).Append(item.Points == 1 ? " point" : " points").Append("): ")
                 .Append(item.Title.Trim()).Append('\n');
             if (!string.IsNullOrWhiteSpace(item.Description))
             {
@@ -117,6 +121,32 @@ internal static class PromptText
         if (!string.IsNullOrWhiteSpace(rubric.Notes))
         {
             sb.Append('\n').Append(rubric.Notes.Trim()).Append('\n');
+        }
+        return sb.ToString().TrimEnd();
+    }
+
+    /// <summary>
+    /// Every approach of a problem, in cluster order, as the grading layouts that show them all write them: title, main
+    /// steps, the representative reference and, for the five-stage workflow, the analysis and the marking scheme with
+    /// approach-qualified item ids. The same prepared problem always gives the same text.
+    /// </summary>
+    public static string Approaches(IReadOnlyList<PreparedCluster> clusters, bool withSchemes)
+    {
+        var sb = new StringBuilder();
+        foreach (var cluster in clusters.OrderBy(c => c.Material.Index))
+        {
+            var material = cluster.Material;
+            var number = material.Index + 1;
+            sb.Append("## Approach ").Append(number).Append(": ").Append(material.Title.Trim()).Append("\n\n");
+            sb.Append("Main steps:\n").Append(MainSteps(material.MainSteps)).Append("\n\n");
+            sb.Append("### Reference solution of approach ").Append(number).Append("\n\n").Append(material.Representative.Trim()).Append("\n\n");
+            if (withSchemes)
+            {
+                sb.Append("### Key insights of approach ").Append(number).Append("\n\n")
+                    .Append(cluster.Analysis is null ? "(not analysed)" : Analysis(cluster.Analysis)).Append("\n\n");
+                sb.Append("### Marking scheme of approach ").Append(number).Append("\n\n")
+                    .Append(cluster.Rubric is null ? "(no approved scheme)" : Rubric(cluster.Rubric, material.Index)).Append("\n\n");
+            }
         }
         return sb.ToString().TrimEnd();
     }

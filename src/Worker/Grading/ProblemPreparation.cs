@@ -87,7 +87,7 @@ internal sealed class ProblemPreparation(GradingDbContext db, ArtifactStore arti
         }
 
         var scope = new CallScope(profile, material.ProjectId, run.Id, null, problemId, null);
-        var clusterPrompt = PromptLibrary.Default.Get(definition.PromptOf(Stages.ClusterReferences)!);
+        var clusterPrompt = PromptLibrary.Default.Get(run.PromptOf(Stages.ClusterReferences));
         var clustersKey = CacheKeys.Clusters(material, clusterPrompt.Sha256, profile.Model);
         var (clustersArtifact, clustersError) = await artifacts.EnsureAsync(material.ProjectId, problemId, ArtifactKinds.Clusters, clustersKey, null,
             run.Id, derive, async () =>
@@ -119,8 +119,8 @@ internal sealed class ProblemPreparation(GradingDbContext db, ArtifactStore arti
                 clustersArtifact.StageCallId);
         }
 
-        var analysePrompt = PromptLibrary.Default.Get(definition.PromptOf(Stages.AnalyseReference)!);
-        var rubricPrompt = PromptLibrary.Default.Get(definition.PromptOf(Stages.DeriveRubric)!);
+        var analysePrompt = PromptLibrary.Default.Get(run.PromptOf(Stages.AnalyseReference));
+        var rubricPrompt = PromptLibrary.Default.Get(run.PromptOf(Stages.DeriveRubric));
         var design = run.RubricDesign ?? RubricDesigns.Approachability;
         var prepared = new List<PreparedCluster>();
         var awaiting = false;

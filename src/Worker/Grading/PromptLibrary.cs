@@ -9,13 +9,16 @@ namespace GradingPortal.Worker.Grading;
 /// <summary>
 /// A prompt file (<c>Prompts/&lt;name&gt;.md</c>, embedded): its exact text, SHA-256 and version. A file has a main part
 /// (instructions and stable content: problem, references, analysis, rubric) and optional sections that start with a
-/// marker line: <c>=== solution message ===</c> (the wrapper of the solution, sent as its own last message) and
-/// <c>=== design: &lt;name&gt; ===</c> (the instructions of one rubric design, inserted at <c>{{design_instructions}}</c>).
+/// marker line: <c>=== solution message ===</c> (the wrapper of the solution, sent as its own last message),
+/// <c>=== approach message ===</c> (a short note naming the approach a solution was matched to, sent just before the
+/// solution, so that the main part can be the same for every solution of a problem) and <c>=== design: &lt;name&gt; ===</c>
+/// (the instructions of one rubric design, inserted at <c>{{design_instructions}}</c>).
 /// Placeholders are <c>{{name}}</c>; rendering fails when one has no value, so nothing half-filled reaches a model.
 /// </summary>
 internal sealed partial class PromptTemplate
 {
     private const string SolutionSection = "solution message";
+    private const string ApproachSection = "approach message";
     private const string DesignPrefix = "design: ";
 
     private readonly string _main;
@@ -46,12 +49,18 @@ internal sealed partial class PromptTemplate
 
     public bool HasSolutionMessage => _sections.ContainsKey(SolutionSection);
 
+    /// <summary>
+    /// True for a grading layout whose main part shows every approach of the problem (placeholder <c>{{approaches}}</c>) and
+    /// whose approach message names the matched one.
+    /// </summary>
+    public bool ShowsAllApproaches => _sections.ContainsKey(ApproachSection);
+
     public IEnumerable<string> Designs => _sections.Keys.Where(k => k.StartsWith(DesignPrefix, StringComparison.Ordinal)).Select(k => k[DesignPrefix.Length..]);
 
     /// <summary>The placeholders the file uses (main part and every section).</summary>
     public IReadOnlySet<string> Placeholders => Placeholder().Matches(Text).Select(m => m.Groups[1].Value).ToHashSet();
 
-    /// <summary>Renders the main part (with the design's section when given) and, if the file has one, the solution message.</summary>
+    /// <summary>Renders the main part (with the design's section when given) and, if the file has them, the approach and solution messages.</summary>
     public RenderedPrompt Render(IReadOnlyDictionary<string, string> values, string? design = null)
     {
         var main = _main;
@@ -65,7 +74,8 @@ internal sealed partial class PromptTemplate
         }
         var instructions = Fill(main, values);
         var solution = _sections.TryGetValue(SolutionSection, out var wrapper) ? Fill(wrapper.Trim('\n'), values) : null;
-        return new RenderedPrompt(instructions, solution);
+        var approach = _sections.TryGetValue(ApproachSection, out var note) ? Fill(note.Trim('\n'), values) : null;
+        return new RenderedPrompt(instructions, solution, approach);
     }
 
     private string Fill(string template, IReadOnlyDictionary<string, string> values) =>
@@ -102,8 +112,11 @@ internal sealed partial class PromptTemplate
     private static partial Regex VersionPattern();
 }
 
-/// <summary>A rendered prompt: the instructions with stable content, and the solution message (null for per-problem stages).</summary>
-internal sealed record RenderedPrompt(string Instructions, string? SolutionMessage);
+/// <summary>
+/// A rendered prompt: the instructions with stable content, the solution message (null for per-problem stages) and, for
+/// layouts that show every approach, the per-solution note naming the matched approach (sent between the two).
+/// </summary>
+internal sealed record RenderedPrompt(string Instructions, string? SolutionMessage, string? ApproachMessage = null);
 
 /// <summary>The embedded prompt files, loaded once per process.</summary>
 internal sealed class PromptLibrary

@@ -56,7 +56,7 @@ internal sealed class SolutionGrader(GradingDbContext db, ExtractStepsStage extr
             }
             else
             {
-                var prompt = PromptLibrary.Default.Get(definition.PromptOf(Stages.ExtractSteps)!);
+                var prompt = PromptLibrary.Default.Get(run.PromptOf(Stages.ExtractSteps));
                 var key = ExtractKey(item.Id);
                 callKeys.Add(key);
                 var steps = await extractStage.RunAsync(scope, prompt, material, [.. prepared.Clusters.Select(c => c.Material)], solution, key, ct);
@@ -92,8 +92,17 @@ internal sealed class SolutionGrader(GradingDbContext db, ExtractStepsStage extr
         }
 
         // The grading stage, k samples.
-        var gradePrompt = PromptLibrary.Default.Get(definition.PromptOf(Stages.Grade)!);
-        var (input, rubric) = GradePlan.For(definition.Name, material, prepared, cluster);
+        var gradePrompt = PromptLibrary.Default.Get(run.PromptOf(Stages.Grade));
+        var (input, rubric) = GradePlan.For(definition.Name, gradePrompt, material, prepared, cluster);
+        if (gradePrompt.ShowsAllApproaches)
+        {
+            // The prompt carried every approach's material, so the grade rests on all of it.
+            foreach (var other in prepared.Clusters.Where(c => c != cluster))
+            {
+                provenance.ArtifactIds.AddRange(other.ArtifactIds);
+                provenance.StageCallIds.AddRange(other.StageCallIds);
+            }
+        }
         provenance.RubricId = rubric?.Id;
         var samples = new List<(int Index, StageOutcome<GradeOutput> Outcome)>();
         for (var s = 0; s < run.Samples; s++)
@@ -248,7 +257,6 @@ internal sealed class SolutionGrader(GradingDbContext db, ExtractStepsStage extr
 
         public string ToJson()
         {
-            var definition = run.Definition;
             JsonNode? snapshot;
             try
             {
@@ -259,7 +267,7 @@ internal sealed class SolutionGrader(GradingDbContext db, ExtractStepsStage extr
                 snapshot = null;
             }
             var prompts = new JsonArray();
-            foreach (var stage in definition.Stages)
+            foreach (var stage in run.Prompts)
             {
                 var prompt = PromptLibrary.Default.Get(stage.Prompt);
                 prompts.Add(new JsonObject { ["stage"] = stage.Stage, ["name"] = prompt.Name, ["version"] = prompt.Version, ["sha256"] = prompt.Sha256 });
@@ -295,9 +303,16 @@ internal sealed class SolutionGrader(GradingDbContext db, ExtractStepsStage extr
 /// <summary>The grading prompt's inputs per workflow (the placeholders it fills and the scheme its verdict is checked against).</summary>
 internal static class GradePlan
 {
-    public static (GradeInput Input, Domain.Rubrics.Rubric? Rubric) For(string workflow, ProblemMaterial material, PreparedProblem prepared,
-        PreparedCluster? cluster)
+    /// <summary>
+    /// The inputs of <paramref name="prompt"/>. A layout that shows every approach (<see cref="PromptTemplate.ShowsAllApproaches"/>)
+    /// gets all clusters' material in its main part, identical for every solution of the problem, and the matched cluster
+    /// in its approach message; the verdict is still checked against the matched cluster's rubric alone, under the
+    /// approach-qualified ids the prompt shows (A2.R1, ...).
+    /// </summary>
+    public static (GradeInput Input, Domain.Rubrics.Rubric? Rubric) For(string workflow, PromptTemplate prompt, ProblemMaterial material,
+        PreparedProblem prepared, PreparedCluster? cluster)
     {
+        var allApproaches = prompt.ShowsAllApproaches;
         var values = new Dictionary<string, string>
         {
             ["problem"] = material.Statement,
@@ -317,10 +332,23 @@ internal static class GradePlan
                 values["rubric"] = rubric is not null ? PromptText.Rubric(rubric) : prepared.SchemeText ?? "";
                 scheme = rubric is not null ? VerdictScheme.Rubric : VerdictScheme.SchemeText;
                 break;
+            case Workflows.ThreeStage when allApproaches:
+                values["approaches"] = PromptText.Approaches(prepared.Clusters, withSchemes: false);
+                values["approach_number"] = (cluster!.Material.Index + 1).ToString(CultureInfo.InvariantCulture);
+                values["approach_title"] = cluster.Material.Title.Trim();
+                break;
             case Workflows.ThreeStage:
                 values["cluster_title"] = cluster!.Material.Heading;
                 values["main_steps"] = PromptText.MainSteps(cluster.Material.MainSteps);
                 values["reference"] = cluster.Material.Representative;
+                break;
+            case Workflows.FiveStage when allApproaches:
+                rubric = cluster!.Rubric;
+                values["approaches"] = PromptText.Approaches(prepared.Clusters, withSchemes: true);
+                values["approach_number"] = (cluster.Material.Index + 1).ToString(CultureInfo.InvariantCulture);
+                values["approach_title"] = cluster.Material.Title.Trim();
+                values["item_ids"] = string.Join(", ", rubric!.Items.OrderBy(i => i.Ordinal).Select(i => PromptText.ItemId(i.Ordinal, cluster.Material.Index)));
+                scheme = VerdictScheme.Rubric;
                 break;
             case Workflows.FiveStage:
                 rubric = cluster!.Rubric;
@@ -338,9 +366,10 @@ internal static class GradePlan
             default:
                 break;
         }
+        var approach = allApproaches && scheme == VerdictScheme.Rubric ? cluster?.Material.Index : null;
         var rubricItems = rubric is null
             ? []
-            : rubric.Items.OrderBy(i => i.Ordinal).Select(i => (PromptText.ItemId(i.Ordinal), i.Points, i.Id, i.Title)).ToList();
+            : rubric.Items.OrderBy(i => i.Ordinal).Select(i => (PromptText.ItemId(i.Ordinal, approach), i.Points, i.Id, i.Title)).ToList();
         return (new GradeInput(values, scheme, rubricItems, severities), rubric);
     }
 }

@@ -19,8 +19,9 @@ internal sealed record StageOutcome<T>(ModelCallResult Call, T? Output) where T 
 }
 
 /// <summary>
-/// The one way stages call a model: messages in a fixed order (instructions and stable content first; the solution, when
-/// there is one, last in its own message), a strict output schema, and the stage's own checks passed to the model caller
+/// The one way stages call a model: messages in a fixed order (instructions and stable content first; then, for layouts
+/// that show every approach, the short note naming the matched one; the solution, when there is one, last in its own
+/// message), a strict output schema, and the stage's own checks passed to the model caller
 /// as <see cref="ModelCallRequest.Validate"/> so that failing output gets the caller's repair attempt.
 /// </summary>
 internal sealed class StageCaller(IModelCaller caller)
@@ -30,7 +31,9 @@ internal sealed class StageCaller(IModelCaller caller)
         where T : class
     {
         List<ChatMessage> messages = rendered.SolutionMessage is { } solution
-            ? [new ChatMessage(ChatRole.System, rendered.Instructions), new ChatMessage(ChatRole.User, solution)]
+            ? rendered.ApproachMessage is { } approach
+                ? [new ChatMessage(ChatRole.System, rendered.Instructions), new ChatMessage(ChatRole.User, approach), new ChatMessage(ChatRole.User, solution)]
+                : [new ChatMessage(ChatRole.System, rendered.Instructions), new ChatMessage(ChatRole.User, solution)]
             : [new ChatMessage(ChatRole.User, rendered.Instructions)];
         var request = new ModelCallRequest(callKey, scope.ProjectId, scope.RunId, scope.RunItemId, scope.ProblemId, scope.SolutionId, stage,
             sample, prompt.Ref, messages, schemaName, schema, output =>

@@ -157,7 +157,7 @@ internal sealed class StartRunJob(GradingDbContext db, RunProgress progress, Job
         configuration["rubricDesign"] = run.RubricDesign;
         configuration["samples"] = run.Samples;
         configuration["aggregation"] = run.Aggregation;
-        configuration["prompts"] = new JsonArray([.. run.Definition.Stages.Select(s =>
+        configuration["prompts"] = new JsonArray([.. run.Prompts.Select(s =>
         {
             var prompt = PromptLibrary.Default.Get(s.Prompt);
             return (JsonNode)new JsonObject { ["stage"] = s.Stage, ["name"] = prompt.Name, ["version"] = prompt.Version, ["sha256"] = prompt.Sha256 };

@@ -154,15 +154,19 @@ public sealed class PipelineFixture : IAsyncLifetime
         return solutions.Select(s => s.Id).ToList();
     });
 
-    /// <summary>Creates a run as the Api does and enqueues its start (unless <paramref name="enqueue"/> is false).</summary>
+    /// <summary>
+    /// Creates a run as the Api does (with the workflow's default prompts unless <paramref name="prompts"/> picks others) and
+    /// enqueues its start (unless <paramref name="enqueue"/> is false).
+    /// </summary>
     public async Task<Guid> StartRunAsync(Guid projectId, Guid profileId, string workflow, IEnumerable<Guid> problemIds, string? design = null,
-        int samples = 1, string aggregation = Aggregations.Median, bool requireApproval = false, bool enqueue = true)
+        int samples = 1, string aggregation = Aggregations.Median, bool requireApproval = false, bool enqueue = true,
+        IReadOnlyDictionary<string, string>? prompts = null)
     {
         var runId = await WithDbAsync(async db =>
         {
             var profile = await db.ModelProfiles.FirstAsync(p => p.Id == profileId);
             var selection = JsonSerializer.Serialize(new { problemIds });
-            var run = GradingRun.Create(projectId, new GradingRunSettings(workflow, design, profileId, samples, aggregation, requireApproval),
+            var run = GradingRun.Create(projectId, new GradingRunSettings(workflow, design, profileId, samples, aggregation, requireApproval, prompts),
                 JsonSerializer.Serialize(profile.Snapshot(), new JsonSerializerOptions(JsonSerializerDefaults.Web)), "{}", selection, null, DateTimeOffset.UtcNow);
             db.GradingRuns.Add(run);
             await db.SaveChangesAsync();

@@ -12,14 +12,16 @@ namespace GradingPortal.Grading.Tests.Pipeline;
 public sealed class WorkflowTests(PipelineFixture fixture)
 {
     [Theory]
-    [InlineData(Workflows.Absolute, null)]
-    [InlineData(Workflows.Reference, null)]
-    [InlineData(Workflows.OfficialRubric, null)]
-    [InlineData(Workflows.ThreeStage, null)]
-    [InlineData(Workflows.FiveStage, RubricDesigns.Approachability)]
-    [InlineData(Workflows.FiveStage, RubricDesigns.Milestone)]
-    [InlineData(Workflows.SingleCallJudge, null)]
-    public async Task Run_Workflow_StoresOneValidGradePerSolutionWithProvenance(string workflow, string? design)
+    [InlineData(Workflows.Absolute, null, null)]
+    [InlineData(Workflows.Reference, null, null)]
+    [InlineData(Workflows.OfficialRubric, null, null)]
+    [InlineData(Workflows.ThreeStage, null, null)]
+    [InlineData(Workflows.ThreeStage, null, "grade-matched-reference.v1")]
+    [InlineData(Workflows.FiveStage, RubricDesigns.Approachability, null)]
+    [InlineData(Workflows.FiveStage, RubricDesigns.Approachability, "grade-with-rubric.v1")]
+    [InlineData(Workflows.FiveStage, RubricDesigns.Milestone, null)]
+    [InlineData(Workflows.SingleCallJudge, null, null)]
+    public async Task Run_Workflow_StoresOneValidGradePerSolutionWithProvenance(string workflow, string? design, string? gradePromptChoice)
     {
         var projectId = await fixture.NewProjectAsync();
         var profileId = await fixture.NewProfileAsync();
@@ -31,7 +33,8 @@ public sealed class WorkflowTests(PipelineFixture fixture)
             "Full proof by route one.",
         ]);
 
-        var runId = await fixture.StartRunAsync(projectId, profileId, workflow, [problemId], design);
+        var runId = await fixture.StartRunAsync(projectId, profileId, workflow, [problemId], design,
+            prompts: gradePromptChoice is null ? null : new Dictionary<string, string> { [Stages.Grade] = gradePromptChoice });
         var run = await fixture.WaitForRunAsync(runId, GradingRunStatus.Completed, GradingRunStatus.Failed);
 
         run.Status.ShouldBe(GradingRunStatus.Completed, run.Error);
@@ -50,7 +53,8 @@ public sealed class WorkflowTests(PipelineFixture fixture)
         finding.Start.ShouldBe(0);
         finding.SpanMatch.ShouldBe(SpanMatch.Exact);
 
-        var gradePrompt = PromptLibrary.Default.Get(Workflows.Find(workflow)!.PromptOf(Stages.Grade)!);
+        var gradePrompt = PromptLibrary.Default.Get(gradePromptChoice ?? Workflows.Find(workflow)!.PromptOf(Stages.Grade)!);
+        run.PromptOf(Stages.Grade).ShouldBe(gradePrompt.Name);
         foreach (var grade in grades)
         {
             using var provenance = JsonDocument.Parse(grade.Provenance);
@@ -62,7 +66,7 @@ public sealed class WorkflowTests(PipelineFixture fixture)
             root.GetProperty("profile").GetProperty("model").GetString().ShouldBe("fake-model");
             root.GetProperty("prompts").EnumerateArray()
                 .ShouldContain(p => p.GetProperty("name").GetString() == gradePrompt.Name && p.GetProperty("sha256").GetString() == gradePrompt.Sha256
-                    && p.GetProperty("version").GetString() == "1");
+                    && p.GetProperty("version").GetString() == gradePrompt.Version);
             var linked = await fixture.WithDbAsync(db => db.StageCalls.AsNoTracking().Where(c => c.ModelGradeId == grade.Id).ToListAsync());
             linked.ShouldContain(c => c.Stage == Stages.Grade && c.Status == StageCallStatus.Succeeded && c.PromptSha256 == gradePrompt.Sha256);
             root.GetProperty("stageCallIds").EnumerateArray().Select(e => e.GetGuid()).ShouldContain(linked.First(c => c.Stage == Stages.Grade).Id);
@@ -70,6 +74,10 @@ public sealed class WorkflowTests(PipelineFixture fixture)
 
         var requests = fixture.RequestsFor(statement);
         requests.GetValueOrDefault(GradingScripts.Grade).ShouldBe(3);
+        // The grading layout: every approach up front and a note naming the matched one (three messages), or only the
+        // matched approach's material (two).
+        fixture.Fake.Requests.Where(r => r.SchemaName == GradingScripts.Grade && r.AllText.Contains(statement, StringComparison.Ordinal))
+            .ShouldAllBe(r => r.Messages.Count == (gradePrompt.ShowsAllApproaches ? 3 : 2));
         if (workflow is Workflows.ThreeStage or Workflows.FiveStage)
         {
             requests.GetValueOrDefault(GradingScripts.Clusters).ShouldBe(1);

@@ -101,8 +101,9 @@ public static partial class GradingScripts
     }
 
     /// <summary>
-    /// A verdict consistent with the prompt: with rubric items (lines "R1 (3 points): ..."), an award per item summing to the
-    /// total; with the judge's severities (low/medium/high), its own one-item scheme; otherwise just a total.
+    /// A verdict consistent with the prompt: with rubric items (lines "R1 (3 points): ...", or the matched approach's
+    /// "A2.R1 (3 points): ..." when every approach's scheme is shown; see <see cref="RubricItems"/>), an award per item
+    /// summing to the total; with the judge's severities (low/medium/high), its own one-item scheme; otherwise just a total.
     /// </summary>
     public static object GradeAnswer(FakeChatRequest request)
     {
@@ -119,8 +120,7 @@ public static partial class GradingScripts
         }
         var severities = SeverityEnum(request);
         var judge = severities.Contains("high");
-        var rubricItems = RubricItem().Matches(request.Messages.FirstOrDefault()?.Content ?? "")
-            .Select(m => (Id: m.Groups[1].Value, Points: decimal.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture))).ToList();
+        var rubricItems = RubricItems(request);
         var items = new List<object>();
         var left = total;
         if (judge)
@@ -163,6 +163,30 @@ public static partial class GradingScripts
             feedback = "Write out the key step in full.",
         };
     }
+
+    /// <summary>
+    /// The rubric items the verdict must award, as the prompt shows them (lines "R1 (3 points): ..." in the first message).
+    /// A layout that shows every approach's scheme (ids "A2.R1 (3 points): ...") names the matched approach in a message of
+    /// its own ("matched to approach 2"); then only that approach's items count.
+    /// </summary>
+    public static List<(string Id, decimal Points)> RubricItems(FakeChatRequest request)
+    {
+        var items = RubricItem().Matches(request.Messages.FirstOrDefault()?.Content ?? "")
+            .Select(m => (Id: m.Groups[1].Value, Approach: m.Groups[2].Success ? m.Groups[2].Value : null,
+                Points: decimal.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture))).ToList();
+        if (items.All(i => i.Approach is null))
+        {
+            return [.. items.Select(i => (i.Id, i.Points))];
+        }
+        var matched = MatchedApproach(request);
+        return [.. items.Where(i => i.Approach == matched?.ToString(CultureInfo.InvariantCulture)).Select(i => (i.Id, i.Points))];
+    }
+
+    /// <summary>The approach named by the note "This proof was matched to approach K" (a message before the solution's), or null.</summary>
+    public static int? MatchedApproach(FakeChatRequest request) =>
+        request.Messages.Skip(1).Select(m => MatchedApproachNote().Match(m.Content)).FirstOrDefault(m => m.Success) is { } match
+            ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture)
+            : null;
 
     /// <summary>The message that carries the solution (between its markers), also on a repair attempt; else the last user message.</summary>
     public static string Solution(FakeChatRequest request) =>
@@ -218,6 +242,9 @@ public static partial class GradingScripts
     [GeneratedRegex(@"# Problem \((\d+) points?\)")]
     private static partial Regex ProblemHeading();
 
-    [GeneratedRegex(@"^(R\d+) \((\d+(?:\.\d+)?) points?\):", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^((?:A(\d+)\.)?R\d+) \((\d+(?:\.\d+)?) points?\):", RegexOptions.Multiline)]
     private static partial Regex RubricItem();
+
+    [GeneratedRegex(@"matched to approach (\d+)")]
+    private static partial Regex MatchedApproachNote();
 }

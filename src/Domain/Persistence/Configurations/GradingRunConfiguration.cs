@@ -39,6 +39,7 @@ internal sealed class GradingRunConfiguration : IEntityTypeConfiguration<Grading
         builder.Property(r => r.Aggregation).HasMaxLength(20);
         builder.Property(r => r.Status).HasConversion<string>().HasMaxLength(30);
         builder.Property(r => r.ProfileSnapshot).HasColumnType("jsonb");
+        builder.Property(r => r.Prompts).HasJsonConversion();
         builder.Property(r => r.Configuration).HasColumnType("jsonb");
         builder.Property(r => r.Selection).HasColumnType("jsonb");
         builder.Property(r => r.RowVersion).IsRowVersion();

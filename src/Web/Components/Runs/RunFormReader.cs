@@ -16,6 +16,12 @@ public static class RunFormReader
         // Fields that only some workflows take are sent only for those (the select stays in the form without JavaScript).
         var design = definition is { RubricDesigns.Count: > 0 } ? Value(form, "rubricDesign") : null;
         var approval = definition?.DerivesRubric == true && form["requireRubricApproval"].Any(v => v == "true");
+        // The grading prompt is sent only when it is one of the chosen workflow's choices (the select lists every
+        // workflow's; without JavaScript a choice for another workflow leaves the default).
+        var gradePrompt = Value(form, "gradePrompt");
+        var prompts = gradePrompt is not null && definition?.GradePrompts.Any(p => p.Name == gradePrompt) == true
+            ? new Dictionary<string, string> { ["grade"] = gradePrompt }
+            : null;
         var problemIds = Guids(form, "problemIds");
         var solutionIds = Guids(form, "solutionIds");
         return new StartGradingRunRequest(
@@ -27,7 +33,8 @@ public static class RunFormReader
             Guid.TryParse(Value(form, "modelProfileId"), out var profile) ? profile : Guid.Empty,
             int.TryParse(Value(form, "samples"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var samples) ? samples : null,
             Value(form, "aggregation"),
-            approval);
+            approval,
+            prompts);
     }
 
     private static string? Value(IFormCollection form, string name) =>

@@ -47,6 +47,21 @@ function syncWorkflow(form) {
   if (approval) {
     approval.hidden = option?.dataset.derives !== 'true';
   }
+  // Only the selected workflow's grading prompts; the group hides when it has nothing to choose.
+  const prompts = form.querySelector('[data-gp-prompts]');
+  if (prompts) {
+    const choice = prompts.querySelector('select');
+    const own = [...choice.options].filter((o) => o.dataset.workflow === select.value);
+    [...choice.options].forEach((o) => {
+      o.hidden = o.dataset.workflow !== select.value;
+      o.disabled = o.hidden;
+    });
+    prompts.hidden = own.length === 0;
+    choice.disabled = own.length === 0;
+    if (own.length > 0 && !own.includes(choice.selectedOptions[0])) {
+      choice.value = own[0].value;
+    }
+  }
 }
 
 export function initRuns(root) {
