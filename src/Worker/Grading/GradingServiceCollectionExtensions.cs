@@ -19,6 +19,7 @@ internal static class GradingServiceCollectionExtensions
         services.AddScoped<RunProgress>();
         services.AddScoped<SolutionGrader>();
         services.AddSingleton<GradingCapacity>();
+        services.AddSingleton<RunStatusCache>();
         return services;
     }
 }

@@ -41,7 +41,7 @@ internal sealed record PreparedProblem(PreparationStatus Status, string? Reason,
 /// reference is the one cluster.
 /// </summary>
 internal sealed class ProblemPreparation(GradingDbContext db, ArtifactStore artifacts, ClusterReferencesStage clusterStage,
-    AnalyseReferenceStage analyseStage, DeriveRubricStage rubricStage, TimeProvider clock)
+    AnalyseReferenceStage analyseStage, DeriveRubricStage rubricStage, TimeProvider clock, IServiceScopeFactory? scopes = null)
 {
     public async Task<ProblemMaterial?> LoadMaterialAsync(Guid problemId, CancellationToken ct)
     {
@@ -122,69 +122,112 @@ internal sealed class ProblemPreparation(GradingDbContext db, ArtifactStore arti
         var analysePrompt = PromptLibrary.Default.Get(run.PromptOf(Stages.AnalyseReference));
         var rubricPrompt = PromptLibrary.Default.Get(run.PromptOf(Stages.DeriveRubric));
         var design = run.RubricDesign ?? RubricDesigns.Approachability;
-        var prepared = new List<PreparedCluster>();
-        var awaiting = false;
-        foreach (var cluster in clusters)
+        // Clusters are independent (each its own analysis and rubric chain): a preparing job derives them side by side, each
+        // in a scope of its own (a DbContext serves one operation at a time), so a problem with three approaches waits for
+        // one chain of calls, not three.
+        var chain = new ClusterChain(run, profile, material, scope, clustersKey, clustersArtifact, analysePrompt, rubricPrompt, design, derive);
+        ClusterResult[] results;
+        if (derive && clusters.Count > 1 && scopes is not null)
         {
-            var analysisKey = CacheKeys.Analysis(clustersKey, cluster.Index, analysePrompt.Sha256, profile.Model);
-            var (analysisArtifact, analysisError) = await artifacts.EnsureAsync(material.ProjectId, problemId, ArtifactKinds.Analysis, analysisKey,
-                cluster.Index, run.Id, derive, async () =>
-                {
-                    var callKey = $"artifact:{problemId:N}:analysis:{analysisKey}";
-                    var outcome = await analyseStage.RunAsync(scope, analysePrompt, material, cluster, callKey, ct);
-                    return outcome.Succeeded
-                        ? new ArtifactDraft(WireJson.Serialize(outcome.Output), outcome.Call.StageCallId, callKey, null, null)
-                        : ArtifactDraft.Failed($"Analysing the reference of {cluster.Heading} failed: {outcome.Reason}");
-                }, ct);
-            if (analysisError is not null)
+            results = await Task.WhenAll(clusters.Select(async cluster =>
             {
-                return PreparedProblem.Failed(analysisError);
-            }
-            if (analysisArtifact is null)
-            {
-                return PreparedProblem.NotPrepared($"The reference of {cluster.Heading} has not been analysed.");
-            }
-            var analysis = WireJson.Parse<AnalysisOutput>(System.Text.Json.JsonDocument.Parse(analysisArtifact.Content).RootElement).Value!;
-
-            var rubricKey = CacheKeys.Rubric(analysisKey, material.MaxPoints, design, rubricPrompt.Sha256, profile.Model);
-            var (rubricArtifact, rubricError) = await artifacts.EnsureAsync(material.ProjectId, problemId, ArtifactKinds.Rubric, rubricKey,
-                cluster.Index, run.Id, derive, async () =>
-                {
-                    var callKey = $"artifact:{problemId:N}:rubric:{rubricKey}";
-                    var outcome = await rubricStage.RunAsync(scope, rubricPrompt, material, cluster, analysis, design, callKey, ct);
-                    if (!outcome.Succeeded)
-                    {
-                        return ArtifactDraft.Failed($"Deriving the {design} rubric for {cluster.Heading} failed: {outcome.Reason}");
-                    }
-                    var content = DeriveRubricStage.ToContent(outcome.Output!);
-                    var approachKey = $"cluster-{cluster.Index + 1}/{design}/{rubricKey[..12]}";
-                    return new ArtifactDraft(WireJson.Serialize(outcome.Output), outcome.Call.StageCallId, callKey, version =>
-                    {
-                        var now = clock.GetUtcNow();
-                        var rubric = Rubric.CreateDraft(material.ProjectId, problemId, version, material.MaxPoints, RubricOrigin.Derived, content,
-                            null, now, run.Id, approachKey);
-                        if (!run.RequireRubricApproval)
-                        {
-                            rubric.ApproveAsDerived(null, now);
-                        }
-                        return rubric;
-                    }, null);
-                }, ct);
-            if (rubricError is not null)
-            {
-                return PreparedProblem.Failed(rubricError);
-            }
-            if (rubricArtifact is null)
-            {
-                return PreparedProblem.NotPrepared($"No rubric has been derived for {cluster.Heading}.");
-            }
-            var usable = await UsableRubricAsync(rubricArtifact.RubricId, ct);
-            awaiting |= usable is null;
-            prepared.Add(new PreparedCluster(cluster, analysis, usable, [clustersArtifact.Id, analysisArtifact.Id, rubricArtifact.Id],
-                [.. new[] { analysisArtifact.StageCallId, rubricArtifact.StageCallId }.OfType<Guid>()]));
+                await using var clusterScope = scopes.CreateAsyncScope();
+                return await clusterScope.ServiceProvider.GetRequiredService<ProblemPreparation>().PrepareClusterAsync(chain, cluster, ct);
+            }));
         }
+        else
+        {
+            results = new ClusterResult[clusters.Count];
+            for (var i = 0; i < clusters.Count; i++)
+            {
+                results[i] = await PrepareClusterAsync(chain, clusters[i], ct);
+                if (results[i].Prepared is null)
+                {
+                    break;
+                }
+            }
+        }
+        foreach (var result in results)
+        {
+            if (result?.Failure is { } failure)
+            {
+                return PreparedProblem.Failed(failure);
+            }
+        }
+        foreach (var result in results)
+        {
+            if (result?.Missing is { } missing)
+            {
+                return PreparedProblem.NotPrepared(missing);
+            }
+        }
+        var prepared = results.Select(r => r.Prepared!).ToList();
+        var awaiting = prepared.Any(c => c.Rubric is null);
         return new PreparedProblem(awaiting ? PreparationStatus.AwaitingApproval : PreparationStatus.Ready,
             awaiting ? "A derived rubric waits for approval." : null, material, prepared, null, null, clustersArtifact.Id, clustersArtifact.StageCallId);
+    }
+
+    /// <summary>The analysis (c) and rubric (d) of one cluster, derived or looked up.</summary>
+    internal async Task<ClusterResult> PrepareClusterAsync(ClusterChain chain, ClusterMaterial cluster, CancellationToken ct)
+    {
+        var (run, profile, material, scope, clustersKey, clustersArtifact, analysePrompt, rubricPrompt, design, derive) = chain;
+        var problemId = material.ProblemId;
+
+        var analysisKey = CacheKeys.Analysis(clustersKey, cluster.Index, analysePrompt.Sha256, profile.Model);
+        var (analysisArtifact, analysisError) = await artifacts.EnsureAsync(material.ProjectId, problemId, ArtifactKinds.Analysis, analysisKey,
+            cluster.Index, run.Id, derive, async () =>
+            {
+                var callKey = $"artifact:{problemId:N}:analysis:{analysisKey}";
+                var outcome = await analyseStage.RunAsync(scope, analysePrompt, material, cluster, callKey, ct);
+                return outcome.Succeeded
+                    ? new ArtifactDraft(WireJson.Serialize(outcome.Output), outcome.Call.StageCallId, callKey, null, null)
+                    : ArtifactDraft.Failed($"Analysing the reference of {cluster.Heading} failed: {outcome.Reason}");
+            }, ct);
+        if (analysisError is not null)
+        {
+            return ClusterResult.Failed(analysisError);
+        }
+        if (analysisArtifact is null)
+        {
+            return ClusterResult.NotPrepared($"The reference of {cluster.Heading} has not been analysed.");
+        }
+        var analysis = WireJson.Parse<AnalysisOutput>(System.Text.Json.JsonDocument.Parse(analysisArtifact.Content).RootElement).Value!;
+
+        var rubricKey = CacheKeys.Rubric(analysisKey, material.MaxPoints, design, rubricPrompt.Sha256, profile.Model);
+        var (rubricArtifact, rubricError) = await artifacts.EnsureAsync(material.ProjectId, problemId, ArtifactKinds.Rubric, rubricKey,
+            cluster.Index, run.Id, derive, async () =>
+            {
+                var callKey = $"artifact:{problemId:N}:rubric:{rubricKey}";
+                var outcome = await rubricStage.RunAsync(scope, rubricPrompt, material, cluster, analysis, design, callKey, ct);
+                if (!outcome.Succeeded)
+                {
+                    return ArtifactDraft.Failed($"Deriving the {design} rubric for {cluster.Heading} failed: {outcome.Reason}");
+                }
+                var content = DeriveRubricStage.ToContent(outcome.Output!);
+                var approachKey = $"cluster-{cluster.Index + 1}/{design}/{rubricKey[..12]}";
+                return new ArtifactDraft(WireJson.Serialize(outcome.Output), outcome.Call.StageCallId, callKey, version =>
+                {
+                    var now = clock.GetUtcNow();
+                    var rubric = Rubric.CreateDraft(material.ProjectId, problemId, version, material.MaxPoints, RubricOrigin.Derived, content,
+                        null, now, run.Id, approachKey);
+                    if (!run.RequireRubricApproval)
+                    {
+                        rubric.ApproveAsDerived(null, now);
+                    }
+                    return rubric;
+                }, null);
+            }, ct);
+        if (rubricError is not null)
+        {
+            return ClusterResult.Failed(rubricError);
+        }
+        if (rubricArtifact is null)
+        {
+            return ClusterResult.NotPrepared($"No rubric has been derived for {cluster.Heading}.");
+        }
+        var usable = await UsableRubricAsync(rubricArtifact.RubricId, ct);
+        return new ClusterResult(new PreparedCluster(cluster, analysis, usable, [clustersArtifact.Id, analysisArtifact.Id, rubricArtifact.Id],
+            [.. new[] { analysisArtifact.StageCallId, rubricArtifact.StageCallId }.OfType<Guid>()]));
     }
 
     /// <summary>
@@ -216,4 +259,16 @@ internal sealed class ProblemPreparation(GradingDbContext db, ArtifactStore arti
 
     /// <summary>Max points as prompts write them.</summary>
     public static string Max(ProblemMaterial material) => material.MaxPoints.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>What every cluster's chain of a problem shares.</summary>
+internal sealed record ClusterChain(GradingRun Run, ModelProfile Profile, ProblemMaterial Material, CallScope Scope, string ClustersKey,
+    GradingArtifact ClustersArtifact, PromptTemplate AnalysePrompt, PromptTemplate RubricPrompt, string Design, bool Derive);
+
+/// <summary>One cluster's outcome: prepared, or failed (the problem fails), or not prepared yet (a lookup found nothing).</summary>
+internal sealed record ClusterResult(PreparedCluster? Prepared, string? Failure = null, string? Missing = null)
+{
+    public static ClusterResult Failed(string reason) => new(null, reason);
+
+    public static ClusterResult NotPrepared(string reason) => new(null, null, reason);
 }

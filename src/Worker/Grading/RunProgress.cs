@@ -11,12 +11,22 @@ namespace GradingPortal.Worker.Grading;
 /// updates (they only move from the states they may leave); run transitions go through <see cref="GradingRun"/>'s rules
 /// and its row version, retried on a conflict, so two Workers finishing at once complete a run once.
 /// </summary>
-internal sealed class RunProgress(GradingDbContext db, JobQueue queue, TimeProvider clock, Microsoft.Extensions.Options.IOptions<WorkerOptions> options)
+internal sealed class RunProgress(GradingDbContext db, JobQueue queue, TimeProvider clock, Microsoft.Extensions.Options.IOptions<WorkerOptions> options,
+    RunStatusCache statuses)
 {
     private const int RunUpdateAttempts = 8;
 
-    public Task<GradingRunStatus?> RunStatusAsync(Guid runId, CancellationToken ct) =>
-        db.GradingRuns.Where(r => r.Id == runId).Select(r => (GradingRunStatus?)r.Status).FirstOrDefaultAsync(ct);
+    /// <summary>The run's status; a Running status read by this process less than <see cref="RunStatusCache.MaxAge"/> ago is reused.</summary>
+    public async Task<GradingRunStatus?> RunStatusAsync(Guid runId, CancellationToken ct)
+    {
+        if (statuses.TryGetRunning(runId))
+        {
+            return GradingRunStatus.Running;
+        }
+        var status = await db.GradingRuns.Where(r => r.Id == runId).Select(r => (GradingRunStatus?)r.Status).FirstOrDefaultAsync(ct);
+        statuses.Remember(runId, status);
+        return status;
+    }
 
     /// <summary>Applies a change to the run with optimistic concurrency, re-reading it on a conflict.</summary>
     public async Task UpdateRunAsync(Guid runId, Action<GradingRun> change, CancellationToken ct)
@@ -140,5 +150,35 @@ internal sealed class RunProgress(GradingDbContext db, JobQueue queue, TimeProvi
         var settings = options.Value;
         var slices = Math.Clamp((open + settings.ItemsInParallel - 1) / settings.ItemsInParallel, 1, settings.MaxSlicesPerProblem);
         await queue.EnqueueSlicesAsync(JobContracts.GradeSlice, runProblemId, slices, ct);
+    }
+}
+
+/// <summary>
+/// Which runs this process saw Running in the last <see cref="MaxAge"/>. Grading lanes ask before every claim and between
+/// stages (several times per solution, thousands of times per run); a cancelled run is still noticed within that age. Only
+/// Running is remembered: any other status (cancelled, completed, or a completed run retried) is always read fresh.
+/// </summary>
+internal sealed class RunStatusCache(TimeProvider clock)
+{
+    public static readonly TimeSpan MaxAge = TimeSpan.FromMilliseconds(500);
+    private const int MaxEntries = 1024;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, long> _running = new();
+
+    public bool TryGetRunning(Guid runId) =>
+        _running.TryGetValue(runId, out var at) && clock.GetElapsedTime(at) < MaxAge;
+
+    public void Remember(Guid runId, GradingRunStatus? status)
+    {
+        if (status != GradingRunStatus.Running)
+        {
+            _running.TryRemove(runId, out _);
+            return;
+        }
+        if (_running.Count >= MaxEntries)
+        {
+            _running.Clear();
+        }
+        _running[runId] = clock.GetTimestamp();
     }
 }

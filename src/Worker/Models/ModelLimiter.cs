@@ -37,6 +37,9 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
         builder.ConnectionStringBuilder.ApplicationName = "GradingPortal.Worker.ModelLimiter";
         builder.ConnectionStringBuilder.KeepAlive = 15;
         builder.ConnectionStringBuilder.Enlist = false;
+        // A slot's lock is released explicitly (a failed release closes the connection instead), and these connections carry
+        // no other session state: returning one to the pool needs no reset round (DISCARD ALL) per model call.
+        builder.ConnectionStringBuilder.NoResetOnClose = true;
         _dataSource = builder.Build();
         _options = options.Value;
         _logger = logger;
@@ -84,6 +87,7 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
         gate.Join();
         var excess = new List<Held>();
         NpgsqlConnection? probe = null;
+        var probeUnsure = false;
         var inDoor = false;
         try
         {
@@ -101,7 +105,10 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
                     return handed;
                 }
                 probe ??= await _dataSource.OpenConnectionAsync(cancellationToken);
+                // Until the answer is read, the server may have granted a lock this process does not know about.
+                probeUnsure = true;
                 var slot = await TryLockSlotAsync(probe, lockKey, max, cancellationToken);
+                probeUnsure = false;
                 if (slot >= 0)
                 {
                     var taken = new Held(probe, slot, 0);
@@ -126,6 +133,13 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
             }
             if (probe is not null)
             {
+                if (probeUnsure)
+                {
+                    // Interrupted mid-query: the pool does not reset connections (NoResetOnClose), so this one must not
+                    // go back to it with a lock it might hold; closing the session frees it.
+                    NpgsqlConnection.ClearPool(probe);
+                    probe.Close();
+                }
                 await probe.DisposeAsync();
             }
             foreach (var orphan in excess)
@@ -222,12 +236,13 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
                 await command.ExecuteNonQueryAsync(CancellationToken.None);
             }
         }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+        catch (Exception e)
         {
-            // The lock dies with the session; closing the connection below frees it (the pool resets or drops it).
+            // The lock dies with the session: the connection must not go back to the pool (which does not reset it) still
+            // holding it, so the pool drops it and closing it ends the session.
             LogReleaseFailed(_logger, e.Message);
-            connection.Close();
             NpgsqlConnection.ClearPool(connection);
+            connection.Close();
         }
         finally
         {
