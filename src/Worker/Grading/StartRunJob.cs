@@ -71,6 +71,7 @@ internal sealed class StartRunJob(GradingDbContext db, RunProgress progress, Job
         var problems = await db.GradingRunProblems.AsNoTracking().Where(p => p.RunId == runId).ToListAsync(ct);
         var open = await db.GradingRunItems.Where(i => i.RunId == runId && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running))
             .Select(i => i.ProblemId).Distinct().ToListAsync(ct);
+        var toPrepare = new List<Guid>();
         foreach (var problem in problems)
         {
             if (problem.Status == RunProblemStatus.Failed && open.Contains(problem.ProblemId))
@@ -85,12 +86,13 @@ internal sealed class StartRunJob(GradingDbContext db, RunProgress progress, Job
                     await progress.ScheduleSlicesAsync(problem.Id, runId, problem.ProblemId, ct);
                     break;
                 case RunProblemStatus.Pending or RunProblemStatus.Preparing or RunProblemStatus.AwaitingApproval:
-                    await queue.EnqueueAsync(JobContracts.PrepareProblem, problem.Id, ct);
+                    toPrepare.Add(problem.Id);
                     break;
                 default:
                     break;
             }
         }
+        await queue.EnqueueManyAsync(JobContracts.PrepareProblem, toPrepare, ct);
         await progress.CompleteIfDoneAsync(runId, ct);
     }
 
