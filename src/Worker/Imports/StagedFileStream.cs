@@ -23,7 +23,7 @@ internal sealed class StagedFileStream : Stream
     private const string RestMessage = "Records read before that stay imported (see the counts); upload the whole file again to import the rest " +
         "(records already imported are skipped).";
 
-    private static readonly TimeSpan s_firstPoll = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan s_firstPoll = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan s_maxPoll = TimeSpan.FromMilliseconds(100);
 
     private readonly NpgsqlConnection _connection;
