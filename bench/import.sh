@@ -77,7 +77,14 @@ peak_rss() { awk '/VmHWM/ {print $2}' "/proc/$API_PID/status"; }
 BASE_RSS=$(peak_rss)
 # CPU seconds (user + system) a process has used so far; the machine is shared, so CPU shows the work where wall time varies.
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
-API_CPU0=$(cpu_s $API_PID); WORKER_CPU0=$(cpu_s $WORKER_PID)
+# PostgreSQL's CPU: the postmaster with the children it reaped, plus the live backends and helpers.
+pg_cpu() {
+  local pm; pm=$(head -1 "$WORK/pg/data/postmaster.pid")
+  { awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat"
+    for c in $(cat /proc/"$pm"/task/*/children 2>/dev/null); do awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || true; done
+  } | awk -v hz="$(getconf CLK_TCK)" '{s += $1} END {print s / hz}'
+}
+API_CPU0=$(cpu_s $API_PID); WORKER_CPU0=$(cpu_s $WORKER_PID); PG_CPU0=$(pg_cpu)
 echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== uploading (raw body, streamed)"
@@ -113,13 +120,14 @@ import json,sys
 d=json.load(sys.stdin)
 print("   %s: %s created, %s skipped, %s failed" % (d["status"], d["created"], d["skipped"], d["failed"]))'
 python3 - "$STARTED_AT" "$FINISHED_AT" "$COUNT" "$t0" "$t1" "$t2" "$(peak_rss)" "$BASE_RSS" "$SIZE" \
-  "$(cpu_s $API_PID)" "$API_CPU0" "$(cpu_s $WORKER_PID)" "$WORKER_CPU0" <<'PY'
+  "$(cpu_s $API_PID)" "$API_CPU0" "$(cpu_s $WORKER_PID)" "$WORKER_CPU0" "$(pg_cpu)" "$PG_CPU0" <<'PY'
 import sys
 from datetime import datetime
 started, finished = (datetime.fromisoformat(s.replace("Z", "+00:00")) for s in sys.argv[1:3])
 count, t0, t1, t2 = int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
 peak, base, size = int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
 api_cpu, worker_cpu = float(sys.argv[10]) - float(sys.argv[11]), float(sys.argv[12]) - float(sys.argv[13])
+pg_cpu = float(sys.argv[14]) - float(sys.argv[15])
 work = (finished - started).total_seconds()
 print(f"upload:     {t1 - t0:6.1f} s  ({size / 1048576 / (t1 - t0):.0f} MiB/s)")
 print(f"queued:     {started.timestamp() - t1:6.1f} s  (upload answered -> a Worker starts)")
@@ -127,7 +135,10 @@ print(f"processing: {work:6.1f} s  -> {count / work:,.0f} solutions/s (Worker, s
 print(f"noticed:    {t2 - finished.timestamp():6.1f} s  after it finished (status polling)")
 print(f"end to end: {t2 - t0:6.1f} s  -> {count / (t2 - t0):,.0f} solutions/s (upload + queue + processing)")
 print(f"api peak RSS: {peak / 1024:.0f} MB (at start {base / 1024:.0f} MB)")
-print(f"cpu:        Api {api_cpu:.1f} s, Worker {worker_cpu:.1f} s (PostgreSQL not counted); load average now {open('/proc/loadavg').read().split()[0]}")
+total = api_cpu + worker_cpu + pg_cpu
+print(f"cpu:        Api {api_cpu:.1f} s, Worker {worker_cpu:.1f} s, PostgreSQL {pg_cpu:.1f} s = {total:.1f} s "
+      f"({total / count * 1e6:.0f} us per solution; 2 cores give {count / (total / 2):,.0f} solutions/s at most)")
+print(f"load average now {open('/proc/loadavg').read().split()[0]}")
 print("targets: import >= 5,000 solutions/s; Api peak memory < 400 MB")
 PY
 # The Worker's own account: how long the import took and how much of it the writer waited for records to be read.

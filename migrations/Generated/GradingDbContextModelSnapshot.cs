@@ -1259,6 +1259,8 @@ namespace GradingPortal.Migrations.Generated
                         .HasName("pk_import_chunks");
 
                     b.ToTable("import_chunks", (string)null);
+
+                    NpgsqlEntityTypeBuilderExtensions.IsUnlogged(b, true);
                 });
 
             modelBuilder.Entity("GradingPortal.Domain.Imports.ImportFailure", b =>
@@ -1292,6 +1294,41 @@ namespace GradingPortal.Migrations.Generated
                         .HasName("pk_import_failures");
 
                     b.ToTable("import_failures", (string)null);
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Imports.ImportUpload", b =>
+                {
+                    b.Property<Guid>("ImportId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("import_id");
+
+                    b.Property<int>("Chunks")
+                        .HasColumnType("integer")
+                        .HasColumnName("chunks");
+
+                    b.Property<bool>("Complete")
+                        .HasColumnType("boolean")
+                        .HasColumnName("complete");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("error");
+
+                    b.Property<long>("ReceivedBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("received_bytes");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ImportId")
+                        .HasName("pk_import_uploads");
+
+                    b.ToTable("import_uploads", (string)null);
+
+                    NpgsqlEntityTypeBuilderExtensions.IsUnlogged(b, true);
                 });
 
             modelBuilder.Entity("GradingPortal.Domain.Models.ModelProfile", b =>
@@ -2231,6 +2268,16 @@ namespace GradingPortal.Migrations.Generated
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_import_failures_imports_import_id");
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Imports.ImportUpload", b =>
+                {
+                    b.HasOne("GradingPortal.Domain.Imports.Import", null)
+                        .WithOne()
+                        .HasForeignKey("GradingPortal.Domain.Imports.ImportUpload", "ImportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_import_uploads_imports_import_id");
                 });
 
             modelBuilder.Entity("GradingPortal.Domain.Problems.Problem", b =>

@@ -14,6 +14,13 @@ public sealed class WorkerOptions
     /// </summary>
     public int PollSeconds { get; set; } = 2;
 
+    /// <summary>
+    /// An import whose upload has sent nothing for this long (the uploading client or Api vanished without a word) is
+    /// failed, in seconds. Clients that merely stall are cut off by the Api's minimum request data rate long before.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 86400)]
+    public int UploadStallSeconds { get; set; } = 600;
+
     /// <summary>Solutions one grading slice job grades at once (each in its own scope and database connection).</summary>
     [System.ComponentModel.DataAnnotations.Range(1, 64)]
     public int ItemsInParallel { get; set; } = 8;

@@ -2,8 +2,10 @@ namespace GradingPortal.Api.Imports;
 
 /// <summary>
 /// An import: what was uploaded, where processing stands, the counts, and the first failures. <c>format</c>: jsonl, csv,
-/// imo-proofbench, matharena or opc. <c>status</c>: queued, running, succeeded (every record read; some may have
-/// failed) or failed (the file as a whole could not be read; see <c>error</c>). <c>processedRecords</c> counts records
+/// imo-proofbench, matharena or opc. <c>status</c>: uploading (the file is still arriving; a Worker may already be
+/// importing its first records), queued, running, succeeded (every record read; some may have failed) or failed (the
+/// upload broke off, or the file as a whole could not be read; see <c>error</c>). <c>receivedBytes</c> grows while the
+/// file arrives. <c>processedRecords</c> counts records
 /// read so far, failed ones included; <c>failed</c> counts every failed record, of which the first 1,000 are kept;
 /// <c>failures</c> holds up to 100 of them, and <c>failuresNext</c> links to the next page.
 /// </summary>

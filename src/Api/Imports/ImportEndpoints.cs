@@ -45,7 +45,7 @@ internal static class ImportEndpoints
 
     internal static async Task<Results<Accepted<ImportResponse>, ProblemHttpResult>> Upload(Guid projectId, string? format, string? fileName,
         HttpContext http, GradingDbContext db, ProjectAccess access, CurrentUser current, JobQueue jobs, IOptions<ImportOptions> options,
-        TimeProvider clock, CancellationToken ct)
+        TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
         if (await access.RoleAsync(projectId, ct) is not { } role || !await db.Projects.AnyAsync(p => p.Id == projectId, ct))
         {
@@ -97,15 +97,33 @@ internal static class ImportEndpoints
         }
 
         var import = Import.Receive(projectId, importFormat, fileName ?? name, limits.MaxRecordBytes, current.Id, clock.GetUtcNow());
-        var refusal = await ImportStaging.StageAsync(db, import, body, limits.MaxFileBytes, clock, ct);
+        StagingRefusal? refusal;
+        if (ImportStaging.Streams(importFormat))
+        {
+            // The job is enqueued with the first chunk: a Worker imports the file while the rest of it arrives.
+            refusal = await ImportStaging.StageStreamingAsync(db, import, body, limits.MaxFileBytes,
+                token => jobs.EnqueueAsync(JobContracts.Import, import.Id, token), loggers.CreateLogger(typeof(ImportStaging)), ct);
+        }
+        else
+        {
+            refusal = await ImportStaging.StageAsync(db, import, body, limits.MaxFileBytes, clock, ct);
+            if (refusal is null)
+            {
+                await jobs.EnqueueAsync(JobContracts.Import, import.Id, ct);
+            }
+        }
         if (refusal is not null)
         {
-            return refusal.Status == StatusCodes.Status413PayloadTooLarge
-                ? TooLarge(refusal.Message)
-                : ApiProblems.Validation(refusal.Field, refusal.Message);
+            return refusal.Status switch
+            {
+                StatusCodes.Status413PayloadTooLarge => TooLarge(refusal.Message),
+                StatusCodes.Status400BadRequest => ApiProblems.Validation(refusal.Field, refusal.Message),
+                _ => TypedResults.Problem(statusCode: refusal.Status, detail: refusal.Message),
+            };
         }
-        await jobs.EnqueueAsync(JobContracts.Import, import.Id, ct);
-        return TypedResults.Accepted($"/api/imports/{import.Id}", ToResponse(import, [], null));
+        // The Worker may have started (or, for a small file, finished) by now: answer with where the import stands.
+        var now = await db.Imports.AsNoTracking().FirstAsync(i => i.Id == import.Id, ct);
+        return TypedResults.Accepted($"/api/imports/{import.Id}", ToResponse(now, await UploadOfAsync(db, import.Id, ct), [], null));
     }
 
     internal static async Task<Results<Ok<ImportPageResponse>, ProblemHttpResult>> List(Guid projectId, Guid? before, int? limit,
@@ -127,7 +145,9 @@ internal static class ImportEndpoints
             query = query.Where(i => i.Id.CompareTo(cursor) < 0);
         }
         var rows = await query.OrderByDescending(i => i.Id).Take(size + 1).ToListAsync(ct);
-        var page = rows.Take(size).Select(i => ToResponse(i, [], null)).ToList();
+        var ids = rows.Select(i => i.Id).ToList();
+        var uploads = await db.ImportUploads.AsNoTracking().Where(u => ids.Contains(u.ImportId)).ToDictionaryAsync(u => u.ImportId, ct);
+        var page = rows.Take(size).Select(i => ToResponse(i, uploads.GetValueOrDefault(i.Id), [], null)).ToList();
         var next = rows.Count > size ? $"/api/projects/{projectId}/imports?before={page[^1].Id}&limit={size}" : null;
         return TypedResults.Ok(new ImportPageResponse(page, next));
     }
@@ -147,7 +167,7 @@ internal static class ImportEndpoints
         var failures = await FailurePageAsync(db, importId, 0, FailuresInline, ct);
         var stored = Math.Min(import.Failed, Import.MaxStoredFailures);
         var next = stored > FailuresInline ? $"/api/imports/{importId}/failures?offset={FailuresInline}&limit={FailuresInline}" : null;
-        return TypedResults.Ok(ToResponse(import, failures, next));
+        return TypedResults.Ok(ToResponse(import, await UploadOfAsync(db, importId, ct), failures, next));
     }
 
     internal static async Task<Results<Ok<ImportFailurePageResponse>, ProblemHttpResult>> Failures(Guid importId, int? offset, int? limit,
@@ -201,8 +221,32 @@ internal static class ImportEndpoints
             .Select(f => new ImportFailureResponse(f.Record, f.Field, f.Reason))
             .ToListAsync(ct);
 
-    internal static ImportResponse ToResponse(Import i, IReadOnlyList<ImportFailureResponse> failures, string? failuresNext) => new(
-        i.Id, i.ProjectId, i.Format.ToWire(), i.FileName, i.Status.ToString().ToLowerInvariant(), i.ReceivedBytes, i.ProcessedRecords,
-        i.Created, i.Updated, i.Skipped, i.Failed, string.IsNullOrEmpty(i.Error) ? null : i.Error, failures, failuresNext, i.Attempts,
-        i.CreatedById, i.CreatedAt, i.UpdatedAt, i.StartedAt, i.FinishedAt);
+    private static Task<ImportUpload?> UploadOfAsync(GradingDbContext db, Guid importId, CancellationToken ct) =>
+        db.ImportUploads.AsNoTracking().FirstOrDefaultAsync(u => u.ImportId == importId, ct);
+
+    /// <summary>
+    /// The import as clients see it. While its file is still arriving (an upload row, not complete) it is <c>uploading</c>,
+    /// whether or not a Worker has started on it; an upload that broke off shows as <c>failed</c> with its reason at once
+    /// (the Worker records the same on the import when it notices).
+    /// </summary>
+    internal static ImportResponse ToResponse(Import i, ImportUpload? upload, IReadOnlyList<ImportFailureResponse> failures, string? failuresNext)
+    {
+        var status = i.Status.ToString().ToLowerInvariant();
+        var error = string.IsNullOrEmpty(i.Error) ? null : i.Error;
+        var received = i.ReceivedBytes;
+        if (upload is not null && !i.IsFinished)
+        {
+            received = upload.ReceivedBytes;
+            if (upload.Error is not null)
+            {
+                (status, error) = ("failed", upload.Error);
+            }
+            else if (!upload.Complete)
+            {
+                status = "uploading";
+            }
+        }
+        return new(i.Id, i.ProjectId, i.Format.ToWire(), i.FileName, status, received, i.ProcessedRecords, i.Created, i.Updated, i.Skipped,
+            i.Failed, error, failures, failuresNext, i.Attempts, i.CreatedById, i.CreatedAt, i.UpdatedAt, i.StartedAt, i.FinishedAt);
+    }
 }

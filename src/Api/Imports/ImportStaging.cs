@@ -11,16 +11,229 @@ namespace GradingPortal.Api.Imports;
 /// <summary>Why a staged upload was refused (the transaction is rolled back: nothing of it stays).</summary>
 internal sealed record StagingRefusal(int Status, string Field, string Message);
 
+/// <summary>The upload row no longer takes chunks: a Worker gave up waiting for them.</summary>
+internal sealed class UploadStoppedException()
+    : Exception("The import stopped waiting for this upload (no data arrived for too long); upload the file again.");
+
 /// <summary>
-/// Streams an upload into <c>import_chunks</c> (1 MiB bytea rows) inside one transaction with the import row: a Worker
-/// on any machine reads it back from PostgreSQL, the Api never holds more than one chunk, and an upload that breaks off
-/// (client gone, limit exceeded) leaves nothing behind. See docs/decisions/ (import staging).
+/// Stages uploads in <c>import_chunks</c> (1 MiB bytea rows, unlogged): a Worker on any machine reads them back from
+/// PostgreSQL and the Api never holds more than two chunks. Text formats are committed chunk by chunk as they arrive and
+/// their job is enqueued with the first chunk, so a Worker imports the start of the file while the rest is uploading;
+/// <c>import_uploads</c> says how far the upload got. Zip-based formats need the whole file (their directory is at the
+/// end): they are staged in one transaction and enqueued when complete. See docs/decisions/ (import staging).
 /// </summary>
 internal static class ImportStaging
 {
     private static readonly byte[] s_zipMagic = [0x50, 0x4B, 0x03, 0x04];
 
-    /// <summary>Stages <paramref name="body"/> for <paramref name="import"/>; returns a refusal, or null when committed.</summary>
+    /// <summary>Formats read front to back, which a Worker can import while the upload goes on.</summary>
+    public static bool Streams(ImportFormat format) => format is ImportFormat.Jsonl or ImportFormat.Csv or ImportFormat.ImoProofBench;
+
+    /// <summary>
+    /// Stages <paramref name="body"/> for <paramref name="import"/> (a text format) chunk by chunk, each chunk committed as
+    /// it arrives. The import, its upload row and the first chunk are committed together, then <paramref name="enqueue"/>
+    /// runs, so a Worker can start while the rest arrives. Returns a refusal, or null once the last chunk is stored.
+    /// Before the first chunk is committed a refusal leaves nothing; after it, a failed upload (client gone, over the limit)
+    /// is recorded on the upload row and its chunks deleted, and the Worker fails the import with that reason.
+    /// </summary>
+    public static async Task<StagingRefusal?> StageStreamingAsync(GradingDbContext db, Import import, Stream body, long maxFileBytes,
+        Func<CancellationToken, Task> enqueue, ILogger logger, CancellationToken ct)
+    {
+        var buffers = new[] { ArrayPool<byte>.Shared.Rent(Import.ChunkSize), ArrayPool<byte>.Shared.Rent(Import.ChunkSize) };
+        long total = 0;
+        var seq = 0;
+        var started = false;
+        Task? writing = null;
+        // Held open across the per-chunk statements (EF would close it after the first transaction).
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            while (true)
+            {
+                // The next chunk is read from the client while the previous one is written to the database.
+                var buffer = buffers[seq % 2];
+                var filled = await FillAsync(body, buffer, ct);
+                var last = filled < Import.ChunkSize;
+                if (writing is not null)
+                {
+                    await writing;
+                    writing = null;
+                }
+                if (filled == 0 && seq == 0)
+                {
+                    return new StagingRefusal(StatusCodes.Status400BadRequest, "file", "The file is empty.");
+                }
+                total += filled;
+                if (total > maxFileBytes)
+                {
+                    var refusal = new StagingRefusal(StatusCodes.Status413PayloadTooLarge, "file",
+                        $"The file is larger than the limit of {Describe(maxFileBytes)}.");
+                    if (started)
+                    {
+                        await AbandonAsync(db, import.Id, $"{refusal.Message} The upload was stopped there. {KeptRecords}", logger);
+                    }
+                    return refusal;
+                }
+                if (!started)
+                {
+                    if (Check(import, total, buffer.AsSpan(0, Math.Min(4, filled))) is { } refusal)
+                    {
+                        return refusal;
+                    }
+                    import.Staged(last ? total : 0, import.CreatedAt);
+                    await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+                    {
+                        db.Imports.Add(import);
+                        await db.SaveChangesAsync(ct);
+                        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+                        await using var batch = new NpgsqlBatch(connection)
+                        {
+                            BatchCommands =
+                            {
+                                BatchCommand("INSERT INTO import_uploads (import_id, chunks, received_bytes, complete, updated_at) " +
+                                    "VALUES ($1, 1, $2, $3, now())", import.Id, total, last),
+                                BatchCommand("INSERT INTO import_chunks (import_id, seq, data) VALUES ($1, 0, $2)", import.Id,
+                                    new ReadOnlyMemory<byte>(buffer, 0, filled)),
+                            },
+                        };
+                        await batch.ExecuteNonQueryAsync(ct);
+                        await transaction.CommitAsync(ct);
+                    }
+                    started = true;
+                    await enqueue(ct);
+                }
+                else if (filled > 0 || last)
+                {
+                    writing = WriteChunkAsync(db, import.Id, seq, new ReadOnlyMemory<byte>(buffer, 0, filled), total, last, ct);
+                }
+                seq++;
+                if (last)
+                {
+                    if (writing is not null)
+                    {
+                        await writing;
+                    }
+                    return null;
+                }
+            }
+        }
+        catch (UploadStoppedException ex)
+        {
+            return new StagingRefusal(StatusCodes.Status409Conflict, "file", ex.Message);
+        }
+        catch (Exception) when (started)
+        {
+            // The client went away (or the database did): the Worker learns it from the upload row and fails the import.
+            if (writing is not null)
+            {
+                await writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            await AbandonAsync(db, import.Id, $"The upload broke off after {Describe(total)}: the connection closed before the end of the file. " +
+                KeptRecords, logger);
+            throw;
+        }
+        finally
+        {
+            if (writing is not null)
+            {
+                await writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            ArrayPool<byte>.Shared.Return(buffers[0]);
+            ArrayPool<byte>.Shared.Return(buffers[1]);
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private const string KeptRecords = "Records read before that stay imported (see the counts); upload the whole file again to import the rest " +
+        "(records already imported are skipped).";
+
+    /// <summary>
+    /// Stores one chunk and moves the upload row on, in one statement (an implicit transaction on unlogged tables: no WAL, no
+    /// flush at commit). Refuses when the upload was stopped meanwhile (a Worker gave up on it).
+    /// </summary>
+    private static async Task WriteChunkAsync(GradingDbContext db, Guid importId, int seq, ReadOnlyMemory<byte> data, long total, bool last,
+        CancellationToken ct)
+    {
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await using var command = Command("""
+            WITH u AS (
+                UPDATE import_uploads SET chunks = $2 + CASE WHEN $6 THEN 1 ELSE 0 END, received_bytes = $3, complete = $4, updated_at = now()
+                WHERE import_id = $1 AND chunks = $2 AND error IS NULL AND NOT complete
+                RETURNING import_id)
+            INSERT INTO import_chunks (import_id, seq, data) SELECT import_id, $2, $5 FROM u WHERE $6
+            """, importId, seq, total, last, data, data.Length > 0);
+        command.Connection = connection;
+        var stored = await command.ExecuteNonQueryAsync(ct);
+        if (stored == 0 && data.Length > 0)
+        {
+            throw new UploadStoppedException();
+        }
+    }
+
+    /// <summary>Records why the upload stopped and drops what was staged; best effort (a Worker times out a silent upload anyway).</summary>
+    private static async Task AbandonAsync(GradingDbContext db, Guid importId, string reason, ILogger logger)
+    {
+        try
+        {
+            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+            await using var command = Command("""
+                WITH u AS (
+                    UPDATE import_uploads SET error = $2, updated_at = now() WHERE import_id = $1 AND error IS NULL AND NOT complete
+                    RETURNING import_id)
+                DELETE FROM import_chunks c USING u WHERE c.import_id = u.import_id
+                """, importId, reason.Length > 2000 ? reason[..2000] : reason);
+            command.Connection = connection;
+            await command.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or ObjectDisposedException)
+        {
+            logger.LogWarning(ex, "Could not record that the upload of import {ImportId} stopped; a Worker will time it out", importId);
+        }
+    }
+
+    private static NpgsqlBatchCommand BatchCommand(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(Parameter(value));
+        }
+        return command;
+    }
+
+    private static NpgsqlCommand Command(string sql, Guid id, params object[] values)
+    {
+        var command = new NpgsqlCommand(sql);
+        command.Parameters.Add(Parameter(id));
+        foreach (var value in values)
+        {
+            command.Parameters.Add(Parameter(value));
+        }
+        return command;
+    }
+
+    private static NpgsqlParameter Parameter(object value) => value switch
+    {
+        ReadOnlyMemory<byte> bytes => new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = bytes, NpgsqlDbType = NpgsqlDbType.Bytea },
+        _ => new NpgsqlParameter { Value = value },
+    };
+
+    private static async Task<int> FillAsync(Stream body, byte[] buffer, CancellationToken ct)
+    {
+        var filled = 0;
+        while (filled < Import.ChunkSize)
+        {
+            var read = await body.ReadAsync(buffer.AsMemory(filled, Import.ChunkSize - filled), ct);
+            if (read == 0)
+            {
+                break;
+            }
+            filled += read;
+        }
+        return filled;
+    }
+
+    /// <summary>Stages <paramref name="body"/> for <paramref name="import"/> in one transaction; returns a refusal, or null when committed.</summary>
     public static async Task<StagingRefusal?> StageAsync(GradingDbContext db, Import import, Stream body, long maxFileBytes,
         TimeProvider clock, CancellationToken ct)
     {
@@ -89,6 +302,14 @@ internal static class ImportStaging
 
         import.Staged(total, clock.GetUtcNow());
         await db.SaveChangesAsync(ct);
+        await using (var upload = new NpgsqlCommand(
+            "INSERT INTO import_uploads (import_id, chunks, received_bytes, complete, updated_at) VALUES ($1, $2, $3, true, now())", connection))
+        {
+            upload.Parameters.Add(Parameter(import.Id));
+            upload.Parameters.Add(Parameter(seq));
+            upload.Parameters.Add(Parameter(total));
+            await upload.ExecuteNonQueryAsync(ct);
+        }
         await transaction.CommitAsync(ct);
         return null;
     }

@@ -202,6 +202,29 @@ public sealed class ImportFailure
     private static string Clip(string value, int max) => value.Length > max ? value[..(max - 1)] + "…" : value;
 }
 
+/// <summary>
+/// Where the upload of an import's file stands while its bytes are staged: how many chunks (and bytes) are stored, whether
+/// the last one is in, or why the upload stopped. The Api writes it with each chunk; a Worker follows it to read the file
+/// while it is still arriving. The row goes when the import finishes. Like the chunks it is not crash-safe (an unlogged
+/// table): after a database crash it is gone, and the Worker fails the import with "upload again".
+/// </summary>
+public sealed class ImportUpload
+{
+    private ImportUpload()
+    {
+    }
+
+    public Guid ImportId { get; private set; }
+    /// <summary>Chunks stored so far (seq 0 to Chunks - 1).</summary>
+    public int Chunks { get; private set; }
+    public long ReceivedBytes { get; private set; }
+    /// <summary>Every byte is stored: <see cref="ReceivedBytes"/> is the size of the file.</summary>
+    public bool Complete { get; private set; }
+    /// <summary>Why the upload stopped before the end (the client went away, the file is over the limit...); null otherwise.</summary>
+    public string? Error { get; private set; }
+    public DateTimeOffset UpdatedAt { get; private set; }
+}
+
 /// <summary>A piece of an uploaded file (<see cref="Import.ChunkSize"/> bytes; the last may be shorter).</summary>
 public sealed class ImportChunk
 {

@@ -42,6 +42,7 @@ public sealed class GradingDbContext(DbContextOptions<GradingDbContext> options,
     public DbSet<Import> Imports => Set<Import>();
     public DbSet<ImportFailure> ImportFailures => Set<ImportFailure>();
     public DbSet<ImportChunk> ImportChunks => Set<ImportChunk>();
+    public DbSet<ImportUpload> ImportUploads => Set<ImportUpload>();
     public DbSet<ModelProfile> ModelProfiles => Set<ModelProfile>();
     public DbSet<GradingRun> GradingRuns => Set<GradingRun>();
     public DbSet<GradingRunProblem> GradingRunProblems => Set<GradingRunProblem>();

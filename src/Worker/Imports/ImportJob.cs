@@ -6,6 +6,7 @@ using GradingPortal.Domain.Jobs;
 using GradingPortal.Domain.Persistence;
 using GradingPortal.Domain.Solutions;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Quartz;
 
@@ -17,7 +18,7 @@ namespace GradingPortal.Worker.Imports;
 /// (by Quartz recovery after a Worker died, or rescheduled after a shutdown), it re-reads the import, skips the records
 /// already counted, and goes on. A finished import is left alone.
 /// </summary>
-public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<ImportJob> logger) : IJob
+public sealed class ImportJob(GradingDbContext db, TimeProvider clock, IOptions<WorkerOptions> options, ILogger<ImportJob> logger) : IJob
 {
     /// <summary>Records per save (and per checkpoint).</summary>
     internal const int BatchRecords = 2000;
@@ -95,11 +96,14 @@ public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<I
         var writer = new ImportWriter(db, _import, project, clock);
         await writer.LoadAsync(ct);
 
-        await using var staged = await StagedFileStream.OpenAsync(db.Database.GetConnectionString()!, _import.Id, _import.ReceivedBytes, ct);
         var started = Stopwatch.GetTimestamp();
         var waited = TimeSpan.Zero;
+        StagedFileStream? staged = null;
         try
         {
+            // Text formats are read while the upload goes on (the stream waits for chunks); zip archives once it is complete.
+            staged = await StagedFileStream.OpenAsync(db.Database.GetConnectionString()!, _import.Id, wholeFile: !StreamsWhileUploading(_import.Format),
+                TimeSpan.FromSeconds(options.Value.UploadStallSeconds), ct);
             // Reading (fetching chunks, cutting and parsing records) runs on its own task and hands over whole batches, so the
             // next batch is parsed while PostgreSQL writes the current one. At most Pipelined batches wait between them.
             var batches = Channel.CreateBounded<List<ImportRecord>>(new BoundedChannelOptions(Pipelined)
@@ -139,17 +143,30 @@ public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<I
                     await reading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
             }
+            _import.Staged(staged.ReceivedBytes, clock.GetUtcNow());
             _import.Succeed(clock.GetUtcNow());
         }
         catch (ImportFileException ex)
         {
             db.ChangeTracker.Clear();
             _import = await db.Imports.FirstAsync(i => i.Id == _import.Id, ct);
+            if (staged is not null)
+            {
+                _import.Staged(staged.ReceivedBytes, clock.GetUtcNow());
+            }
             _import.Fail(ex.Message, clock.GetUtcNow());
+        }
+        finally
+        {
+            if (staged is not null)
+            {
+                await staged.DisposeAsync();
+            }
         }
         await db.SaveChangesAsync(ct);
         // The staged bytes have served their purpose; the import keeps its counts and failures.
         await db.ImportChunks.Where(c => c.ImportId == _import.Id).ExecuteDeleteAsync(ct);
+        await db.ImportUploads.Where(u => u.ImportId == _import.Id).ExecuteDeleteAsync(ct);
         var elapsed = Stopwatch.GetElapsedTime(started);
         logger.LogInformation("Import {ImportId} {Status}: {Created} created, {Updated} updated, {Skipped} skipped, {Failed} failed " +
             "in {Seconds:0.0} s ({WaitedSeconds:0.0} s of it waiting for records to be read)",
@@ -237,6 +254,10 @@ public sealed class ImportJob(GradingDbContext db, TimeProvider clock, ILogger<I
             _ => throw new ImportFileException($"Unsupported format {_import.Format}."),
         };
     }
+
+    /// <summary>Formats read front to back: imported while the upload goes on (the Api enqueues them with the first chunk).</summary>
+    internal static bool StreamsWhileUploading(ImportFormat format) =>
+        format is ImportFormat.Jsonl or ImportFormat.Csv or ImportFormat.ImoProofBench;
 
     private static bool IsZip(StagedFileStream staged)
     {

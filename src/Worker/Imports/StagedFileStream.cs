@@ -1,44 +1,88 @@
 using System.Buffers;
 using System.Data;
+using System.Diagnostics;
 using GradingPortal.Domain.Imports;
 using Npgsql;
 
 namespace GradingPortal.Worker.Imports;
 
 /// <summary>
-/// A read-only, seekable view of an uploaded file staged in <c>import_chunks</c>. Holds one chunk in memory at a time
-/// (zip archives seek to their central directory at the end and back to each entry; text formats read straight through).
+/// A read-only view of an uploaded file staged in <c>import_chunks</c>, holding one chunk in memory at a time. It follows
+/// the upload (<c>import_uploads</c>): a read past the chunks stored so far waits for the next one, so text formats are
+/// imported while the file is still arriving. The end of the data is the end of the file only once the upload is
+/// complete; an upload that broke off, went silent, or was lost with the database (the staging tables are unlogged) ends
+/// the read with an <see cref="ImportFileException"/> that says so. Once the upload is complete the stream is seekable
+/// (zip archives seek to their central directory at the end and back to each entry).
 /// </summary>
 internal sealed class StagedFileStream : Stream
 {
+    /// <summary>What the Worker says when the staged bytes are gone before it read them all.</summary>
+    internal const string LostMessage = "The staged upload is gone: the database restarted (or failed over) before the import had read all of it. " +
+        RestMessage;
+
+    private const string RestMessage = "Records read before that stay imported (see the counts); upload the whole file again to import the rest " +
+        "(records already imported are skipped).";
+
+    private static readonly TimeSpan s_firstPoll = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan s_maxPoll = TimeSpan.FromMilliseconds(100);
+
     private readonly NpgsqlConnection _connection;
     private readonly Guid _importId;
-    private readonly long _length;
+    private readonly TimeSpan _stallTimeout;
     private readonly byte[] _chunk;
     private int _chunkSeq = -1;
     private int _chunkLength;
     private long _position;
+    private int _chunks;
+    private long _received;
+    private bool _complete;
+    private long _lastProgress;
 
-    private StagedFileStream(NpgsqlConnection connection, Guid importId, long length)
+    private StagedFileStream(NpgsqlConnection connection, Guid importId, TimeSpan stallTimeout)
     {
         _connection = connection;
         _importId = importId;
-        _length = length;
+        _stallTimeout = stallTimeout;
         _chunk = ArrayPool<byte>.Shared.Rent(Import.ChunkSize);
+        _lastProgress = Stopwatch.GetTimestamp();
     }
 
-    /// <summary>Opens its own connection, so the import's DbContext stays free for writing.</summary>
-    public static async Task<StagedFileStream> OpenAsync(string connectionString, Guid importId, long length, CancellationToken ct)
+    /// <summary>
+    /// Opens its own connection (so the import's DbContext stays free for writing) and reads where the upload stands.
+    /// With <paramref name="wholeFile"/> it first waits for the upload to complete.
+    /// </summary>
+    public static async Task<StagedFileStream> OpenAsync(string connectionString, Guid importId, bool wholeFile, TimeSpan stallTimeout,
+        CancellationToken ct)
     {
         var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
-        return new StagedFileStream(connection, importId, length);
+        var stream = new StagedFileStream(connection, importId, stallTimeout);
+        try
+        {
+            await stream.FetchAsync(seq: -1, sync: false, ct);
+            while (wholeFile && !stream._complete)
+            {
+                await stream.WaitAsync(sync: false, ct);
+                await stream.FetchAsync(seq: -1, sync: false, ct);
+            }
+            return stream;
+        }
+        catch
+        {
+            await stream.DisposeAsync();
+            throw;
+        }
     }
 
+    /// <summary>Bytes received so far; the size of the file once <see cref="IsComplete"/>.</summary>
+    public long ReceivedBytes => _received;
+
+    public bool IsComplete => _complete;
+
     public override bool CanRead => true;
-    public override bool CanSeek => true;
+    public override bool CanSeek => _complete;
     public override bool CanWrite => false;
-    public override long Length => _length;
+    public override long Length => _complete ? _received : throw new NotSupportedException("The upload is still arriving.");
 
     public override long Position
     {
@@ -75,7 +119,7 @@ internal sealed class StagedFileStream : Stream
         {
             SeekOrigin.Begin => offset,
             SeekOrigin.Current => _position + offset,
-            SeekOrigin.End => _length + offset,
+            SeekOrigin.End => Length + offset,
             _ => throw new ArgumentOutOfRangeException(nameof(origin)),
         };
         return _position;
@@ -115,19 +159,54 @@ internal sealed class StagedFileStream : Stream
         return count;
     }
 
-    /// <summary>Loads the chunk holding the current position; false at the end of the file.</summary>
+    /// <summary>Loads the chunk holding the current position, waiting for it while the upload goes on; false at the end of the file.</summary>
     private async ValueTask<bool> EnsureChunk(bool sync, CancellationToken ct)
     {
-        if (_position >= _length)
-        {
-            return false;
-        }
         var seq = (int)(_position / Import.ChunkSize);
-        if (seq == _chunkSeq)
+        while (true)
         {
-            return true;
+            if (_complete && _position >= _received)
+            {
+                return false;
+            }
+            if (seq == _chunkSeq && _position - (long)seq * Import.ChunkSize < _chunkLength)
+            {
+                return true;
+            }
+            if (await FetchAsync(seq, sync, ct))
+            {
+                if (_position - (long)seq * Import.ChunkSize < _chunkLength)
+                {
+                    return true;
+                }
+                if (_complete && _position >= _received)
+                {
+                    return false;
+                }
+                throw new ImportFileException($"Chunk {seq} of the staged file is shorter than the upload says. {RestMessage}");
+            }
+            if (seq < _chunks)
+            {
+                throw new ImportFileException(LostMessage);
+            }
+            if (!_complete)
+            {
+                await WaitAsync(sync, ct);
+            }
         }
-        await using var command = new NpgsqlCommand("SELECT data FROM import_chunks WHERE import_id = $1 AND seq = $2", _connection);
+    }
+
+    /// <summary>
+    /// Reads the upload row and, when <paramref name="seq"/> is stored, that chunk, in one round trip. True when the chunk
+    /// was loaded. Throws when the upload stopped or its staging is gone.
+    /// </summary>
+    private async ValueTask<bool> FetchAsync(int seq, bool sync, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT u.chunks, u.received_bytes, u.complete, u.error, c.data
+            FROM import_uploads u LEFT JOIN import_chunks c ON c.import_id = u.import_id AND c.seq = $2
+            WHERE u.import_id = $1
+            """, _connection);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = _importId });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = seq });
         await using var reader = sync
@@ -135,10 +214,59 @@ internal sealed class StagedFileStream : Stream
             : await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
         if (!(sync ? reader.Read() : await reader.ReadAsync(ct)))
         {
-            throw new InvalidDataException($"Chunk {seq} of the staged file is missing; the upload was not staged completely.");
+            throw new ImportFileException(LostMessage);
         }
-        _chunkLength = (int)reader.GetBytes(0, 0, _chunk, 0, Import.ChunkSize);
+        var chunks = reader.GetInt32(0);
+        var received = reader.GetInt64(1);
+        var complete = reader.GetBoolean(2);
+        if (!reader.IsDBNull(3))
+        {
+            throw new ImportFileException(reader.GetString(3));
+        }
+        if (chunks != _chunks || complete != _complete)
+        {
+            _lastProgress = Stopwatch.GetTimestamp();
+        }
+        (_chunks, _received, _complete) = (chunks, received, complete);
+        if (reader.IsDBNull(4))
+        {
+            return false;
+        }
+        _chunkLength = (int)reader.GetBytes(4, 0, _chunk, 0, Import.ChunkSize);
         _chunkSeq = seq;
         return true;
+    }
+
+    /// <summary>
+    /// Waits a little for the next chunk (a few milliseconds, longer the longer nothing comes); gives the upload up once
+    /// nothing has arrived for the stall timeout (the uploading client or Api went away without saying so).
+    /// </summary>
+    private async ValueTask WaitAsync(bool sync, CancellationToken ct)
+    {
+        var idle = Stopwatch.GetElapsedTime(_lastProgress);
+        if (idle > _stallTimeout)
+        {
+            var reason = $"No data of the upload arrived for {_stallTimeout.TotalMinutes:0.#} minutes (the uploading client or server went away), " +
+                $"after {_received / (double)(1 << 20):0.#} MiB. {RestMessage}";
+            await using var command = new NpgsqlCommand(
+                "UPDATE import_uploads SET error = $2, updated_at = now() WHERE import_id = $1 AND error IS NULL AND NOT complete", _connection);
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = _importId });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reason });
+            var stopped = sync ? command.ExecuteNonQuery() : await command.ExecuteNonQueryAsync(ct);
+            if (stopped == 1)
+            {
+                throw new ImportFileException(reason);
+            }
+            return;
+        }
+        var delay = TimeSpan.FromTicks(Math.Clamp(idle.Ticks / 4, s_firstPoll.Ticks, s_maxPoll.Ticks));
+        if (sync)
+        {
+            Thread.Sleep(delay);
+        }
+        else
+        {
+            await Task.Delay(delay, ct);
+        }
     }
 }

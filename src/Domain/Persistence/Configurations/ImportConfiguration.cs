@@ -41,9 +41,23 @@ internal sealed class ImportChunkConfiguration : IEntityTypeConfiguration<Import
 {
     public void Configure(EntityTypeBuilder<ImportChunk> builder)
     {
-        // Written and read with plain SQL (streaming); mapped so the migration owns the table.
-        builder.ToTable("import_chunks");
+        // Written and read with plain SQL (streaming); mapped so the migration owns the table. Unlogged: staged bytes are
+        // transient (no WAL for them), and a crash that empties the table fails the import with "upload again".
+        builder.ToTable("import_chunks").IsUnlogged();
         builder.HasKey(c => new { c.ImportId, c.Seq });
         builder.HasOne<Import>().WithMany().HasForeignKey(c => c.ImportId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class ImportUploadConfiguration : IEntityTypeConfiguration<ImportUpload>
+{
+    public void Configure(EntityTypeBuilder<ImportUpload> builder)
+    {
+        // Written and read with plain SQL, beside the chunks (and, like them, unlogged). A row of its own rather than columns
+        // of imports: the Api updates it with every chunk while a Worker checkpoints the import row (optimistic concurrency).
+        builder.ToTable("import_uploads").IsUnlogged();
+        builder.HasKey(u => u.ImportId);
+        builder.Property(u => u.Error).HasMaxLength(2000);
+        builder.HasOne<Import>().WithOne().HasForeignKey<ImportUpload>(u => u.ImportId).OnDelete(DeleteBehavior.Cascade);
     }
 }
