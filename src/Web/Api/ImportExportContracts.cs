@@ -2,7 +2,7 @@ namespace GradingPortal.Web.Api;
 
 // Copies of Api's import contracts (src/Api/Imports/ImportContracts.cs); Web reads only the fields it shows.
 
-/// <summary>An import: status (queued, running, succeeded, failed), counts and the first failures.</summary>
+/// <summary>An import: status (uploading, queued, running, succeeded, failed), counts and the first failures.</summary>
 public sealed record ImportResponse(
     Guid Id,
     Guid ProjectId,

@@ -84,6 +84,7 @@ public sealed partial class ImportStatus
 
     private string BarText => Import.Status switch
     {
+        "uploading" => $"Receiving the file… {Format.Count(Import.ProcessedRecords, "record")} read so far",
         "queued" => "Waiting for a worker…",
         "running" => $"Reading… {Format.Count(Import.ProcessedRecords, "record")}",
         "succeeded" => Import.Failed > 0 ? $"Done, {Format.Count(Import.Failed, "record")} not imported" : "Done",
@@ -92,6 +93,7 @@ public sealed partial class ImportStatus
 
     public static string StatusLabel(string status) => status switch
     {
+        "uploading" => "Uploading",
         "queued" => "Queued",
         "running" => "Running",
         "succeeded" => "Succeeded",
