@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Import benchmark (issue: data in and out). Generates N JSON Lines solutions of ~10 KB (default 50,000, about 500 MB)
 # for one problem, uploads the file through the real Api (raw body, streamed into PostgreSQL) and times one Worker
-# importing it. Prints the phases (upload, queue wait, processing), solutions/s (processing, and end to end), the Api's peak
-# RSS, and the CPU seconds the Api and the Worker used (the machine is shared: CPU varies less than wall time).
+# importing it (a Worker starts on the file while it still uploads). Prints the phases (upload, when the Worker started,
+# processing, the tail after the upload), solutions/s (processing, and end to end), the Api's peak RSS, and the CPU
+# seconds the Api, the Worker and PostgreSQL used (the machine is shared: CPU varies less than wall time).
 # Target on a 2-core machine: import >= 5,000 solutions/s; Api peak memory < 400 MB whatever the file size.
 # Usage: bench/import.sh [solutions=50000] [kilobytes-per-solution=10]
 set -euo pipefail
@@ -130,10 +131,11 @@ api_cpu, worker_cpu = float(sys.argv[10]) - float(sys.argv[11]), float(sys.argv[
 pg_cpu = float(sys.argv[14]) - float(sys.argv[15])
 work = (finished - started).total_seconds()
 print(f"upload:     {t1 - t0:6.1f} s  ({size / 1048576 / (t1 - t0):.0f} MiB/s)")
-print(f"queued:     {started.timestamp() - t1:6.1f} s  (upload answered -> a Worker starts)")
-print(f"processing: {work:6.1f} s  -> {count / work:,.0f} solutions/s (Worker, staged file to rows)")
+print(f"started:    {started.timestamp() - t0:6.1f} s  after the upload began (text files are imported while they upload)")
+print(f"processing: {work:6.1f} s  -> {count / work:,.0f} solutions/s (Worker start to finish, overlapping the upload)")
+print(f"after it:   {finished.timestamp() - t1:6.1f} s  from the upload's answer to the import finished")
 print(f"noticed:    {t2 - finished.timestamp():6.1f} s  after it finished (status polling)")
-print(f"end to end: {t2 - t0:6.1f} s  -> {count / (t2 - t0):,.0f} solutions/s (upload + queue + processing)")
+print(f"end to end: {t2 - t0:6.1f} s  -> {count / (t2 - t0):,.0f} solutions/s (first byte of the upload -> client sees it finished)")
 print(f"api peak RSS: {peak / 1024:.0f} MB (at start {base / 1024:.0f} MB)")
 total = api_cpu + worker_cpu + pg_cpu
 print(f"cpu:        Api {api_cpu:.1f} s, Worker {worker_cpu:.1f} s, PostgreSQL {pg_cpu:.1f} s = {total:.1f} s "
