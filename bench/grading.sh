@@ -105,19 +105,31 @@ for _ in $(seq 1 240); do
 done
 [ "$UP" -ge "$WORKERS" ] || { echo "Workers did not check in ($UP of $WORKERS)"; tail -n 30 "$WORK"/worker*.log; exit 1; }
 
-# Samplers: machine load every 5 s; the fake's requests in flight every 0.25 s (slot occupancy over time).
+# Samplers: machine load every 5 s; the fake's requests in flight every 0.25 s (slot occupancy over time); the job
+# pipeline every 0.5 s. Each is one long-lived process (one psql session, one Python loop): spawning psql, curl and date
+# for every sample cost about a tenth of the machine's CPU, which the run being measured needs.
 ( while true; do echo "$(date +%s) $(cut -d' ' -f1-3 /proc/loadavg)"; sleep 5; done ) >"$WORK/load.log" 2>/dev/null &
 PIDS+=($!)
-( while true; do echo "$(date +%s.%N) $(curl -fs "$STATS_URL" 2>/dev/null || echo '{}')"; sleep 0.25; done ) >"$WORK/inflight.log" 2>/dev/null &
+python3 - "$STATS_URL" >"$WORK/inflight.log" 2>/dev/null <<'PY' &
+import sys, time, urllib.request
+while True:
+    try:
+        with urllib.request.urlopen(sys.argv[1], timeout=2) as r:
+            body = r.read().decode()
+    except Exception:
+        body = "{}"
+    print("%.3f %s" % (time.time(), body), flush=True)
+    time.sleep(0.25)
+PY
 PIDS+=($!)
-# The job pipeline every 0.5 s: Quartz triggers waiting to be acquired, jobs executing, items by state.
+# Quartz triggers waiting to be acquired, jobs executing, items by state.
 ( while true; do
-    echo "$(date +%s.%N) $("${PSQL[@]}" -c "SELECT (SELECT count(*) FROM qrtz_triggers WHERE trigger_state = 'WAITING'),
+    echo "SELECT extract(epoch FROM clock_timestamp()), (SELECT count(*) FROM qrtz_triggers WHERE trigger_state = 'WAITING'),
       (SELECT count(*) FROM qrtz_fired_triggers WHERE state = 'EXECUTING'), (SELECT count(*) FROM qrtz_fired_triggers WHERE state = 'ACQUIRED'),
       (SELECT count(*) FILTER (WHERE status = 'Running') FROM grading_run_items WHERE run_id = '$RUN_ID'),
-      (SELECT count(*) FILTER (WHERE status IN ('Graded', 'NeedsAttention', 'Failed')) FROM grading_run_items WHERE run_id = '$RUN_ID')" 2>/dev/null | tr '|' ' ')"
+      (SELECT count(*) FILTER (WHERE status IN ('Graded', 'NeedsAttention', 'Failed')) FROM grading_run_items WHERE run_id = '$RUN_ID');"
     sleep 0.5
-  done ) >"$WORK/pipeline.log" 2>/dev/null &
+  done ) | "${PSQL[@]}" -F ' ' >"$WORK/pipeline.log" 2>/dev/null &
 PIDS+=($!)
 
 # CPU seconds (user + system) of each Worker, the fake, and PostgreSQL (the postmaster with its ended children plus the
