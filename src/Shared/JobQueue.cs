@@ -28,13 +28,7 @@ internal sealed class JobQueue([FromKeyedServices(JobContracts.SchedulerName)] I
         {
             return;
         }
-        var job = JobBuilder.Create()
-            .OfType(new JobType(contract.TypeName))
-            .WithIdentity(key)
-            .UsingJobData(contract.IdKey, id.ToString())
-            // A job that was running on a Worker that died is run again by another Worker.
-            .RequestRecovery()
-            .Build();
+        var job = BuildJob(contract, key, id);
         var trigger = TriggerBuilder.Create().ForJob(key).WithIdentity(key.Name, JobContracts.Group);
         trigger = delay > TimeSpan.Zero ? trigger.StartAt(DateTimeOffset.UtcNow + delay) : trigger.StartNow();
         try
@@ -63,12 +57,7 @@ internal sealed class JobQueue([FromKeyedServices(JobContracts.SchedulerName)] I
             {
                 continue;
             }
-            var job = JobBuilder.Create()
-                .OfType(new JobType(contract.TypeName))
-                .WithIdentity(key)
-                .UsingJobData(contract.IdKey, id.ToString())
-                .RequestRecovery()
-                .Build();
+            var job = BuildJob(contract, key, id);
             jobs[job] = [TriggerBuilder.Create().ForJob(key).WithIdentity(key.Name, JobContracts.Group).StartNow().Build()];
         }
         await ScheduleAllAsync(scheduler, jobs, ct);
@@ -94,16 +83,25 @@ internal sealed class JobQueue([FromKeyedServices(JobContracts.SchedulerName)] I
             {
                 continue;
             }
-            var job = JobBuilder.Create()
-                .OfType(new JobType(contract.TypeName))
-                .WithIdentity(key)
-                .UsingJobData(contract.IdKey, id.ToString())
-                .UsingJobData(JobContracts.SliceKey, slice.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                .RequestRecovery()
-                .Build();
+            var job = BuildJob(contract, key, id, slice);
             jobs[job] = [TriggerBuilder.Create().ForJob(key).WithIdentity(key.Name, JobContracts.Group).StartNow().Build()];
         }
         await ScheduleAllAsync(scheduler, jobs, ct);
+    }
+
+    private static IJobDetail BuildJob(JobContract contract, JobKey key, Guid id, int? slice = null)
+    {
+        var builder = JobBuilder.Create()
+            .OfType(new JobType(contract.TypeName))
+            .WithIdentity(key)
+            .UsingJobData(contract.IdKey, id.ToString())
+            // A job that was running on a Worker that died is run again by another Worker.
+            .RequestRecovery();
+        if (slice is { } n)
+        {
+            builder = builder.UsingJobData(JobContracts.SliceKey, n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return builder.Build();
     }
 
     private static async Task ScheduleAllAsync(IScheduler scheduler, Dictionary<IJobDetail, IReadOnlyCollection<ITrigger>> jobs, CancellationToken ct)
