@@ -163,10 +163,15 @@ public sealed class ImportJob(GradingDbContext db, TimeProvider clock, IOptions<
                 await staged.DisposeAsync();
             }
         }
-        await db.SaveChangesAsync(ct);
-        // The staged bytes have served their purpose; the import keeps its counts and failures.
-        await db.ImportChunks.Where(c => c.ImportId == _import.Id).ExecuteDeleteAsync(ct);
-        await db.ImportUploads.Where(u => u.ImportId == _import.Id).ExecuteDeleteAsync(ct);
+        // The staged bytes have served their purpose; the import keeps its counts and failures. One transaction: whoever sees
+        // the import finished also sees its staging gone.
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            await db.SaveChangesAsync(ct);
+            await db.ImportChunks.Where(c => c.ImportId == _import.Id).ExecuteDeleteAsync(ct);
+            await db.ImportUploads.Where(u => u.ImportId == _import.Id).ExecuteDeleteAsync(ct);
+            await tx.CommitAsync(ct);
+        }
         var elapsed = Stopwatch.GetElapsedTime(started);
         logger.LogInformation("Import {ImportId} {Status}: {Created} created, {Updated} updated, {Skipped} skipped, {Failed} failed " +
             "in {Seconds:0.0} s ({WaitedSeconds:0.0} s of it waiting for records to be read)",
