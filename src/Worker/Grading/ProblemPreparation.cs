@@ -41,7 +41,7 @@ internal sealed record PreparedProblem(PreparationStatus Status, string? Reason,
 /// reference is the one cluster.
 /// </summary>
 internal sealed class ProblemPreparation(GradingDbContext db, ArtifactStore artifacts, ClusterReferencesStage clusterStage,
-    AnalyseReferenceStage analyseStage, DeriveRubricStage rubricStage, TimeProvider clock, IServiceScopeFactory? scopes = null)
+    AnalyseReferenceStage analyseStage, DeriveRubricStage rubricStage, TimeProvider clock, IServiceScopeFactory scopes)
 {
     public async Task<ProblemMaterial?> LoadMaterialAsync(Guid problemId, CancellationToken ct)
     {
@@ -127,7 +127,7 @@ internal sealed class ProblemPreparation(GradingDbContext db, ArtifactStore arti
         // one chain of calls, not three.
         var chain = new ClusterChain(run, profile, material, scope, clustersKey, clustersArtifact, analysePrompt, rubricPrompt, design, derive);
         ClusterResult[] results;
-        if (derive && clusters.Count > 1 && scopes is not null)
+        if (derive && clusters.Count > 1)
         {
             results = await Task.WhenAll(clusters.Select(async cluster =>
             {
