@@ -94,7 +94,7 @@ echo "== starting $WORKERS Workers ($THREADS Quartz threads each, poll ${POLL_SE
 WORKER_PIDS=()
 for w in $(seq 1 "$WORKERS"); do
   ConnectionStrings__Db="$ConnectionStrings__Db${BENCH_WORKER_DB_OPTIONS:-}" Worker__MaxConcurrency=$THREADS Worker__PollSeconds=$POLL_SECONDS Logging__LogLevel__Default=Warning \
-    dotnet src/Worker/bin/Release/net10.0/GradingPortal.Worker.dll >"$WORK/worker$w.log" 2>&1 &
+    dotnet "${BENCH_WORKER_DLL:-src/Worker/bin/Release/net10.0/GradingPortal.Worker.dll}" >"$WORK/worker$w.log" 2>&1 &
   WORKER_PIDS+=($!); PIDS+=($!)
 done
 # A Worker is up once its Quartz node has checked in to the cluster.
@@ -143,6 +143,24 @@ cpu_snapshot() {
   total=$( (cpu_of "$pg_main"; echo; for child in $(pgrep -P "$pg_main"); do cpu_of "$child"; echo; done) | awk '{s += $1} END {printf "%.2f", s}')
   echo "$out $total"
 }
+# BENCH_WARMUP=n (default 40; 0 = cold Workers): before the measured run, the Workers grade a separate run of n solutions of
+# 2 other problems, so the figures are those of Workers in service rather than of processes that still compile their code
+# (JIT of the grading path and EF Core's per-query and per-property delegates, a one-time cost of each new process).
+WARMUP=${BENCH_WARMUP:-40}
+if [ "$WARMUP" -gt 0 ]; then
+  "${SEED[@]}" seed "$FAKE_URL" "$WARMUP" 2 "$CONCURRENCY" "$CORPORA" >"$WORK/warmup.log" 2>&1 || { cat "$WORK/warmup.log"; exit 1; }
+  WARM_ID=$(sed -n 's/^RUN_ID=//p' "$WORK/warmup.log")
+  tw=$(date +%s.%N)
+  "${SEED[@]}" start "$WARM_ID" >>"$WORK/warmup.log" 2>&1 || { cat "$WORK/warmup.log"; exit 1; }
+  for _ in $(seq 1 600); do
+    case "$("${PSQL[@]}" -c "SELECT status FROM grading_runs WHERE id = '$WARM_ID'")" in Completed|Failed|Cancelled) break ;; esac
+    sleep 0.5
+  done
+  echo "== warm-up: $WARMUP solutions of 2 other problems graded in $(python3 -c "import time; print(f'{time.time() - $tw:.1f}')") s"
+fi
+
+# The fake's counters before the measured run (the warm-up's requests are not the run's).
+curl -fs "$STATS_URL" >"$WORK/fake-stats0.json" || echo "{}" >"$WORK/fake-stats0.json"
 CPU0=$(cpu_snapshot)
 echo "== grading (run $RUN_ID)"
 "${SEED[@]}" start "$RUN_ID" >>"$WORK/seed.log" 2>&1 || { cat "$WORK/seed.log"; exit 1; }
@@ -202,6 +220,10 @@ run = json.load(open(os.path.join(work, "run.json")))
 calls = [json.loads(line) for line in open(os.path.join(work, "calls.jsonl"))]
 items = [json.loads(line) for line in open(os.path.join(work, "items.jsonl"))]
 fake = json.load(open(os.path.join(work, "fake-stats.json")))
+fake0 = json.load(open(os.path.join(work, "fake-stats0.json")))
+for counter in ("requests", "completions", "promptTokens", "cachedTokens"):
+    if isinstance(fake.get(counter), (int, float)):
+        fake[counter] -= fake0.get(counter, 0)
 ts = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
 started, finished = ts(run["started"]), ts(run["finished"]) if run["finished"] else None
 

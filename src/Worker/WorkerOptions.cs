@@ -34,8 +34,17 @@ public sealed class WorkerOptions
     public int MaxItemsInFlight { get; set; } = 16;
 
     /// <summary>
-    /// At most this many slice jobs share one problem of a run (fewer for small problems: one per
-    /// <see cref="ItemsInParallel"/> open solutions), so several Workers share a large problem.
+    /// A problem gets one slice job per this many open solutions (at least one, at most <see cref="MaxSlicesPerProblem"/>).
+    /// Each slice reads the run, profile and preparation once and passes through Quartz's cluster lock to start and end, so
+    /// a slice that grades a few dozen solutions pays that once for all of them; a burst of one slice per handful of
+    /// solutions queued faster than the Workers could fire them.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 100000)]
+    public int ItemsPerSlice { get; set; } = 32;
+
+    /// <summary>
+    /// At most this many slice jobs share one problem of a run (fewer for small problems: one per <see cref="ItemsPerSlice"/>
+    /// open solutions), so several Workers share a large problem.
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(1, 64)]
     public int MaxSlicesPerProblem { get; set; } = 8;

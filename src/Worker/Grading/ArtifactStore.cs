@@ -58,8 +58,13 @@ internal sealed class ArtifactStore(GradingDbContext db, TimeProvider clock)
         for (var attempt = 1; ; attempt++)
         {
             Rubric? rubric = null;
+            // The clusters of a problem derive their rubrics side by side (and several runs may derive for one problem):
+            // numbering versions under a per-problem transaction lock keeps them from taking the same number. A person
+            // saving a version through the Api meanwhile is still possible, which the retry below handles.
+            await using var tx = draft.NewRubric is null ? null : await db.Database.BeginTransactionAsync(ct);
             if (draft.NewRubric is { } make)
             {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({CacheKeys.LockId($"rubric-versions:{problemId}")})", ct);
                 var version = await db.Rubrics.Where(r => r.ProblemId == problemId).MaxAsync(r => (int?)r.Version, ct) ?? 0;
                 rubric = make(version + 1);
                 db.Rubrics.Add(rubric);
@@ -70,11 +75,19 @@ internal sealed class ArtifactStore(GradingDbContext db, TimeProvider clock)
             try
             {
                 await db.SaveChangesAsync(ct);
+                if (tx is not null)
+                {
+                    await tx.CommitAsync(ct);
+                }
                 DetachAll();
             }
             catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } && attempt < VersionAttempts)
             {
                 // A person (or another derivation) took the rubric version number: take the next one.
+                if (tx is not null)
+                {
+                    await tx.RollbackAsync(ct);
+                }
                 DetachAll();
                 if (await FindAsync(problemId, kind, key, ct) is { } other)
                 {

@@ -136,7 +136,7 @@ internal sealed class RunProgress(GradingDbContext db, JobQueue queue, TimeProvi
 
     /// <summary>
     /// Queues the grading slice jobs of a ready problem that has unfinished items: one per
-    /// <see cref="WorkerOptions.ItemsInParallel"/> open items, at most <see cref="WorkerOptions.MaxSlicesPerProblem"/>, in
+    /// <see cref="WorkerOptions.ItemsPerSlice"/> open items, at most <see cref="WorkerOptions.MaxSlicesPerProblem"/>, in
     /// one call to the store (slices already queued or running are left alone).
     /// </summary>
     public async Task ScheduleSlicesAsync(Guid runProblemId, Guid runId, Guid problemId, CancellationToken ct)
@@ -148,7 +148,7 @@ internal sealed class RunProgress(GradingDbContext db, JobQueue queue, TimeProvi
             return;
         }
         var settings = options.Value;
-        var slices = Math.Clamp((open + settings.ItemsInParallel - 1) / settings.ItemsInParallel, 1, settings.MaxSlicesPerProblem);
+        var slices = Math.Clamp((open + settings.ItemsPerSlice - 1) / settings.ItemsPerSlice, 1, settings.MaxSlicesPerProblem);
         await queue.EnqueueSlicesAsync(JobContracts.GradeSlice, runProblemId, slices, ct);
     }
 }

@@ -79,8 +79,7 @@ internal sealed class SolutionGrader(GradingDbContext db, ExtractStepsStage extr
             provenance.ClusterIndex = cluster.Material.Index;
             provenance.ArtifactIds.AddRange(cluster.ArtifactIds);
             provenance.StageCallIds.AddRange(cluster.StageCallIds);
-            await db.GradingRunItems.Where(i => i.Id == item.Id)
-                .ExecuteUpdateAsync(s => s.SetProperty(i => i.ClusterIndex, cluster.Material.Index), ct);
+            // The item records its cluster when it ends (StoreAsync), in the same statement as its final state.
             if (await progress.RunStatusAsync(run.Id, ct) == GradingRunStatus.Cancelled)
             {
                 return ItemOutcome.Cancelled;
@@ -169,9 +168,9 @@ internal sealed class SolutionGrader(GradingDbContext db, ExtractStepsStage extr
             var raw = representative.Call.RawResponse ?? WireJson.Serialize(verdict);
             var needs = ModelGrade.CreateNeedsAttention(item.ProjectId, item.SolutionId, material.MaxPoints, run.Workflow, profile.Model, run.Id,
                 $"The verdict failed validation: {ex.Message}", raw, provenance.ToJson(), null, clock.GetUtcNow());
-            return await StoreAsync(item, needs, RunItemStatus.NeedsAttention, callKeys, ct);
+            return await StoreAsync(item, needs, RunItemStatus.NeedsAttention, callKeys, provenance.ClusterIndex, ct);
         }
-        return await StoreAsync(item, grade, RunItemStatus.Graded, callKeys, ct);
+        return await StoreAsync(item, grade, RunItemStatus.Graded, callKeys, provenance.ClusterIndex, ct);
     }
 
     /// <summary>An answer that never validated (after the repair attempt) becomes a NeedsAttention grade; a failed call fails the item.</summary>
@@ -185,14 +184,15 @@ internal sealed class SolutionGrader(GradingDbContext db, ExtractStepsStage extr
         var reason = $"{what} produced output that did not pass validation: {call.Error ?? "invalid output"}";
         var grade = ModelGrade.CreateNeedsAttention(item.ProjectId, item.SolutionId, material.MaxPoints, run.Workflow, provenance.Model, run.Id,
             reason, call.RawResponse ?? "", provenance.ToJson(), null, clock.GetUtcNow());
-        return await StoreAsync(item, grade, RunItemStatus.NeedsAttention, callKeys, ct);
+        return await StoreAsync(item, grade, RunItemStatus.NeedsAttention, callKeys, provenance.ClusterIndex, ct);
     }
 
     /// <summary>
     /// Stores the grade, ends the item and links the calls in one transaction. The unique (run, solution) index makes a
     /// second grade impossible: if another execution stored one first, this one records that grade on the item instead.
     /// </summary>
-    private async Task<ItemOutcome> StoreAsync(GradingRunItem item, ModelGrade grade, RunItemStatus status, List<string> callKeys, CancellationToken ct)
+    private async Task<ItemOutcome> StoreAsync(GradingRunItem item, ModelGrade grade, RunItemStatus status, List<string> callKeys, int? clusterIndex,
+        CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
@@ -211,6 +211,7 @@ internal sealed class SolutionGrader(GradingDbContext db, ExtractStepsStage extr
             }
             var ended = await db.GradingRunItems.Where(i => i.Id == item.Id && i.Status == RunItemStatus.Running)
                 .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, status).SetProperty(i => i.ModelGradeId, grade.Id)
+                    .SetProperty(i => i.ClusterIndex, clusterIndex)
                     .SetProperty(i => i.LastError, status == RunItemStatus.NeedsAttention ? grade.StatusReason : null)
                     .SetProperty(i => i.FinishedAt, now), ct);
             if (ended == 0)

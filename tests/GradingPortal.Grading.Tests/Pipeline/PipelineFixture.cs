@@ -70,6 +70,8 @@ public sealed class PipelineFixture : IAsyncLifetime
         // Small grading slices (two solutions at a time, so up to 8 slices per problem): with 4 threads a Worker runs at
         // most 4 of a problem's slices, so the Workers share even a 20-solution problem, as they share a large one.
         ["Worker__ItemsInParallel"] = "2",
+        // Several slices per problem even for a handful of solutions, so that two Workers share one problem.
+        ["Worker__ItemsPerSlice"] = "2",
         ["ModelCalls__InitialBackoff"] = "00:00:00.050",
         ["ModelCalls__SlotPollInterval"] = "00:00:00.200",
         // Few attempts: a call that keeps failing fails its item quickly (retry-failed tests).
