@@ -68,6 +68,59 @@ public sealed class RobustnessTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task Run_WorkerStoppedWhileACallIsInFlight_ItemIsResumedElsewhereNotCancelled()
+    {
+        var projectId = await fixture.NewProjectAsync();
+        var profileId = await fixture.NewProfileAsync();
+        var (problemId, statement) = await fixture.NewProblemAsync(projectId, references: 1);
+        await fixture.NewSolutionsAsync(projectId, problemId, ["A proof graded across a Worker stop. [points 5]"]);
+        // The first grading call of this problem answers 500 (the Worker that makes it logs the retry, which tells the test
+        // which Worker holds the item); the retry answers after 25 s, until the Worker is stopped.
+        var gradeRequests = 0;
+        var slow = true;
+        fixture.Fake.FailWhen(r => r.SchemaName == GradingScripts.Grade && r.AllText.Contains(statement, StringComparison.Ordinal)
+            ? Interlocked.Increment(ref gradeRequests) == 1 ? FakeFault.ServerError() : Volatile.Read(ref slow) ? FakeFault.Slow(TimeSpan.FromSeconds(25)) : null
+            : null);
+        try
+        {
+            var runId = await fixture.StartRunAsync(projectId, profileId, Workflows.FiveStage, [problemId]);
+            var until = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            while (Volatile.Read(ref gradeRequests) < 2)
+            {
+                if (DateTime.UtcNow > until)
+                {
+                    throw new TimeoutException(fixture.WorkerLogs);
+                }
+                await Task.Delay(100);
+            }
+            var item = (await fixture.ItemsAsync(runId)).ShouldHaveSingleItem();
+            var callKey = $"item:{item.Id:N}:grade:0";
+            var holder = fixture.Workers.Single(w => !w.HasExited && w.Log.Contains(callKey, StringComparison.Ordinal));
+
+            holder.Stop(TimeSpan.FromSeconds(20), out var exitCode).ShouldBeTrue(holder.Log);
+            Volatile.Write(ref slow, false);
+            fixture.StartWorker();
+            var run = await fixture.WaitForRunAsync(runId, GradingRunStatus.Completed, GradingRunStatus.Failed, GradingRunStatus.Cancelled);
+
+            exitCode.ShouldBe(0, holder.Log);
+            run.Status.ShouldBe(GradingRunStatus.Completed);
+            var graded = (await fixture.ItemsAsync(runId)).ShouldHaveSingleItem();
+            graded.Status.ShouldBe(RunItemStatus.Graded);
+            // Quartz gives up waiting for running jobs after the host's shutdown timeout without cancelling them, so the
+            // stopped Worker's attempt is left as a dead process leaves it: InFlight, never reused, its item taken over by
+            // another Worker (a second start) and graded there, not cancelled.
+            graded.Attempts.ShouldBe(2);
+            var calls = (await GradeCallsAsync(runId)).OrderBy(c => c.Attempt).ToList();
+            calls.Select(c => c.Status).ShouldBe([StageCallStatus.Failed, StageCallStatus.InFlight, StageCallStatus.Succeeded]);
+            (await fixture.GradesAsync(runId)).ShouldHaveSingleItem().Points.ShouldBe(5m);
+        }
+        finally
+        {
+            fixture.Fake.FailWhen(null);
+        }
+    }
+
+    [Fact]
     public async Task Run_WithThreeSamples_MakesTheSamplesSideBySideAndStoresAllThree()
     {
         var projectId = await fixture.NewProjectAsync();
