@@ -36,18 +36,6 @@ internal sealed partial class RunCancellationWatcher(IServiceScopeFactory scopes
         }
     }
 
-    /// <summary>The runs watched right now (tests and diagnostics).</summary>
-    internal int WatchedRuns
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _runs.Count;
-            }
-        }
-    }
-
     private void Release(Guid runId, Watched watched)
     {
         lock (_lock)

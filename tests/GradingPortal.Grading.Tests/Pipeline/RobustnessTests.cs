@@ -190,6 +190,16 @@ public sealed class RobustnessTests(PipelineFixture fixture)
         // It was not started a sixth time: no model call was made for it.
         (await fixture.WithDbAsync(db => db.StageCalls.CountAsync(c => c.RunItemId == poison.Id))).ShouldBe(0);
         (await fixture.GradesAsync(started.Id)).ShouldHaveSingleItem().SolutionId.ShouldBe(solutionIds[1]);
+
+        // A person retrying the run gives the item a fresh allowance (it is no poison after all).
+        (await admin.PostAsync($"/api/grading-runs/{started.Id}/retry-failed", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var retried = await GradingApi.WaitForRunAsync(admin, started.Id, fixture, "completed", "failed", "cancelled");
+        retried.Status.ShouldBe("completed");
+        retried.Counts.Graded.ShouldBe(2);
+        var regraded = (await fixture.ItemsAsync(started.Id)).Single(i => i.Id == poison.Id);
+        regraded.Status.ShouldBe(RunItemStatus.Graded);
+        regraded.Attempts.ShouldBe(1);
+        regraded.LastError.ShouldBeNull();
     }
 
     private Task<List<StageCall>> GradeCallsAsync(Guid runId) =>
