@@ -48,4 +48,12 @@ public sealed class WorkerOptions
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(1, 64)]
     public int MaxSlicesPerProblem { get; set; } = 8;
+
+    /// <summary>
+    /// Times a grading item may be started (claimed) before it is given up: an item whose Worker died this often while
+    /// grading it (say a solution that crashes the process) ends Failed instead of being taken over forever. An item a
+    /// cancelled job hands back does not use up an attempt.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 100)]
+    public int MaxItemAttempts { get; set; } = 5;
 }

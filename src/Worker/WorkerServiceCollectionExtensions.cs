@@ -55,6 +55,7 @@ internal static class WorkerServiceCollectionExtensions
         services.AddOptions<ModelCallOptions>().BindConfiguration(ModelCallOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => new ModelLimiter(connectionString, sp.GetRequiredService<IOptions<ModelCallOptions>>(),
             sp.GetRequiredService<ILogger<ModelLimiter>>()));
+        services.AddSingleton<RunCancellationWatcher>();
         services.AddSingleton<IModelCaller, ModelCaller>();
         return services;
     }

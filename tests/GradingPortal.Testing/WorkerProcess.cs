@@ -5,7 +5,7 @@ namespace GradingPortal.Testing;
 
 /// <summary>
 /// A Worker as its own operating-system process, as in production (a Quartz cluster node on the test database), with
-/// its output captured. <see cref="Kill"/> sends SIGKILL; disposing kills it too and may be repeated.
+/// its output captured. <see cref="Kill"/> sends SIGKILL, <see cref="Stop"/> SIGTERM; disposing kills it too and may be repeated.
 /// </summary>
 public sealed class WorkerProcess : IAsyncDisposable
 {
@@ -93,6 +93,25 @@ public sealed class WorkerProcess : IAsyncDisposable
         {
             // Already disposed: nothing left to kill.
         }
+    }
+
+    /// <summary>
+    /// SIGTERM, as a deployment stops a Worker: the host shuts down cleanly (jobs are cancelled, their work handed back).
+    /// True when the process ended within <paramref name="timeout"/>, with <paramref name="exitCode"/> its exit code.
+    /// </summary>
+    public bool Stop(TimeSpan timeout, out int exitCode)
+    {
+        exitCode = -1;
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            kill.WaitForExit();
+        }
+        if (!_process.WaitForExit(timeout))
+        {
+            return false;
+        }
+        exitCode = _process.ExitCode;
+        return true;
     }
 
     /// <summary>Kills and releases the process; a second call (a test's, then its fixture's) does nothing.</summary>

@@ -172,8 +172,10 @@ internal static class GradingRunEndpoints
             }
             run.Reopen();
             await db.SaveChangesAsync(ct);
+            // A retried item starts with a fresh allowance of attempts (Worker:MaxItemAttempts) and no old error.
             await db.GradingRunItems.Where(i => i.RunId == runId && i.Status == RunItemStatus.Failed)
-                .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, RunItemStatus.Pending).SetProperty(i => i.FinishedAt, (DateTimeOffset?)null), ct);
+                .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, RunItemStatus.Pending).SetProperty(i => i.FinishedAt, (DateTimeOffset?)null)
+                    .SetProperty(i => i.Attempts, 0).SetProperty(i => i.LastError, (string?)null), ct);
             await db.GradingRunProblems.Where(p => p.RunId == runId && p.Status == RunProblemStatus.Failed)
                 .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, RunProblemStatus.Pending).SetProperty(p => p.Error, (string?)null), ct);
             return true;

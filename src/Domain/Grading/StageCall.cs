@@ -11,8 +11,13 @@ public enum StageCallStatus
     Succeeded = 1,
     /// <summary>Answered, but the output did not parse or validate (kept raw).</summary>
     Invalid = 2,
-    /// <summary>HTTP error, timeout, truncated output, refusal...</summary>
+    /// <summary>HTTP error, timeout, truncated output, refusal, an unexpected error...</summary>
     Failed = 3,
+    /// <summary>
+    /// Interrupted on purpose before the model answered: its run was cancelled, or its Worker stopped (the item is then
+    /// handed back and graded again elsewhere). Never reused.
+    /// </summary>
+    Cancelled = 4,
 }
 
 /// <summary>

@@ -130,7 +130,7 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
                 GradingRunItem? item;
                 try
                 {
-                    item = await ClaimAsync(itemDb, services.GetRequiredService<RunProgress>(), slice, skipped, ct);
+                    item = await ClaimAsync(itemDb, services.GetRequiredService<RunProgress>(), slice, skipped, options.Value.MaxItemAttempts, ct);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -164,7 +164,7 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
     /// items come first; a Running item is only taken when its advisory lock is free (its Worker died).
     /// </summary>
     private static async Task<GradingRunItem?> ClaimAsync(GradingDbContext itemDb, RunProgress itemProgress, Slice slice,
-        ConcurrentDictionary<Guid, byte> skipped, CancellationToken ct)
+        ConcurrentDictionary<Guid, byte> skipped, int maxAttempts, CancellationToken ct)
     {
         var runId = slice.Run.Id;
         var problemId = slice.ProblemId;
@@ -209,9 +209,15 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
                 }
                 var now = DateTimeOffset.UtcNow;
                 var claimed = await itemDb.GradingRunItems
-                    .Where(i => i.Id == id && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running))
+                    .Where(i => i.Id == id && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running) && i.Attempts < maxAttempts)
                     .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, RunItemStatus.Running).SetProperty(i => i.Attempts, i => i.Attempts + 1)
                         .SetProperty(i => i.StartedAt, i => i.StartedAt ?? now), ct);
+                if (claimed == 0 && await GiveUpAsync(itemDb, id, maxAttempts, now, ct))
+                {
+                    await tx.CommitAsync(ct);
+                    await UnlockAsync(itemDb, id);
+                    continue;
+                }
                 if (claimed == 0)
                 {
                     await tx.RollbackAsync(ct);
@@ -223,6 +229,25 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
             }
             return await itemDb.GradingRunItems.AsNoTracking().FirstAsync(i => i.Id == id, ct);
         }
+    }
+
+    /// <summary>
+    /// Ends an item that was started <paramref name="maxAttempts"/> times already (each time its Worker died before it
+    /// finished, or it would not be open) as Failed, so a poison item is not taken over forever; true when it did.
+    /// </summary>
+    private static async Task<bool> GiveUpAsync(GradingDbContext itemDb, Guid id, int maxAttempts, DateTimeOffset now, CancellationToken ct)
+    {
+        var spent = await itemDb.GradingRunItems.AsNoTracking().Where(i => i.Id == id && i.Attempts >= maxAttempts)
+            .Select(i => new { i.Attempts, i.LastError }).FirstOrDefaultAsync(ct);
+        if (spent is null)
+        {
+            return false;
+        }
+        var reason = $"gave up after {spent.Attempts} attempts: {spent.LastError ?? "each time, the Worker grading it died before it finished"}";
+        await itemDb.GradingRunItems.Where(i => i.Id == id && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running))
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, RunItemStatus.Failed).SetProperty(i => i.LastError, reason)
+                .SetProperty(i => i.FinishedAt, now), ct);
+        return true;
     }
 
     /// <summary>Grades one claimed item in its own scope and records how it ended.</summary>

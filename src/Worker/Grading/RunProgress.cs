@@ -122,10 +122,14 @@ internal sealed class RunProgress(GradingDbContext db, JobQueue queue, TimeProvi
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, status).SetProperty(i => i.LastError, error).SetProperty(i => i.FinishedAt, now), ct);
     }
 
-    /// <summary>Hands a claimed item back (its problem must be prepared again, or the Worker is stopping).</summary>
+    /// <summary>
+    /// Hands a claimed item back (its problem must be prepared again, or the Worker is stopping). The claim it gives back
+    /// does not count against <see cref="WorkerOptions.MaxItemAttempts"/>: the item did nothing wrong.
+    /// </summary>
     public Task<int> ReleaseItemAsync(Guid itemId, CancellationToken ct) =>
         db.GradingRunItems.Where(i => i.Id == itemId && i.Status == RunItemStatus.Running)
-            .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, RunItemStatus.Pending), ct);
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, RunItemStatus.Pending)
+                .SetProperty(i => i.Attempts, i => i.Attempts > 0 ? i.Attempts - 1 : 0), ct);
 
     public Task<int> SetProblemAsync(Guid runProblemId, RunProblemStatus status, string? error, CancellationToken ct)
     {

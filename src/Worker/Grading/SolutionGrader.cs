@@ -103,22 +103,23 @@ internal sealed class SolutionGrader(GradingDbContext db, ExtractStepsStage extr
             }
         }
         provenance.RubricId = rubric?.Id;
-        var samples = new List<(int Index, StageOutcome<GradeOutput> Outcome)>();
-        for (var s = 0; s < run.Samples; s++)
+        // The samples are independent, so they are made side by side (the profile's limits still bound them together with
+        // every other call). The model caller works in DI scopes of its own, so concurrent calls share no DbContext. A
+        // failed sample fails the item, but its siblings run to the end: their calls are usually paid for by then, and a
+        // retry of the item reuses them.
+        var sampleKeys = Enumerable.Range(0, run.Samples).Select(s => GradeKey(item.Id, s)).ToList();
+        callKeys.AddRange(sampleKeys);
+        var outcomes = await Task.WhenAll(sampleKeys.Select((key, s) => gradeStage.RunAsync(scope, gradePrompt, material, input, solution, s, key, ct)));
+        var samples = outcomes.Select((outcome, s) => (Index: s, Outcome: outcome)).ToList();
+        provenance.StageCallIds.AddRange(samples.Select(x => x.Outcome.Call.StageCallId));
+        if (samples.Any(x => x.Outcome.Call.Status == StageCallStatus.Cancelled))
         {
-            var key = GradeKey(item.Id, s);
-            callKeys.Add(key);
-            var outcome = await gradeStage.RunAsync(scope, gradePrompt, material, input, solution, s, key, ct);
-            provenance.StageCallIds.Add(outcome.Call.StageCallId);
-            if (outcome.Call.Status == StageCallStatus.Failed)
-            {
-                return new ItemOutcome(RunItemStatus.Failed, $"Grading sample {s + 1} failed: {outcome.Reason}");
-            }
-            samples.Add((s, outcome));
-            if (s + 1 < run.Samples && await progress.RunStatusAsync(run.Id, ct) == GradingRunStatus.Cancelled)
-            {
-                return ItemOutcome.Cancelled;
-            }
+            return ItemOutcome.Cancelled;
+        }
+        // The first failure by sample number, whichever ended first, so the reason does not depend on timing.
+        if (samples.FirstOrDefault(x => x.Outcome.Call.Status == StageCallStatus.Failed) is { Outcome: { } failed } first)
+        {
+            return new ItemOutcome(RunItemStatus.Failed, $"Grading sample {first.Index + 1} failed: {failed.Reason}");
         }
         var valid = samples.Where(x => x.Outcome.Succeeded).ToList();
         if (valid.Count == 0)
@@ -177,6 +178,10 @@ internal sealed class SolutionGrader(GradingDbContext db, ExtractStepsStage extr
     private async Task<ItemOutcome> NotGradedAsync(GradingRun run, GradingRunItem item, ProblemMaterial material, ModelCallResult call, string what,
         Provenance provenance, List<string> callKeys, CancellationToken ct)
     {
+        if (call.Status == StageCallStatus.Cancelled)
+        {
+            return ItemOutcome.Cancelled;
+        }
         if (call.Status != StageCallStatus.Invalid)
         {
             return new ItemOutcome(RunItemStatus.Failed, $"{what} failed: {call.Error ?? "the model call did not succeed."}");

@@ -43,11 +43,14 @@ public sealed record ModelCallRequest(
     Func<JsonElement, IReadOnlyList<string>>? Validate = null);
 
 /// <summary>How a logical call ended after retries and the repair attempt.</summary>
-/// <param name="Status">Succeeded (Output set), Invalid (the model answered but the output never validated; RawResponse set) or Failed.</param>
+/// <param name="Status">
+/// Succeeded (Output set), Invalid (the model answered but the output never validated; RawResponse set), Failed, or
+/// Cancelled (the call's run was cancelled; a Worker that stops gets an <see cref="OperationCanceledException"/> instead).
+/// </param>
 /// <param name="Output">The validated output (Succeeded only).</param>
 /// <param name="RawResponse">The model's text as received.</param>
 /// <param name="Error">Why it did not succeed.</param>
-/// <param name="StageCallId">The stored attempt that decided the outcome.</param>
+/// <param name="StageCallId">The stored attempt that decided the outcome (<see cref="Guid.Empty"/> when a cancel came before any attempt).</param>
 /// <param name="Reused">True when a stored succeeded call was returned without calling the model.</param>
 public sealed record ModelCallResult(StageCallStatus Status, JsonElement? Output, string? RawResponse, string? Error, Guid StageCallId, bool Reused)
 {

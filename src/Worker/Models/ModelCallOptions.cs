@@ -26,4 +26,11 @@ public sealed class ModelCallOptions
     /// the normal wake-up; this only bounds the wait if one is lost).
     /// </summary>
     public TimeSpan SlotPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// How often a Worker with model calls in flight asks whether their runs were cancelled (one query for all of them);
+    /// a cancelled run's calls are interrupted within about this long.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan RunCancelPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 }

@@ -31,6 +31,7 @@ namespace GradingPortal.Worker.Models;
 internal sealed partial class ModelCaller(
     IServiceScopeFactory scopes,
     ModelLimiter limiter,
+    RunCancellationWatcher watcher,
     IConfiguration configuration,
     IDataProtectionProvider dataProtection,
     IOptions<ModelCallOptions> options,
@@ -44,12 +45,34 @@ internal sealed partial class ModelCaller(
     internal const string SchemaMarker = "Output schema: ";
 
     private const int MaxErrorLength = 2000;
+    internal const string RunCancelledError = "cancelled: the run was cancelled";
+    internal const string WorkerStoppingError = "cancelled: the Worker stopped before the model answered (its item is graded again)";
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
     private readonly ConcurrentDictionary<(Guid Id, DateTimeOffset UpdatedAt, string KeyHash), IChatClient> _clients = new();
 
     public async Task<ModelCallResult> CallAsync(ModelProfile profile, ModelCallRequest request, CancellationToken cancellationToken)
     {
+        // The call's own token: the Worker stopping (cancellationToken) or its run cancelled (the watcher's lease).
+        using var watch = request.RunId is { } runId ? watcher.Watch(runId) : null;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, watch?.Token ?? CancellationToken.None);
+        var call = new CallState(cancellationToken, linked.Token);
+        try
+        {
+            return await CallCoreAsync(profile, request, call);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && linked.IsCancellationRequested)
+        {
+            // The run was cancelled while no attempt was in flight (looking for a stored call, waiting to retry): there is no
+            // attempt to record; the last one, if any, is already complete.
+            LogCallCancelled(logger, request.CallKey);
+            return new ModelCallResult(StageCallStatus.Cancelled, null, null, RunCancelledError, call.LastAttemptId ?? Guid.Empty, false);
+        }
+    }
+
+    private async Task<ModelCallResult> CallCoreAsync(ModelProfile profile, ModelCallRequest request, CallState call)
+    {
         var settings = options.Value;
+        var cancellationToken = call.Token;
         var (reused, nextAttempt) = await FindReusableAsync(request.CallKey, cancellationToken);
         if (reused is not null)
         {
@@ -68,12 +91,13 @@ internal sealed partial class ModelCaller(
         {
             // Recorded like any failed attempt so the run shows why nothing was called.
             await using var failed = await InsertAttemptAsync(profile, request, nextAttempt, snapshot, messages, responseFormat, cancellationToken);
+            call.LastAttemptId = failed.Row.Id;
             failed.Row.Status = StageCallStatus.Failed;
             failed.Row.Error = e.Message;
             failed.Row.FinishedAt = time.GetUtcNow();
-            await failed.Db.SaveChangesAsync(CancellationToken.None);
-            LogCallFailed(logger, request.CallKey, failed.Row.Attempt, e.Message);
-            return new ModelCallResult(StageCallStatus.Failed, null, null, e.Message, failed.Row.Id, false);
+            await CompleteAsync(failed, null, request.CallKey);
+            LogCallFailed(logger, request.CallKey, failed.Row.Attempt, failed.Row.Error);
+            return new ModelCallResult(StageCallStatus.Failed, null, null, failed.Row.Error, failed.Row.Id, false);
         }
 
         var client = ClientFor(profile, apiKey);
@@ -84,11 +108,35 @@ internal sealed partial class ModelCaller(
         {
             await using var attempt = await InsertAttemptAsync(profile, request, nextAttempt, snapshot, messages, responseFormat, cancellationToken);
             var row = attempt.Row;
+            call.LastAttemptId = row.Id;
             nextAttempt = row.Attempt + 1;
-            var outcome = await SendAsync(client, profile, request, messages, apiKey, row, cancellationToken);
+            Outcome outcome;
+            try
+            {
+                outcome = await SendAsync(client, profile, request, messages, apiKey, row, call);
+            }
+            catch (Exception e)
+            {
+                // Nothing foreseen threw this (an SDK exception of another type, a bug in reading the answer): the attempt ends
+                // Failed with what happened rather than staying InFlight, and the call is not repeated blindly.
+                row.Status = StageCallStatus.Failed;
+                row.Error = Shorten(ModelClients.Scrub($"unexpected error: {e.GetType().Name}: {e.Message}", apiKey));
+                LogUnexpected(logger, request.CallKey, row.Attempt, ModelClients.Scrub(e.ToString(), apiKey));
+                outcome = new Outcome(OutcomeKind.Failed);
+            }
             row.FinishedAt = time.GetUtcNow();
-            await attempt.Db.SaveChangesAsync(CancellationToken.None);
-            cancellationToken.ThrowIfCancellationRequested();
+            if (!await CompleteAsync(attempt, apiKey, request.CallKey) && outcome.Kind != OutcomeKind.Cancelled)
+            {
+                outcome = new Outcome(OutcomeKind.Failed);
+            }
+            if (outcome.Kind == OutcomeKind.Cancelled)
+            {
+                // The Worker is stopping: its job hands the item back. Otherwise the run was cancelled.
+                call.WorkerStopping.ThrowIfCancellationRequested();
+                LogCallCancelled(logger, request.CallKey);
+                return new ModelCallResult(StageCallStatus.Cancelled, null, row.RawResponse, row.Error, row.Id, false);
+            }
+            call.WorkerStopping.ThrowIfCancellationRequested();
 
             switch (outcome.Kind)
             {
@@ -117,10 +165,43 @@ internal sealed partial class ModelCaller(
         }
     }
 
+    /// <summary>
+    /// Stores how the attempt ended. When that fails (a value PostgreSQL refuses, such as a NUL character in the answer; a
+    /// broken connection), a second try on a fresh context records it Failed (or Cancelled) with the reason and without the
+    /// payload, and the call counts as failed (false). Only when that fails too does the row stay InFlight (the truth: the
+    /// outcome is unknown to the database) and the error go up; InFlight is never reused.
+    /// </summary>
+    private async Task<bool> CompleteAsync(Attempt attempt, string? apiKey, string callKey)
+    {
+        var row = attempt.Row;
+        try
+        {
+            await attempt.Db.SaveChangesAsync(CancellationToken.None);
+            return true;
+        }
+        catch (Exception e)
+        {
+            var status = row.Status == StageCallStatus.Cancelled ? StageCallStatus.Cancelled : StageCallStatus.Failed;
+            var error = Shorten(ModelClients.Scrub($"the attempt's outcome ({row.Status}) could not be stored: {(e.InnerException ?? e).Message}", apiKey));
+            LogStoreFailed(logger, callKey, row.Attempt, error);
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<GradingDbContext>();
+            await db.StageCalls.Where(c => c.Id == row.Id).ExecuteUpdateAsync(u => u.SetProperty(c => c.Status, status)
+                .SetProperty(c => c.Error, error).SetProperty(c => c.FinishedAt, row.FinishedAt ?? time.GetUtcNow())
+                .SetProperty(c => c.LatencyMs, row.LatencyMs), CancellationToken.None);
+            row.Status = status;
+            row.Error = error;
+            row.RawResponse = null;
+            row.Parsed = null;
+            return false;
+        }
+    }
+
     /// <summary>One HTTP attempt inside the profile's limits; fills <paramref name="row"/> with what happened.</summary>
     private async Task<Outcome> SendAsync(IChatClient client, ModelProfile profile, ModelCallRequest request, List<AiChatMessage> messages,
-        string? apiKey, StageCall row, CancellationToken cancellationToken)
+        string? apiKey, StageCall row, CallState call)
     {
+        var cancellationToken = call.Token;
         ChatResponse response;
         var stopwatch = new Stopwatch();
         try
@@ -142,11 +223,12 @@ internal sealed partial class ModelCaller(
                 }
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
-            row.Status = StageCallStatus.Failed;
-            row.Error = "cancelled before the model answered";
-            return new Outcome(OutcomeKind.Failed);
+            // Whatever the SDK threw once the call was cancelled (OperationCanceledException, or its own wrapper) is the cancel.
+            row.Status = StageCallStatus.Cancelled;
+            row.Error = call.WorkerStopping.IsCancellationRequested ? WorkerStoppingError : RunCancelledError;
+            return new Outcome(OutcomeKind.Cancelled);
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException
             || (e is ClientResultException { Status: 0 } && e.InnerException is OperationCanceledException or TimeoutException))
@@ -438,6 +520,8 @@ internal sealed partial class ModelCaller(
         List<AiChatMessage> messages, JsonObject responseFormat, CancellationToken cancellationToken)
     {
         var requestJson = RequestRecord(messages, responseFormat);
+        // Cancelled before the row exists, or not at all: an insert interrupted half-way could leave a row nobody completes.
+        cancellationToken.ThrowIfCancellationRequested();
         for (var conflicts = 0; ; conflicts++)
         {
             var scope = scopes.CreateAsyncScope();
@@ -476,6 +560,15 @@ internal sealed partial class ModelCaller(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model call {CallKey} gave up after attempt {Attempt}: {Error}")]
     private static partial void LogCallFailed(ILogger logger, string callKey, int attempt, string error);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model call {CallKey} attempt {Attempt} stopped on an unexpected error: {Error}")]
+    private static partial void LogUnexpected(ILogger logger, string callKey, int attempt, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model call {CallKey} attempt {Attempt}: {Error}")]
+    private static partial void LogStoreFailed(ILogger logger, string callKey, int attempt, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model call {CallKey} cancelled with its run")]
+    private static partial void LogCallCancelled(ILogger logger, string callKey);
+
     private enum OutcomeKind
     {
         Succeeded,
@@ -483,6 +576,15 @@ internal sealed partial class ModelCaller(
         Retryable,
         TimedOut,
         Failed,
+        Cancelled,
+    }
+
+    /// <summary>The tokens of one logical call, and its last stored attempt.</summary>
+    /// <param name="WorkerStopping">The caller's token: cancelled when the Worker stops.</param>
+    /// <param name="Token">Cancelled when the Worker stops or the call's run is cancelled.</param>
+    private sealed record CallState(CancellationToken WorkerStopping, CancellationToken Token)
+    {
+        public Guid? LastAttemptId { get; set; }
     }
 
     private sealed record Outcome(OutcomeKind Kind, JsonElement? Output = null, TimeSpan? RetryAfter = null, IReadOnlyList<string>? Problems = null)

@@ -314,4 +314,74 @@ public sealed class ModelCallerTests(ModelDatabase database) : IClassFixture<Mod
         rows[1].CachedInputTokens.ShouldBeGreaterThan(rows[1].InputTokens / 2);
         rows[1].Cost.ShouldBeLessThan(rows[0].Cost);
     }
+
+    [Fact]
+    public async Task Call_StageValidationThrowsAnUnexpectedException_EndsTheAttemptFailedWithTheErrorAndWithoutTheKey()
+    {
+        var variable = $"GP_TEST_MODEL_KEY_{Guid.NewGuid():N}";
+        var key = $"sk-unexpected-{Guid.NewGuid():N}";
+        Environment.SetEnvironmentVariable(variable, key);
+        try
+        {
+            var profile = await CreateProfileAsync(_worker.Services, _fake.BaseUrl, apiKeyVariable: variable);
+            // An exception type nothing expects, whose message carries the key (as a careless library's might).
+            var request = Request(validate: _ => throw new NotSupportedException($"checker bug near {key}"));
+
+            var result = await _worker.Caller.CallAsync(profile, request, Ct);
+
+            result.Status.ShouldBe(StageCallStatus.Failed);
+            result.Error.ShouldBe("unexpected error: NotSupportedException: checker bug near [api key]");
+            _fake.Requests.Count.ShouldBe(1);
+            var row = (await AttemptsAsync(_worker.Services, request.CallKey)).ShouldHaveSingleItem();
+            row.Id.ShouldBe(result.StageCallId);
+            row.Status.ShouldBe(StageCallStatus.Failed);
+            row.Error.ShouldBe(result.Error);
+            row.FinishedAt.ShouldNotBeNull();
+            _worker.Logs.All.ShouldContain("checker bug near [api key]");
+            _worker.Logs.All.ShouldNotContain(key);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+    }
+
+    [Fact]
+    public async Task Call_AnswerTheDatabaseCannotStore_EndsTheAttemptFailedInsteadOfInFlight()
+    {
+        var profile = await CreateProfileAsync(_worker.Services, _fake.BaseUrl);
+        // PostgreSQL text cannot hold a NUL character: storing the raw answer fails.
+        _fake.Script(ScoreSchemaName, _ => new FakeReply("{\"score\": 5, \"reason\": \"a NUL \0 inside\", \"note\": null}"));
+        var request = Request();
+
+        var result = await _worker.Caller.CallAsync(profile, request, Ct);
+
+        result.Status.ShouldBe(StageCallStatus.Failed);
+        result.Error!.ShouldStartWith("the attempt's outcome (Invalid) could not be stored: ");
+        _fake.Requests.Count.ShouldBe(1);
+        var row = (await AttemptsAsync(_worker.Services, request.CallKey)).ShouldHaveSingleItem();
+        row.Id.ShouldBe(result.StageCallId);
+        row.Status.ShouldBe(StageCallStatus.Failed);
+        row.Error.ShouldBe(result.Error);
+        row.RawResponse.ShouldBeNull();
+        row.FinishedAt.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task Call_WorkerStoppingMidCall_RecordsTheAttemptCancelledAndThrows()
+    {
+        var profile = await CreateProfileAsync(_worker.Services, _fake.BaseUrl);
+        _fake.FailNext(FakeFault.Slow(TimeSpan.FromSeconds(20)));
+        var request = Request();
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        stopping.CancelAfter(TimeSpan.FromMilliseconds(500));
+
+        await Should.ThrowAsync<OperationCanceledException>(() => _worker.Caller.CallAsync(profile, request, stopping.Token));
+
+        var row = (await AttemptsAsync(_worker.Services, request.CallKey)).ShouldHaveSingleItem();
+        row.Status.ShouldBe(StageCallStatus.Cancelled);
+        row.Error.ShouldBe("cancelled: the Worker stopped before the model answered (its item is graded again)");
+        row.FinishedAt.ShouldNotBeNull();
+        (row.FinishedAt!.Value - row.StartedAt).ShouldBeLessThan(TimeSpan.FromSeconds(10));
+    }
 }

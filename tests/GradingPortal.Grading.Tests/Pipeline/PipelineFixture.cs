@@ -76,6 +76,9 @@ public sealed class PipelineFixture : IAsyncLifetime
         ["ModelCalls__SlotPollInterval"] = "00:00:00.200",
         // Few attempts: a call that keeps failing fails its item quickly (retry-failed tests).
         ["ModelCalls__MaxAttempts"] = "3",
+        // A Worker stopped with SIGTERM waits at most 5 s for its running jobs (the host's default is 30 s), then exits with
+        // them still running, as a deployment with a short grace period would see.
+        ["shutdownTimeoutSeconds"] = "5",
         // Information, so that tests checking that no secret is printed see what a deployed Worker prints; no SQL.
         ["Logging__LogLevel__Default"] = "Information",
         ["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Warning",
@@ -93,6 +96,9 @@ public sealed class PipelineFixture : IAsyncLifetime
         _workers.Add(worker);
         return worker;
     }
+
+    /// <summary>Every Worker process started so far (the first two at start-up), stopped ones included.</summary>
+    public IReadOnlyList<WorkerProcess> Workers => _workers;
 
     /// <summary>What every Worker process started so far printed (stdout and stderr).</summary>
     public string WorkerLogs => string.Join("\n----\n", _workers.Select(w => w.Log));
