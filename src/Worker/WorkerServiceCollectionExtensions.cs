@@ -40,6 +40,10 @@ internal static class WorkerServiceCollectionExtensions
             });
         });
         services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
+        // After Quartz's hosted service, so that it is stopped first: grading jobs hand their work back while the scheduler
+        // still accepts their retry triggers.
+        services.AddSingleton<GradingJobDrain>();
+        services.AddHostedService(sp => sp.GetRequiredService<GradingJobDrain>());
         services.AddGrading();
         services.AddHostedService<Imports.ImportWarmUp>();
         return builder;

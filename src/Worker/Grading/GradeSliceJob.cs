@@ -23,17 +23,24 @@ namespace GradingPortal.Worker.Grading;
 /// finish completes the run.
 /// </summary>
 internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContext db, ProblemPreparation preparation, RunProgress progress,
-    JobQueue queue, GradingCapacity capacity, IOptions<WorkerOptions> options, ILogger<GradeSliceJob> logger) : IJob
+    JobQueue queue, GradingCapacity capacity, IOptions<WorkerOptions> options, IHostApplicationLifetime lifetime, GradingJobDrain drain, ILogger<GradeSliceJob> logger) : IJob
 {
     /// <summary>How long a slice that left items locked by another execution waits before it looks again.</summary>
     internal static readonly TimeSpan LockedRetry = TimeSpan.FromSeconds(20);
 
-    /// <summary>The advisory-lock name of a run item.</summary>
-    public static string LockName(Guid itemId) => $"run-item:{itemId}";
+    /// <summary>
+    /// A run item's advisory lock is <c>hashtextextended('run-item:' || id, 0)</c>, computed by PostgreSQL so that the claim
+    /// can take it in the same statement that picks the item.
+    /// </summary>
+    private const string LockPrefix = "run-item:";
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
-        var ct = cancellationToken;
+        // Quartz waits for running jobs when the host stops but does not cancel them: a stopping Worker cancels its slices
+        // itself, so their lanes hand their items back at once instead of being cut off when the process exits.
+        using var running = drain.Enter();
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        var ct = stopping.Token;
         if (GradingJobs.IdOf(context, JobContracts.GradeSlice) is not { } runProblemId)
         {
             logger.LogError("Grade-slice job {Key} has no run problem id", context.JobDetail.Key);
@@ -127,10 +134,10 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
                 var itemDb = services.GetRequiredService<GradingDbContext>();
                 // One connection for the scope: it holds the item's advisory lock while the item is graded.
                 await itemDb.Database.OpenConnectionAsync(ct);
-                GradingRunItem? item;
+                (GradingRunItem Item, bool Fresh)? claim;
                 try
                 {
-                    item = await ClaimAsync(itemDb, services.GetRequiredService<RunProgress>(), slice, skipped, options.Value.MaxItemAttempts, ct);
+                    claim = await ClaimAsync(itemDb, services.GetRequiredService<RunProgress>(), slice, skipped, options.Value.MaxItemAttempts, ct);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -139,17 +146,17 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
                     skipped.TryAdd(Guid.Empty, 0);
                     return;
                 }
-                if (item is null)
+                if (claim is not { } claimed)
                 {
                     return;
                 }
                 try
                 {
-                    await GradeAsync(services, itemDb, slice, item, ct);
+                    await GradeAsync(services, itemDb, slice, claimed.Item, claimed.Fresh, ct);
                 }
                 finally
                 {
-                    await UnlockAsync(itemDb, item.Id);
+                    await UnlockAsync(itemDb, claimed.Item.Id);
                 }
             }
             finally
@@ -160,10 +167,11 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
     }
 
     /// <summary>
-    /// The next item this lane may grade, locked and marked Running; null when none is left (or the run stopped). Pending
-    /// items come first; a Running item is only taken when its advisory lock is free (its Worker died).
+    /// The next item this lane may grade, locked and marked Running, and whether it had no stage calls yet; null when none is
+    /// left (or the run stopped). Pending items come first; a Running item is only taken when its advisory lock is free (its
+    /// Worker died); an item started <paramref name="maxAttempts"/> times already is given up instead.
     /// </summary>
-    private static async Task<GradingRunItem?> ClaimAsync(GradingDbContext itemDb, RunProgress itemProgress, Slice slice,
+    private static async Task<(GradingRunItem Item, bool Fresh)?> ClaimAsync(GradingDbContext itemDb, RunProgress itemProgress, Slice slice,
         ConcurrentDictionary<Guid, byte> skipped, int maxAttempts, CancellationToken ct)
     {
         var runId = slice.Run.Id;
@@ -184,51 +192,61 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
                     break;
             }
             var excluded = skipped.Keys.ToArray();
-            Guid id;
-            await using (var tx = await itemDb.Database.BeginTransactionAsync(ct))
-            {
-                var candidates = await itemDb.Database.SqlQuery<Guid>($"""
-                    SELECT id AS "Value" FROM grading_run_items
+            var now = DateTimeOffset.UtcNow;
+            // One statement (one round trip) per claim: pick the next open item no other claim holds, try its advisory lock
+            // on this lane's connection (the lock outlives the statement; the row lock does not need to), and mark it
+            // Running with the attempt counted when the lock was granted and attempts are left. The CTE with the lock call
+            // is evaluated once (it has a side effect, and PostgreSQL materialises such CTEs).
+            var rows = await itemDb.Database.SqlQuery<ClaimRow>($"""
+                WITH candidate AS (
+                    SELECT id, attempts FROM grading_run_items
                     WHERE run_id = {runId} AND problem_id = {problemId} AND status IN ({pending}, {running})
                       AND NOT (id = ANY({excluded}))
                     ORDER BY status = {running}, id
                     LIMIT 1
-                    FOR UPDATE SKIP LOCKED
-                    """).ToListAsync(ct);
-                if (candidates.Count == 0)
-                {
-                    return null;
-                }
-                id = candidates[0];
-                var locked = await itemDb.Database.SqlQuery<bool>($"""SELECT pg_try_advisory_lock({CacheKeys.LockId(LockName(id))}) AS "Value" """)
-                    .ToListAsync(ct);
-                if (!locked[0])
-                {
-                    skipped.TryAdd(id, 0);
-                    continue;
-                }
-                var now = DateTimeOffset.UtcNow;
-                var claimed = await itemDb.GradingRunItems
-                    .Where(i => i.Id == id && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running) && i.Attempts < maxAttempts)
-                    .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, RunItemStatus.Running).SetProperty(i => i.Attempts, i => i.Attempts + 1)
-                        .SetProperty(i => i.StartedAt, i => i.StartedAt ?? now), ct);
-                if (claimed == 0 && await GiveUpAsync(itemDb, id, maxAttempts, now, ct))
-                {
-                    await tx.CommitAsync(ct);
-                    await UnlockAsync(itemDb, id);
-                    continue;
-                }
-                if (claimed == 0)
-                {
-                    await tx.RollbackAsync(ct);
-                    await UnlockAsync(itemDb, id);
-                    skipped.TryAdd(id, 0);
-                    continue;
-                }
-                await tx.CommitAsync(ct);
+                    FOR UPDATE SKIP LOCKED),
+                locked AS (
+                    SELECT id, attempts, pg_try_advisory_lock(hashtextextended({LockPrefix} || id::text, 0)) AS got FROM candidate),
+                claimed AS (
+                    UPDATE grading_run_items AS i
+                    SET status = {running}, attempts = i.attempts + 1, started_at = COALESCE(i.started_at, {now})
+                    FROM locked AS l
+                    WHERE i.id = l.id AND l.got AND l.attempts < {maxAttempts}
+                    RETURNING i.id)
+                SELECT l.id AS "Id", l.got AS "Locked", EXISTS (SELECT 1 FROM claimed) AS "Claimed",
+                       NOT EXISTS (SELECT 1 FROM stage_calls AS c WHERE c.run_item_id = l.id) AS "Fresh"
+                FROM locked AS l
+                """).ToListAsync(ct);
+            if (rows.Count == 0)
+            {
+                return null;
             }
-            return await itemDb.GradingRunItems.AsNoTracking().FirstAsync(i => i.Id == id, ct);
+            var row = rows[0];
+            if (!row.Locked)
+            {
+                skipped.TryAdd(row.Id, 0);
+                continue;
+            }
+            if (!row.Claimed)
+            {
+                if (!await GiveUpAsync(itemDb, row.Id, maxAttempts, now, ct))
+                {
+                    skipped.TryAdd(row.Id, 0);
+                }
+                await UnlockAsync(itemDb, row.Id);
+                continue;
+            }
+            return (await itemDb.GradingRunItems.AsNoTracking().FirstAsync(i => i.Id == row.Id, ct), row.Fresh);
         }
+    }
+
+    /// <summary>What a claim statement found: the candidate, whether its lock was granted, whether it was claimed.</summary>
+    private sealed class ClaimRow
+    {
+        public Guid Id { get; set; }
+        public bool Locked { get; set; }
+        public bool Claimed { get; set; }
+        public bool Fresh { get; set; }
     }
 
     /// <summary>
@@ -250,13 +268,16 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
         return true;
     }
 
-    /// <summary>Grades one claimed item in its own scope and records how it ended.</summary>
-    private async Task GradeAsync(IServiceProvider services, GradingDbContext itemDb, Slice slice, GradingRunItem item, CancellationToken ct)
+    /// <summary>
+    /// Grades one claimed item in its own scope and records how it ended. Completing the run is left to the slice, once its
+    /// lanes run out of items (see <see cref="Execute"/>): the last item of a run is always followed by that.
+    /// </summary>
+    private async Task GradeAsync(IServiceProvider services, GradingDbContext itemDb, Slice slice, GradingRunItem item, bool fresh, CancellationToken ct)
     {
         var itemProgress = services.GetRequiredService<RunProgress>();
         try
         {
-            var outcome = await services.GetRequiredService<SolutionGrader>().GradeAsync(slice.Run, item, slice.Profile, slice.Prepared, ct);
+            var outcome = await services.GetRequiredService<SolutionGrader>().GradeAsync(slice.Run, item, slice.Profile, slice.Prepared, ct, fresh);
             switch (outcome.Status)
             {
                 case RunItemStatus.Failed:
@@ -283,14 +304,13 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
             await itemProgress.FinishItemAsync(item.Id, RunItemStatus.Failed, $"Grading stopped on an unexpected error: {ex.Message}",
                 CancellationToken.None);
         }
-        await itemProgress.CompleteIfDoneAsync(slice.Run.Id, CancellationToken.None);
     }
 
     private static async Task UnlockAsync(GradingDbContext itemDb, Guid itemId)
     {
         try
         {
-            await itemDb.Database.SqlQuery<bool>($"""SELECT pg_advisory_unlock({CacheKeys.LockId(LockName(itemId))}) AS "Value" """)
+            await itemDb.Database.SqlQuery<bool>($"""SELECT pg_advisory_unlock(hashtextextended({LockPrefix} || {itemId}::text, 0)) AS "Value" """)
                 .ToListAsync(CancellationToken.None);
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)

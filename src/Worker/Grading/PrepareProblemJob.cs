@@ -13,11 +13,14 @@ namespace GradingPortal.Worker.Grading;
 /// queues its solutions, or leaves it awaiting approval of a derived rubric, or fails it (and its items) with the reason.
 /// </summary>
 internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation preparation, RunProgress progress, JobQueue queue,
-    ILogger<PrepareProblemJob> logger) : IJob
+    IHostApplicationLifetime lifetime, GradingJobDrain drain, ILogger<PrepareProblemJob> logger) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
-        var ct = cancellationToken;
+        // As for slices: a stopping Worker interrupts the preparation, which runs again later, here or elsewhere.
+        using var running = drain.Enter();
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        var ct = stopping.Token;
         if (GradingJobs.IdOf(context, JobContracts.PrepareProblem) is not { } runProblemId)
         {
             logger.LogError("Prepare-problem job {Key} has no run problem id", context.JobDetail.Key);

@@ -32,7 +32,9 @@ internal sealed class SolutionGrader(GradingDbContext db, ExtractStepsStage extr
 
     public static string GradeKey(Guid itemId, int sample) => $"item:{itemId:N}:{Stages.Grade}:{sample}";
 
-    public async Task<ItemOutcome> GradeAsync(GradingRun run, GradingRunItem item, ModelProfile profile, PreparedProblem prepared, CancellationToken ct)
+    /// <summary>Grades <paramref name="item"/>; <paramref name="freshItem"/>: it had no stage calls when it was claimed (see <see cref="CallScope.FreshItem"/>).</summary>
+    public async Task<ItemOutcome> GradeAsync(GradingRun run, GradingRunItem item, ModelProfile profile, PreparedProblem prepared, CancellationToken ct,
+        bool freshItem = false)
     {
         var material = prepared.Material!;
         var definition = run.Definition;
@@ -41,7 +43,7 @@ internal sealed class SolutionGrader(GradingDbContext db, ExtractStepsStage extr
         {
             return new ItemOutcome(RunItemStatus.Failed, "The solution was deleted.");
         }
-        var scope = new CallScope(profile, item.ProjectId, run.Id, item.Id, item.ProblemId, item.SolutionId);
+        var scope = new CallScope(profile, item.ProjectId, run.Id, item.Id, item.ProblemId, item.SolutionId, freshItem);
         var provenance = new Provenance(run, profile, prepared);
         var callKeys = new List<string>();
 

@@ -6,8 +6,13 @@ using Microsoft.Extensions.AI;
 
 namespace GradingPortal.Worker.Grading;
 
-/// <summary>Who a model call is made for: the profile, and the run, item, problem and solution it belongs to.</summary>
-internal sealed record CallScope(ModelProfile Profile, Guid ProjectId, Guid? RunId, Guid? RunItemId, Guid ProblemId, Guid? SolutionId);
+/// <summary>
+/// Who a model call is made for: the profile, and the run, item, problem and solution it belongs to. <paramref name="FreshItem"/>:
+/// the item had no stage call at all when this execution claimed it, so none of its calls can have an earlier attempt to
+/// reuse (the model caller skips that lookup).
+/// </summary>
+internal sealed record CallScope(ModelProfile Profile, Guid ProjectId, Guid? RunId, Guid? RunItemId, Guid ProblemId, Guid? SolutionId,
+    bool FreshItem = false);
 
 /// <summary>A stage's result: the call as it ended, and the parsed, checked output when it succeeded.</summary>
 internal sealed record StageOutcome<T>(ModelCallResult Call, T? Output) where T : class
@@ -40,7 +45,10 @@ internal sealed class StageCaller(IModelCaller caller)
             {
                 var (value, error) = WireJson.Parse<T>(output);
                 return value is null ? [error ?? "The output could not be read."] : check(value);
-            });
+            })
+        {
+            NoEarlierAttempts = scope.FreshItem,
+        };
         var result = await caller.CallAsync(scope.Profile, request, ct);
         if (!result.Succeeded || result.Output is not { } element)
         {

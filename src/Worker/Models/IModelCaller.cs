@@ -40,7 +40,15 @@ public sealed record ModelCallRequest(
     IReadOnlyList<ChatMessage> Messages,
     string SchemaName,
     JsonElement Schema,
-    Func<JsonElement, IReadOnlyList<string>>? Validate = null);
+    Func<JsonElement, IReadOnlyList<string>>? Validate = null)
+{
+    /// <summary>
+    /// The caller knows that no attempt with <see cref="CallKey"/> exists (the call's item had no stage calls when it was
+    /// claimed), so the lookup for one to reuse is skipped: one query and one connection less per call. Should an attempt
+    /// exist after all, the unique (key, attempt) index makes this one take the next number, and nothing is lost.
+    /// </summary>
+    public bool NoEarlierAttempts { get; init; }
+}
 
 /// <summary>How a logical call ended after retries and the repair attempt.</summary>
 /// <param name="Status">

@@ -73,7 +73,7 @@ internal sealed partial class ModelCaller(
     {
         var settings = options.Value;
         var cancellationToken = call.Token;
-        var (reused, nextAttempt) = await FindReusableAsync(request.CallKey, cancellationToken);
+        var (reused, nextAttempt) = request.NoEarlierAttempts ? (null, 1) : await FindReusableAsync(request.CallKey, cancellationToken);
         if (reused is not null)
         {
             return reused;
