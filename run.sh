@@ -243,13 +243,22 @@ fi
 : >"$LOGS/build.log"
 say "building ($CONFIGURATION; log: $(rel "$LOGS")/build.log)..."
 declare -A DLL
+# The Api and the Worker are published ReadyToRun (precompiled; they run without tiered compilation, ADR 012).
 for project in migrations/GradingPortal.Migrations src/Api/GradingPortal.Api src/Web/GradingPortal.Web src/Worker/GradingPortal.Worker; do
-    run_child dotnet build "$project.csproj" -c "$CONFIGURATION" --nologo --disable-build-servers >>"$LOGS/build.log" 2>&1 || {
+    name="$(basename "$project")"
+    case "$name" in
+        GradingPortal.Api|GradingPortal.Worker)
+            build=(publish "$project.csproj" -c "$CONFIGURATION" --use-current-runtime --self-contained false -p:PublishReadyToRun=true
+                -o "$LOCAL/publish/$name")
+            DLL[$name]="$LOCAL/publish/$name/$name.dll" ;;
+        *)
+            build=(build "$project.csproj" -c "$CONFIGURATION")
+            DLL[$name]="$ROOT/$(dirname "$project")/bin/$CONFIGURATION/net10.0/$name.dll" ;;
+    esac
+    run_child dotnet "${build[@]}" --nologo --disable-build-servers >>"$LOGS/build.log" 2>&1 || {
         grep ': error ' "$LOGS/build.log" | sort -u | tail -n 20 >&2 || tail -n 20 "$LOGS/build.log" >&2
         die "the build of $project failed; see $(rel "$LOGS")/build.log"
     }
-    name="$(basename "$project")"
-    DLL[$name]="$ROOT/$(dirname "$project")/bin/$CONFIGURATION/net10.0/$name.dll"
     [[ -f "${DLL[$name]}" ]] || die "the build did not produce ${DLL[$name]} (target framework changed? update run.sh)"
 done
 

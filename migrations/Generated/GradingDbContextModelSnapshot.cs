@@ -1250,6 +1250,10 @@ namespace GradingPortal.Migrations.Generated
                         .HasColumnType("integer")
                         .HasColumnName("seq");
 
+                    b.Property<bool>("Compressed")
+                        .HasColumnType("boolean")
+                        .HasColumnName("compressed");
+
                     b.Property<byte[]>("Data")
                         .IsRequired()
                         .HasColumnType("bytea")

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Compression;
 using GradingPortal.Domain.Imports;
 using GradingPortal.Domain.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -40,6 +41,8 @@ internal static class ImportStaging
         Func<CancellationToken, Task> enqueue, ILogger logger, CancellationToken ct)
     {
         var buffers = new[] { ArrayPool<byte>.Shared.Rent(Import.ChunkSize), ArrayPool<byte>.Shared.Rent(Import.ChunkSize) };
+        // The compressed form of the chunk being written (one write at a time).
+        var packed = ArrayPool<byte>.Shared.Rent(Import.ChunkSize);
         long total = 0;
         var seq = 0;
         var started = false;
@@ -81,6 +84,7 @@ internal static class ImportStaging
                         return refusal;
                     }
                     import.Staged(last ? total : 0, import.CreatedAt);
+                    var stored = Compress(buffer.AsMemory(0, filled), packed);
                     await using (var transaction = await db.Database.BeginTransactionAsync(ct))
                     {
                         db.Imports.Add(import);
@@ -92,8 +96,8 @@ internal static class ImportStaging
                             {
                                 BatchCommand("INSERT INTO import_uploads (import_id, chunks, received_bytes, complete, updated_at) " +
                                     "VALUES ($1, 1, $2, $3, now())", import.Id, total, last),
-                                BatchCommand("INSERT INTO import_chunks (import_id, seq, data) VALUES ($1, 0, $2)", import.Id,
-                                    new ReadOnlyMemory<byte>(buffer, 0, filled)),
+                                BatchCommand("INSERT INTO import_chunks (import_id, seq, data, compressed) VALUES ($1, 0, $2, $3)", import.Id,
+                                    stored.Data, stored.Compressed),
                             },
                         };
                         await batch.ExecuteNonQueryAsync(ct);
@@ -104,7 +108,7 @@ internal static class ImportStaging
                 }
                 else if (filled > 0 || last)
                 {
-                    writing = WriteChunkAsync(db, import.Id, seq, new ReadOnlyMemory<byte>(buffer, 0, filled), total, last, ct);
+                    writing = WriteChunkAsync(db, import.Id, seq, new ReadOnlyMemory<byte>(buffer, 0, filled), packed, total, last, ct);
                 }
                 seq++;
                 if (last)
@@ -140,6 +144,7 @@ internal static class ImportStaging
             }
             ArrayPool<byte>.Shared.Return(buffers[0]);
             ArrayPool<byte>.Shared.Return(buffers[1]);
+            ArrayPool<byte>.Shared.Return(packed);
             await db.Database.CloseConnectionAsync();
         }
     }
@@ -151,23 +156,40 @@ internal static class ImportStaging
     /// Stores one chunk and moves the upload row on, in one statement (an implicit transaction on unlogged tables: no WAL, no
     /// flush at commit). Refuses when the upload was stopped meanwhile (a Worker gave up on it).
     /// </summary>
-    private static async Task WriteChunkAsync(GradingDbContext db, Guid importId, int seq, ReadOnlyMemory<byte> data, long total, bool last,
-        CancellationToken ct)
+    private static async Task WriteChunkAsync(GradingDbContext db, Guid importId, int seq, ReadOnlyMemory<byte> data, byte[] packed, long total,
+        bool last, CancellationToken ct)
     {
+        var chunk = Compress(data, packed);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await using var command = Command("""
             WITH u AS (
                 UPDATE import_uploads SET chunks = $2 + CASE WHEN $6 THEN 1 ELSE 0 END, received_bytes = $3, complete = $4, updated_at = now()
                 WHERE import_id = $1 AND chunks = $2 AND error IS NULL AND NOT complete
                 RETURNING import_id)
-            INSERT INTO import_chunks (import_id, seq, data) SELECT import_id, $2, $5 FROM u WHERE $6
-            """, importId, seq, total, last, data, data.Length > 0);
+            INSERT INTO import_chunks (import_id, seq, data, compressed) SELECT import_id, $2, $5, $7 FROM u WHERE $6
+            """, importId, seq, total, last, chunk.Data, data.Length > 0, chunk.Compressed);
         command.Connection = connection;
         var stored = await command.ExecuteNonQueryAsync(ct);
         if (stored == 0 && data.Length > 0)
         {
             throw new UploadStoppedException();
         }
+    }
+
+    /// <summary>
+    /// Brotli at its fastest setting (quality 0, 256 KiB window): text shrinks about threefold at several hundred MB/s per core,
+    /// which costs the Api less CPU than PostgreSQL spends writing, reading back and deleting the bytes it saves (the staging
+    /// table's TOAST rows, page writes and index entries scale with the stored size). A chunk that does not shrink is stored
+    /// as it is.
+    /// </summary>
+    internal static (ReadOnlyMemory<byte> Data, bool Compressed) Compress(ReadOnlyMemory<byte> chunk, byte[] packed)
+    {
+        if (chunk.Length > 0
+            && BrotliEncoder.TryCompress(chunk.Span, packed.AsSpan(0, Math.Min(packed.Length, chunk.Length - 1)), out var written, quality: 0, window: 18))
+        {
+            return (packed.AsMemory(0, written), true);
+        }
+        return (chunk, false);
     }
 
     /// <summary>Records why the upload stopped and drops what was staged; best effort (a Worker times out a silent upload anyway).</summary>

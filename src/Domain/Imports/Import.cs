@@ -234,7 +234,13 @@ public sealed class ImportChunk
 
     public Guid ImportId { get; private set; }
     public int Seq { get; private set; }
+    /// <summary>The chunk's bytes, Brotli-compressed when <see cref="Compressed"/>.</summary>
     public byte[] Data { get; private set; } = [];
+    /// <summary>
+    /// <see cref="Data"/> is the chunk compressed with Brotli (one stream per chunk, so any chunk can be read alone). Text
+    /// uploads are staged compressed: PostgreSQL then writes, reads back and deletes a third of the bytes.
+    /// </summary>
+    public bool Compressed { get; private set; }
 }
 
 /// <summary>Format names on the wire (query strings, responses, docs).</summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Data;
 using System.Diagnostics;
+using System.IO.Compression;
 using GradingPortal.Domain.Imports;
 using Npgsql;
 
@@ -30,6 +31,7 @@ internal sealed class StagedFileStream : Stream
     private readonly Guid _importId;
     private readonly TimeSpan _stallTimeout;
     private readonly byte[] _chunk;
+    private byte[]? _packed;
     private int _chunkSeq = -1;
     private int _chunkLength;
     private long _position;
@@ -139,6 +141,7 @@ internal sealed class StagedFileStream : Stream
         {
             _connection.Dispose();
             ArrayPool<byte>.Shared.Return(_chunk);
+            ReturnPacked();
         }
         base.Dispose(disposing);
     }
@@ -147,7 +150,17 @@ internal sealed class StagedFileStream : Stream
     {
         await _connection.DisposeAsync();
         ArrayPool<byte>.Shared.Return(_chunk);
+        ReturnPacked();
         GC.SuppressFinalize(this);
+    }
+
+    private void ReturnPacked()
+    {
+        if (_packed is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_packed);
+            _packed = null;
+        }
     }
 
     private int CopyOut(Span<byte> destination)
@@ -203,7 +216,7 @@ internal sealed class StagedFileStream : Stream
     private async ValueTask<bool> FetchAsync(int seq, bool sync, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("""
-            SELECT u.chunks, u.received_bytes, u.complete, u.error, c.data
+            SELECT u.chunks, u.received_bytes, u.complete, u.error, c.compressed, c.data
             FROM import_uploads u LEFT JOIN import_chunks c ON c.import_id = u.import_id AND c.seq = $2
             WHERE u.import_id = $1
             """, _connection);
@@ -232,7 +245,19 @@ internal sealed class StagedFileStream : Stream
         {
             return false;
         }
-        _chunkLength = (int)reader.GetBytes(4, 0, _chunk, 0, Import.ChunkSize);
+        if (reader.GetBoolean(4))
+        {
+            _packed ??= ArrayPool<byte>.Shared.Rent(Import.ChunkSize);
+            var packedLength = (int)reader.GetBytes(5, 0, _packed, 0, _packed.Length);
+            if (!BrotliDecoder.TryDecompress(_packed.AsSpan(0, packedLength), _chunk.AsSpan(0, Import.ChunkSize), out _chunkLength))
+            {
+                throw new ImportFileException($"Chunk {seq} of the staged file cannot be decompressed. {RestMessage}");
+            }
+        }
+        else
+        {
+            _chunkLength = (int)reader.GetBytes(5, 0, _chunk, 0, Import.ChunkSize);
+        }
         _chunkSeq = seq;
         return true;
     }
