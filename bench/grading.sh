@@ -53,11 +53,15 @@ trap cleanup EXIT INT TERM
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
+# The Worker is published ReadyToRun, as the Dockerfiles and run.sh deploy it (ADR 012).
+PUBLISHED="$ROOT/artifacts/bench-grading"
 if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
-  echo "== building Worker, migrator, fake model, seeder (Release)"
-  for p in src/Worker migrations bench/FakeModel bench/GradingBench; do
+  echo "== building migrator, fake model, seeder; publishing the Worker (Release, ReadyToRun)"
+  for p in migrations bench/FakeModel bench/GradingBench; do
     dotnet build "$p" -c Release -v q -nologo >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
   done
+  dotnet publish src/Worker -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true -o "$PUBLISHED/Worker" \
+    -v q -nologo >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
 fi
 
 echo "== starting PostgreSQL"
@@ -94,7 +98,7 @@ echo "== starting $WORKERS Workers ($THREADS Quartz threads each, poll ${POLL_SE
 WORKER_PIDS=()
 for w in $(seq 1 "$WORKERS"); do
   ConnectionStrings__Db="$ConnectionStrings__Db${BENCH_WORKER_DB_OPTIONS:-}" Worker__MaxConcurrency=$THREADS Worker__PollSeconds=$POLL_SECONDS Logging__LogLevel__Default=Warning \
-    dotnet "${BENCH_WORKER_DLL:-src/Worker/bin/Release/net10.0/GradingPortal.Worker.dll}" >"$WORK/worker$w.log" 2>&1 &
+    dotnet "${BENCH_WORKER_DLL:-$PUBLISHED/Worker/GradingPortal.Worker.dll}" >"$WORK/worker$w.log" 2>&1 &
   WORKER_PIDS+=($!); PIDS+=($!)
 done
 # A Worker is up once its Quartz node has checked in to the cluster.

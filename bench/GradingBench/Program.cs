@@ -54,7 +54,7 @@ var now = DateTimeOffset.UtcNow;
 var project = Project.Create("Grading benchmark", null, 7, false, false, false, null, now);
 db.Projects.Add(project);
 // A profile of its own per seeding (names are unique): a warm-up run seeded first does not share the measured run's limits.
-var settings = new ModelProfileSettings($"bench fake {project.Id.ToString()[..8]}", baseUrl, "fake-model", 0.1, "low", 4000, 120, maxConcurrency, null,
+var settings = new ModelProfileSettings($"bench fake {project.Id.ToString("N")[^8..]}", baseUrl, "fake-model", 0.1, "low", 4000, 120, maxConcurrency, null,
     new ModelPrices(1m, 0.25m, 4m), StructuredOutputMode.JsonSchema);
 var profile = ModelProfile.Create(settings, null, null, null, now);
 db.ModelProfiles.Add(profile);
