@@ -37,11 +37,11 @@ public sealed class WorkerOptions
     /// A problem gets one slice job per this many open solutions (at least one, at most <see cref="MaxSlicesPerProblem"/>).
     /// Each slice reads the run, profile and preparation once and passes through Quartz's cluster lock to start and end, so
     /// a slice that grades a dozen solutions or more pays that once for all of them; a burst of one slice per handful of
-    /// solutions queued faster than the Workers could fire them. Too few slices per problem leave the end of a run to one
-    /// Worker (a slice only claims its own problem's solutions).
+    /// solutions queued faster than the Workers could fire them. A slice that runs out of its own problem's solutions takes
+    /// over other ready problems' of the run, so a few slices per problem do not leave the end of a run to one Worker.
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(1, 100000)]
-    public int ItemsPerSlice { get; set; } = 16;
+    public int ItemsPerSlice { get; set; } = 32;
 
     /// <summary>
     /// At most this many slice jobs share one problem of a run (fewer for small problems: one per <see cref="ItemsPerSlice"/>

@@ -117,13 +117,18 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
                 await queue.EnqueueAsync(JobContracts.PrepareProblem, runProblem.Id, ct);
                 return null;
             default:
-                return new Slice(run, profile, runProblem.ProblemId, prepared);
+                return new Slice(run, profile, runProblem.ProblemId, prepared, new(), new());
         }
     }
 
-    /// <summary>Claims and grades items one after another until none is claimable.</summary>
+    /// <summary>
+    /// Claims and grades items one after another until none is claimable: first its own problem's, then (once those are
+    /// taken) any ready problem's of the run, so that the end of a run is shared by every Worker that holds a slice of it
+    /// rather than left to the one holding the last problems' slices.
+    /// </summary>
     private async Task LaneAsync(Slice slice, ConcurrentDictionary<Guid, byte> skipped, CancellationToken ct)
     {
+        var steal = false;
         while (true)
         {
             await capacity.WaitAsync(ct);
@@ -137,7 +142,7 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
                 (GradingRunItem Item, bool Fresh)? claim;
                 try
                 {
-                    claim = await ClaimAsync(itemDb, services.GetRequiredService<RunProgress>(), slice, skipped, options.Value.MaxItemAttempts, ct);
+                    claim = await ClaimAsync(itemDb, services.GetRequiredService<RunProgress>(), slice, skipped, options.Value.MaxItemAttempts, steal, ct);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -148,11 +153,25 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
                 }
                 if (claim is not { } claimed)
                 {
-                    return;
+                    if (steal)
+                    {
+                        return;
+                    }
+                    steal = true;
+                    continue;
                 }
                 try
                 {
-                    await GradeAsync(services, itemDb, slice, claimed.Item, claimed.Fresh, ct);
+                    var prepared = claimed.Item.ProblemId == slice.ProblemId ? slice.Prepared : await OtherPreparedAsync(slice, claimed.Item.ProblemId, ct);
+                    if (prepared is null)
+                    {
+                        // That problem cannot be graded with what is stored now (it is being prepared again, or waits for a
+                        // person): its own slices will grade it. The item goes back without using up an attempt.
+                        slice.ExcludedProblems.TryAdd(claimed.Item.ProblemId, 0);
+                        await services.GetRequiredService<RunProgress>().ReleaseItemAsync(claimed.Item.Id, CancellationToken.None);
+                        continue;
+                    }
+                    await GradeAsync(services, itemDb, slice with { Prepared = prepared }, claimed.Item, claimed.Fresh, ct);
                 }
                 finally
                 {
@@ -172,8 +191,9 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
     /// Worker died); an item started <paramref name="maxAttempts"/> times already is given up instead.
     /// </summary>
     private static async Task<(GradingRunItem Item, bool Fresh)?> ClaimAsync(GradingDbContext itemDb, RunProgress itemProgress, Slice slice,
-        ConcurrentDictionary<Guid, byte> skipped, int maxAttempts, CancellationToken ct)
+        ConcurrentDictionary<Guid, byte> skipped, int maxAttempts, bool steal, CancellationToken ct)
     {
+        var ready = nameof(RunProblemStatus.Ready);
         var runId = slice.Run.Id;
         var problemId = slice.ProblemId;
         // Statuses are stored by name.
@@ -192,6 +212,7 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
                     break;
             }
             var excluded = skipped.Keys.ToArray();
+            var excludedProblems = slice.ExcludedProblems.Keys.ToArray();
             var now = DateTimeOffset.UtcNow;
             // One statement (one round trip) per claim: pick the next open item no other claim holds, try its advisory lock
             // on this lane's connection (the lock outlives the statement; the row lock does not need to), and mark it
@@ -200,9 +221,10 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
             var rows = await itemDb.Database.SqlQuery<ClaimRow>($"""
                 WITH candidate AS (
                     SELECT id, attempts FROM grading_run_items
-                    WHERE run_id = {runId} AND problem_id = {problemId} AND status IN ({pending}, {running})
-                      AND NOT (id = ANY({excluded}))
-                    ORDER BY status = {running}, id
+                    WHERE run_id = {runId} AND status IN ({pending}, {running}) AND NOT (id = ANY({excluded}))
+                      AND (problem_id = {problemId} OR ({steal} AND NOT (problem_id = ANY({excludedProblems}))
+                           AND problem_id IN (SELECT p.problem_id FROM grading_run_problems AS p WHERE p.run_id = {runId} AND p.status = {ready})))
+                    ORDER BY problem_id <> {problemId}, status = {running}, id
                     LIMIT 1
                     FOR UPDATE SKIP LOCKED),
                 locked AS (
@@ -319,7 +341,33 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
         }
     }
 
-    private sealed record Slice(GradingRun Run, ModelProfile Profile, Guid ProblemId, PreparedProblem Prepared);
+    /// <summary>
+    /// The preparation of another problem of the run whose items a lane took over: looked up once per slice (in a scope of its
+    /// own, as lanes share it); null when that problem is not ready to grade with what is stored.
+    /// </summary>
+    private Task<PreparedProblem?> OtherPreparedAsync(Slice slice, Guid problemId, CancellationToken ct) =>
+        slice.Others.GetOrAdd(problemId, id => new Lazy<Task<PreparedProblem?>>(async () =>
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var prepared = await scope.ServiceProvider.GetRequiredService<ProblemPreparation>()
+                    .PrepareAsync(slice.Run, slice.Profile, id, derive: false, ct);
+                return prepared.Status == PreparationStatus.Ready ? prepared : null;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Looking up the preparation of problem {ProblemId} in run {RunId} failed", id, slice.Run.Id);
+                return null;
+            }
+        })).Value;
+
+    /// <summary>
+    /// What a slice's lanes share: its run, profile, problem and that problem's preparation; the preparations of the run's
+    /// other problems it took items over from; and the problems it does not take items from (not ready when it looked).
+    /// </summary>
+    private sealed record Slice(GradingRun Run, ModelProfile Profile, Guid ProblemId, PreparedProblem Prepared,
+        ConcurrentDictionary<Guid, Lazy<Task<PreparedProblem?>>> Others, ConcurrentDictionary<Guid, byte> ExcludedProblems);
 }
 
 /// <summary>Bounds the items one Worker process grades at once over all its slice jobs (each holds a database connection).</summary>
