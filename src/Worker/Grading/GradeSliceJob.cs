@@ -165,10 +165,14 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
                     var prepared = claimed.Item.ProblemId == slice.ProblemId ? slice.Prepared : await OtherPreparedAsync(slice, claimed.Item.ProblemId, ct);
                     if (prepared is null)
                     {
-                        // That problem cannot be graded with what is stored now (it is being prepared again, or waits for a
-                        // person): its own slices will grade it. The item goes back without using up an attempt.
+                        // That problem cannot be graded with what is stored now (a rubric was retired, say): the item goes
+                        // back without using up an attempt, and the problem's preparation job runs again, which prepares it
+                        // anew or queues its slices (its own slices may have ended already).
                         slice.ExcludedProblems.TryAdd(claimed.Item.ProblemId, 0);
                         await services.GetRequiredService<RunProgress>().ReleaseItemAsync(claimed.Item.Id, CancellationToken.None);
+                        var runProblemId = await itemDb.GradingRunProblems.AsNoTracking()
+                            .Where(p => p.RunId == slice.Run.Id && p.ProblemId == claimed.Item.ProblemId).Select(p => p.Id).FirstAsync(ct);
+                        await queue.EnqueueAsync(JobContracts.PrepareProblem, runProblemId, ct);
                         continue;
                     }
                     await GradeAsync(services, itemDb, slice with { Prepared = prepared }, claimed.Item, claimed.Fresh, ct);
