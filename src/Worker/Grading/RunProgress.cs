@@ -28,8 +28,11 @@ internal sealed class RunProgress(GradingDbContext db, JobQueue queue, TimeProvi
         return status;
     }
 
-    /// <summary>Applies a change to the run with optimistic concurrency, re-reading it on a conflict.</summary>
-    public async Task UpdateRunAsync(Guid runId, Action<GradingRun> change, CancellationToken ct)
+    /// <summary>
+    /// Applies a change to the run with optimistic concurrency, re-reading it on a conflict; <paramref name="unless"/>, when
+    /// given, is asked after each read and skips the change when it answers true.
+    /// </summary>
+    public async Task UpdateRunAsync(Guid runId, Action<GradingRun> change, CancellationToken ct, Func<Task<bool>>? unless = null)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -40,6 +43,10 @@ internal sealed class RunProgress(GradingDbContext db, JobQueue queue, TimeProvi
             }
             try
             {
+                if (unless is not null && await unless())
+                {
+                    return;
+                }
                 change(run);
                 await db.SaveChangesAsync(ct);
                 return;
@@ -61,20 +68,24 @@ internal sealed class RunProgress(GradingDbContext db, JobQueue queue, TimeProvi
     /// <summary>Completes the run when every item is terminal.</summary>
     public async Task CompleteIfDoneAsync(Guid runId, CancellationToken ct)
     {
-        var open = await db.GradingRunItems.AnyAsync(i => i.RunId == runId
-            && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running), ct);
-        if (open)
+        if (await AnyOpenAsync(runId, ct))
         {
             return;
         }
+        // Looked at again after the run row is read, in every attempt: a retry of failed items (the Api) reopens items and
+        // changes the run in one transaction, so either this sees the reopened items, or its save meets the changed row
+        // version and tries again. Checking only before would complete a run that was just retried.
         await UpdateRunAsync(runId, run =>
         {
             if (run.Status is not GradingRunStatus.Queued)
             {
                 run.Complete(clock.GetUtcNow());
             }
-        }, ct);
+        }, ct, unless: () => AnyOpenAsync(runId, ct));
     }
+
+    private Task<bool> AnyOpenAsync(Guid runId, CancellationToken ct) =>
+        db.GradingRunItems.AnyAsync(i => i.RunId == runId && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running), ct);
 
     /// <summary>
     /// The run's display status from its problems: awaiting approval while any problem waits for a person (the run cannot
