@@ -268,8 +268,13 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         (await page.Locator("#gp-proof-markdown mark.gp-ann:not(.gp-origin-model)").CountAsync()).ShouldBe(0);
 
         await grade.GetByTestId("stage-calls-toggle").Locator("summary").ClickAsync();
-        var call = grade.GetByTestId("stage-call");
-        await Expect(call).ToHaveCountAsync(1);
+        var calls = grade.GetByTestId("stage-call");
+        await Expect(calls).ToHaveCountAsync(2);
+        // A cancelled attempt is not shown as a failure.
+        await Expect(calls.Nth(0).Locator(".badge.text-bg-secondary")).ToHaveTextAsync("Cancelled");
+        await Expect(calls.Nth(0).Locator(".badge.text-bg-danger")).ToHaveCountAsync(0);
+        var call = calls.Nth(1);
+        await Expect(call.Locator(".badge.text-bg-success")).ToBeVisibleAsync();
         await Expect(call).ToContainTextAsync("grade-absolute.v1");
         await Expect(call).ToContainTextAsync("840 ms");
         await BrowserPortal.ShotAsync(page, "runs-04-solution-model-grade");
@@ -323,8 +328,15 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
                 [new ModelFindingInput("proof-by-example", "proof-by-example", Domain.Common.Severity.Major, "n be even", null, "Checks one case only.", null, null)],
                 "Partial progress.", "The lemma holds; the conclusion does not follow.", """{"points":3}""", """{"workflow":"absolute"}""", null, now);
             db.ModelGrades.Add(grade);
+            var messages = JsonSerializer.Serialize(new[] { new { role = "user", content = "<solution>" } });
+            // A first attempt stopped on purpose (its Worker was stopping), then the one that answered.
             db.StageCalls.Add(new StageCall($"{runId:N}:{solutionId:N}:grade:0", 1, projectId, runId, null, problemId, solutionId, Stages.Grade,
-                "grade-absolute.v1", new string('b', 64), profileId, "{}", JsonSerializer.Serialize(new[] { new { role = "user", content = "<solution>" } }), now)
+                "grade-absolute.v1", new string('b', 64), profileId, "{}", messages, now.AddSeconds(-5))
+            {
+                ModelGradeId = grade.Id, Status = StageCallStatus.Cancelled, Error = "cancelled: the Worker was stopping", FinishedAt = now.AddSeconds(-4),
+            });
+            db.StageCalls.Add(new StageCall($"{runId:N}:{solutionId:N}:grade:0", 2, projectId, runId, null, problemId, solutionId, Stages.Grade,
+                "grade-absolute.v1", new string('b', 64), profileId, "{}", messages, now)
             {
                 ModelGradeId = grade.Id, Status = StageCallStatus.Succeeded, RawResponse = """{"choices":[]}""", InputTokens = 1200, OutputTokens = 300,
                 LatencyMs = 840, Cost = 0.0042m, FinishedAt = now,
