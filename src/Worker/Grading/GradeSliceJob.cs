@@ -303,7 +303,7 @@ internal sealed class GradeSliceJob(IServiceScopeFactory scopes, GradingDbContex
         var itemProgress = services.GetRequiredService<RunProgress>();
         try
         {
-            var outcome = await services.GetRequiredService<SolutionGrader>().GradeAsync(slice.Run, item, slice.Profile, slice.Prepared, ct, fresh);
+            var outcome = await services.GetRequiredService<SolutionGrader>().GradeAsync(slice.Run, item, slice.Profile, slice.Prepared, fresh, ct);
             switch (outcome.Status)
             {
                 case RunItemStatus.Failed:

@@ -33,8 +33,8 @@ internal sealed class SolutionGrader(GradingDbContext db, ExtractStepsStage extr
     public static string GradeKey(Guid itemId, int sample) => $"item:{itemId:N}:{Stages.Grade}:{sample}";
 
     /// <summary>Grades <paramref name="item"/>; <paramref name="freshItem"/>: it had no stage calls when it was claimed (see <see cref="CallScope.FreshItem"/>).</summary>
-    public async Task<ItemOutcome> GradeAsync(GradingRun run, GradingRunItem item, ModelProfile profile, PreparedProblem prepared, CancellationToken ct,
-        bool freshItem = false)
+    public async Task<ItemOutcome> GradeAsync(GradingRun run, GradingRunItem item, ModelProfile profile, PreparedProblem prepared, bool freshItem,
+        CancellationToken ct)
     {
         var material = prepared.Material!;
         var definition = run.Definition;
