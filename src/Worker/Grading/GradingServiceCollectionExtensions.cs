@@ -18,6 +18,7 @@ internal static class GradingServiceCollectionExtensions
         services.AddScoped<ProblemPreparation>();
         services.AddScoped<RunProgress>();
         services.AddScoped<SolutionGrader>();
+        services.AddScoped<SliceRunner>();
         services.AddSingleton<GradingCapacity>();
         services.AddSingleton<RunStatusCache>();
         return services;

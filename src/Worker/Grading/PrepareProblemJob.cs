@@ -12,7 +12,7 @@ namespace GradingPortal.Worker.Grading;
 /// (clusters, analyses, rubrics; or checks that a reference or an official scheme exists), then marks it ready and
 /// queues its solutions, or leaves it awaiting approval of a derived rubric, or fails it (and its items) with the reason.
 /// </summary>
-internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation preparation, RunProgress progress, JobQueue queue,
+internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation preparation, RunProgress progress, JobQueue queue, SliceRunner runner,
     IHostApplicationLifetime lifetime, GradingJobDrain drain, ILogger<PrepareProblemJob> logger) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
@@ -33,7 +33,7 @@ internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation 
         }
         try
         {
-            await PrepareAsync(runProblem, ct);
+            await PrepareAsync(context, runProblem, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -50,7 +50,7 @@ internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation 
         }
     }
 
-    private async Task PrepareAsync(GradingRunProblem runProblem, CancellationToken ct)
+    private async Task PrepareAsync(IJobExecutionContext context, GradingRunProblem runProblem, CancellationToken ct)
     {
         var run = await db.GradingRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runProblem.RunId, ct);
         if (run is null || run.IsTerminal)
@@ -65,7 +65,7 @@ internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation 
         if (runProblem.Status == RunProblemStatus.Ready)
         {
             await progress.RefreshStatusAsync(run.Id, ct);
-            await progress.ScheduleSlicesAsync(runProblem.Id, run.Id, runProblem.ProblemId, ct);
+            await progress.ScheduleSlicesAsync(runProblem.Id, run.Id, runProblem.ProblemId, 0, ct);
             return;
         }
         if (runProblem.Status == RunProblemStatus.Failed)
@@ -79,9 +79,38 @@ internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation 
             return;
         }
         await progress.SetProblemAsync(runProblem.Id, RunProblemStatus.Preparing, null, ct);
-        var prepared = await preparation.PrepareAsync(run, profile, runProblem.ProblemId, derive: true, ct);
+        // Once the problem's clusters are known, a slice of its own solutions starts here and extracts their steps while the
+        // analyses and rubrics are derived; when the problem is ready the same lanes grade (this job is the problem's first
+        // slice, so only the others go through the job store).
+        var clustered = new TaskCompletionSource<PreparedProblem>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var preparing = preparation.PrepareAsync(run, profile, runProblem.ProblemId, derive: true, c => clustered.TrySetResult(c), ct);
+        Slice? slice = null;
+        Task<ICollection<Guid>>? lanes = null;
+        if (await Task.WhenAny(preparing, clustered.Task) == clustered.Task && !preparing.IsCompleted)
+        {
+            slice = Slice.Of(run, profile, runProblem.ProblemId, clustered.Task.Result) with { Preparing = ReadyOrNull(preparing) };
+            lanes = runner.RunAsync(slice, ct);
+        }
+        PreparedProblem prepared;
+        try
+        {
+            prepared = await preparing;
+        }
+        catch
+        {
+            if (lanes is not null)
+            {
+                // The lanes see the preparation end without a result and hand their items back.
+                await ((Task)lanes).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            throw;
+        }
         if (await progress.RunStatusAsync(run.Id, ct) is GradingRunStatus.Cancelled or null)
         {
+            if (lanes is not null)
+            {
+                await lanes;
+            }
             return;
         }
         switch (prepared.Status)
@@ -89,13 +118,30 @@ internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation 
             case PreparationStatus.Ready:
                 await progress.SetProblemAsync(runProblem.Id, RunProblemStatus.Ready, null, ct);
                 await progress.RefreshStatusAsync(run.Id, ct);
-                await progress.ScheduleSlicesAsync(runProblem.Id, run.Id, runProblem.ProblemId, ct);
+                await progress.ScheduleSlicesAsync(runProblem.Id, run.Id, runProblem.ProblemId, 1, ct);
+                lanes ??= runner.RunAsync(Slice.Of(run, profile, runProblem.ProblemId, prepared), ct);
+                var skipped = await lanes;
+                if (skipped.Count > 0)
+                {
+                    // Items held elsewhere when the lanes looked: the job runs again later, finds the problem ready and queues
+                    // its slices, which take whatever is still open then.
+                    await GradingJobs.RetryLaterAsync(context, GradeSliceJob.LockedRetry);
+                }
+                await progress.CompleteIfDoneAsync(run.Id, CancellationToken.None);
                 break;
             case PreparationStatus.AwaitingApproval:
+                if (lanes is not null)
+                {
+                    await lanes;
+                }
                 await progress.SetProblemAsync(runProblem.Id, RunProblemStatus.AwaitingApproval, prepared.Reason, ct);
                 await progress.RefreshStatusAsync(run.Id, ct);
                 break;
             default:
+                if (lanes is not null)
+                {
+                    await lanes;
+                }
                 var reason = prepared.Reason ?? "The problem could not be prepared.";
                 logger.LogWarning("Problem {ProblemId} of run {RunId} failed: {Reason}", runProblem.ProblemId, run.Id, reason);
                 await progress.SetProblemAsync(runProblem.Id, RunProblemStatus.Failed, reason, ct);
@@ -103,6 +149,20 @@ internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation 
                 await progress.RefreshStatusAsync(run.Id, ct);
                 await progress.CompleteIfDoneAsync(run.Id, ct);
                 break;
+        }
+    }
+
+    /// <summary>The preparation when it ends ready, else null (failed, awaiting approval, or interrupted).</summary>
+    private static async Task<PreparedProblem?> ReadyOrNull(Task<PreparedProblem> preparing)
+    {
+        try
+        {
+            var prepared = await preparing;
+            return prepared.Status == PreparationStatus.Ready ? prepared : null;
+        }
+        catch (Exception)
+        {
+            return null;
         }
     }
 }

@@ -56,7 +56,15 @@ internal sealed class ProblemPreparation(GradingDbContext db, ArtifactStore arti
         return new ProblemMaterial(problem.Id, problem.ProjectId, problem.Statement, problem.MaxPoints, references, custom);
     }
 
-    public async Task<PreparedProblem> PrepareAsync(GradingRun run, ModelProfile profile, Guid problemId, bool derive, CancellationToken ct)
+    public Task<PreparedProblem> PrepareAsync(GradingRun run, ModelProfile profile, Guid problemId, bool derive, CancellationToken ct) =>
+        PrepareAsync(run, profile, problemId, derive, null, ct);
+
+    /// <summary>
+    /// As above; <paramref name="clustered"/> is told the problem's clusters as soon as they are known, before the analyses
+    /// and rubrics, when the workflow matches solutions to two or more clusters (so their steps can be extracted meanwhile).
+    /// </summary>
+    public async Task<PreparedProblem> PrepareAsync(GradingRun run, ModelProfile profile, Guid problemId, bool derive,
+        Action<PreparedProblem>? clustered, CancellationToken ct)
     {
         var definition = run.Definition;
         var material = await LoadMaterialAsync(problemId, ct);
@@ -119,6 +127,12 @@ internal sealed class ProblemPreparation(GradingDbContext db, ArtifactStore arti
                 clustersArtifact.StageCallId);
         }
 
+        if (clustered is not null && clusters.Count > 1)
+        {
+            clustered(new PreparedProblem(PreparationStatus.NotPrepared, "Only the clusters are known yet.", material,
+                [.. clusters.Select(c => new PreparedCluster(c, null, null, [clustersArtifact.Id], []))], null, null, clustersArtifact.Id,
+                clustersArtifact.StageCallId));
+        }
         var analysePrompt = PromptLibrary.Default.Get(run.PromptOf(Stages.AnalyseReference));
         var rubricPrompt = PromptLibrary.Default.Get(run.PromptOf(Stages.DeriveRubric));
         var design = run.RubricDesign ?? RubricDesigns.Approachability;

@@ -32,6 +32,31 @@ internal sealed class SolutionGrader(GradingDbContext db, ExtractStepsStage extr
 
     public static string GradeKey(Guid itemId, int sample) => $"item:{itemId:N}:{Stages.Grade}:{sample}";
 
+    /// <summary>
+    /// Makes the item's extract-steps call ahead of grading, while its problem's analyses and rubrics are still being derived:
+    /// it needs only the clusters (<paramref name="clustered"/>). Grading the item later reuses the stored call (same key), so
+    /// nothing is asked twice. Returns whether the call succeeded; a failed or invalid one is simply made again, or reported,
+    /// when the item is graded.
+    /// </summary>
+    public async Task<bool> ExtractAheadAsync(GradingRun run, GradingRunItem item, ModelProfile profile, PreparedProblem clustered, bool freshItem,
+        CancellationToken ct)
+    {
+        if (!run.Definition.UsesClusters || clustered.Clusters.Count < 2)
+        {
+            return false;
+        }
+        var solution = await db.Solutions.Where(s => s.Id == item.SolutionId).Select(s => s.Text).FirstOrDefaultAsync(ct);
+        if (solution is null)
+        {
+            return false;
+        }
+        var scope = new CallScope(profile, item.ProjectId, run.Id, item.Id, item.ProblemId, item.SolutionId, freshItem);
+        var prompt = PromptLibrary.Default.Get(run.PromptOf(Stages.ExtractSteps));
+        var steps = await extractStage.RunAsync(scope, prompt, clustered.Material!, [.. clustered.Clusters.Select(c => c.Material)], solution,
+            ExtractKey(item.Id), ct);
+        return steps.Succeeded;
+    }
+
     /// <summary>Grades <paramref name="item"/>; <paramref name="freshItem"/>: it had no stage calls when it was claimed (see <see cref="CallScope.FreshItem"/>).</summary>
     public async Task<ItemOutcome> GradeAsync(GradingRun run, GradingRunItem item, ModelProfile profile, PreparedProblem prepared, bool freshItem,
         CancellationToken ct)

@@ -83,7 +83,7 @@ internal sealed class StartRunJob(GradingDbContext db, RunProgress progress, Job
             switch (problem.Status)
             {
                 case RunProblemStatus.Ready:
-                    await progress.ScheduleSlicesAsync(problem.Id, runId, problem.ProblemId, ct);
+                    await progress.ScheduleSlicesAsync(problem.Id, runId, problem.ProblemId, 0, ct);
                     break;
                 case RunProblemStatus.Pending or RunProblemStatus.Preparing or RunProblemStatus.AwaitingApproval:
                     toPrepare.Add(problem.Id);
@@ -124,11 +124,22 @@ internal sealed class StartRunJob(GradingDbContext db, RunProgress progress, Job
             return;
         }
         db.GradingRunProblems.AddRange(problemIds.Select(p => new GradingRunProblem(run.Id, p)));
-        db.GradingRunItems.AddRange(picked.Select(s => new GradingRunItem(run.Id, run.ProjectId, s.ProblemId, s.Id)));
         run.StartPreparing(Configure(run), clock.GetUtcNow());
         try
         {
             await db.SaveChangesAsync(ct);
+            // The items in one statement: a run of thousands of solutions is planned in milliseconds, not in the second or
+            // so that tracking and batching as many entities costs (it sits at the start of every run's wall time).
+            var items = picked.Select(s => new GradingRunItem(run.Id, run.ProjectId, s.ProblemId, s.Id)).ToList();
+            var ids = items.Select(i => i.Id).ToArray();
+            var problemsOfItems = items.Select(i => i.ProblemId).ToArray();
+            var solutionsOfItems = items.Select(i => i.SolutionId).ToArray();
+            var pending = nameof(RunItemStatus.Pending);
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO grading_run_items (id, run_id, project_id, problem_id, solution_id, status, attempts)
+                SELECT i.id, {run.Id}, {run.ProjectId}, i.problem_id, i.solution_id, {pending}, 0
+                FROM unnest({ids}, {problemsOfItems}, {solutionsOfItems}) AS i (id, problem_id, solution_id)
+                """, ct);
             await tx.CommitAsync(ct);
         }
         catch (DbUpdateConcurrencyException)
