@@ -141,6 +141,48 @@ public sealed class WorkflowTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task FiveStage_SlowAnalyses_ExtractsStepsAheadAndGradingReusesThem()
+    {
+        var projectId = await fixture.NewProjectAsync();
+        var profileId = await fixture.NewProfileAsync();
+        var (problemId, statement) = await fixture.NewProblemAsync(projectId, references: 2);
+        var solutionIds = await fixture.NewSolutionsAsync(projectId, problemId,
+            Enumerable.Range(0, 12).Select(i => $"Attempt {i} ahead. [approach {1 + (i % 2)}] [points {i % 8}]"));
+        // The analyses of this problem take 2 s: its clusters are known long before it is ready to grade.
+        fixture.Fake.FailWhen(r => r.SchemaName == GradingScripts.Analysis && r.AllText.Contains(statement, StringComparison.Ordinal)
+            ? FakeFault.Slow(TimeSpan.FromSeconds(2)) : null);
+        Guid runId;
+        try
+        {
+            runId = await fixture.StartRunAsync(projectId, profileId, Workflows.FiveStage, [problemId]);
+            (await fixture.WaitForRunAsync(runId, GradingRunStatus.Completed, GradingRunStatus.Failed)).Status.ShouldBe(GradingRunStatus.Completed);
+        }
+        finally
+        {
+            fixture.Fake.FailWhen(null);
+        }
+
+        var received = fixture.Fake.Requests.Where(r => r.AllText.Contains(statement, StringComparison.Ordinal)).ToList();
+        var firstRubric = received.Where(r => r.SchemaName == GradingScripts.Rubric).Min(r => r.ReceivedAt);
+        // Steps were extracted while the analyses ran, and each solution was asked about once: grading reused those calls.
+        received.Count(r => r.SchemaName == GradingScripts.ExtractSteps && r.ReceivedAt < firstRubric).ShouldBeGreaterThan(0);
+        received.Count(r => r.SchemaName == GradingScripts.ExtractSteps).ShouldBe(12);
+        received.Count(r => r.SchemaName == GradingScripts.Grade).ShouldBe(12);
+        var items = await fixture.ItemsAsync(runId);
+        items.Select(i => i.SolutionId).ShouldBe(solutionIds, ignoreOrder: true);
+        // An item handed back after its steps were extracted did not use up an attempt.
+        items.ShouldAllBe(i => i.Status == RunItemStatus.Graded && i.Attempts == 1);
+        var extractCalls = await fixture.WithDbAsync(db => db.StageCalls.AsNoTracking()
+            .Where(c => c.RunId == runId && c.Stage == Stages.ExtractSteps).Select(c => new { c.RunItemId, c.Attempt, c.Status }).ToListAsync());
+        extractCalls.Count.ShouldBe(12);
+        extractCalls.ShouldAllBe(c => c.Attempt == 1 && c.Status == StageCallStatus.Succeeded);
+        extractCalls.Select(c => c.RunItemId).Distinct().Count().ShouldBe(12);
+        var grades = await fixture.GradesAsync(runId);
+        grades.Count.ShouldBe(12);
+        grades.ShouldAllBe(g => g.Status == ModelGradeStatus.Valid);
+    }
+
+    [Fact]
     public async Task Run_ThreeSamplesWithMedian_StoresTheMedianAndTheSpread()
     {
         var projectId = await fixture.NewProjectAsync();
