@@ -221,9 +221,11 @@ else
     fi
     say "starting PostgreSQL on 127.0.0.1:$PG_PORT..."
     PG_STARTED=1
-    # TCP on the loopback only; no Unix socket (the repository path may exceed the socket path limit).
+    # TCP on the loopback only; no Unix socket (the repository path may exceed the socket path limit). A busy Worker holds
+    # up to about a hundred connections (see docs/grading-pipeline.md), more than PostgreSQL's default of 100 allows for
+    # several Workers beside the Api and the Web.
     pg_owner pg_ctl -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
-        -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=''" start >/dev/null \
+        -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=300" start >/dev/null \
         || { tail -n 20 "$PG_LOG" >&2 || true; die "PostgreSQL did not start; see $(rel "$PG_LOG")"; }
 
     export PGPASSWORD="$PG_PASSWORD"
