@@ -23,23 +23,11 @@ internal static class WorkerServiceCollectionExtensions
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IAuditActorAccessor>(new WorkerActor());
-        // A grading job's statements are the same few thousands of times a run: prepared automatically after two uses, they
-        // skip PostgreSQL's planner, which was about a third of the database's CPU per graded solution. A connection string
-        // may still override it.
-        var npgsql = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-        if (npgsql.MaxAutoPrepare == 0)
-        {
-            npgsql.MaxAutoPrepare = 100;
-            npgsql.AutoPrepareMinUsages = 2;
-        }
-        services.AddDbContext<GradingDbContext>(db => db.UseNpgsql(npgsql.ConnectionString));
+        // Not auto-prepared (unlike the Api): a lane takes a pooled connection per solution, and with prepared statements
+        // Npgsql resets a returned connection with seven statements instead of DISCARD ALL; measured with bench/grading.sh,
+        // that outweighed the planning it saved (docs/grading-pipeline.md).
+        services.AddDbContext<GradingDbContext>(db => db.UseNpgsql(connectionString));
         services.AddModelCalls(connectionString);
-        // A run starts with a burst: every problem's preparation job, then dozens of lanes, each awaiting the database and the
-        // model. The thread pool starts with one thread per core and adds more only slowly when work queues up, which showed
-        // as a run's first model calls leaving up to a second and a half after their jobs fired. Starting with enough threads
-        // for the jobs and lanes this process runs removes that ramp.
-        ThreadPool.GetMinThreads(out var minWorkers, out var minIo);
-        ThreadPool.SetMinThreads(Math.Max(minWorkers, options.MaxConcurrency + 2 * options.MaxItemsInFlight), minIo);
 
         // A clustered node: any number of Worker processes share the queue; jobs that requested recovery and were
         // running on a node that stopped checking in are run again by another node.

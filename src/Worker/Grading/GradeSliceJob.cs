@@ -14,7 +14,7 @@ namespace GradingPortal.Worker.Grading;
 /// <summary>
 /// One slice of a ready problem's grading (<see cref="JobContracts.GradeSlice"/>): loads the run, its profile and the
 /// problem's preparation once, then grades the problem's open solutions with <see cref="SliceRunner"/>. A problem has a few
-/// slices (on any Workers; its preparation job runs the first itself); they share its solutions through the claim. Safe to run
+/// slices (on any Workers; its preparation job grades beside them); they share its solutions through the claim. Safe to run
 /// twice and on two Workers at once, item by item (see <see cref="SliceRunner"/>). The slice whose lanes run out of items
 /// completes the run when nothing is left open.
 /// </summary>

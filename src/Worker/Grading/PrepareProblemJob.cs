@@ -65,7 +65,7 @@ internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation 
         if (runProblem.Status == RunProblemStatus.Ready)
         {
             await progress.RefreshStatusAsync(run.Id, ct);
-            await progress.ScheduleSlicesAsync(runProblem.Id, run.Id, runProblem.ProblemId, 0, ct);
+            await progress.ScheduleSlicesAsync(runProblem.Id, run.Id, runProblem.ProblemId, ct);
             return;
         }
         if (runProblem.Status == RunProblemStatus.Failed)
@@ -80,8 +80,8 @@ internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation 
         }
         await progress.SetProblemAsync(runProblem.Id, RunProblemStatus.Preparing, null, ct);
         // Once the problem's clusters are known, a slice of its own solutions starts here and extracts their steps while the
-        // analyses and rubrics are derived; when the problem is ready the same lanes grade (this job is the problem's first
-        // slice, so only the others go through the job store).
+        // analyses and rubrics are derived; when the problem is ready the same lanes grade, beside the problem's GradeSlice
+        // jobs (queued as usual, so that other Workers join in).
         var clustered = new TaskCompletionSource<PreparedProblem>(TaskCreationOptions.RunContinuationsAsynchronously);
         var preparing = preparation.PrepareAsync(run, profile, runProblem.ProblemId, derive: true, c => clustered.TrySetResult(c), ct);
         Slice? slice = null;
@@ -118,7 +118,7 @@ internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation 
             case PreparationStatus.Ready:
                 await progress.SetProblemAsync(runProblem.Id, RunProblemStatus.Ready, null, ct);
                 await progress.RefreshStatusAsync(run.Id, ct);
-                await progress.ScheduleSlicesAsync(runProblem.Id, run.Id, runProblem.ProblemId, 1, ct);
+                await progress.ScheduleSlicesAsync(runProblem.Id, run.Id, runProblem.ProblemId, ct);
                 lanes ??= runner.RunAsync(Slice.Of(run, profile, runProblem.ProblemId, prepared), ct);
                 var skipped = await lanes;
                 if (skipped.Count > 0)

@@ -152,10 +152,10 @@ internal sealed class RunProgress(GradingDbContext db, JobQueue queue, TimeProvi
     /// <summary>
     /// Queues the grading slice jobs of a ready problem that has unfinished items: one per
     /// <see cref="WorkerOptions.ItemsPerSlice"/> open items, at most <see cref="WorkerOptions.MaxSlicesPerProblem"/>, in
-    /// one call to the store (slices already queued or running are left alone), less <paramref name="runningHere"/> slices
-    /// the caller runs itself (a preparation job is its problem's first slice).
+    /// one call to the store (slices already queued or running are left alone). A preparation job that grades its problem
+    /// itself still queues them all: they are how the other Workers join in.
     /// </summary>
-    public async Task ScheduleSlicesAsync(Guid runProblemId, Guid runId, Guid problemId, int runningHere, CancellationToken ct)
+    public async Task ScheduleSlicesAsync(Guid runProblemId, Guid runId, Guid problemId, CancellationToken ct)
     {
         var open = await db.GradingRunItems.CountAsync(i => i.RunId == runId && i.ProblemId == problemId
             && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running), ct);
@@ -164,11 +164,7 @@ internal sealed class RunProgress(GradingDbContext db, JobQueue queue, TimeProvi
             return;
         }
         var settings = options.Value;
-        var slices = Math.Clamp((open + settings.ItemsPerSlice - 1) / settings.ItemsPerSlice, 1, settings.MaxSlicesPerProblem) - runningHere;
-        if (slices <= 0)
-        {
-            return;
-        }
+        var slices = Math.Clamp((open + settings.ItemsPerSlice - 1) / settings.ItemsPerSlice, 1, settings.MaxSlicesPerProblem);
         await queue.EnqueueSlicesAsync(JobContracts.GradeSlice, runProblemId, slices, ct);
     }
 }

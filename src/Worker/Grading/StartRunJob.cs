@@ -83,7 +83,7 @@ internal sealed class StartRunJob(GradingDbContext db, RunProgress progress, Job
             switch (problem.Status)
             {
                 case RunProblemStatus.Ready:
-                    await progress.ScheduleSlicesAsync(problem.Id, runId, problem.ProblemId, 0, ct);
+                    await progress.ScheduleSlicesAsync(problem.Id, runId, problem.ProblemId, ct);
                     break;
                 case RunProblemStatus.Pending or RunProblemStatus.Preparing or RunProblemStatus.AwaitingApproval:
                     toPrepare.Add(problem.Id);
@@ -128,8 +128,8 @@ internal sealed class StartRunJob(GradingDbContext db, RunProgress progress, Job
         try
         {
             await db.SaveChangesAsync(ct);
-            // The items in one statement: a run of thousands of solutions is planned in milliseconds, not in the second or
-            // so that tracking and batching as many entities costs (it sits at the start of every run's wall time).
+            // The items in one statement rather than as thousands of tracked entities: planning sits at the start of every
+            // run's wall time.
             var items = picked.Select(s => new GradingRunItem(run.Id, run.ProjectId, s.ProblemId, s.Id)).ToList();
             var ids = items.Select(i => i.Id).ToArray();
             var problemsOfItems = items.Select(i => i.ProblemId).ToArray();
