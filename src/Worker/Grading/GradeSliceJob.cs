@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Jobs;
 using GradingPortal.Domain.Models;
@@ -6,7 +5,6 @@ using GradingPortal.Domain.Persistence;
 using GradingPortal.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Quartz;
 
 namespace GradingPortal.Worker.Grading;
