@@ -105,12 +105,14 @@ internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation 
             }
             throw;
         }
-        if (await progress.RunStatusAsync(run.Id, ct) is GradingRunStatus.Cancelled or null)
+        var stopped = await progress.RunStatusAsync(run.Id, ct) is GradingRunStatus.Cancelled or null;
+        if (lanes is not null && (stopped || prepared.Status != PreparationStatus.Ready))
         {
-            if (lanes is not null)
-            {
-                await lanes;
-            }
+            // The lanes end by themselves (the run stopped, or the problem is not ready) and hand their items back first.
+            await lanes;
+        }
+        if (stopped)
+        {
             return;
         }
         switch (prepared.Status)
@@ -130,18 +132,10 @@ internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation 
                 await progress.CompleteIfDoneAsync(run.Id, CancellationToken.None);
                 break;
             case PreparationStatus.AwaitingApproval:
-                if (lanes is not null)
-                {
-                    await lanes;
-                }
                 await progress.SetProblemAsync(runProblem.Id, RunProblemStatus.AwaitingApproval, prepared.Reason, ct);
                 await progress.RefreshStatusAsync(run.Id, ct);
                 break;
             default:
-                if (lanes is not null)
-                {
-                    await lanes;
-                }
                 var reason = prepared.Reason ?? "The problem could not be prepared.";
                 logger.LogWarning("Problem {ProblemId} of run {RunId} failed: {Reason}", runProblem.ProblemId, run.Id, reason);
                 await progress.SetProblemAsync(runProblem.Id, RunProblemStatus.Failed, reason, ct);

@@ -51,11 +51,14 @@ internal sealed class SolutionGrader(GradingDbContext db, ExtractStepsStage extr
             return false;
         }
         var scope = new CallScope(profile, item.ProjectId, run.Id, item.Id, item.ProblemId, item.SolutionId, freshItem);
-        var prompt = PromptLibrary.Default.Get(run.PromptOf(Stages.ExtractSteps));
-        var steps = await extractStage.RunAsync(scope, prompt, clustered.Material!, [.. clustered.Clusters.Select(c => c.Material)], solution,
-            ExtractKey(item.Id), ct);
-        return steps.Succeeded;
+        return (await ExtractStepsAsync(run, scope, clustered, solution, item.Id, ct)).Succeeded;
     }
+
+    /// <summary>The item's extract-steps call (b): the solution against the problem's clusters.</summary>
+    private Task<StageOutcome<ExtractStepsOutput>> ExtractStepsAsync(GradingRun run, CallScope scope, PreparedProblem prepared, string solution,
+        Guid itemId, CancellationToken ct) =>
+        extractStage.RunAsync(scope, PromptLibrary.Default.Get(run.PromptOf(Stages.ExtractSteps)), prepared.Material!,
+            [.. prepared.Clusters.Select(c => c.Material)], solution, ExtractKey(itemId), ct);
 
     /// <summary>Grades <paramref name="item"/>; <paramref name="freshItem"/>: it had no stage calls when it was claimed (see <see cref="CallScope.FreshItem"/>).</summary>
     public async Task<ItemOutcome> GradeAsync(GradingRun run, GradingRunItem item, ModelProfile profile, PreparedProblem prepared, bool freshItem,
@@ -83,10 +86,8 @@ internal sealed class SolutionGrader(GradingDbContext db, ExtractStepsStage extr
             }
             else
             {
-                var prompt = PromptLibrary.Default.Get(run.PromptOf(Stages.ExtractSteps));
-                var key = ExtractKey(item.Id);
-                callKeys.Add(key);
-                var steps = await extractStage.RunAsync(scope, prompt, material, [.. prepared.Clusters.Select(c => c.Material)], solution, key, ct);
+                callKeys.Add(ExtractKey(item.Id));
+                var steps = await ExtractStepsAsync(run, scope, prepared, solution, item.Id, ct);
                 provenance.StageCallIds.Add(steps.Call.StageCallId);
                 if (!steps.Succeeded)
                 {
