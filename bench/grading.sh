@@ -97,7 +97,10 @@ echo "   $(sed -n 's/^SEEDED=//p' "$WORK/seed.log")"
 echo "== starting $WORKERS Workers ($THREADS Quartz threads each, poll ${POLL_SECONDS} s)"
 WORKER_PIDS=()
 for w in $(seq 1 "$WORKERS"); do
+  # Warnings only, but how a run started (planning, and how long each problem's preparation waited for a thread).
   ConnectionStrings__Db="$ConnectionStrings__Db${BENCH_WORKER_DB_OPTIONS:-}" Worker__MaxConcurrency=$THREADS Worker__PollSeconds=$POLL_SECONDS Logging__LogLevel__Default=Warning \
+    env "Logging__LogLevel__GradingPortal.Worker.Grading.StartRunJob=Information" "Logging__LogLevel__GradingPortal.Worker.Grading.PrepareProblemJob=Information" \
+    "Logging__LogLevel__GradingPortal.Worker.Grading.GradeSliceJob=Information" "Logging__LogLevel__GradingPortal.Worker.Grading.SliceRunner=Information" \
     dotnet "${BENCH_WORKER_DLL:-$PUBLISHED/Worker/GradingPortal.Worker.dll}" >"$WORK/worker$w.log" 2>&1 &
   WORKER_PIDS+=($!); PIDS+=($!)
 done
@@ -122,7 +125,10 @@ while True:
             body = r.read().decode()
     except Exception:
         body = "{}"
-    print("%.3f %s" % (time.time(), body), flush=True)
+    # The machine's busy CPU (jiffies, all cores) beside each sample: is a slow stretch of the run CPU-bound?
+    with open("/proc/stat") as f:
+        cpu = [int(x) for x in f.readline().split()[1:]]
+    print("%.3f %d %d %s" % (time.time(), sum(cpu) - cpu[3] - cpu[4], sum(cpu), body), flush=True)
     time.sleep(0.25)
 PY
 PIDS+=($!)
@@ -131,7 +137,10 @@ PIDS+=($!)
     echo "SELECT extract(epoch FROM clock_timestamp()), (SELECT count(*) FROM qrtz_triggers WHERE trigger_state = 'WAITING'),
       (SELECT count(*) FROM qrtz_fired_triggers WHERE state = 'EXECUTING'), (SELECT count(*) FROM qrtz_fired_triggers WHERE state = 'ACQUIRED'),
       (SELECT count(*) FILTER (WHERE status = 'Running') FROM grading_run_items WHERE run_id = '$RUN_ID'),
-      (SELECT count(*) FILTER (WHERE status IN ('Graded', 'NeedsAttention', 'Failed')) FROM grading_run_items WHERE run_id = '$RUN_ID');"
+      (SELECT count(*) FILTER (WHERE status IN ('Graded', 'NeedsAttention', 'Failed')) FROM grading_run_items WHERE run_id = '$RUN_ID'),
+      (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'),
+      (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND state = 'active'),
+      (SELECT status FROM grading_runs WHERE id = '$RUN_ID');"
     sleep 0.5
   done ) | "${PSQL[@]}" -F ' ' >"$WORK/pipeline.log" 2>/dev/null &
 PIDS+=($!)
@@ -152,15 +161,21 @@ cpu_snapshot() {
 # (JIT of the grading path and EF Core's per-query and per-property delegates, a one-time cost of each new process).
 WARMUP=${BENCH_WARMUP:-40}
 if [ "$WARMUP" -gt 0 ]; then
-  "${SEED[@]}" seed "$FAKE_URL" "$WARMUP" 2 "$CONCURRENCY" "$CORPORA" >"$WORK/warmup.log" 2>&1 || { cat "$WORK/warmup.log"; exit 1; }
-  WARM_ID=$(sed -n 's/^RUN_ID=//p' "$WORK/warmup.log")
+  # Each warm-up run is planned by one Worker; another follows (up to 4 in all) until every Worker has planned one, so that
+  # no Worker plans the measured run with cold code (planning took 0.5-0.6 s instead of 0.07 s on a Worker that had not).
   tw=$(date +%s.%N)
-  "${SEED[@]}" start "$WARM_ID" >>"$WORK/warmup.log" 2>&1 || { cat "$WORK/warmup.log"; exit 1; }
-  for _ in $(seq 1 600); do
-    case "$("${PSQL[@]}" -c "SELECT status FROM grading_runs WHERE id = '$WARM_ID'")" in Completed|Failed|Cancelled) break ;; esac
-    sleep 0.5
+  for attempt in 1 2 3 4; do
+    "${SEED[@]}" seed "$FAKE_URL" "$WARMUP" 2 "$CONCURRENCY" "$CORPORA" >"$WORK/warmup.log" 2>&1 || { cat "$WORK/warmup.log"; exit 1; }
+    WARM_ID=$(sed -n 's/^RUN_ID=//p' "$WORK/warmup.log")
+    "${SEED[@]}" start "$WARM_ID" >>"$WORK/warmup.log" 2>&1 || { cat "$WORK/warmup.log"; exit 1; }
+    for _ in $(seq 1 600); do
+      case "$("${PSQL[@]}" -c "SELECT status FROM grading_runs WHERE id = '$WARM_ID'")" in Completed|Failed|Cancelled) break ;; esac
+      sleep 0.5
+    done
+    PLANNERS=$(grep -l "Run .*: planned" "$WORK"/worker*.log 2>/dev/null | wc -l)
+    [ "$PLANNERS" -ge "$WORKERS" ] && break
   done
-  echo "== warm-up: $WARMUP solutions of 2 other problems graded in $(python3 -c "import time; print(f'{time.time() - $tw:.1f}')") s"
+  echo "== warm-up: $attempt runs of $WARMUP solutions of 2 other problems graded in $(python3 -c "import time; print(f'{time.time() - $tw:.1f}')") s; $PLANNERS of $WORKERS Workers planned one"
 fi
 
 # The fake's counters before the measured run (the warm-up's requests are not the run's).
@@ -170,13 +185,15 @@ echo "== grading (run $RUN_ID)"
 "${SEED[@]}" start "$RUN_ID" >>"$WORK/seed.log" 2>&1 || { cat "$WORK/seed.log"; exit 1; }
 t0=$(date +%s)
 while true; do
-  STATUS=$("${PSQL[@]}" -c "SELECT status FROM grading_runs WHERE id = '$RUN_ID'")
+  # The run's status from the pipeline sampler's session: a psql process per poll costs the machine a new PostgreSQL
+  # backend each time, and the run being measured is CPU-bound.
+  STATUS=$(tail -n 1 "$WORK/pipeline.log" | awk 'NF == 9 {print $9}')
   case "$STATUS" in Completed|Failed|Cancelled|3|4|5|6) break ;; esac
   if [ $(( $(date +%s) - t0 )) -gt "$TIMEOUT" ]; then echo "   timed out after $TIMEOUT s ($STATUS)"; break; fi
   if [ -n "${BENCH_VERBOSE:-}" ]; then
     echo "   $STATUS $("${PSQL[@]}" -c "SELECT string_agg(status || ':' || n, ' ') FROM (SELECT status, count(*) n FROM grading_run_items WHERE run_id = '$RUN_ID' GROUP BY 1) x")"
   fi
-  sleep 1
+  sleep 0.5
 done
 echo "   run: $STATUS; items: $("${PSQL[@]}" -c "SELECT string_agg(status || ' ' || n, ', ') FROM (SELECT status, count(*) n FROM grading_run_items WHERE run_id = '$RUN_ID' GROUP BY 1) x")"
 
@@ -340,11 +357,13 @@ if loads:
 
 # --- occupancy over time: where are slots idle? -------------------------------------------------------------------
 samples = []
+jiffies = []
 for line in open(os.path.join(work, "inflight.log")):
-    t, _, rest = line.partition(" ")
+    parts = line.split(" ", 3)
     try:
-        samples.append((float(t), json.loads(rest).get("inFlight", 0)))
-    except (ValueError, json.JSONDecodeError):
+        samples.append((float(parts[0]), json.loads(parts[3]).get("inFlight", 0)))
+        jiffies.append((float(parts[0]), int(parts[1]), int(parts[2])))
+    except (ValueError, IndexError, json.JSONDecodeError):
         pass
 window = [(t, f) for t, f in samples if started <= t <= (finished or 1e18)]
 if window and finished:
@@ -355,12 +374,31 @@ if window and finished:
         vals = [f for t, f in window if started + b * span <= t < started + (b + 1) * span]
         row.append(f"{sum(vals) / len(vals):4.1f}" if vals else "   -")
     print(f"in flight:  mean requests in flight per tenth of the run: {' '.join(row)}")
+    row = []
+    for b in range(buckets):
+        inside = [j for j in jiffies if started + b * span <= j[0] < started + (b + 1) * span]
+        if len(inside) >= 2:
+            busy, total = inside[-1][1] - inside[0][1], inside[-1][2] - inside[0][2]
+            row.append(f"{100 * busy / max(total, 1):4.0f}")
+        else:
+            row.append("   -")
+    print(f"            machine CPU busy % {' '.join(row)}")
+    # The start, second by second: the slots fill only once the problems' first calls are answered.
+    first, cpu_first = [], []
+    for sec in range(8):
+        vals = [f for t, f in window if started + sec <= t < started + sec + 1]
+        first.append(f"{sum(vals) / len(vals):4.1f}" if vals else "   -")
+        inside = [j for j in jiffies if started + sec <= j[0] < started + sec + 1]
+        cpu_first.append(f"{100 * (inside[-1][1] - inside[0][1]) / max(inside[-1][2] - inside[0][2], 1):4.0f}" if len(inside) >= 2 else "   -")
+    print(f"start:      in flight per second of the first 8: {' '.join(first)}")
+    print(f"            machine CPU busy %                 {' '.join(cpu_first)}")
     pipe = []
     for line in open(os.path.join(work, "pipeline.log")):
         parts = line.split()
-        if len(parts) == 6 and started <= float(parts[0]) <= finished:
-            pipe.append([float(parts[0])] + [int(x) for x in parts[1:]])
-    for col, label in ((1, "triggers waiting"), (2, "jobs executing"), (4, "items running"), (5, "items finished")):
+        if len(parts) == 9 and started <= float(parts[0]) <= finished:
+            pipe.append([float(parts[0])] + [int(x) for x in parts[1:8]])
+    for col, label in ((1, "triggers waiting"), (2, "jobs executing"), (4, "items running"), (5, "items finished"),
+                       (6, "db sessions"), (7, "db sessions active")):
         row = []
         for b in range(buckets):
             vals = [r[col] for r in pipe if started + b * span <= r[0] < started + (b + 1) * span]
@@ -369,6 +407,28 @@ if window and finished:
     stages_first = {s: min(c["started"] for c in ok if c["stage"] == s) - started for s in by_stage}
     stages_last = {s: max(c["finished"] for c in ok if c["stage"] == s) - started for s in by_stage}
     print("phases:     " + "; ".join(f"{s} {stages_first[s]:.1f}..{stages_last[s]:.1f} s" for s in sorted(by_stage, key=lambda s: stages_first[s])))
+    # When each problem's first call started (its preparation job ran): a late problem holds its solutions back.
+    firsts = sorted(min(c["started"] for c in ok if c["problem"] == p) - started for p in {c["problem"] for c in ok})
+    if firsts:
+        print(f"            first call of each problem: {' '.join(f'{f:.1f}' for f in firsts)} s")
+PY
+# The run's start as the Workers logged it: planning, and each problem's preparation job's wait for a thread.
+python3 - "$WORK" "$RUN_ID" "$WORKERS" <<'PY'
+import glob, re, sys
+work, run_id, workers = sys.argv[1], sys.argv[2], int(sys.argv[3])
+planned, delays = None, []
+for w in range(1, workers + 1):
+    seen = False
+    for line in open(f"{work}/worker{w}.log", errors="replace"):
+        if f"Run {run_id}: planned" in line:
+            planned, seen = f"Worker {w}: " + line.strip().split(": ", 1)[1], True
+        elif seen and (m := re.search(r"Preparing run problem \S+, (\d+) ms after its trigger was due", line)):
+            delays.append((int(m.group(1)), w))
+if planned:
+    print(f"start:      {planned}")
+if delays:
+    print("            preparation jobs fired " + ", ".join(f"{sum(1 for _, x in delays if x == w)} on Worker {w}" for w in range(1, workers + 1))
+          + f"; waited for a thread {' '.join(str(d) for d, _ in sorted(delays))} ms")
 PY
 if [ -f "$WORK/pg-cpu.txt" ]; then
   echo "PostgreSQL CPU of live processes by application (postmaster total $PG_CPU s):"; sed 's/^/   /' "$WORK/pg-cpu.txt"

@@ -12,7 +12,7 @@ namespace GradingPortal.Worker.Grading;
 /// (clusters, analyses, rubrics; or checks that a reference or an official scheme exists), then marks it ready and
 /// queues its solutions, or leaves it awaiting approval of a derived rubric, or fails it (and its items) with the reason.
 /// </summary>
-internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation preparation, RunProgress progress, JobQueue queue, SliceRunner runner,
+internal sealed partial class PrepareProblemJob(GradingDbContext db, ProblemPreparation preparation, RunProgress progress, JobQueue queue, SliceRunner runner,
     IHostApplicationLifetime lifetime, GradingJobDrain drain, ILogger<PrepareProblemJob> logger) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
@@ -26,6 +26,8 @@ internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation 
             logger.LogError("Prepare-problem job {Key} has no run problem id", context.JobDetail.Key);
             return;
         }
+        // How long the job waited for a Worker thread (its trigger was due at the scheduled time): a run's start waits on it.
+        LogFired(logger, runProblemId, (context.FireTimeUtc - (context.ScheduledFireTimeUtc ?? context.FireTimeUtc)).TotalMilliseconds);
         var runProblem = await db.GradingRunProblems.AsNoTracking().FirstOrDefaultAsync(p => p.Id == runProblemId, ct);
         if (runProblem is null)
         {
@@ -159,4 +161,7 @@ internal sealed class PrepareProblemJob(GradingDbContext db, ProblemPreparation 
             return null;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Preparing run problem {RunProblemId}, {DelayMs:F0} ms after its trigger was due")]
+    private static partial void LogFired(ILogger logger, Guid runProblemId, double delayMs);
 }

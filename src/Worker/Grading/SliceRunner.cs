@@ -100,8 +100,15 @@ internal sealed class SliceRunner(IServiceScopeFactory scopes, JobQueue queue, G
                         options.Value.MaxItemAttempts,
                         steal && !ahead, ahead, ct);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex)
                 {
+                    // The claim statement may have taken an item's lock before it failed or was cancelled, and the
+                    // connection goes back to the pool without a reset (WorkerDataSource).
+                    await WorkerDataSource.ReleaseSessionLocksAsync((NpgsqlConnection)itemDb.Database.GetDbConnection());
+                    if (ex is OperationCanceledException)
+                    {
+                        throw;
+                    }
                     // A database error while claiming ends this lane; the slice looks again later.
                     logger.LogError(ex, "Claiming the next item of problem {ProblemId} in run {RunId} failed", slice.ProblemId, slice.Run.Id);
                     skipped.TryAdd(Guid.Empty, 0);
@@ -151,6 +158,8 @@ internal sealed class SliceRunner(IServiceScopeFactory scopes, JobQueue queue, G
                         // That problem cannot be graded with what is stored now (a rubric was retired, say): the item goes
                         // back without using up an attempt, and the problem's preparation job runs again, which prepares it
                         // anew or queues its slices (its own slices may have ended already).
+                        logger.LogInformation("Run {RunId}: problem {ProblemId} is not ready to grade with what is stored; preparing it again",
+                            slice.Run.Id, claimed.Item.ProblemId);
                         slice.ExcludedProblems.TryAdd(claimed.Item.ProblemId, 0);
                         await services.GetRequiredService<RunProgress>().ReleaseItemAsync(claimed.Item.Id, CancellationToken.None);
                         var runProblemId = await itemDb.GradingRunProblems.AsNoTracking()
@@ -348,7 +357,8 @@ internal sealed class SliceRunner(IServiceScopeFactory scopes, JobQueue queue, G
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
         {
-            // The connection is broken or going away with the scope anyway, which releases the lock.
+            // Pooled connections are not reset (WorkerDataSource): this one must be closed, not handed out with the lock.
+            NpgsqlConnection.ClearPool((NpgsqlConnection)itemDb.Database.GetDbConnection());
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GradingPortal.Domain.Grading;
@@ -18,7 +19,7 @@ namespace GradingPortal.Worker.Grading;
 /// already queued or running are left alone); a run whose items are all finished completes; a cancelled run's open items are
 /// cancelled.
 /// </summary>
-internal sealed class StartRunJob(GradingDbContext db, RunProgress progress, JobQueue queue, TimeProvider clock, ILogger<StartRunJob> logger) : IJob
+internal sealed partial class StartRunJob(GradingDbContext db, RunProgress progress, JobQueue queue, TimeProvider clock, ILogger<StartRunJob> logger) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
@@ -63,10 +64,12 @@ internal sealed class StartRunJob(GradingDbContext db, RunProgress progress, Job
         }
         // Planning is keyed on what exists, not on the status: a run retried or reopened before it was ever planned has
         // no problems and no items whatever its status says, and gets them now (PlanAsync re-checks under a row lock).
+        var planning = Stopwatch.StartNew();
         if (!await db.GradingRunProblems.AnyAsync(p => p.RunId == runId, ct) && !await db.GradingRunItems.AnyAsync(i => i.RunId == runId, ct))
         {
             await PlanAsync(run, ct);
         }
+        var planned = planning.Elapsed;
 
         var problems = await db.GradingRunProblems.AsNoTracking().Where(p => p.RunId == runId).ToListAsync(ct);
         var open = await db.GradingRunItems.Where(i => i.RunId == runId && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running))
@@ -93,6 +96,7 @@ internal sealed class StartRunJob(GradingDbContext db, RunProgress progress, Job
             }
         }
         await queue.EnqueueManyAsync(JobContracts.PrepareProblem, toPrepare, ct);
+        LogStarted(logger, runId, planned.TotalMilliseconds, toPrepare.Count, (planning.Elapsed - planned).TotalMilliseconds);
         await progress.CompleteIfDoneAsync(runId, ct);
     }
 
@@ -206,4 +210,7 @@ internal sealed class StartRunJob(GradingDbContext db, RunProgress progress, Job
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: planned in {PlanMs:F0} ms; {Problems} problems queued for preparation {QueueMs:F0} ms later")]
+    private static partial void LogStarted(ILogger logger, Guid runId, double planMs, int problems, double queueMs);
 }

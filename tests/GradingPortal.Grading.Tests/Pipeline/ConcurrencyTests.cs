@@ -52,6 +52,54 @@ public sealed class ConcurrencyTests(PipelineFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task Run_Completed_LeavesNoAdvisoryLockOnTheWorkersPooledConnections()
+    {
+        // The Workers' EF connections go back to their pool without a reset (no DISCARD ALL), so a run item's session lock
+        // that a lane failed to release would stay on an idle connection for the life of the process, and the item would look
+        // held by a live Worker to every later claim.
+        var projectId = await fixture.NewProjectAsync();
+        var profileId = await fixture.NewProfileAsync();
+        var (problemId, _) = await fixture.NewProblemAsync(projectId, references: 2);
+        await fixture.NewSolutionsAsync(projectId, problemId, Enumerable.Range(0, 12).Select(i => $"Attempt {i}. [approach {1 + (i % 2)}] [points {i % 8}]"));
+
+        var runId = await fixture.StartRunAsync(projectId, profileId, Workflows.FiveStage, [problemId]);
+        (await fixture.WaitForRunAsync(runId, GradingRunStatus.Completed, GradingRunStatus.Failed)).Status.ShouldBe(GradingRunStatus.Completed);
+
+        // The run completes while its last slices are still ending; give them a moment, then nothing may hold a lock.
+        var held = new List<string>();
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            held = await AdvisoryLocksAsync();
+            if (held.Count == 0)
+            {
+                break;
+            }
+            await Task.Delay(100);
+        }
+        held.ShouldBeEmpty();
+        (await fixture.GradesAsync(runId)).Count.ShouldBe(12);
+    }
+
+    /// <summary>Advisory locks held in the test database, with the application and state of the session holding each.</summary>
+    private async Task<List<string>> AdvisoryLocksAsync()
+    {
+        await using var connection = new NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT coalesce(a.application_name, '') || ' ' || coalesce(a.state, '') || ' ' || l.objid::text
+            FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()
+            """, connection);
+        var locks = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            locks.Add(reader.GetString(0));
+        }
+        return locks;
+    }
+
     /// <summary>Quartz instance ids of the processes executing a job right now.</summary>
     private async Task<List<string>> ExecutingInstancesAsync()
     {
