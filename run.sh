@@ -245,13 +245,19 @@ fi
 : >"$LOGS/build.log"
 say "building ($CONFIGURATION; log: $(rel "$LOGS")/build.log)..."
 declare -A DLL
-# The Api and the Worker are published ReadyToRun (precompiled; they run without tiered compilation, ADR 012).
+# The Api is published ReadyToRun (precompiled, ADR 012) and the Worker is not (ADR 013); both run without tiered
+# compilation.
 for project in migrations/GradingPortal.Migrations src/Api/GradingPortal.Api src/Web/GradingPortal.Web src/Worker/GradingPortal.Worker; do
     name="$(basename "$project")"
     case "$name" in
-        GradingPortal.Api|GradingPortal.Worker)
+        GradingPortal.Api)
             build=(publish "$project.csproj" -c "$CONFIGURATION" --use-current-runtime --self-contained false -p:PublishReadyToRun=true
                 -o "$LOCAL/publish/$name")
+            DLL[$name]="$LOCAL/publish/$name/$name.dll" ;;
+        GradingPortal.Worker)
+            # A clean folder: files precompiled by an earlier ReadyToRun publish must not stay behind.
+            rm -rf "$LOCAL/publish/$name"
+            build=(publish "$project.csproj" -c "$CONFIGURATION" --self-contained false -o "$LOCAL/publish/$name")
             DLL[$name]="$LOCAL/publish/$name/$name.dll" ;;
         *)
             build=(build "$project.csproj" -c "$CONFIGURATION")

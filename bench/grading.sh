@@ -53,14 +53,15 @@ trap cleanup EXIT INT TERM
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
-# The Worker is published ReadyToRun, as the Dockerfiles and run.sh deploy it (ADR 012).
+# The Worker is published as the Dockerfile and run.sh deploy it: not ReadyToRun, JIT-compiled once (ADR 013).
 PUBLISHED="$ROOT/artifacts/bench-grading"
 if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
-  echo "== building migrator, fake model, seeder; publishing the Worker (Release, ReadyToRun)"
+  echo "== building migrator, fake model, seeder; publishing the Worker (Release)"
   for p in migrations bench/FakeModel bench/GradingBench; do
     dotnet build "$p" -c Release -v q -nologo >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
   done
-  dotnet publish src/Worker -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true -o "$PUBLISHED/Worker" \
+  rm -rf "$PUBLISHED/Worker"
+  dotnet publish src/Worker -c Release --self-contained false -o "$PUBLISHED/Worker" \
     -v q -nologo >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
 fi
 

@@ -33,6 +33,7 @@ services.AddLogging();
 services.AddSingleton<IAuditActorAccessor>(new BenchActor());
 services.AddDbContext<GradingDbContext>(db => db.UseNpgsql(connectionString));
 services.AddQuartzStore(connectionString);
+services.AddSingleton(sp => new JobWakeUps(connectionString, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<JobWakeUps>>()));
 services.AddScoped<JobQueue>();
 await using var provider = services.BuildServiceProvider();
 await using var scope = provider.CreateAsyncScope();

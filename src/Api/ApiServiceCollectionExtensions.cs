@@ -89,6 +89,7 @@ internal static class ApiServiceCollectionExtensions
 
         // Background work goes into Quartz's clustered PostgreSQL store; only Workers start a scheduler and run jobs.
         services.AddQuartzStore(connectionString);
+        services.AddSingleton(sp => new JobWakeUps(connectionString, sp.GetRequiredService<ILogger<JobWakeUps>>()));
         services.AddScoped<JobQueue>();
         services.AddScoped<Models.ModelConnectionTester>();
         services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

@@ -13,7 +13,7 @@ namespace GradingPortal.Jobs;
 /// waiting or running is a no-op: the job key is derived from the id. Every job requests recovery.
 /// The scheduler is registered by name (see QuartzStore), so its factory is a keyed service.
 /// </summary>
-internal sealed class JobQueue([FromKeyedServices(JobContracts.SchedulerName)] ISchedulerFactory schedulers)
+internal sealed class JobQueue([FromKeyedServices(JobContracts.SchedulerName)] ISchedulerFactory schedulers, JobWakeUps wakeUps)
 {
     public static JobKey KeyOf(JobContract contract, Guid id) => new($"{contract.Name}-{id:N}", JobContracts.Group);
 
@@ -38,6 +38,11 @@ internal sealed class JobQueue([FromKeyedServices(JobContracts.SchedulerName)] I
         catch (ObjectAlreadyExistsException)
         {
             // Another process scheduled the same job between the check and the insert: the work is queued either way.
+            return;
+        }
+        if (delay <= TimeSpan.Zero)
+        {
+            await wakeUps.AnnounceAsync(ct);
         }
     }
 
@@ -60,7 +65,10 @@ internal sealed class JobQueue([FromKeyedServices(JobContracts.SchedulerName)] I
             var job = BuildJob(contract, key, id);
             jobs[job] = [TriggerBuilder.Create().ForJob(key).WithIdentity(key.Name, JobContracts.Group).StartNow().Build()];
         }
-        await ScheduleAllAsync(scheduler, jobs, ct);
+        if (await ScheduleAllAsync(scheduler, jobs, ct))
+        {
+            await wakeUps.AnnounceAsync(ct);
+        }
     }
 
     /// <summary>The key of slice <paramref name="slice"/> of a sliced job (several jobs sharing one record id).</summary>
@@ -86,7 +94,10 @@ internal sealed class JobQueue([FromKeyedServices(JobContracts.SchedulerName)] I
             var job = BuildJob(contract, key, id, slice);
             jobs[job] = [TriggerBuilder.Create().ForJob(key).WithIdentity(key.Name, JobContracts.Group).StartNow().Build()];
         }
-        await ScheduleAllAsync(scheduler, jobs, ct);
+        if (await ScheduleAllAsync(scheduler, jobs, ct))
+        {
+            await wakeUps.AnnounceAsync(ct);
+        }
     }
 
     private static IJobDetail BuildJob(JobContract contract, JobKey key, Guid id, int? slice = null)
@@ -104,11 +115,12 @@ internal sealed class JobQueue([FromKeyedServices(JobContracts.SchedulerName)] I
         return builder.Build();
     }
 
-    private static async Task ScheduleAllAsync(IScheduler scheduler, Dictionary<IJobDetail, IReadOnlyCollection<ITrigger>> jobs, CancellationToken ct)
+    /// <summary>Schedules the jobs; true when there were any.</summary>
+    private static async Task<bool> ScheduleAllAsync(IScheduler scheduler, Dictionary<IJobDetail, IReadOnlyCollection<ITrigger>> jobs, CancellationToken ct)
     {
         if (jobs.Count == 0)
         {
-            return;
+            return false;
         }
         try
         {
@@ -129,5 +141,6 @@ internal sealed class JobQueue([FromKeyedServices(JobContracts.SchedulerName)] I
                 }
             }
         }
+        return true;
     }
 }

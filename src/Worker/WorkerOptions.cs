@@ -9,8 +9,9 @@ public sealed class WorkerOptions
     public int MaxConcurrency { get; set; } = 4;
 
     /// <summary>
-    /// How often an idle Worker asks the job store for work, in seconds (Quartz's idle wait). Jobs scheduled by another
-    /// process (the Api) are not signalled to this one, so this is the longest a queued job waits for an idle Worker.
+    /// How often an idle Worker asks the job store for work, in seconds (Quartz's idle wait). Jobs queued by another process
+    /// (the Api, another Worker) wake it at once through a PostgreSQL notice (JobWakeUps); this poll is the fallback, the
+    /// longest a queued job waits when the notice is lost (e.g. while the Worker's listening connection reconnects).
     /// </summary>
     public int PollSeconds { get; set; } = 2;
 

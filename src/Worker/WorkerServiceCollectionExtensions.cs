@@ -50,6 +50,10 @@ internal static class WorkerServiceCollectionExtensions
             });
         });
         services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
+        // Jobs queued by the Api or another Worker wake this node at once (JobWakeUps) rather than at its next poll.
+        services.AddSingleton(sp => new JobWakeUps(connectionString, sp.GetRequiredService<ILogger<JobWakeUps>>()));
+        services.AddHostedService(sp => new JobWakeListener(connectionString,
+            sp.GetRequiredKeyedService<Quartz.Extensibility.ISchedulerSignaler>(Domain.Jobs.JobContracts.SchedulerName), sp.GetRequiredService<ILogger<JobWakeListener>>()));
         // After Quartz's hosted service, so that it is stopped first: grading jobs hand their work back while the scheduler
         // still accepts their retry triggers.
         services.AddSingleton<GradingJobDrain>();

@@ -285,47 +285,17 @@ internal sealed partial class ModelLimiter : IAsyncDisposable
         }
     }
 
-    private async Task ListenAsync(CancellationToken stop)
-    {
-        while (!stop.IsCancellationRequested)
-        {
-            try
+    private Task ListenAsync(CancellationToken stop) =>
+        NotificationListener.RunAsync(_dataSource.OpenConnectionAsync, Channel, e => OnNotification(e.Payload),
+            // Slots may have been freed while nobody listened; waiters fall back to polling until the listener is back.
+            onListening: () =>
             {
-                await using var connection = await _dataSource.OpenConnectionAsync(stop);
-                connection.Notification += (_, e) => OnNotification(e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stop);
-                }
-                // Slots may have been freed while nobody listened.
                 foreach (var gate in _gates.Values)
                 {
                     gate.Signal();
                 }
-                while (true)
-                {
-                    await connection.WaitAsync(stop);
-                }
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or IOException)
-            {
-                // Waiters fall back to polling until the listener is back.
-                LogListenerLost(_logger, e.Message);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(1), stop);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+            },
+            onLost: e => LogListenerLost(_logger, e.Message), stop);
 
     private void OnNotification(string payload)
     {

@@ -1,5 +1,6 @@
 using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Jobs;
+using GradingPortal.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -79,6 +80,50 @@ public sealed class ConcurrencyTests(PipelineFixture fixture)
         }
         held.ShouldBeEmpty();
         (await fixture.GradesAsync(runId)).Count.ShouldBe(12);
+    }
+
+    [Fact]
+    public async Task Enqueue_AJob_NotifiesTheListeningWorkers()
+    {
+        // Both fixture Workers listen for the notice that wakes their Quartz nodes.
+        await using var connection = new NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using (var listeners = new NpgsqlCommand(
+            $"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'GradingPortal.Worker.JobWakeListener' AND query = 'LISTEN {JobWakeUps.Channel}'",
+            connection))
+        {
+            // A Worker starts listening shortly after it starts.
+            var listening = 0L;
+            for (var attempt = 0; attempt < 100 && listening < 2; attempt++)
+            {
+                listening = (long)(await listeners.ExecuteScalarAsync())!;
+                if (listening < 2)
+                {
+                    await Task.Delay(100);
+                }
+            }
+            listening.ShouldBeGreaterThanOrEqualTo(2);
+        }
+        var notified = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Notification += (_, e) => notified.TrySetResult(e.Channel);
+        await using (var listen = new NpgsqlCommand($"LISTEN {JobWakeUps.Channel}", connection))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        // A job the Api queues (a run's start) is announced once it is in the store.
+        var projectId = await fixture.NewProjectAsync();
+        var profileId = await fixture.NewProfileAsync();
+        var (problemId, _) = await fixture.NewProblemAsync(projectId, references: 1);
+        await fixture.NewSolutionsAsync(projectId, problemId, ["Attempt. [points 7]"]);
+        var runId = await fixture.StartRunAsync(projectId, profileId, Workflows.Reference, [problemId]);
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!notified.Task.IsCompleted)
+        {
+            await connection.WaitAsync(wait.Token);
+        }
+        (await notified.Task).ShouldBe(JobWakeUps.Channel);
+        (await fixture.WaitForRunAsync(runId, GradingRunStatus.Completed, GradingRunStatus.Failed)).Status.ShouldBe(GradingRunStatus.Completed);
     }
 
     /// <summary>Advisory locks held in the test database, with the application and state of the session holding each.</summary>

@@ -59,6 +59,10 @@ public sealed class PipelineFixture : IAsyncLifetime
             await worker.DisposeAsync();
         }
         await Api.DisposeAsync();
+        if (_wakeUps is not null)
+        {
+            await _wakeUps.DisposeAsync();
+        }
         await _services.DisposeAsync();
         await Fake.DisposeAsync();
     }
@@ -97,6 +101,11 @@ public sealed class PipelineFixture : IAsyncLifetime
         return worker;
     }
 
+    /// <summary>Tells the Workers about jobs the tests queue, as the Api does (its own copy of the type is not visible here).</summary>
+    private JobWakeUps WakeUps => _wakeUps ??= new JobWakeUps(ConnectionString, Microsoft.Extensions.Logging.Abstractions.NullLogger<JobWakeUps>.Instance);
+
+    private JobWakeUps? _wakeUps;
+
     /// <summary>Every Worker process started so far (the first two at start-up), stopped ones included.</summary>
     public IReadOnlyList<WorkerProcess> Workers => _workers;
 
@@ -111,11 +120,11 @@ public sealed class PipelineFixture : IAsyncLifetime
 
     /// <summary>Enqueues a job as the Api does (through the Api's scheduler: one scheduler of this name per process).</summary>
     public Task EnqueueAsync(JobContract contract, Guid id) =>
-        new JobQueue(Api.Services.GetRequiredKeyedService<ISchedulerFactory>(JobContracts.SchedulerName)).EnqueueAsync(contract, id, CancellationToken.None);
+        new JobQueue(Api.Services.GetRequiredKeyedService<ISchedulerFactory>(JobContracts.SchedulerName), WakeUps).EnqueueAsync(contract, id, CancellationToken.None);
 
     /// <summary>Enqueues slices 0..count-1 of a sliced job as a Worker does (through the Api's scheduler).</summary>
     public Task EnqueueSlicesAsync(JobContract contract, Guid id, int count) =>
-        new JobQueue(Api.Services.GetRequiredKeyedService<ISchedulerFactory>(JobContracts.SchedulerName)).EnqueueSlicesAsync(contract, id, count,
+        new JobQueue(Api.Services.GetRequiredKeyedService<ISchedulerFactory>(JobContracts.SchedulerName), WakeUps).EnqueueSlicesAsync(contract, id, count,
             CancellationToken.None);
 
     public Task<Guid> NewProjectAsync(params string[] customErrorTypes) => WithDbAsync(async db =>
