@@ -419,11 +419,10 @@ import glob, re, sys
 work, run_id, workers = sys.argv[1], sys.argv[2], int(sys.argv[3])
 planned, delays = None, []
 for w in range(1, workers + 1):
-    seen = False
     for line in open(f"{work}/worker{w}.log", errors="replace"):
         if f"Run {run_id}: planned" in line:
-            planned, seen = f"Worker {w}: " + line.strip().split(": ", 1)[1], True
-        elif seen and (m := re.search(r"Preparing run problem \S+, (\d+) ms after its trigger was due", line)):
+            planned = f"Worker {w}: " + line.strip().split(": ", 1)[1]
+        elif m := re.search(rf"Preparing problem \S+ of run {run_id}, (\d+) ms after its trigger was due", line):
             delays.append((int(m.group(1)), w))
 if planned:
     print(f"start:      {planned}")

@@ -26,13 +26,13 @@ internal sealed partial class PrepareProblemJob(GradingDbContext db, ProblemPrep
             logger.LogError("Prepare-problem job {Key} has no run problem id", context.JobDetail.Key);
             return;
         }
-        // How long the job waited for a Worker thread (its trigger was due at the scheduled time): a run's start waits on it.
-        LogFired(logger, runProblemId, (context.FireTimeUtc - (context.ScheduledFireTimeUtc ?? context.FireTimeUtc)).TotalMilliseconds);
         var runProblem = await db.GradingRunProblems.AsNoTracking().FirstOrDefaultAsync(p => p.Id == runProblemId, ct);
         if (runProblem is null)
         {
             return;
         }
+        // How long the job waited for a Worker thread (its trigger was due at the scheduled time): a run's start waits on it.
+        LogFired(logger, runProblem.ProblemId, runProblem.RunId, (context.FireTimeUtc - (context.ScheduledFireTimeUtc ?? context.FireTimeUtc)).TotalMilliseconds);
         try
         {
             await PrepareAsync(context, runProblem, ct);
@@ -162,6 +162,6 @@ internal sealed partial class PrepareProblemJob(GradingDbContext db, ProblemPrep
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Preparing run problem {RunProblemId}, {DelayMs:F0} ms after its trigger was due")]
-    private static partial void LogFired(ILogger logger, Guid runProblemId, double delayMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Preparing problem {ProblemId} of run {RunId}, {DelayMs:F0} ms after its trigger was due")]
+    private static partial void LogFired(ILogger logger, Guid problemId, Guid runId, double delayMs);
 }
