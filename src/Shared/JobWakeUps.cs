@@ -7,7 +7,7 @@ namespace GradingPortal.Jobs;
 
 /// <summary>
 /// Tells every Worker that jobs were queued (PostgreSQL <c>NOTIFY</c> on <see cref="Channel"/>), so that their Quartz nodes
-/// look at the store now instead of at their next poll (<c>Worker:PollSeconds</c>, 1 s by default). Quartz only wakes
+/// look at the store now instead of at their next poll (<c>Worker:PollSeconds</c>, 2 s by default). Quartz only wakes
 /// the node that scheduled a job: without this, an import or a run started from the Api, and a run's slices queued by
 /// one Worker, waited up to a poll interval on the others. Best effort: when the notice cannot be sent, the Workers
 /// find the jobs at their next poll.

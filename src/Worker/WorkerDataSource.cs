@@ -21,9 +21,8 @@ internal sealed class WorkerDataSource : IAsyncDisposable
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         var settings = builder.ConnectionStringBuilder;
         settings.NoResetOnClose = true;
-        // An explicit setting in the connection string wins (0 turns preparation off).
-        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)
-            && !connectionString.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+        // As in the Api: a connection string that sets Max Auto Prepare keeps its own value.
+        if (settings.MaxAutoPrepare == 0)
         {
             settings.MaxAutoPrepare = 64;
             settings.AutoPrepareMinUsages = 2;

@@ -29,7 +29,7 @@ internal static class WorkerServiceCollectionExtensions
         // That is safe because nothing leaves session state on these connections: transactions are rolled back by Npgsql
         // either way, and the one session lock taken on them (a run item's) is released by its lane before the connection
         // goes back (SliceRunner). Named locks and Quartz use the connection string's own pool, which resets as usual.
-        services.AddSingleton(WorkerDataSource.Build(connectionString));
+        services.AddSingleton(_ => WorkerDataSource.Build(connectionString));
         services.AddDbContext<GradingDbContext>((sp, db) => db.UseNpgsql(sp.GetRequiredService<WorkerDataSource>().DataSource));
         services.AddModelCalls(connectionString);
 
