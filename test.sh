@@ -94,15 +94,24 @@ else
     install -d -m 755 "$PG_RUN"
 fi
 PG_PORT="$(free_port)"
-pg_as_owner initdb -D "$PG_DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync >"$PG_TMP/initdb.log" 2>&1 \
-    || { cat "$PG_TMP/initdb.log" >&2; die "initdb failed"; }
+# As on every real server, TCP connections need a password (scram-sha-256): a host that drops the password on the way
+# to PostgreSQL fails here as it would in a deployment. Only the owner's Unix socket (used by nobody but this script)
+# is trusted.
+PG_PASSWORD="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+pwfile="$PG_RUN/initdb-password"
+(umask 077; printf '%s\n' "$PG_PASSWORD" >"$pwfile")
+[[ $EUID -ne 0 ]] || chown postgres:postgres "$pwfile"
+pg_as_owner initdb -D "$PG_DATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 --pwfile="$pwfile" \
+    -E UTF8 --locale=C.UTF-8 --no-sync >"$PG_TMP/initdb.log" 2>&1 \
+    || { rm -f "$pwfile"; cat "$PG_TMP/initdb.log" >&2; die "initdb failed"; }
+rm -f "$pwfile"
 # Durability is worthless for a throwaway cluster; speed is not. Many test classes open pools at once.
 PG_STARTED=1
 pg_as_owner pg_ctl -D "$PG_DATA" -l "$PG_RUN/pg.log" -w -t 60 \
     -o "-p $PG_PORT -k $PG_RUN -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
     start >/dev/null \
     || { cat "$PG_RUN/pg.log" >&2 || true; die "PostgreSQL did not start"; }
-export GP_TEST_PG="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres"
+export GP_TEST_PG="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Password=$PG_PASSWORD;Database=postgres"
 say "PostgreSQL for tests on 127.0.0.1:$PG_PORT"
 
 # --- build, test, count ---------------------------------------------------------------------------------------------

@@ -42,6 +42,9 @@ internal static class ApiServiceCollectionExtensions
             npgsql.AutoPrepareMinUsages = 2;
         }
         services.AddDbContext<GradingDbContext>(options => options.UseNpgsql(npgsql.ConnectionString));
+        // Connections of their own (exports) are made from the configured connection string, never from one read back from
+        // EF Core or Npgsql, which has lost its password.
+        services.AddSingleton(_ => new PostgresConnections(connectionString));
 
         // Identity: users and passwords in PostgreSQL; bearer tokens (access + refresh) protected by data protection,
         // whose keys also live in PostgreSQL so any Api instance reads tokens issued by any other.

@@ -16,8 +16,11 @@ internal static class WorkerServiceCollectionExtensions
     public static HostApplicationBuilder AddWorkerServices(this HostApplicationBuilder builder)
     {
         var services = builder.Services;
+        // Every connection this host opens is made from the configured connection string (PostgresConnections), never from
+        // one read back from EF Core or Npgsql, which has lost its password.
         var connectionString = builder.Configuration.GetConnectionString("Db")
             ?? throw new InvalidOperationException("ConnectionStrings:Db is not configured (environment variable ConnectionStrings__Db).");
+        services.AddSingleton(_ => new PostgresConnections(connectionString));
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         var options = builder.Configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
 

@@ -73,10 +73,35 @@ public sealed class PostgresServer : IAsyncDisposable
         {
             Directory.CreateDirectory(runDir);
         }
-        RunAsPostgres(asRoot, "initdb", $"-D {dataDir} -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync");
+        // TCP connections need a password (scram-sha-256), as on every real server: code that loses the password on its
+        // way to PostgreSQL must fail in tests too. Only the owner's Unix socket is trusted.
+        var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var passwordFile = Path.Combine(runDir, "initdb-password");
+        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        using (var file = new StreamWriter(passwordFile, fileOptions))
+        {
+            file.WriteLine(password);
+        }
+        if (asRoot)
+        {
+            Run("chown", $"postgres {passwordFile}");
+        }
+        try
+        {
+            RunAsPostgres(asRoot, "initdb",
+                $"-D {dataDir} -U postgres --auth-local=trust --auth-host=scram-sha-256 --pwfile={passwordFile} -E UTF8 --locale=C.UTF-8 --no-sync");
+        }
+        finally
+        {
+            File.Delete(passwordFile);
+        }
         RunAsPostgres(asRoot, "pg_ctl",
             $"-D {dataDir} -l {runDir}/pg.log -w -o \"-p {port} -k {runDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300\" start");
-        var cs = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Include Error Detail=true";
+        var cs = $"Host=127.0.0.1;Port={port};Username=postgres;Password={password};Database=postgres;Include Error Detail=true";
         await using (var conn = new NpgsqlConnection(cs))
         {
             await conn.OpenAsync();

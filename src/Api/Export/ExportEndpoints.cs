@@ -28,6 +28,7 @@ internal static class ExportEndpoints
             .Validate(o => o.PageBytes is >= 1 and <= 1L << 30, "Export:PageBytes is between 1 byte and 1 GB.")
             .Validate(o => o.ReadBufferBytes is >= 8192 and <= 16 * 1024 * 1024, "Export:ReadBufferBytes is between 8 KB and 16 MB.")
             .ValidateOnStart();
+        services.AddSingleton<ExportConnections>();
         return services;
     }
 

@@ -1,5 +1,4 @@
-using GradingPortal.Domain.Persistence;
-using Microsoft.EntityFrameworkCore;
+using GradingPortal.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Npgsql;
@@ -25,20 +24,20 @@ internal sealed class ExportOptions
 }
 
 /// <summary>
-/// Exports read on their own connections (same server and credentials as the DbContext's, own pool) so that their big read
+/// Exports read on connections of their own (the configured server and credentials, own pool) so that their big read
 /// buffer does not grow every request's connection.
 /// </summary>
-internal static class ExportConnection
+internal sealed class ExportConnections(PostgresConnections connections, IOptions<ExportOptions> options) : IAsyncDisposable
 {
-    public static NpgsqlConnection Create(GradingDbContext db, ExportOptions options)
+    private readonly NpgsqlDataSource _dataSource = connections.CreateDataSource(settings =>
     {
-        var builder = new NpgsqlConnectionStringBuilder(db.Database.GetConnectionString())
-        {
-            ReadBufferSize = options.ReadBufferBytes,
-            ApplicationName = "GradingPortal export",
-        };
-        return new NpgsqlConnection(builder.ConnectionString);
-    }
+        settings.ReadBufferSize = options.Value.ReadBufferBytes;
+        settings.ApplicationName = "GradingPortal export";
+    });
+
+    public NpgsqlConnection Create() => _dataSource.CreateConnection();
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }
 
 /// <summary>
@@ -68,7 +67,6 @@ internal sealed class ExportStreamResult(Guid projectId, string projectName, Exp
         var options = services.GetRequiredService<IOptions<ExportOptions>>().Value;
         var clock = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<ExportStreamResult>();
-        var db = services.GetRequiredService<GradingDbContext>();
         var response = httpContext.Response;
         var ct = httpContext.RequestAborted;
 
@@ -80,7 +78,7 @@ internal sealed class ExportStreamResult(Guid projectId, string projectName, Exp
         response.Headers.CacheControl = "no-store";
         response.Headers["X-Export-Schema-Version"] = ExportSchema.Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-        await using var connection = ExportConnection.Create(db, options);
+        await using var connection = services.GetRequiredService<ExportConnections>().Create();
         var lines = 0L;
         try
         {

@@ -17,16 +17,16 @@ internal sealed class AdvisoryLock : IAsyncDisposable
     }
 
     /// <summary>Waits for the lock.</summary>
-    public static async Task<AdvisoryLock> AcquireAsync(string connectionString, string name, CancellationToken ct) =>
-        (await TakeAsync(connectionString, name, wait: true, ct))!;
+    public static async Task<AdvisoryLock> AcquireAsync(NpgsqlDataSource dataSource, string name, CancellationToken ct) =>
+        (await TakeAsync(dataSource, name, wait: true, ct))!;
 
     /// <summary>Takes the lock if nobody holds it; null otherwise.</summary>
-    public static Task<AdvisoryLock?> TryAcquireAsync(string connectionString, string name, CancellationToken ct) =>
-        TakeAsync(connectionString, name, wait: false, ct);
+    public static Task<AdvisoryLock?> TryAcquireAsync(NpgsqlDataSource dataSource, string name, CancellationToken ct) =>
+        TakeAsync(dataSource, name, wait: false, ct);
 
-    private static async Task<AdvisoryLock?> TakeAsync(string connectionString, string name, bool wait, CancellationToken ct)
+    private static async Task<AdvisoryLock?> TakeAsync(NpgsqlDataSource dataSource, string name, bool wait, CancellationToken ct)
     {
-        var connection = new NpgsqlConnection(connectionString);
+        var connection = dataSource.CreateConnection();
         try
         {
             await connection.OpenAsync(ct);

@@ -1,6 +1,7 @@
 using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Persistence;
 using GradingPortal.Domain.Rubrics;
+using GradingPortal.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -23,7 +24,7 @@ internal sealed record ArtifactDraft(string? Content, Guid? StageCallId, string?
 /// so two jobs (of one run or of two) that need the same artifact never both call the model. The unique index on
 /// (problem, kind, key) backs this up.
 /// </summary>
-internal sealed class ArtifactStore(GradingDbContext db, TimeProvider clock)
+internal sealed class ArtifactStore(GradingDbContext db, PostgresConnections connections, TimeProvider clock)
 {
     private const int VersionAttempts = 8;
 
@@ -45,7 +46,7 @@ internal sealed class ArtifactStore(GradingDbContext db, TimeProvider clock)
         {
             return (null, null);
         }
-        await using var held = await AdvisoryLock.AcquireAsync(db.Database.GetConnectionString()!, $"artifact:{problemId}:{kind}:{key}", ct);
+        await using var held = await AdvisoryLock.AcquireAsync(connections.Default, $"artifact:{problemId}:{kind}:{key}", ct);
         if (await FindAsync(problemId, kind, key, ct) is { } computedMeanwhile)
         {
             return (computedMeanwhile, null);

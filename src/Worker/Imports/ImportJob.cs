@@ -5,6 +5,7 @@ using GradingPortal.Domain.Imports;
 using GradingPortal.Domain.Jobs;
 using GradingPortal.Domain.Persistence;
 using GradingPortal.Domain.Solutions;
+using GradingPortal.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -18,7 +19,8 @@ namespace GradingPortal.Worker.Imports;
 /// (by Quartz recovery after a Worker died, or rescheduled after a shutdown), it re-reads the import, skips the records
 /// already counted, and goes on. A finished import is left alone.
 /// </summary>
-public sealed class ImportJob(GradingDbContext db, TimeProvider clock, IOptions<WorkerOptions> options, ILogger<ImportJob> logger) : IJob
+internal sealed class ImportJob(GradingDbContext db, PostgresConnections connections, TimeProvider clock, IOptions<WorkerOptions> options,
+    ILogger<ImportJob> logger) : IJob
 {
     /// <summary>Records per save (and per checkpoint).</summary>
     internal const int BatchRecords = 2000;
@@ -102,7 +104,7 @@ public sealed class ImportJob(GradingDbContext db, TimeProvider clock, IOptions<
         try
         {
             // Text formats are read while the upload goes on (the stream waits for chunks); zip archives once it is complete.
-            staged = await StagedFileStream.OpenAsync(db.Database.GetConnectionString()!, _import.Id, wholeFile: !StreamsWhileUploading(_import.Format),
+            staged = await StagedFileStream.OpenAsync(connections.Default, _import.Id, wholeFile: !StreamsWhileUploading(_import.Format),
                 TimeSpan.FromSeconds(options.Value.UploadStallSeconds), ct);
             // Reading (fetching chunks, cutting and parsing records) runs on its own task and hands over whole batches, so the
             // next batch is parsed while PostgreSQL writes the current one. At most Pipelined batches wait between them.

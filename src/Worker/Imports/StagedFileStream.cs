@@ -53,11 +53,10 @@ internal sealed class StagedFileStream : Stream
     /// Opens its own connection (so the import's DbContext stays free for writing) and reads where the upload stands.
     /// With <paramref name="wholeFile"/> it first waits for the upload to complete.
     /// </summary>
-    public static async Task<StagedFileStream> OpenAsync(string connectionString, Guid importId, bool wholeFile, TimeSpan stallTimeout,
+    public static async Task<StagedFileStream> OpenAsync(NpgsqlDataSource dataSource, Guid importId, bool wholeFile, TimeSpan stallTimeout,
         CancellationToken ct)
     {
-        var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(ct);
+        var connection = await dataSource.OpenConnectionAsync(ct);
         var stream = new StagedFileStream(connection, importId, stallTimeout);
         try
         {
