@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Starts GradingPortal on this machine and stops everything it started on Ctrl+C, SIGTERM or any failure:
+# Starts GradingPortal on this machine and stops everything it started on Ctrl+C, SIGTERM or a failure to start:
 #   PostgreSQL (a local cluster in .local/pg, unless ConnectionStrings__Db is set), build, migrator,
 #   Api, Web and WORKERS Workers (logs in .local/logs), then prints the URL and the first admin's credentials.
+#   Once they are up, a host that exits is restarted with a growing delay (see "watch" at the end).
 #
 #   ./run.sh
 #   WEB_PORT=8080 API_PORT=8081 PG_PORT=5433 WORKERS=2 ./run.sh
@@ -50,7 +51,7 @@ for tool in dotnet node npm python3; do
 done
 
 # --- state of this run, undone by cleanup --------------------------------------------------------------------------
-PIDS=()          # background hosts
+PIDS=()          # background hosts (an empty entry: waiting to be restarted)
 NAMES=()         # their names (log file names)
 CHILD=""         # a long foreground command (the build) running in its own process group
 PG_STARTED=0     # 1 when this run started the local cluster
@@ -64,11 +65,17 @@ cleanup() {
     if [[ -n "$CHILD" ]] && kill -0 "$CHILD" 2>/dev/null; then
         kill -TERM -- "-$CHILD" 2>/dev/null || true
     fi
-    if [[ ${#PIDS[@]} -gt 0 ]]; then
-        say "stopping ${NAMES[*]}..."
-        kill -TERM "${PIDS[@]}" 2>/dev/null || true
-        local deadline=$((SECONDS + 15)) pid
-        for pid in "${PIDS[@]}"; do
+    # The hosts, and any background job besides: a signal that lands between starting a host and recording its pid
+    # must not leave that host running.
+    local running=() pid
+    for pid in "${PIDS[@]}" $(jobs -p); do
+        [[ -n "$pid" ]] && running+=("$pid")
+    done
+    if [[ ${#running[@]} -gt 0 ]]; then
+        [[ ${#NAMES[@]} -eq 0 ]] || say "stopping ${NAMES[*]}..."
+        kill -TERM "${running[@]}" 2>/dev/null || true
+        local deadline=$((SECONDS + 15))
+        for pid in "${running[@]}"; do
             while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
             kill -KILL "$pid" 2>/dev/null || true
         done
@@ -296,13 +303,59 @@ sed 's/^/  /' "$LOGS/migrator.log" >&2
 # --- hosts -------------------------------------------------------------------------------------------------------------
 # Each host runs from its project folder (content root = project folder, as with `dotnet run`), in the background,
 # with its log in .local/logs. SIGINT is ignored by background jobs of a script: cleanup stops them with SIGTERM.
-start_host() {   # name project-folder dll [VAR=value...]
-    local name="$1" dir="$2" dll="$3"
-    shift 3
-    (cd "$dir" && exec env "$@" dotnet "$dll") >"$LOGS/$name.log" 2>&1 &
-    PIDS+=("$!")
-    NAMES+=("$name")
-    echo "$! $dll" >>"$HOST_PIDS"
+# Slot i of NAMES, PIDS, STARTED, DELAY and DUE describes one host; PIDS[i] is empty while it waits to be restarted.
+API_URL="http://127.0.0.1:$API_PORT"
+WEB_URL="http://127.0.0.1:$WEB_PORT"
+STARTED=()       # SECONDS when each host was last started
+DELAY=()         # its next restart delay in seconds
+DUE=()           # SECONDS at which a host that died is started again
+RESTARTS=()      # how often it was restarted
+RESTART_MAX_DELAY=30
+STABLE_AFTER=60  # a host that stayed up this long starts again from the shortest delay when it dies
+
+host_spec() {   # name -> HOST_DIR, HOST_DLL, HOST_ENV (arguments of env)
+    case "$1" in
+        api) HOST_DIR=src/Api; HOST_DLL="${DLL[GradingPortal.Api]}"; HOST_ENV=("ASPNETCORE_URLS=$API_URL") ;;
+        # The Web never opens the database, so it does not get the connection string.
+        web) HOST_DIR=src/Web; HOST_DLL="${DLL[GradingPortal.Web]}"
+             HOST_ENV=(-u ConnectionStrings__Db "ASPNETCORE_URLS=$WEB_URL" "Api__BaseUrl=$API_URL" "DataProtection__KeysPath=$WEB_KEYS") ;;
+        worker-*) HOST_DIR=src/Worker; HOST_DLL="${DLL[GradingPortal.Worker]}"; HOST_ENV=() ;;
+        *) die "unknown host $1" ;;
+    esac
+}
+# hosts.pid lists the hosts running now, so that a later run can stop them if this one is killed outright.
+write_host_pids() {
+    local i tmp="$HOST_PIDS.tmp"
+    : >"$tmp"
+    for i in "${!PIDS[@]}"; do
+        if [[ -n "${PIDS[$i]}" ]]; then
+            host_spec "${NAMES[$i]}"
+            echo "${PIDS[$i]} $HOST_DLL" >>"$tmp"
+        fi
+    done
+    mv -f "$tmp" "$HOST_PIDS"
+}
+launch_host() {   # slot; a restarted host appends to its log, so the lines before its death stay
+    local i="$1"
+    host_spec "${NAMES[$i]}"
+    (cd "$HOST_DIR" && exec env "${HOST_ENV[@]}" dotnet "$HOST_DLL") >>"$LOGS/${NAMES[$i]}.log" 2>&1 &
+    PIDS[i]=$!
+    STARTED[i]=$SECONDS
+    write_host_pids
+}
+start_host() {   # name
+    local i=${#NAMES[@]}
+    NAMES[i]="$1"
+    DELAY[i]=1
+    DUE[i]=0
+    RESTARTS[i]=0
+    : >"$LOGS/$1.log"
+    launch_host "$i"
+}
+# Restarts are printed and kept in .local/logs/run.log, and marked in the host's own log.
+note() {
+    say "$*"
+    printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >>"$LOGS/run.log"
 }
 wait_healthy() {   # name url index-in-PIDS
     local name="$1" url="$2" pid="${PIDS[$3]}" deadline=$((SECONDS + HEALTH_TIMEOUT))
@@ -319,30 +372,29 @@ wait_healthy() {   # name url index-in-PIDS
     done
 }
 
-API_URL="http://127.0.0.1:$API_PORT"
-WEB_URL="http://127.0.0.1:$WEB_PORT"
 say "starting Api, Web and $WORKERS Worker(s)..."
-start_host api src/Api "${DLL[GradingPortal.Api]}" \
-    "ASPNETCORE_URLS=$API_URL"
-# The Web never opens the database, so it does not get the connection string.
-start_host web src/Web "${DLL[GradingPortal.Web]}" -u ConnectionStrings__Db \
-    "ASPNETCORE_URLS=$WEB_URL" "Api__BaseUrl=$API_URL" "DataProtection__KeysPath=$WEB_KEYS"
+start_host api
+start_host web
 for ((i = 1; i <= WORKERS; i++)); do
-    start_host "worker-$i" src/Worker "${DLL[GradingPortal.Worker]}"
+    start_host "worker-$i"
 done
 
 wait_healthy api "$API_URL/health" 0
 wait_healthy web "$WEB_URL/health" 1
 sleep 1
+# A host that cannot even start is a configuration problem, not something a restart would cure.
 for i in "${!PIDS[@]}"; do
     kill -0 "${PIDS[$i]}" 2>/dev/null || die "${NAMES[$i]} exited during start-up; see $(rel "$LOGS")/${NAMES[$i]}.log"
 done
 
 # --- tell -------------------------------------------------------------------------------------------------------------
-if [[ -n "${Admin__Email:-}" ]]; then
+# A generated password is shown only by the start that created it; later starts say where it is kept.
+if [[ -n "${first_admin:-}" ]]; then
+    admin="$email / $password   (generated now and shown only this once; kept in $(rel "$CREDENTIALS"))"
+elif [[ -n "${Admin__Email:-}" ]]; then
     admin="$Admin__Email (password from Admin__Password; used only when the database had no users)"
 elif [[ -f "$CREDENTIALS" ]] && grep -qxF "database=$DB_LABEL" "$CREDENTIALS"; then
-    admin="$(sed -n 's/^email=//p' "$CREDENTIALS") / $(sed -n 's/^password=//p' "$CREDENTIALS")   (kept in $(rel "$CREDENTIALS"))"
+    admin="$(sed -n 's/^email=//p' "$CREDENTIALS"), password in $(rel "$CREDENTIALS")"
 else
     admin="unknown here: the migrator generated none for this database (it does so only while it has no users)"
 fi
@@ -353,22 +405,38 @@ GradingPortal is running at $WEB_URL
   Admin:     $admin
   Database:  $DB_DESCRIPTION
   Workers:   $WORKERS
-  Logs:      $(rel "$LOGS")/
+  Logs:      $(rel "$LOGS")/   (a host that exits is restarted; restarts are listed in $(rel "$LOGS")/run.log)
 Press Ctrl+C to stop.
 
 EOF
 
 # --- watch ------------------------------------------------------------------------------------------------------------
-# Any host that exits ends the run (and cleanup stops the rest); Ctrl+C and SIGTERM interrupt the wait.
+# Supervision, as a process manager would do it: a host that exits is started again after 1 s, then 2, 4 ... up to
+# RESTART_MAX_DELAY seconds while it keeps dying, and from 1 s again once it has stayed up STABLE_AFTER seconds.
+# The loop polls once a second; the sleep runs in the background so that Ctrl+C and SIGTERM interrupt the wait at once.
 while true; do
-    wait -n "${PIDS[@]}" || true
-    for i in "${!PIDS[@]}"; do
-        if ! kill -0 "${PIDS[$i]}" 2>/dev/null; then
-            stopped="${NAMES[$i]}"
+    sleep 1 &
+    wait "$!" || true
+    for i in "${!NAMES[@]}"; do
+        pid="${PIDS[$i]}"
+        name="${NAMES[$i]}"
+        if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
             status=0
-            wait "${PIDS[$i]}" || status=$?
-            unset 'PIDS[i]' 'NAMES[i]'
-            die "$stopped stopped unexpectedly (exit $status); see $(rel "$LOGS")/$stopped.log"
+            wait "$pid" || status=$?
+            up=$((SECONDS - STARTED[i]))
+            if ((up >= STABLE_AFTER)); then
+                DELAY[i]=1
+            fi
+            DUE[i]=$((SECONDS + DELAY[i]))
+            PIDS[i]=""
+            write_host_pids
+            note "$name (pid $pid) exited unexpectedly (exit $status) after ${up} s; restarting it in ${DELAY[i]} s"
+            printf '\n--- run.sh: %s exited (exit %s); restarting in %s s ---\n' "$name" "$status" "${DELAY[i]}" >>"$LOGS/$name.log"
+            DELAY[i]=$((DELAY[i] * 2 > RESTART_MAX_DELAY ? RESTART_MAX_DELAY : DELAY[i] * 2))
+        elif [[ -z "$pid" ]] && ((SECONDS >= DUE[i])); then
+            RESTARTS[i]=$((RESTARTS[i] + 1))
+            launch_host "$i"
+            note "restarted $name (pid ${PIDS[$i]}, restart ${RESTARTS[i]}); log: $(rel "$LOGS")/$name.log"
         fi
     done
 done

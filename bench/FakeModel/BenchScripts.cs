@@ -6,7 +6,7 @@ namespace GradingPortal.Bench.FakeModel;
 /// The answers the benchmark's fake model gives, one script per output schema name (the <c>json_schema</c> name each stage
 /// sends): the default valid answers of every grading stage (<see cref="GradingScripts"/>), so whole workflows run. A
 /// request whose schema has no script gets an HTTP 500 naming the schema, which makes a missing script obvious in the
-/// Worker's stage calls.
+/// Worker's stage calls; a request without a schema gets a plain "ok".
 /// </summary>
 internal static class BenchScripts
 {
@@ -14,6 +14,9 @@ internal static class BenchScripts
     {
         // A liveness check that any client can make: asks for schema "ping", gets {"ok": true}.
         server.ScriptJson("ping", _ => new { ok = true });
+        // The portal's connection check (Test on a model profile) asks in plain text, without a schema: a profile on this
+        // server should pass it, as one on a real endpoint does.
+        server.ScriptFallback(request => request.SchemaName is null ? new FakeReply("ok") : null);
         GradingScripts.RegisterAll(server);
     }
 }
