@@ -373,6 +373,7 @@ wait_healthy() {   # name url index-in-PIDS
 }
 
 say "starting Api, Web and $WORKERS Worker(s)..."
+printf '%s run.sh (pid %s) starting Api, Web and %s Worker(s)\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$$" "$WORKERS" >>"$LOGS/run.log"
 start_host api
 start_host web
 for ((i = 1; i <= WORKERS; i++)); do

@@ -18,5 +18,21 @@ internal static class BenchScripts
         // server should pass it, as one on a real endpoint does.
         server.ScriptFallback(request => request.SchemaName is null ? new FakeReply("ok") : null);
         GradingScripts.RegisterAll(server);
+        // The default rubric splits the points over two whole-point items, which a one-point problem (the Open Proof
+        // Corpus grades pass or fail) cannot have: there it is a single item.
+        server.ScriptJson(GradingScripts.Rubric, request => GradingScripts.MaxPoints(request) >= 2 ? GradingScripts.RubricAnswer(request) : new
+        {
+            items = new[]
+            {
+                new
+                {
+                    title = "Complete and correct proof", description = "Proves the statement without gaps.",
+                    points = (decimal)GradingScripts.MaxPoints(request), insightId = (string?)"K1",
+                },
+            },
+            zeroCredit = "Anything short of a complete proof.",
+            topScores = "Full marks: a complete proof.",
+            deductions = Array.Empty<object>(),
+        });
     }
 }

@@ -6,7 +6,8 @@
 #     model, the MathArena and Open Proof Corpus imports from ../shared/corpora, a five-stage and an absolute run,
 #     a Worker SIGKILLed mid-run (run.sh must start it again, every solution is still graded exactly once), the JSONL
 #     export;
-#   - stops run.sh with SIGTERM and checks that nothing listens on its ports and no host or PostgreSQL process is left.
+#   - stops run.sh with SIGTERM and checks that nothing listens on its ports and no host or PostgreSQL process is left;
+#   - starts it again: the token still works, the generated admin password is not printed again; stops and checks again.
 # Prints `PASS: ...` / `FAIL: ...` per check and `smoke: N passed, N failed` at the end; exits 1 when a check failed.
 # On failure it prints the tails of run.sh's logs (.local/logs). It always stops what it started.
 #
@@ -32,7 +33,7 @@ FAKE_DLL="$ROOT/bench/FakeModel/bin/Release/net10.0/GradingPortal.Bench.FakeMode
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/gp-smoke.XXXXXX")"
-RUN_OUT="$WORK/run.out"
+RUN_OUT="$WORK/run-1.out"   # the output of the latest start of run.sh
 T0=$SECONDS
 PASSED=0
 FAILED=0
@@ -82,15 +83,23 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
 PY
 }
 
+# CI keeps what the smoke prints: the admin password run.sh printed stays out of it.
+redact() {
+    if [[ -n "${ADMIN_PASSWORD:-}" ]]; then
+        python3 -c 'import sys; secret = sys.argv[1]; sys.stdout.write(sys.stdin.read().replace(secret, "<admin password>"))' "$ADMIN_PASSWORD"
+    else
+        cat
+    fi
+}
 print_logs() {
     echo
     echo "==== run.sh output ($RUN_OUT) ===="
-    tail -n 60 "$RUN_OUT" 2>/dev/null
+    tail -n 60 "$RUN_OUT" 2>/dev/null | redact
     local log
     for log in "$LOCAL"/logs/run.log "$LOCAL"/logs/migrator.log "$LOCAL"/logs/api.log "$LOCAL"/logs/web.log "$LOCAL"/logs/worker-*.log; do
         [[ -f "$log" ]] || continue
         echo "==== ${log#"$ROOT"/} (last 80 lines) ===="
-        tail -n 80 "$log"
+        tail -n 80 "$log" | redact
     done
     if [[ -f "$LOCAL/logs/build.log" ]] && grep -q ': error ' "$LOCAL/logs/build.log"; then
         echo "==== build errors ===="
@@ -173,17 +182,69 @@ FRESH=0
 [[ -f "$LOCAL/pg/data/PG_VERSION" ]] || FRESH=1
 
 # --- run.sh --------------------------------------------------------------------------------------------------------
-info "starting ./run.sh (WORKERS=$WORKERS, Web $WEB_PORT, Api $API_PORT, PostgreSQL $PG_PORT; first start builds and publishes)..."
-env -u ConnectionStrings__Db -u Admin__Email -u Admin__Password \
-    WEB_PORT="$WEB_PORT" API_PORT="$API_PORT" PG_PORT="$PG_PORT" WORKERS="$WORKERS" ./run.sh >"$RUN_OUT" 2>&1 &
-RUN_PID=$!
-deadline=$((SECONDS + START_TIMEOUT))
-until grep -q '^GradingPortal is running at' "$RUN_OUT"; do
-    alive "$RUN_PID" || fatal "run.sh starts (it exited: $(grep 'run.sh: error' "$RUN_OUT" | tail -n 1))"
-    ((SECONDS < deadline)) || fatal "run.sh starts within ${START_TIMEOUT} s"
+# Starts ./run.sh in the background as a newcomer would (no ConnectionStrings__Db, no Admin__* settings), with its
+# output in $1, and waits for its banner.
+start_run_sh() {
+    RUN_OUT="$1"
+    local started=$SECONDS deadline=$((SECONDS + START_TIMEOUT))
+    env -u ConnectionStrings__Db -u Admin__Email -u Admin__Password \
+        WEB_PORT="$WEB_PORT" API_PORT="$API_PORT" PG_PORT="$PG_PORT" WORKERS="$WORKERS" ./run.sh >"$RUN_OUT" 2>&1 &
+    RUN_PID=$!
+    until grep -q '^GradingPortal is running at' "$RUN_OUT"; do
+        alive "$RUN_PID" || fatal "run.sh starts (it exited: $(grep 'run.sh: error' "$RUN_OUT" | tail -n 1))"
+        ((SECONDS < deadline)) || fatal "run.sh starts within ${START_TIMEOUT} s"
+        sleep 1
+    done
+    pass "run.sh started Api, Web and $WORKERS Workers in $((SECONDS - started)) s"
+}
+
+# Stops run.sh with SIGTERM and checks that it leaves nothing behind: no listener on its ports, no host or
+# PostgreSQL process of this checkout, no pid files.
+stop_and_check() {
+    local host_pids pg_pid stop_started=$SECONDS deadline=$((SECONDS + 90)) run_status=0 busy="" left="" others port pid
+    host_pids="$(cut -d' ' -f1 "$LOCAL/hosts.pid" 2>/dev/null | tr '\n' ' ')"
+    pg_pid="$(head -1 "$LOCAL/pg/data/postmaster.pid" 2>/dev/null)"
+    kill -TERM "$RUN_PID" 2>/dev/null
+    while alive "$RUN_PID" && ((SECONDS < deadline)); do sleep 0.5; done
+    if alive "$RUN_PID"; then
+        fail "run.sh stops within 90 s of SIGTERM"
+        stop_run_sh 5
+    else
+        wait "$RUN_PID" || run_status=$?
+        if grep -q '^run.sh: stopped.' "$RUN_OUT"; then
+            pass "run.sh stopped on SIGTERM in $((SECONDS - stop_started)) s (exit $run_status, \"stopped.\")"
+        else
+            fail "run.sh stopped cleanly on SIGTERM (exit $run_status; last line: $(tail -n 1 "$RUN_OUT"))"
+        fi
+    fi
+    RUN_PID=""
     sleep 1
-done
-pass "run.sh started Api, Web and $WORKERS Workers in $((SECONDS - T0)) s"
+    for port in "$WEB_PORT" "$API_PORT" "$PG_PORT"; do
+        listening "$port" && busy+=" $port"
+    done
+    if [[ -z "$busy" ]]; then
+        pass "nothing listens on run.sh's ports any more (Web $WEB_PORT, Api $API_PORT, PostgreSQL $PG_PORT)"
+    else
+        fail "nothing listens on run.sh's ports any more: still listening on$busy"
+    fi
+    for pid in $host_pids $pg_pid; do
+        alive "$pid" && left+=" $pid"
+    done
+    others="$(leftovers)"
+    if [[ -z "$left" && -z "$others" ]]; then
+        pass "no host or PostgreSQL process is left (hosts were: ${host_pids% }, postmaster $pg_pid)"
+    else
+        fail "no host or PostgreSQL process is left: still alive:$left $others"
+    fi
+    if [[ ! -e "$LOCAL/hosts.pid" && ! -e "$LOCAL/run.pid" ]]; then
+        pass "run.sh removed its pid files"
+    else
+        fail "run.sh removed its pid files ($(ls "$LOCAL"/*.pid 2>/dev/null | tr '\n' ' '))"
+    fi
+}
+
+info "starting ./run.sh (WORKERS=$WORKERS, Web $WEB_PORT, Api $API_PORT, PostgreSQL $PG_PORT; a first start builds and publishes)..."
+start_run_sh "$WORK/run-1.out"
 # run.sh moves its cluster to another port when the one asked for is busy: take the one it used.
 PG_PORT="$(sed -n 's/^run.sh: starting PostgreSQL on 127.0.0.1:\([0-9]*\).*/\1/p' "$RUN_OUT" | tail -n 1)"
 grep -q 'Database:  local cluster' "$RUN_OUT" && [[ -n "$PG_PORT" ]] \
@@ -222,7 +283,7 @@ pass "the fake model listens at $FAKE_URL ($LATENCY_MS ms per call)"
 # In the background, so that a signal to this script is handled at once.
 SMOKE_API="http://127.0.0.1:$API_PORT" SMOKE_FAKE_URL="$FAKE_URL" SMOKE_ROOT="$ROOT" SMOKE_CORPORA="$CORPORA" \
     SMOKE_ADMIN_EMAIL="$ADMIN_EMAIL" SMOKE_ADMIN_PASSWORD="$ADMIN_PASSWORD" SMOKE_RUN_OUTPUT="$RUN_OUT" SMOKE_WAIT="$WAIT" \
-    SMOKE_WORKERS="$WORKERS" SMOKE_OFFSET=$((SECONDS - T0)) \
+    SMOKE_WORKERS="$WORKERS" SMOKE_OFFSET=$((SECONDS - T0)) SMOKE_TOKEN_FILE="$WORK/token" \
     python3 -u tests/smoke/smoke_api.py > >(tee "$WORK/api.out") 2>&1 &
 API_PID=$!
 api_status=0
@@ -235,54 +296,28 @@ if [[ $api_status -ne 0 ]] && ! grep -q '^FAIL:' "$WORK/api.out"; then
     fail "the API checks ended with exit status $api_status"
 fi
 
-# --- stop ------------------------------------------------------------------------------------------------------------
+# --- stop, start again, stop ---------------------------------------------------------------------------------------
 if alive "$RUN_PID"; then
     pass "run.sh is still running after the API checks"
 else
     fail "run.sh is still running after the API checks"
 fi
-host_pids="$(cut -d' ' -f1 "$LOCAL/hosts.pid" 2>/dev/null | tr '\n' ' ')"
-pg_pid="$(head -1 "$LOCAL/pg/data/postmaster.pid" 2>/dev/null)"
-stop_started=$SECONDS
-kill -TERM "$RUN_PID" 2>/dev/null
-deadline=$((SECONDS + 90))
-while alive "$RUN_PID" && ((SECONDS < deadline)); do sleep 0.5; done
-if alive "$RUN_PID"; then
-    fail "run.sh stops within 90 s of SIGTERM"
-    stop_run_sh 5
+stop_and_check
+
+# A later start: the data is still there, and the generated password is not shown again.
+info "starting ./run.sh again on the same ports..."
+start_run_sh "$WORK/run-2.out"
+if [[ -n "$ADMIN_PASSWORD" ]] && ! grep -qF -- "$ADMIN_PASSWORD" "$RUN_OUT" && grep -q 'password in .local/admin-credentials.txt' "$RUN_OUT"; then
+    pass "a later start does not print the admin password; it says where it is kept"
 else
-    run_status=0
-    wait "$RUN_PID" || run_status=$?
-    if grep -q '^run.sh: stopped.' "$RUN_OUT"; then
-        pass "run.sh stopped on SIGTERM in $((SECONDS - stop_started)) s (exit $run_status, \"stopped.\")"
-    else
-        fail "run.sh stopped cleanly on SIGTERM (exit $run_status; last line: $(tail -n 1 "$RUN_OUT"))"
-    fi
+    fail "a later start does not print the admin password; it says where it is kept ($(grep 'Admin:' "$RUN_OUT" | redact))"
 fi
-RUN_PID=""
-sleep 1
-busy=""
-for port in "$WEB_PORT" "$API_PORT" "$PG_PORT"; do
-    listening "$port" && busy+=" $port"
-done
-if [[ -z "$busy" ]]; then
-    pass "nothing listens on run.sh's ports any more (Web $WEB_PORT, Api $API_PORT, PostgreSQL $PG_PORT)"
+# The header from a private file: a token on the command line would be visible to every process list.
+[[ -s "$WORK/token" ]] && (umask 077; printf 'Authorization: Bearer %s\n' "$(cat "$WORK/token")" >"$WORK/auth-header")
+if [[ -s "$WORK/auth-header" ]] && curl -fsS -o /dev/null --max-time 10 -H @"$WORK/auth-header" "http://127.0.0.1:$API_PORT/api/me"; then
+    pass "the API token made before still works after the restart"
 else
-    fail "nothing listens on run.sh's ports any more: still listening on$busy"
+    fail "the API token made before still works after the restart"
 fi
-left=""
-for pid in $host_pids $pg_pid; do
-    alive "$pid" && left+=" $pid"
-done
-others="$(leftovers)"
-if [[ -z "$left" && -z "$others" ]]; then
-    pass "no host or PostgreSQL process is left (hosts were: ${host_pids% }, postmaster $pg_pid)"
-else
-    fail "no host or PostgreSQL process is left: still alive:$left $others"
-fi
-if [[ ! -e "$LOCAL/hosts.pid" && ! -e "$LOCAL/run.pid" ]]; then
-    pass "run.sh removed its pid files"
-else
-    fail "run.sh removed its pid files ($(ls "$LOCAL"/*.pid 2>/dev/null | tr '\n' ' '))"
-fi
+stop_and_check
 exit $((FAILED > 0 ? 1 : 0))

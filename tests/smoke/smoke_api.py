@@ -136,6 +136,11 @@ def sign_in():
     secret = created.get("token", "")
     check(secret.startswith("gpt_"), "created a personal API token (gpt_...)", f"got {secret[:4]!r}", fatal=True)
     TOKEN = secret
+    # For the check after run.sh's restart; the file is private and deleted with the scratch folder.
+    token_file = os.environ.get("SMOKE_TOKEN_FILE")
+    if token_file:
+        with os.fdopen(os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+            f.write(secret)
     me, _ = call("GET", "/api/me", 200, "the API token identifies its user")
     check(me.get("email") == email and me.get("isAdmin") is True, "the API token works: GET /api/me names the admin", str(me)[:200], fatal=True)
 
@@ -205,7 +210,7 @@ def solutions_of(problem):
 def start_run(project, profile, workflow, problem_ids, samples):
     body = {"projectId": project, "problemIds": problem_ids, "workflow": workflow, "modelProfileId": profile, "samples": samples}
     run, headers = call("POST", "/api/grading-runs", 202, f"start a {workflow} run", body=body)
-    check(run.get("workflow") == workflow, f"started a {workflow} run on {len(problem_ids)} problems, {samples} sample(s) each ({run['counts']['total'] or 'items not planned yet'})")
+    check(run.get("workflow") == workflow, f"started the {workflow} run on {len(problem_ids)} problems, {samples} sample(s) each ({run['counts']['total'] or 'items not planned yet'})")
     return run["id"]
 
 
