@@ -1,0 +1,401 @@
+namespace GradingPortal.Domain.Evaluation;
+
+/// <summary>
+/// Computes every metric of one weighting of a sample's cells (the point estimate: each cell weighted by its size;
+/// a resample: by how often its solutions were drawn). Written for the bootstrap's inner loop: arrays only, no
+/// allocation, two passes over the cells plus one sweep per problem for τ-b. Undefined values are written as NaN.
+/// </summary>
+internal sealed class AgreementKernel
+{
+    public const int Mae = 0, Rmse = 1, Bias = 2, Exact = 3, Within1 = 4, Pearson = 5, Spearman = 6, KendallTauB = 7,
+        Qwk = 8, CohenKappa = 9, Accuracy = 10, Precision = 11, Recall = 12, F1 = 13;
+
+    private readonly AgreementSample _s;
+    private readonly long[] _refWeight;
+    private readonly long[] _grdWeight;
+    private readonly double[] _refRank;
+    private readonly double[] _grdRank;
+    private readonly double[] _grdSumByRef;
+    private readonly long[] _tree;
+    private readonly long[] _localWeight;
+    private readonly long[] _labelRow;
+    private readonly long[] _labelColumn;
+    private readonly long[] _itemCount;
+    private readonly double[] _itemRef;
+    private readonly double[] _itemGrd;
+
+    public AgreementKernel(AgreementSample sample)
+    {
+        _s = sample;
+        _refWeight = new long[sample.RefValues.Length];
+        _grdWeight = new long[sample.GrdValueCount];
+        _refRank = new double[sample.RefValues.Length];
+        _grdRank = new double[sample.GrdValueCount];
+        _grdSumByRef = new double[sample.RefValues.Length];
+        _tree = new long[sample.MaxGrdDistinct + 1];
+        _localWeight = new long[sample.MaxGrdDistinct];
+        _labelRow = new long[sample.Labels.Length];
+        _labelColumn = new long[sample.Labels.Length];
+        _itemCount = new long[sample.ItemIds.Length];
+        _itemRef = new double[sample.ItemIds.Length];
+        _itemGrd = new double[sample.ItemIds.Length];
+        Counts = new int[sample.CellCount];
+    }
+
+    /// <summary>Draws per cell of the current weighting.</summary>
+    public int[] Counts { get; }
+
+    /// <summary>Sets the point estimate's weighting: every solution once.</summary>
+    public void WeighAll()
+    {
+        Array.Copy(_s.CellSize, Counts, Counts.Length);
+        ClearItems();
+        for (var s = 0; s < _s.SolutionCount; s++)
+        {
+            AddItems(s);
+        }
+    }
+
+    /// <summary>
+    /// Sets a bootstrap weighting: within each problem, as many draws with replacement as it has solutions, so every
+    /// resample keeps the problem mix of the data (stratified resampling).
+    /// </summary>
+    public void Resample(ref BootstrapRandom random)
+    {
+        var counts = Counts;
+        Array.Clear(counts);
+        var start = _s.ProblemStart;
+        var cellOf = _s.CellOf;
+        var items = _s.HasItems;
+        if (items)
+        {
+            ClearItems();
+        }
+        for (var p = 0; p < _s.ProblemCount; p++)
+        {
+            var first = start[p];
+            var size = start[p + 1] - first;
+            for (var j = 0; j < size; j++)
+            {
+                var solution = first + random.Next(size);
+                counts[cellOf[solution]]++;
+                if (items)
+                {
+                    AddItems(solution);
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes the metrics of the current weighting into <paramref name="output"/> (length <see cref="AgreementSample.MetricCount"/>).</summary>
+    public void Evaluate(Span<double> output)
+    {
+        var s = _s;
+        var counts = Counts;
+        output.Fill(double.NaN);
+        Array.Clear(_refWeight);
+        Array.Clear(_grdWeight);
+        Array.Clear(_grdSumByRef);
+        Array.Clear(_labelRow);
+        Array.Clear(_labelColumn);
+
+        long total = 0, exact = 0, within1 = 0, tp = 0, fp = 0, fn = 0, tn = 0;
+        long labelled = 0, labelAgree = 0;
+        long catRef = 0, catGrd = 0, catRefSq = 0, catGrdSq = 0, catDiffSq = 0;
+        double sumAbs = 0, sumSq = 0, sumDiff = 0, sumRef = 0, sumGrd = 0;
+        for (var c = 0; c < counts.Length; c++)
+        {
+            long w = counts[c];
+            if (w == 0)
+            {
+                continue;
+            }
+            var r = s.Ref[c];
+            var g = s.Grd[c];
+            var d = g - r;
+            total += w;
+            sumAbs += w * Math.Abs(d);
+            sumSq += w * d * d;
+            sumDiff += w * d;
+            sumRef += w * r;
+            sumGrd += w * g;
+            if (s.Exact[c])
+            {
+                exact += w;
+            }
+            if (s.Within1[c])
+            {
+                within1 += w;
+            }
+            _refWeight[s.RefCode[c]] += w;
+            _grdWeight[s.GrdCode[c]] += w;
+            _grdSumByRef[s.RefCode[c]] += w * g;
+
+            long cr = s.RefCat[c], cg = s.GrdCat[c];
+            catRef += w * cr;
+            catGrd += w * cg;
+            catRefSq += w * cr * cr;
+            catGrdSq += w * cg * cg;
+            catDiffSq += w * (cr - cg) * (cr - cg);
+
+            int lr = s.RefLabel[c], lg = s.GrdLabel[c];
+            if (lr >= 0 && lg >= 0)
+            {
+                labelled += w;
+                _labelRow[lr] += w;
+                _labelColumn[lg] += w;
+                if (lr == lg)
+                {
+                    labelAgree += w;
+                }
+            }
+
+            var refFails = s.RefFails[c];
+            var grdFails = s.GrdFails[c];
+            if (grdFails)
+            {
+                if (refFails)
+                {
+                    tp += w;
+                }
+                else
+                {
+                    fp += w;
+                }
+            }
+            else if (refFails)
+            {
+                fn += w;
+            }
+            else
+            {
+                tn += w;
+            }
+        }
+
+        if (total > 0)
+        {
+            double n = total;
+            output[Mae] = sumAbs / n;
+            output[Rmse] = Math.Sqrt(sumSq / n);
+            output[Bias] = sumDiff / n;
+            output[Exact] = exact / n;
+            output[Within1] = within1 / n;
+            output[Accuracy] = (tp + tn) / n;
+            output[Precision] = tp + fp > 0 ? (double)tp / (tp + fp) : double.NaN;
+            output[Recall] = tp + fn > 0 ? (double)tp / (tp + fn) : double.NaN;
+            output[F1] = 2 * tp + fp + fn > 0 ? 2.0 * tp / (2 * tp + fp + fn) : double.NaN;
+
+            // Expected disagreement of the quadratic κ, times n², in integers so "no spread at all" is an exact zero:
+            // n·Σ(i−j)²·r_i·c_j/n = (nΣi²r − (Σir)²) + (nΣj²c − (Σjc)²) + (Σir − Σjc)²; the (k−1)² weight scale cancels.
+            var expected = (total * catRefSq - catRef * catRef) + (total * catGrdSq - catGrd * catGrd) + (catRef - catGrd) * (catRef - catGrd);
+            output[Qwk] = expected > 0 ? 1 - (double)(total * catDiffSq) / expected : double.NaN;
+
+            var refSpread = Ranks(_refWeight, _refRank);
+            var grdSpread = Ranks(_grdWeight, _grdRank);
+            if (refSpread && grdSpread)
+            {
+                Correlations(counts, sumRef / n, sumGrd / n, (n + 1) / 2, output);
+            }
+
+            for (var k = 0; k < _refWeight.Length; k++)
+            {
+                if (_refWeight[k] > 0)
+                {
+                    output[AgreementSample.CoreMetrics + k] = _grdSumByRef[k] / _refWeight[k];
+                }
+            }
+        }
+
+        if (labelled > 0)
+        {
+            // κ = (p_o − p_e)/(1 − p_e), multiplied through by n² to stay in integers.
+            long chance = 0;
+            for (var k = 0; k < _labelRow.Length; k++)
+            {
+                chance += _labelRow[k] * _labelColumn[k];
+            }
+            var denominator = labelled * labelled - chance;
+            output[CohenKappa] = denominator > 0 ? (double)(labelAgree * labelled - chance) / denominator : double.NaN;
+        }
+
+        output[KendallTauB] = KendallMacro(counts, out _, out _);
+
+        var itemBase = AgreementSample.CoreMetrics + _refWeight.Length;
+        for (var i = 0; i < _itemCount.Length; i++)
+        {
+            if (_itemCount[i] > 0)
+            {
+                var meanRef = _itemRef[i] / _itemCount[i];
+                var meanGrd = _itemGrd[i] / _itemCount[i];
+                output[itemBase + 3 * i] = meanRef;
+                output[itemBase + 3 * i + 1] = meanGrd;
+                output[itemBase + 3 * i + 2] = meanGrd - meanRef;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Kendall's τ-b of each problem, averaged over the problems where it is defined (two or more draws and more than
+    /// one distinct score on each side). Per problem the cells are swept in reference order while a Fenwick tree over
+    /// the problem's grader scores counts earlier draws below and above: O(cells · log scores), ties handled exactly.
+    /// </summary>
+    public double KendallMacro(int[] counts, out int problems, out int solutions)
+    {
+        var s = _s;
+        var tree = _tree;
+        var local = _localWeight;
+        double sum = 0;
+        problems = 0;
+        solutions = 0;
+        for (var p = 0; p < s.ProblemCount; p++)
+        {
+            var first = s.CellStart[p];
+            var end = s.CellStart[p + 1];
+            var size = s.ProblemGrdDistinct[p];
+            Array.Clear(tree, 0, size + 1);
+            Array.Clear(local, 0, size);
+            long before = 0, score = 0, refTies = 0;
+            var refGroups = 0;
+            var c = first;
+            while (c < end)
+            {
+                var code = s.RefCode[c];
+                var groupEnd = c;
+                long group = 0;
+                while (groupEnd < end && s.RefCode[groupEnd] == code)
+                {
+                    long w = counts[groupEnd];
+                    if (w > 0)
+                    {
+                        var m = s.GrdLocal[groupEnd];
+                        var below = Prefix(tree, m);
+                        var above = before - Prefix(tree, m + 1);
+                        score += w * (below - above);
+                        group += w;
+                    }
+                    groupEnd++;
+                }
+                for (var k = c; k < groupEnd; k++)
+                {
+                    long w = counts[k];
+                    if (w > 0)
+                    {
+                        var m = s.GrdLocal[k];
+                        Add(tree, size, m, w);
+                        local[m] += w;
+                    }
+                }
+                if (group > 0)
+                {
+                    refGroups++;
+                    refTies += group * (group - 1) / 2;
+                    before += group;
+                }
+                c = groupEnd;
+            }
+            long grdTies = 0;
+            var grdGroups = 0;
+            for (var k = 0; k < size; k++)
+            {
+                if (local[k] > 0)
+                {
+                    grdGroups++;
+                    grdTies += local[k] * (local[k] - 1) / 2;
+                }
+            }
+            if (refGroups < 2 || grdGroups < 2)
+            {
+                continue;
+            }
+            var pairs = before * (before - 1) / 2;
+            sum += score / Math.Sqrt((double)(pairs - refTies) * (pairs - grdTies));
+            problems++;
+            solutions += (int)before;
+        }
+        return problems > 0 ? sum / problems : double.NaN;
+    }
+
+    /// <summary>Average ranks of a weighted histogram (ties share the mean of their positions); false when it has one value.</summary>
+    private static bool Ranks(long[] weights, double[] ranks)
+    {
+        long below = 0;
+        var distinct = 0;
+        for (var k = 0; k < weights.Length; k++)
+        {
+            var w = weights[k];
+            if (w > 0)
+            {
+                distinct++;
+                ranks[k] = below + (w + 1) / 2.0;
+                below += w;
+            }
+        }
+        return distinct > 1;
+    }
+
+    /// <summary>Pearson on the scores and on their average ranks, from centred sums (a second pass over the cells).</summary>
+    private void Correlations(int[] counts, double meanRef, double meanGrd, double meanRank, Span<double> output)
+    {
+        var s = _s;
+        double vr = 0, vg = 0, cv = 0, rr = 0, rg = 0, rc = 0;
+        for (var c = 0; c < counts.Length; c++)
+        {
+            var w = counts[c];
+            if (w == 0)
+            {
+                continue;
+            }
+            var dr = s.Ref[c] - meanRef;
+            var dg = s.Grd[c] - meanGrd;
+            vr += w * dr * dr;
+            vg += w * dg * dg;
+            cv += w * dr * dg;
+            var kr = _refRank[s.RefCode[c]] - meanRank;
+            var kg = _grdRank[s.GrdCode[c]] - meanRank;
+            rr += w * kr * kr;
+            rg += w * kg * kg;
+            rc += w * kr * kg;
+        }
+        output[Pearson] = Math.Clamp(cv / Math.Sqrt(vr * vg), -1, 1);
+        output[Spearman] = Math.Clamp(rc / Math.Sqrt(rr * rg), -1, 1);
+    }
+
+    private void ClearItems()
+    {
+        Array.Clear(_itemCount);
+        Array.Clear(_itemRef);
+        Array.Clear(_itemGrd);
+    }
+
+    private void AddItems(int solution)
+    {
+        var s = _s;
+        for (var k = s.ItemStart[solution]; k < s.ItemStart[solution + 1]; k++)
+        {
+            var item = s.ItemOf[k];
+            _itemCount[item]++;
+            _itemRef[item] += s.ItemRef[k];
+            _itemGrd[item] += s.ItemGrd[k];
+        }
+    }
+
+    /// <summary>Total weight at tree positions below <paramref name="index"/>.</summary>
+    private static long Prefix(long[] tree, int index)
+    {
+        long sum = 0;
+        for (var i = index; i > 0; i -= i & -i)
+        {
+            sum += tree[i];
+        }
+        return sum;
+    }
+
+    private static void Add(long[] tree, int size, int index, long weight)
+    {
+        for (var i = index + 1; i <= size; i += i & -i)
+        {
+            tree[i] += weight;
+        }
+    }
+}
