@@ -118,21 +118,26 @@ public static class Agreement
         var points = Square(s.MaxCategory + 1);
         var labels = Square(s.Labels.Length);
         int tp = 0, fp = 0, fn = 0, tn = 0;
+        var typeSize = new int[s.TypeCount];
         for (var c = 0; c < s.CellCount; c++)
         {
-            var w = s.CellSize[c];
-            refCounts[s.RefCode[c]] += w;
-            points[s.RefCat[c]][s.GrdCat[c]] += w;
-            if (s.RefLabel[c] >= 0 && s.GrdLabel[c] >= 0)
+            typeSize[s.CellType[c]] += s.CellSize[c];
+        }
+        for (var t = 0; t < s.TypeCount; t++)
+        {
+            var w = typeSize[t];
+            refCounts[s.TypeRefCode[t]] += w;
+            points[s.TypeRefCat[t]][s.TypeGrdCat[t]] += w;
+            if (s.TypeRefLabel[t] >= 0 && s.TypeGrdLabel[t] >= 0)
             {
                 labelled += w;
-                labels[s.RefLabel[c]][s.GrdLabel[c]] += w;
+                labels[s.TypeRefLabel[t]][s.TypeGrdLabel[t]] += w;
             }
-            switch (s.RefFails[c], s.GrdFails[c])
+            switch (s.TypeFlags[t] & (AgreementSample.RefFailsFlag | AgreementSample.GrdFailsFlag))
             {
-                case (true, true): tp += w; break;
-                case (false, true): fp += w; break;
-                case (true, false): fn += w; break;
+                case AgreementSample.RefFailsFlag | AgreementSample.GrdFailsFlag: tp += w; break;
+                case AgreementSample.GrdFailsFlag: fp += w; break;
+                case AgreementSample.RefFailsFlag: fn += w; break;
                 default: tn += w; break;
             }
         }
@@ -149,7 +154,7 @@ public static class Agreement
             var kernel = new AgreementKernel(s);
             kernel.WeighAll();
             kernel.Evaluate(estimate);
-            kernel.KendallMacro(kernel.Counts, out kendallProblems, out kendallSolutions);
+            kernel.KendallMacro(out kendallProblems, out kendallSolutions);
         }
         else
         {

@@ -3,7 +3,8 @@ namespace GradingPortal.Domain.Evaluation;
 /// <summary>
 /// Computes every metric of one weighting of a sample's cells (the point estimate: each cell weighted by its size;
 /// a resample: by how often its solutions were drawn). Written for the bootstrap's inner loop: arrays only, no
-/// allocation, two passes over the cells plus one sweep per problem for τ-b. Undefined values are written as NaN.
+/// allocation; the pooled metrics read the counts per type (two passes), τ-b sweeps the cells of each problem once.
+/// Undefined values are written as NaN.
 /// </summary>
 internal sealed class AgreementKernel
 {
@@ -18,6 +19,8 @@ internal sealed class AgreementKernel
     private readonly double[] _grdSumByRef;
     private readonly long[] _tree;
     private readonly long[] _localWeight;
+    private readonly long[] _cumulative;
+    private readonly long[] _typeCounts;
     private readonly long[] _labelRow;
     private readonly long[] _labelColumn;
     private readonly long[] _itemCount;
@@ -34,6 +37,8 @@ internal sealed class AgreementKernel
         _grdSumByRef = new double[sample.RefValues.Length];
         _tree = new long[sample.MaxGrdDistinct + 1];
         _localWeight = new long[sample.MaxGrdDistinct];
+        _cumulative = new long[sample.MaxGrdDistinct + 1];
+        _typeCounts = new long[sample.TypeCount];
         _labelRow = new long[sample.Labels.Length];
         _labelColumn = new long[sample.Labels.Length];
         _itemCount = new long[sample.ItemIds.Length];
@@ -91,8 +96,15 @@ internal sealed class AgreementKernel
     public void Evaluate(Span<double> output)
     {
         var s = _s;
-        var counts = Counts;
         output.Fill(double.NaN);
+        var types = _typeCounts;
+        Array.Clear(types);
+        var counts = Counts;
+        var cellType = s.CellType;
+        for (var c = 0; c < counts.Length; c++)
+        {
+            types[cellType[c]] += counts[c];
+        }
         Array.Clear(_refWeight);
         Array.Clear(_grdWeight);
         Array.Clear(_grdSumByRef);
@@ -103,15 +115,15 @@ internal sealed class AgreementKernel
         long labelled = 0, labelAgree = 0;
         long catRef = 0, catGrd = 0, catRefSq = 0, catGrdSq = 0, catDiffSq = 0;
         double sumAbs = 0, sumSq = 0, sumDiff = 0, sumRef = 0, sumGrd = 0;
-        for (var c = 0; c < counts.Length; c++)
+        for (var t = 0; t < types.Length; t++)
         {
-            long w = counts[c];
+            long w = types[t];
             if (w == 0)
             {
                 continue;
             }
-            var r = s.Ref[c];
-            var g = s.Grd[c];
+            var r = s.TypeRef[t];
+            var g = s.TypeGrd[t];
             var d = g - r;
             total += w;
             sumAbs += w * Math.Abs(d);
@@ -119,26 +131,18 @@ internal sealed class AgreementKernel
             sumDiff += w * d;
             sumRef += w * r;
             sumGrd += w * g;
-            if (s.Exact[c])
-            {
-                exact += w;
-            }
-            if (s.Within1[c])
-            {
-                within1 += w;
-            }
-            _refWeight[s.RefCode[c]] += w;
-            _grdWeight[s.GrdCode[c]] += w;
-            _grdSumByRef[s.RefCode[c]] += w * g;
+            _refWeight[s.TypeRefCode[t]] += w;
+            _grdWeight[s.TypeGrdCode[t]] += w;
+            _grdSumByRef[s.TypeRefCode[t]] += w * g;
 
-            long cr = s.RefCat[c], cg = s.GrdCat[c];
+            long cr = s.TypeRefCat[t], cg = s.TypeGrdCat[t];
             catRef += w * cr;
             catGrd += w * cg;
             catRefSq += w * cr * cr;
             catGrdSq += w * cg * cg;
             catDiffSq += w * (cr - cg) * (cr - cg);
 
-            int lr = s.RefLabel[c], lg = s.GrdLabel[c];
+            int lr = s.TypeRefLabel[t], lg = s.TypeGrdLabel[t];
             if (lr >= 0 && lg >= 0)
             {
                 labelled += w;
@@ -150,26 +154,21 @@ internal sealed class AgreementKernel
                 }
             }
 
-            var refFails = s.RefFails[c];
-            var grdFails = s.GrdFails[c];
-            if (grdFails)
+            var flags = s.TypeFlags[t];
+            if ((flags & AgreementSample.ExactFlag) != 0)
             {
-                if (refFails)
-                {
-                    tp += w;
-                }
-                else
-                {
-                    fp += w;
-                }
+                exact += w;
             }
-            else if (refFails)
+            if ((flags & AgreementSample.Within1Flag) != 0)
             {
-                fn += w;
+                within1 += w;
             }
-            else
+            switch (flags & (AgreementSample.RefFailsFlag | AgreementSample.GrdFailsFlag))
             {
-                tn += w;
+                case AgreementSample.RefFailsFlag | AgreementSample.GrdFailsFlag: tp += w; break;
+                case AgreementSample.GrdFailsFlag: fp += w; break;
+                case AgreementSample.RefFailsFlag: fn += w; break;
+                default: tn += w; break;
             }
         }
 
@@ -195,7 +194,7 @@ internal sealed class AgreementKernel
             var grdSpread = Ranks(_grdWeight, _grdRank);
             if (refSpread && grdSpread)
             {
-                Correlations(counts, sumRef / n, sumGrd / n, (n + 1) / 2, output);
+                Correlations(types, sumRef / n, sumGrd / n, (n + 1) / 2, output);
             }
 
             for (var k = 0; k < _refWeight.Length; k++)
@@ -219,7 +218,7 @@ internal sealed class AgreementKernel
             output[CohenKappa] = denominator > 0 ? (double)(labelAgree * labelled - chance) / denominator : double.NaN;
         }
 
-        output[KendallTauB] = KendallMacro(counts, out _, out _);
+        output[KendallTauB] = KendallMacro(out _, out _);
 
         var itemBase = AgreementSample.CoreMetrics + _refWeight.Length;
         for (var i = 0; i < _itemCount.Length; i++)
@@ -236,14 +235,16 @@ internal sealed class AgreementKernel
     }
 
     /// <summary>
-    /// Kendall's τ-b of each problem, averaged over the problems where it is defined (two or more draws and more than
-    /// one distinct score on each side). Per problem the cells are swept in reference order while a Fenwick tree over
-    /// the problem's grader scores counts earlier draws below and above: O(cells · log scores), ties handled exactly.
+    /// Kendall's τ-b of each problem under the current weighting, averaged over the problems where it is defined (more
+    /// than one distinct score on each side, hence at least two draws). Per problem the cells are swept in reference
+    /// order while the weights of earlier reference scores are kept per grader score; a cell's concordant and
+    /// discordant partners are the earlier weights below and above its grader score. Ties are exact: pairs tied on
+    /// either side count for neither, and enter τ-b's denominator through the tie sums.
     /// </summary>
-    public double KendallMacro(int[] counts, out int problems, out int solutions)
+    public double KendallMacro(out int problems, out int solutions)
     {
         var s = _s;
-        var tree = _tree;
+        var counts = Counts;
         var local = _localWeight;
         double sum = 0;
         problems = 0;
@@ -253,37 +254,76 @@ internal sealed class AgreementKernel
             var first = s.CellStart[p];
             var end = s.CellStart[p + 1];
             var size = s.ProblemGrdDistinct[p];
-            Array.Clear(tree, 0, size + 1);
+            if (size < 2 || s.ProblemRefDistinct[p] < 2)
+            {
+                continue;
+            }
             Array.Clear(local, 0, size);
+            // Few reference scores (the usual 0–7 grid): refresh prefix sums once per reference score, O(1) per cell.
+            // Many (continuous scores in one large problem): a Fenwick tree, O(log) per cell.
+            var prefixSums = s.ProblemRefDistinct[p] * size <= 4 * (end - first) + 64;
+            if (!prefixSums)
+            {
+                Array.Clear(_tree, 0, size + 1);
+            }
             long before = 0, score = 0, refTies = 0;
             var refGroups = 0;
             var c = first;
             while (c < end)
             {
-                var code = s.RefCode[c];
-                var groupEnd = c;
-                long group = 0;
-                while (groupEnd < end && s.RefCode[groupEnd] == code)
+                var code = s.CellRefCode[c];
+                var groupEnd = c + 1;
+                while (groupEnd < end && s.CellRefCode[groupEnd] == code)
                 {
-                    long w = counts[groupEnd];
-                    if (w > 0)
-                    {
-                        var m = s.GrdLocal[groupEnd];
-                        var below = Prefix(tree, m);
-                        var above = before - Prefix(tree, m + 1);
-                        score += w * (below - above);
-                        group += w;
-                    }
                     groupEnd++;
+                }
+                if (before > 0 && prefixSums)
+                {
+                    long running = 0;
+                    for (var k = 0; k < size; k++)
+                    {
+                        _cumulative[k] = running;
+                        running += local[k];
+                    }
+                    _cumulative[size] = running;
+                }
+                long group = 0;
+                for (var k = c; k < groupEnd; k++)
+                {
+                    long w = counts[k];
+                    if (w == 0)
+                    {
+                        continue;
+                    }
+                    group += w;
+                    if (before > 0)
+                    {
+                        var m = s.CellGrdLocal[k];
+                        long below, notAbove;
+                        if (prefixSums)
+                        {
+                            below = _cumulative[m];
+                            notAbove = _cumulative[m + 1];
+                        }
+                        else
+                        {
+                            below = Prefix(_tree, m);
+                            notAbove = below + local[m];
+                        }
+                        score += w * (below - (before - notAbove));
+                    }
                 }
                 for (var k = c; k < groupEnd; k++)
                 {
                     long w = counts[k];
                     if (w > 0)
                     {
-                        var m = s.GrdLocal[k];
-                        Add(tree, size, m, w);
+                        var m = s.CellGrdLocal[k];
                         local[m] += w;
+                        if (!prefixSums)
+                        {
+                            Add(_tree, size, m, w);
+                        }
                     }
                 }
                 if (group > 0)
@@ -298,10 +338,11 @@ internal sealed class AgreementKernel
             var grdGroups = 0;
             for (var k = 0; k < size; k++)
             {
-                if (local[k] > 0)
+                var w = local[k];
+                if (w > 0)
                 {
                     grdGroups++;
-                    grdTies += local[k] * (local[k] - 1) / 2;
+                    grdTies += w * (w - 1) / 2;
                 }
             }
             if (refGroups < 2 || grdGroups < 2)
@@ -335,24 +376,24 @@ internal sealed class AgreementKernel
     }
 
     /// <summary>Pearson on the scores and on their average ranks, from centred sums (a second pass over the cells).</summary>
-    private void Correlations(int[] counts, double meanRef, double meanGrd, double meanRank, Span<double> output)
+    private void Correlations(long[] types, double meanRef, double meanGrd, double meanRank, Span<double> output)
     {
         var s = _s;
         double vr = 0, vg = 0, cv = 0, rr = 0, rg = 0, rc = 0;
-        for (var c = 0; c < counts.Length; c++)
+        for (var t = 0; t < types.Length; t++)
         {
-            var w = counts[c];
+            double w = types[t];
             if (w == 0)
             {
                 continue;
             }
-            var dr = s.Ref[c] - meanRef;
-            var dg = s.Grd[c] - meanGrd;
+            var dr = s.TypeRef[t] - meanRef;
+            var dg = s.TypeGrd[t] - meanGrd;
             vr += w * dr * dr;
             vg += w * dg * dg;
             cv += w * dr * dg;
-            var kr = _refRank[s.RefCode[c]] - meanRank;
-            var kg = _grdRank[s.GrdCode[c]] - meanRank;
+            var kr = _refRank[s.TypeRefCode[t]] - meanRank;
+            var kg = _grdRank[s.TypeGrdCode[t]] - meanRank;
             rr += w * kr * kr;
             rg += w * kg * kg;
             rc += w * kr * kg;

@@ -2,13 +2,17 @@ namespace GradingPortal.Domain.Evaluation;
 
 /// <summary>
 /// A set of score pairs laid out for fast resampling. Solutions are sorted by (problem, solution) so that the draws
-/// depend on the set, not on the order it was given in. Solutions of one problem that agree in everything a metric
-/// reads (both scores, both labels, the maximum) share a cell; a resample only counts how often each cell was drawn,
-/// and every metric is computed from those counts in one or two passes over the cells.
+/// depend on the set, not on the order it was given in. Two levels of grouping keep the resample loop short:
+/// - a <em>type</em> is everything a pooled metric reads (both scores, both labels, the maximum); a few hundred types
+///   at most on the usual half-point scales, however many solutions there are;
+/// - a <em>cell</em> is a type within one problem, which is what τ-b (computed per problem) needs.
+/// A resample only counts draws per cell; every metric is then computed from those counts.
 /// </summary>
 internal sealed class AgreementSample
 {
     public const int CoreMetrics = 14;
+
+    public const byte ExactFlag = 1, Within1Flag = 2, RefFailsFlag = 4, GrdFailsFlag = 8;
 
     public int SolutionCount { get; private init; }
     public int ProblemCount { get; private init; }
@@ -22,38 +26,45 @@ internal sealed class AgreementSample
     /// <summary>Cells of problem p are [CellStart[p], CellStart[p + 1]), ordered by reference score, then grader score.</summary>
     public int[] CellStart { get; private init; } = [];
 
-    public int CellCount { get; private init; }
+    public int CellCount => CellType.Length;
 
     /// <summary>How many solutions each cell holds (the weights of the point estimate).</summary>
     public int[] CellSize { get; private init; } = [];
 
-    public double[] Ref { get; private init; } = [];
-    public double[] Grd { get; private init; } = [];
+    public int[] CellType { get; private init; } = [];
 
-    /// <summary>Rank of the cell's reference (grader) score among all distinct reference (grader) scores.</summary>
-    public int[] RefCode { get; private init; } = [];
-    public int[] GrdCode { get; private init; } = [];
+    /// <summary>The cell's reference score as a rank among all distinct reference scores (τ-b's grouping key).</summary>
+    public int[] CellRefCode { get; private init; } = [];
 
-    /// <summary>Rank of the grader's score among the distinct grader scores of the cell's problem (τ-b's tree index).</summary>
-    public int[] GrdLocal { get; private init; } = [];
+    /// <summary>The cell's grader score as a rank among the distinct grader scores of its problem.</summary>
+    public int[] CellGrdLocal { get; private init; } = [];
 
     /// <summary>Distinct grader scores per problem.</summary>
     public int[] ProblemGrdDistinct { get; private init; } = [];
 
+    /// <summary>Distinct reference scores per problem.</summary>
+    public int[] ProblemRefDistinct { get; private init; } = [];
+
     public int MaxGrdDistinct { get; private init; }
 
+    public int TypeCount => TypeRef.Length;
+    public double[] TypeRef { get; private init; } = [];
+    public double[] TypeGrd { get; private init; } = [];
+
+    /// <summary>Rank of the type's reference (grader) score among all distinct reference (grader) scores.</summary>
+    public int[] TypeRefCode { get; private init; } = [];
+    public int[] TypeGrdCode { get; private init; } = [];
+
     /// <summary>Whole-point categories (half up).</summary>
-    public int[] RefCat { get; private init; } = [];
-    public int[] GrdCat { get; private init; } = [];
+    public int[] TypeRefCat { get; private init; } = [];
+    public int[] TypeGrdCat { get; private init; } = [];
 
     /// <summary>Index into <see cref="Labels"/>, or -1 where a side gave no label.</summary>
-    public int[] RefLabel { get; private init; } = [];
-    public int[] GrdLabel { get; private init; } = [];
+    public int[] TypeRefLabel { get; private init; } = [];
+    public int[] TypeGrdLabel { get; private init; } = [];
 
-    public bool[] RefFails { get; private init; } = [];
-    public bool[] GrdFails { get; private init; } = [];
-    public bool[] Exact { get; private init; } = [];
-    public bool[] Within1 { get; private init; } = [];
+    /// <summary><see cref="ExactFlag"/>, <see cref="Within1Flag"/>, <see cref="RefFailsFlag"/>, <see cref="GrdFailsFlag"/>.</summary>
+    public byte[] TypeFlags { get; private init; } = [];
 
     /// <summary>Distinct reference scores, ascending (the calibration rows).</summary>
     public decimal[] RefValues { get; private init; } = [];
@@ -76,9 +87,10 @@ internal sealed class AgreementSample
     public static AgreementSample Create(IReadOnlyList<ScorePair> pairs, AgreementOptions options)
     {
         ArgumentNullException.ThrowIfNull(pairs);
-        var sorted = new ScorePair[pairs.Count];
-        var seen = new HashSet<Guid>();
-        for (var i = 0; i < pairs.Count; i++)
+        var n = pairs.Count;
+        var sorted = new ScorePair[n];
+        var seen = new HashSet<Guid>(n);
+        for (var i = 0; i < n; i++)
         {
             var p = pairs[i] ?? throw new ArgumentException("A pair is null.", nameof(pairs));
             Validate(p);
@@ -94,91 +106,169 @@ internal sealed class AgreementSample
             return c != 0 ? c : a.SolutionId.CompareTo(b.SolutionId);
         });
 
-        var n = sorted.Length;
-        var refValues = sorted.Select(p => p.Reference).Distinct().Order().ToArray();
-        var grdValues = sorted.Select(p => p.Grader).Distinct().Order().ToArray();
-        var refIndex = Index(refValues);
-        var grdIndex = Index(grdValues);
+        var refValues = Distinct(sorted, static p => p.Reference);
+        var grdValues = Distinct(sorted, static p => p.Grader);
         var labels = OrderLabels(sorted, options.LabelOrder);
-        var labelIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var labelIndex = new Dictionary<string, int>(labels.Length, StringComparer.Ordinal);
         for (var i = 0; i < labels.Length; i++)
         {
             labelIndex[labels[i]] = i;
         }
+        var keys = new Key[n];
+        for (var s = 0; s < n; s++)
+        {
+            var p = sorted[s];
+            keys[s] = new Key(Array.BinarySearch(refValues, p.Reference), Array.BinarySearch(grdValues, p.Grader),
+                p.ReferenceLabel is { } r ? labelIndex[r] : -1, p.GraderLabel is { } g ? labelIndex[g] : -1, p.MaxPoints);
+        }
 
+        // Cells: per problem, sort the solutions' keys and cut runs of equal keys.
         var problemStart = new List<int>();
         var cellStart = new List<int>();
-        var cellOf = new int[n];
-        var cells = new List<CellKey>();
-        var cellSize = new List<int>();
         var problemGrdDistinct = new List<int>();
-        var start = 0;
-        while (start < n)
+        var problemRefDistinct = new List<int>();
+        var cellOf = new int[n];
+        var cellKeys = new List<Key>();
+        var cellSize = new List<int>();
+        var cellGrdLocal = new List<int>();
+        var order = new int[n];
+        var scratch = new Key[n];
+        var grdCodes = new List<int>();
+        for (var start = 0; start < n;)
         {
-            var end = start;
+            var end = start + 1;
             while (end < n && sorted[end].ProblemId == sorted[start].ProblemId)
             {
                 end++;
             }
             problemStart.Add(start);
-            cellStart.Add(cells.Count);
-            var keys = new SortedDictionary<CellKey, int>();
-            for (var s = start; s < end; s++)
+            cellStart.Add(cellKeys.Count);
+            var size = end - start;
+            for (var i = 0; i < size; i++)
             {
-                var key = KeyOf(sorted[s], refIndex, grdIndex, labelIndex);
-                keys[key] = keys.TryGetValue(key, out var count) ? count + 1 : 1;
+                order[i] = start + i;
+                scratch[i] = keys[start + i];
             }
-            var local = new Dictionary<CellKey, int>();
-            foreach (var (key, count) in keys)
+            Array.Sort(scratch, order, 0, size);
+            var firstCell = cellKeys.Count;
+            for (var i = 0; i < size; i++)
             {
-                local[key] = cells.Count;
-                cells.Add(key);
-                cellSize.Add(count);
+                if (i == 0 || scratch[i].CompareTo(scratch[i - 1]) != 0)
+                {
+                    cellKeys.Add(scratch[i]);
+                    cellSize.Add(0);
+                }
+                cellSize[^1]++;
+                cellOf[order[i]] = cellKeys.Count - 1;
             }
-            for (var s = start; s < end; s++)
+            grdCodes.Clear();
+            var refDistinct = 0;
+            for (var c = firstCell; c < cellKeys.Count; c++)
             {
-                cellOf[s] = local[KeyOf(sorted[s], refIndex, grdIndex, labelIndex)];
+                grdCodes.Add(cellKeys[c].GrdCode);
+                if (c == firstCell || cellKeys[c].RefCode != cellKeys[c - 1].RefCode)
+                {
+                    refDistinct++;
+                }
             }
-            problemGrdDistinct.Add(keys.Keys.Select(k => k.GrdCode).Distinct().Count());
+            grdCodes.Sort();
+            var distinct = 0;
+            for (var i = 0; i < grdCodes.Count; i++)
+            {
+                if (i == 0 || grdCodes[i] != grdCodes[i - 1])
+                {
+                    grdCodes[distinct++] = grdCodes[i];
+                }
+            }
+            for (var c = firstCell; c < cellKeys.Count; c++)
+            {
+                cellGrdLocal.Add(grdCodes.BinarySearch(0, distinct, cellKeys[c].GrdCode, null));
+            }
+            problemGrdDistinct.Add(distinct);
+            problemRefDistinct.Add(refDistinct);
             start = end;
         }
         problemStart.Add(n);
-        cellStart.Add(cells.Count);
+        cellStart.Add(cellKeys.Count);
 
-        var c = cells.Count;
-        var grdLocal = new int[c];
-        for (var p = 0; p < problemGrdDistinct.Count; p++)
+        // Types: the cells' keys with the problem forgotten.
+        var cells = cellKeys.Count;
+        var typeOrder = new int[cells];
+        var typeKeys = cellKeys.ToArray();
+        for (var c = 0; c < cells; c++)
         {
-            var codes = new SortedSet<int>();
-            for (var i = cellStart[p]; i < cellStart[p + 1]; i++)
+            typeOrder[c] = c;
+        }
+        Array.Sort(typeKeys, typeOrder);
+        var cellType = new int[cells];
+        var types = new List<Key>();
+        for (var i = 0; i < cells; i++)
+        {
+            if (i == 0 || typeKeys[i].CompareTo(typeKeys[i - 1]) != 0)
             {
-                codes.Add(cells[i].GrdCode);
+                types.Add(typeKeys[i]);
             }
-            var rank = codes.Select((code, r) => (code, r)).ToDictionary(x => x.code, x => x.r);
-            for (var i = cellStart[p]; i < cellStart[p + 1]; i++)
-            {
-                grdLocal[i] = rank[cells[i].GrdCode];
-            }
+            cellType[typeOrder[i]] = types.Count - 1;
+        }
+        var t = types.Count;
+        var typeRef = new double[t];
+        var typeGrd = new double[t];
+        var typeRefCode = new int[t];
+        var typeGrdCode = new int[t];
+        var typeRefCat = new int[t];
+        var typeGrdCat = new int[t];
+        var typeRefLabel = new int[t];
+        var typeGrdLabel = new int[t];
+        var typeFlags = new byte[t];
+        for (var i = 0; i < t; i++)
+        {
+            var k = types[i];
+            var r = refValues[k.RefCode];
+            var g = grdValues[k.GrdCode];
+            var threshold = options.Threshold ?? k.MaxPoints - 1;
+            typeRef[i] = (double)r;
+            typeGrd[i] = (double)g;
+            typeRefCode[i] = k.RefCode;
+            typeGrdCode[i] = k.GrdCode;
+            typeRefCat[i] = Category(r);
+            typeGrdCat[i] = Category(g);
+            typeRefLabel[i] = k.RefLabel;
+            typeGrdLabel[i] = k.GrdLabel;
+            // Decided on the exact decimals once here, so no floating-point tolerance is needed anywhere else.
+            typeFlags[i] = (byte)((r == g ? ExactFlag : 0) | (Math.Abs(r - g) <= 1m ? Within1Flag : 0)
+                | (r < threshold ? RefFailsFlag : 0) | (g < threshold ? GrdFailsFlag : 0));
         }
 
-        var itemIds = sorted.SelectMany(p => p.Items ?? []).Select(a => a.RubricItemId).Distinct().Order().ToArray();
-        var itemIndex = Index(itemIds);
+        var itemIds = n == 0 ? [] : sorted.SelectMany(p => p.Items ?? []).Select(a => a.RubricItemId).Distinct().Order().ToArray();
         var itemStart = new int[n + 1];
         var itemOf = new List<int>();
         var itemRef = new List<double>();
         var itemGrd = new List<double>();
-        for (var s = 0; s < n; s++)
+        if (itemIds.Length > 0)
         {
-            itemStart[s] = itemOf.Count;
-            foreach (var award in sorted[s].Items ?? [])
+            var itemIndex = new Dictionary<Guid, int>(itemIds.Length);
+            for (var i = 0; i < itemIds.Length; i++)
             {
-                itemOf.Add(itemIndex[award.RubricItemId]);
-                itemRef.Add((double)award.Reference);
-                itemGrd.Add((double)award.Grader);
+                itemIndex[itemIds[i]] = i;
             }
+            for (var s = 0; s < n; s++)
+            {
+                itemStart[s] = itemOf.Count;
+                foreach (var award in sorted[s].Items ?? [])
+                {
+                    itemOf.Add(itemIndex[award.RubricItemId]);
+                    itemRef.Add((double)award.Reference);
+                    itemGrd.Add((double)award.Grader);
+                }
+            }
+            itemStart[n] = itemOf.Count;
         }
-        itemStart[n] = itemOf.Count;
 
+        var maxCategory = 0;
+        foreach (var p in sorted)
+        {
+            maxCategory = Math.Max(maxCategory, p.MaxPoints);
+        }
         return new AgreementSample
         {
             SolutionCount = n,
@@ -186,27 +276,26 @@ internal sealed class AgreementSample
             ProblemStart = [.. problemStart],
             CellOf = cellOf,
             CellStart = [.. cellStart],
-            CellCount = c,
             CellSize = [.. cellSize],
-            Ref = cells.Select(k => (double)refValues[k.RefCode]).ToArray(),
-            Grd = cells.Select(k => (double)grdValues[k.GrdCode]).ToArray(),
-            RefCode = cells.Select(k => k.RefCode).ToArray(),
-            GrdCode = cells.Select(k => k.GrdCode).ToArray(),
-            GrdLocal = grdLocal,
+            CellType = cellType,
+            CellRefCode = cellKeys.Select(k => k.RefCode).ToArray(),
+            CellGrdLocal = [.. cellGrdLocal],
             ProblemGrdDistinct = [.. problemGrdDistinct],
+            ProblemRefDistinct = [.. problemRefDistinct],
             MaxGrdDistinct = problemGrdDistinct.Count == 0 ? 0 : problemGrdDistinct.Max(),
-            RefCat = cells.Select(k => Category(refValues[k.RefCode])).ToArray(),
-            GrdCat = cells.Select(k => Category(grdValues[k.GrdCode])).ToArray(),
-            RefLabel = cells.Select(k => k.RefLabel).ToArray(),
-            GrdLabel = cells.Select(k => k.GrdLabel).ToArray(),
-            RefFails = cells.Select(k => refValues[k.RefCode] < (options.Threshold ?? k.MaxPoints - 1)).ToArray(),
-            GrdFails = cells.Select(k => grdValues[k.GrdCode] < (options.Threshold ?? k.MaxPoints - 1)).ToArray(),
-            Exact = cells.Select(k => refValues[k.RefCode] == grdValues[k.GrdCode]).ToArray(),
-            Within1 = cells.Select(k => Math.Abs(refValues[k.RefCode] - grdValues[k.GrdCode]) <= 1m).ToArray(),
+            TypeRef = typeRef,
+            TypeGrd = typeGrd,
+            TypeRefCode = typeRefCode,
+            TypeGrdCode = typeGrdCode,
+            TypeRefCat = typeRefCat,
+            TypeGrdCat = typeGrdCat,
+            TypeRefLabel = typeRefLabel,
+            TypeGrdLabel = typeGrdLabel,
+            TypeFlags = typeFlags,
             RefValues = refValues,
             GrdValueCount = grdValues.Length,
             Labels = labels,
-            MaxCategory = n == 0 ? 0 : sorted.Max(p => p.MaxPoints),
+            MaxCategory = maxCategory,
             ItemStart = itemStart,
             ItemOf = [.. itemOf],
             ItemRef = [.. itemRef],
@@ -220,9 +309,9 @@ internal sealed class AgreementSample
 
     private static void Validate(ScorePair p)
     {
-        if (p.MaxPoints < 1)
+        if (p.MaxPoints is < 1 or > 1000)
         {
-            throw new ArgumentException($"Solution {p.SolutionId}: the maximum must be at least 1.", nameof(p));
+            throw new ArgumentException($"Solution {p.SolutionId}: the maximum must lie between 1 and 1000.", nameof(p));
         }
         if (p.Reference < 0 || p.Reference > p.MaxPoints || p.Grader < 0 || p.Grader > p.MaxPoints)
         {
@@ -230,51 +319,59 @@ internal sealed class AgreementSample
         }
     }
 
-    private static CellKey KeyOf(ScorePair p, Dictionary<decimal, int> refIndex, Dictionary<decimal, int> grdIndex, Dictionary<string, int> labels) =>
-        new(refIndex[p.Reference], grdIndex[p.Grader],
-            p.ReferenceLabel is { } r ? labels[r] : -1, p.GraderLabel is { } g ? labels[g] : -1, p.MaxPoints);
-
-    private static Dictionary<T, int> Index<T>(T[] values) where T : notnull
+    private static decimal[] Distinct(ScorePair[] pairs, Func<ScorePair, decimal> score)
     {
-        var index = new Dictionary<T, int>(values.Length);
+        var values = new decimal[pairs.Length];
+        for (var i = 0; i < pairs.Length; i++)
+        {
+            values[i] = score(pairs[i]);
+        }
+        Array.Sort(values);
+        var distinct = 0;
         for (var i = 0; i < values.Length; i++)
         {
-            index[values[i]] = i;
+            // 3.5 and 3.50 are one score: decimal equality ignores the scale.
+            if (i == 0 || values[i] != values[distinct - 1])
+            {
+                values[distinct++] = values[i];
+            }
         }
-        return index;
+        Array.Resize(ref values, distinct);
+        return values;
     }
 
     private static string[] OrderLabels(ScorePair[] pairs, IReadOnlyList<string>? order)
     {
-        var present = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var p in pairs)
-        {
-            if (p.ReferenceLabel is { } r)
-            {
-                present.Add(r);
-            }
-            if (p.GraderLabel is { } g)
-            {
-                present.Add(g);
-            }
-        }
         var labels = new List<string>();
+        var listed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var label in order ?? [])
         {
             // Listed labels keep their place even when unused, so matrices of different graders line up.
-            if (!labels.Contains(label, StringComparer.Ordinal))
+            if (listed.Add(label))
             {
                 labels.Add(label);
             }
         }
-        labels.AddRange(present.Where(l => !labels.Contains(l, StringComparer.Ordinal)).Order(StringComparer.Ordinal));
+        var rest = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var p in pairs)
+        {
+            if (p.ReferenceLabel is { } r && !listed.Contains(r))
+            {
+                rest.Add(r);
+            }
+            if (p.GraderLabel is { } g && !listed.Contains(g))
+            {
+                rest.Add(g);
+            }
+        }
+        labels.AddRange(rest);
         return [.. labels];
     }
 
     /// <summary>Ordered by reference score, then grader score, so τ-b can sweep the cells of a problem in order.</summary>
-    private readonly record struct CellKey(int RefCode, int GrdCode, int RefLabel, int GrdLabel, int MaxPoints) : IComparable<CellKey>
+    private readonly record struct Key(int RefCode, int GrdCode, int RefLabel, int GrdLabel, int MaxPoints) : IComparable<Key>
     {
-        public int CompareTo(CellKey other)
+        public int CompareTo(Key other)
         {
             var c = RefCode.CompareTo(other.RefCode);
             if (c == 0) c = GrdCode.CompareTo(other.GrdCode);
