@@ -246,82 +246,77 @@ internal sealed class AgreementKernel
         var s = _s;
         var counts = Counts;
         var local = _localWeight;
+        var cumulative = _cumulative;
+        var grdLocal = s.CellGrdLocal;
+        var groupStart = s.GroupStart;
         double sum = 0;
         problems = 0;
         solutions = 0;
         for (var p = 0; p < s.ProblemCount; p++)
         {
-            var first = s.CellStart[p];
-            var end = s.CellStart[p + 1];
             var size = s.ProblemGrdDistinct[p];
-            if (size < 2 || s.ProblemRefDistinct[p] < 2)
+            var groups = s.ProblemRefDistinct[p];
+            if (size < 2 || groups < 2)
             {
                 continue;
             }
             Array.Clear(local, 0, size);
-            // Few reference scores (the usual 0–7 grid): refresh prefix sums once per reference score, O(1) per cell.
-            // Many (continuous scores in one large problem): a Fenwick tree, O(log) per cell.
-            var prefixSums = s.ProblemRefDistinct[p] * size <= 4 * (end - first) + 64;
+            // Few reference scores (the usual 0–7 grid): prefix sums refreshed once per reference score, O(1) per cell.
+            // Many (near-continuous scores in a large problem): a Fenwick tree, O(log) per cell.
+            var prefixSums = groups * size <= 4 * (s.CellStart[p + 1] - s.CellStart[p]) + 64;
             if (!prefixSums)
             {
                 Array.Clear(_tree, 0, size + 1);
             }
             long before = 0, score = 0, refTies = 0;
             var refGroups = 0;
-            var c = first;
-            while (c < end)
+            for (var g = s.ProblemGroupStart[p]; g < s.ProblemGroupStart[p + 1]; g++)
             {
-                var code = s.CellRefCode[c];
-                var groupEnd = c + 1;
-                while (groupEnd < end && s.CellRefCode[groupEnd] == code)
+                var first = groupStart[g];
+                var end = groupStart[g + 1];
+                long group = 0;
+                if (prefixSums)
                 {
-                    groupEnd++;
-                }
-                if (before > 0 && prefixSums)
-                {
+                    // A snapshot of the earlier groups, up to this group's highest grader score (cells are in grader
+                    // order), so the group's own weights can be added to `local` as it goes.
+                    var top = grdLocal[end - 1] + 1;
                     long running = 0;
-                    for (var k = 0; k < size; k++)
+                    for (var k = 0; k < top; k++)
                     {
-                        _cumulative[k] = running;
+                        cumulative[k] = running;
                         running += local[k];
                     }
-                    _cumulative[size] = running;
-                }
-                long group = 0;
-                for (var k = c; k < groupEnd; k++)
-                {
-                    long w = counts[k];
-                    if (w == 0)
+                    cumulative[top] = running;
+                    for (var c = first; c < end; c++)
                     {
-                        continue;
-                    }
-                    group += w;
-                    if (before > 0)
-                    {
-                        var m = s.CellGrdLocal[k];
-                        long below, notAbove;
-                        if (prefixSums)
-                        {
-                            below = _cumulative[m];
-                            notAbove = _cumulative[m + 1];
-                        }
-                        else
-                        {
-                            below = Prefix(_tree, m);
-                            notAbove = below + local[m];
-                        }
-                        score += w * (below - (before - notAbove));
-                    }
-                }
-                for (var k = c; k < groupEnd; k++)
-                {
-                    long w = counts[k];
-                    if (w > 0)
-                    {
-                        var m = s.CellGrdLocal[k];
+                        long w = counts[c];
+                        var m = grdLocal[c];
+                        // Earlier draws below this grader score are concordant, above it discordant.
+                        score += w * (cumulative[m] + cumulative[m + 1] - before);
                         local[m] += w;
-                        if (!prefixSums)
+                        group += w;
+                    }
+                }
+                else
+                {
+                    for (var c = first; c < end; c++)
+                    {
+                        long w = counts[c];
+                        if (w > 0)
                         {
+                            var m = grdLocal[c];
+                            var below = Prefix(_tree, m);
+                            score += w * (2 * below + local[m] - before);
+                            group += w;
+                        }
+                    }
+                    for (var c = first; c < end; c++)
+                    {
+                        long w = counts[c];
+                        if (w > 0)
+                        {
+                            var m = grdLocal[c];
+                            local[m] += w;
                             Add(_tree, size, m, w);
                         }
                     }
@@ -332,7 +327,6 @@ internal sealed class AgreementKernel
                     refTies += group * (group - 1) / 2;
                     before += group;
                 }
-                c = groupEnd;
             }
             long grdTies = 0;
             var grdGroups = 0;

@@ -45,6 +45,13 @@ internal sealed class AgreementSample
     /// <summary>Distinct reference scores per problem.</summary>
     public int[] ProblemRefDistinct { get; private init; } = [];
 
+    /// <summary>
+    /// Cells sharing a problem and a reference score form a group: group g is cells [GroupStart[g], GroupStart[g + 1]),
+    /// and the groups of problem p are [ProblemGroupStart[p], ProblemGroupStart[p + 1]).
+    /// </summary>
+    public int[] GroupStart { get; private init; } = [];
+    public int[] ProblemGroupStart { get; private init; } = [];
+
     public int MaxGrdDistinct { get; private init; }
 
     public int TypeCount => TypeRef.Length;
@@ -134,6 +141,8 @@ internal sealed class AgreementSample
         var order = new int[n];
         var scratch = new Key[n];
         var grdCodes = new List<int>();
+        var groupStart = new List<int>();
+        var problemGroupStart = new List<int>();
         for (var start = 0; start < n;)
         {
             var end = start + 1;
@@ -163,12 +172,14 @@ internal sealed class AgreementSample
             }
             grdCodes.Clear();
             var refDistinct = 0;
+            problemGroupStart.Add(groupStart.Count);
             for (var c = firstCell; c < cellKeys.Count; c++)
             {
                 grdCodes.Add(cellKeys[c].GrdCode);
                 if (c == firstCell || cellKeys[c].RefCode != cellKeys[c - 1].RefCode)
                 {
                     refDistinct++;
+                    groupStart.Add(c);
                 }
             }
             grdCodes.Sort();
@@ -190,6 +201,8 @@ internal sealed class AgreementSample
         }
         problemStart.Add(n);
         cellStart.Add(cellKeys.Count);
+        problemGroupStart.Add(groupStart.Count);
+        groupStart.Add(cellKeys.Count);
 
         // Types: the cells' keys with the problem forgotten.
         var cells = cellKeys.Count;
@@ -282,6 +295,8 @@ internal sealed class AgreementSample
             CellGrdLocal = [.. cellGrdLocal],
             ProblemGrdDistinct = [.. problemGrdDistinct],
             ProblemRefDistinct = [.. problemRefDistinct],
+            GroupStart = [.. groupStart],
+            ProblemGroupStart = [.. problemGroupStart],
             MaxGrdDistinct = problemGrdDistinct.Count == 0 ? 0 : problemGrdDistinct.Max(),
             TypeRef = typeRef,
             TypeGrd = typeGrd,
