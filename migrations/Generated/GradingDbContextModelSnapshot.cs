@@ -976,6 +976,10 @@ namespace GradingPortal.Migrations.Generated
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<DateTimeOffset?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
                     b.Property<string>("Hint")
                         .IsRequired()
                         .HasColumnType("text")
@@ -1036,6 +1040,10 @@ namespace GradingPortal.Migrations.Generated
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("DisabledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("disabled_at");
 
                     b.Property<string>("DisplayName")
                         .IsRequired()
@@ -1134,6 +1142,36 @@ namespace GradingPortal.Migrations.Generated
                         .HasName("pk_data_protection_keys");
 
                     b.ToTable("data_protection_keys", (string)null);
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Identity.RevokedSession", b =>
+                {
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("session_id");
+
+                    b.Property<DateTimeOffset>("KeepUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("keep_until");
+
+                    b.Property<DateTimeOffset>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("SessionId")
+                        .HasName("pk_revoked_sessions");
+
+                    b.HasIndex("KeepUntil")
+                        .HasDatabaseName("ix_revoked_sessions_keep_until");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_revoked_sessions_user_id");
+
+                    b.ToTable("revoked_sessions", (string)null);
                 });
 
             modelBuilder.Entity("GradingPortal.Domain.Imports.Import", b =>
@@ -2235,6 +2273,16 @@ namespace GradingPortal.Migrations.Generated
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_api_tokens_asp_net_users_user_id");
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Identity.RevokedSession", b =>
+                {
+                    b.HasOne("GradingPortal.Domain.Identity.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_revoked_sessions_asp_net_users_user_id");
                 });
 
             modelBuilder.Entity("GradingPortal.Domain.Imports.Import", b =>

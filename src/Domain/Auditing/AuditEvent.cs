@@ -42,6 +42,19 @@ public sealed class AuditEvent
         Data = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(entity.AuditSnapshot(), s_json)),
     };
 
+    /// <summary>An event about an account; the snapshot names the person and their rights, never credentials.</summary>
+    internal static AuditEvent ForUser(Identity.AppUser user, string action, AuditActor actor, DateTimeOffset at) => new()
+    {
+        At = at,
+        ActorId = actor.UserId,
+        ActorName = actor.Name,
+        EntityType = "user",
+        EntityId = user.Id,
+        Action = action,
+        Data = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(
+            new { user.Id, user.Email, user.DisplayName, user.IsAdmin, Disabled = user.IsDisabled }, s_json)),
+    };
+
     /// <summary>
     /// The event recording the creation of a new <paramref name="entity"/> (action: the entity's pending verb, else
     /// <c>created</c>), or null for parts whose parent's event records them. The DbContext uses it for added entities;

@@ -25,15 +25,21 @@ public sealed class ApiToken : AuditedEntity
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset? LastUsedAt { get; private set; }
     public DateTimeOffset? RevokedAt { get; private set; }
+    /// <summary>When the token stops working on its own; null for a token that lives until it is revoked.</summary>
+    public DateTimeOffset? ExpiresAt { get; private set; }
 
     public bool IsActive => RevokedAt is null;
 
+    /// <summary>Whether the token may authenticate a request at <paramref name="now"/>.</summary>
+    public bool IsUsableAt(DateTimeOffset now) => RevokedAt is null && (ExpiresAt is null || now < ExpiresAt);
+
     /// <summary>Creates a token and returns it with its secret (the only time the secret exists in clear).</summary>
-    public static (ApiToken Token, string Secret) Issue(Guid userId, string name, DateTimeOffset now)
+    public static (ApiToken Token, string Secret) Issue(Guid userId, string name, DateTimeOffset now, DateTimeOffset? expiresAt = null)
     {
         var errors = new ValidationErrors();
         name = (name ?? "").Trim();
         errors.Require(name.Length is > 0 and <= 100, "name", "Name is required (at most 100 characters).");
+        errors.Require(expiresAt is null || expiresAt > now, "expiresAt", "The expiry must be in the future.");
         errors.ThrowIfAny();
 
         var secret = SecretPrefix + Base64Url(RandomNumberGenerator.GetBytes(32));
@@ -45,6 +51,7 @@ public sealed class ApiToken : AuditedEntity
             Hint = secret[..(SecretPrefix.Length + 6)],
             SecretHash = Hash(secret),
             CreatedAt = now,
+            ExpiresAt = expiresAt,
         };
         return (token, secret);
     }
@@ -63,7 +70,7 @@ public sealed class ApiToken : AuditedEntity
 
     internal override string AuditEntityType => "apiToken";
     internal override Guid? AuditProjectId => null;
-    internal override object AuditSnapshot() => new { Id, UserId, Name, Hint, CreatedAt, RevokedAt };
+    internal override object AuditSnapshot() => new { Id, UserId, Name, Hint, CreatedAt, ExpiresAt, RevokedAt };
 }
 
 /// <summary>An ASP.NET Core data-protection key ring entry, kept in PostgreSQL so stateless hosts share keys.</summary>

@@ -38,6 +38,7 @@ public sealed class GradingDbContext(DbContextOptions<GradingDbContext> options,
     public DbSet<ModelFinding> ModelFindings => Set<ModelFinding>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<RevokedSession> RevokedSessions => Set<RevokedSession>();
     public DbSet<DataProtectionKeyRecord> DataProtectionKeys => Set<DataProtectionKeyRecord>();
     public DbSet<Import> Imports => Set<Import>();
     public DbSet<ImportFailure> ImportFailures => Set<ImportFailure>();
@@ -85,6 +86,39 @@ public sealed class GradingDbContext(DbContextOptions<GradingDbContext> options,
         return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
 
+    /// <summary>
+    /// Accounts are Identity's type, so they cannot derive from <see cref="AuditedEntity"/>; what matters about them for
+    /// the history is named here. Sign-in bookkeeping (failure counts, lockout, security stamps) is not recorded.
+    /// </summary>
+    private static IEnumerable<string> UserAuditActions(Microsoft.EntityFrameworkCore.ChangeTracking.EntityEntry<AppUser> entry)
+    {
+        if (entry.State == EntityState.Added)
+        {
+            yield return "created";
+            if (entry.Entity.IsAdmin)
+            {
+                yield return "adminGranted";
+            }
+            yield break;
+        }
+        if (entry.State != EntityState.Modified)
+        {
+            yield break;
+        }
+        if (entry.Property(u => u.IsAdmin).IsModified && (bool)entry.Property(u => u.IsAdmin).OriginalValue! != entry.Entity.IsAdmin)
+        {
+            yield return entry.Entity.IsAdmin ? "adminGranted" : "adminRevoked";
+        }
+        if (entry.Property(u => u.DisabledAt).IsModified && (entry.Property(u => u.DisabledAt).OriginalValue is null) != (entry.Entity.DisabledAt is null))
+        {
+            yield return entry.Entity.IsDisabled ? "disabled" : "enabled";
+        }
+        if (entry.Property(u => u.PasswordHash).IsModified && entry.Property(u => u.PasswordHash).OriginalValue != entry.Entity.PasswordHash)
+        {
+            yield return "passwordChanged";
+        }
+    }
+
     private void WriteAuditEvents()
     {
         ChangeTracker.DetectChanges();
@@ -121,6 +155,10 @@ public sealed class GradingDbContext(DbContextOptions<GradingDbContext> options,
                 continue;
             }
             events.Add(AuditEvent.Create(entry.Entity, action, actor, now));
+        }
+        foreach (var entry in ChangeTracker.Entries<AppUser>())
+        {
+            events.AddRange(UserAuditActions(entry).Select(action => AuditEvent.ForUser(entry.Entity, action, actor, now)));
         }
         AuditEvents.AddRange(events);
     }

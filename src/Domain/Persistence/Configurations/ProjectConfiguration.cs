@@ -34,6 +34,18 @@ internal sealed class AppUserConfiguration : IEntityTypeConfiguration<AppUser>
     public void Configure(EntityTypeBuilder<AppUser> builder)
     {
         builder.Property(u => u.DisplayName).HasMaxLength(200);
+        builder.Ignore(u => u.IsDisabled);
+    }
+}
+
+internal sealed class RevokedSessionConfiguration : IEntityTypeConfiguration<RevokedSession>
+{
+    public void Configure(EntityTypeBuilder<RevokedSession> builder)
+    {
+        builder.ToTable("revoked_sessions");
+        builder.HasKey(s => s.SessionId);
+        builder.HasIndex(s => s.KeepUntil);
+        builder.HasOne<AppUser>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 
