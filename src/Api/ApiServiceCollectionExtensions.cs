@@ -77,6 +77,7 @@ internal static class ApiServiceCollectionExtensions
         // Identity's sign-in manager looks these schemes up; the Api never uses cookies.
         services.AddAuthentication().AddCookie(IdentityConstants.ApplicationScheme).AddCookie(IdentityConstants.TwoFactorUserIdScheme);
         services.AddAuthorization();
+        SignInThrottle.AddSignInThrottle(services);
 
         services.ConfigureHttpJsonOptions(options =>
         {

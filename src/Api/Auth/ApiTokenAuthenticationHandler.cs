@@ -36,15 +36,17 @@ internal sealed class ApiTokenAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
         var hash = ApiToken.Hash(header["Bearer ".Length..].Trim());
-        var found = await db.ApiTokens
-            .Where(t => t.SecretHash == hash && t.RevokedAt == null)
-            .Join(db.Users, t => t.UserId, u => u.Id, (t, u) => new { Token = t, User = u })
-            .FirstOrDefaultAsync(Context.RequestAborted);
-        if (found is null || (found.User.LockoutEnd is { } end && end > clock.GetUtcNow()))
-        {
-            return AuthenticateResult.Fail("Unknown or revoked API token.");
-        }
         var now = clock.GetUtcNow();
+        // Identity's lockout is deliberately not consulted: it answers password guessing, and a stranger guessing
+        // wrong passwords must not be able to stop a person's scripts. Disabling the account is what stops tokens.
+        var found = await db.ApiTokens
+            .Where(t => t.SecretHash == hash && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now))
+            .Join(db.Users.Where(u => u.DisabledAt == null), t => t.UserId, u => u.Id, (t, u) => new { Token = t, User = u })
+            .FirstOrDefaultAsync(Context.RequestAborted);
+        if (found is null)
+        {
+            return AuthenticateResult.Fail("Unknown, expired or revoked API token.");
+        }
         if (found.Token.LastUsedAt is null || now - found.Token.LastUsedAt > s_touchInterval)
         {
             await db.ApiTokens.Where(t => t.Id == found.Token.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), Context.RequestAborted);

@@ -9,6 +9,8 @@ internal static class GradingClaims
     public const string IsAdmin = "gp:admin";
     public const string DisplayName = "gp:name";
     public const string ApiTokenId = "gp:token";
+    /// <summary>The login session a bearer token belongs to; signing out revokes it (see <c>RevokedSession</c>).</summary>
+    public const string SessionId = "gp:sid";
 }
 
 /// <summary>The authenticated caller of the current request.</summary>
@@ -24,10 +26,13 @@ internal sealed class CurrentUser(IHttpContextAccessor accessor) : IAuditActorAc
 
     public bool IsAdmin => Principal.HasClaim(GradingClaims.IsAdmin, "true");
 
+    /// <summary>True when the request authenticated with a personal API token rather than a signed-in session.</summary>
+    public bool ViaApiToken => Principal.HasClaim(c => c.Type == GradingClaims.ApiTokenId);
+
     public string Name => Principal.FindFirstValue(GradingClaims.DisplayName) ?? Principal.Identity?.Name ?? "unknown";
 
     /// <summary>Audit entries name the person; changes made through a personal API token say so.</summary>
     public AuditActor Actor => IsAuthenticated
-        ? new AuditActor(Id, Principal.HasClaim(c => c.Type == GradingClaims.ApiTokenId) ? $"{Name} (API token)" : Name)
+        ? new AuditActor(Id, ViaApiToken ? $"{Name} (API token)" : Name)
         : AuditActor.System;
 }

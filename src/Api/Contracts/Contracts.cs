@@ -16,17 +16,29 @@ public sealed record MeResponse(Guid Id, string Email, string DisplayName, bool 
 /// <summary>An admin creates a user.</summary>
 public sealed record CreateUserRequest(string Email, string Password, string? DisplayName, bool IsAdmin = false);
 
-/// <summary>A user as admins see them.</summary>
-public sealed record UserResponse(Guid Id, string Email, string DisplayName, bool IsAdmin, DateTimeOffset CreatedAt);
+/// <summary>A user as admins see them; <c>disabledAt</c> is set while the account is disabled.</summary>
+public sealed record UserResponse(Guid Id, string Email, string DisplayName, bool IsAdmin, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt);
 
-/// <summary>Names a new personal API token.</summary>
-public sealed record CreateTokenRequest(string Name);
+/// <summary>An admin changes a user's rights: omitted fields stay as they are.</summary>
+public sealed record UpdateUserRequest(bool? IsAdmin, bool? Disabled);
+
+/// <summary>An admin sets a new password for a user (who then signs in with it).</summary>
+public sealed record ResetPasswordRequest(string NewPassword);
+
+/// <summary>A signed-in person changes their own password.</summary>
+public sealed record ChangePasswordRequest(string CurrentPassword, string NewPassword);
+
+/// <summary>Ends the session the refresh token belongs to.</summary>
+public sealed record LogoutRequest(string RefreshToken);
+
+/// <summary>Names a new personal API token; without <c>expiresAt</c> it works until revoked.</summary>
+public sealed record CreateTokenRequest(string Name, DateTimeOffset? ExpiresAt = null);
 
 /// <summary>A newly created token: <c>token</c> is the secret, shown only in this response.</summary>
-public sealed record CreatedTokenResponse(Guid Id, string Name, string Token, string Hint, DateTimeOffset CreatedAt);
+public sealed record CreatedTokenResponse(Guid Id, string Name, string Token, string Hint, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt);
 
-/// <summary>A token as listed later (never with its secret).</summary>
-public sealed record TokenResponse(Guid Id, string Name, string Hint, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt);
+/// <summary>A token as listed later (never with its secret). A token past <c>expiresAt</c> is listed but refused.</summary>
+public sealed record TokenResponse(Guid Id, string Name, string Hint, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? ExpiresAt);
 
 /// <summary>Creates a project; the caller becomes its Admin.</summary>
 public sealed record CreateProjectRequest(

@@ -16,8 +16,97 @@ internal static class UserEndpoints
         var group = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization();
         group.MapPost("/", Create).WithSummary("Create a user (administrators only).").Problems(400, 403, 409);
         group.MapGet("/", List).WithSummary("Administrators: all users. Others: the user with exactly ?email=.").Problems(403);
+        group.MapPatch("/{id:guid}", Update)
+            .WithSummary("Grant or remove site-admin rights, disable or re-enable a user (administrators only; not on yourself).")
+            .Problems(400, 403, 404);
+        group.MapPost("/{id:guid}/password", ResetPassword)
+            .WithSummary("Set a new password for a user (administrators only). Their sessions must sign in again; their API tokens keep working.")
+            .Problems(400, 403, 404);
         return app;
     }
+
+    /// <summary>
+    /// Changes a user's rights. Disabling renews the security stamp, so the person's sessions end at their next refresh
+    /// (within the access token's hour) and their API tokens are refused at once.
+    /// </summary>
+    internal static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> Update(Guid id, UpdateUserRequest request, UserManager<AppUser> users,
+        CurrentUser current, TimeProvider clock)
+    {
+        if (!current.IsAdmin)
+        {
+            return ApiProblems.Forbidden("change users");
+        }
+        if (id == current.Id && (request.IsAdmin == false || request.Disabled == true))
+        {
+            // Keeps at least the acting administrator able to undo a mistake.
+            return ApiProblems.Validation(request.Disabled == true ? "disabled" : "isAdmin", "You cannot disable yourself or remove your own admin rights.");
+        }
+        var user = await users.FindByIdAsync(id.ToString());
+        if (user is null)
+        {
+            return ApiProblems.NotFound("The user");
+        }
+        var endSessions = false;
+        if (request.IsAdmin is { } isAdmin && isAdmin != user.IsAdmin)
+        {
+            user.IsAdmin = isAdmin;
+            // Bearer tokens carry the admin flag; a removed right must not survive in them past the next refresh.
+            endSessions |= !isAdmin;
+        }
+        if (request.Disabled is { } disabled && disabled != user.IsDisabled)
+        {
+            user.DisabledAt = disabled ? clock.GetUtcNow() : null;
+            endSessions |= disabled;
+        }
+        var result = endSessions ? await users.UpdateSecurityStampAsync(user) : await users.UpdateAsync(user);
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException("Updating the user failed: " + string.Join("; ", result.Errors.Select(e => e.Code)));
+        }
+        return TypedResults.Ok(ToResponse(user));
+    }
+
+    /// <summary>Replaces a user's password and lifts a lockout; the security stamp is renewed, so their sessions end.</summary>
+    internal static async Task<Results<NoContent, ProblemHttpResult>> ResetPassword(Guid id, ResetPasswordRequest request, UserManager<AppUser> users,
+        CurrentUser current)
+    {
+        if (!current.IsAdmin)
+        {
+            return ApiProblems.Forbidden("reset passwords");
+        }
+        var user = await users.FindByIdAsync(id.ToString());
+        if (user is null)
+        {
+            return ApiProblems.NotFound("The user");
+        }
+        if (string.IsNullOrEmpty(request.NewPassword))
+        {
+            return ApiProblems.Validation("newPassword", "A new password is required.");
+        }
+        var failures = new List<string>();
+        foreach (var validator in users.PasswordValidators)
+        {
+            var check = await validator.ValidateAsync(users, user, request.NewPassword);
+            failures.AddRange(check.Errors.Select(e => e.Description));
+        }
+        if (failures.Count > 0)
+        {
+            return Invalid(new Dictionary<string, string[]> { ["newPassword"] = [.. failures] });
+        }
+        // Validated first and written in one update, so a refused password never leaves the account without one.
+        user.PasswordHash = users.PasswordHasher.HashPassword(user, request.NewPassword);
+        user.AccessFailedCount = 0;
+        user.LockoutEnd = null;
+        var result = await users.UpdateSecurityStampAsync(user);
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException("Resetting the password failed: " + string.Join("; ", result.Errors.Select(e => e.Code)));
+        }
+        return TypedResults.NoContent();
+    }
+
+    internal static ProblemHttpResult Invalid(Dictionary<string, string[]> errors) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors) { Status = 400, Title = "One or more fields are invalid." });
 
     internal static async Task<Results<Created<UserResponse>, ProblemHttpResult>> Create(CreateUserRequest request, UserManager<AppUser> users,
         CurrentUser current, TimeProvider clock)
@@ -73,5 +162,5 @@ internal static class UserEndpoints
         return TypedResults.Ok(list.Select(ToResponse).ToList());
     }
 
-    private static UserResponse ToResponse(AppUser u) => new(u.Id, u.Email ?? "", u.DisplayName, u.IsAdmin, u.CreatedAt);
+    private static UserResponse ToResponse(AppUser u) => new(u.Id, u.Email ?? "", u.DisplayName, u.IsAdmin, u.CreatedAt, u.DisabledAt);
 }
