@@ -16,13 +16,21 @@ public sealed record MeResponse(Guid Id, string Email, string DisplayName, bool 
 
 public sealed record CreateUserRequest(string Email, string Password, string? DisplayName, bool IsAdmin = false);
 
-public sealed record UserResponse(Guid Id, string Email, string DisplayName, bool IsAdmin, DateTimeOffset CreatedAt);
+public sealed record UserResponse(Guid Id, string Email, string DisplayName, bool IsAdmin, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt = null);
 
-public sealed record CreateTokenRequest(string Name);
+public sealed record UpdateUserRequest(bool? IsAdmin, bool? Disabled);
 
-public sealed record CreatedTokenResponse(Guid Id, string Name, string Token, string Hint, DateTimeOffset CreatedAt);
+public sealed record ResetPasswordRequest(string NewPassword);
 
-public sealed record TokenResponse(Guid Id, string Name, string Hint, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt);
+public sealed record ChangePasswordRequest(string CurrentPassword, string NewPassword);
+
+public sealed record LogoutRequest(string RefreshToken);
+
+public sealed record CreateTokenRequest(string Name, DateTimeOffset? ExpiresAt = null);
+
+public sealed record CreatedTokenResponse(Guid Id, string Name, string Token, string Hint, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt = null);
+
+public sealed record TokenResponse(Guid Id, string Name, string Hint, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? ExpiresAt = null);
 
 public sealed record CreateProjectRequest(string Name, string? Description, int? MaxPoints, bool UsesLabels, bool BlindGrading, bool HideAuthors,
     IReadOnlyList<string>? CustomErrorTypes);

@@ -36,6 +36,16 @@ public sealed partial class PortalApi(HttpClient http)
     public Task<ApiResult<IReadOnlyList<UserResponse>>> FindUsersByEmailAsync(string email, CancellationToken ct = default) =>
         GetAsync<IReadOnlyList<UserResponse>>("api/users?email=" + Uri.EscapeDataString(email), ct);
 
+    public Task<ApiResult<UserResponse>> UpdateUserAsync(Guid userId, UpdateUserRequest request, CancellationToken ct = default) =>
+        SendAsync<UserResponse>(HttpMethod.Patch, $"api/users/{userId}", request, ct);
+
+    public Task<ApiResult> ResetPasswordAsync(Guid userId, string newPassword, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/users/{userId}/password", new ResetPasswordRequest(newPassword), ct);
+
+    /// <summary>Changes the signed-in person's password; the Api then refuses this session's refresh token (sign in again).</summary>
+    public Task<ApiResult> ChangePasswordAsync(string currentPassword, string newPassword, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "api/me/password", new ChangePasswordRequest(currentPassword, newPassword), ct);
+
     public Task<ApiResult<UserResponse>> CreateUserAsync(CreateUserRequest request, CancellationToken ct = default) =>
         SendAsync<UserResponse>(HttpMethod.Post, "api/users", request, ct);
 

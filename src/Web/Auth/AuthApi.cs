@@ -31,6 +31,26 @@ public sealed class AuthApi(HttpClient http, ILogger<AuthApi> logger)
     public Task<TokenResult> RefreshAsync(string refreshToken, CancellationToken ct = default) =>
         PostAsync("api/auth/refresh", new RefreshRequest(refreshToken), ct);
 
+    /// <summary>Asks the Api to end the session of <paramref name="refreshToken"/>; false when the Api could not be told.</summary>
+    public async Task<bool> LogoutAsync(string refreshToken, CancellationToken ct = default)
+    {
+        try
+        {
+            using var content = JsonContent.Create(new LogoutRequest(refreshToken), options: PortalApi.JsonOptions);
+            using var response = await http.PostAsync("api/auth/logout", content, ct);
+            if (!response.IsSuccessStatusCode)
+            {
+                logger.LogWarning("The Api answered {Status} to a sign-out; the session's refresh token may still work.", (int)response.StatusCode);
+            }
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException ex)
+        {
+            logger.LogWarning(ex, "The Api could not be reached to end a session; its refresh token may still work.");
+            return false;
+        }
+    }
+
     public async Task<MeResponse?> GetMeAsync(string accessToken, CancellationToken ct = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "api/me");

@@ -13,8 +13,16 @@ public static class AuthEndpoints
         return app;
     }
 
-    private static async Task<IResult> SignOutAsync(HttpContext context)
+    /// <summary>
+    /// Ends the session at the Api first (its refresh token is refused from then on), then drops the cookie. Dropping
+    /// only the cookie would leave a copied cookie's refresh token usable for two weeks.
+    /// </summary>
+    private static async Task<IResult> SignOutAsync(HttpContext context, AuthApi authApi)
     {
+        if (Session.From(context.User) is { } session)
+        {
+            await authApi.LogoutAsync(session.RefreshToken, context.RequestAborted);
+        }
         await context.SignOutAsync(Session.Scheme);
         return TypedResults.Redirect("/signin");
     }

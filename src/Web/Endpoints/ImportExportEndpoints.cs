@@ -37,7 +37,7 @@ public static class ImportExportEndpoints
     public static IEndpointRouteBuilder MapImportUiEndpoints(this IEndpointRouteBuilder ui)
     {
         // The antiforgery token is checked in UploadAsync itself: the usual check reads the whole form, file included.
-        ui.MapPost("/projects/{projectId:guid}/imports", UploadAsync).DisableAntiforgery();
+        ui.MapPost("/projects/{projectId:guid}/imports", UploadAsync).DisableAntiforgery().WithMetadata(new Hosting.ValidatesAntiforgeryInHandlerAttribute());
         ui.MapGet("/imports/{importId:guid}/status", StatusAsync);
         return ui;
     }

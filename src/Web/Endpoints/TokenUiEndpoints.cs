@@ -14,9 +14,13 @@ public static class TokenUiEndpoints
         return app;
     }
 
-    private static async Task<IResult> CreateAsync([FromForm] string? name, PortalApi api, HttpContext context)
+    private static async Task<IResult> CreateAsync([FromForm] string? name, [FromForm] string? expiresOn, PortalApi api, HttpContext context)
     {
-        var created = await api.CreateTokenAsync(new CreateTokenRequest(name?.Trim() ?? ""));
+        // A date from the form means "until that day", read as midnight UTC; Api refuses one that is not in the future.
+        DateTimeOffset? expiresAt = DateOnly.TryParseExact(expiresOn, "yyyy-MM-dd", out var day)
+            ? new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)
+            : null;
+        var created = await api.CreateTokenAsync(new CreateTokenRequest(name?.Trim() ?? "", expiresAt));
         return await PanelAsync(api, context, created.Ok ? created.Data : null, created.Problem, null);
     }
 

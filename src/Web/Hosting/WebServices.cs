@@ -53,6 +53,7 @@ public static class WebServices
         });
         services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         services.AddAntiforgery(options => options.HeaderName = "RequestVerificationToken");
+        services.AddSignInThrottle(builder.Configuration);
         services.AddCascadingAuthenticationState();
         services.AddRazorComponents();
 
@@ -79,19 +80,22 @@ public static class WebServices
                     : "no-cache";
             },
         });
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseMiddleware<SessionExpiryMiddleware>();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseMiddleware<AntiforgeryEnforcement>();
 
         app.MapGet("/health", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
         app.MapAuthEndpoints();
-        // htmx endpoints render fragments; every unsafe request to them must carry the antiforgery token (form field or header).
+        // htmx endpoints render fragments; AntiforgeryEnforcement checks the token (form field or header) on every unsafe request.
         var ui = app.MapGroup("/ui").WithMetadata(new RequireAntiforgeryTokenAttribute());
         ui.MapPreviewEndpoints();
         ui.MapProblemUiEndpoints();
         ui.MapSolutionUiEndpoints();
         ui.MapTokenUiEndpoints();
+        ui.MapUserUiEndpoints();
         ui.MapProjectUiEndpoints();
         ui.MapImportUiEndpoints();
         ui.MapGradingUiEndpoints();

@@ -38,6 +38,11 @@ public sealed partial class SignIn
             return;
         }
         var result = await AuthApi.LoginAsync(form.Email.Trim(), form.Password, HttpContext.RequestAborted);
+        if (result.Problem?.Status == System.Net.HttpStatusCode.TooManyRequests)
+        {
+            _error = "Too many sign-in attempts. Wait a few minutes and try again.";
+            return;
+        }
         switch (result.Outcome)
         {
             case TokenOutcome.Refused:

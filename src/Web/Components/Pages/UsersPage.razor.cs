@@ -15,6 +15,28 @@ public sealed partial class UsersPage
     [SupplyParameterFromForm(FormName = "create-user")]
     public UserForm? Form { get; set; }
 
+    /// <summary>Which per-user action just succeeded (set by the redirect of <c>UserUiEndpoints</c>).</summary>
+    [SupplyParameterFromQuery]
+    public string? Done { get; set; }
+
+    [SupplyParameterFromQuery]
+    public string? Error { get; set; }
+
+    [CascadingParameter]
+    public HttpContext HttpContext { get; set; } = default!;
+
+    private Guid? Me => GradingPortal.Web.Auth.Session.From(HttpContext.User)?.UserId;
+
+    private string? DoneMessage => Done switch
+    {
+        "disable" => "The user is disabled: they cannot sign in, their sessions end within the hour and their API tokens stop working.",
+        "enable" => "The user can sign in again.",
+        "grant-admin" => "The user is now a site administrator.",
+        "revoke-admin" => "The user is no longer a site administrator.",
+        "password" => "The password was reset; the user's sessions must sign in again.",
+        _ => null,
+    };
+
     [Inject]
     private PortalApi Api { get; set; } = default!;
 
