@@ -28,6 +28,8 @@ public sealed class ApiHost : WebApplicationFactory<ApiEntryPoint>
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Db", _connectionString);
+        // The Web signs every test user in from one address.
+        builder.UseSetting("SignInThrottle:PermitsPerAddress", "100000");
         if (_configureServices is not null)
         {
             builder.ConfigureTestServices(_configureServices);
@@ -39,10 +41,12 @@ public sealed class ApiHost : WebApplicationFactory<ApiEntryPoint>
 public sealed class WebHost : WebApplicationFactory<WebEntryPoint>
 {
     private readonly Uri _apiUrl;
+    private readonly IReadOnlyDictionary<string, string>? _settings;
 
-    public WebHost(Uri apiUrl)
+    public WebHost(Uri apiUrl, IReadOnlyDictionary<string, string>? settings = null)
     {
         _apiUrl = apiUrl;
+        _settings = settings;
         UseKestrel(0);
     }
 
@@ -50,6 +54,11 @@ public sealed class WebHost : WebApplicationFactory<WebEntryPoint>
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("Api:BaseUrl", _apiUrl.ToString());
+        builder.UseSetting("SignInThrottle:PermitsPerAddress", "100000");
+        foreach (var (key, value) in _settings ?? new Dictionary<string, string>())
+        {
+            builder.UseSetting(key, value);
+        }
     }
 }
 
@@ -72,7 +81,8 @@ public sealed class PortalHosts : IAsyncDisposable
     public Uri ApiUrl { get; }
     public Uri WebUrl { get; }
 
-    public static async Task<PortalHosts> StartAsync(string hint, Action<IServiceCollection>? configureApi = null)
+    public static async Task<PortalHosts> StartAsync(string hint, Action<IServiceCollection>? configureApi = null,
+        IReadOnlyDictionary<string, string>? webSettings = null)
     {
         var connectionString = await TestDatabase.CreateAsync(hint);
         var api = new ApiHost(connectionString, configureApi);
@@ -83,7 +93,7 @@ public sealed class PortalHosts : IAsyncDisposable
             await FirstAdmin.EnsureAsync(db, AdminEmail, AdminPassword, DateTimeOffset.UtcNow);
         }
         var apiUrl = AddressOf(api.Services);
-        var web = new WebHost(apiUrl);
+        var web = new WebHost(apiUrl, webSettings);
         web.StartServer();
         return new PortalHosts(api, web, apiUrl, AddressOf(web.Services));
     }

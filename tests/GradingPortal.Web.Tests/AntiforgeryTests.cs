@@ -1,0 +1,304 @@
+using System.Net;
+using System.Net.Http.Json;
+using GradingPortal.Web.Auth;
+using GradingPortal.Web.Hosting;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace GradingPortal.Web.Tests;
+
+/// <summary>Api and Web for the antiforgery and account tests.</summary>
+public sealed class AccountPortal : IAsyncLifetime
+{
+    public PortalHosts Hosts { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync() => Hosts = await PortalHosts.StartAsync("web-account");
+
+    public async ValueTask DisposeAsync() => await Hosts.DisposeAsync();
+}
+
+/// <summary>
+/// Every unsafe request to Web needs the page's antiforgery token; sign-out ends the Api session; the account and
+/// user pages change passwords and disable people.
+/// </summary>
+public sealed class AntiforgeryTests(AccountPortal portal) : IClassFixture<AccountPortal>
+{
+    private static readonly string[] s_unsafeMethods = ["POST", "PUT", "PATCH", "DELETE"];
+
+    /// <summary>The only endpoint allowed to check the token itself: the streamed import upload.</summary>
+    private const string UploadRoute = "/ui/projects/{projectId:guid}/imports";
+
+    private async Task<WebClient> SignedInAsync(string email, string password, CancellationToken ct)
+    {
+        var web = new WebClient(portal.Hosts.WebUrl);
+        (await web.SignInAsync(email, password, ct)).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        return web;
+    }
+
+    private static async Task AssertRefusedAsync(HttpResponseMessage response, string what)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, $"{what} answered {(int)response.StatusCode}: {body}");
+        body.ShouldBe(AntiforgeryEnforcement.RefusedMessage, what);
+    }
+
+    /// <summary>Sends what a forged request would: the victim's cookies, no token; with an empty form, or no body at all.</summary>
+    private static async Task<HttpResponseMessage> ForgedAsync(WebClient web, string method, string path, bool withForm, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path)
+        {
+            Content = withForm ? new FormUrlEncodedContent(new Dictionary<string, string> { ["name"] = "forged" }) : null,
+        };
+        request.Headers.Add("HX-Request", "true");
+        return await web.Http.SendAsync(request, ct);
+    }
+
+    [Fact]
+    public async Task EveryUnsafeEndpoint_WithoutToken_IsRefused()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var web = await SignedInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
+        var endpoints = portal.Hosts.Web.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        var checkedRoutes = new List<string>();
+
+        foreach (var endpoint in endpoints)
+        {
+            var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? s_unsafeMethods;
+            var route = "/" + endpoint.RoutePattern.RawText?.TrimStart('/');
+            if (endpoint.Metadata.GetMetadata<ValidatesAntiforgeryInHandlerAttribute>() is not null)
+            {
+                route.ShouldBe(UploadRoute, "only the streamed upload may check the token in its handler");
+                continue;
+            }
+            foreach (var method in methods.Where(m => s_unsafeMethods.Contains(m, StringComparer.OrdinalIgnoreCase)))
+            {
+                var path = Concrete(endpoint.RoutePattern);
+                await AssertRefusedAsync(await ForgedAsync(web, method, path, withForm: true, ct), $"{method} {route} with a form");
+                await AssertRefusedAsync(await ForgedAsync(web, method, path, withForm: false, ct), $"{method} {route} without a body");
+                checkedRoutes.Add(route);
+            }
+        }
+
+        // The finding's routes are among those checked (so the enumeration is not silently empty), and pages are too.
+        checkedRoutes.ShouldContain("/ui/projects/{projectId:guid}/members/{userId:guid}/remove");
+        checkedRoutes.ShouldContain("/ui/runs/{runId:guid}/cancel");
+        checkedRoutes.ShouldContain("/ui/runs/{runId:guid}/retry-failed");
+        checkedRoutes.ShouldContain("/ui/model-profiles/{profileId:guid}/test");
+        checkedRoutes.ShouldContain("/ui/tokens/{tokenId:guid}/revoke");
+        checkedRoutes.ShouldContain("/signout");
+        checkedRoutes.ShouldContain("/ui/users/{userId:guid}");
+        checkedRoutes.ShouldContain("/signin");
+        checkedRoutes.ShouldContain("/account");
+    }
+
+    [Theory]
+    [InlineData("/ui/projects/{0}/members/{1}/remove")]
+    [InlineData("/ui/projects/{0}/members/{1}")]
+    [InlineData("/ui/runs/{0}/cancel")]
+    [InlineData("/ui/runs/{0}/retry-failed")]
+    [InlineData("/ui/model-profiles/{0}/test")]
+    [InlineData("/ui/tokens/{0}/revoke")]
+    [InlineData("/ui/users/{0}")]
+    [InlineData("/ui/users/{0}/password")]
+    [InlineData("/signout")]
+    public async Task UnsafeRoute_WithoutToken_IsRefused(string route)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var web = await SignedInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
+        var path = string.Format(System.Globalization.CultureInfo.InvariantCulture, route, Guid.NewGuid(), Guid.NewGuid());
+
+        await AssertRefusedAsync(await ForgedAsync(web, "POST", path, withForm: false, ct), path);
+        await AssertRefusedAsync(await ForgedAsync(web, "POST", path, withForm: true, ct), path);
+    }
+
+    [Fact]
+    public async Task RevokeToken_WithoutToken_IsRefused_WithThePagesTokenRevokes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var web = await SignedInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
+        var (_, pageToken) = await web.PageAsync("/tokens", ct);
+        var created = await web.HtmxAsync(HttpMethod.Post, "/ui/tokens", pageToken, new Dictionary<string, string> { ["name"] = "nightly" }, ct);
+        var html = await created.Content.ReadAsStringAsync(ct);
+        var tokenId = System.Text.RegularExpressions.Regex.Match(html, "/ui/tokens/([0-9a-f-]{36})/revoke").Groups[1].Value;
+        var secret = WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(html, "value=\"(gpt_[^\"]+)\"").Groups[1].Value);
+        using var script = new HttpClient { BaseAddress = portal.Hosts.ApiUrl };
+        script.DefaultRequestHeaders.Authorization = new("Bearer", secret);
+
+        await AssertRefusedAsync(await ForgedAsync(web, "POST", $"/ui/tokens/{tokenId}/revoke", withForm: false, ct), "revoke");
+        (await script.GetAsync("/api/me", ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var revoked = await web.HtmxAsync(HttpMethod.Post, $"/ui/tokens/{tokenId}/revoke", pageToken, null, ct);
+        revoked.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await revoked.Content.ReadAsStringAsync(ct)).ShouldContain("Token revoked.");
+        (await script.GetAsync("/api/me", ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task RemoveMember_WithoutToken_IsRefused_WithThePagesTokenRemoves()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var admin = await ApiClient.SignInAsync(portal.Hosts.ApiUrl, PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
+        var projectId = (await admin.PostAsync("/api/projects", new { name = $"Members {Guid.NewGuid():N}" }, ct)).GetProperty("id").GetGuid();
+        var userId = (await admin.PostAsync("/api/users", new { email = $"m-{Guid.NewGuid():N}@example.org", password = "member-password-1" }, ct))
+            .GetProperty("id").GetGuid();
+        await admin.SendAsync(HttpMethod.Put, $"/api/projects/{projectId}/members/{userId}", new { role = "grader" }, ct);
+        using var web = await SignedInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
+        var (_, pageToken) = await web.PageAsync($"/projects/{projectId}", ct);
+        async Task<bool> IsMemberAsync() => (await admin.SendAsync(HttpMethod.Get, $"/api/projects/{projectId}/members", null, ct))
+            .EnumerateArray().Any(m => m.GetProperty("userId").GetGuid() == userId);
+
+        await AssertRefusedAsync(await ForgedAsync(web, "POST", $"/ui/projects/{projectId}/members/{userId}/remove", withForm: false, ct), "remove");
+        (await IsMemberAsync()).ShouldBeTrue();
+
+        var removed = await web.HtmxAsync(HttpMethod.Post, $"/ui/projects/{projectId}/members/{userId}/remove", pageToken, null, ct);
+        removed.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await IsMemberAsync()).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task SignOut_WithoutToken_IsRefused_WithTokenTheApiRefusesTheSessionsRefreshToken()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var web = await SignedInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
+        var (_, pageToken) = await web.PageAsync("/", ct);
+        var refreshToken = SessionOf(web).RefreshToken;
+
+        await AssertRefusedAsync(await ForgedAsync(web, "POST", "/signout", withForm: false, ct), "sign out");
+        (await web.Http.GetAsync("/", ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var signOut = await web.Http.PostAsync("/signout",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = pageToken }), ct);
+
+        signOut.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        (await web.Http.GetAsync("/", ct)).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        // A copy of the cookie taken before signing out is worth nothing either: its refresh token is refused.
+        using var http = new HttpClient { BaseAddress = portal.Hosts.ApiUrl };
+        var refresh = await http.PostAsJsonAsync("/api/auth/refresh", new { refreshToken }, ct);
+        refresh.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task AccountPage_ChangePassword_KeepsThisBrowserSignedInAndTheNewPasswordWorks()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var admin = await ApiClient.SignInAsync(portal.Hosts.ApiUrl, PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
+        var email = $"cp-{Guid.NewGuid():N}@example.org";
+        await admin.PostAsync("/api/users", new { email, password = "first-password-1", displayName = "Chris" }, ct);
+        using var web = await SignedInAsync(email, "first-password-1", ct);
+        var oldRefresh = SessionOf(web).RefreshToken;
+
+        var wrong = await PostAccountFormAsync(web, "not-my-password-1", "second-password-2", ct);
+        wrong.ShouldContain("The current password is wrong.");
+        var changed = await PostAccountFormAsync(web, "first-password-1", "second-password-2", ct);
+
+        changed.ShouldContain("data-testid=\"password-changed\"");
+        (await web.Http.GetAsync("/", ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var http = new HttpClient { BaseAddress = portal.Hosts.ApiUrl };
+        (await http.PostAsJsonAsync("/api/auth/login", new { email, password = "second-password-2" }, ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await http.PostAsJsonAsync("/api/auth/login", new { email, password = "first-password-1" }, ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await http.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = oldRefresh }, ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task UsersPage_DisableResetEnable_ChangesWhatTheUserCanDo()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var admin = await ApiClient.SignInAsync(portal.Hosts.ApiUrl, PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
+        var email = $"du-{Guid.NewGuid():N}@example.org";
+        var userId = (await admin.PostAsync("/api/users", new { email, password = "first-password-1", displayName = "Dana" }, ct)).GetProperty("id").GetGuid();
+        using var web = await SignedInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
+        var (_, pageToken) = await web.PageAsync("/admin/users", ct);
+        using var http = new HttpClient { BaseAddress = portal.Hosts.ApiUrl };
+        Task<HttpResponseMessage> Login(string password) => http.PostAsJsonAsync("/api/auth/login", new { email, password }, ct);
+        async Task<string> PostAsync(string path, Dictionary<string, string> form)
+        {
+            form["__RequestVerificationToken"] = pageToken;
+            var response = await web.Http.PostAsync(path, new FormUrlEncodedContent(form), ct);
+            response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+            return response.Headers.Location!.ToString();
+        }
+
+        (await PostAsync($"/ui/users/{userId}", new() { ["change"] = "disable" })).ShouldBe("/admin/users?done=disable");
+        (await Login("first-password-1")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await web.PageAsync("/admin/users", ct)).Html.ShouldContain("disabled");
+
+        (await PostAsync($"/ui/users/{userId}/password", new() { ["newPassword"] = "x" })).ShouldStartWith("/admin/users?error=");
+        (await PostAsync($"/ui/users/{userId}/password", new() { ["newPassword"] = "reset-password-3" })).ShouldBe("/admin/users?done=password");
+        (await PostAsync($"/ui/users/{userId}", new() { ["change"] = "enable" })).ShouldBe("/admin/users?done=enable");
+
+        (await Login("reset-password-3")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await Login("first-password-1")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task TokensPage_ExpiryDate_IsSentAndShown()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var web = await SignedInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
+        var (_, pageToken) = await web.PageAsync("/tokens", ct);
+        var day = DateTime.UtcNow.AddDays(30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+        var created = await web.HtmxAsync(HttpMethod.Post, "/ui/tokens", pageToken, new Dictionary<string, string> { ["name"] = "monthly", ["expiresOn"] = day }, ct);
+
+        created.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await created.Content.ReadAsStringAsync(ct)).ShouldContain($"{day} 00:00 UTC");
+    }
+
+    [Fact]
+    public async Task SignInForm_TooManyPostsFromOneAddress_Returns429()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var hosts = await PortalHosts.StartAsync("web-throttle",
+            webSettings: new Dictionary<string, string> { ["SignInThrottle:PermitsPerAddress"] = "2" });
+        using var web = new WebClient(hosts.WebUrl);
+
+        (await web.SignInAsync(PortalHosts.AdminEmail, "wrong-password-1", ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await web.SignInAsync(PortalHosts.AdminEmail, "wrong-password-2", ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var third = await web.SignInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
+
+        third.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+    }
+
+    private static async Task<string> PostAccountFormAsync(WebClient web, string current, string next, CancellationToken ct)
+    {
+        var (html, _) = await web.PageAsync("/account", ct);
+        var form = new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value),
+            ["_handler"] = "change-password",
+            ["Form.CurrentPassword"] = current,
+            ["Form.NewPassword"] = next,
+        };
+        var response = await web.Http.PostAsync("/account", new FormUrlEncodedContent(form), ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, body);
+        return body;
+    }
+
+    /// <summary>The session inside the browser's cookie, read with Web's own keys (the test plays a thief who copied it).</summary>
+    private Session SessionOf(WebClient web)
+    {
+        var cookies = web.Cookies.GetCookies(portal.Hosts.WebUrl);
+        var value = cookies["gp.session"]!.Value;
+        if (value.StartsWith("chunks-", StringComparison.Ordinal))
+        {
+            var count = int.Parse(value["chunks-".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            value = string.Concat(Enumerable.Range(1, count).Select(i => cookies[$"gp.sessionC{i}"]!.Value));
+        }
+        var options = portal.Hosts.Web.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(Session.Scheme);
+        return Session.From(options.TicketDataFormat.Unprotect(value)!.Principal)!;
+    }
+
+    /// <summary>A request path for a route pattern, with a fresh id for every parameter.</summary>
+    private static string Concrete(RoutePattern pattern) =>
+        "/" + string.Join('/', pattern.PathSegments.Select(segment => string.Concat(segment.Parts.Select(part => part switch
+        {
+            RoutePatternLiteralPart literal => literal.Content,
+            RoutePatternParameterPart => Guid.NewGuid().ToString(),
+            RoutePatternSeparatorPart separator => separator.Content,
+            _ => "",
+        }))));
+}
