@@ -46,7 +46,10 @@ public sealed partial class SignIn
         switch (result.Outcome)
         {
             case TokenOutcome.Refused:
-                _error = "That email and password do not match an account.";
+                // The Api says "disabled" only to someone who gave the right password; anything else stays generic.
+                _error = result.Problem?.Detail is { } detail && detail.Contains("disabled", StringComparison.Ordinal)
+                    ? "This account is disabled. Ask an administrator to enable it."
+                    : "That email and password do not match an account.";
                 return;
             case TokenOutcome.Unavailable:
                 _error = "The grading service is not answering right now. Please try again in a moment.";
