@@ -52,7 +52,8 @@ public sealed class PersistenceTests
             var stored = await db.Rubrics.Include(r => r.Items).SingleAsync();
             stored.Deductions.ShouldHaveSingleItem().Points.ShouldBe(1m);
             var events = await db.AuditEvents.OrderBy(e => e.Id).ToListAsync();
-            events.Select(e => e.EntityType).ShouldBe(["project", "problem", "rubric", "solution", "projectMember", "humanGrade"], ignoreOrder: true);
+            // New accounts are audited too.
+            events.Select(e => e.EntityType).ShouldBe(["user", "project", "problem", "rubric", "solution", "projectMember", "humanGrade"], ignoreOrder: true);
             var gradeEvent = events.Single(e => e.EntityType == "humanGrade");
             gradeEvent.SolutionId.ShouldBe(solution.Id);
             gradeEvent.ActorName.ShouldBe("G");
