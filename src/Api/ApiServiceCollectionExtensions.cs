@@ -90,6 +90,7 @@ internal static class ApiServiceCollectionExtensions
         services.AddApiDocument();
         services.AddExport();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        services.AddTrustedProxies();
 
         // Background work goes into Quartz's clustered PostgreSQL store; only Workers start a scheduler and run jobs.
         services.AddQuartzStore(connectionString);

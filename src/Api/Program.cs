@@ -2,12 +2,16 @@ using GradingPortal.Api;
 using GradingPortal.Api.Endpoints;
 using GradingPortal.Api.Imports;
 using GradingPortal.Api.Export;
+using GradingPortal.Api.Infrastructure;
+using GradingPortal.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddApiServices();
 
 var app = builder.Build();
 
+app.UseTrustedProxies();
+app.UseApiSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();

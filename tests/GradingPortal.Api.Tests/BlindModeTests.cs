@@ -191,7 +191,7 @@ public sealed class BlindModeTests(ApiFactory api) : IClassFixture<ApiFactory>
     {
         var (s, _, solution, _, _) = await GradedByGretaAsync(blindGrading: false);
         (await ViewAsync(s.OtherGrader.Client, solution)).Items("humanGrades").Count.ShouldBe(1);
-        await s.Admin.PatchAsJsonAsync($"/api/projects/{s.ProjectId}", new { blindGrading = true }).ExpectAsync(HttpStatusCode.OK);
+        await s.Admin.PatchAsJsonAsync($"/api/projects/{s.ProjectId}", new { blindGrading = true, rowVersion = s.Project.RowVersion() }).ExpectAsync(HttpStatusCode.OK);
         (await ViewAsync(s.OtherGrader.Client, solution)).Items("humanGrades").ShouldBeEmpty();
     }
 

@@ -82,6 +82,20 @@ public sealed class PlatformTests(ApiFactory api) : IClassFixture<ApiFactory>
         s_contractRoutes.Length.ShouldBe(30);
     }
 
+    [Theory]
+    [InlineData("UpdateProjectRequest")]
+    [InlineData("UpdateProblemRequest")]
+    [InlineData("UpdateRubricRequest")]
+    public async Task OpenApi_EditRequest_RequiresAnIntegerRowVersion(string schemaName)
+    {
+        var schema = (await OpenApiAsync(api.CreateClient())).GetProperty("components").GetProperty("schemas").GetProperty(schemaName);
+
+        schema.GetProperty("required").EnumerateArray().Select(r => r.GetString()).ShouldContain("rowVersion");
+        var rowVersion = schema.GetProperty("properties").GetProperty("rowVersion");
+        rowVersion.Str("type").ShouldBe("integer");
+        rowVersion.Str("description")!.ShouldContain("Required");
+    }
+
     [Fact]
     public async Task MalformedJson_Returns400ProblemNot500()
     {

@@ -56,7 +56,7 @@ public sealed class ProblemTests(ApiFactory api) : IClassFixture<ApiFactory>
     public async Task CreateProblem_WithoutRubric_HasNoRubricAndTheProjectsMaxPoints()
     {
         var s = await ProjectScenario.CreateAsync(api);
-        await s.Admin.PatchAsJsonAsync($"/api/projects/{s.ProjectId}", new { maxPoints = 10 }).ExpectAsync(HttpStatusCode.OK);
+        await s.Admin.PatchAsJsonAsync($"/api/projects/{s.ProjectId}", new { maxPoints = 10, rowVersion = s.Project.RowVersion() }).ExpectAsync(HttpStatusCode.OK);
 
         var problem = await s.Admin.PostAsJsonAsync($"/api/projects/{s.ProjectId}/problems", new { title = "P2", statement = "S" })
             .ExpectAsync(HttpStatusCode.Created);
@@ -183,11 +183,25 @@ public sealed class ProblemTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task PatchProblem_WithoutRowVersion_Returns400ForRowVersionAndChangesNothing()
+    {
+        var s = await ProjectScenario.CreateAsync(api);
+        var created = await s.CreateProblemAsync();
+
+        await s.Adjudicator.Client.PatchAsJsonAsync($"/api/problems/{created.Id()}", new { title = "Blind overwrite" })
+            .ExpectValidationAsync("rowVersion");
+
+        var reread = await s.Admin.GetAsync($"/api/problems/{created.Id()}").ExpectAsync(HttpStatusCode.OK);
+        reread.Str("title").ShouldBe(created.Str("title"));
+        reread.RowVersion().ShouldBe(created.RowVersion());
+    }
+
+    [Fact]
     public async Task PatchProblem_MaxPointsOnceItHasARubric_Returns400ForMaxPoints()
     {
         var s = await ProjectScenario.CreateAsync(api);
         var created = await s.CreateProblemAsync();
-        var errors = await s.Admin.PatchAsJsonAsync($"/api/problems/{created.Id()}", new { maxPoints = 10, title = "" })
+        var errors = await s.Admin.PatchAsJsonAsync($"/api/problems/{created.Id()}", new { maxPoints = 10, title = "", rowVersion = created.RowVersion() })
             .ExpectValidationAsync("maxPoints", "title");
         errors.Messages("maxPoints").ShouldBe(["Max points cannot change once the problem has grades or rubrics."]);
         (await s.Admin.GetAsync($"/api/problems/{created.Id()}").ExpectAsync(HttpStatusCode.OK)).GetProperty("maxPoints").GetInt32().ShouldBe(7);
@@ -207,7 +221,7 @@ public sealed class ProblemTests(ApiFactory api) : IClassFixture<ApiFactory>
         await s.Admin.GetAsync($"/api/solutions/{solution.Id()}").ExpectProblemAsync(HttpStatusCode.NotFound);
         await s.Admin.GetAsync($"/api/problems/{problem.Id()}/solutions").ExpectProblemAsync(HttpStatusCode.NotFound);
         await s.Admin.GetAsync($"/api/problems/{problem.Id()}/rubrics").ExpectProblemAsync(HttpStatusCode.NotFound);
-        await s.Admin.PatchAsJsonAsync($"/api/problems/{problem.Id()}", new { title = "back?" }).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await s.Admin.PatchAsJsonAsync($"/api/problems/{problem.Id()}", new { title = "back?", rowVersion = problem.RowVersion() }).ExpectProblemAsync(HttpStatusCode.NotFound);
         await s.Admin.DeleteAsync($"/api/problems/{problem.Id()}").ExpectProblemAsync(HttpStatusCode.NotFound);
         var project = await s.Admin.GetAsync($"/api/projects/{s.ProjectId}").ExpectAsync(HttpStatusCode.OK);
         (project.GetProperty("problemCount").GetInt32(), project.GetProperty("solutionCount").GetInt32()).ShouldBe((0, 0));
@@ -225,7 +239,7 @@ public sealed class ProblemTests(ApiFactory api) : IClassFixture<ApiFactory>
         await s.Admin.DeleteAsync($"/api/problems/{problem.Id()}").ExpectAsync(HttpStatusCode.NoContent);
 
         await s.Admin.GetAsync($"/api/rubrics/{draft.Id()}").ExpectProblemAsync(HttpStatusCode.NotFound);
-        await s.Admin.PutAsJsonAsync($"/api/rubrics/{draft.Id()}", new { items = new[] { new { title = "x", points = 7 } } })
+        await s.Admin.PutAsJsonAsync($"/api/rubrics/{draft.Id()}", new { items = new[] { new { title = "x", points = 7 } }, rowVersion = draft.RowVersion() })
             .ExpectProblemAsync(HttpStatusCode.NotFound);
         await s.Admin.PostAsync($"/api/rubrics/{draft.Id()}/approve", null).ExpectProblemAsync(HttpStatusCode.NotFound);
         await s.Admin.GetAsync($"/api/solutions/{solution.Id()}/annotations").ExpectProblemAsync(HttpStatusCode.NotFound);
@@ -328,7 +342,7 @@ public sealed class ProblemTests(ApiFactory api) : IClassFixture<ApiFactory>
         reread.RowVersion().ShouldBe(edited.RowVersion());
 
         // Fewer items: the dropped ones are gone.
-        var shrunk = await s.Admin.PutAsJsonAsync($"/api/rubrics/{draft.Id()}", new { items = new[] { new { title = "All", points = 7 } } })
+        var shrunk = await s.Admin.PutAsJsonAsync($"/api/rubrics/{draft.Id()}", new { items = new[] { new { title = "All", points = 7 } }, rowVersion = edited.RowVersion() })
             .ExpectAsync(HttpStatusCode.OK);
         shrunk.Items("items").ShouldHaveSingleItem().Id().ShouldBe(firstItemId);
         (await s.Admin.GetAsync($"/api/rubrics/{draft.Id()}").ExpectAsync(HttpStatusCode.OK)).Items("items").Count.ShouldBe(1);
@@ -353,6 +367,21 @@ public sealed class ProblemTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task PutRubric_WithoutRowVersion_Returns400ForRowVersionAndChangesNothing()
+    {
+        var s = await ProjectScenario.CreateAsync(api);
+        var problem = await s.CreateProblemAsync();
+        var draft = await s.Admin.PostAsJsonAsync($"/api/problems/{problem.Id()}/rubrics", Rubric(("All", 7))).ExpectAsync(HttpStatusCode.Created);
+
+        await s.Adjudicator.Client.PutAsJsonAsync($"/api/rubrics/{draft.Id()}", new { items = new[] { new { title = "Blind overwrite", points = 7 } } })
+            .ExpectValidationAsync("rowVersion");
+
+        var kept = await s.Admin.GetAsync($"/api/rubrics/{draft.Id()}").ExpectAsync(HttpStatusCode.OK);
+        kept.Items("items").Select(i => i.Str("title")).ShouldBe(["All"]);
+        kept.RowVersion().ShouldBe(draft.RowVersion());
+    }
+
+    [Fact]
     public async Task PutRubric_Approved_Returns409AndChangesNothing()
     {
         var s = await ProjectScenario.CreateAsync(api);
@@ -372,7 +401,8 @@ public sealed class ProblemTests(ApiFactory api) : IClassFixture<ApiFactory>
         var s = await ProjectScenario.CreateAsync(api);
         var problem = await s.CreateProblemAsync();
         var draft = await s.Admin.PostAsJsonAsync($"/api/problems/{problem.Id()}/rubrics", Rubric(("All", 7))).ExpectAsync(HttpStatusCode.Created);
-        await s.Admin.PutAsJsonAsync($"/api/rubrics/{draft.Id()}", new { items = new[] { new { title = "Half", points = 3.5m } } }).ExpectValidationAsync("items");
+        await s.Admin.PutAsJsonAsync($"/api/rubrics/{draft.Id()}", new { items = new[] { new { title = "Half", points = 3.5m } }, rowVersion = draft.RowVersion() })
+            .ExpectValidationAsync("items");
     }
 
     [Fact]
@@ -413,7 +443,8 @@ public sealed class ProblemTests(ApiFactory api) : IClassFixture<ApiFactory>
         var s = await ProjectScenario.CreateAsync(api);
         var problem = await s.CreateProblemAsync();
         var v2 = await s.Admin.PostAsJsonAsync($"/api/problems/{problem.Id()}/rubrics", Rubric(("All", 7))).ExpectAsync(HttpStatusCode.Created);
-        await s.Admin.PutAsJsonAsync($"/api/rubrics/{v2.Id()}", new { items = new[] { new { title = "All, reworded", points = 7 } } }).ExpectAsync(HttpStatusCode.OK);
+        await s.Admin.PutAsJsonAsync($"/api/rubrics/{v2.Id()}", new { items = new[] { new { title = "All, reworded", points = 7 } }, rowVersion = v2.RowVersion() })
+            .ExpectAsync(HttpStatusCode.OK);
 
         await s.Adjudicator.Client.PostAsJsonAsync($"/api/rubrics/{v2.Id()}/approve", new { rowVersion = v2.RowVersion() })
             .ExpectProblemAsync(HttpStatusCode.Conflict);

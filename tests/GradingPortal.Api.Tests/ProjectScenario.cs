@@ -44,6 +44,9 @@ internal sealed class ProjectScenario
     /// <summary>A second global administrator who is not a member: acts as Admin anyway.</summary>
     public required TestUser GlobalAdmin { get; init; }
 
+    /// <summary>The current rowVersion of a project, problem or rubric (read as the first admin), for an edit to send.</summary>
+    public async Task<uint> RowVersionAsync(string url) => (await Admin.GetAsync(url).ExpectAsync(HttpStatusCode.OK)).RowVersion();
+
     public static async Task<ProjectScenario> CreateAsync(ApiFactory api, bool blindGrading = false, bool hideAuthors = false,
         string[]? customErrorTypes = null)
     {

@@ -134,6 +134,20 @@ public sealed class ProjectTests(ApiFactory api) : IClassFixture<ApiFactory>
         (await s.Admin.GetAsync($"/api/projects/{s.ProjectId}").ExpectAsync(HttpStatusCode.OK)).Str("name").ShouldBe("First edit");
     }
 
+    [Fact]
+    public async Task PatchProject_WithoutRowVersion_Returns400ForRowVersionAndChangesNothing()
+    {
+        var s = await ProjectScenario.CreateAsync(api);
+
+        var errors = await s.ProjectAdmin.Client.PatchAsJsonAsync($"/api/projects/{s.ProjectId}", new { name = "Blind overwrite" })
+            .ExpectValidationAsync("rowVersion");
+
+        errors.Messages("rowVersion").ShouldHaveSingleItem().ShouldContain("rowVersion");
+        var reread = await s.Admin.GetAsync($"/api/projects/{s.ProjectId}").ExpectAsync(HttpStatusCode.OK);
+        reread.Str("name").ShouldBe(s.Project.Str("name"));
+        reread.RowVersion().ShouldBe(s.Project.RowVersion());
+    }
+
     [Theory]
     [InlineData("viewer")]
     [InlineData("grader")]
@@ -151,9 +165,10 @@ public sealed class ProjectTests(ApiFactory api) : IClassFixture<ApiFactory>
     public async Task PatchProject_InvalidValues_Returns400AndChangesNothing()
     {
         var s = await ProjectScenario.CreateAsync(api);
-        await s.Admin.PatchAsJsonAsync($"/api/projects/{s.ProjectId}", new { name = "", customErrorTypes = new[] { "UPPER" } })
+        var version = s.Project.RowVersion();
+        await s.Admin.PatchAsJsonAsync($"/api/projects/{s.ProjectId}", new { name = "", customErrorTypes = new[] { "UPPER" }, rowVersion = version })
             .ExpectValidationAsync("name", "customErrorTypes");
-        await s.Admin.PatchAsJsonAsync($"/api/projects/{s.ProjectId}", new { maxPoints = 101 }).ExpectValidationAsync("maxPoints");
+        await s.Admin.PatchAsJsonAsync($"/api/projects/{s.ProjectId}", new { maxPoints = 101, rowVersion = version }).ExpectValidationAsync("maxPoints");
         (await s.Admin.GetAsync($"/api/projects/{s.ProjectId}").ExpectAsync(HttpStatusCode.OK)).RowVersion().ShouldBe(s.Project.RowVersion());
     }
 
@@ -274,7 +289,7 @@ public sealed class ProjectTests(ApiFactory api) : IClassFixture<ApiFactory>
         var s = await ProjectScenario.CreateAsync(api);
         var project = await s.GlobalAdmin.Client.GetAsync($"/api/projects/{s.ProjectId}").ExpectAsync(HttpStatusCode.OK);
         project.Str("myRole").ShouldBe("admin");
-        await s.GlobalAdmin.Client.PatchAsJsonAsync($"/api/projects/{s.ProjectId}", new { description = "by a global admin" })
+        await s.GlobalAdmin.Client.PatchAsJsonAsync($"/api/projects/{s.ProjectId}", new { description = "by a global admin", rowVersion = s.Project.RowVersion() })
             .ExpectAsync(HttpStatusCode.OK);
         var members = await s.GlobalAdmin.Client.GetAsync($"/api/projects/{s.ProjectId}/members").ExpectAsync(HttpStatusCode.OK);
         members.Items().Select(m => m.GetProperty("userId").GetGuid()).ShouldNotContain(s.GlobalAdmin.Id);

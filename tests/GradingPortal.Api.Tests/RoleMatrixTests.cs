@@ -42,7 +42,7 @@ public sealed class RoleMatrixTests(ApiFactory api) : IClassFixture<ApiFactory>
         Route[] routes =
         [
             new("GET project", "viewer", HttpStatusCode.OK, c => c.GetAsync($"/api/projects/{p}")),
-            new("PATCH project", "admin", HttpStatusCode.OK, c => c.PatchAsJsonAsync($"/api/projects/{p}", new { description = "changed" })),
+            new("PATCH project", "admin", HttpStatusCode.OK, async c => await c.PatchAsJsonAsync($"/api/projects/{p}", new { description = "changed", rowVersion = await s.RowVersionAsync($"/api/projects/{p}") })),
             new("GET members", "viewer", HttpStatusCode.OK, c => c.GetAsync($"/api/projects/{p}/members")),
             new("PUT member", "admin", HttpStatusCode.OK, c => c.PutAsJsonAsync($"/api/projects/{p}/members/{extra.Id}", new { role = "viewer" })),
             new("DELETE member", "admin", HttpStatusCode.NoContent, async c =>
@@ -54,7 +54,8 @@ public sealed class RoleMatrixTests(ApiFactory api) : IClassFixture<ApiFactory>
             new("POST problem", "adjudicator", HttpStatusCode.Created,
                 c => c.PostAsJsonAsync($"/api/projects/{p}/problems", new { title = "New", statement = "S", rubric = ProjectScenario.SevenPointRubric })),
             new("GET problem", "viewer", HttpStatusCode.OK, c => c.GetAsync($"/api/problems/{problem.Id()}")),
-            new("PATCH problem", "adjudicator", HttpStatusCode.OK, c => c.PatchAsJsonAsync($"/api/problems/{problem.Id()}", new { source = "edited" })),
+            new("PATCH problem", "adjudicator", HttpStatusCode.OK, async c => await c.PatchAsJsonAsync($"/api/problems/{problem.Id()}",
+                new { source = "edited", rowVersion = await s.RowVersionAsync($"/api/problems/{problem.Id()}") })),
             new("DELETE problem", "admin", HttpStatusCode.NoContent, async c =>
             {
                 var doomed = await s.CreateProblemAsync(withRubric: false, title: "Doomed");
@@ -67,7 +68,8 @@ public sealed class RoleMatrixTests(ApiFactory api) : IClassFixture<ApiFactory>
             new("PUT rubric", "adjudicator", HttpStatusCode.OK, async c =>
             {
                 var draft = await DraftAsync();
-                return await c.PutAsJsonAsync($"/api/rubrics/{draft}", new { items = new[] { new { title = "Everything", points = 7 } } });
+                return await c.PutAsJsonAsync($"/api/rubrics/{draft}",
+                    new { items = new[] { new { title = "Everything", points = 7 } }, rowVersion = await s.RowVersionAsync($"/api/rubrics/{draft}") });
             }),
             new("POST rubric approve", "adjudicator", HttpStatusCode.OK, async c =>
             {

@@ -2,7 +2,13 @@ namespace GradingPortal.Api.Contracts;
 
 // Request and response shapes of the v1 REST contract. JSON is camelCase; enums travel as camelCase strings.
 // Points are numbers with at most one decimal (.5 steps). rowVersion is the optimistic-concurrency token: send back
-// the value you read; a stale value gets 409 and nothing is overwritten.
+// the value you read; a stale value gets 409 and nothing is overwritten. Edits (IVersionedEdit) must send it.
+
+/// <summary>An edit of a versioned resource: it carries the <c>rowVersion</c> its author read, and is refused without one.</summary>
+public interface IVersionedEdit
+{
+    uint? RowVersion { get; }
+}
 
 /// <summary>Credentials for <c>POST /api/auth/login</c>.</summary>
 public sealed record LoginRequest(string Email, string Password);
@@ -50,7 +56,7 @@ public sealed record CreateProjectRequest(
     bool HideAuthors = false,
     IReadOnlyList<string>? CustomErrorTypes = null);
 
-/// <summary>Changes project settings; omitted fields keep their values.</summary>
+/// <summary>Changes project settings; omitted fields keep their values; rowVersion is required.</summary>
 public sealed record UpdateProjectRequest(
     string? Name,
     string? Description,
@@ -59,7 +65,7 @@ public sealed record UpdateProjectRequest(
     bool? BlindGrading,
     bool? HideAuthors,
     IReadOnlyList<string>? CustomErrorTypes,
-    uint? RowVersion);
+    uint? RowVersion) : IVersionedEdit;
 
 /// <summary>An error type usable in annotations of a project.</summary>
 public sealed record ErrorTypeResponse(string Id, string Label, bool Custom);
@@ -101,9 +107,9 @@ public sealed record DeductionDto(string Description, decimal Points);
 public sealed record RubricInput(IReadOnlyList<RubricItemInput>? Items, string? ZeroCredit, IReadOnlyList<DeductionDto>? Deductions = null,
     string? Notes = null);
 
-/// <summary>Edits a draft rubric.</summary>
+/// <summary>Edits a draft rubric; rowVersion is required.</summary>
 public sealed record UpdateRubricRequest(IReadOnlyList<RubricItemInput>? Items, string? ZeroCredit, IReadOnlyList<DeductionDto>? Deductions,
-    string? Notes, uint? RowVersion);
+    string? Notes, uint? RowVersion) : IVersionedEdit;
 
 /// <summary>Approves a draft rubric (optionally guarding against a concurrent edit).</summary>
 public sealed record ApproveRubricRequest(uint? RowVersion);
@@ -119,7 +125,7 @@ public sealed record CreateProblemRequest(
     RubricInput? Rubric,
     string? MarkingScheme = null);
 
-/// <summary>Changes a problem; omitted fields keep their values; referenceSolutions, when given, replaces the list.</summary>
+/// <summary>Changes a problem; omitted fields keep their values; referenceSolutions, when given, replaces the list; rowVersion is required.</summary>
 public sealed record UpdateProblemRequest(
     string? Title,
     string? Statement,
@@ -128,7 +134,7 @@ public sealed record UpdateProblemRequest(
     string? ExternalId,
     string? MarkingScheme,
     IReadOnlyList<ReferenceSolutionInput>? ReferenceSolutions,
-    uint? RowVersion);
+    uint? RowVersion) : IVersionedEdit;
 
 /// <summary>A reference solution.</summary>
 public sealed record ReferenceSolutionResponse(Guid Id, int Ordinal, string Text, string Source);

@@ -100,10 +100,7 @@ internal static class ProblemEndpoints
         {
             return ApiProblems.Forbidden("edit problems");
         }
-        if (request.RowVersion is { } expected)
-        {
-            db.Entry(problem).Property(p => p.RowVersion).OriginalValue = expected;
-        }
+        db.ExpectRowVersion(problem, p => p.RowVersion, request);
         var hasGrades = await db.Rubrics.AnyAsync(r => r.ProblemId == problemId, ct)
             || await db.HumanGrades.AnyAsync(g => db.Solutions.Any(s => s.Id == g.SolutionId && s.ProblemId == problemId), ct);
         var now = clock.GetUtcNow();

@@ -83,10 +83,7 @@ internal static class ProjectEndpoints
         {
             return ApiProblems.Forbidden("change project settings");
         }
-        if (request.RowVersion is { } expected)
-        {
-            db.Entry(project).Property(p => p.RowVersion).OriginalValue = expected;
-        }
+        db.ExpectRowVersion(project, p => p.RowVersion, request);
         project.Update(request.Name ?? project.Name, request.Description ?? project.Description, request.MaxPoints ?? project.MaxPoints,
             request.UsesLabels ?? project.UsesLabels, request.BlindGrading ?? project.BlindGrading, request.HideAuthors ?? project.HideAuthors,
             request.CustomErrorTypes ?? project.CustomErrorTypes, clock.GetUtcNow());

@@ -86,10 +86,7 @@ internal static class RubricEndpoints
         {
             return ApiProblems.Forbidden("edit rubrics");
         }
-        if (request.RowVersion is { } expected)
-        {
-            db.Entry(rubric).Property(r => r.RowVersion).OriginalValue = expected;
-        }
+        db.ExpectRowVersion(rubric, r => r.RowVersion, request);
         var maxPoints = await db.Problems.Where(p => p.Id == rubric.ProblemId).Select(p => p.MaxPoints).FirstAsync(ct);
         var before = rubric.Items.Select(i => i.Id).ToHashSet();
         rubric.Edit(RubricMapping.ToContent(new RubricInput(request.Items, request.ZeroCredit, request.Deductions, request.Notes)), maxPoints,

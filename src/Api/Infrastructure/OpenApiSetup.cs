@@ -40,6 +40,7 @@ internal static class OpenApiSetup
             return Task.CompletedTask;
         });
         options.AddSchemaTransformer(Export.ExportOpenApi.DescribeTextAsync);
+        options.AddSchemaTransformer(RowVersions.DescribeAsync);
         options.AddOperationTransformer(async (operation, context, ct) =>
         {
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;

@@ -37,6 +37,9 @@ public sealed class ApiProblem
         HttpStatusCode.Conflict => Detail is { Length: > 0 } d
             ? $"{d} Reload to see the current version; what you typed is kept below."
             : "Someone changed this in the meantime. Reload to see the current version; what you typed is kept below.",
+        // Only a form that lost its hidden rowVersion gets this; the field has no input of its own to show it next to.
+        HttpStatusCode.BadRequest when Errors.ContainsKey("rowVersion") =>
+            "This form was sent without the version it was loaded with. Reload the page and make your change again.",
         HttpStatusCode.Forbidden => Detail ?? "Your role in this project does not allow this.",
         HttpStatusCode.NotFound => Detail ?? "It no longer exists, or you are not a member of its project.",
         HttpStatusCode.BadRequest when Errors.Count > 0 => "Please correct the highlighted fields.",

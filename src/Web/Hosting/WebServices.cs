@@ -1,3 +1,4 @@
+using GradingPortal.Hosting;
 using GradingPortal.Web.Api;
 using GradingPortal.Web.Auth;
 using GradingPortal.Web.Components;
@@ -59,11 +60,13 @@ public static class WebServices
 
         services.AddSingleton<MarkdownRenderer>();
         services.AddSingleton<AssetUrls>();
+        services.AddTrustedProxies();
         return builder;
     }
 
     public static WebApplication MapWeb(this WebApplication app)
     {
+        app.UseTrustedProxies();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
