@@ -85,7 +85,7 @@ public sealed class ModelProfileTests(ApiFactory api) : IClassFixture<ApiFactory
 
         await admin.PostAsJsonAsync("/api/model-profiles", new
         {
-            name = "Both keys", baseUrl = "http://127.0.0.1:1/v1", model = "m", apiKey = Key, apiKeyVariable = "OPENAI_API_KEY",
+            name = "Both keys", baseUrl = "http://127.0.0.1:1/v1", model = "m", apiKey = Key, apiKeyVariable = "GP_MODEL_KEY_OPENAI",
         }).ExpectValidationAsync("apiKey");
 
         var errors = await admin.PostAsJsonAsync("/api/model-profiles", new
