@@ -24,9 +24,12 @@ internal sealed partial class RunCancellationWatcher(IServiceScopeFactory scopes
     ILogger<RunCancellationWatcher> logger) : IAsyncDisposable
 {
     private const int StopAttempts = 5;
+    /// <summary>How many cancelled runs a process remembers; a cancelled run is never resumed, so forgetting one only costs a poll.</summary>
+    private const int RememberedCancelled = 4096;
 
     private readonly Lock _lock = new();
     private readonly Dictionary<Guid, Watched> _runs = [];
+    private readonly HashSet<Guid> _cancelled = [];
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
 
@@ -39,6 +42,12 @@ internal sealed partial class RunCancellationWatcher(IServiceScopeFactory scopes
             {
                 watched = new Watched();
                 _runs[runId] = watched;
+                if (_cancelled.Contains(runId))
+                {
+                    // Seen cancelled (or stopped at its cap) already: a call that starts now ends at once, without waiting
+                    // for the next poll, and sends nothing.
+                    watched.Source.Cancel();
+                }
             }
             watched.Calls++;
             _loop ??= Task.Run(() => LoopAsync(_stop.Token));
@@ -119,6 +128,11 @@ internal sealed partial class RunCancellationWatcher(IServiceScopeFactory scopes
                 List<(Guid RunId, CancellationTokenSource Source)> sources;
                 lock (_lock)
                 {
+                    if (_cancelled.Count + cancelled.Count > RememberedCancelled)
+                    {
+                        _cancelled.Clear();
+                    }
+                    _cancelled.UnionWith(cancelled);
                     sources = [.. cancelled.Where(_runs.ContainsKey).Select(id => (id, _runs[id].Source)).Where(s => !s.Source.IsCancellationRequested)];
                 }
                 // Outside the lock: cancelling runs the callbacks of the calls (HTTP aborts, continuations) right here.
