@@ -538,4 +538,17 @@ public sealed class GradingRunTests(ApiFactory api) : IClassFixture<ApiFactory>
         refused.Str("detail")!.ShouldContain("daily spending cap");
         (await s.Admin.GetAsync($"/api/projects/{s.ProjectId}/grading-runs").ExpectAsync(HttpStatusCode.OK)).Items().Count.ShouldBe(1);
     }
+
+    [Fact]
+    public async Task RetryFailed_ProfileNoLongerAllowingTheProject_Forbidden403ForProjectRoles_SiteAdminsMay()
+    {
+        var (s, problem, solution, profile) = await ScenarioAsync();
+        var run = await StartAsync(s.Adjudicator.Client, PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()]));
+        await api.PlanAsync(run.Id(), [(problem.Id(), solution.Id(), RunItemStatus.Failed)], GradingRunStatus.Completed);
+        await s.Admin.PatchAsJsonAsync($"/api/model-profiles/{profile.Id()}", new { allowedProjectIds = Array.Empty<Guid>(), rowVersion = profile.RowVersion() })
+            .ExpectAsync(HttpStatusCode.OK);
+
+        await s.Adjudicator.Client.PostAsync($"/api/grading-runs/{run.Id()}/retry-failed", null).ExpectProblemAsync(HttpStatusCode.Forbidden);
+        await s.As("globalAdmin").PostAsync($"/api/grading-runs/{run.Id()}/retry-failed", null).ExpectAsync(HttpStatusCode.Accepted);
+    }
 }
