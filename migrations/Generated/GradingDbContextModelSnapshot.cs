@@ -1379,6 +1379,11 @@ namespace GradingPortal.Migrations.Generated
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.PrimitiveCollection<List<Guid>>("AllowedProjectIds")
+                        .IsRequired()
+                        .HasColumnType("uuid[]")
+                        .HasColumnName("allowed_project_ids");
+
                     b.Property<string>("ApiKeyVariable")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
@@ -1397,6 +1402,11 @@ namespace GradingPortal.Migrations.Generated
                     b.Property<Guid?>("CreatedById")
                         .HasColumnType("uuid")
                         .HasColumnName("created_by_id");
+
+                    b.Property<decimal?>("DailySpendingCap")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("numeric(18,4)")
+                        .HasColumnName("daily_spending_cap");
 
                     b.Property<bool>("IsDeleted")
                         .HasColumnType("boolean")
@@ -1455,6 +1465,11 @@ namespace GradingPortal.Migrations.Generated
                         .ValueGeneratedOnAddOrUpdate()
                         .HasColumnType("xid")
                         .HasColumnName("xmin");
+
+                    b.Property<decimal?>("RunSpendingCap")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("numeric(18,4)")
+                        .HasColumnName("run_spending_cap");
 
                     b.Property<string>("StructuredOutput")
                         .IsRequired()

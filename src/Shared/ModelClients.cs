@@ -38,10 +38,13 @@ internal static class ModelClients
     }
 
     /// <summary>
-    /// The plain key of <paramref name="profile"/>: a stored key decrypted with data protection, the value of its key variable
-    /// (configuration, which includes environment variables), or null when the profile needs none.
+    /// The plain key of <paramref name="profile"/>: a stored key decrypted with data protection, the value of its key variable,
+    /// or null when the profile needs none. This is the only place a key variable is read. A variable is read only under a
+    /// name <see cref="ModelKeyNames"/> accepts: the environment variable (or else the top-level setting) of that exact name,
+    /// else <c>ModelKeys:&lt;NAME&gt;</c>. A profile still holding a name from before that rule resolves to nothing and fails,
+    /// rather than sending whatever setting it names.
     /// </summary>
-    /// <exception cref="ModelKeyException">The variable is not set, or the stored key cannot be decrypted.</exception>
+    /// <exception cref="ModelKeyException">The name is not allowed, the variable is not set, or the stored key cannot be decrypted.</exception>
     public static string? ResolveKey(ModelProfile profile, IConfiguration configuration, IDataProtectionProvider dataProtection)
     {
         if (profile.ProtectedApiKey is { } protectedKey)
@@ -57,12 +60,23 @@ internal static class ModelClients
         }
         if (profile.ApiKeyVariable is { } name)
         {
-            var value = configuration[name];
+            if (profile.KeyProblem is { } problem)
+            {
+                throw new ModelKeyException(problem);
+            }
+            // The process environment first: a variable set after configuration was built is still seen.
+            var value = Environment.GetEnvironmentVariable(name);
             if (string.IsNullOrEmpty(value))
             {
-                value = Environment.GetEnvironmentVariable(name);
+                value = configuration[name];
             }
-            return string.IsNullOrEmpty(value) ? throw new ModelKeyException($"The API key variable '{name}' is not set.") : value;
+            if (string.IsNullOrEmpty(value))
+            {
+                value = configuration[ModelKeyNames.SectionKey(name)];
+            }
+            return string.IsNullOrEmpty(value)
+                ? throw new ModelKeyException($"The API key variable '{name}' is not set (neither as {name} nor as {ModelKeyNames.SectionKey(name)}).")
+                : value;
         }
         return null;
     }

@@ -22,6 +22,11 @@ public sealed class ApiFactory : WebApplicationFactory<ApiEntryPoint>, IAsyncLif
 
     public const string UserPassword = "password-123";
 
+    public const string SectionKeyName = "APITEST";
+    public const string SectionKey = "sk-section-3c9e-never-show-me";
+    public const string VariableKeyName = "GP_MODEL_KEY_APITEST_VARIABLE";
+    public const string VariableKey = "sk-variable-5d1a-never-show-me";
+
     private readonly SemaphoreSlim _usersLock = new(1, 1);
     private string? _adminAccessToken;
     private readonly Dictionary<string, TestUser> _users = new(StringComparer.Ordinal);
@@ -42,6 +47,9 @@ public sealed class ApiFactory : WebApplicationFactory<ApiEntryPoint>, IAsyncLif
         builder.UseSetting("ConnectionStrings:Db", ConnectionString);
         // Every test request comes from the same (absent) address; the throttle's own tests set their limits.
         builder.UseSetting("SignInThrottle:PermitsPerAddress", "100000");
+        // Model keys the profile tests resolve: one in the ModelKeys section, one under its own GP_MODEL_KEY_ name.
+        builder.UseSetting($"ModelKeys:{SectionKeyName}", SectionKey);
+        builder.UseSetting(VariableKeyName, VariableKey);
     }
 
     public override async ValueTask DisposeAsync()

@@ -20,7 +20,7 @@ public sealed class GradingRunTests(ApiFactory api) : IClassFixture<ApiFactory>
     {
         var s = await ProjectScenario.CreateAsync(api, blindGrading: blind);
         var (problem, solution) = await s.ProblemAndSolutionAsync();
-        return (s, problem, solution, await PipelineRows.CreateProfileAsync(s.Admin));
+        return (s, problem, solution, await PipelineRows.CreateProfileAsync(s.Admin, allowedProjectIds: [s.ProjectId]));
     }
 
     private static Task<JsonElement> StartAsync(HttpClient client, object body) =>
@@ -70,7 +70,7 @@ public sealed class GradingRunTests(ApiFactory api) : IClassFixture<ApiFactory>
         {
             list.Items().Select(r => r.Id()).ShouldBe([run.Id()]);
         }
-        await s.As(role).GetAsync("/api/grading-runs/options").ExpectAsync(HttpStatusCode.OK);
+        await s.As(role).GetAsync($"/api/grading-runs/options?projectId={s.ProjectId}").ExpectAsync(HttpStatusCode.OK);
     }
 
     [Fact]
@@ -355,11 +355,11 @@ public sealed class GradingRunTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
-    public async Task Options_AnyMember_ListsWorkflowsAndLiveProfilesWithoutKeyDetails()
+    public async Task Options_AnyMember_ListsWorkflowsAndOnlyWhoMayStartRunsSeesProfilesWithoutKeyDetails()
     {
         var (s, _, _, profile) = await ScenarioAsync();
 
-        var options = await s.Grader.Client.GetAsync("/api/grading-runs/options").ExpectAsync(HttpStatusCode.OK);
+        var options = await s.Adjudicator.Client.GetAsync($"/api/grading-runs/options?projectId={s.ProjectId}").ExpectAsync(HttpStatusCode.OK);
 
         options.Items("workflows").Select(w => w.Str("name")).ShouldBe(Workflows.All.Select(w => w.Name));
         options.Items("workflows").Single(w => w.Str("name") == "five-stage").Items("rubricDesigns").Count.ShouldBe(4);
@@ -400,5 +400,155 @@ public sealed class GradingRunTests(ApiFactory api) : IClassFixture<ApiFactory>
 
         (await api.StartRunJobExistsAsync(run.Id())).ShouldBeTrue();
         (await s.Admin.GetAsync($"/api/grading-runs/{run.Id()}").ExpectAsync(HttpStatusCode.OK)).Items("rubricsAwaitingApproval").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task StartRun_ProfileNotAllowingTheProject_Forbidden403ForProjectRolesUntilAllowed_SiteAdminsAlways()
+    {
+        var s = await ProjectScenario.CreateAsync(api);
+        var (problem, _) = await s.ProblemAndSolutionAsync();
+        var profile = await PipelineRows.CreateProfileAsync(s.Admin);
+        var other = await ProjectScenario.CreateAsync(api);
+        var body = PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()]);
+        profile.Items("allowedProjectIds").ShouldBeEmpty();
+
+        async Task ExpectRefusedAsync()
+        {
+            foreach (var role in new[] { "adjudicator", "admin" })
+            {
+                await s.As(role).PostAsJsonAsync("/api/grading-runs", body).ExpectProblemAsync(HttpStatusCode.Forbidden);
+                await s.As(role).PostAsJsonAsync("/api/grading-runs/estimate", body).ExpectProblemAsync(HttpStatusCode.Forbidden);
+                var options = await s.As(role).GetAsync($"/api/grading-runs/options?projectId={s.ProjectId}").ExpectAsync(HttpStatusCode.OK);
+                options.Items("profiles").ShouldNotContain(p => p.Id() == profile.Id());
+            }
+        }
+
+        await ExpectRefusedAsync();
+        await StartAsync(s.As("globalAdmin"), body);
+        var elsewhere = await s.Admin.PatchAsJsonAsync($"/api/model-profiles/{profile.Id()}",
+            new { allowedProjectIds = new[] { other.ProjectId }, rowVersion = profile.RowVersion() }).ExpectAsync(HttpStatusCode.OK);
+        await ExpectRefusedAsync();
+
+        await s.Admin.PatchAsJsonAsync($"/api/model-profiles/{profile.Id()}",
+            new { allowedProjectIds = new[] { other.ProjectId, s.ProjectId }, rowVersion = elsewhere.RowVersion() }).ExpectAsync(HttpStatusCode.OK);
+        await StartAsync(s.As("adjudicator"), body);
+        var allowed = await s.As("admin").GetAsync($"/api/grading-runs/options?projectId={s.ProjectId}").ExpectAsync(HttpStatusCode.OK);
+        allowed.Items("profiles").ShouldContain(p => p.Id() == profile.Id());
+    }
+
+    [Theory]
+    [InlineData("viewer")]
+    [InlineData("grader")]
+    [InlineData("outsider")]
+    public async Task Options_CallerWhoMayNotStartRuns_ListsNoProfileNorPrice(string role)
+    {
+        var (s, _, _, profile) = await ScenarioAsync();
+
+        using var response = await s.As(role).GetAsync($"/api/grading-runs/options?projectId={s.ProjectId}");
+        var text = await response.Content.ReadAsStringAsync();
+        var options = await response.ExpectAsync(HttpStatusCode.OK);
+
+        options.Items("profiles").ShouldBeEmpty();
+        options.Items("workflows").ShouldNotBeEmpty();
+        text.ShouldNotContain(profile.Str("name")!);
+        (await s.As(role).GetAsync("/api/grading-runs/options").ExpectAsync(HttpStatusCode.OK)).Items("profiles").ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("viewer", false)]
+    [InlineData("grader", false)]
+    [InlineData("adjudicator", true)]
+    [InlineData("globalAdmin", true)]
+    public async Task ModelGrades_Role_ViewersAndGradersSeeTheProfileNameButNoUrlNorPrices(string role, bool seesDetails)
+    {
+        var (s, problem, solution, profile) = await ScenarioAsync();
+        var run = await StartAsync(s.Admin, PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()]));
+        var provenance = JsonSerializer.Serialize(new
+        {
+            workflow = "absolute",
+            model = "fake-model-1",
+            profile = new
+            {
+                id = profile.Id(), name = profile.Str("name"), baseUrl = "http://models.internal.example/v1", model = "fake-model-1", temperature = 0.1,
+                maxConcurrency = 8, prices = new { input = 1.25m, cachedInput = 0.125m, output = 10m },
+            },
+        });
+        var gradeId = await api.AddModelGradeAsync(solution.Id(), run.Id(), provenance: provenance);
+
+        using var listed = await s.As(role).GetAsync($"/api/solutions/{solution.Id()}/model-grades");
+        using var single = await s.As(role).GetAsync($"/api/model-grades/{gradeId}");
+        var bodies = new[] { await listed.Content.ReadAsStringAsync(), await single.Content.ReadAsStringAsync() };
+        var shown = (await listed.ExpectAsync(HttpStatusCode.OK)).Items().Single().GetProperty("provenance").GetProperty("profile");
+        await single.ExpectAsync(HttpStatusCode.OK);
+
+        shown.Str("name").ShouldBe(profile.Str("name"));
+        shown.Str("model").ShouldBe("fake-model-1");
+        shown.TryGetProperty("baseUrl", out _).ShouldBe(seesDetails);
+        shown.TryGetProperty("prices", out _).ShouldBe(seesDetails);
+        foreach (var body in bodies)
+        {
+            body.Contains("models.internal.example", StringComparison.Ordinal).ShouldBe(seesDetails);
+        }
+        var runView = await s.As(role).GetAsync($"/api/grading-runs/{run.Id()}").ExpectAsync(HttpStatusCode.OK);
+        runView.Str("profileName").ShouldBe(profile.Str("name"));
+        runView.TryGetProperty("baseUrl", out _).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task StartRun_EstimateAboveThePerRunCap_Returns409AndTheEstimateSaysWhy()
+    {
+        var s = await ProjectScenario.CreateAsync(api);
+        var (problem, _) = await s.ProblemAndSolutionAsync();
+        var profile = await PipelineRows.CreateProfileAsync(s.Admin, allowedProjectIds: [s.ProjectId], runSpendingCap: 0.0001m);
+        var body = PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()]);
+
+        var estimate = await s.Adjudicator.Client.PostAsJsonAsync("/api/grading-runs/estimate", body).ExpectAsync(HttpStatusCode.OK);
+        var refused = await s.Adjudicator.Client.PostAsJsonAsync("/api/grading-runs", body).ExpectProblemAsync(HttpStatusCode.Conflict);
+
+        estimate.GetProperty("cost").GetDecimal().ShouldBeGreaterThan(0.0001m);
+        estimate.Str("spendingCapProblem")!.ShouldContain("per-run spending cap");
+        refused.Str("detail")!.ShouldContain("per-run spending cap");
+        (await s.Admin.GetAsync($"/api/projects/{s.ProjectId}/grading-runs").ExpectAsync(HttpStatusCode.OK)).Items().ShouldBeEmpty();
+        var roomy = await PipelineRows.CreateProfileAsync(s.Admin, allowedProjectIds: [s.ProjectId], runSpendingCap: 100m);
+        var fits = await s.Adjudicator.Client.PostAsJsonAsync("/api/grading-runs/estimate", PipelineRows.RunBody(s.ProjectId, roomy.Id(), [problem.Id()]))
+            .ExpectAsync(HttpStatusCode.OK);
+        fits.GetProperty("spendingCapProblem").ValueKind.ShouldBe(JsonValueKind.Null);
+        await StartAsync(s.Adjudicator.Client, PipelineRows.RunBody(s.ProjectId, roomy.Id(), [problem.Id()]));
+    }
+
+    [Fact]
+    public async Task StartRun_DailyCapSpentToday_Returns409_WhileYesterdaysSpendingDoesNotCount()
+    {
+        var s = await ProjectScenario.CreateAsync(api);
+        var (problem, solution) = await s.ProblemAndSolutionAsync();
+        var profile = await PipelineRows.CreateProfileAsync(s.Admin, allowedProjectIds: [s.ProjectId], dailySpendingCap: 1m);
+        var body = PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()]);
+        Task SpendAsync(DateTimeOffset at, decimal cost) => api.WithDbAsync(async db =>
+        {
+            db.StageCalls.Add(new StageCall($"spent:{Guid.NewGuid():N}", 1, s.ProjectId, null, null, problem.Id(), solution.Id(), Stages.Grade,
+                "grade-absolute.v1", new string('a', 64), profile.Id(), "{}", "[]", at) { Status = StageCallStatus.Succeeded, Cost = cost });
+            await db.SaveChangesAsync();
+        });
+
+        await SpendAsync(new DateTimeOffset(DateTimeOffset.UtcNow.UtcDateTime.Date, TimeSpan.Zero).AddMinutes(-30), 5m);
+        await StartAsync(s.Adjudicator.Client, body);
+        await SpendAsync(DateTimeOffset.UtcNow, 0.9999m);
+
+        var refused = await s.Adjudicator.Client.PostAsJsonAsync("/api/grading-runs", body).ExpectProblemAsync(HttpStatusCode.Conflict);
+        refused.Str("detail")!.ShouldContain("daily spending cap");
+        (await s.Admin.GetAsync($"/api/projects/{s.ProjectId}/grading-runs").ExpectAsync(HttpStatusCode.OK)).Items().Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task RetryFailed_ProfileNoLongerAllowingTheProject_Forbidden403ForProjectRoles_SiteAdminsMay()
+    {
+        var (s, problem, solution, profile) = await ScenarioAsync();
+        var run = await StartAsync(s.Adjudicator.Client, PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()]));
+        await api.PlanAsync(run.Id(), [(problem.Id(), solution.Id(), RunItemStatus.Failed)], GradingRunStatus.Completed);
+        await s.Admin.PatchAsJsonAsync($"/api/model-profiles/{profile.Id()}", new { allowedProjectIds = Array.Empty<Guid>(), rowVersion = profile.RowVersion() })
+            .ExpectAsync(HttpStatusCode.OK);
+
+        await s.Adjudicator.Client.PostAsync($"/api/grading-runs/{run.Id()}/retry-failed", null).ExpectProblemAsync(HttpStatusCode.Forbidden);
+        await s.As("globalAdmin").PostAsync($"/api/grading-runs/{run.Id()}/retry-failed", null).ExpectAsync(HttpStatusCode.Accepted);
     }
 }

@@ -56,7 +56,8 @@ public sealed class ModelProfileTests(ApiFactory api) : IClassFixture<ApiFactory
             body,
             await admin.GetStringAsync("/api/model-profiles"),
             await admin.GetStringAsync($"/api/model-profiles/{profile.Id()}"),
-            await (await admin.PatchAsJsonAsync($"/api/model-profiles/{profile.Id()}", new { model = "grader-2" })).Content.ReadAsStringAsync(),
+            await (await admin.PatchAsJsonAsync($"/api/model-profiles/{profile.Id()}", new { model = "grader-2", rowVersion = profile.RowVersion() }))
+                .Content.ReadAsStringAsync(),
             await (await admin.PostAsync($"/api/model-profiles/{profile.Id()}/test", null)).Content.ReadAsStringAsync(),
             await admin.GetStringAsync("/api/grading-runs/options"),
         };
@@ -84,7 +85,7 @@ public sealed class ModelProfileTests(ApiFactory api) : IClassFixture<ApiFactory
 
         await admin.PostAsJsonAsync("/api/model-profiles", new
         {
-            name = "Both keys", baseUrl = "http://127.0.0.1:1/v1", model = "m", apiKey = Key, apiKeyVariable = "OPENAI_API_KEY",
+            name = "Both keys", baseUrl = "http://127.0.0.1:1/v1", model = "m", apiKey = Key, apiKeyVariable = "GP_MODEL_KEY_OPENAI",
         }).ExpectValidationAsync("apiKey");
 
         var errors = await admin.PostAsJsonAsync("/api/model-profiles", new
@@ -105,7 +106,9 @@ public sealed class ModelProfileTests(ApiFactory api) : IClassFixture<ApiFactory
             .ExpectProblemAsync(HttpStatusCode.Conflict);
         problem.GetProperty("errors").GetProperty("name").GetArrayLength().ShouldBe(1);
         var other = await PipelineRows.CreateProfileAsync(admin);
-        await admin.PatchAsJsonAsync($"/api/model-profiles/{other.Id()}", new { name }).ExpectProblemAsync(HttpStatusCode.Conflict);
+        var renamed = await admin.PatchAsJsonAsync($"/api/model-profiles/{other.Id()}", new { name, rowVersion = other.RowVersion() })
+            .ExpectProblemAsync(HttpStatusCode.Conflict);
+        renamed.GetProperty("errors").GetProperty("name").GetArrayLength().ShouldBe(1);
 
         await admin.DeleteAsync($"/api/model-profiles/{first.Id()}").ExpectAsync(HttpStatusCode.NoContent);
         await PipelineRows.CreateProfileAsync(admin, name);
@@ -118,8 +121,10 @@ public sealed class ModelProfileTests(ApiFactory api) : IClassFixture<ApiFactory
         var profile = await PipelineRows.CreateProfileAsync(admin);
         var url = $"/api/model-profiles/{profile.Id()}";
 
-        var patched = await admin.PatchAsJsonAsync(url, new { timeoutSeconds = 120, structuredOutput = "jsonMode", clear = new[] { "temperature" } })
-            .ExpectAsync(HttpStatusCode.OK);
+        var patched = await admin.PatchAsJsonAsync(url, new
+        {
+            timeoutSeconds = 120, structuredOutput = "jsonMode", clear = new[] { "temperature" }, rowVersion = profile.RowVersion(),
+        }).ExpectAsync(HttpStatusCode.OK);
         patched.GetProperty("timeoutSeconds").GetInt32().ShouldBe(120);
         patched.Str("structuredOutput").ShouldBe("jsonMode");
         patched.GetProperty("temperature").ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
@@ -127,18 +132,20 @@ public sealed class ModelProfileTests(ApiFactory api) : IClassFixture<ApiFactory
         patched.GetProperty("maxOutputTokens").GetInt32().ShouldBe(4000);
         patched.GetProperty("hasStoredKey").GetBoolean().ShouldBeTrue();
 
-        var variable = await admin.PatchAsJsonAsync(url, new { apiKeyVariable = "GRADER_KEY" }).ExpectAsync(HttpStatusCode.OK);
+        var variable = await admin.PatchAsJsonAsync(url, new { apiKeyVariable = "GP_MODEL_KEY_GRADER", rowVersion = patched.RowVersion() })
+            .ExpectAsync(HttpStatusCode.OK);
         variable.GetProperty("hasStoredKey").GetBoolean().ShouldBeFalse();
-        variable.Str("apiKeyVariable").ShouldBe("GRADER_KEY");
+        variable.Str("apiKeyVariable").ShouldBe("GP_MODEL_KEY_GRADER");
 
-        var cleared = await admin.PatchAsJsonAsync(url, new { clear = new[] { "apiKey" } }).ExpectAsync(HttpStatusCode.OK);
+        var cleared = await admin.PatchAsJsonAsync(url, new { clear = new[] { "apiKey" }, rowVersion = variable.RowVersion() }).ExpectAsync(HttpStatusCode.OK);
         cleared.GetProperty("hasStoredKey").GetBoolean().ShouldBeFalse();
         cleared.GetProperty("apiKeyVariable").ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
 
-        await admin.PatchAsJsonAsync(url, new { temperature = 5.0, structuredOutput = "yaml" }).ExpectValidationAsync("temperature", "structuredOutput");
-        await admin.PatchAsJsonAsync(url, new { clear = new[] { "name" } }).ExpectValidationAsync("clear");
-        await admin.PatchAsJsonAsync(url, new { apiKey = Key, clear = new[] { "apiKey" } }).ExpectValidationAsync("clear");
-        await admin.PatchAsJsonAsync(url, new { rowVersion = 1u, model = "stale" }).ExpectProblemAsync(HttpStatusCode.Conflict);
+        var current = cleared.RowVersion();
+        await admin.PatchAsJsonAsync(url, new { temperature = 5.0, structuredOutput = "yaml", rowVersion = current })
+            .ExpectValidationAsync("temperature", "structuredOutput");
+        await admin.PatchAsJsonAsync(url, new { clear = new[] { "name" }, rowVersion = current }).ExpectValidationAsync("clear");
+        await admin.PatchAsJsonAsync(url, new { apiKey = Key, clear = new[] { "apiKey" }, rowVersion = current }).ExpectValidationAsync("clear");
     }
 
     [Fact]
@@ -213,11 +220,130 @@ public sealed class ModelProfileTests(ApiFactory api) : IClassFixture<ApiFactory
         failed.Str("error")!.ShouldContain("503");
         failed.Str("error")!.ShouldNotContain(Key);
 
-        await admin.PatchAsJsonAsync($"/api/model-profiles/{profile.Id()}", new { apiKeyVariable = "GP_TEST_UNSET_KEY_VARIABLE" })
+        await admin.PatchAsJsonAsync($"/api/model-profiles/{profile.Id()}", new { apiKeyVariable = "GP_MODEL_KEY_TEST_UNSET", rowVersion = profile.RowVersion() })
             .ExpectAsync(HttpStatusCode.OK);
         var unset = await admin.PostAsync($"/api/model-profiles/{profile.Id()}/test", null).ExpectAsync(HttpStatusCode.OK);
         unset.GetProperty("ok").GetBoolean().ShouldBeFalse();
-        unset.Str("error")!.ShouldContain("GP_TEST_UNSET_KEY_VARIABLE");
+        unset.Str("error")!.ShouldContain("GP_MODEL_KEY_TEST_UNSET");
         fake.Requests.Count.ShouldBe(1);
+    }
+
+    [Theory]
+    [InlineData("ConnectionStrings:Db")]
+    [InlineData("ConnectionStrings__Db")]
+    [InlineData("GP_MODEL_KEY_X:Y")]
+    [InlineData("GP_MODEL_KEY__DB")]
+    [InlineData("OPENAI_API_KEY")]
+    [InlineData("GP_MODEL_KEY_")]
+    public async Task CreateOrPatchProfile_KeyVariableOutsideTheModelKeyNames_Returns400OnApiKeyVariable(string name)
+    {
+        var admin = await api.AdminAsync();
+        var errors = await admin.PostAsJsonAsync("/api/model-profiles", new
+        {
+            name = $"Variable {Guid.NewGuid():N}"[..20], baseUrl = "http://127.0.0.1:1/v1", model = "m", apiKeyVariable = name,
+        }).ExpectValidationAsync("apiKeyVariable");
+        errors.Messages("apiKeyVariable").ShouldHaveSingleItem().ShouldContain("GP_MODEL_KEY_");
+
+        var profile = await PipelineRows.CreateProfileAsync(admin);
+        await admin.PatchAsJsonAsync($"/api/model-profiles/{profile.Id()}", new { apiKeyVariable = name, rowVersion = profile.RowVersion() })
+            .ExpectValidationAsync("apiKeyVariable");
+        var created = await admin.PostAsJsonAsync("/api/model-profiles", new
+        {
+            name = $"Variable {Guid.NewGuid():N}"[..20], baseUrl = "http://127.0.0.1:1/v1", model = "m", apiKeyVariable = "GP_MODEL_KEY_OPENAI",
+        }).ExpectAsync(HttpStatusCode.Created);
+        created.Str("apiKeyVariable").ShouldBe("GP_MODEL_KEY_OPENAI");
+        created.GetProperty("keyProblem").ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
+    }
+
+    [Theory]
+    [InlineData("GP_MODEL_KEY_" + ApiFactory.SectionKeyName, ApiFactory.SectionKey)]
+    [InlineData(ApiFactory.VariableKeyName, ApiFactory.VariableKey)]
+    public async Task TestConnection_KeyVariableInModelKeysOrUnderItsOwnName_SendsThatKey(string variable, string key)
+    {
+        await using var fake = await FakeOpenAiServer.StartAsync();
+        fake.ScriptFallback(_ => new FakeReply("ok"));
+        var admin = await api.AdminAsync();
+        var profile = await admin.PostAsJsonAsync("/api/model-profiles", new
+        {
+            name = $"Keyed {Guid.NewGuid():N}"[..20], baseUrl = fake.BaseUrl, model = "fake-model-1", apiKeyVariable = variable,
+        }).ExpectAsync(HttpStatusCode.Created);
+
+        var result = await admin.PostAsync($"/api/model-profiles/{profile.Id()}/test", null).ExpectAsync(HttpStatusCode.OK);
+
+        result.GetProperty("ok").GetBoolean().ShouldBeTrue(result.GetRawText());
+        fake.Requests.ShouldHaveSingleItem().Authorization.ShouldBe($"Bearer {key}");
+    }
+
+    [Theory]
+    [InlineData("ConnectionStrings:Db")]
+    [InlineData("ConnectionStrings__Db")]
+    [InlineData("OPENAI_API_KEY")]
+    public async Task TestConnection_StoredVariableNamingAnotherSetting_SendsNothingAndTheProfileShowsWhy(string oldName)
+    {
+        await using var fake = await FakeOpenAiServer.StartAsync();
+        fake.ScriptFallback(_ => new FakeReply("ok"));
+        var admin = await api.AdminAsync();
+        var profile = await PipelineRows.CreateProfileAsync(admin, apiKey: null, baseUrl: fake.BaseUrl);
+        // A profile saved before names were confined, as the database may still hold it.
+        await api.WithDbAsync(db => db.Database.ExecuteSqlAsync(
+            $"UPDATE model_profiles SET api_key_variable = {oldName} WHERE id = {profile.Id()}"));
+
+        var result = await admin.PostAsync($"/api/model-profiles/{profile.Id()}/test", null).ExpectAsync(HttpStatusCode.OK);
+
+        result.GetProperty("ok").GetBoolean().ShouldBeFalse();
+        result.Str("error")!.ShouldContain("no longer read");
+        fake.Requests.ShouldBeEmpty();
+        var shown = await admin.GetAsync($"/api/model-profiles/{profile.Id()}").ExpectAsync(HttpStatusCode.OK);
+        shown.Str("keyProblem")!.ShouldContain(oldName);
+        shown.Str("keyProblem")!.ShouldContain("GP_MODEL_KEY_");
+        var listed = (await admin.GetAsync("/api/model-profiles").ExpectAsync(HttpStatusCode.OK)).Items().Single(p => p.Id() == profile.Id());
+        listed.Str("keyProblem").ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task PatchProfile_WithoutOrWithAStaleRowVersion_Returns400Or409AndChangesNothing()
+    {
+        var admin = await api.AdminAsync();
+        var profile = await PipelineRows.CreateProfileAsync(admin);
+        var url = $"/api/model-profiles/{profile.Id()}";
+
+        var missing = await admin.PatchAsJsonAsync(url, new { model = "unversioned" }).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        missing.GetProperty("errors").GetProperty("rowVersion").GetArrayLength().ShouldBe(1);
+        var first = await admin.PatchAsJsonAsync(url, new { model = "first", rowVersion = profile.RowVersion() }).ExpectAsync(HttpStatusCode.OK);
+        first.RowVersion().ShouldNotBe(profile.RowVersion());
+        var stale = await admin.PatchAsJsonAsync(url, new { model = "second", rowVersion = profile.RowVersion() })
+            .ExpectProblemAsync(HttpStatusCode.Conflict);
+        stale.GetProperty("errors").GetProperty("rowVersion").GetArrayLength().ShouldBe(1);
+
+        (await admin.GetAsync(url).ExpectAsync(HttpStatusCode.OK)).Str("model").ShouldBe("first");
+    }
+
+    [Fact]
+    public async Task CreateAndPatchProfile_AllowListAndCaps_AreStoredReturnedAndValidated()
+    {
+        var s = await ProjectScenario.CreateAsync(api);
+        var admin = s.Admin;
+        var created = await admin.PostAsJsonAsync("/api/model-profiles", new
+        {
+            name = $"Capped {Guid.NewGuid():N}"[..20], baseUrl = "http://127.0.0.1:1/v1", model = "m", dailySpendingCap = 25m, runSpendingCap = 5m,
+        }).ExpectAsync(HttpStatusCode.Created);
+        created.Items("allowedProjectIds").ShouldBeEmpty();
+        created.GetProperty("dailySpendingCap").GetDecimal().ShouldBe(25m);
+        created.GetProperty("runSpendingCap").GetDecimal().ShouldBe(5m);
+        var url = $"/api/model-profiles/{created.Id()}";
+
+        var allowed = await admin.PatchAsJsonAsync(url, new { allowedProjectIds = new[] { s.ProjectId }, rowVersion = created.RowVersion() })
+            .ExpectAsync(HttpStatusCode.OK);
+        allowed.Items("allowedProjectIds").Select(i => i.GetGuid()).ShouldBe([s.ProjectId]);
+        allowed.GetProperty("runSpendingCap").GetDecimal().ShouldBe(5m);
+        var uncapped = await admin.PatchAsJsonAsync(url, new { clear = new[] { "dailySpendingCap" }, rowVersion = allowed.RowVersion() })
+            .ExpectAsync(HttpStatusCode.OK);
+        uncapped.GetProperty("dailySpendingCap").ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
+        uncapped.Items("allowedProjectIds").Count.ShouldBe(1);
+
+        await admin.PatchAsJsonAsync(url, new
+        {
+            allowedProjectIds = new[] { Guid.NewGuid() }, dailySpendingCap = -1m, runSpendingCap = 0m, rowVersion = uncapped.RowVersion(),
+        }).ExpectValidationAsync("allowedProjectIds", "dailySpendingCap", "runSpendingCap");
     }
 }

@@ -20,7 +20,7 @@ internal static class PipelineRows
     public const string SecretKey = "sk-test-9f3c1d2e-never-show-me";
 
     public static async Task<JsonElement> CreateProfileAsync(HttpClient admin, string? name = null, string? apiKey = SecretKey,
-        string baseUrl = "http://127.0.0.1:9/v1") =>
+        string baseUrl = "http://127.0.0.1:9/v1", Guid[]? allowedProjectIds = null, decimal? dailySpendingCap = null, decimal? runSpendingCap = null) =>
         await admin.PostAsJsonAsync("/api/model-profiles", new
         {
             name = name ?? $"Profile {Guid.NewGuid():N}"[..20],
@@ -31,6 +31,9 @@ internal static class PipelineRows
             maxOutputTokens = 4000,
             maxConcurrency = 8,
             prices = new { input = 1.25m, cachedInput = 0.125m, output = 10m },
+            allowedProjectIds,
+            dailySpendingCap,
+            runSpendingCap,
         }).ExpectAsync(HttpStatusCode.Created);
 
     public static object RunBody(Guid projectId, Guid profileId, Guid[]? problemIds = null, Guid[]? solutionIds = null, string workflow = "absolute",
@@ -115,14 +118,15 @@ internal static class PipelineRows
     });
 
     /// <summary>A valid model grade of the solution with one finding quoting <paramref name="quote"/>, and its grading stage call.</summary>
-    public static Task<Guid> AddModelGradeAsync(this ApiFactory api, Guid solutionId, Guid? runId, string quote = "n be even") => api.WithDbAsync(async db =>
+    public static Task<Guid> AddModelGradeAsync(this ApiFactory api, Guid solutionId, Guid? runId, string quote = "n be even",
+        string provenance = """{"workflow":"absolute"}""") => api.WithDbAsync(async db =>
     {
         var solution = await db.Solutions.AsNoTracking().FirstAsync(s => s.Id == solutionId);
         var now = DateTimeOffset.UtcNow;
         var grade = ModelGrade.CreateValid(solution.ProjectId, solutionId, solution.Text, 7, "absolute", "fake-model-1", runId, null, 3,
             [new ModelItemAwardInput(null, "Key lemma", 3, 3, "The lemma is stated and proved."), new ModelItemAwardInput(null, "Finish", 0, 4, "Only even n.")],
             [new ModelFindingInput("proof-by-example", "proof-by-example", Severity.Major, quote, null, "Checks one case only.", null, null)],
-            "Partial progress.", "The lemma holds; the conclusion does not follow.", """{"points":3}""", """{"workflow":"absolute"}""", null, now);
+            "Partial progress.", "The lemma holds; the conclusion does not follow.", """{"points":3}""", provenance, null, now);
         db.ModelGrades.Add(grade);
         var profileId = runId is null ? Guid.Empty : await db.GradingRuns.Where(r => r.Id == runId).Select(r => r.ModelProfileId).FirstAsync();
         if (runId is not null)

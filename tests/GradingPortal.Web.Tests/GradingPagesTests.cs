@@ -125,6 +125,49 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
     }
 
     [Fact]
+    public async Task ModelProfilesPage_AllowedProjectsAndSpendingCaps_AreSavedAndEditedThroughTheForm()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var admin = await AdminApiAsync();
+        var project = await admin.PostAsync("/api/projects", new { name = $"Allowed {Guid.NewGuid():N}"[..16] }, ct);
+        var projectId = project.GetProperty("id").GetGuid();
+        var page = await SignedInPageAsync();
+        var name = $"Capped endpoint {Guid.NewGuid():N}"[..24];
+
+        await page.GotoAsync("/admin/model-profiles");
+        await page.FillAsync("#profile-name", name);
+        await page.FillAsync("#profile-url", "http://127.0.0.1:9/v1");
+        await page.FillAsync("#profile-model", "fake-model-1");
+        await page.FillAsync("#profile-daily-cap", "25");
+        await page.FillAsync("#profile-run-cap", "2.5");
+        await page.CheckAsync($"#profile-project-{projectId}");
+        await page.ClickAsync("[data-testid=save-profile]");
+        await Expect(page.GetByTestId("profile-saved")).ToBeVisibleAsync();
+
+        var row = page.GetByTestId("profile-row").Filter(new LocatorFilterOptions { HasText = name });
+        await Expect(row.GetByTestId("profile-projects")).ToContainTextAsync(project.GetProperty("name").GetString()!);
+        await Expect(row.GetByTestId("profile-caps")).ToHaveTextAsync("25/day · 2.5/run");
+        var profileId = Guid.Parse((await row.GetAttributeAsync("data-profile-id"))!);
+        var saved = await admin.SendAsync(HttpMethod.Get, $"/api/model-profiles/{profileId}", null, ct);
+        saved.GetProperty("allowedProjectIds").EnumerateArray().Select(e => e.GetGuid()).ShouldBe([projectId]);
+        saved.GetProperty("dailySpendingCap").GetDecimal().ShouldBe(25m);
+        saved.GetProperty("runSpendingCap").GetDecimal().ShouldBe(2.5m);
+
+        // Editing: the form shows what is stored; an emptied cap and an unticked project are removed.
+        await row.GetByTestId("profile-name").ClickAsync();
+        await Expect(page.Locator($"#profile-project-{projectId}")).ToBeCheckedAsync();
+        await Expect(page.Locator("#profile-run-cap")).ToHaveValueAsync("2.5");
+        await page.FillAsync("#profile-run-cap", "");
+        await page.UncheckAsync($"#profile-project-{projectId}");
+        await page.ClickAsync("[data-testid=save-profile]");
+        await Expect(page.GetByTestId("profile-saved")).ToBeVisibleAsync();
+        var edited = await admin.SendAsync(HttpMethod.Get, $"/api/model-profiles/{profileId}", null, ct);
+        edited.GetProperty("allowedProjectIds").GetArrayLength().ShouldBe(0);
+        edited.GetProperty("runSpendingCap").ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
+        edited.GetProperty("dailySpendingCap").GetDecimal().ShouldBe(25m);
+    }
+
+    [Fact]
     public async Task RunsPage_StartWithEstimate_RunPageFollowsProgressLiveAndCancels()
     {
         using var admin = await AdminApiAsync();

@@ -7,8 +7,11 @@ public sealed record ModelPricesDto(decimal Input, decimal CachedInput, decimal 
 
 /// <summary>
 /// Creates a model profile (global administrators). Give the key as <c>apiKey</c> (stored encrypted, never shown again)
-/// or as <c>apiKeyVariable</c> (the name of a configuration/environment variable the Worker reads), or neither for local
-/// servers that need no key. <c>structuredOutput</c> is <c>jsonSchema</c> (default) or <c>jsonMode</c>.
+/// or as <c>apiKeyVariable</c> (<c>GP_MODEL_KEY_&lt;NAME&gt;</c>: the environment variable of that name, else the setting
+/// <c>ModelKeys:&lt;NAME&gt;</c>, read by the Api and the Workers), or neither for local servers that need no key.
+/// <c>structuredOutput</c> is <c>jsonSchema</c> (default) or <c>jsonMode</c>. <c>allowedProjectIds</c> lists the projects
+/// whose Adjudicators and Admins may run the profile (none by default; site administrators may always run it).
+/// <c>dailySpendingCap</c> (per UTC day, all runs together) and <c>runSpendingCap</c> are in the currency of the prices.
 /// </summary>
 public sealed record CreateModelProfileRequest(
     string? Name,
@@ -23,13 +26,18 @@ public sealed record CreateModelProfileRequest(
     int? MaxConcurrency,
     int? RequestsPerMinute,
     ModelPricesDto? Prices,
-    string? StructuredOutput);
+    string? StructuredOutput,
+    IReadOnlyList<Guid>? AllowedProjectIds = null,
+    decimal? DailySpendingCap = null,
+    decimal? RunSpendingCap = null);
 
 /// <summary>
 /// Changes a model profile: only the fields given change. A new <c>apiKey</c> replaces the key source (stored key or
 /// variable), and so does a new <c>apiKeyVariable</c>. To remove a value, name it in <c>clear</c>: <c>apiKey</c> removes
 /// the key source entirely (stored key and variable), and <c>temperature</c>, <c>reasoningEffort</c>,
-/// <c>maxOutputTokens</c>, <c>requestsPerMinute</c> go back to the endpoint's defaults / no limit.
+/// <c>maxOutputTokens</c>, <c>requestsPerMinute</c>, <c>dailySpendingCap</c>, <c>runSpendingCap</c> go back to the endpoint's
+/// defaults / no limit. <c>allowedProjectIds</c>, when given, replaces the whole list. <c>rowVersion</c> (from the profile's
+/// last response) is required: an edit based on an older version gets 409.
 /// </summary>
 public sealed record UpdateModelProfileRequest(
     string? Name,
@@ -46,9 +54,15 @@ public sealed record UpdateModelProfileRequest(
     ModelPricesDto? Prices,
     string? StructuredOutput,
     IReadOnlyList<string>? Clear,
-    uint? RowVersion);
+    uint? RowVersion,
+    IReadOnlyList<Guid>? AllowedProjectIds = null,
+    decimal? DailySpendingCap = null,
+    decimal? RunSpendingCap = null) : IVersionedEdit;
 
-/// <summary>A model profile. Never contains the key: <c>hasStoredKey</c> says one is stored, <c>apiKeyVariable</c> names a variable.</summary>
+/// <summary>
+/// A model profile. Never contains the key: <c>hasStoredKey</c> says one is stored, <c>apiKeyVariable</c> names a variable.
+/// <c>keyProblem</c> says why the key cannot be used (a variable name no longer allowed), else null.
+/// </summary>
 public sealed record ModelProfileResponse(
     Guid Id,
     string Name,
@@ -66,7 +80,11 @@ public sealed record ModelProfileResponse(
     string StructuredOutput,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    uint RowVersion);
+    uint RowVersion,
+    IReadOnlyList<Guid> AllowedProjectIds,
+    decimal? DailySpendingCap,
+    decimal? RunSpendingCap,
+    string? KeyProblem);
 
 /// <summary>The outcome of a small real chat call to the profile's endpoint. <c>error</c> never contains the key.</summary>
 public sealed record ModelProfileTestResponse(bool Ok, int LatencyMs, string Model, string? Error);
@@ -165,6 +183,8 @@ public sealed record StageEstimateResponse(string Stage, string Prompt, string P
 /// <summary>
 /// What a run would cost, before starting it. An estimate: tokens are text lengths / 4 plus allowances for instructions
 /// and answers; clusters are bounded by the number of reference solutions; prompt caching and reasoning tokens are ignored.
+/// <c>spendingCapProblem</c> says why starting it would be refused (the cost exceeds the profile's per-run cap or what is
+/// left of its daily cap), else null.
 /// </summary>
 public sealed record GradingRunEstimateResponse(
     int Problems,
@@ -174,9 +194,13 @@ public sealed record GradingRunEstimateResponse(
     long InputTokens,
     long OutputTokens,
     decimal Cost,
-    string Note);
+    string Note,
+    string? SpendingCapProblem = null);
 
-/// <summary>What a run can be started with: the workflows, aggregations and the live model profiles (without any key detail).</summary>
+/// <summary>
+/// What a run can be started with: the workflows, aggregations and the live model profiles the caller may run in the
+/// project asked about (none for Viewers and Graders, and none without a project unless the caller is a site administrator).
+/// </summary>
 public sealed record GradingRunOptionsResponse(
     IReadOnlyList<WorkflowResponse> Workflows,
     IReadOnlyList<string> Aggregations,
@@ -193,8 +217,9 @@ public sealed record StagePromptsResponse(string Stage, string Default, IReadOnl
 /// <summary>One prompt a stage may use, with what its layout means for cost and caching.</summary>
 public sealed record PromptChoiceResponse(string Name, string Description);
 
-/// <summary>A model profile as anyone starting a run sees it.</summary>
-public sealed record ModelProfileChoiceResponse(Guid Id, string Name, string Model, ModelPricesDto Prices);
+/// <summary>A model profile as someone who may start a run with it sees it, with its spending caps.</summary>
+public sealed record ModelProfileChoiceResponse(Guid Id, string Name, string Model, ModelPricesDto Prices, decimal? DailySpendingCap = null,
+    decimal? RunSpendingCap = null);
 
 /// <summary>A model's award for one rubric item.</summary>
 public sealed record ModelGradeItemResponse(Guid? RubricItemId, string Title, decimal Points, decimal? MaxPoints, string Reason);

@@ -18,7 +18,9 @@ namespace GradingPortal.Api.Endpoints;
 /// Grading runs: start (or estimate) a run, follow its progress, cancel it, retry what failed. The Api only records state
 /// and enqueues the Worker's StartRun job, which plans the items and (re)schedules whatever is pending.
 /// Who may do what: any member of the project reads runs; starting, estimating, cancelling and retrying spend money and
-/// are for the project's Adjudicators and Admins (and global administrators). Viewers and Graders get 403.
+/// are for the project's Adjudicators and Admins (and global administrators). Viewers and Graders get 403. Runs use only
+/// profiles that allow the project (<see cref="ModelProfile.MayBeUsedIn"/>), and a run whose estimate does not fit the
+/// profile's spending caps is refused (<see cref="ModelSpending"/>).
 /// </summary>
 internal static class GradingRunEndpoints
 {
@@ -32,12 +34,15 @@ internal static class GradingRunEndpoints
     {
         var group = app.MapGroup("/api/grading-runs").WithTags("Grading runs").RequireAuthorization();
         group.MapPost("/", Start)
-            .WithSummary("Start a grading run (project Adjudicators and Admins); 202 with the run's Location. The Worker plans and grades it.")
-            .Problems(400, 403, 404);
+            .WithSummary("Start a grading run (project Adjudicators and Admins, on a profile that allows the project); 202 with the run's " +
+                "Location. 409 when its estimate exceeds the profile's per-run spending cap or what is left of its daily cap.")
+            .Problems(400, 403, 404, 409);
         group.MapPost("/estimate", Estimate)
             .WithSummary("Estimate a run's calls, tokens and cost before starting it (same body and rules as starting; an estimate, not a quote).")
             .Problems(400, 403, 404);
-        group.MapGet("/options", Options).WithSummary("Workflows, rubric designs, aggregations and the live model profiles a run can use.");
+        group.MapGet("/options", Options)
+            .WithSummary("Workflows, rubric designs, aggregations and the live model profiles the caller may run in `projectId` " +
+                "(site administrators: every profile, also without a project).");
         group.MapGet("/{runId:guid}", Get)
             .WithSummary("A run's progress: item counts, problem preparation, tokens, cost, failures and rubrics awaiting approval.").Problems(404);
         group.MapPost("/{runId:guid}/cancel", Cancel)
@@ -55,12 +60,21 @@ internal static class GradingRunEndpoints
     internal static async Task<Results<Accepted<GradingRunResponse>, ProblemHttpResult>> Start(StartGradingRunRequest request, GradingDbContext db,
         ProjectAccess access, CurrentUser current, JobQueue jobs, TimeProvider clock, CancellationToken ct)
     {
-        var (refusal, plan) = await PlanAsync(request, db, access, clock.GetUtcNow(), current.Id, ct);
+        var now = clock.GetUtcNow();
+        var (refusal, plan) = await PlanAsync(request, db, access, now, current, ct);
         if (refusal is not null)
         {
             return refusal;
         }
-        db.GradingRuns.Add(plan!.Run);
+        if (plan!.Profile is { DailySpendingCap: not null } or { RunSpendingCap: not null })
+        {
+            var estimate = await GradingRunQueries.EstimateAsync(db, plan, now, ct);
+            if (estimate.SpendingCapProblem is { } tooDear)
+            {
+                return ApiProblems.Conflict(tooDear);
+            }
+        }
+        db.GradingRuns.Add(plan.Run);
         await db.SaveChangesAsync(ct);
         await jobs.EnqueueAsync(JobContracts.StartRun, plan.Run.Id, ct);
         var response = await GradingRunQueries.LoadAsync(db, plan.Run.Id, ct);
@@ -70,18 +84,27 @@ internal static class GradingRunEndpoints
     internal static async Task<Results<Ok<GradingRunEstimateResponse>, ProblemHttpResult>> Estimate(StartGradingRunRequest request,
         GradingDbContext db, ProjectAccess access, CurrentUser current, TimeProvider clock, CancellationToken ct)
     {
-        var (refusal, plan) = await PlanAsync(request, db, access, clock.GetUtcNow(), current.Id, ct);
+        var now = clock.GetUtcNow();
+        var (refusal, plan) = await PlanAsync(request, db, access, now, current, ct);
         if (refusal is not null)
         {
             return refusal;
         }
-        return TypedResults.Ok(await GradingRunQueries.EstimateAsync(db, plan!, ct));
+        return TypedResults.Ok(await GradingRunQueries.EstimateAsync(db, plan!, now, ct));
     }
 
-    internal static async Task<Ok<GradingRunOptionsResponse>> Options(GradingDbContext db, CancellationToken ct)
+    internal static async Task<Ok<GradingRunOptionsResponse>> Options(Guid? projectId, GradingDbContext db, ProjectAccess access, CurrentUser current,
+        CancellationToken ct)
     {
-        var profiles = await db.ModelProfiles.AsNoTracking().Where(p => !p.IsDeleted).OrderBy(p => p.Name)
-            .Select(p => new ModelProfileChoiceResponse(p.Id, p.Name, p.Model, new ModelPricesDto(p.PriceInput, p.PriceCachedInput, p.PriceOutput)))
+        // Only what the caller could start a run with: Viewers, Graders and outsiders learn of no profile (nor its prices).
+        var mayStart = current.IsAdmin
+            || (projectId is { } id && await access.RoleAsync(id, ct) is { } role && role.CanAdjudicate());
+        var project = projectId ?? Guid.Empty;
+        var siteAdmin = current.IsAdmin;
+        var profiles = !mayStart ? [] : await db.ModelProfiles.AsNoTracking()
+            .Where(p => !p.IsDeleted && (siteAdmin || p.AllowedProjectIds.Contains(project))).OrderBy(p => p.Name)
+            .Select(p => new ModelProfileChoiceResponse(p.Id, p.Name, p.Model, new ModelPricesDto(p.PriceInput, p.PriceCachedInput, p.PriceOutput),
+                p.DailySpendingCap, p.RunSpendingCap))
             .ToListAsync(ct);
         var workflows = Workflows.All.Select(w => new WorkflowResponse(w.Name, w.Title, w.Stages.Select(s => s.Stage).ToList(), w.RubricDesigns,
             w.NeedsReference, w.NeedsOfficialRubric, w.Has(Stages.DeriveRubric),
@@ -144,7 +167,7 @@ internal static class GradingRunEndpoints
     }
 
     internal static async Task<Results<Accepted<GradingRunResponse>, ProblemHttpResult>> RetryFailed(Guid runId, GradingDbContext db,
-        ProjectAccess access, JobQueue jobs, CancellationToken ct)
+        ProjectAccess access, CurrentUser current, JobQueue jobs, CancellationToken ct)
     {
         var run = await db.GradingRuns.FirstOrDefaultAsync(r => r.Id == runId, ct);
         if (run is null || await access.RoleAsync(run.ProjectId, ct) is not { } role)
@@ -154,6 +177,12 @@ internal static class GradingRunEndpoints
         if (!role.CanAdjudicate())
         {
             return ApiProblems.Forbidden("retry grading runs");
+        }
+        // Retrying spends on the run's profile again: only while the profile still allows the project.
+        var profile = await db.ModelProfiles.AsNoTracking().FirstOrDefaultAsync(p => p.Id == run.ModelProfileId, ct);
+        if (profile is not null && !profile.MayBeUsedIn(run.ProjectId, current.IsAdmin))
+        {
+            return ProfileNotAllowed();
         }
         string? refusal = null;
         await WithRunAsync(db, run, async () =>
@@ -220,8 +249,9 @@ internal static class GradingRunEndpoints
 
     /// <summary>Checks access and every field (all field errors at once) and builds the run; a refusal otherwise.</summary>
     private static async Task<(ProblemHttpResult? Refusal, RunPlan? Plan)> PlanAsync(StartGradingRunRequest request, GradingDbContext db,
-        ProjectAccess access, DateTimeOffset now, Guid userId, CancellationToken ct)
+        ProjectAccess access, DateTimeOffset now, CurrentUser current, CancellationToken ct)
     {
+        var userId = current.Id;
         var projectExists = request.ProjectId != Guid.Empty && await db.Projects.AnyAsync(p => p.Id == request.ProjectId, ct);
         if (!projectExists || await access.RoleAsync(request.ProjectId, ct) is not { } role)
         {
@@ -275,6 +305,10 @@ internal static class GradingRunEndpoints
         var profile = request.ModelProfileId == Guid.Empty ? null
             : await db.ModelProfiles.AsNoTracking().FirstOrDefaultAsync(p => p.Id == request.ModelProfileId && !p.IsDeleted, ct);
         errors.Require(profile is not null, "modelProfileId", "Choose an existing model profile.");
+        if (profile is not null && !profile.MayBeUsedIn(request.ProjectId, current.IsAdmin))
+        {
+            return (ProfileNotAllowed(), null);
+        }
 
         var definition = Workflows.Find(request.Workflow);
         var design = definition is { RubricDesigns.Count: > 0 } ? request.RubricDesign ?? definition.RubricDesigns[0] : request.RubricDesign;
@@ -312,6 +346,9 @@ internal static class GradingRunEndpoints
         errors.ThrowIfAny();
         return (null, new RunPlan(run!, profile!, definition!, selectedProblems, solutionIds.Count > 0 ? solutionIds : null));
     }
+
+    private static ProblemHttpResult ProfileNotAllowed() => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
+        detail: "This model profile is not available to this project; a site administrator can add the project to the profile's allowed projects.");
 
     private static string Sample(List<Guid> ids) => string.Join(", ", ids.Take(5)) + (ids.Count > 5 ? $" and {ids.Count - 5} more" : "");
 }

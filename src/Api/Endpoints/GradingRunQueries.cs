@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GradingPortal.Api.Contracts;
 using GradingPortal.Domain.Grading;
+using GradingPortal.Domain.Models;
 using GradingPortal.Domain.Persistence;
 using GradingPortal.Domain.Rubrics;
 using Microsoft.EntityFrameworkCore;
@@ -138,7 +139,8 @@ internal static class GradingRunQueries
     /// solution as an upper bound of clusters, per-solution stages once per solution, grading × samples) and tokens from
     /// text lengths (≈ 4 characters a token) plus fixed allowances for instructions and answers.
     /// </summary>
-    public static async Task<GradingRunEstimateResponse> EstimateAsync(GradingDbContext db, GradingRunEndpoints.RunPlan plan, CancellationToken ct)
+    public static async Task<GradingRunEstimateResponse> EstimateAsync(GradingDbContext db, GradingRunEndpoints.RunPlan plan, DateTimeOffset now,
+        CancellationToken ct)
     {
         var problemIds = plan.ProblemIds;
         var problems = await db.Problems.AsNoTracking().Where(p => problemIds.Contains(p.Id))
@@ -214,11 +216,21 @@ internal static class GradingRunQueries
             return new StageEstimateResponse(stage.Stage, plan.Run.PromptOf(stage.Stage), PerOf(stage.Stage), (int)t.Calls, t.Input, t.Output,
                 Math.Round(prices.CostOf(t.Input, 0, t.Output), 4));
         }).ToList();
+        var cost = stages.Sum(s => s.Cost);
+        string? capProblem = null;
+        if (plan.Profile is { DailySpendingCap: not null } or { RunSpendingCap: not null })
+        {
+            var profileId = plan.Profile.Id;
+            var dayStart = ModelSpending.DayStart(now);
+            var spentToday = plan.Profile.DailySpendingCap is null ? 0
+                : await db.StageCalls.Where(c => c.ModelProfileId == profileId && c.StartedAt >= dayStart).SumAsync(c => c.Cost, ct);
+            capProblem = ModelSpending.EstimateProblem(plan.Profile, cost, spentToday);
+        }
         return new GradingRunEstimateResponse(problems.Count(p => solutions.ContainsKey(p.Id)), solutionCount, stages, stages.Sum(s => s.Calls),
-            stages.Sum(s => s.InputTokens), stages.Sum(s => s.OutputTokens), stages.Sum(s => s.Cost),
+            stages.Sum(s => s.InputTokens), stages.Sum(s => s.OutputTokens), cost,
             "An estimate: about 4 characters per token plus allowances for instructions and answers, one cluster per reference solution " +
             "(an upper bound), nothing derived yet. Clusters, analyses and rubrics already derived for these problems are reused, and " +
-            "cached input is billed lower, so it may cost less; reasoning tokens and retried calls cost more.");
+            "cached input is billed lower, so it may cost less; reasoning tokens and retried calls cost more.", capProblem);
     }
 
     private static string PerOf(string stage) => stage switch

@@ -42,7 +42,7 @@ internal static class ModelGradeEndpoints
         }
         var grades = await db.ModelGrades.AsNoTracking().AsSplitQuery().Include(g => g.Items).Include(g => g.Findings)
             .Where(g => g.SolutionId == solutionId).OrderBy(g => g.CreatedAt).ThenBy(g => g.Id).ToListAsync(ct);
-        return TypedResults.Ok(grades.Select(g => ToResponse(g, withRaw: false, null)).ToList());
+        return TypedResults.Ok(grades.Select(g => ToResponse(g, withRaw: false, null, caller.Role)).ToList());
     }
 
     internal static async Task<Results<Ok<ModelGradeResponse>, ProblemHttpResult>> Get(Guid id, GradingDbContext db, ProjectAccess access,
@@ -50,12 +50,12 @@ internal static class ModelGradeEndpoints
     {
         var grade = await db.ModelGrades.AsNoTracking().AsSplitQuery().Include(g => g.Items).Include(g => g.Findings)
             .FirstOrDefaultAsync(g => g.Id == id, ct);
-        if (grade is null || await AccessAsync(db, access, current, grade.SolutionId, ct) is not { SeesModelGrades: true })
+        if (grade is null || await AccessAsync(db, access, current, grade.SolutionId, ct) is not { SeesModelGrades: true } caller)
         {
             return ApiProblems.NotFound("The model grade");
         }
         var calls = await StageCallsOfAsync(db, grade, ct);
-        return TypedResults.Ok(ToResponse(grade, withRaw: true, calls.Select(ToResponse).ToList()));
+        return TypedResults.Ok(ToResponse(grade, withRaw: true, calls.Select(ToResponse).ToList(), caller.Role));
     }
 
     internal static async Task<Results<Ok<ModelFindingResponse>, ProblemHttpResult>> Review(Guid id, ReviewFindingRequest request,
@@ -113,9 +113,9 @@ internal static class ModelGradeEndpoints
             .ToListAsync(ct);
     }
 
-    public static ModelGradeResponse ToResponse(ModelGrade g, bool withRaw, IReadOnlyList<StageCallResponse>? calls) => new(
+    public static ModelGradeResponse ToResponse(ModelGrade g, bool withRaw, IReadOnlyList<StageCallResponse>? calls, ProjectRole role) => new(
         g.Id, g.SolutionId, g.RunId, g.Source, g.Model, g.RubricId, g.Points, g.MaxPoints, Wire(g.Status), g.StatusReason, g.Summary, g.Rationale,
-        ParseOr(g.Provenance, "{}"), g.CreatedAt,
+        role.SeesModelProfileDetails() ? ParseOr(g.Provenance, "{}") : WithoutProfileDetails(ParseOr(g.Provenance, "{}")), g.CreatedAt,
         g.Items.OrderBy(i => i.Id).Select(i => new ModelGradeItemResponse(i.RubricItemId, i.Title, i.Points, i.MaxPoints, i.Reason)).ToList(),
         g.Findings.OrderBy(f => f.Start ?? int.MaxValue).ThenBy(f => f.Id).Select(ToResponse).ToList(),
         withRaw ? g.RawOutput : null, calls);
@@ -128,6 +128,38 @@ internal static class ModelGradeEndpoints
         c.Id, c.Stage, c.Sample, c.Attempt, c.PromptName, c.PromptSha256, Wire(c.Status), c.Error, c.FinishReason,
         new TokenCounts(c.InputTokens, c.CachedInputTokens, c.OutputTokens, c.ReasoningTokens), c.LatencyMs, c.Cost, c.StartedAt, c.FinishedAt,
         ParseOr(c.RequestMessages, "[]"), c.RawResponse, c.Parsed is null ? null : ParseOr(c.Parsed, "null"));
+
+    /// <summary>The profile fields of a provenance that a Viewer or Grader may see: what it was, not where it lives or what it costs.</summary>
+    private static readonly HashSet<string> s_publicProfileFields =
+        new(["id", "name", "model", "temperature", "reasoningEffort", "maxOutputTokens", "structuredOutput"], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The provenance with its <c>profile</c> snapshot cut down to <see cref="s_publicProfileFields"/>: the snapshot carries the
+    /// endpoint's URL, limits and prices, which are for those who spend on the profile.
+    /// </summary>
+    private static JsonElement WithoutProfileDetails(JsonElement provenance)
+    {
+        if (provenance.ValueKind != JsonValueKind.Object
+            || System.Text.Json.Nodes.JsonNode.Parse(provenance.GetRawText()) is not System.Text.Json.Nodes.JsonObject node)
+        {
+            return provenance;
+        }
+        foreach (var property in node.Where(p => p.Key.Equals("profile", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            if (property.Value is System.Text.Json.Nodes.JsonObject profile)
+            {
+                foreach (var hidden in profile.Select(p => p.Key).Where(k => !s_publicProfileFields.Contains(k)).ToList())
+                {
+                    profile.Remove(hidden);
+                }
+            }
+            else if (property.Value is not null)
+            {
+                node[property.Key] = null;
+            }
+        }
+        return JsonSerializer.SerializeToElement(node);
+    }
 
     private static string Wire<T>(T value) where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
 

@@ -18,8 +18,11 @@ namespace GradingPortal.Api.Endpoints;
 /// </summary>
 internal static class ModelProfileEndpoints
 {
+    public const int MaxAllowedProjects = 10_000;
+
     /// <summary>Optional settings that <c>clear</c> in a PATCH may remove (besides <c>apiKey</c>).</summary>
-    private static readonly string[] s_clearable = ["apiKey", "temperature", "reasoningEffort", "maxOutputTokens", "requestsPerMinute"];
+    private static readonly string[] s_clearable =
+        ["apiKey", "temperature", "reasoningEffort", "maxOutputTokens", "requestsPerMinute", "dailySpendingCap", "runSpendingCap"];
 
     public static IEndpointRouteBuilder MapModelProfileEndpoints(this IEndpointRouteBuilder app)
     {
@@ -29,7 +32,8 @@ internal static class ModelProfileEndpoints
             .Problems(400, 403, 409);
         group.MapGet("/{id:guid}", Get).WithSummary("One model profile (global administrators).").Problems(403, 404);
         group.MapPatch("/{id:guid}", Update)
-            .WithSummary("Change the given fields of a profile (global administrators); list fields to remove in `clear` (`apiKey` removes the key).")
+            .WithSummary("Change the given fields of a profile (global administrators); list fields to remove in `clear` (`apiKey` removes the key); " +
+                "`rowVersion` is required and a stale one gets 409.")
             .Problems(400, 403, 404, 409);
         group.MapDelete("/{id:guid}", Delete).WithSummary("Delete a profile (global administrators); runs keep their snapshot of it.").Problems(403, 404);
         group.MapPost("/{id:guid}/test", Test)
@@ -71,17 +75,20 @@ internal static class ModelProfileEndpoints
         var mode = ParseMode(request.StructuredOutput, StructuredOutputMode.JsonSchema, errors);
         var settings = new ModelProfileSettings(request.Name ?? "", request.BaseUrl ?? "", request.Model ?? "", request.Temperature,
             request.ReasoningEffort, request.MaxOutputTokens, request.TimeoutSeconds ?? ModelProfile.DefaultTimeoutSeconds,
-            request.MaxConcurrency ?? 4, request.RequestsPerMinute, ToPrices(request.Prices) ?? ModelPrices.Free, mode);
+            request.MaxConcurrency ?? 4, request.RequestsPerMinute, ToPrices(request.Prices) ?? ModelPrices.Free, mode, request.DailySpendingCap,
+            request.RunSpendingCap);
         ValidateInto(errors, settings);
         var hasKey = !string.IsNullOrWhiteSpace(request.ApiKey);
         errors.Require(!hasKey || string.IsNullOrWhiteSpace(request.ApiKeyVariable), "apiKey", "Give either apiKey or apiKeyVariable, not both.");
+        ValidateKeyVariableInto(errors, request.ApiKeyVariable);
+        await ValidateProjectsInto(errors, db, request.AllowedProjectIds, ct);
         errors.ThrowIfAny();
         if (await NameTakenAsync(db, settings.Name, null, ct))
         {
             return NameConflict(settings.Name);
         }
         var profile = ModelProfile.Create(settings, request.ApiKeyVariable, hasKey ? Protect(protection, request.ApiKey!) : null, current.Id,
-            clock.GetUtcNow());
+            clock.GetUtcNow(), request.AllowedProjectIds);
         db.ModelProfiles.Add(profile);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/model-profiles/{profile.Id}", ToResponse(profile));
@@ -99,10 +106,9 @@ internal static class ModelProfileEndpoints
         {
             return ApiProblems.NotFound("The model profile");
         }
-        if (request.RowVersion is { } expected)
-        {
-            db.Entry(profile).Property(p => p.RowVersion).OriginalValue = expected;
-        }
+        // Two admins editing one profile (say, one widening its caps while the other narrows its projects) must not
+        // silently undo each other: an edit names the version it was based on.
+        db.ExpectRowVersion(profile, p => p.RowVersion, request);
         var errors = new ValidationErrors();
         var clear = (request.Clear ?? []).ToHashSet(StringComparer.Ordinal);
         foreach (var unknown in clear.Where(c => !s_clearable.Contains(c)))
@@ -121,8 +127,12 @@ internal static class ModelProfileEndpoints
             request.MaxConcurrency ?? profile.MaxConcurrency,
             clear.Contains("requestsPerMinute") ? null : request.RequestsPerMinute ?? profile.RequestsPerMinute,
             ToPrices(request.Prices) ?? profile.Prices,
-            mode);
+            mode,
+            clear.Contains("dailySpendingCap") ? null : request.DailySpendingCap ?? profile.DailySpendingCap,
+            clear.Contains("runSpendingCap") ? null : request.RunSpendingCap ?? profile.RunSpendingCap);
         ValidateInto(errors, settings);
+        ValidateKeyVariableInto(errors, request.ApiKeyVariable);
+        await ValidateProjectsInto(errors, db, request.AllowedProjectIds, ct);
         var newKey = !string.IsNullOrWhiteSpace(request.ApiKey);
         var newVariable = !string.IsNullOrWhiteSpace(request.ApiKeyVariable);
         errors.Require(!(newKey && newVariable), "apiKey", "Give either apiKey or apiKeyVariable, not both.");
@@ -134,6 +144,10 @@ internal static class ModelProfileEndpoints
         }
         var now = clock.GetUtcNow();
         profile.Update(settings, now);
+        if (request.AllowedProjectIds is { } allowed)
+        {
+            profile.AllowProjects(allowed, now);
+        }
         if (newKey)
         {
             profile.SetKey(null, Protect(protection, request.ApiKey!), now);
@@ -146,7 +160,14 @@ internal static class ModelProfileEndpoints
         {
             profile.SetKey(null, null, now);
         }
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return RowVersionConflict("The profile was changed since you read it; load it again and repeat your edit on its current rowVersion.");
+        }
         return TypedResults.Ok(ToResponse(profile));
     }
 
@@ -185,7 +206,7 @@ internal static class ModelProfileEndpoints
     public static ModelProfileResponse ToResponse(ModelProfile p) => new(
         p.Id, p.Name, p.BaseUrl, p.Model, p.HasStoredKey, p.ApiKeyVariable, p.Temperature, p.ReasoningEffort, p.MaxOutputTokens, p.TimeoutSeconds,
         p.MaxConcurrency, p.RequestsPerMinute, new ModelPricesDto(p.PriceInput, p.PriceCachedInput, p.PriceOutput), ModeName(p.StructuredOutput),
-        p.CreatedAt, p.UpdatedAt, p.RowVersion);
+        p.CreatedAt, p.UpdatedAt, p.RowVersion, p.AllowedProjectIds, p.DailySpendingCap, p.RunSpendingCap, p.KeyProblem);
 
     public static string ModeName(StructuredOutputMode mode) => mode == StructuredOutputMode.JsonMode ? "jsonMode" : "jsonSchema";
 
@@ -224,6 +245,42 @@ internal static class ModelProfileEndpoints
             }
         }
     }
+
+    /// <summary>
+    /// A key variable must be one the resolver will read (<see cref="ModelKeyNames"/>); checked here as well as in the
+    /// domain so the error joins every other field error of the request.
+    /// </summary>
+    private static void ValidateKeyVariableInto(ValidationErrors errors, string? name)
+    {
+        if (!string.IsNullOrWhiteSpace(name) && ModelKeyNames.Problem(name.Trim()) is { } problem)
+        {
+            errors.Add("apiKeyVariable", problem);
+        }
+    }
+
+    private static async Task ValidateProjectsInto(ValidationErrors errors, GradingDbContext db, IReadOnlyList<Guid>? ids, CancellationToken ct)
+    {
+        if (ids is null || ids.Count == 0)
+        {
+            return;
+        }
+        if (ids.Count > MaxAllowedProjects)
+        {
+            errors.Add("allowedProjectIds", $"A profile allows at most {MaxAllowedProjects} projects.");
+            return;
+        }
+        var distinct = ids.Distinct().ToList();
+        var found = await db.Projects.Where(p => distinct.Contains(p.Id)).Select(p => p.Id).ToListAsync(ct);
+        var missing = distinct.Except(found).ToList();
+        errors.Require(missing.Count == 0, "allowedProjectIds", $"No such project: {string.Join(", ", missing.Take(5))}.");
+    }
+
+    private static ProblemHttpResult RowVersionConflict(string message) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["rowVersion"] = [message] })
+        {
+            Status = StatusCodes.Status409Conflict,
+            Title = "Conflict",
+        });
 
     private static string Protect(IDataProtectionProvider protection, string key) => ModelClients.ProtectKey(protection, key.Trim());
 

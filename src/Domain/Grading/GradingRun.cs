@@ -209,6 +209,24 @@ public sealed class GradingRun : AuditedEntity
         return true;
     }
 
+    /// <summary>
+    /// Stops the run because its profile's spending cap is reached: it ends <see cref="GradingRunStatus.Cancelled"/> (calls
+    /// in flight are interrupted and unfinished items cancelled, as when a person cancels it) with <paramref name="reason"/>
+    /// as its error, so the run says why. Like any cancelled run it is not resumed; a new run takes what is left.
+    /// </summary>
+    public bool StopAtSpendingCap(string reason, DateTimeOffset now)
+    {
+        if (IsTerminal)
+        {
+            return false;
+        }
+        Status = GradingRunStatus.Cancelled;
+        Error = reason;
+        FinishedAt = now;
+        MarkAuditAction("stoppedAtSpendingCap");
+        return true;
+    }
+
     internal override string AuditEntityType => "gradingRun";
     internal override Guid? AuditProjectId => ProjectId;
     internal override object AuditSnapshot() => new

@@ -29,10 +29,45 @@ public sealed record ModelPrices(decimal Input, decimal CachedInput, decimal Out
 public sealed record ModelProfileSnapshot(Guid Id, string Name, string BaseUrl, string Model, double? Temperature, string? ReasoningEffort,
     int? MaxOutputTokens, int TimeoutSeconds, int MaxConcurrency, int? RequestsPerMinute, ModelPrices Prices, string StructuredOutput);
 
-/// <summary>The settings a profile is created or edited with. Exactly one key source, or none (local servers).</summary>
+/// <summary>
+/// The settings a profile is created or edited with. Exactly one key source, or none (local servers). Spending caps are
+/// in the currency of <see cref="Prices"/>: per UTC day across every run on the profile, and per run; null = no cap.
+/// </summary>
 public sealed record ModelProfileSettings(string Name, string BaseUrl, string Model, double? Temperature, string? ReasoningEffort,
     int? MaxOutputTokens, int TimeoutSeconds, int MaxConcurrency, int? RequestsPerMinute, ModelPrices Prices,
-    StructuredOutputMode StructuredOutput);
+    StructuredOutputMode StructuredOutput, decimal? DailySpendingCap = null, decimal? RunSpendingCap = null);
+
+/// <summary>
+/// Where a profile's key variable may be read from. A name is <c>GP_MODEL_KEY_</c> followed by letters, digits and single
+/// underscores: the environment variable of that name, or else the configuration entry <c>ModelKeys:&lt;rest of the name&gt;</c>
+/// (so <c>GP_MODEL_KEY_OPENAI</c> is also found as <c>ModelKeys:OPENAI</c>, matched without regard to case). A name can never
+/// reach any other setting: <c>:</c> and <c>__</c>, which address nested configuration, are refused.
+/// </summary>
+public static class ModelKeyNames
+{
+    public const string Prefix = "GP_MODEL_KEY_";
+    public const string Section = "ModelKeys";
+    public const int MaxLength = 200;
+
+    /// <summary>Why <paramref name="name"/> cannot name a key, or null when it can.</summary>
+    public static string? Problem(string name)
+    {
+        if (name.Contains(':', StringComparison.Ordinal) || name.Contains("__", StringComparison.Ordinal))
+        {
+            return $"A key variable cannot contain ':' or '__' (they reach other settings); use {Prefix}<NAME>, e.g. {Prefix}OPENAI.";
+        }
+        var rest = name.StartsWith(Prefix, StringComparison.Ordinal) ? name[Prefix.Length..] : null;
+        if (rest is null || rest.Length == 0 || name.Length > MaxLength || rest.EndsWith('_')
+            || !rest.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+        {
+            return $"A key variable is named {Prefix}<NAME> (letters, digits and single underscores, at most {MaxLength} characters), e.g. {Prefix}OPENAI.";
+        }
+        return null;
+    }
+
+    /// <summary>The entry under <see cref="Section"/> that also holds the key of a valid <paramref name="name"/>.</summary>
+    public static string SectionKey(string name) => $"{Section}:{name[Prefix.Length..]}";
+}
 
 /// <summary>
 /// An OpenAI-compatible model endpoint that grading runs call: where it is, which model, with which settings, limits and
@@ -42,6 +77,7 @@ public sealed record ModelProfileSettings(string Name, string BaseUrl, string Mo
 public sealed class ModelProfile : AuditedEntity
 {
     public const int DefaultTimeoutSeconds = 600;
+    public const decimal MaxSpendingCap = 100_000_000m;
     public static readonly IReadOnlyList<string> ReasoningEfforts = ["minimal", "low", "medium", "high"];
 
     private ModelProfile()
@@ -71,6 +107,15 @@ public sealed class ModelProfile : AuditedEntity
     public Guid? CreatedById { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset UpdatedAt { get; private set; }
+    /// <summary>Spending cap per UTC day across every run on the profile, in the currency of the prices; null = none.</summary>
+    public decimal? DailySpendingCap { get; private set; }
+    /// <summary>Spending cap of one run, in the currency of the prices; null = none.</summary>
+    public decimal? RunSpendingCap { get; private set; }
+    /// <summary>
+    /// Projects whose Adjudicators and Admins may run this profile (site administrators may run any profile anywhere). A new
+    /// profile allows none.
+    /// </summary>
+    public List<Guid> AllowedProjectIds { get; private set; } = [];
     public uint RowVersion { get; private set; }
 
     /// <summary>Data-protection purpose string shared by the Api (protects) and the Worker (unprotects).</summary>
@@ -83,12 +128,31 @@ public sealed class ModelProfile : AuditedEntity
 
     public ModelPrices Prices => new(PriceInput, PriceCachedInput, PriceOutput);
 
+    /// <summary>
+    /// Why the stored key variable cannot be used (a name from before keys were confined to <see cref="ModelKeyNames"/>), or
+    /// null. Such a profile resolves to no key and makes no call until an admin names a valid variable or stores a key.
+    /// </summary>
+    public string? KeyProblem => ApiKeyVariable is { } name && ModelKeyNames.Problem(name) is { } problem
+        ? $"The key variable '{name}' is no longer read: {problem}"
+        : null;
+
+    /// <summary>The one rule of who may start runs on this profile in a project: site administrators anywhere, others where it is allowed.</summary>
+    public bool MayBeUsedIn(Guid projectId, bool isSiteAdmin) => isSiteAdmin || AllowedProjectIds.Contains(projectId);
+
+    /// <summary>Replaces the projects allowed to use the profile.</summary>
+    public void AllowProjects(IEnumerable<Guid> projectIds, DateTimeOffset now)
+    {
+        AllowedProjectIds = [.. projectIds.Where(id => id != Guid.Empty).Distinct().Order()];
+        UpdatedAt = now;
+    }
+
     public static ModelProfile Create(ModelProfileSettings settings, string? apiKeyVariable, string? protectedApiKey, Guid? createdById,
-        DateTimeOffset now)
+        DateTimeOffset now, IEnumerable<Guid>? allowedProjectIds = null)
     {
         var profile = new ModelProfile { Id = Ids.New(), CreatedById = createdById, CreatedAt = now };
         profile.Apply(settings, now);
         profile.SetKey(apiKeyVariable, protectedApiKey, now, validateOnly: false);
+        profile.AllowProjects(allowedProjectIds ?? [], now);
         return profile;
     }
 
@@ -104,8 +168,10 @@ public sealed class ModelProfile : AuditedEntity
         var errors = new ValidationErrors();
         apiKeyVariable = string.IsNullOrWhiteSpace(apiKeyVariable) ? null : apiKeyVariable.Trim();
         errors.Require(apiKeyVariable is null || protectedApiKey is null, "apiKey", "Give either apiKey or apiKeyVariable, not both.");
-        errors.Require(apiKeyVariable is null || (apiKeyVariable.Length <= 200 && apiKeyVariable.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or ':' or '.' or '-')),
-            "apiKeyVariable", "A variable name uses letters, digits, '_', ':', '.', '-' (at most 200).");
+        if (apiKeyVariable is not null && ModelKeyNames.Problem(apiKeyVariable) is { } problem)
+        {
+            errors.Add("apiKeyVariable", problem);
+        }
         errors.ThrowIfAny();
         if (validateOnly)
         {
@@ -146,6 +212,11 @@ public sealed class ModelProfile : AuditedEntity
         errors.Require(s.RequestsPerMinute is null || (s.RequestsPerMinute >= 1 && s.RequestsPerMinute <= 1_000_000), "requestsPerMinute",
             "Requests per minute is between 1 and 1,000,000 (or absent for no limit).");
         errors.Require(s.Prices is { Input: >= 0, CachedInput: >= 0, Output: >= 0 }, "prices", "Prices cannot be negative.");
+        // Above zero: a cap counts as reached once the spending is at least the cap, and a free local model spends nothing.
+        errors.Require(s.DailySpendingCap is null || (s.DailySpendingCap > 0 && s.DailySpendingCap <= MaxSpendingCap), "dailySpendingCap",
+            $"The daily spending cap is above 0 and at most {MaxSpendingCap:0} (or absent for none).");
+        errors.Require(s.RunSpendingCap is null || (s.RunSpendingCap > 0 && s.RunSpendingCap <= MaxSpendingCap), "runSpendingCap",
+            $"The per-run spending cap is above 0 and at most {MaxSpendingCap:0} (or absent for none).");
         errors.ThrowIfAny();
     }
 
@@ -165,11 +236,16 @@ public sealed class ModelProfile : AuditedEntity
         PriceCachedInput = s.Prices.CachedInput;
         PriceOutput = s.Prices.Output;
         StructuredOutput = s.StructuredOutput;
+        DailySpendingCap = s.DailySpendingCap;
+        RunSpendingCap = s.RunSpendingCap;
         UpdatedAt = now;
     }
 
     internal override string AuditEntityType => "modelProfile";
     internal override Guid? AuditProjectId => null;
     // Never the key: only whether one is stored and which variable names it.
-    internal override object AuditSnapshot() => new { Snapshot = Snapshot(), ApiKeyVariable, HasStoredKey, IsDeleted };
+    internal override object AuditSnapshot() => new
+    {
+        Snapshot = Snapshot(), ApiKeyVariable, HasStoredKey, IsDeleted, DailySpendingCap, RunSpendingCap, AllowedProjectIds,
+    };
 }

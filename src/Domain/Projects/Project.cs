@@ -92,6 +92,8 @@ public static class ProjectPermissions
     public static bool CanEditRubrics(this ProjectRole role) => role >= ProjectRole.Adjudicator;
     public static bool CanEditContent(this ProjectRole role) => role >= ProjectRole.Adjudicator;
     public static bool CanManage(this ProjectRole role) => role >= ProjectRole.Admin;
+    /// <summary>Model profiles' endpoints and prices: for those who spend on them; Viewers and Graders see names and models only.</summary>
+    public static bool SeesModelProfileDetails(this ProjectRole role) => role >= ProjectRole.Adjudicator;
 }
 
 /// <summary>A user's role in a project.</summary>

@@ -8,15 +8,17 @@ public sealed record ModelPricesDto(decimal Input, decimal CachedInput, decimal 
 
 public sealed record CreateModelProfileRequest(string? Name, string? BaseUrl, string? Model, string? ApiKey, string? ApiKeyVariable, double? Temperature,
     string? ReasoningEffort, int? MaxOutputTokens, int? TimeoutSeconds, int? MaxConcurrency, int? RequestsPerMinute, ModelPricesDto? Prices,
-    string? StructuredOutput);
+    string? StructuredOutput, IReadOnlyList<Guid>? AllowedProjectIds = null, decimal? DailySpendingCap = null, decimal? RunSpendingCap = null);
 
 public sealed record UpdateModelProfileRequest(string? Name, string? BaseUrl, string? Model, string? ApiKey, string? ApiKeyVariable, double? Temperature,
     string? ReasoningEffort, int? MaxOutputTokens, int? TimeoutSeconds, int? MaxConcurrency, int? RequestsPerMinute, ModelPricesDto? Prices,
-    string? StructuredOutput, IReadOnlyList<string>? Clear, uint? RowVersion);
+    string? StructuredOutput, IReadOnlyList<string>? Clear, uint? RowVersion, IReadOnlyList<Guid>? AllowedProjectIds = null,
+    decimal? DailySpendingCap = null, decimal? RunSpendingCap = null);
 
 public sealed record ModelProfileResponse(Guid Id, string Name, string BaseUrl, string Model, bool HasStoredKey, string? ApiKeyVariable,
     double? Temperature, string? ReasoningEffort, int? MaxOutputTokens, int TimeoutSeconds, int MaxConcurrency, int? RequestsPerMinute,
-    ModelPricesDto Prices, string StructuredOutput, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, uint RowVersion);
+    ModelPricesDto Prices, string StructuredOutput, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, uint RowVersion,
+    IReadOnlyList<Guid>? AllowedProjectIds = null, decimal? DailySpendingCap = null, decimal? RunSpendingCap = null, string? KeyProblem = null);
 
 public sealed record ModelProfileTestResponse(bool Ok, int LatencyMs, string Model, string? Error);
 
@@ -53,7 +55,7 @@ public sealed record GradingRunResponse(Guid Id, Guid ProjectId, string Workflow
 public sealed record StageEstimateResponse(string Stage, string Prompt, string Per, int Calls, long InputTokens, long OutputTokens, decimal Cost);
 
 public sealed record GradingRunEstimateResponse(int Problems, int Solutions, IReadOnlyList<StageEstimateResponse> Stages, int Calls, long InputTokens,
-    long OutputTokens, decimal Cost, string Note);
+    long OutputTokens, decimal Cost, string Note, string? SpendingCapProblem = null);
 
 public sealed record WorkflowResponse(string Name, string Title, IReadOnlyList<string> Stages, IReadOnlyList<string> RubricDesigns, bool NeedsReference,
     bool NeedsOfficialRubric, bool DerivesRubric, IReadOnlyList<StagePromptsResponse>? Prompts = null)
@@ -68,7 +70,8 @@ public sealed record PromptChoiceResponse(string Name, string Description);
 
 public sealed record RunPromptResponse(string Stage, string Prompt);
 
-public sealed record ModelProfileChoiceResponse(Guid Id, string Name, string Model, ModelPricesDto Prices);
+public sealed record ModelProfileChoiceResponse(Guid Id, string Name, string Model, ModelPricesDto Prices, decimal? DailySpendingCap = null,
+    decimal? RunSpendingCap = null);
 
 public sealed record GradingRunOptionsResponse(IReadOnlyList<WorkflowResponse> Workflows, IReadOnlyList<string> Aggregations, int MaxSamples,
     IReadOnlyList<ModelProfileChoiceResponse> Profiles);

@@ -20,8 +20,9 @@ public sealed partial class PortalApi
     public Task<ApiResult<ModelProfileTestResponse>> TestModelProfileAsync(Guid id, CancellationToken ct = default) =>
         SendAsync<ModelProfileTestResponse>(HttpMethod.Post, $"api/model-profiles/{id}/test", null, ct);
 
-    public Task<ApiResult<GradingRunOptionsResponse>> GetRunOptionsAsync(CancellationToken ct = default) =>
-        GetAsync<GradingRunOptionsResponse>("api/grading-runs/options", ct);
+    /// <summary>The run options with the profiles the signed-in user may run in <paramref name="projectId"/>.</summary>
+    public Task<ApiResult<GradingRunOptionsResponse>> GetRunOptionsAsync(Guid projectId, CancellationToken ct = default) =>
+        GetAsync<GradingRunOptionsResponse>($"api/grading-runs/options?projectId={projectId}", ct);
 
     public Task<ApiResult<GradingRunEstimateResponse>> EstimateRunAsync(StartGradingRunRequest request, CancellationToken ct = default) =>
         SendAsync<GradingRunEstimateResponse>(HttpMethod.Post, "api/grading-runs/estimate", request, ct);

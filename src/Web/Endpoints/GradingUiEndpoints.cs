@@ -47,7 +47,7 @@ public static class GradingUiEndpoints
 
     private static async Task<RazorComponentResult<RunEstimate>> EstimateAsync(Guid projectId, IFormCollection form, PortalApi api, HttpContext context)
     {
-        var options = await api.GetRunOptionsAsync(context.RequestAborted);
+        var options = await api.GetRunOptionsAsync(projectId, context.RequestAborted);
         var estimate = await api.EstimateRunAsync(RunFormReader.Read(form, projectId, options.Ok ? options.Data : null), context.RequestAborted);
         return new RazorComponentResult<RunEstimate>(new Dictionary<string, object?>
         {

@@ -318,7 +318,7 @@ public sealed class ModelCallerTests(ModelDatabase database) : IClassFixture<Mod
     [Fact]
     public async Task Call_StageValidationThrowsAnUnexpectedException_EndsTheAttemptFailedWithTheErrorAndWithoutTheKey()
     {
-        var variable = $"GP_TEST_MODEL_KEY_{Guid.NewGuid():N}";
+        var variable = $"GP_MODEL_KEY_TEST_{Guid.NewGuid():N}";
         var key = $"sk-unexpected-{Guid.NewGuid():N}";
         Environment.SetEnvironmentVariable(variable, key);
         try

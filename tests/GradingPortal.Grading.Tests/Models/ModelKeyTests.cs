@@ -1,5 +1,6 @@
 using GradingPortal.Domain.Auditing;
 using GradingPortal.Domain.Grading;
+using GradingPortal.Domain.Models;
 using GradingPortal.Domain.Persistence;
 using GradingPortal.Hosting;
 using GradingPortal.ModelAccess;
@@ -39,7 +40,7 @@ public sealed class ModelKeyTests(ModelDatabase database) : IClassFixture<ModelD
     [Fact]
     public async Task Call_KeyFromEnvironmentVariable_ReachesTheEndpointOnlyAndIsScrubbedFromErrors()
     {
-        var variable = $"GP_TEST_MODEL_KEY_{Guid.NewGuid():N}";
+        var variable = $"GP_MODEL_KEY_TEST_{Guid.NewGuid():N}";
         var key = $"sk-env-{Guid.NewGuid():N}";
         Environment.SetEnvironmentVariable(variable, key);
         try
@@ -81,16 +82,60 @@ public sealed class ModelKeyTests(ModelDatabase database) : IClassFixture<ModelD
     [Fact]
     public async Task Call_KeyVariableNotSet_FailsWithoutARequestAndSaysWhich()
     {
-        var variable = $"GP_TEST_MODEL_KEY_MISSING_{Guid.NewGuid():N}";
+        var variable = $"GP_MODEL_KEY_MISSING_{Guid.NewGuid():N}";
         var profile = await CreateProfileAsync(_worker.Services, _fake.BaseUrl, apiKeyVariable: variable);
         var request = Request();
 
         var result = await _worker.Caller.CallAsync(profile, request, Ct);
 
         result.Status.ShouldBe(StageCallStatus.Failed);
-        result.Error.ShouldBe($"The API key variable '{variable}' is not set.");
+        result.Error.ShouldBe($"The API key variable '{variable}' is not set (neither as {variable} nor as ModelKeys:{variable["GP_MODEL_KEY_".Length..]}).");
         _fake.Requests.ShouldBeEmpty();
         (await AttemptsAsync(_worker.Services, request.CallKey)).ShouldHaveSingleItem().Status.ShouldBe(StageCallStatus.Failed);
+    }
+
+    [Fact]
+    public async Task Call_KeyInTheModelKeysSection_ReachesTheEndpoint()
+    {
+        var name = $"SECTION_{Guid.NewGuid():N}";
+        var key = $"sk-section-{Guid.NewGuid():N}";
+        await using var worker = TestWorker.Start(database.ConnectionString, new Dictionary<string, string?> { [$"ModelKeys:{name}"] = key });
+        var profile = await CreateProfileAsync(worker.Services, _fake.BaseUrl, apiKeyVariable: $"GP_MODEL_KEY_{name}");
+
+        var result = await worker.Caller.CallAsync(profile, Request(), Ct);
+
+        result.Status.ShouldBe(StageCallStatus.Succeeded);
+        _fake.Requests.ShouldAllBe(r => r.Authorization == $"Bearer {key}");
+    }
+
+    [Theory]
+    [InlineData("ModelCalls:MaxRetryWait")]
+    [InlineData("ConnectionStrings:Db")]
+    public async Task Call_StoredVariableNamingAnotherSetting_FailsWithoutARequestAndSaysWhy(string oldName)
+    {
+        await using var worker = TestWorker.Start(database.ConnectionString,
+            new Dictionary<string, string?> { ["ConnectionStrings:Db"] = "Host=db;Password=not-a-model-key" });
+        var created = await CreateProfileAsync(worker.Services, _fake.BaseUrl, apiKeyVariable: "GP_MODEL_KEY_REPLACED");
+        await using (var scope = worker.Services.CreateAsyncScope())
+        {
+            // A name saved before key variables were confined to GP_MODEL_KEY_*, as an older database may hold it.
+            var db = scope.ServiceProvider.GetRequiredService<GradingDbContext>();
+            await db.Database.ExecuteSqlAsync($"UPDATE model_profiles SET api_key_variable = {oldName} WHERE id = {created.Id}", Ct);
+        }
+        var profile = await ReloadAsync(worker.Services, created.Id);
+        var request = Request();
+
+        var result = await worker.Caller.CallAsync(profile, request, Ct);
+
+        result.Status.ShouldBe(StageCallStatus.Failed);
+        result.Error!.ShouldContain("no longer read");
+        _fake.Requests.ShouldBeEmpty();
+    }
+
+    private static async Task<ModelProfile> ReloadAsync(IServiceProvider services, Guid id)
+    {
+        await using var scope = services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<GradingDbContext>().ModelProfiles.AsNoTracking().FirstAsync(p => p.Id == id);
     }
 
     [Fact]

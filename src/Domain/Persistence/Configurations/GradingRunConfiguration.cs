@@ -22,9 +22,14 @@ internal sealed class ModelProfileConfiguration : IEntityTypeConfiguration<Model
         builder.Property(p => p.PriceCachedInput).HasPrecision(12, 4);
         builder.Property(p => p.PriceOutput).HasPrecision(12, 4);
         builder.Property(p => p.StructuredOutput).HasConversion<string>().HasMaxLength(20);
+        builder.Property(p => p.DailySpendingCap).HasPrecision(18, 4);
+        builder.Property(p => p.RunSpendingCap).HasPrecision(18, 4);
+        // A uuid[]: the allow-list is read with the profile and asked with = ANY(...), never joined.
+        builder.Property(p => p.AllowedProjectIds).HasColumnType("uuid[]");
         builder.Property(p => p.RowVersion).IsRowVersion();
         builder.Ignore(p => p.Prices);
         builder.Ignore(p => p.HasStoredKey);
+        builder.Ignore(p => p.KeyProblem);
         builder.HasIndex(p => p.Name).IsUnique().HasFilter("NOT is_deleted");
     }
 }

@@ -91,6 +91,10 @@ public sealed class ModelProfileForm
     public string? PriceCachedInput { get; set; }
     public string? PriceOutput { get; set; }
     public string? StructuredOutput { get; set; }
+    public string? DailySpendingCap { get; set; }
+    public string? RunSpendingCap { get; set; }
+    /// <summary>The ticked projects of the allow-list (checkboxes named <c>allowedProjectIds</c>, read by the page itself).</summary>
+    public List<Guid> AllowedProjectIds { get; set; } = [];
     public uint? RowVersion { get; set; }
 }
 

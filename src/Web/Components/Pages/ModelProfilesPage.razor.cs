@@ -11,6 +11,7 @@ public sealed partial class ModelProfilesPage
 {
     private static readonly string[] s_efforts = ["minimal", "low", "medium", "high"];
     private IReadOnlyList<ModelProfileResponse> _profiles = [];
+    private IReadOnlyList<ProjectResponse> _projects = [];
     private ModelProfileResponse? _editing;
     private ApiProblem? _loadProblem;
     private ApiProblem? _saveProblem;
@@ -56,6 +57,12 @@ public sealed partial class ModelProfilesPage
         var profiles = await Api.ListModelProfilesAsync();
         _profiles = profiles.Ok ? profiles.Data : [];
         _loadProblem = profiles.Problem;
+        if (_loadProblem is null)
+        {
+            // The allow-list is chosen among every project (a site administrator's list holds them all).
+            var projects = await Api.ListProjectsAsync();
+            _projects = projects.Ok ? [.. projects.Data.OrderBy(p => p.Name, StringComparer.CurrentCultureIgnoreCase)] : [];
+        }
         if (ProfileId is { } id && _loadProblem is null)
         {
             _editing = _profiles.FirstOrDefault(p => p.Id == id);
@@ -70,6 +77,9 @@ public sealed partial class ModelProfilesPage
     private async Task SaveAsync()
     {
         var form = Form ?? new ModelProfileForm();
+        // Ticked checkboxes arrive as one repeated field, read here rather than through form mapping of a list.
+        form.AllowedProjectIds = [.. HttpContext.Request.Form["allowedProjectIds"]
+            .Select(v => Guid.TryParse(v, out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty)];
         _shown = form;
         var parse = new FieldParser();
         var temperature = parse.Double(form.Temperature, "temperature");
@@ -79,6 +89,9 @@ public sealed partial class ModelProfilesPage
         var rpm = parse.Int(form.RequestsPerMinute, "requestsPerMinute");
         var prices = new ModelPricesDto(parse.Decimal(form.PriceInput, "prices") ?? 0, parse.Decimal(form.PriceCachedInput, "prices") ?? 0,
             parse.Decimal(form.PriceOutput, "prices") ?? 0);
+        var dailyCap = parse.Decimal(form.DailySpendingCap, "dailySpendingCap");
+        var runCap = parse.Decimal(form.RunSpendingCap, "runSpendingCap");
+        var allowed = form.AllowedProjectIds.Distinct().ToList();
         if (parse.Problem is { } invalid)
         {
             _saveProblem = invalid;
@@ -91,7 +104,8 @@ public sealed partial class ModelProfilesPage
         if (_editing is null)
         {
             saved = await Api.CreateModelProfileAsync(new CreateModelProfileRequest(form.Name?.Trim(), form.BaseUrl?.Trim(), form.Model?.Trim(), key,
-                key is null ? variable : null, temperature, effort, maxTokens, timeout, concurrency, rpm, prices, form.StructuredOutput));
+                key is null ? variable : null, temperature, effort, maxTokens, timeout, concurrency, rpm, prices, form.StructuredOutput, allowed,
+                dailyCap, runCap));
         }
         else
         {
@@ -108,6 +122,8 @@ public sealed partial class ModelProfilesPage
             ClearIf(effort is null, _editing.ReasoningEffort is not null, "reasoningEffort");
             ClearIf(maxTokens is null, _editing.MaxOutputTokens is not null, "maxOutputTokens");
             ClearIf(rpm is null, _editing.RequestsPerMinute is not null, "requestsPerMinute");
+            ClearIf(dailyCap is null, _editing.DailySpendingCap is not null, "dailySpendingCap");
+            ClearIf(runCap is null, _editing.RunSpendingCap is not null, "runSpendingCap");
             var newVariable = key is null && variable is not null && variable != _editing.ApiKeyVariable ? variable : null;
             if (form.RemoveKey && key is null && newVariable is null)
             {
@@ -115,7 +131,7 @@ public sealed partial class ModelProfilesPage
             }
             saved = await Api.UpdateModelProfileAsync(_editing.Id, new UpdateModelProfileRequest(form.Name?.Trim(), form.BaseUrl?.Trim(),
                 form.Model?.Trim(), key, newVariable, temperature, effort, maxTokens, timeout, concurrency, rpm, prices, form.StructuredOutput,
-                clear, form.RowVersion));
+                clear, form.RowVersion, allowed, dailyCap, runCap));
         }
         if (!saved.Ok)
         {
@@ -167,11 +183,33 @@ public sealed partial class ModelProfilesPage
         PriceCachedInput = p.Prices.CachedInput.ToString(CultureInfo.InvariantCulture),
         PriceOutput = p.Prices.Output.ToString(CultureInfo.InvariantCulture),
         StructuredOutput = p.StructuredOutput,
+        DailySpendingCap = p.DailySpendingCap?.ToString(CultureInfo.InvariantCulture),
+        RunSpendingCap = p.RunSpendingCap?.ToString(CultureInfo.InvariantCulture),
+        AllowedProjectIds = [.. p.AllowedProjectIds ?? []],
         RowVersion = p.RowVersion,
     };
 
     private static string KeyLabel(ModelProfileResponse p) =>
         p.HasStoredKey ? "stored (encrypted)" : p.ApiKeyVariable is { } name ? $"from {name}" : "none";
+
+    private string AllowedLabel(ModelProfileResponse p)
+    {
+        var ids = p.AllowedProjectIds ?? [];
+        if (ids.Count == 0)
+        {
+            return "site admins only";
+        }
+        var names = _projects.Where(x => ids.Contains(x.Id)).Select(x => x.Name).ToList();
+        return names.Count == ids.Count ? string.Join(", ", names) : $"{ids.Count} project{(ids.Count == 1 ? "" : "s")}";
+    }
+
+    private static string Caps(ModelProfileResponse p) =>
+        p.DailySpendingCap is null && p.RunSpendingCap is null ? "no caps"
+            : string.Join(" · ", new[]
+            {
+                p.DailySpendingCap is { } day ? $"{Money(day)}/day" : null,
+                p.RunSpendingCap is { } run ? $"{Money(run)}/run" : null,
+            }.OfType<string>());
 
     private static string Money(decimal value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 }

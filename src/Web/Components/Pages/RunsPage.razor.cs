@@ -55,7 +55,7 @@ public sealed partial class RunsPage
         {
             var problems = await Api.ListProblemsAsync(ProjectId);
             _problems = problems.Ok ? problems.Data : [];
-            var options = await Api.GetRunOptionsAsync();
+            var options = await Api.GetRunOptionsAsync(ProjectId);
             _options = options.Ok ? options.Data : null;
         }
         if (HttpMethods.IsPost(HttpContext.Request.Method) && HttpContext.Request.HasFormContentType)
