@@ -73,6 +73,9 @@ public sealed class ImportFixture : WebApplicationFactory<ApiEntryPoint>, IAsync
         return Task.CompletedTask;
     }
 
+    /// <summary>Whether the newest Worker process is still running.</summary>
+    public bool WorkerRunning => !_workers[^1].HasExited;
+
     /// <summary>What the Worker process printed and the Api logged at warning level or above (for failure messages).</summary>
     /// <summary>What the Api logged, then what each Worker started so far printed.</summary>
     public string WorkerLog
