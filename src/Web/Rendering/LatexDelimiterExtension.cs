@@ -101,8 +101,9 @@ public sealed class LatexDelimiterParser : InlineParser
         private int[]? _round;
         private int[]? _square;
 
-        public bool Covers(string text2, int position, int end2) =>
-            ReferenceEquals(text, text2) && end == end2 && position >= from;
+        /// <summary>Whether this answers for <paramref name="position"/> of the paragraph ending at <paramref name="paragraphEnd"/>.</summary>
+        public bool Covers(string paragraphText, int position, int paragraphEnd) =>
+            ReferenceEquals(text, paragraphText) && end == paragraphEnd && position >= from;
 
         /// <summary>The index of the backslash of the first closer the walk from <paramref name="position"/> meets, or -1.</summary>
         public int FirstCloserFrom(int position, char close)
