@@ -3,6 +3,7 @@ using GradingPortal.Domain.Persistence;
 using GradingPortal.Hosting;
 using GradingPortal.Jobs;
 using GradingPortal.Worker.Grading;
+using GradingPortal.Worker.Imports;
 using GradingPortal.Worker.Models;
 using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
@@ -22,6 +23,7 @@ internal static class WorkerServiceCollectionExtensions
             ?? throw new InvalidOperationException("ConnectionStrings:Db is not configured (environment variable ConnectionStrings__Db).");
         services.AddSingleton(_ => new PostgresConnections(connectionString));
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ArchiveImportOptions>().BindConfiguration(ArchiveImportOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         var options = builder.Configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
 
         services.AddSingleton(TimeProvider.System);

@@ -139,6 +139,63 @@ public sealed class BlindModeTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task BlindGrade_RevisedAfterOthersGradesBecameVisible_LosesGivenBlindAndHistoryKeepsBoth()
+    {
+        var (s, _, solution, _, _) = await GradedByGretaAsync();
+        var otto = s.OtherGrader.Client;
+        var first = await otto.PostAsJsonAsync($"/api/solutions/{solution.Id()}/human-grades", new { points = 5 }).ExpectAsync(HttpStatusCode.Created);
+        first.GetProperty("givenBlind").GetBoolean().ShouldBeTrue();
+
+        // Submitting showed Otto Greta's grade and Ada's adjudication; whatever he changes now may lean on them.
+        var revised = await otto.PostAsJsonAsync($"/api/solutions/{solution.Id()}/human-grades", new { points = 3, rowVersion = first.RowVersion() })
+            .ExpectAsync(HttpStatusCode.OK);
+
+        revised.GetProperty("givenBlind").GetBoolean().ShouldBeFalse();
+        (await ViewAsync(s.Adjudicator.Client, solution)).Items("humanGrades").Single(g => g.Id() == first.Id())
+            .GetProperty("givenBlind").GetBoolean().ShouldBeFalse();
+        var versions = (await HistoryAsync(s.Adjudicator.Client, solution))
+            .Where(e => e.Str("entityType") == "humanGrade" && e.GetProperty("entityId").GetGuid() == first.Id())
+            .Select(e => (e.Str("action"), e.GetProperty("data").GetProperty("points").GetDecimal(), e.GetProperty("data").GetProperty("givenBlind").GetBoolean()))
+            .ToList();
+        versions.ShouldBe([("revised", 3m, false), ("created", 5m, true)]);
+
+        // Blindness lost stays lost, even for a revision that changes nothing.
+        var again = await otto.PostAsJsonAsync($"/api/solutions/{solution.Id()}/human-grades", new { points = 3, rowVersion = revised.RowVersion() })
+            .ExpectAsync(HttpStatusCode.OK);
+        again.GetProperty("givenBlind").GetBoolean().ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task BlindGrade_RevisedWhileNoOtherGradeExists_StaysBlind()
+    {
+        var s = await ProjectScenario.CreateAsync(api, blindGrading: true);
+        var (_, solution) = await s.ProblemAndSolutionAsync();
+        var first = await s.Grader.Client.PostAsJsonAsync($"/api/solutions/{solution.Id()}/human-grades", new { points = 5 })
+            .ExpectAsync(HttpStatusCode.Created);
+
+        var revised = await s.Grader.Client.PostAsJsonAsync($"/api/solutions/{solution.Id()}/human-grades", new { points = 4, rowVersion = first.RowVersion() })
+            .ExpectAsync(HttpStatusCode.OK);
+
+        revised.GetProperty("givenBlind").GetBoolean().ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task OpenProjectGrade_RevisedAfterAnotherGraderGraded_LosesGivenBlind()
+    {
+        var (s, _, solution, _, gretasGrade) = await GradedByGretaAsync(blindGrading: false);
+        var otto = s.OtherGrader.Client;
+        var ottos = await otto.PostAsJsonAsync($"/api/solutions/{solution.Id()}/human-grades", new { points = 2 }).ExpectAsync(HttpStatusCode.Created);
+        ottos.GetProperty("givenBlind").GetBoolean().ShouldBeFalse();
+
+        // Greta graded before anyone else, so her first grade was blind; Otto's grade and Ada's adjudication are in view now.
+        gretasGrade.GetProperty("givenBlind").GetBoolean().ShouldBeTrue();
+        var revised = await s.Grader.Client.PostAsJsonAsync($"/api/solutions/{solution.Id()}/human-grades",
+            new { points = 2, rowVersion = gretasGrade.RowVersion() }).ExpectAsync(HttpStatusCode.OK);
+
+        revised.GetProperty("givenBlind").GetBoolean().ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task BlindGrader_WhoGradedFirst_SeesTheLaterAdjudication()
     {
         var (s, _, solution, _, _) = await GradedByGretaAsync();

@@ -165,7 +165,7 @@ public sealed class GradeRulesTests
             givenBlind: true, s_now);
         grade.TakePendingAuditAction();
 
-        grade.Revise(7, 2, null, null, "total only now", s_now.AddHours(1));
+        grade.Revise(7, 2, null, null, "total only now", stillBlind: true, s_now.AddHours(1));
 
         grade.Points.ShouldBe(2m);
         grade.RubricId.ShouldBeNull();
@@ -177,10 +177,22 @@ public sealed class GradeRulesTests
     }
 
     [Fact]
+    public void HumanGradeRevise_NoLongerBlind_ClearsTheFlagForGood()
+    {
+        var grade = HumanGrade.Create(Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), 7, 5, null, null, null,
+            givenBlind: true, s_now);
+
+        grade.Revise(7, 4, null, null, null, stillBlind: false, s_now.AddHours(1));
+        grade.GivenBlind.ShouldBeFalse();
+        grade.Revise(7, 4, null, null, null, stillBlind: true, s_now.AddHours(2));
+        grade.GivenBlind.ShouldBeFalse();
+    }
+
+    [Fact]
     public void HumanGradeRevise_Invalid_ThrowsAndKeepsTheGrade()
     {
         var grade = HumanGrade.Create(Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), 7, 5, _rubric, Awards(2, 3, 0), null, false, s_now);
-        Should.Throw<DomainValidationException>(() => grade.Revise(7, 6, _rubric, Awards(2, 3, 0), null, s_now));
+        Should.Throw<DomainValidationException>(() => grade.Revise(7, 6, _rubric, Awards(2, 3, 0), null, stillBlind: true, s_now));
         grade.Points.ShouldBe(5m);
         grade.Items.Count.ShouldBe(3);
     }

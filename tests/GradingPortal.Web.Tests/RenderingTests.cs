@@ -87,6 +87,36 @@ public sealed partial class RenderingTests : IAsyncDisposable
         html.ShouldContain("rel=\"nofollow noopener noreferrer\"");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Markdown_RemoteImages_RenderAsLinksNeverAsImages(bool sourceMapped)
+    {
+        var source = "See ![the figure](https://example.org/fig.png \"Fig. 1\") and ![](http://tracker.example/p.gif?who=me).\n\n"
+            + "![ref][pic] and ![inline data](data:image/png;base64,iVBORw0KGgo=) end.\n\n[pic]: //cdn.example/x.png";
+
+        var html = await RenderAsync(source, sourceMapped);
+
+        html.ShouldNotContain("<img", Case.Insensitive);
+        html.ShouldNotContain("data:image", Case.Insensitive);
+        var links = Regex.Matches(html, "<a href=\"(?<href>[^\"]*)\"[^>]*>(?<text>.*?)</a>")
+            .Select(m => (m.Groups["href"].Value, WebUtility.HtmlDecode(Regex.Replace(m.Groups["text"].Value, "<[^>]+>", ""))))
+            .ToList();
+        links.ShouldBe(
+        [
+            ("https://example.org/fig.png", "the figure"),
+            ("http://tracker.example/p.gif?who=me", "http://tracker.example/p.gif?who=me"),
+            ("//cdn.example/x.png", "ref"),
+            ("#", "inline data"),
+        ]);
+        Regex.Matches(html, "class=\"gp-image-link\"").Count.ShouldBe(4);
+        html.ShouldContain("rel=\"nofollow noopener noreferrer\"");
+        if (sourceMapped)
+        {
+            AssertRunsMatch(html, source, minimumRuns: 4);
+        }
+    }
+
     [Fact]
     public async Task Markdown_MathInAllFourDelimiters_SurvivesVerbatim()
     {

@@ -124,12 +124,13 @@ internal static class GradingEndpoints
         var userId = current.Id;
         var existing = await db.HumanGrades.Include(g => g.Items).FirstOrDefaultAsync(g => g.SolutionId == solutionId && g.GraderId == userId, ct);
         HumanGrade grade;
+        var otherGrades = await db.HumanGrades.CountAsync(g => g.SolutionId == solutionId && g.GraderId != userId, ct)
+            + await db.Adjudications.CountAsync(a => a.SolutionId == solutionId, ct)
+            + await db.ModelGrades.CountAsync(m => m.SolutionId == solutionId, ct);
         if (existing is null)
         {
-            var othersVisible = await db.HumanGrades.CountAsync(g => g.SolutionId == solutionId, ct)
-                + await db.Adjudications.CountAsync(a => a.SolutionId == solutionId, ct);
             grade = HumanGrade.Create(project.Id, solutionId, userId, maxPoints, request.Points, rubric, items, request.Comment,
-                BlindPolicy.GradeIsBlind(project, role, othersVisible), now);
+                BlindPolicy.GradeIsBlind(project, role, otherGrades), now);
             db.HumanGrades.Add(grade);
         }
         else
@@ -140,7 +141,8 @@ internal static class GradingEndpoints
             }
             db.Entry(existing).Property(g => g.RowVersion).OriginalValue = expected;
             db.HumanGradeItems.RemoveRange(existing.Items);
-            existing.Revise(maxPoints, request.Points, rubric, items, request.Comment, now);
+            existing.Revise(maxPoints, request.Points, rubric, items, request.Comment,
+                BlindPolicy.RevisionIsBlind(existing.GivenBlind, project, role, otherGrades), now);
             grade = existing;
         }
         solution.Touch(now);

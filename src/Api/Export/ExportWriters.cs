@@ -60,6 +60,8 @@ internal sealed class JsonlExportWriter(PipeWriter output) : ExportWriter(output
 /// <summary>
 /// RFC 4180 CSV, UTF-8 without BOM, <c>\r\n</c> row ends, a header row. Scalars are plain columns; nested parts of the
 /// record travel as JSON in <c>*_json</c> columns, so a row holds the whole record; the cursor is the last column.
+/// Text that people or models wrote (solution text, titles, ids from imports, authors, model names) is defused for
+/// spreadsheets (<see cref="TextField(string?)"/>); numbers, ids, times and words the exporter writes itself are not.
 /// </summary>
 internal sealed class CsvExportWriter : ExportWriter
 {
@@ -79,6 +81,12 @@ internal sealed class CsvExportWriter : ExportWriter
     ];
 
     private static readonly SearchValues<byte> s_needsQuotes = SearchValues.Create(",\"\r\n"u8);
+
+    // A spreadsheet opening the file runs a cell that starts with = + - @ (and, after a tab or CR it strips, the rest) as
+    // a formula: =HYPERLINK(...) in a proof would become a live link or a data leak. Such cells get a leading
+    // apostrophe, as OWASP advises. A cell that already starts with one gets another, so that dropping the first
+    // apostrophe of every text cell that has one restores the text exactly.
+    private static readonly SearchValues<byte> s_formulaStarts = SearchValues.Create("=+-@\t\r'"u8);
 
     // Fields are encoded here first (strings to UTF-8, nested parts to JSON), then copied out with CSV quoting.
     private readonly ArrayBufferWriter<byte> _scratch = new(64 * 1024);
@@ -104,11 +112,11 @@ internal sealed class CsvExportWriter : ExportWriter
         Field(r.SchemaVersion);
         Field(r.ProjectId);
         Field(r.Solution.Id);
-        Field(r.Solution.ExternalId);
-        Field(r.Solution.Author);
+        TextField(r.Solution.ExternalId);
+        TextField(r.Solution.Author);
         Field(r.Problem.Id);
-        Field(r.Problem.ExternalId);
-        Field(r.Problem.Title);
+        TextField(r.Problem.ExternalId);
+        TextField(r.Problem.Title);
         Field(r.Problem.MaxPoints);
         Field(r.EvidenceLevel);
         Field(r.HumanReference.Points);
@@ -119,7 +127,7 @@ internal sealed class CsvExportWriter : ExportWriter
         Field(r.Solution.ImportId);
         Field(r.Solution.CreatedAt);
         Field(r.Solution.UpdatedAt);
-        FieldUtf8(r.Solution.Text.Utf8.Span);
+        FieldUtf8(r.Solution.Text.Utf8.Span, isText: true);
         Json(r.Problem, ExportJsonContext.Default.ExportProblem);
         Json(r.Rubrics, ExportJsonContext.Default.IReadOnlyListExportRubric);
         Json(r.ModelGrades, ExportJsonContext.Default.IReadOnlyListExportModelGrade);
@@ -142,14 +150,14 @@ internal sealed class CsvExportWriter : ExportWriter
         Field(p.SchemaVersion);
         Field(p.ProjectId);
         Field(p.SolutionId);
-        Field(p.SolutionExternalId);
-        Field(p.Author);
+        TextField(p.SolutionExternalId);
+        TextField(p.Author);
         Field(p.ProblemId);
-        Field(p.ProblemExternalId);
+        TextField(p.ProblemExternalId);
         Field(p.MaxPoints);
         Field(p.ModelGradeId);
-        Field(p.Source);
-        Field(p.Model);
+        TextField(p.Source);
+        TextField(p.Model);
         Field(p.RunId);
         Field(p.RubricId);
         Field(p.ModelPoints);
@@ -173,7 +181,13 @@ internal sealed class CsvExportWriter : ExportWriter
     // The same text System.Text.Json writes for a DateTimeOffset (ISO 8601, fraction without trailing zeros).
     private void Field(DateTimeOffset value) => Field(value.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture));
 
-    private void Field(string? value)
+    /// <summary>A value the exporter formats itself (numbers, ids, times, its own words): written as is.</summary>
+    private void Field(string? value) => Field(value, isText: false);
+
+    /// <summary>Text from people, imports or models: defused when a spreadsheet would take it for a formula.</summary>
+    private void TextField(string? value) => Field(value, isText: true);
+
+    private void Field(string? value, bool isText)
     {
         if (value is null)
         {
@@ -184,7 +198,7 @@ internal sealed class CsvExportWriter : ExportWriter
         var max = Encoding.UTF8.GetMaxByteCount(value.Length);
         var written = Encoding.UTF8.GetBytes(value, _scratch.GetSpan(max));
         _scratch.Advance(written);
-        FieldUtf8(_scratch.WrittenSpan);
+        FieldUtf8(_scratch.WrittenSpan, isText);
     }
 
     private void Json<T>(T value, JsonTypeInfo<T> type)
@@ -196,20 +210,32 @@ internal sealed class CsvExportWriter : ExportWriter
         FieldUtf8(_scratch.WrittenSpan);
     }
 
-    /// <summary>One field: quoted (with doubled quotes) only when it holds a comma, quote or line break.</summary>
-    private void FieldUtf8(ReadOnlySpan<byte> value)
+    /// <summary>
+    /// One field: quoted (with doubled quotes) only when it holds a comma, quote or line break; text that starts like a
+    /// formula gets a leading apostrophe (inside the quotes).
+    /// </summary>
+    private void FieldUtf8(ReadOnlySpan<byte> value, bool isText = false)
     {
         if (!_firstField)
         {
             WriteByte((byte)',');
         }
         _firstField = false;
+        var defuse = isText && !value.IsEmpty && s_formulaStarts.Contains(value[0]);
         if (value.IndexOfAny(s_needsQuotes) < 0)
         {
+            if (defuse)
+            {
+                WriteByte((byte)'\'');
+            }
             Copy(value);
             return;
         }
         WriteByte((byte)'"');
+        if (defuse)
+        {
+            WriteByte((byte)'\'');
+        }
         while (true)
         {
             var quote = value.IndexOf((byte)'"');

@@ -20,5 +20,16 @@ public static class BlindPolicy
 
     /// <summary>A grade counts as given blind when the grader could not see others' grades when giving it.</summary>
     public static bool GradeIsBlind(Project project, ProjectRole role, int otherGradesVisible) =>
-        !MaySeeOthersGrades(project, role, hasOwnGrade: false) || otherGradesVisible == 0;
+        GradeIsBlind(project, role, hasOwnGrade: false, otherGradesVisible);
+
+    /// <summary>
+    /// Whether a revision of a grade is still blind: only when the grade was blind so far and its author still cannot
+    /// see anyone else's grade. Having a grade of their own lifts a blind project's veil, so a revision made once other
+    /// grades exist may have been swayed by them; once lost, blindness never comes back.
+    /// </summary>
+    public static bool RevisionIsBlind(bool givenBlindSoFar, Project project, ProjectRole role, int otherGrades) =>
+        givenBlindSoFar && GradeIsBlind(project, role, hasOwnGrade: true, otherGrades);
+
+    private static bool GradeIsBlind(Project project, ProjectRole role, bool hasOwnGrade, int otherGrades) =>
+        !MaySeeOthersGrades(project, role, hasOwnGrade) || otherGrades == 0;
 }

@@ -53,10 +53,16 @@ public sealed class HumanGrade : AuditedEntity
         return grade;
     }
 
-    /// <summary>Replaces the grade's content. Blindness is kept from the first submission: it describes how it was given.</summary>
-    public void Revise(int maxPoints, decimal points, Rubric? rubric, IReadOnlyList<ItemAwardInput>? items, string? comment, DateTimeOffset now)
+    /// <summary>
+    /// Replaces the grade's content. <paramref name="stillBlind"/> says whether this revision, too, was made without
+    /// sight of other grades (<see cref="BlindPolicy.RevisionIsBlind"/>); a revision that was not clears the flag for
+    /// good, while the audit trail keeps the blind original.
+    /// </summary>
+    public void Revise(int maxPoints, decimal points, Rubric? rubric, IReadOnlyList<ItemAwardInput>? items, string? comment, bool stillBlind,
+        DateTimeOffset now)
     {
         Set(maxPoints, points, rubric, items, comment, now);
+        GivenBlind = GivenBlind && stillBlind;
         MarkAuditAction("revised");
     }
 

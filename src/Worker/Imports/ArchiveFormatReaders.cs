@@ -12,12 +12,14 @@ internal sealed class ArchiveFolder : IAsyncDisposable
 {
     private readonly ZipArchive _zip;
     private readonly Dictionary<string, ZipArchiveEntry> _entries;
+    private readonly ArchiveLimits _limits;
 
-    private ArchiveFolder(ZipArchive zip, Dictionary<string, ZipArchiveEntry> entries, string name)
+    private ArchiveFolder(ZipArchive zip, Dictionary<string, ZipArchiveEntry> entries, string name, ArchiveLimits limits)
     {
         _zip = zip;
         _entries = entries;
         Name = name;
+        _limits = limits;
     }
 
     /// <summary>The zipped folder's name (its single top-level folder, else the upload's file name).</summary>
@@ -25,16 +27,30 @@ internal sealed class ArchiveFolder : IAsyncDisposable
 
     public IEnumerable<string> Paths => _entries.Keys;
 
-    public static async Task<ArchiveFolder> OpenAsync(Stream stream, string fileName, CancellationToken ct)
+    /// <summary>
+    /// Opens the archive within <paramref name="limits"/>: an archive whose directory breaks one is refused before any
+    /// file is decompressed, and reading stops as soon as the decompressed bytes break one (<see cref="ImportFileException"/>).
+    /// </summary>
+    public static async Task<ArchiveFolder> OpenAsync(Stream stream, string fileName, ArchiveLimits limits, CancellationToken ct)
     {
         ZipArchive zip;
         try
         {
+            limits.CheckEntryCount(stream);
             zip = await ZipArchive.CreateAsync(stream, ZipArchiveMode.Read, leaveOpen: true, entryNameEncoding: null, ct);
         }
         catch (InvalidDataException ex)
         {
             throw new ImportFileException($"The file is not a readable .zip archive ({ex.Message}).");
+        }
+        try
+        {
+            limits.CheckClaims(zip.Entries);
+        }
+        catch
+        {
+            await zip.DisposeAsync();
+            throw;
         }
         var files = zip.Entries
             .Where(e => !e.FullName.EndsWith('/') && !e.FullName.StartsWith("__MACOSX/", StringComparison.Ordinal))
@@ -49,7 +65,7 @@ internal sealed class ArchiveFolder : IAsyncDisposable
             entries[top is null ? path : path[(top.Length + 1)..]] = entry;
         }
         var name = top ?? Path.GetFileNameWithoutExtension(fileName);
-        return new ArchiveFolder(zip, entries, string.IsNullOrWhiteSpace(name) ? "upload" : name);
+        return new ArchiveFolder(zip, entries, string.IsNullOrWhiteSpace(name) ? "upload" : name, limits);
     }
 
     public bool Has(string path) => _entries.ContainsKey(path);
@@ -73,6 +89,8 @@ internal sealed class ArchiveFolder : IAsyncDisposable
             int read;
             while ((read = await content.ReadAsync(buffer, ct)) > 0)
             {
+                // Counted from what was decompressed, not from the sizes the directory states.
+                _limits.Decompressed(entry, read, copy.Length + read);
                 if (copy.Length + read > maxBytes)
                 {
                     // The directory under-reported the size: stop at the limit all the same.
@@ -114,9 +132,9 @@ internal static class MathArenaReader
     public const string SampleSolutionId = "sample-solution";
 
     public static async IAsyncEnumerable<ImportRecord> ReadAsync(Stream stream, string fileName, int maxRecordBytes, int skipThrough,
-        [EnumeratorCancellation] CancellationToken ct)
+        ArchiveLimits limits, [EnumeratorCancellation] CancellationToken ct)
     {
-        await using var folder = await ArchiveFolder.OpenAsync(stream, fileName, ct);
+        await using var folder = await ArchiveFolder.OpenAsync(stream, fileName, limits, ct);
         var schemes = await ReadSchemesAsync(folder, maxRecordBytes, ct);
         var numbers = folder.Paths
             .Where(p => p.StartsWith("problems/", StringComparison.Ordinal) && p.EndsWith(".tex", StringComparison.Ordinal) && p.Count(c => c == '/') == 1)
@@ -283,7 +301,7 @@ internal static class OpcReader
     };
 
     public static async IAsyncEnumerable<ImportRecord> ReadAsync(Stream stream, string fileName, bool isZip, int maxRecordBytes, int skipThrough,
-        [EnumeratorCancellation] CancellationToken ct)
+        ArchiveLimits limits, [EnumeratorCancellation] CancellationToken ct)
     {
         if (!isZip)
         {
@@ -301,7 +319,7 @@ internal static class OpcReader
             yield return Parse(1, fileName, bytes);
             yield break;
         }
-        await using var folder = await ArchiveFolder.OpenAsync(stream, fileName, ct);
+        await using var folder = await ArchiveFolder.OpenAsync(stream, fileName, limits, ct);
         var files = folder.Paths.Where(p => p.EndsWith(".json", StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal).ToList();
         if (files.Count == 0)
         {

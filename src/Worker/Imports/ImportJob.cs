@@ -20,7 +20,7 @@ namespace GradingPortal.Worker.Imports;
 /// already counted, and goes on. A finished import is left alone.
 /// </summary>
 internal sealed class ImportJob(GradingDbContext db, PostgresConnections connections, TimeProvider clock, IOptions<WorkerOptions> options,
-    ILogger<ImportJob> logger) : IJob
+    IOptions<ArchiveImportOptions> archiveOptions, ILogger<ImportJob> logger) : IJob
 {
     /// <summary>Records per save (and per checkpoint).</summary>
     internal const int BatchRecords = 2000;
@@ -256,8 +256,8 @@ internal sealed class ImportJob(GradingDbContext db, PostgresConnections connect
             ImportFormat.Jsonl => JsonlReader.ReadAsync(staged, max, skip, ct),
             ImportFormat.Csv => CsvReader.ReadAsync(staged, max, skip, ct),
             ImportFormat.ImoProofBench => ProofBenchReader.ReadAsync(staged, max, skip, ct),
-            ImportFormat.MathArena => MathArenaReader.ReadAsync(staged, _import.FileName, max, skip, ct),
-            ImportFormat.Opc => OpcReader.ReadAsync(staged, _import.FileName, IsZip(staged), max, skip, ct),
+            ImportFormat.MathArena => MathArenaReader.ReadAsync(staged, _import.FileName, max, skip, new ArchiveLimits(archiveOptions.Value), ct),
+            ImportFormat.Opc => OpcReader.ReadAsync(staged, _import.FileName, IsZip(staged), max, skip, new ArchiveLimits(archiveOptions.Value), ct),
             _ => throw new ImportFileException($"Unsupported format {_import.Format}."),
         };
     }

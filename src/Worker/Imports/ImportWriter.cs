@@ -305,7 +305,8 @@ internal sealed class ImportWriter(GradingDbContext db, Import import, Project p
                     return ImportOutcome.Skipped;
                 }
                 db.HumanGradeItems.RemoveRange(existing.Items);
-                existing.Revise(problem.MaxPoints, points, rubric, awards, item.Comment, now);
+                // The imported record says how the grade was given; a blind grade revised by a non-blind one is no longer blind.
+                existing.Revise(problem.MaxPoints, points, rubric, awards, item.Comment, stillBlind: item.Blind, now);
                 foreach (var added in existing.Items)
                 {
                     db.Entry(added).State = EntityState.Added;
