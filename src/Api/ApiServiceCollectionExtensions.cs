@@ -29,6 +29,7 @@ internal static class ApiServiceCollectionExtensions
             ?? throw new InvalidOperationException("ConnectionStrings:Db is not configured (environment variable ConnectionStrings__Db).");
 
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<Endpoints.AgreementCache>();
         services.AddHttpContextAccessor();
         services.AddScoped<CurrentUser>();
         services.AddScoped<IAuditActorAccessor>(sp => sp.GetRequiredService<CurrentUser>());

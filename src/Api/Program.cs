@@ -39,5 +39,6 @@ app.MapGradingRunEndpoints();
 app.MapModelGradeEndpoints();
 app.MapImportEndpoints();
 app.MapExportEndpoints();
+app.MapAgreementEndpoints();
 
 await app.RunAsync();

@@ -92,7 +92,7 @@ internal static class GradingRunQueries
     }
 
     /// <summary>Name and model from the run's profile snapshot (tolerant of the property casing the snapshot was written with).</summary>
-    private static (string Name, string Model) ProfileOf(string snapshot)
+    internal static (string Name, string Model) ProfileOf(string snapshot)
     {
         try
         {
