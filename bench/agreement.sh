@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Agreement endpoint benchmark (issue: judge the judges). Seeds a project with 20 grading runs that each scored 2,500
+# solutions (50 problems x 50) against one human grade per solution: 50,000 human-model pairs. Then times
+# GET /api/projects/{id}/agreement (95% intervals, 1,000 resamples per grader) through HTTP:
+#   cold       the first request after the Api started (JIT, load, compute);
+#   recompute  after a grade changed (the cached result is stale: load and compute again, warm JIT);
+#   warm       the cached result (reads the project's grades version, then serves from memory);
+# and the per-problem endpoint cold. Prints each figure in seconds. Target: under 2 s on a 2-core machine.
+# Usage: bench/agreement.sh [graders=20] [problems=50] [solutionsPerProblem=50] [warmRuns=10]
+#   BENCH_NO_BUILD=1 skips the Release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GRADERS=${1:-20}
+PROBLEMS=${2:-50}
+PER_PROBLEM=${3:-50}
+WARM_RUNS=${4:-10}
+
+WORK=$(mktemp -d /tmp/gp-agreement-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  if [ -f "$WORK/pg/data/postmaster.pid" ]; then kill -INT "$(head -1 "$WORK/pg/data/postmaster.pid")" 2>/dev/null || true; sleep 1; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+  echo "== building Api and migrator (Release)"
+  for project in src/Api/GradingPortal.Api.csproj migrations/GradingPortal.Migrations.csproj; do
+    dotnet build "$project" -c Release -v q -nologo >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
+  done
+fi
+
+echo "== starting PostgreSQL"
+PG_PORT=$(free_port)
+mkdir -p "$WORK/pg"
+if [ "$(id -u)" = 0 ]; then chmod 755 "$WORK"; install -d -o postgres -g postgres -m 700 "$WORK/pg/data"; install -d -o postgres -g postgres "$WORK/pg/run"; else mkdir -p -m 700 "$WORK/pg/data" "$WORK/pg/run"; fi
+as_pg initdb -D "$WORK/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+as_pg pg_ctl -D "$WORK/pg/data" -l "$WORK/pg/run/pg.log" -w -o "-p $PG_PORT -k $WORK/pg/run -c listen_addresses=127.0.0.1 -c shared_buffers=256MB" start >/dev/null
+psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE bench" >/dev/null
+export ConnectionStrings__Db="Host=127.0.0.1;Port=$PG_PORT;Database=bench;Username=postgres;Maximum Pool Size=64"
+export Admin__Email=bench@example.org Admin__Password=bench-password-1
+dotnet migrations/bin/Release/net10.0/GradingPortal.Migrations.dll >"$WORK/migrate.log" 2>&1 || { cat "$WORK/migrate.log"; exit 1; }
+
+start_api() {
+  API_PORT=$(free_port)
+  Logging__LogLevel__Default=Warning ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" dotnet src/Api/bin/Release/net10.0/GradingPortal.Api.dll >>"$WORK/api.log" 2>&1 &
+  API_PID=$!
+  PIDS+=("$API_PID")
+  for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$API_PORT/health" >/dev/null 2>&1 && return 0; sleep 0.5; done
+  echo "the Api did not become healthy"; cat "$WORK/api.log"; exit 1
+}
+start_api
+
+echo "== seeding $GRADERS runs x $((PROBLEMS * PER_PROBLEM)) solutions"
+t0=$(date +%s)
+python3 bench/seed_agreement.py "http://127.0.0.1:$API_PORT" "$Admin__Email" "$Admin__Password" \
+  "postgresql://postgres@127.0.0.1:$PG_PORT/bench" "$GRADERS" "$PROBLEMS" "$PER_PROBLEM" >"$WORK/seed.out"
+echo "   seeded in $(( $(date +%s) - t0 )) s"
+PROJECT_ID=$(sed -n 's/^PROJECT_ID=//p' "$WORK/seed.out")
+TOKEN=$(sed -n 's/^TOKEN=//p' "$WORK/seed.out")
+SOLUTION_ID=$(sed -n 's/^SOLUTION_ID=//p' "$WORK/seed.out")
+
+# A fresh Api process, so that "cold" includes what a first caller after a deployment pays.
+kill "$API_PID"; wait "$API_PID" 2>/dev/null || true
+start_api
+URL="http://127.0.0.1:$API_PORT/api/projects/$PROJECT_ID/agreement"
+timed() { curl -fs -o "$WORK/last.json" -w '%{time_total}' -H "Authorization: Bearer $TOKEN" "$1"; }
+
+echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+cold=$(timed "$URL")
+python3 - "$WORK/last.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+g = r["graders"]
+m = g[0]["metrics"]["mae"]
+print(f"   {len(g)} graders, n = {sum(x['n'] for x in g)} pairs; first grader mae {m['value']:.4f} [{m['low']:.4f}, {m['high']:.4f}] n {m['n']}")
+EOF
+warm=()
+for _ in $(seq 1 "$WARM_RUNS"); do warm+=("$(timed "$URL")"); done
+# A grade change (a second person's grade) makes the cached figures stale.
+curl -fs -o /dev/null -X POST -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
+  -d '{"points": 3}' "http://127.0.0.1:$API_PORT/api/solutions/$SOLUTION_ID/human-grades" || true
+recompute=$(timed "$URL")
+problems_cold=$(timed "$URL/problems")
+echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+python3 - "$cold" "$recompute" "$problems_cold" "${warm[@]}" <<'EOF'
+import statistics, sys
+cold, recompute, problems = (float(x) for x in sys.argv[1:4])
+warm = sorted(float(x) for x in sys.argv[4:])
+print(f"agreement cold (first request, fresh process): {cold:.3f} s")
+print(f"agreement recompute (after a grade change):    {recompute:.3f} s")
+print(f"agreement warm (cached), median / worst:       {statistics.median(warm):.3f} / {warm[-1]:.3f} s")
+print(f"agreement/problems cold:                       {problems:.3f} s")
+print("target: under 2 s (2-core machine)")
+EOF
