@@ -242,6 +242,11 @@ public sealed class AgreementTests(ApiFactory api) : IClassFixture<ApiFactory>
         // Adjudicating s3 at 5 is a grade change: differences +1, +1, −5, +1.
         await client.PutAsJsonAsync($"/api/solutions/{s3}/adjudication", new { points = 5, rationale = "Nearly complete." }).ExpectAsync(HttpStatusCode.Created);
         Value(Grader(await client.GetAsync(Url(seeded.S.ProjectId)).ExpectAsync(HttpStatusCode.OK), "run"), "mae").ShouldBe(2.0);
+
+        // A grade written by another process (here straight through the DbContext, as a Worker or an import does) is seen too.
+        await AddModelGradeAsync(s3, null, 5);
+        var judge = Grader(await client.GetAsync(Url(seeded.S.ProjectId)).ExpectAsync(HttpStatusCode.OK), "imported");
+        (judge.GetProperty("n").GetInt32(), Value(judge, "mae")).ShouldBe((3, 1.0 / 3));
     }
 
     [Fact]
