@@ -66,15 +66,16 @@ public sealed class AgreementTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     /// <summary>A valid model grade as the Worker (with a run) or an OPC import (without) stores it, and a stage call carrying its cost.</summary>
-    private Task<Guid> AddModelGradeAsync(Guid solutionId, Guid? runId, decimal points, (Guid Item, decimal Points)[]? items = null, decimal cost = 0) =>
+    private Task<Guid> AddModelGradeAsync(Guid solutionId, Guid? runId, decimal points, (Guid Item, decimal Points)[]? items = null, decimal cost = 0,
+        string importSource = "opc-judge") =>
         api.WithDbAsync(async db =>
         {
             var solution = await db.Solutions.AsNoTracking().FirstAsync(x => x.Id == solutionId);
             var now = DateTimeOffset.UtcNow;
-            var source = runId is null ? "opc-judge" : "absolute";
-            var grade = ModelGrade.CreateValid(solution.ProjectId, solutionId, solution.Text, 7, source, runId is null ? "opc-judge" : "fake-model-1", runId,
+            var source = runId is null ? importSource : "absolute";
+            var grade = ModelGrade.CreateValid(solution.ProjectId, solutionId, solution.Text, 7, source, runId is null ? importSource : "fake-model-1", runId,
                 null, points, [.. (items ?? []).Select(i => new ModelItemAwardInput(i.Item, "item", i.Points, null, null))], [], null, null, "{}", "{}",
-                runId is null ? $"opc-{solutionId:N}" : null, now);
+                runId is null ? $"{importSource}-{solutionId:N}" : null, now);
             db.ModelGrades.Add(grade);
             if (runId is not null && cost > 0)
             {
@@ -299,5 +300,10 @@ public sealed class AgreementTests(ApiFactory api) : IClassFixture<ApiFactory>
         lines.Length.ShouldBe(1 + 2 * 14);
         var mae = lines.Single(l => l.StartsWith($"{seeded.RunId},run,", StringComparison.Ordinal) && l.Split(',')[3] == "mae").Split(',');
         (mae[2], mae[4], mae[7]).ShouldBe(("absolute · fake-model-1", "0.75", "4"));
+
+        // A source name a spreadsheet would run as a formula is written as text.
+        await AddModelGradeAsync(seeded.Solutions[0].Id(), null, 6, importSource: "=HYPERLINK(\"http://x\",\"y\")");
+        var csv = await seeded.S.Adjudicator.Client.GetStringAsync(Url(seeded.S.ProjectId, ".csv"));
+        csv.ShouldContain(",imported,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",mae,");
     }
 }

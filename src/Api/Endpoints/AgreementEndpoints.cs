@@ -174,7 +174,13 @@ internal static class AgreementEndpoints
 
     private static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 
-    /// <summary>RFC 4180 quoting for free text (labels come from workflow, model and import source names).</summary>
-    private static string Cell(string value) =>
-        value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+    /// <summary>
+    /// Free text (labels come from workflow, model and import source names): a leading apostrophe where a spreadsheet would
+    /// run it as a formula, as the project export does, then RFC 4180 quoting.
+    /// </summary>
+    private static string Cell(string value)
+    {
+        var text = Export.CsvExportWriter.StartsLikeFormula(value) ? "'" + value : value;
+        return text.AsSpan().IndexOfAny(",\"\r\n") < 0 ? text : $"\"{text.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+    }
 }

@@ -88,6 +88,9 @@ internal sealed class CsvExportWriter : ExportWriter
     // apostrophe of every text cell that has one restores the text exactly.
     private static readonly SearchValues<byte> s_formulaStarts = SearchValues.Create("=+-@\t\r'"u8);
 
+    /// <summary>Whether a spreadsheet would take text starting like <paramref name="value"/> for a formula (see above).</summary>
+    internal static bool StartsLikeFormula(string value) => value.Length > 0 && value[0] < 0x80 && s_formulaStarts.Contains((byte)value[0]);
+
     // Fields are encoded here first (strings to UTF-8, nested parts to JSON), then copied out with CSV quoting.
     private readonly ArrayBufferWriter<byte> _scratch = new(64 * 1024);
     private readonly Utf8JsonWriter _json;
