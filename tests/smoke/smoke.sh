@@ -48,7 +48,13 @@ info() { echo "      $(stamp) $*"; }
 # A failed check that later steps depend on: cleanup prints the logs and stops everything.
 fatal() { fail "$*"; exit 1; }
 
-alive() { [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; }
+# A process that has exited but was not reaped yet (a zombie, e.g. a daemon's postmaster waiting for init) is not alive.
+alive() {
+    [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null || return 1
+    local state
+    state="$(sed -E 's/^.*\) ([A-Za-z]).*$/\1/' "/proc/$1/stat" 2>/dev/null)" || return 1
+    [[ -n "$state" && "$state" != Z && "$state" != X ]]
+}
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # Whether anything listens on a TCP port of this machine (any address, IPv4 or IPv6), from the kernel's tables.
 listening() {
@@ -227,10 +233,16 @@ stop_and_check() {
     else
         fail "nothing listens on run.sh's ports any more: still listening on$busy"
     fi
-    for pid in $host_pids $pg_pid; do
-        alive "$pid" && left+=" $pid"
+    # run.sh has returned; what it stopped gets a few seconds to be gone from the process table.
+    for _ in $(seq 1 10); do
+        left=""
+        for pid in $host_pids $pg_pid; do
+            alive "$pid" && left+=" $pid"
+        done
+        others="$(leftovers)"
+        [[ -n "$left" || -n "$others" ]] || break
+        sleep 0.5
     done
-    others="$(leftovers)"
     if [[ -z "$left" && -z "$others" ]]; then
         pass "no host or PostgreSQL process is left (hosts were: ${host_pids% }, postmaster $pg_pid)"
     else
