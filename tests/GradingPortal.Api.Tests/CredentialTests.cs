@@ -178,6 +178,27 @@ public sealed class CredentialTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task ChangePassword_MoreAttemptsOnTheAccountThanAllowed_Returns429AndKeepsThePassword()
+    {
+        var user = await FreshUserAsync("Pia");
+        await using var throttled = WithSettings(("SignInThrottle:PermitsPerAccount", "3"));
+        var client = throttled.CreateClient();
+        var session = await LoginAsync(user.Email, user.Password, client).ExpectAsync(HttpStatusCode.OK);
+        client.DefaultRequestHeaders.Authorization = new("Bearer", session.Str("accessToken"));
+
+        // The sign-in was the first attempt on the account; two guesses of the current password use up the rest.
+        for (var i = 0; i < 2; i++)
+        {
+            await client.PostAsJsonAsync("/api/me/password", new { currentPassword = $"guess-{i}-password", newPassword = "second-password-2" })
+                .ExpectValidationAsync("currentPassword");
+        }
+        await client.PostAsJsonAsync("/api/me/password", new { currentPassword = user.Password, newPassword = "second-password-2" })
+            .ExpectProblemAsync(HttpStatusCode.TooManyRequests);
+
+        await LoginAsync(user.Email, user.Password).ExpectAsync(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task ChangePassword_WithAnApiToken_Returns403()
     {
         var user = await FreshUserAsync("Tara");

@@ -43,8 +43,8 @@ internal static class AuthEndpoints
             .Problems(400);
         app.MapGet("/api/me", Me).RequireAuthorization().WithTags("Auth").WithSummary("The signed-in caller.").Problems(404);
         app.MapPost("/api/me/password", ChangePassword).RequireAuthorization().WithTags("Auth")
-            .WithSummary("Change your own password (current and new). Every session then has to sign in again; API tokens keep working. Not with an API token.")
-            .Problems(400, 403);
+            .WithSummary("Change your own password (current and new). Every session then has to sign in again; API tokens keep working. Not with an API token. Attempts count against the account's sign-in throttle.")
+            .Problems(400, 403, 429);
         return app;
     }
 
@@ -156,7 +156,7 @@ internal static class AuthEndpoints
     /// too) is refused afterwards; the caller signs in again with the new password.
     /// </summary>
     internal static async Task<Results<NoContent, ProblemHttpResult>> ChangePassword(ChangePasswordRequest request, CurrentUser current,
-        UserManager<AppUser> users)
+        UserManager<AppUser> users, SignInThrottle throttle)
     {
         if (current.ViaApiToken)
         {
@@ -179,6 +179,12 @@ internal static class AuthEndpoints
         if (user is null)
         {
             return ApiProblems.NotFound("Your user");
+        }
+        // Checking the current password is a password guess like a sign-in (say, by someone holding a stolen session):
+        // it counts against the account's sign-in allowance.
+        if (!throttle.TryAcquireForAccount(user.Email ?? user.Id.ToString()))
+        {
+            return SignInThrottle.TooMany();
         }
         var result = await users.ChangePasswordAsync(user, request.CurrentPassword, request.NewPassword);
         if (!result.Succeeded)
