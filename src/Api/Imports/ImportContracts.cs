@@ -2,7 +2,7 @@ namespace GradingPortal.Api.Imports;
 
 /// <summary>
 /// An import: what was uploaded, where processing stands, the counts, and the first failures. <c>format</c>: jsonl, csv,
-/// imo-proofbench, matharena or opc. <c>status</c>: uploading (the file is still arriving; a Worker may already be
+/// imo-proofbench, imo-gradingbench, matharena or opc. <c>status</c>: uploading (the file is still arriving; a Worker may already be
 /// importing its first records), queued, running, succeeded (every record read; some may have failed) or failed (the
 /// upload broke off, or the file as a whole could not be read; see <c>error</c>). <c>receivedBytes</c> grows while the
 /// file arrives. <c>processedRecords</c> counts records

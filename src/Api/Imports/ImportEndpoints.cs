@@ -29,7 +29,8 @@ internal static class ImportEndpoints
         // multipart or as a raw body of any type.
         byProject.MapPost("/", Upload)
             .WithSummary("Upload a file to import (Adjudicators and Admins): multipart field `file`, or the raw body. " +
-                "`format` is jsonl, csv, imo-proofbench, matharena (.zip) or opc (.zip or .json). Answers 202 with the import; " +
+                "`format` is jsonl, csv, imo-proofbench, imo-gradingbench, matharena (.zip) or opc (.zip or .json). " +
+                "Answers 202 with the import; " +
                 "a Worker processes it. 413 when the file (or a lone .json record) is over the limit.")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).Problems(400, 403, 404);
         byProject.MapGet("/", List).WithSummary("The project's imports, newest first (Adjudicators and Admins); follow `next` for older ones.")

@@ -28,7 +28,8 @@ internal static class ImportStaging
     private static readonly byte[] s_zipMagic = [0x50, 0x4B, 0x03, 0x04];
 
     /// <summary>Formats read front to back, which a Worker can import while the upload goes on.</summary>
-    public static bool Streams(ImportFormat format) => format is ImportFormat.Jsonl or ImportFormat.Csv or ImportFormat.ImoProofBench;
+    public static bool Streams(ImportFormat format) =>
+        format is ImportFormat.Jsonl or ImportFormat.Csv or ImportFormat.ImoProofBench or ImportFormat.ImoGradingBench;
 
     /// <summary>
     /// Stages <paramref name="body"/> for <paramref name="import"/> (a text format) chunk by chunk, each chunk committed as
@@ -351,7 +352,7 @@ internal static class ImportStaging
             ImportFormat.Opc when !isZip && total > import.MaxRecordBytes => new StagingRefusal(StatusCodes.Status413PayloadTooLarge, "file",
                 $"A single Open Proof Corpus .json file is one record, and it is {Describe(total)}; the limit is {Describe(import.MaxRecordBytes)}. " +
                 "Upload a .zip of the folder, or ask for a higher Imports:MaxRecordBytes."),
-            ImportFormat.Jsonl or ImportFormat.Csv or ImportFormat.ImoProofBench when isZip => new StagingRefusal(StatusCodes.Status400BadRequest,
+            _ when isZip && Streams(import.Format) => new StagingRefusal(StatusCodes.Status400BadRequest,
                 "format", $"This is a .zip archive; the {import.Format.ToWire()} format is a plain text file."),
             _ => null,
         };

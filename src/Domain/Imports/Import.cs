@@ -15,6 +15,8 @@ public enum ImportFormat
     MathArena = 3,
     /// <summary>Open Proof Corpus problem files: a .zip of a folder of .json files, or one .json file.</summary>
     Opc = 4,
+    /// <summary>IMO-GradingBench's table (CSV): problems, graded responses and the experts' grades.</summary>
+    ImoGradingBench = 5,
 }
 
 /// <summary>Where an import stands. Uploads are staged in one transaction, so an import is never seen half-received.</summary>
@@ -253,6 +255,7 @@ public static class ImportFormats
         ["imo-proofbench"] = ImportFormat.ImoProofBench,
         ["matharena"] = ImportFormat.MathArena,
         ["opc"] = ImportFormat.Opc,
+        ["imo-gradingbench"] = ImportFormat.ImoGradingBench,
     };
 
     public static IReadOnlyCollection<string> Names => s_byName.Keys;

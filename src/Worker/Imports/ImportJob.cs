@@ -256,6 +256,7 @@ internal sealed class ImportJob(GradingDbContext db, PostgresConnections connect
             ImportFormat.Jsonl => JsonlReader.ReadAsync(staged, max, skip, ct),
             ImportFormat.Csv => CsvReader.ReadAsync(staged, max, skip, ct),
             ImportFormat.ImoProofBench => ProofBenchReader.ReadAsync(staged, max, skip, ct),
+            ImportFormat.ImoGradingBench => GradingBenchReader.ReadAsync(staged, max, skip, ct),
             ImportFormat.MathArena => MathArenaReader.ReadAsync(staged, _import.FileName, max, skip, new ArchiveLimits(archiveOptions.Value), ct),
             ImportFormat.Opc => OpcReader.ReadAsync(staged, _import.FileName, IsZip(staged), max, skip, new ArchiveLimits(archiveOptions.Value), ct),
             _ => throw new ImportFileException($"Unsupported format {_import.Format}."),
@@ -264,7 +265,7 @@ internal sealed class ImportJob(GradingDbContext db, PostgresConnections connect
 
     /// <summary>Formats read front to back: imported while the upload goes on (the Api enqueues them with the first chunk).</summary>
     internal static bool StreamsWhileUploading(ImportFormat format) =>
-        format is ImportFormat.Jsonl or ImportFormat.Csv or ImportFormat.ImoProofBench;
+        format is ImportFormat.Jsonl or ImportFormat.Csv or ImportFormat.ImoProofBench or ImportFormat.ImoGradingBench;
 
     private static bool IsZip(StagedFileStream staged)
     {
