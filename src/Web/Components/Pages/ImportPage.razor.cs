@@ -12,6 +12,7 @@ public sealed partial class ImportPage
         ("jsonl", "GradingPortal JSON Lines", "one problem, solution or grade per line, as the export writes them."),
         ("csv", "CSV", "one solution or human grade per row, with a header row."),
         ("imo-proofbench", "IMO-ProofBench", "the benchmark's CSV of problems, model proofs and expert grades."),
+        ("imo-gradingbench", "IMO-GradingBench", "the benchmark's CSV of problems, references, guidelines, responses and expert points."),
         ("matharena", "MathArena (.zip)", "a competition folder with problems, model answers and judge grades, zipped."),
         ("opc", "Open Proof Corpus (.zip or .json)", "a folder of the corpus's .json files, zipped, or a single one."),
     ];
