@@ -87,6 +87,16 @@ public sealed partial class OpenApiDocumentTests(ExportFactory api)
     }
 
     [Fact]
+    public async Task OpenApi_EveryOperation_HasAUniquePascalCaseOperationId()
+    {
+        var operations = Operations(await LiveAsync()).Select(o => (Name: $"{o.Method} {o.Path}", Id: (string?)o.Operation["operationId"])).ToList();
+        operations.Where(o => string.IsNullOrEmpty(o.Id)).Select(o => o.Name).ShouldBeEmpty("operations without an operationId (add .WithName)");
+        operations.Where(o => !PascalCase().IsMatch(o.Id!)).Select(o => $"{o.Name}: {o.Id}").ShouldBeEmpty("operationIds that are not PascalCase");
+        operations.GroupBy(o => o.Id, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1)
+            .Select(g => $"{g.Key}: {string.Join(", ", g.Select(o => o.Name))}").ShouldBeEmpty("operationIds used twice");
+    }
+
+    [Fact]
     public async Task OpenApi_Document_DeclaresTheBearerScheme()
     {
         var document = await LiveAsync();
@@ -177,4 +187,8 @@ public sealed partial class OpenApiDocumentTests(ExportFactory api)
 
     [GeneratedRegex(@"\{[^}]+\}")]
     private static partial Regex RouteParameter();
+
+    // Generated clients turn operationIds into method names, so they must already read as one.
+    [GeneratedRegex(@"^[A-Z][a-z]+(?:[A-Z][a-z]*)+$")]
+    private static partial Regex PascalCase();
 }

@@ -22,16 +22,16 @@ internal static class AgreementEndpoints
     public static IEndpointRouteBuilder MapAgreementEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/projects/{projectId:guid}").WithTags("Agreement").RequireAuthorization();
-        group.MapGet("/agreement", Overall)
+        group.MapGet("/agreement", Overall).WithName("GetAgreement")
             .WithSummary("Agreement of every grader with the human reference: metrics with 95% intervals, cost, calibration, confusion, and the human ceiling.")
             .Problems(400, 403, 404);
-        group.MapGet("/agreement/problems", PerProblem)
+        group.MapGet("/agreement/problems", PerProblem).WithName("GetAgreementByProblem")
             .WithSummary("The same agreement figures per problem.")
             .Problems(400, 403, 404);
-        group.MapGet("/agreement/rubric-items", RubricItems)
+        group.MapGet("/agreement/rubric-items", RubricItems).WithName("GetAgreementByRubricItem")
             .WithSummary("Per grader and rubric item: mean model and human award (where both awarded it) and the count.")
             .Problems(400, 403, 404);
-        group.MapGet("/agreement.csv", Csv)
+        group.MapGet("/agreement.csv", Csv).WithName("GetAgreementCsv")
             .WithSummary("The agreement figures as CSV: one row per grader and metric (grader id, kind, label, metric, value, low, high, n).")
             .Produces<string>(StatusCodes.Status200OK, CsvContentType)
             .Problems(400, 403, 404);

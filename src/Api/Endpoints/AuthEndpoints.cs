@@ -32,17 +32,18 @@ internal static class AuthEndpoints
     public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/auth").WithTags("Auth");
-        group.MapPost("/login", Login).AllowAnonymous().RequireRateLimiting(SignInThrottle.PolicyName)
+        group.MapPost("/login", Login).WithName("SignIn").AllowAnonymous().RequireRateLimiting(SignInThrottle.PolicyName)
             .WithSummary("Sign in; returns {accessToken, refreshToken, expiresIn} (bearer tokens). Throttled per client address and per account.")
             .Produces<AccessTokenResponse>(StatusCodes.Status200OK).Problems(400, 401, 429);
-        group.MapPost("/refresh", Refresh).AllowAnonymous()
+        group.MapPost("/refresh", Refresh).WithName("RefreshAccessToken").AllowAnonymous()
             .WithSummary("Exchange a refresh token for new tokens.")
             .Produces<AccessTokenResponse>(StatusCodes.Status200OK).Problems(400, 401);
-        group.MapPost("/logout", Logout).AllowAnonymous()
+        group.MapPost("/logout", Logout).WithName("SignOut").AllowAnonymous()
             .WithSummary("Sign out: the session of this refresh token (every refresh token issued from the same sign-in) is refused from now on.")
             .Problems(400);
-        app.MapGet("/api/me", Me).RequireAuthorization().WithTags("Auth").WithSummary("The signed-in caller.").Problems(404);
-        app.MapPost("/api/me/password", ChangePassword).RequireAuthorization().WithTags("Auth")
+        app.MapGet("/api/me", Me).WithName("GetCurrentUser")
+            .RequireAuthorization().WithTags("Auth").WithSummary("The signed-in caller.").Problems(404);
+        app.MapPost("/api/me/password", ChangePassword).WithName("ChangePassword").RequireAuthorization().WithTags("Auth")
             .WithSummary("Change your own password (current and new). Every session then has to sign in again; API tokens keep working. Not with an API token. Attempts count against the account's sign-in throttle.")
             .Problems(400, 403, 429);
         return app;

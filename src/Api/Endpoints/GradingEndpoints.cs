@@ -18,15 +18,19 @@ internal static class GradingEndpoints
     public static IEndpointRouteBuilder MapGradingEndpoints(this IEndpointRouteBuilder app)
     {
         var solutions = app.MapGroup("/api/solutions/{solutionId:guid}").WithTags("Grading").RequireAuthorization();
-        solutions.MapGet("/annotations", ListAnnotations).WithSummary("Annotations you may see on the solution.").Problems(404);
-        solutions.MapPost("/annotations", CreateAnnotation)
+        solutions.MapGet("/annotations", ListAnnotations).WithName("ListAnnotations")
+            .WithSummary("Annotations you may see on the solution.").Problems(404);
+        solutions.MapPost("/annotations", CreateAnnotation).WithName("CreateAnnotation")
             .WithSummary("Mark an error span (Graders). `quote` must equal the text at [start, end), UTF-16 offsets, end exclusive.").Problems(400, 403, 404);
-        solutions.MapGet("/human-grades", ListHumanGrades).WithSummary("People's grades you may see (in blind projects: yours until you submit).").Problems(404);
-        solutions.MapPost("/human-grades", SubmitHumanGrade)
+        solutions.MapGet("/human-grades", ListHumanGrades).WithName("ListHumanGrades")
+            .WithSummary("People's grades you may see (in blind projects: yours until you submit).").Problems(404);
+        solutions.MapPost("/human-grades", SubmitHumanGrade).WithName("SubmitHumanGrade")
             .WithSummary("Submit your grade (Graders); to revise it, send the rowVersion you read.").Problems(400, 403, 404, 409);
-        solutions.MapPut("/adjudication", Adjudicate).WithSummary("Set the final grade with a rationale (Adjudicators); revising needs rowVersion.").Problems(400, 403, 404, 409);
+        solutions.MapPut("/adjudication", Adjudicate).WithName("SetAdjudication")
+            .WithSummary("Set the final grade with a rationale (Adjudicators); revising needs rowVersion.").Problems(400, 403, 404, 409);
 
-        app.MapDelete("/api/annotations/{annotationId:guid}", DeleteAnnotation).WithTags("Grading").RequireAuthorization()
+        app.MapDelete("/api/annotations/{annotationId:guid}", DeleteAnnotation).WithName("DeleteAnnotation")
+            .WithTags("Grading").RequireAuthorization()
             .WithSummary("Delete an annotation (its author, or Adjudicators).").Problems(403, 404);
         return app;
     }

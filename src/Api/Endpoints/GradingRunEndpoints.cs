@@ -33,26 +33,26 @@ internal static class GradingRunEndpoints
     public static IEndpointRouteBuilder MapGradingRunEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/grading-runs").WithTags("Grading runs").RequireAuthorization();
-        group.MapPost("/", Start)
+        group.MapPost("/", Start).WithName("StartGradingRun")
             .WithSummary("Start a grading run (project Adjudicators and Admins, on a profile that allows the project); 202 with the run's " +
                 "Location. 409 when its estimate exceeds the profile's per-run spending cap or what is left of its daily cap.")
             .Problems(400, 403, 404, 409);
-        group.MapPost("/estimate", Estimate)
+        group.MapPost("/estimate", Estimate).WithName("EstimateGradingRun")
             .WithSummary("Estimate a run's calls, tokens and cost before starting it (same body and rules as starting; an estimate, not a quote).")
             .Problems(400, 403, 404);
-        group.MapGet("/options", Options)
+        group.MapGet("/options", Options).WithName("GetGradingRunOptions")
             .WithSummary("Workflows, rubric designs, aggregations and the live model profiles the caller may run in `projectId` " +
                 "(site administrators: every profile, also without a project).");
-        group.MapGet("/{runId:guid}", Get)
+        group.MapGet("/{runId:guid}", Get).WithName("GetGradingRun")
             .WithSummary("A run's progress: item counts, problem preparation, tokens, cost, failures and rubrics awaiting approval.").Problems(404);
-        group.MapPost("/{runId:guid}/cancel", Cancel)
+        group.MapPost("/{runId:guid}/cancel", Cancel).WithName("CancelGradingRun")
             .WithSummary("Cancel a run (Adjudicators): pending and running items are cancelled; finished work is kept. 409 when already finished.")
             .Problems(403, 404, 409);
-        group.MapPost("/{runId:guid}/retry-failed", RetryFailed)
+        group.MapPost("/{runId:guid}/retry-failed", RetryFailed).WithName("RetryFailedGradingRunItems")
             .WithSummary("Put failed items and failed problem preparations back to pending and resume the run (Adjudicators). 409 when nothing failed.")
             .Problems(403, 404, 409);
 
-        app.MapGet("/api/projects/{projectId:guid}/grading-runs", List).WithTags("Grading runs").RequireAuthorization()
+        app.MapGet("/api/projects/{projectId:guid}/grading-runs", List).WithName("ListGradingRuns").WithTags("Grading runs").RequireAuthorization()
             .WithSummary("The project's grading runs, newest first.").Problems(404);
         return app;
     }

@@ -19,12 +19,12 @@ internal static class ModelGradeEndpoints
 {
     public static IEndpointRouteBuilder MapModelGradeEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/solutions/{solutionId:guid}/model-grades", List).WithTags("Model grades").RequireAuthorization()
+        app.MapGet("/api/solutions/{solutionId:guid}/model-grades", List).WithName("ListModelGrades").WithTags("Model grades").RequireAuthorization()
             .WithSummary("Model grades of a solution with items and findings (blind projects: after your own grade).").Problems(404);
-        app.MapGet("/api/model-grades/{id:guid}", Get).WithTags("Model grades").RequireAuthorization()
+        app.MapGet("/api/model-grades/{id:guid}", Get).WithName("GetModelGrade").WithTags("Model grades").RequireAuthorization()
             .WithSummary("One model grade with its raw output and every stage call behind it (prompt, tokens, latency, cost, messages, response).")
             .Problems(404);
-        app.MapPost("/api/model-findings/{id:guid}/review", Review).WithTags("Model grades").RequireAuthorization()
+        app.MapPost("/api/model-findings/{id:guid}/review", Review).WithName("ReviewModelFinding").WithTags("Model grades").RequireAuthorization()
             .WithSummary("Accept or reject a model's finding (Graders who may see it).").Problems(400, 403, 404);
         return app;
     }

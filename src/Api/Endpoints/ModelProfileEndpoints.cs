@@ -27,16 +27,18 @@ internal static class ModelProfileEndpoints
     public static IEndpointRouteBuilder MapModelProfileEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/model-profiles").WithTags("Model profiles").RequireAuthorization();
-        group.MapGet("/", List).WithSummary("Live model profiles (global administrators).").Problems(403);
-        group.MapPost("/", Create).WithSummary("Create a model profile (global administrators); apiKey is stored encrypted and never returned.")
+        group.MapGet("/", List).WithName("ListModelProfiles").WithSummary("Live model profiles (global administrators).").Problems(403);
+        group.MapPost("/", Create).WithName("CreateModelProfile")
+            .WithSummary("Create a model profile (global administrators); apiKey is stored encrypted and never returned.")
             .Problems(400, 403, 409);
-        group.MapGet("/{id:guid}", Get).WithSummary("One model profile (global administrators).").Problems(403, 404);
-        group.MapPatch("/{id:guid}", Update)
+        group.MapGet("/{id:guid}", Get).WithName("GetModelProfile").WithSummary("One model profile (global administrators).").Problems(403, 404);
+        group.MapPatch("/{id:guid}", Update).WithName("UpdateModelProfile")
             .WithSummary("Change the given fields of a profile (global administrators); list fields to remove in `clear` (`apiKey` removes the key); " +
                 "`rowVersion` is required and a stale one gets 409.")
             .Problems(400, 403, 404, 409);
-        group.MapDelete("/{id:guid}", Delete).WithSummary("Delete a profile (global administrators); runs keep their snapshot of it.").Problems(403, 404);
-        group.MapPost("/{id:guid}/test", Test)
+        group.MapDelete("/{id:guid}", Delete).WithName("DeleteModelProfile")
+            .WithSummary("Delete a profile (global administrators); runs keep their snapshot of it.").Problems(403, 404);
+        group.MapPost("/{id:guid}/test", Test).WithName("TestModelProfile")
             .WithSummary("Make one small real chat call with the profile (global administrators); reports ok, latency and the error, never the key.")
             .Problems(403, 404);
         return app;

@@ -15,13 +15,17 @@ internal static class ProblemEndpoints
     public static IEndpointRouteBuilder MapProblemEndpoints(this IEndpointRouteBuilder app)
     {
         var byProject = app.MapGroup("/api/projects/{projectId:guid}/problems").WithTags("Problems").RequireAuthorization();
-        byProject.MapGet("/", List).WithSummary("The project's problems with grading status counts.").Problems(404);
-        byProject.MapPost("/", Create).WithSummary("Create a problem (Adjudicators); a given rubric is stored as the official, approved version 1.").Problems(400, 403, 404, 409);
+        byProject.MapGet("/", List).WithName("ListProblems").WithSummary("The project's problems with grading status counts.").Problems(404);
+        byProject.MapPost("/", Create).WithName("CreateProblem")
+            .WithSummary("Create a problem (Adjudicators); a given rubric is stored as the official, approved version 1.").Problems(400, 403, 404, 409);
 
         var group = app.MapGroup("/api/problems").WithTags("Problems").RequireAuthorization();
-        group.MapGet("/{problemId:guid}", Get).WithSummary("A problem with references, rubric versions and counts.").Problems(404);
-        group.MapPatch("/{problemId:guid}", Update).WithSummary("Change a problem (Adjudicators).").Problems(400, 403, 404, 409);
-        group.MapDelete("/{problemId:guid}", Delete).WithSummary("Delete a problem (project Admins); its grades stay in the history.").Problems(403, 404);
+        group.MapGet("/{problemId:guid}", Get).WithName("GetProblem")
+            .WithSummary("A problem with references, rubric versions and counts.").Problems(404);
+        group.MapPatch("/{problemId:guid}", Update).WithName("UpdateProblem")
+            .WithSummary("Change a problem (Adjudicators).").Problems(400, 403, 404, 409);
+        group.MapDelete("/{problemId:guid}", Delete).WithName("DeleteProblem")
+            .WithSummary("Delete a problem (project Admins); its grades stay in the history.").Problems(403, 404);
         return app;
     }
 

@@ -15,13 +15,16 @@ internal static class ProjectEndpoints
     public static IEndpointRouteBuilder MapProjectEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/projects").WithTags("Projects").RequireAuthorization();
-        group.MapGet("/", List).WithSummary("Projects you are a member of (all of them for administrators).");
-        group.MapPost("/", Create).WithSummary("Create a project; you become its Admin.").Problems(400);
-        group.MapGet("/{projectId:guid}", Get).WithSummary("A project with your role in it.").Problems(404);
-        group.MapPatch("/{projectId:guid}", Update).WithSummary("Change project settings (project Admins).").Problems(400, 403, 404, 409);
-        group.MapGet("/{projectId:guid}/members", Members).WithSummary("Members and their roles.").Problems(404);
-        group.MapPut("/{projectId:guid}/members/{userId:guid}", SetMember).WithSummary("Grant or change a member's role (project Admins).").Problems(400, 403, 404, 409);
-        group.MapDelete("/{projectId:guid}/members/{userId:guid}", RemoveMember).WithSummary("Remove a member (project Admins).").Problems(403, 404, 409);
+        group.MapGet("/", List).WithName("ListProjects").WithSummary("Projects you are a member of (all of them for administrators).");
+        group.MapPost("/", Create).WithName("CreateProject").WithSummary("Create a project; you become its Admin.").Problems(400);
+        group.MapGet("/{projectId:guid}", Get).WithName("GetProject").WithSummary("A project with your role in it.").Problems(404);
+        group.MapPatch("/{projectId:guid}", Update).WithName("UpdateProject")
+            .WithSummary("Change project settings (project Admins).").Problems(400, 403, 404, 409);
+        group.MapGet("/{projectId:guid}/members", Members).WithName("ListProjectMembers").WithSummary("Members and their roles.").Problems(404);
+        group.MapPut("/{projectId:guid}/members/{userId:guid}", SetMember).WithName("SetProjectMember")
+            .WithSummary("Grant or change a member's role (project Admins).").Problems(400, 403, 404, 409);
+        group.MapDelete("/{projectId:guid}/members/{userId:guid}", RemoveMember).WithName("RemoveProjectMember")
+            .WithSummary("Remove a member (project Admins).").Problems(403, 404, 409);
         return app;
     }
 

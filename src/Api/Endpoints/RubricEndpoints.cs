@@ -18,13 +18,16 @@ internal static class RubricEndpoints
     public static IEndpointRouteBuilder MapRubricEndpoints(this IEndpointRouteBuilder app)
     {
         var byProblem = app.MapGroup("/api/problems/{problemId:guid}/rubrics").WithTags("Rubrics").RequireAuthorization();
-        byProblem.MapGet("/", List).WithSummary("Every rubric version of a problem, newest first.").Problems(404);
-        byProblem.MapPost("/", Create).WithSummary("Create a new draft rubric version (Adjudicators).").Problems(400, 403, 404, 409);
+        byProblem.MapGet("/", List).WithName("ListRubrics").WithSummary("Every rubric version of a problem, newest first.").Problems(404);
+        byProblem.MapPost("/", Create).WithName("CreateRubric")
+            .WithSummary("Create a new draft rubric version (Adjudicators).").Problems(400, 403, 404, 409);
 
         var group = app.MapGroup("/api/rubrics").WithTags("Rubrics").RequireAuthorization();
-        group.MapGet("/{rubricId:guid}", Get).WithSummary("One rubric version.").Problems(404);
-        group.MapPut("/{rubricId:guid}", Update).WithSummary("Edit a draft rubric (Adjudicators); approved versions are immutable.").Problems(400, 403, 404, 409);
-        group.MapPost("/{rubricId:guid}/approve", Approve).WithSummary("Approve a draft; the previously approved version is retired.").Problems(400, 403, 404, 409);
+        group.MapGet("/{rubricId:guid}", Get).WithName("GetRubric").WithSummary("One rubric version.").Problems(404);
+        group.MapPut("/{rubricId:guid}", Update).WithName("UpdateRubric")
+            .WithSummary("Edit a draft rubric (Adjudicators); approved versions are immutable.").Problems(400, 403, 404, 409);
+        group.MapPost("/{rubricId:guid}/approve", Approve).WithName("ApproveRubric")
+            .WithSummary("Approve a draft; the previously approved version is retired.").Problems(400, 403, 404, 409);
         return app;
     }
 

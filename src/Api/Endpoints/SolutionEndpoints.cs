@@ -22,12 +22,15 @@ internal static class SolutionEndpoints
     public static IEndpointRouteBuilder MapSolutionEndpoints(this IEndpointRouteBuilder app)
     {
         var byProblem = app.MapGroup("/api/problems/{problemId:guid}/solutions").WithTags("Solutions").RequireAuthorization();
-        byProblem.MapGet("/", List).WithSummary("A page of the problem's solutions in creation order; follow `next` for more.").Problems(400, 404);
-        byProblem.MapPost("/", Create).WithSummary("Add a solution (Graders).").Problems(400, 403, 404, 409);
+        byProblem.MapGet("/", List).WithName("ListSolutions")
+            .WithSummary("A page of the problem's solutions in creation order; follow `next` for more.").Problems(400, 404);
+        byProblem.MapPost("/", Create).WithName("CreateSolution").WithSummary("Add a solution (Graders).").Problems(400, 403, 404, 409);
 
         var group = app.MapGroup("/api/solutions").WithTags("Solutions").RequireAuthorization();
-        group.MapGet("/{solutionId:guid}", Get).WithSummary("A solution with its annotations, grades and adjudication as you may see them.").Problems(404);
-        group.MapGet("/{solutionId:guid}/history", History).WithSummary("The solution's audit trail, newest first.").Problems(404);
+        group.MapGet("/{solutionId:guid}", Get).WithName("GetSolution")
+            .WithSummary("A solution with its annotations, grades and adjudication as you may see them.").Problems(404);
+        group.MapGet("/{solutionId:guid}/history", History).WithName("GetSolutionHistory")
+            .WithSummary("The solution's audit trail, newest first.").Problems(404);
         return app;
     }
 

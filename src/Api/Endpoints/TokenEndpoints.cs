@@ -14,11 +14,11 @@ internal static class TokenEndpoints
     public static IEndpointRouteBuilder MapTokenEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/tokens").WithTags("API tokens").RequireAuthorization();
-        group.MapPost("/", Create)
+        group.MapPost("/", Create).WithName("CreateApiToken")
             .WithSummary("Create a personal API token (optionally expiring at expiresAt); the secret is in this response only. Needs a signed-in session, not an API token.")
             .Problems(400, 403);
-        group.MapGet("/", List).WithSummary("Your active API tokens (without secrets).");
-        group.MapDelete("/{id:guid}", Revoke).WithSummary("Revoke one of your API tokens.").Problems(404);
+        group.MapGet("/", List).WithName("ListApiTokens").WithSummary("Your active API tokens (without secrets).");
+        group.MapDelete("/{id:guid}", Revoke).WithName("RevokeApiToken").WithSummary("Revoke one of your API tokens.").Problems(404);
         return app;
     }
 

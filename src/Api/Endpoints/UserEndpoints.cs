@@ -14,12 +14,12 @@ internal static class UserEndpoints
     public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization();
-        group.MapPost("/", Create).WithSummary("Create a user (administrators only).").Problems(400, 403, 409);
-        group.MapGet("/", List).WithSummary("Administrators: all users. Others: the user with exactly ?email=.").Problems(403);
-        group.MapPatch("/{id:guid}", Update)
+        group.MapPost("/", Create).WithName("CreateUser").WithSummary("Create a user (administrators only).").Problems(400, 403, 409);
+        group.MapGet("/", List).WithName("ListUsers").WithSummary("Administrators: all users. Others: the user with exactly ?email=.").Problems(403);
+        group.MapPatch("/{id:guid}", Update).WithName("UpdateUser")
             .WithSummary("Grant or remove site-admin rights, disable or re-enable a user (administrators only; not on yourself).")
             .Problems(400, 403, 404);
-        group.MapPost("/{id:guid}/password", ResetPassword)
+        group.MapPost("/{id:guid}/password", ResetPassword).WithName("ResetUserPassword")
             .WithSummary("Set a new password for a user (administrators only). Their sessions must sign in again; their API tokens keep working.")
             .Problems(400, 403, 404);
         return app;

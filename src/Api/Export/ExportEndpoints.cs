@@ -34,7 +34,7 @@ internal static class ExportEndpoints
 
     public static IEndpointRouteBuilder MapExportEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/projects/{projectId:guid}/export", ExportProject).WithTags("Export").RequireAuthorization()
+        app.MapGet("/api/projects/{projectId:guid}/export", ExportProject).WithName("ExportProject").WithTags("Export").RequireAuthorization()
             .WithSummary("Stream the project's dataset (Adjudicators): one JSON Lines or CSV line per solution, or per (solution, model grade) pair.")
             .WithDescription("Lines come in a stable order (problem id, then solution id) and each carries a `cursor`; repeat the request with " +
                 "`cursor` set to the last one you stored to resume. See docs/export-format.md for the record format and docs/export.schema.json.")
@@ -43,7 +43,7 @@ internal static class ExportEndpoints
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        app.MapGet("/api/solutions/{solutionId:guid}/export", ExportSolution).WithTags("Export").RequireAuthorization()
+        app.MapGet("/api/solutions/{solutionId:guid}/export", ExportSolution).WithName("ExportSolution").WithTags("Export").RequireAuthorization()
             .WithSummary("One solution's export record as JSON (Adjudicators), the same shape as a line of the project export.")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -27,19 +27,22 @@ internal static class ImportEndpoints
         var byProject = app.MapGroup("/api/projects/{projectId:guid}/imports").WithTags("Imports").RequireAuthorization();
         // No Accepts metadata: it would make routing refuse (415) any content type not listed, and uploads come as
         // multipart or as a raw body of any type.
-        byProject.MapPost("/", Upload)
+        byProject.MapPost("/", Upload).WithName("CreateImport")
             .WithSummary("Upload a file to import (Adjudicators and Admins): multipart field `file`, or the raw body. " +
                 "`format` is jsonl, csv, imo-proofbench, imo-gradingbench, matharena (.zip) or opc (.zip or .json). " +
                 "Answers 202 with the import; " +
                 "a Worker processes it. 413 when the file (or a lone .json record) is over the limit.")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).Problems(400, 403, 404);
-        byProject.MapGet("/", List).WithSummary("The project's imports, newest first (Adjudicators and Admins); follow `next` for older ones.")
+        byProject.MapGet("/", List).WithName("ListImports")
+            .WithSummary("The project's imports, newest first (Adjudicators and Admins); follow `next` for older ones.")
             .Problems(403, 404);
 
         var group = app.MapGroup("/api/imports").WithTags("Imports").RequireAuthorization();
-        group.MapGet("/{importId:guid}", Get).WithSummary("An import's status, counts and first failures (Adjudicators and Admins).")
+        group.MapGet("/{importId:guid}", Get).WithName("GetImport")
+            .WithSummary("An import's status, counts and first failures (Adjudicators and Admins).")
             .Problems(403, 404);
-        group.MapGet("/{importId:guid}/failures", Failures).WithSummary("A page of an import's stored failures (the first 1,000 are kept).")
+        group.MapGet("/{importId:guid}/failures", Failures).WithName("ListImportFailures")
+            .WithSummary("A page of an import's stored failures (the first 1,000 are kept).")
             .Problems(403, 404);
         return app;
     }
