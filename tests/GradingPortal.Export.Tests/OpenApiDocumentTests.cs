@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -56,7 +57,7 @@ public sealed partial class OpenApiDocumentTests(ExportFactory api)
             {
                 problems.Add($"{name}: no success response");
             }
-            if (operation["security"] is not null && !responses.ContainsKey("401"))
+            if (operation["security"] is JsonArray { Count: > 0 } && !responses.ContainsKey("401"))
             {
                 problems.Add($"{name}: needs a caller but declares no 401");
             }
@@ -97,13 +98,73 @@ public sealed partial class OpenApiDocumentTests(ExportFactory api)
     }
 
     [Fact]
-    public async Task OpenApi_Document_DeclaresTheBearerScheme()
+    public async Task OpenApi_Document_DeclaresBothTokenSchemesAndARelativeServer()
     {
         var document = await LiveAsync();
-        ((string)document["components"]!["securitySchemes"]!["bearer"]!["scheme"]!).ShouldBe("bearer");
-        document["servers"].ShouldBeNull();
+        var schemes = document["components"]!["securitySchemes"]!.AsObject();
+        schemes.Select(s => s.Key).Order(StringComparer.Ordinal).ShouldBe(["accessToken", "apiToken"]);
+        schemes.Select(s => (string?)s.Value!["scheme"]).ShouldAllBe(scheme => scheme == "bearer");
+        ((string)document["servers"]![0]!["url"]!).ShouldBe("/");
         ((string)document["info"]!["title"]!).ShouldBe("GradingPortal API");
     }
+
+    [Fact]
+    public async Task OpenApi_SecurityRequirements_FollowWhatEachRouteAccepts()
+    {
+        var security = Operations(await LiveAsync()).ToDictionary(
+            o => (string)o.Operation["operationId"]!,
+            o => o.Operation["security"]!.AsArray().Select(r => string.Join('+', r!.AsObject().Select(s => s.Key))).ToList());
+        security["SignIn"].ShouldBeEmpty();
+        security["RefreshAccessToken"].ShouldBeEmpty();
+        security["SignOut"].ShouldBeEmpty();
+        // A personal token cannot mint more tokens or change a password: only a signed-in session can.
+        security["CreateApiToken"].ShouldBe(["accessToken"]);
+        security["ChangePassword"].ShouldBe(["accessToken"]);
+        security["GetSolution"].ShouldBe(["accessToken", "apiToken"]);
+        security["ExportProject"].ShouldBe(["accessToken", "apiToken"]);
+    }
+
+    [Fact]
+    public async Task OpenApi_CommittedDocument_PassesRedoclyLint()
+    {
+        // test.sh requires node; a bare `dotnet test` on a machine without it has nothing to run the linter with.
+        var npx = FindOnPath("npx");
+        if (npx is null)
+        {
+            Assert.Skip("npx (Node.js) is not installed");
+        }
+        var start = new ProcessStartInfo(npx)
+        {
+            WorkingDirectory = Repository.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        // Nothing leaves the machine but the package download; stdout carries only the JSON report.
+        start.Environment["REDOCLY_TELEMETRY"] = "off";
+        start.Environment["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true";
+        foreach (var argument in (string[])["--yes", RedoclyCli, "lint", "--format=json", CommittedPath])
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        var report = JsonNode.Parse(await output) ?? throw new InvalidOperationException($"redocly printed no report: {await errors}");
+        var problems = report["problems"]!.AsArray()
+            .Select(p => $"{p!["severity"]} {p["ruleId"]}: {p["message"]} at {p["location"]?[0]?["pointer"]}")
+            .ToList();
+        // Warnings count too: one that cannot be fixed is switched off in redocly.yaml with its reason.
+        problems.ShouldBeEmpty($"redocly lint {CommittedPath} (rules in redocly.yaml)");
+        process.ExitCode.ShouldBe(0, await errors);
+    }
+
+    private const string RedoclyCli = "@redocly/cli@2.77.0";
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(folder => Path.Combine(folder, name))
+            .FirstOrDefault(File.Exists);
 
     [Fact]
     public async Task SwaggerUi_Served()

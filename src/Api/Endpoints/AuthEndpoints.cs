@@ -44,6 +44,7 @@ internal static class AuthEndpoints
         app.MapGet("/api/me", Me).WithName("GetCurrentUser")
             .RequireAuthorization().WithTags("Auth").WithSummary("The signed-in caller.").Problems(404);
         app.MapPost("/api/me/password", ChangePassword).WithName("ChangePassword").RequireAuthorization().WithTags("Auth")
+            .WithMetadata(SignedInSessionOnly.Instance)
             .WithSummary("Change your own password (current and new). Every session then has to sign in again; API tokens keep working. Not with an API token. Attempts count against the account's sign-in throttle.")
             .Problems(400, 403, 429);
         return app;

@@ -14,7 +14,7 @@ internal static class TokenEndpoints
     public static IEndpointRouteBuilder MapTokenEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/tokens").WithTags("API tokens").RequireAuthorization();
-        group.MapPost("/", Create).WithName("CreateApiToken")
+        group.MapPost("/", Create).WithName("CreateApiToken").WithMetadata(SignedInSessionOnly.Instance)
             .WithSummary("Create a personal API token (optionally expiring at expiresAt); the secret is in this response only. Needs a signed-in session, not an API token.")
             .Problems(400, 403);
         group.MapGet("/", List).WithName("ListApiTokens").WithSummary("Your active API tokens (without secrets).");

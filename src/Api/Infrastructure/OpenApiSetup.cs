@@ -6,15 +6,38 @@ using Microsoft.OpenApi;
 namespace GradingPortal.Api.Infrastructure;
 
 /// <summary>
-/// Shapes the OpenAPI document at <c>/openapi/v1.json</c>: title and description, the bearer scheme (login tokens and
-/// personal API tokens travel the same way), the 401 answer of every route that needs a caller, and no <c>servers</c>
-/// entry (it would echo whatever host asked, which makes the committed copy in <c>src/Api/openapi/v1.json</c> unstable;
-/// Swagger UI then calls the host it was loaded from). Each endpoint declares its own other errors with
-/// <see cref="OpenApiMetadata.Problems"/>.
+/// Shapes the OpenAPI document at <c>/openapi/v1.json</c>: title and description, one relative server, the two kinds of
+/// bearer token as security schemes, a description per tag, the security requirement and 401 answer of every route that
+/// needs a caller (and an explicit empty requirement on the anonymous ones). Each endpoint declares its own other errors
+/// with <see cref="OpenApiMetadata.Problems"/>. The committed copy in <c>src/Api/openapi/v1.json</c> must pass
+/// <c>redocly lint</c> with the rules in <c>redocly.yaml</c>.
 /// </summary>
 internal static class OpenApiSetup
 {
-    public const string BearerScheme = "bearer";
+    /// <summary>The <c>accessToken</c> from sign-in or refresh: a person's session.</summary>
+    public const string AccessTokenScheme = "accessToken";
+
+    /// <summary>A personal API token (<c>gpt_...</c>) made for scripts.</summary>
+    public const string ApiTokenScheme = "apiToken";
+
+    // Generated clients and documentation viewers show these beside each group of operations.
+    private static readonly Dictionary<string, string> s_tagDescriptions = new(StringComparer.Ordinal)
+    {
+        ["Auth"] = "Signing in and out, refreshing the access token, the caller and their password.",
+        ["API tokens"] = "Personal tokens for scripts (`gpt_...`), created from a signed-in session.",
+        ["Users"] = "Accounts, site-admin rights and password resets (administrators).",
+        ["Projects"] = "Grading campaigns, their settings and their members' roles.",
+        ["Problems"] = "Problem statements with their reference solutions.",
+        ["Rubrics"] = "Versioned marking schemes of a problem: drafts, approval, retirement.",
+        ["Solutions"] = "The proofs being graded, with what the caller may see of their grades and history.",
+        ["Grading"] = "People's work on a solution: annotations, grades and the adjudicated final grade.",
+        ["Model profiles"] = "OpenAI-compatible model endpoints, keys and spending caps (administrators).",
+        ["Grading runs"] = "Grading many solutions with a model workflow: estimate, start, follow, cancel, retry.",
+        ["Model grades"] = "What the model workflows decided, with the stage calls behind it, and reviews of their findings.",
+        ["Imports"] = "Bulk uploads of problems, solutions and grades, with their progress and failures.",
+        ["Export"] = "The whole record of a project or a solution as a stream.",
+        ["Agreement"] = "How well each grading run and imported judge agrees with people.",
+    };
 
     public static IServiceCollection AddApiDocument(this IServiceCollection services) => services.AddOpenApi(options =>
     {
@@ -28,15 +51,33 @@ internal static class OpenApiSetup
                     "(400 carries per-field `errors`). Authenticate with `Authorization: Bearer <token>`, where the token is the " +
                     "`accessToken` from `POST /api/auth/login` or a personal API token from `POST /api/tokens`.",
             };
-            document.Servers = [];
+            // Relative, so it resolves against wherever the document was fetched from: the committed copy stays the same
+            // on every host and replica, and a generated client still takes its base address from its own configuration.
+            document.Servers = [new OpenApiServer { Url = "/", Description = "The host that serves this document." }];
             document.Components ??= new OpenApiComponents();
             document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-            document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+            // Both travel as `Authorization: Bearer`; the Api tells them apart by the token's prefix (decision 008).
+            document.Components.SecuritySchemes[AccessTokenScheme] = new OpenApiSecurityScheme
             {
                 Type = SecuritySchemeType.Http,
                 Scheme = "bearer",
-                Description = "A login access token or a personal API token.",
+                BearerFormat = "opaque",
+                Description = "The `accessToken` from `POST /api/auth/login` or `POST /api/auth/refresh`; it expires after `expiresIn` seconds.",
             };
+            document.Components.SecuritySchemes[ApiTokenScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                BearerFormat = "gpt_...",
+                Description = "A personal API token from `POST /api/tokens`; refused once revoked or past its `expiresAt`.",
+            };
+            foreach (var tag in document.Tags ?? Enumerable.Empty<OpenApiTag>())
+            {
+                if (tag.Name is { } name && s_tagDescriptions.TryGetValue(name, out var description))
+                {
+                    tag.Description = description;
+                }
+            }
             return Task.CompletedTask;
         });
         options.AddSchemaTransformer(Export.ExportOpenApi.DescribeTextAsync);
@@ -46,9 +87,15 @@ internal static class OpenApiSetup
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
             if (!metadata.OfType<IAuthorizeData>().Any() || metadata.OfType<IAllowAnonymous>().Any())
             {
+                // Said explicitly, so readers and linters know the route is open rather than undocumented.
+                operation.Security = [];
                 return;
             }
-            operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] }];
+            operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(AccessTokenScheme, context.Document)] = [] }];
+            if (!metadata.OfType<SignedInSessionOnly>().Any())
+            {
+                operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiTokenScheme, context.Document)] = [] });
+            }
             operation.Responses ??= [];
             if (!operation.Responses.ContainsKey("401"))
             {
@@ -68,6 +115,15 @@ internal static class OpenApiSetup
             }
         });
     });
+}
+
+/// <summary>
+/// Marks a route that refuses personal API tokens (its handler checks <c>CurrentUser.ViaApiToken</c>), so the document
+/// offers only the access-token scheme for it.
+/// </summary>
+internal sealed class SignedInSessionOnly
+{
+    public static readonly SignedInSessionOnly Instance = new();
 }
 
 /// <summary>Endpoint metadata for the ProblemDetails answers a route gives.</summary>
