@@ -101,6 +101,31 @@ public sealed class Rubric : AuditedEntity
         return rubric;
     }
 
+    /// <summary>
+    /// A version brought over from another project's export, in the state it had there: drafts stay drafts, an approved
+    /// version is approved, a retired one retired (and marked as once approved when <paramref name="wasApproved"/>). The
+    /// content is validated like any other version; the caller retires whatever this one replaces.
+    /// </summary>
+    public static Rubric CreateImported(Guid projectId, Guid problemId, int version, int maxPoints, RubricOrigin origin, RubricStatus status,
+        bool wasApproved, RubricContent content, string? approachKey, Guid? derivedByRunId, Guid createdById, DateTimeOffset now)
+    {
+        if (!Enum.IsDefined(status) || !Enum.IsDefined(origin))
+        {
+            throw new DomainValidationException(Enum.IsDefined(status) ? "origin" : "status", "Unknown rubric origin or status.");
+        }
+        var rubric = CreateDraft(projectId, problemId, version, maxPoints, origin, content, createdById, now, derivedByRunId,
+            string.IsNullOrWhiteSpace(approachKey) ? null : approachKey);
+        rubric.Status = status;
+        if (status == RubricStatus.Approved || (status == RubricStatus.Retired && wasApproved))
+        {
+            // A derived version approved without review keeps that fact: nobody is named as its approver.
+            rubric.ApprovedById = origin == RubricOrigin.Derived ? null : createdById;
+            rubric.ApprovedAt = now;
+        }
+        rubric.MarkAuditAction("imported");
+        return rubric;
+    }
+
     /// <summary>Checks a rubric's content against the problem's max points; throws with every field error found.</summary>
     public static void Validate(RubricContent content, int maxPoints)
     {

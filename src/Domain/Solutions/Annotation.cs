@@ -88,6 +88,23 @@ public sealed class Annotation : AuditedEntity
         return annotation;
     }
 
+    /// <summary>
+    /// A model finding placed on the text as a proposal for people to accept or reject (origin Model, no author). The
+    /// span rules are a person's: the quote must be exactly the text at [start, end).
+    /// </summary>
+    public static Annotation CreateProposedByModel(Guid projectId, Solution solution, int start, int end, string? quote, string? errorType,
+        Severity severity, string? comment, Func<string, bool> isKnownErrorType, Guid modelGradeId, DateTimeOffset now)
+    {
+        // Same checks as a person's mark; only who stands behind it differs.
+        var annotation = CreateByPerson(projectId, solution, start, end, quote, errorType, severity, comment, isKnownErrorType, Guid.Empty, now);
+        annotation.Origin = AnnotationOrigin.Model;
+        annotation.Review = AnnotationReview.Proposed;
+        annotation.AuthorId = null;
+        annotation.ModelGradeId = modelGradeId;
+        annotation.MarkAuditAction("proposed");
+        return annotation;
+    }
+
     /// <summary>Accepts or rejects a model-proposed annotation.</summary>
     public void ReviewBy(Guid reviewerId, bool accept, DateTimeOffset now)
     {

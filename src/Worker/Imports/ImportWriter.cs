@@ -31,7 +31,7 @@ internal sealed class RecordResult
 /// existing data by external id so a re-import changes nothing. Lookups are AsNoTracking and batched: problems of the
 /// project once, solutions per batch. Nothing is saved here; the job saves a batch together with its checkpoint.
 /// </summary>
-internal sealed class ImportWriter(GradingDbContext db, Import import, Project project, TimeProvider clock)
+internal sealed partial class ImportWriter(GradingDbContext db, Import import, Project project, TimeProvider clock)
 {
     private readonly Dictionary<string, ProblemRef> _problems = new(StringComparer.Ordinal);
     private readonly Dictionary<(Guid ProblemId, string ExternalId), SolutionRef> _solutions = [];
@@ -50,6 +50,7 @@ internal sealed class ImportWriter(GradingDbContext db, Import import, Project p
         _problems.Clear();
         _solutions.Clear();
         _rubrics.Clear();
+        ForgetRecordState();
         var rows = await db.Problems.AsNoTracking()
             .Where(p => p.ProjectId == project.Id && p.DeletedAt == null && p.ExternalId != null)
             .Select(p => new { p.ExternalId, p.Id, p.MaxPoints })
@@ -120,6 +121,11 @@ internal sealed class ImportWriter(GradingDbContext db, Import import, Project p
         for (var i = 0; i < record.Items.Count; i++)
         {
             var item = record.Items[i];
+            if (item is ExportRecordImport whole)
+            {
+                result.Add(await ExportRecordAsync(whole, ct));
+                continue;
+            }
             try
             {
                 var outcome = await ApplyAsync(item, ct);
@@ -479,6 +485,8 @@ internal sealed class ImportWriter(GradingDbContext db, Import import, Project p
         HumanGradeImport { ProblemExternalId: { } p, SolutionExternalId: { } s } => (p.Trim(), s.Trim()),
         AnnotationImport { ProblemExternalId: { } p, SolutionExternalId: { } s } => (p.Trim(), s.Trim()),
         ModelGradeImport m => (m.ProblemExternalId.Trim(), m.SolutionExternalId.Trim()),
+        ExportRecordImport { Record: { Problem: { } p, Solution: { } s } } when RecordKey(p.ExternalId, p.Id) is { } pk
+            && RecordKey(s.ExternalId, s.Id) is { } sk => (pk, sk),
         _ => null,
     };
 

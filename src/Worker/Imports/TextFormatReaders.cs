@@ -9,7 +9,7 @@ namespace GradingPortal.Worker.Imports;
 
 /// <summary>
 /// GradingPortal's JSON Lines (docs/import-format.md): one object per line whose <c>kind</c> is problem, solution,
-/// humanGrade or annotation. Blank lines are ignored; every other line is a record, reported by its line number.
+/// humanGrade or annotation, or a record of the project export (no kind, a <c>schemaVersion</c>). Blank lines are ignored; every other line is a record, reported by its line number.
 /// </summary>
 internal static class JsonlReader
 {
@@ -71,6 +71,14 @@ internal static class JsonlReader
         {
             return ImportRecord.Unreadable(seq, location, null, "The line is `null`; expected a JSON object with a `kind`.");
         }
+        if (string.IsNullOrWhiteSpace(line.Kind) && line.SchemaVersion is not null)
+        {
+            // A line of the project export (docs/export-format.md): one solution with everything hanging off it.
+            return line.SchemaVersion == ExportRecordLine.SupportedSchemaVersion
+                ? new ImportRecord(seq, location, [new ExportRecordImport(location, line)], null, json.Length)
+                : ImportRecord.Unreadable(seq, location, "schemaVersion",
+                    $"Export schema version {line.SchemaVersion} is not supported; this import reads version {ExportRecordLine.SupportedSchemaVersion}.");
+        }
         ImportItem? item = line.Kind?.Trim().ToLowerInvariant() switch
         {
             "problem" => new ProblemImport(location, line.ExternalId, line.Title, line.Statement, line.MaxPoints, line.Source,
@@ -89,7 +97,7 @@ internal static class JsonlReader
         };
         return item is null
             ? ImportRecord.Unreadable(seq, location, "kind", string.IsNullOrWhiteSpace(line.Kind)
-                ? "`kind` is required: problem, solution, humanGrade or annotation."
+                ? "`kind` is required: problem, solution, humanGrade or annotation (or a whole export record with its `schemaVersion`)."
                 : $"Unknown kind '{line.Kind}': expected problem, solution, humanGrade or annotation.")
             : new ImportRecord(seq, location, [item], null, json.Length);
     }
@@ -136,8 +144,11 @@ internal static class JsonlReader
     }
 }
 
-/// <summary>Every field any JSON Lines kind may carry; which ones matter depends on <see cref="Kind"/>.</summary>
-internal sealed class JsonlLine
+/// <summary>
+/// Every field any JSON Lines kind may carry; which ones matter depends on <see cref="Kind"/>. A line without a kind but
+/// with a schema version is a project export record (the fields of <see cref="ExportRecordLine"/>).
+/// </summary>
+internal sealed class JsonlLine : ExportRecordLine
 {
     public string? Kind { get; set; }
     public string? ExternalId { get; set; }
