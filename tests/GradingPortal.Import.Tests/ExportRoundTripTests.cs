@@ -360,13 +360,22 @@ public sealed class ExportRoundTripTests(ImportFixture fixture)
             await grader1.SendAsync<JsonElement>(HttpMethod.Post, $"/api/model-findings/{acceptedFinding}/review", new { accept = true });
 
             var human = await adjudicator.SendAsync<JsonElement>(HttpMethod.Get, $"/api/solutions/{a1}/human-grades", null);
+            const string rationale = "Between the two graders; the model agrees with the lower one";
             await adjudicator.SendAsync<JsonElement>(HttpMethod.Put, $"/api/solutions/{a1}/adjudication", new
             {
                 points = 4.5m,
-                rationale = "Between the two graders; the model agrees with the lower one",
-                basedOn = human.EnumerateArray().Select(g => new { kind = "human", gradeId = g.GetProperty("id").GetGuid() })
-                    .Append(new { kind = "model", gradeId = modelA1 }).ToArray(),
+                rationale,
+                basedOn = human.EnumerateArray().Select(g => new { kind = "human", gradeId = g.GetProperty("id").GetGuid() }).ToArray(),
             });
+            // The Api takes people's grades only; the record may rest on a model grade too (Domain allows it, the export shows it).
+            await using (var scope = fixture.Services.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<GradingDbContext>();
+                var adjudication = await db.Adjudications.SingleAsync(j => j.SolutionId == a1);
+                adjudication.Revise(7, 4.5m, rationale, [.. adjudication.BasedOn, new GradeReference(GradeSourceKind.Model, modelA1)], adjudicatorId,
+                    DateTimeOffset.UtcNow);
+                await db.SaveChangesAsync();
+            }
             return seed;
         }
 
