@@ -112,6 +112,35 @@ public sealed class ExportRoundTripTests(ImportFixture fixture)
     }
 
     [Fact]
+    public async Task ExportRecords_ReviewerUnknownHere_GetsOnePlaceholderNamedFromTheRecord()
+    {
+        var seed = await RichProject.SeedAsync(fixture, "Unknown reviewer source");
+        var a1 = Lines(await ExportTextAsync(seed.Admin, seed.ProjectId)).Single(r => Key(r) == "A/a1");
+        var target = await seed.NewTargetAsync("Unknown reviewer copy");
+        // Someone from elsewhere accepted the model's finding and marked a span; only the annotation gives their name.
+        var stranger = Guid.NewGuid();
+        var grades = a1["modelGrades"]!.AsArray();
+        var g = grades.Select((x, i) => (x, i)).Single(x => (string)x.x!["status"]! == "valid").i;
+        var f = grades[g]!["findings"]!.AsArray().Select((x, i) => (x, i)).Single(x => (string)x.x!["review"]! == "accepted").i;
+        grades[g]!["findings"]![f]!["reviewedById"] = stranger.ToString();
+        var mark = a1["annotations"]!.AsArray().Single(a => (string)a!["origin"]! == "human" && (string)a["errorType"]! == "sign-error")!;
+        mark["authorId"] = stranger.ToString();
+        mark["authorName"] = "Sam Stranger";
+
+        var done = await Imports.RunAsync(seed.Admin, target, "jsonl", Encoding.UTF8.GetBytes(a1.ToJsonString() + "\n"), "a1.jsonl", fixture);
+
+        done.Failures.Select(x => (x.Record, x.Field)).ShouldBe([("line 1", $"modelGrades[{g}].findings[{f}].reviewedById")], done.ToString());
+        done.Failures[0].Reason.ShouldStartWith($"Imported, under a placeholder: 'Sam Stranger' ({stranger})");
+        (done.Created, done.Failed).ShouldBe((1 + 2 + 1 + 2 + 2 + 3 + 1, 1), done.ToString());
+        var copy = Lines(await ExportTextAsync(seed.Admin, target)).Single();
+        copy["annotations"]!.AsArray().Single(a => (string)a!["errorType"]! == "sign-error")!["authorName"]!.GetValue<string>().ShouldBe("Sam Stranger");
+        copy["modelGrades"]!.AsArray().SelectMany(x => x!["findings"]!.AsArray()).Count(x => (string?)x!["reviewedById"] == stranger.ToString()).ShouldBe(1);
+        await using var scope = fixture.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GradingDbContext>();
+        (await db.Users.AsNoTracking().SingleAsync(u => u.Id == stranger)).DisplayName.ShouldBe("Sam Stranger");
+    }
+
+    [Fact]
     public async Task ExportRecords_GraderNotAMemberHere_FailsTheRecordNamingThePerson()
     {
         var seed = await RichProject.SeedAsync(fixture, "Non-member source");

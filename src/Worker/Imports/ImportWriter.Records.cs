@@ -39,6 +39,8 @@ internal sealed partial class ImportWriter
         public Dictionary<Guid, Guid> HumanGrades { get; } = [];
         public Dictionary<Guid, Guid> ModelGrades { get; } = [];
         public Dictionary<Guid, PlannedPerson> People { get; } = [];
+        /// <summary>Names the record gives people anywhere, for the places that give only an id (a finding's reviewer).</summary>
+        public Dictionary<Guid, string> Names { get; } = [];
         public int Created { get; set; }
         public int Skipped { get; set; }
 
@@ -103,6 +105,15 @@ internal sealed partial class ImportWriter
         var p = record.Problem ?? throw new ImportItemException("problem", "The record has no `problem`.");
         var s = record.Solution ?? throw new ImportItemException("solution", "The record has no `solution`.");
         var problemKey = KeyOf(p.ExternalId, p.Id, "problem");
+        foreach (var (id, name) in (record.HumanGrades ?? []).Select(g => (g.GraderId, g.GraderName))
+            .Concat((record.Annotations ?? []).Select(a => (a.AuthorId, a.AuthorName)))
+            .Append((record.Adjudication?.AdjudicatorId, record.Adjudication?.AdjudicatorName)))
+        {
+            if (id is { } known && !string.IsNullOrWhiteSpace(name))
+            {
+                plan.Names.TryAdd(known, name);
+            }
+        }
         var problem = PlanProblem(p, problemKey, plan, now);
         var rubrics = await PlanRubricsAsync(record.Rubrics ?? [], problem, problemKey, plan, now, ct);
         var (solution, existing) = await PlanSolutionAsync(s, problem, problemKey, plan, now, ct);
@@ -505,6 +516,7 @@ internal sealed partial class ImportWriter
             return byEmail;
         }
         var userId = id ?? throw new ImportItemException(field, "The record names nobody here.");
+        name ??= plan.Names.GetValueOrDefault(userId);
         if (!_peopleById.TryGetValue(userId, out var known))
         {
             var user = await db.Users.AsNoTracking().Where(u => u.Id == userId)
@@ -541,7 +553,8 @@ internal sealed partial class ImportWriter
         if (known is null)
         {
             var address = $"{userId:N}@{PlaceholderDomain}";
-            plan.Add(new AppUser
+            // The account and membership are reported by the notice below, not counted as imported items.
+            plan.Added.Add(new AppUser
             {
                 Id = userId,
                 UserName = address,
@@ -559,7 +572,7 @@ internal sealed partial class ImportWriter
         if (role is null)
         {
             newMember = ProjectMember.Create(project.Id, userId, needed, now);
-            plan.Add(newMember);
+            plan.Added.Add(newMember);
         }
         else if (role < needed)
         {
