@@ -80,6 +80,7 @@ internal static class WorkerServiceCollectionExtensions
             sp.GetRequiredService<ILogger<ModelLimiter>>()));
         services.AddSingleton<RunCancellationWatcher>();
         services.AddSingleton<IModelCaller, ModelCaller>();
+        services.AddSingleton<Grading.StageKernel>();
         return services;
     }
 

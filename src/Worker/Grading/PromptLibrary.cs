@@ -23,6 +23,7 @@ internal sealed partial class PromptTemplate
 
     private readonly string _main;
     private readonly Dictionary<string, string> _sections;
+    private readonly ConcurrentDictionary<string, KernelChat> _kernelTemplates = new(StringComparer.Ordinal);
 
     public PromptTemplate(string name, byte[] bytes)
     {
@@ -63,19 +64,69 @@ internal sealed partial class PromptTemplate
     /// <summary>Renders the main part (with the design's section when given) and, if the file has them, the approach and solution messages.</summary>
     public RenderedPrompt Render(IReadOnlyDictionary<string, string> values, string? design = null)
     {
-        var main = _main;
-        if (design is not null)
-        {
-            if (!_sections.TryGetValue(DesignPrefix + design, out var section))
-            {
-                throw new InvalidOperationException($"Prompt {Name} has no section for design '{design}'.");
-            }
-            main = main.Replace("{{design_instructions}}", section.Trim(), StringComparison.Ordinal);
-        }
+        var main = MainPart(design);
         var instructions = Fill(main, values);
         var solution = _sections.TryGetValue(SolutionSection, out var wrapper) ? Fill(wrapper.Trim('\n'), values) : null;
         var approach = _sections.TryGetValue(ApproachSection, out var note) ? Fill(note.Trim('\n'), values) : null;
         return new RenderedPrompt(instructions, solution, approach);
+    }
+
+    /// <summary>
+    /// The file as a Semantic Kernel chat template for <paramref name="design"/>: one <c>&lt;message&gt;</c> per part (the main
+    /// part as system when a solution message follows, else as the only user message; then the approach note and the
+    /// solution, each a user message). Static text is XML-escaped so that the kernel's message parser gives it back
+    /// unchanged, and every placeholder becomes a <c>{{$name}}</c> variable whatever syntax the file uses: files from
+    /// before the kernel (<c>{{name}}</c>) are immutable, and runs that pinned them render the same messages as before.
+    /// </summary>
+    public KernelChat KernelTemplate(string? design = null) =>
+        _kernelTemplates.GetOrAdd(design ?? "", _ => BuildKernelTemplate(design));
+
+    private KernelChat BuildKernelTemplate(string? design)
+    {
+        var main = MainPart(design);
+        var parts = new List<(string Role, string Text)>();
+        if (_sections.TryGetValue(SolutionSection, out var solution))
+        {
+            parts.Add(("system", main));
+            if (_sections.TryGetValue(ApproachSection, out var approach))
+            {
+                parts.Add(("user", approach.Trim('\n')));
+            }
+            parts.Add(("user", solution.Trim('\n')));
+        }
+        else
+        {
+            parts.Add(("user", main));
+        }
+        var template = new StringBuilder();
+        foreach (var (role, text) in parts)
+        {
+            template.Append("<message role=\"").Append(role).Append("\">");
+            var at = 0;
+            foreach (Match placeholder in Placeholder().Matches(text))
+            {
+                template.Append(PromptData.EscapeStatic(Name, text[at..placeholder.Index]));
+                template.Append("{{$").Append(placeholder.Groups[1].Value).Append("}}");
+                at = placeholder.Index + placeholder.Length;
+            }
+            template.Append(PromptData.EscapeStatic(Name, text[at..])).Append("</message>\n");
+        }
+        var variables = Placeholder().Matches(string.Join("\n", parts.Select(p => p.Text))).Select(m => m.Groups[1].Value)
+            .Distinct(StringComparer.Ordinal).ToList();
+        return new KernelChat(template.ToString(), [.. parts.Select(p => p.Role)], variables);
+    }
+
+    private string MainPart(string? design)
+    {
+        if (design is null)
+        {
+            return _main;
+        }
+        if (!_sections.TryGetValue(DesignPrefix + design, out var section))
+        {
+            throw new InvalidOperationException($"Prompt {Name} has no section for design '{design}'.");
+        }
+        return DesignPlaceholder().Replace(_main, _ => section.Trim());
     }
 
     private string Fill(string template, IReadOnlyDictionary<string, string> values) =>
@@ -105,8 +156,12 @@ internal sealed partial class PromptTemplate
     [GeneratedRegex(@"^=== (.+) ===$")]
     private static partial Regex SectionMarker();
 
-    [GeneratedRegex(@"\{\{([a-z_]+)\}\}")]
+    // {{name}} in files written before the kernel, {{$name}} (Semantic Kernel's variable syntax) since.
+    [GeneratedRegex(@"\{\{\$?([a-z_]+)\}\}")]
     private static partial Regex Placeholder();
+
+    [GeneratedRegex(@"\{\{\$?design_instructions\}\}")]
+    private static partial Regex DesignPlaceholder();
 
     [GeneratedRegex(@"\.v(\d+)$")]
     private static partial Regex VersionPattern();
@@ -117,6 +172,12 @@ internal sealed partial class PromptTemplate
 /// layouts that show every approach, the per-solution note naming the matched approach (sent between the two).
 /// </summary>
 internal sealed record RenderedPrompt(string Instructions, string? SolutionMessage, string? ApproachMessage = null);
+
+/// <summary>
+/// A prompt file as a Semantic Kernel template: the <c>&lt;message role&gt;</c> template, the roles of the messages it must
+/// render into (in order), and its variables.
+/// </summary>
+internal sealed record KernelChat(string Template, IReadOnlyList<string> Roles, IReadOnlyList<string> Variables);
 
 /// <summary>The embedded prompt files, loaded once per process.</summary>
 internal sealed class PromptLibrary

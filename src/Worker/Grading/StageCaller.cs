@@ -2,7 +2,6 @@ using System.Text.Json;
 using GradingPortal.Domain.Models;
 using GradingPortal.Worker.Grading.Wire;
 using GradingPortal.Worker.Models;
-using Microsoft.Extensions.AI;
 
 namespace GradingPortal.Worker.Grading;
 
@@ -24,24 +23,20 @@ internal sealed record StageOutcome<T>(ModelCallResult Call, T? Output) where T 
 }
 
 /// <summary>
-/// The one way stages call a model: messages in a fixed order (instructions and stable content first; then, for layouts
-/// that show every approach, the short note naming the matched one; the solution, when there is one, last in its own
-/// message), a strict output schema, and the stage's own checks passed to the model caller
-/// as <see cref="ModelCallRequest.Validate"/> so that failing output gets the caller's repair attempt.
+/// The one way stages call a model: the prompt file's kernel function renders the messages in a fixed order (instructions
+/// and stable content first; then, for layouts that show every approach, the short note naming the matched one; the
+/// solution, when there is one, last in its own message), with a strict output schema and the stage's own checks passed
+/// to the model caller as <see cref="ModelCallRequest.Validate"/> so that failing output gets the caller's repair attempt.
 /// </summary>
-internal sealed class StageCaller(IModelCaller caller)
+internal sealed class StageCaller(StageKernel kernel)
 {
     public async Task<StageOutcome<T>> CallAsync<T>(CallScope scope, string stage, int sample, string callKey, PromptTemplate prompt,
-        RenderedPrompt rendered, string schemaName, JsonElement schema, Func<T, IReadOnlyList<string>> check, CancellationToken ct)
+        IReadOnlyDictionary<string, string> values, string? design, string schemaName, JsonElement schema, Func<T, IReadOnlyList<string>> check,
+        CancellationToken ct)
         where T : class
     {
-        List<ChatMessage> messages = rendered.SolutionMessage is { } solution
-            ? rendered.ApproachMessage is { } approach
-                ? [new ChatMessage(ChatRole.System, rendered.Instructions), new ChatMessage(ChatRole.User, approach), new ChatMessage(ChatRole.User, solution)]
-                : [new ChatMessage(ChatRole.System, rendered.Instructions), new ChatMessage(ChatRole.User, solution)]
-            : [new ChatMessage(ChatRole.User, rendered.Instructions)];
         var request = new ModelCallRequest(callKey, scope.ProjectId, scope.RunId, scope.RunItemId, scope.ProblemId, scope.SolutionId, stage,
-            sample, prompt.Ref, messages, schemaName, schema, output =>
+            sample, prompt.Ref, [], schemaName, schema, output =>
             {
                 var (value, error) = WireJson.Parse<T>(output);
                 return value is null ? [error ?? "The output could not be read."] : check(value);
@@ -49,7 +44,7 @@ internal sealed class StageCaller(IModelCaller caller)
         {
             NoEarlierAttempts = scope.FreshItem,
         };
-        var result = await caller.CallAsync(scope.Profile, request, ct);
+        var result = await kernel.InvokeAsync(scope, request, prompt, design, values, ct);
         if (!result.Succeeded || result.Output is not { } element)
         {
             return new StageOutcome<T>(result, null);

@@ -14,13 +14,13 @@ internal sealed class ClusterReferencesStage(StageCaller caller)
     public Task<StageOutcome<ClustersOutput>> RunAsync(CallScope scope, PromptTemplate prompt, ProblemMaterial problem, string callKey,
         CancellationToken ct)
     {
-        var rendered = prompt.Render(new Dictionary<string, string>
+        var values = new Dictionary<string, string>
         {
             ["problem"] = problem.Statement,
             ["max_points"] = problem.MaxPoints.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["references"] = PromptText.References(problem.References),
-        });
-        return caller.CallAsync<ClustersOutput>(scope, Stages.ClusterReferences, 0, callKey, prompt, rendered, ClustersOutput.SchemaName,
+        };
+        return caller.CallAsync<ClustersOutput>(scope, Stages.ClusterReferences, 0, callKey, prompt, values, null, ClustersOutput.SchemaName,
             ClustersOutput.Schema, output => Check(output, problem.References.Count), ct);
     }
 
@@ -70,15 +70,15 @@ internal sealed class ExtractStepsStage(StageCaller caller)
     public Task<StageOutcome<ExtractStepsOutput>> RunAsync(CallScope scope, PromptTemplate prompt, ProblemMaterial problem,
         IReadOnlyList<ClusterMaterial> clusters, string solution, string callKey, CancellationToken ct)
     {
-        var rendered = prompt.Render(new Dictionary<string, string>
+        var values = new Dictionary<string, string>
         {
             ["problem"] = problem.Statement,
             ["max_points"] = problem.MaxPoints.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["clusters"] = PromptText.Clusters(clusters),
             ["solution"] = StageCaller.Delimit(solution),
-        });
+        };
         var counts = clusters.Select(c => c.MainSteps.Count).ToList();
-        return caller.CallAsync<ExtractStepsOutput>(scope, Stages.ExtractSteps, 0, callKey, prompt, rendered, ExtractStepsOutput.SchemaName,
+        return caller.CallAsync<ExtractStepsOutput>(scope, Stages.ExtractSteps, 0, callKey, prompt, values, null, ExtractStepsOutput.SchemaName,
             ExtractStepsOutput.Schema, output => Check(output, counts), ct);
     }
 
@@ -102,14 +102,14 @@ internal sealed class AnalyseReferenceStage(StageCaller caller)
     public Task<StageOutcome<AnalysisOutput>> RunAsync(CallScope scope, PromptTemplate prompt, ProblemMaterial problem, ClusterMaterial cluster,
         string callKey, CancellationToken ct)
     {
-        var rendered = prompt.Render(new Dictionary<string, string>
+        var values = new Dictionary<string, string>
         {
             ["problem"] = problem.Statement,
             ["max_points"] = problem.MaxPoints.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["cluster_title"] = cluster.Heading,
             ["reference"] = cluster.Representative,
-        });
-        return caller.CallAsync<AnalysisOutput>(scope, Stages.AnalyseReference, 0, callKey, prompt, rendered, AnalysisOutput.SchemaName,
+        };
+        return caller.CallAsync<AnalysisOutput>(scope, Stages.AnalyseReference, 0, callKey, prompt, values, null, AnalysisOutput.SchemaName,
             AnalysisOutput.Schema, Check, ct);
     }
 
@@ -142,15 +142,15 @@ internal sealed class DeriveRubricStage(StageCaller caller)
     public Task<StageOutcome<RubricOutput>> RunAsync(CallScope scope, PromptTemplate prompt, ProblemMaterial problem, ClusterMaterial cluster,
         AnalysisOutput analysis, string design, string callKey, CancellationToken ct)
     {
-        var rendered = prompt.Render(new Dictionary<string, string>
+        var values = new Dictionary<string, string>
         {
             ["problem"] = problem.Statement,
             ["max_points"] = problem.MaxPoints.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["cluster_title"] = cluster.Heading,
             ["reference"] = cluster.Representative,
             ["analysis"] = PromptText.Analysis(analysis),
-        }, design);
-        return caller.CallAsync<RubricOutput>(scope, Stages.DeriveRubric, 0, callKey, prompt, rendered, RubricOutput.SchemaName,
+        };
+        return caller.CallAsync<RubricOutput>(scope, Stages.DeriveRubric, 0, callKey, prompt, values, design, RubricOutput.SchemaName,
             RubricOutput.Schema, output => Check(output, problem.MaxPoints, design), ct);
     }
 
@@ -198,9 +198,8 @@ internal sealed class GradeStage(StageCaller caller)
         string solution, int sample, string callKey, CancellationToken ct)
     {
         var values = new Dictionary<string, string>(input.Values) { ["solution"] = StageCaller.Delimit(solution) };
-        var rendered = prompt.Render(values);
         var types = problem.ErrorTypes;
-        return caller.CallAsync<GradeOutput>(scope, Stages.Grade, sample, callKey, prompt, rendered, GradeOutput.SchemaName,
+        return caller.CallAsync<GradeOutput>(scope, Stages.Grade, sample, callKey, prompt, values, null, GradeOutput.SchemaName,
             GradeOutput.SchemaFor(types, input.Severities), output => Check(output, problem, input), ct);
     }
 
