@@ -1,189 +1,103 @@
-using System.Globalization;
+using System.Collections.Concurrent;
 using System.Text.Json;
+using Json.Schema;
 
 namespace GradingPortal.Worker.Models;
 
 /// <summary>
-/// Checks a JSON value against the subset of JSON Schema our output schemas use: <c>type</c> (a name or an array of
-/// names, which is how a nullable field is written in strict mode), <c>properties</c>, <c>required</c>,
-/// <c>additionalProperties</c> (false or a schema), <c>enum</c>, <c>const</c>, <c>items</c>, <c>minItems</c>/<c>maxItems</c>,
-/// <c>minLength</c>/<c>maxLength</c>, <c>minimum</c>/<c>maximum</c> and <c>anyOf</c>. Unknown keywords are ignored.
-/// Endpoints that honour strict schemas make this a second line of defence; in JSON mode it is the only one.
+/// Checks a model's output against its JSON schema with JsonSchema.Net. Endpoints that honour strict schemas make this a
+/// second line of defence; in JSON mode it is the only one. Problems read <c>path: what is wrong</c>, for the stored error
+/// and the repair request.
 /// </summary>
 internal static class JsonSchemaValidator
 {
     private const int MaxProblems = 20;
+    private const int MaxCachedSchemas = 1000;
+    private static readonly ConcurrentDictionary<string, JsonSchema> s_schemas = new(StringComparer.Ordinal);
+    private static readonly EvaluationOptions s_options = new() { OutputFormat = OutputFormat.List };
 
-    /// <summary>Problems found, each as <c>path: what is wrong</c>; empty when the value conforms.</summary>
+    /// <summary>Problems found; empty when the value conforms.</summary>
     public static IReadOnlyList<string> Validate(JsonElement schema, JsonElement value)
     {
+        var results = Compiled(schema).Evaluate(value, s_options);
+        if (results.IsValid)
+        {
+            return [];
+        }
         var problems = new List<string>();
-        Check(schema, value, "$", problems);
-        return problems;
-    }
-
-    private static void Check(JsonElement schema, JsonElement value, string path, List<string> problems)
-    {
-        if (problems.Count >= MaxProblems || schema.ValueKind != JsonValueKind.Object)
+        foreach (var detail in results.Details is { Count: > 0 } details ? details : [results])
         {
-            return;
-        }
-        if (schema.TryGetProperty("anyOf", out var anyOf) && anyOf.ValueKind == JsonValueKind.Array)
-        {
-            var branches = anyOf.EnumerateArray().ToList();
-            if (branches.Count > 0 && !branches.Any(b => Validate(b, value, path).Count == 0))
+            foreach (var (keyword, message) in detail.Errors ?? new Dictionary<string, string>())
             {
-                problems.Add($"{path}: matches none of the allowed shapes");
-                return;
+                problems.AddRange(Describe(detail.InstanceLocation.ToString(), keyword, message));
             }
         }
-        if (schema.TryGetProperty("type", out var type) && !TypeMatches(type, value))
+        if (problems.Count == 0)
         {
-            problems.Add($"{path}: expected {TypeText(type)}, found {KindText(value)}");
-            return;
+            problems.Add("$: does not match the schema");
         }
-        if (schema.TryGetProperty("enum", out var allowed) && allowed.ValueKind == JsonValueKind.Array
-            && !allowed.EnumerateArray().Any(a => JsonElement.DeepEquals(a, value)))
-        {
-            problems.Add($"{path}: {Short(value)} is not one of {Short(allowed)}");
-        }
-        if (schema.TryGetProperty("const", out var constant) && !JsonElement.DeepEquals(constant, value))
-        {
-            problems.Add($"{path}: must be {Short(constant)}");
-        }
-        switch (value.ValueKind)
-        {
-            case JsonValueKind.Object:
-                CheckObject(schema, value, path, problems);
-                break;
-            case JsonValueKind.Array:
-                CheckArray(schema, value, path, problems);
-                break;
-            case JsonValueKind.Number:
-                var number = value.GetDouble();
-                if (schema.TryGetProperty("minimum", out var min) && min.ValueKind == JsonValueKind.Number && number < min.GetDouble())
-                {
-                    problems.Add($"{path}: must be at least {min.GetRawText()} (is {value.GetRawText()})");
-                }
-                if (schema.TryGetProperty("maximum", out var max) && max.ValueKind == JsonValueKind.Number && number > max.GetDouble())
-                {
-                    problems.Add($"{path}: must be at most {max.GetRawText()} (is {value.GetRawText()})");
-                }
-                break;
-            case JsonValueKind.String:
-                var length = value.GetString()!.Length;
-                if (schema.TryGetProperty("minLength", out var minLength) && minLength.TryGetInt32(out var minL) && length < minL)
-                {
-                    problems.Add($"{path}: must have at least {minL} characters");
-                }
-                if (schema.TryGetProperty("maxLength", out var maxLength) && maxLength.TryGetInt32(out var maxL) && length > maxL)
-                {
-                    problems.Add($"{path}: must have at most {maxL} characters");
-                }
-                break;
-        }
+        return [.. problems.Distinct(StringComparer.Ordinal).Take(MaxProblems)];
     }
 
-    private static List<string> Validate(JsonElement schema, JsonElement value, string path)
+    private static JsonSchema Compiled(JsonElement schema)
     {
-        var problems = new List<string>();
-        Check(schema, value, path, problems);
-        return problems;
+        var text = schema.GetRawText();
+        if (s_schemas.TryGetValue(text, out var compiled))
+        {
+            return compiled;
+        }
+        if (s_schemas.Count >= MaxCachedSchemas)
+        {
+            // Schemas vary only with a project's error types; a full cache means something unusual, not a working set.
+            s_schemas.Clear();
+        }
+        return s_schemas.GetOrAdd(text, _ => JsonSchema.Build(schema.Clone()));
     }
 
-    private static void CheckObject(JsonElement schema, JsonElement value, string path, List<string> problems)
+    private static IEnumerable<string> Describe(string pointer, string keyword, string message)
     {
-        var hasProperties = schema.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object;
-        if (schema.TryGetProperty("required", out var required) && required.ValueKind == JsonValueKind.Array)
+        var path = PathOf(pointer);
+        if (keyword == "required" && message.IndexOf('[', StringComparison.Ordinal) is var open and >= 0
+            && message.LastIndexOf(']') is var close && close > open)
         {
-            foreach (var name in required.EnumerateArray())
+            string[]? names = null;
+            try
             {
-                if (name.ValueKind == JsonValueKind.String && !value.TryGetProperty(name.GetString()!, out _))
-                {
-                    problems.Add($"{path}: missing required property '{name.GetString()}'");
-                }
+                names = JsonSerializer.Deserialize<string[]>(message[open..(close + 1)]);
+            }
+            catch (JsonException)
+            {
+            }
+            if (names is { Length: > 0 })
+            {
+                return names.Select(n => $"{path}: missing required property '{n}'");
             }
         }
-        schema.TryGetProperty("additionalProperties", out var additional);
-        foreach (var property in value.EnumerateObject())
+        if (keyword is "false" or "" || message.Contains("false schema", StringComparison.OrdinalIgnoreCase))
         {
-            var childPath = $"{path}.{property.Name}";
-            if (hasProperties && properties.TryGetProperty(property.Name, out var propertySchema))
+            // A property that additionalProperties: false refuses is reported at the property itself.
+            var cut = pointer.LastIndexOf('/');
+            if (cut >= 0)
             {
-                Check(propertySchema, property.Value, childPath, problems);
-            }
-            else if (additional.ValueKind == JsonValueKind.False)
-            {
-                problems.Add($"{path}: unexpected property '{property.Name}'");
-            }
-            else if (additional.ValueKind == JsonValueKind.Object)
-            {
-                Check(additional, property.Value, childPath, problems);
+                return [$"{PathOf(pointer[..cut])}: unexpected property '{Unescape(pointer[(cut + 1)..])}'"];
             }
         }
+        return [$"{path}: {message}"];
     }
 
-    private static void CheckArray(JsonElement schema, JsonElement value, string path, List<string> problems)
+    /// <summary>A JSON Pointer as the <c>$.a.b[0]</c> path the problems have always used.</summary>
+    private static string PathOf(string pointer)
     {
-        var count = value.GetArrayLength();
-        if (schema.TryGetProperty("minItems", out var minItems) && minItems.TryGetInt32(out var min) && count < min)
+        var path = new System.Text.StringBuilder("$");
+        foreach (var segment in pointer.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
-            problems.Add($"{path}: must have at least {min} items (has {count})");
+            var name = Unescape(segment);
+            path.Append(int.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index)
+                ? $"[{index}]"
+                : "." + name);
         }
-        if (schema.TryGetProperty("maxItems", out var maxItems) && maxItems.TryGetInt32(out var max) && count > max)
-        {
-            problems.Add($"{path}: must have at most {max} items (has {count})");
-        }
-        if (schema.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Object)
-        {
-            var index = 0;
-            foreach (var item in value.EnumerateArray())
-            {
-                Check(items, item, $"{path}[{index++}]", problems);
-            }
-        }
+        return path.ToString();
     }
 
-    private static bool TypeMatches(JsonElement type, JsonElement value) => type.ValueKind switch
-    {
-        JsonValueKind.String => IsOfType(type.GetString()!, value),
-        JsonValueKind.Array => type.EnumerateArray().Any(t => t.ValueKind == JsonValueKind.String && IsOfType(t.GetString()!, value)),
-        _ => true,
-    };
-
-    private static bool IsOfType(string type, JsonElement value) => type switch
-    {
-        "object" => value.ValueKind == JsonValueKind.Object,
-        "array" => value.ValueKind == JsonValueKind.Array,
-        "string" => value.ValueKind == JsonValueKind.String,
-        "number" => value.ValueKind == JsonValueKind.Number,
-        "integer" => value.ValueKind == JsonValueKind.Number && IsWhole(value),
-        "boolean" => value.ValueKind is JsonValueKind.True or JsonValueKind.False,
-        "null" => value.ValueKind == JsonValueKind.Null,
-        _ => true,
-    };
-
-    private static bool IsWhole(JsonElement number) =>
-        number.TryGetInt64(out _) || (number.TryGetDecimal(out var d) && d == decimal.Truncate(d));
-
-    private static string TypeText(JsonElement type) => type.ValueKind == JsonValueKind.Array
-        ? string.Join(" or ", type.EnumerateArray().Select(t => t.ToString()))
-        : type.ToString();
-
-    private static string KindText(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => string.Create(CultureInfo.InvariantCulture, $"the number {value.GetRawText()}"),
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Null => "null",
-        _ => "nothing",
-    };
-
-    private static string Short(JsonElement value)
-    {
-        var text = value.GetRawText();
-        return text.Length <= 80 ? text : text[..77] + "...";
-    }
+    private static string Unescape(string segment) => segment.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
 }

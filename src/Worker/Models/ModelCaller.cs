@@ -203,28 +203,18 @@ internal sealed partial class ModelCaller(
     {
         var cancellationToken = call.Token;
         ChatResponse response;
-        var stopwatch = new Stopwatch();
+        var stopwatch = Stopwatch.StartNew();
         try
         {
-            await using (await limiter.AcquireAsync(profile, cancellationToken))
-            {
-                // The SDK's network timeout is the profile's; this one only guards against a transport that ignores it.
-                using var guard = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                guard.CancelAfter(TimeSpan.FromSeconds(profile.TimeoutSeconds + 5));
-                stopwatch.Start();
-                try
-                {
-                    response = await client.GetResponseAsync(messages, ChatOptionsFor(profile, request), guard.Token);
-                }
-                finally
-                {
-                    stopwatch.Stop();
-                    row.LatencyMs = (int)Math.Min(int.MaxValue, stopwatch.ElapsedMilliseconds);
-                }
-            }
+            // Limits, timeout guard, usage and key scrubbing are the pipeline's middleware (ModelCallPipeline).
+            response = await client.GetResponseAsync(messages, ChatOptionsFor(profile, request), cancellationToken);
+            row.LatencyMs = response.AdditionalProperties?.TryGetValue(UsageChatClient.LatencyKey, out var measured) == true && measured is int ms
+                ? ms
+                : (int)Math.Min(int.MaxValue, stopwatch.ElapsedMilliseconds);
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
+            row.LatencyMs = (int)Math.Min(int.MaxValue, stopwatch.ElapsedMilliseconds);
             // Whatever the SDK threw once the call was cancelled (OperationCanceledException, or its own wrapper) is the cancel.
             row.Status = StageCallStatus.Cancelled;
             row.Error = call.WorkerStopping.IsCancellationRequested ? WorkerStoppingError : RunCancelledError;
@@ -233,6 +223,7 @@ internal sealed partial class ModelCaller(
         catch (Exception e) when (e is OperationCanceledException or TimeoutException
             || (e is ClientResultException { Status: 0 } && e.InnerException is OperationCanceledException or TimeoutException))
         {
+            row.LatencyMs = (int)Math.Min(int.MaxValue, stopwatch.ElapsedMilliseconds);
             row.Status = StageCallStatus.Failed;
             row.Error = $"timed out after {profile.TimeoutSeconds} s";
             return new Outcome(OutcomeKind.TimedOut);
@@ -493,7 +484,8 @@ internal sealed partial class ModelCaller(
         // Clients are reused across calls (the SDK pools connections); a changed profile or key gets a new one. The
         // dictionary holds a hash of the key, not the key.
         var keyHash = apiKey is null ? "" : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(apiKey)));
-        return _clients.GetOrAdd((profile.Id, profile.UpdatedAt, keyHash), _ => ModelClients.CreateChatClient(profile, apiKey));
+        return _clients.GetOrAdd((profile.Id, profile.UpdatedAt, keyHash),
+            _ => ModelCallPipeline.Build(ModelClients.CreateChatClient(profile, apiKey), profile, apiKey, limiter));
     }
 
     private async Task<(ModelCallResult? Reused, int NextAttempt)> FindReusableAsync(string callKey, CancellationToken cancellationToken)

@@ -34,22 +34,25 @@ public sealed class JsonSchemaValidatorTests
         Check("""{"verdict": "pass", "points": 6.5, "comment": null, "items": [{"id": 1, "quote": "x"}]}""").ShouldBeEmpty();
 
     [Fact]
-    public void Validate_EveryKindOfViolation_IsReportedWithItsPath() =>
-        Check("""{"verdict": "maybe", "points": 9, "comment": 3, "items": [{"id": 1.5, "quote": "x", "extra": true}], "more": 1}""")
-            .ShouldBe([
-                "$.verdict: \"maybe\" is not one of [\"pass\", \"fail\"]",
-                "$.points: must be at most 7 (is 9)",
-                "$.comment: expected string or null, found the number 3",
-                "$.items[0].id: expected integer, found the number 1.5",
-                "$.items[0]: unexpected property 'extra'",
-                "$: unexpected property 'more'",
-            ], ignoreOrder: true);
+    public void Validate_EveryKindOfViolation_IsReportedWithItsPath()
+    {
+        var problems = Check("""{"verdict": "maybe", "points": 9, "comment": 3, "items": [{"id": 1.5, "quote": "x", "extra": true}], "more": 1}""");
+
+        // The wording is JsonSchema.Net's; the paths and the unexpected properties are ours.
+        foreach (var path in new[] { "$.verdict: ", "$.points: ", "$.comment: ", "$.items[0].id: " })
+        {
+            problems.ShouldContain(p => p.StartsWith(path, StringComparison.Ordinal), path);
+        }
+        problems.ShouldContain("$.items[0]: unexpected property 'extra'");
+        problems.ShouldContain("$: unexpected property 'more'");
+    }
 
     [Fact]
     public void Validate_MissingRequiredAndWrongRootType_AreReported()
     {
-        Check("""{"verdict": "fail", "points": 0}""").ShouldBe(["$: missing required property 'comment'", "$: missing required property 'items'"]);
-        Check("[]").ShouldBe(["$: expected object, found an array"]);
+        Check("""{"verdict": "fail", "points": 0}""").ShouldBe(["$: missing required property 'comment'", "$: missing required property 'items'"],
+            ignoreOrder: true);
+        Check("[]").ShouldHaveSingleItem().ShouldStartWith("$: ");
     }
 
     [Fact]
