@@ -125,11 +125,11 @@ public sealed class GradingRunTests(ApiFactory api) : IClassFixture<ApiFactory>
         var configuration = JsonDocument.Parse(stored.Configuration).RootElement;
         configuration.GetProperty("stages").EnumerateArray().Select(st => st.GetProperty("stage").GetString())
             .ShouldBe([Stages.ClusterReferences, Stages.ExtractSteps, Stages.AnalyseReference, Stages.DeriveRubric, Stages.Grade]);
-        configuration.GetProperty("stages")[4].GetProperty("prompt").GetString().ShouldBe("grade-with-rubric.v2");
+        configuration.GetProperty("stages")[4].GetProperty("prompt").GetString().ShouldBe("grade-with-rubric.v3");
         stored.Prompts.Select(p => (p.Stage, p.Prompt)).ShouldBe(Workflows.Find(Workflows.FiveStage)!.Stages.Select(st => (st.Stage, st.Prompt)));
         run.Items("prompts").Select(p => (p.Str("stage"), p.Str("prompt"))).ShouldBe([
-            (Stages.ClusterReferences, "cluster-references.v1"), (Stages.ExtractSteps, "extract-steps.v1"),
-            (Stages.AnalyseReference, "analyse-reference.v1"), (Stages.DeriveRubric, "derive-rubric.v1"), (Stages.Grade, "grade-with-rubric.v2"),
+            (Stages.ClusterReferences, "cluster-references.v2"), (Stages.ExtractSteps, "extract-steps.v2"),
+            (Stages.AnalyseReference, "analyse-reference.v2"), (Stages.DeriveRubric, "derive-rubric.v2"), (Stages.Grade, "grade-with-rubric.v3"),
         ]);
         _ = problem;
     }
@@ -144,7 +144,7 @@ public sealed class GradingRunTests(ApiFactory api) : IClassFixture<ApiFactory>
 
         var view = await s.Viewer.Client.GetAsync($"/api/grading-runs/{run.Id()}").ExpectAsync(HttpStatusCode.OK);
         view.Items("prompts").Select(p => (p.Str("stage"), p.Str("prompt"))).ShouldBe([
-            (Stages.ClusterReferences, "cluster-references.v1"), (Stages.ExtractSteps, "extract-steps.v1"), (Stages.Grade, "grade-matched-reference.v1"),
+            (Stages.ClusterReferences, "cluster-references.v2"), (Stages.ExtractSteps, "extract-steps.v2"), (Stages.Grade, "grade-matched-reference.v1"),
         ]);
         var stored = await api.WithDbAsync(db => db.GradingRuns.AsNoTracking().FirstAsync(r => r.Id == run.Id()));
         stored.PromptOf(Stages.Grade).ShouldBe("grade-matched-reference.v1");
@@ -364,8 +364,8 @@ public sealed class GradingRunTests(ApiFactory api) : IClassFixture<ApiFactory>
         options.Items("workflows").Select(w => w.Str("name")).ShouldBe(Workflows.All.Select(w => w.Name));
         options.Items("workflows").Single(w => w.Str("name") == "five-stage").Items("rubricDesigns").Count.ShouldBe(4);
         var grading = options.Items("workflows").Single(w => w.Str("name") == "five-stage").Items("prompts").Single(p => p.Str("stage") == Stages.Grade);
-        grading.Str("default").ShouldBe("grade-with-rubric.v2");
-        grading.Items("choices").Select(c => c.Str("name")).ShouldBe(["grade-with-rubric.v2", "grade-with-rubric.v1"]);
+        grading.Str("default").ShouldBe("grade-with-rubric.v3");
+        grading.Items("choices").Select(c => c.Str("name")).ShouldBe(["grade-with-rubric.v3", "grade-with-rubric.v1"]);
         grading.Items("choices").ShouldAllBe(c => !string.IsNullOrWhiteSpace(c.Str("description")));
         options.Items("workflows").Single(w => w.Str("name") == "absolute").Items("prompts").Single().Items("choices").Count.ShouldBe(1);
         options.Items("aggregations").Select(a => a.GetString()).ShouldContain("median");

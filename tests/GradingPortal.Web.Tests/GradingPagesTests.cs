@@ -184,7 +184,7 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         await Expect(page.GetByTestId("estimate-calls")).ToHaveTextAsync("7");
         await Expect(page.Locator("[data-gp-designs]")).ToBeVisibleAsync();
         await Expect(page.Locator("[data-gp-prompts]")).ToBeVisibleAsync();
-        await Expect(page.GetByTestId("run-grade-prompt")).ToHaveValueAsync("grade-with-rubric.v2");
+        await Expect(page.GetByTestId("run-grade-prompt")).ToHaveValueAsync("grade-with-rubric.v3");
         await page.SelectOptionAsync("#run-workflow", "absolute");
         await Expect(page.Locator("[data-gp-designs]")).ToBeHiddenAsync();
         await Expect(page.Locator("[data-gp-prompts]")).ToBeHiddenAsync();
@@ -238,7 +238,7 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         await page.GotoAsync($"/projects/{projectId}/runs");
 
         await page.SelectOptionAsync("#run-workflow", "three-stage");
-        await Expect(page.GetByTestId("run-grade-prompt")).ToHaveValueAsync("grade-matched-reference.v2");
+        await Expect(page.GetByTestId("run-grade-prompt")).ToHaveValueAsync("grade-matched-reference.v3");
         await page.SelectOptionAsync("#run-grade-prompt", "grade-matched-reference.v1");
         await page.Locator("[data-testid=run-problem]").First.CheckAsync();
         await page.ClickAsync("[data-testid=start-run-button]");

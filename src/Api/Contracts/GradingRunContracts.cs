@@ -174,7 +174,7 @@ public sealed record GradingRunResponse(
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt);
 
-/// <summary>The prompt (file name without extension, e.g. <c>grade-with-rubric.v2</c>) one stage of a run uses, fixed when the run was created.</summary>
+/// <summary>The prompt (file name without extension, e.g. <c>grade-with-rubric.v3</c>) one stage of a run uses, fixed when the run was created.</summary>
 public sealed record RunPromptResponse(string Stage, string Prompt);
 
 /// <summary>The estimated calls, tokens and cost of one stage of a run.</summary>

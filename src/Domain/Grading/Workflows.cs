@@ -57,7 +57,10 @@ public sealed record RunPrompt(string Stage, string Prompt);
 /// </summary>
 public static class PromptLayouts
 {
-    private static readonly HashSet<string> s_allApproaches = new(StringComparer.Ordinal) { "grade-with-rubric.v2", "grade-matched-reference.v2" };
+    private static readonly HashSet<string> s_allApproaches = new(StringComparer.Ordinal)
+    {
+        "grade-with-rubric.v2", "grade-matched-reference.v2", "grade-with-rubric.v3", "grade-matched-reference.v3",
+    };
 
     /// <summary>
     /// True when the grading prompt shows every approach of the problem (reference, and for five-stage analysis and
@@ -126,28 +129,29 @@ public static class Workflows
     public const string FiveStage = "five-stage";
     public const string SingleCallJudge = "single-call-judge";
 
-    // Three- and five-stage grade by default with the layout that shows every approach of the problem (v2), so the whole
+    // Three- and five-stage grade by default with the layout that shows every approach of the problem (v2, and v3: the same
+    // text in Semantic Kernel's variable syntax), so the whole
     // prompt up to the short per-solution note is one prefix for all solutions of a problem; v1 (only the matched
     // approach's material: fewer input tokens, a prefix shared per approach) stays selectable per run.
     public static readonly IReadOnlyList<WorkflowDefinition> All =
     [
-        new(Absolute, "Absolute (no reference, no rubric)", [new(Stages.Grade, "grade-absolute.v1")], false, false, false, []),
-        new(Reference, "Reference solution, no rubric", [new(Stages.Grade, "grade-reference.v1")], true, false, false, []),
-        new(OfficialRubric, "Official marking scheme", [new(Stages.Grade, "grade-official-rubric.v1")], false, true, false, []),
+        new(Absolute, "Absolute (no reference, no rubric)", [new(Stages.Grade, "grade-absolute.v2")], false, false, false, []),
+        new(Reference, "Reference solution, no rubric", [new(Stages.Grade, "grade-reference.v2")], true, false, false, []),
+        new(OfficialRubric, "Official marking scheme", [new(Stages.Grade, "grade-official-rubric.v2")], false, true, false, []),
         new(ThreeStage, "Three-stage (cluster, match, grade against the matched reference)",
             [
-                new(Stages.ClusterReferences, "cluster-references.v1"), new(Stages.ExtractSteps, "extract-steps.v1"),
-                new(Stages.Grade, "grade-matched-reference.v2", ["grade-matched-reference.v1"]),
+                new(Stages.ClusterReferences, "cluster-references.v2"), new(Stages.ExtractSteps, "extract-steps.v2"),
+                new(Stages.Grade, "grade-matched-reference.v3", ["grade-matched-reference.v1"]),
             ],
             true, false, true, []),
         new(FiveStage, "Five-stage (cluster, match, analyse, derive rubric, grade)",
             [
-                new(Stages.ClusterReferences, "cluster-references.v1"), new(Stages.ExtractSteps, "extract-steps.v1"),
-                new(Stages.AnalyseReference, "analyse-reference.v1"), new(Stages.DeriveRubric, "derive-rubric.v1"),
-                new(Stages.Grade, "grade-with-rubric.v2", ["grade-with-rubric.v1"]),
+                new(Stages.ClusterReferences, "cluster-references.v2"), new(Stages.ExtractSteps, "extract-steps.v2"),
+                new(Stages.AnalyseReference, "analyse-reference.v2"), new(Stages.DeriveRubric, "derive-rubric.v2"),
+                new(Stages.Grade, "grade-with-rubric.v3", ["grade-with-rubric.v1"]),
             ],
             true, false, true, RubricDesigns.All),
-        new(SingleCallJudge, "Single-call judge (design a scheme and grade in one call)", [new(Stages.Grade, "judge-single-call.v1")], true, false, false, []),
+        new(SingleCallJudge, "Single-call judge (design a scheme and grade in one call)", [new(Stages.Grade, "judge-single-call.v2")], true, false, false, []),
     ];
 
     public static WorkflowDefinition? Find(string? name) => All.FirstOrDefault(w => w.Name == name);

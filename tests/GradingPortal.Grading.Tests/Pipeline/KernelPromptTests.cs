@@ -43,6 +43,38 @@ public sealed class KernelPromptTests
         }
     }
 
+    [Theory]
+    [InlineData("analyse-reference.v1", "analyse-reference.v2")]
+    [InlineData("cluster-references.v1", "cluster-references.v2")]
+    [InlineData("derive-rubric.v1", "derive-rubric.v2")]
+    [InlineData("extract-steps.v1", "extract-steps.v2")]
+    [InlineData("grade-absolute.v1", "grade-absolute.v2")]
+    [InlineData("grade-matched-reference.v2", "grade-matched-reference.v3")]
+    [InlineData("grade-official-rubric.v1", "grade-official-rubric.v2")]
+    [InlineData("grade-reference.v1", "grade-reference.v2")]
+    [InlineData("grade-with-rubric.v2", "grade-with-rubric.v3")]
+    [InlineData("judge-single-call.v1", "judge-single-call.v2")]
+    public async Task KernelTemplate_PinnedFileBeforeTheKernelAndItsKernelSyntaxVersion_SendTheSameMessages(string pinned, string converted)
+    {
+        // A run created before the kernel keeps its pinned {{name}} file; the {{$name}} version that replaced it as the
+        // default must send exactly what that file sends.
+        var caller = new CapturingCaller();
+        var kernel = new StageKernel(caller, NullLogger<StageKernel>.Instance);
+        var old = PromptLibrary.Default.Get(pinned);
+        var current = PromptLibrary.Default.Get(converted);
+        current.Text.ShouldNotContain("{{" + old.Placeholders.First() + "}}");
+        current.Placeholders.ShouldBe(old.Placeholders, ignoreOrder: true);
+        var values = old.Placeholders.ToDictionary(p => p, p => $"<{p}> {TrickyProof}");
+        foreach (var design in old.Designs.Any() ? old.Designs.Cast<string?>() : [null])
+        {
+            await kernel.InvokeAsync(Scope(), Request(old), old, design, values, TestContext.Current.CancellationToken);
+            var fromOld = caller.Last!.Select(m => (m.Role.Value, m.Text)).ToList();
+            await kernel.InvokeAsync(Scope(), Request(current), current, design, values, TestContext.Current.CancellationToken);
+
+            caller.Last!.Select(m => (m.Role.Value, m.Text)).ShouldBe(fromOld, $"{converted} {design}");
+        }
+    }
+
     [Fact]
     public async Task KernelTemplate_MissingValue_FailsBeforeAnyCall()
     {

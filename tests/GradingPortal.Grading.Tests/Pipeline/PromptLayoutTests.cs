@@ -137,7 +137,7 @@ public sealed class PromptLayoutTests(PipelineFixture fixture)
         // existing runs): its snapshot names v1, whatever the workflow's default is now.
         await fixture.WithDbAsync(db => db.Database.ExecuteSqlInterpolatedAsync(
             $"UPDATE grading_runs SET prompts = jsonb_set(prompts, '{{4,prompt}}', '\"grade-with-rubric.v1\"') WHERE id = {runId}"));
-        Workflows.Find(Workflows.FiveStage)!.PromptOf(Stages.Grade).ShouldBe("grade-with-rubric.v2");
+        Workflows.Find(Workflows.FiveStage)!.PromptOf(Stages.Grade).ShouldBe("grade-with-rubric.v3");
 
         await fixture.EnqueueAsync(GradingPortal.Domain.Jobs.JobContracts.StartRun, runId);
         var run = await fixture.WaitForRunAsync(runId, GradingRunStatus.Completed, GradingRunStatus.Failed);

@@ -51,7 +51,7 @@ public sealed class PromptTests
                 prompt.Placeholders.ShouldContain("approach_number");
             }
         }
-        PromptLibrary.Default.All.Count(p => p.ShowsAllApproaches).ShouldBe(2);
+        PromptLibrary.Default.All.Count(p => p.ShowsAllApproaches).ShouldBe(4);
     }
 
     [Fact]
@@ -91,8 +91,8 @@ public sealed class PromptTests
     }
 
     [Theory]
-    [InlineData(Workflows.FiveStage, "grade-with-rubric.v2")]
-    [InlineData(Workflows.ThreeStage, "grade-matched-reference.v2")]
+    [InlineData(Workflows.FiveStage, "grade-with-rubric.v3")]
+    [InlineData(Workflows.ThreeStage, "grade-matched-reference.v3")]
     public void AllApproachesLayout_SolutionsMatchedToDifferentApproaches_ShareEverythingBeforeTheApproachNote(string workflow, string promptName)
     {
         var material = new ProblemMaterial(Guid.NewGuid(), Guid.NewGuid(), "Prove that 1 + 1 = 2.", 7, ["Ref A.", "Ref B.", "Ref C."], []);
