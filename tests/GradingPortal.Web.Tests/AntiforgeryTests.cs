@@ -163,7 +163,8 @@ public sealed class AntiforgeryTests(AccountPortal portal) : IClassFixture<Accou
     {
         var ct = TestContext.Current.CancellationToken;
         using var web = await SignedInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
-        var (_, pageToken) = await web.PageAsync("/", ct);
+        // A static page: its layout carries the sign-out form (converted pages sign out over the circuit).
+        var (_, pageToken) = await web.PageAsync("/tokens", ct);
         var refreshToken = SessionOf(web).RefreshToken;
 
         await AssertRefusedAsync(await ForgedAsync(web, "POST", "/signout", withForm: false, ct), "sign out");
