@@ -52,7 +52,7 @@ public sealed partial class InteractivePagesTests(ShortTokenBrowserPortal portal
 
         await page.GotoAsync("/");
         await Expect(page.GetByTestId("project-list")).ToContainTextAsync(name);
-        await page.FillAsync("[data-testid=project-filter] input", "no such project");
+        await page.FillAsync("input[data-testid=project-filter], [data-testid=project-filter] input", "no such project");
         await Expect(page.GetByTestId("project-list")).Not.ToContainTextAsync(name);
         await BrowserPortal.ShotAsync(page, "interactive-projects");
         await Accessibility.AssertNoSeriousViolationsAsync(page);
@@ -66,15 +66,15 @@ public sealed partial class InteractivePagesTests(ShortTokenBrowserPortal portal
         await SignInAsync(page, email);
 
         await Expect(page.GetByTestId("theme-toggle")).ToHaveAttributeAsync("aria-label", "Switch to the dark theme");
-        var light = await BodyBackgroundAsync(page);
+        var light = await ThemeBackgroundAsync(page);
         await page.ClickAsync("[data-testid=theme-toggle]");
         await Expect(page.GetByTestId("theme-toggle")).ToHaveAttributeAsync("aria-label", "Switch to the light theme");
-        var background = await BodyBackgroundAsync(page);
+        var background = await ThemeBackgroundAsync(page);
         background.ShouldNotBe(light);
         await page.ReloadAsync();
         await Expect(page.GetByTestId("theme-toggle")).ToHaveAttributeAsync("aria-label", "Switch to the light theme");
 
-        (await BodyBackgroundAsync(page)).ShouldBe(background);
+        (await ThemeBackgroundAsync(page)).ShouldBe(background);
         await Accessibility.AssertNoSeriousViolationsAsync(page);
     }
 
@@ -155,6 +155,16 @@ public sealed partial class InteractivePagesTests(ShortTokenBrowserPortal portal
 
     private static async Task SignInAsync(IPage page, string email)
     {
+        // What the browser saw, in the test output, for when a circuit does not come up.
+        var output = TestContext.Current.TestOutputHelper;
+        page.Console += (_, message) => output?.WriteLine($"console {message.Type}: {message.Text}");
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400)
+            {
+                output?.WriteLine($"http {response.Status}: {response.Url}");
+            }
+        };
         await page.GotoAsync("/signin");
         await page.FillAsync("#email", email);
         await page.FillAsync("#password", MemberPassword);
@@ -168,6 +178,6 @@ public sealed partial class InteractivePagesTests(ShortTokenBrowserPortal portal
         return projects.EnumerateArray().Select(p => p.GetProperty("name").GetString()!).ToList();
     }
 
-    private static Task<string> BodyBackgroundAsync(IPage page) =>
-        page.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('.mud-layout') ?? document.body).backgroundColor");
+    private static Task<string> ThemeBackgroundAsync(IPage page) =>
+        page.EvaluateAsync<string>("() => getComputedStyle(document.documentElement).getPropertyValue('--mud-palette-background').trim()");
 }

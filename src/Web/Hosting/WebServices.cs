@@ -20,6 +20,10 @@ public static class WebServices
     public static WebApplicationBuilder AddWebServices(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // blazor.web.js and MudBlazor's files (_framework/, _content/) are static web assets of packages: a build serves
+        // them from the package folders through this manifest in any environment (tests run as "Testing"); a published
+        // Web has them in its own wwwroot and no manifest, where this does nothing.
+        builder.WebHost.UseStaticWebAssets();
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WebDataProtectionOptions>().BindConfiguration(WebDataProtectionOptions.SectionName);
 
@@ -107,8 +111,6 @@ public static class WebServices
         ui.MapImportUiEndpoints();
         ui.MapGradingUiEndpoints();
         app.MapDownloadEndpoints();
-        // Framework and MudBlazor files (blazor.web.js, _content/...) are public, like the rest of wwwroot.
-        app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

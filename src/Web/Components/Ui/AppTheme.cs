@@ -19,7 +19,11 @@ public static class AppTheme
         PaletteDark = new PaletteDark
         {
             Primary = "#8ab4f8",
+            PrimaryContrastText = "#0b1b33",
             Secondary = "#c7a6f5",
+            SecondaryContrastText = "#1d0b33",
+            TextSecondary = "rgba(255,255,255,0.78)",
+            ActionDefault = "rgba(255,255,255,0.78)",
             AppbarBackground = "#1b1f27",
             AppbarText = "#ffffff",
         },

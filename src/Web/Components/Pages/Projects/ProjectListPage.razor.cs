@@ -38,5 +38,6 @@ public sealed partial class ProjectListPage
         || project.Name.Contains(_search, StringComparison.CurrentCultureIgnoreCase)
         || project.Description?.Contains(_search, StringComparison.CurrentCultureIgnoreCase) == true;
 
-    private void OnCreated(ProjectResponse project) => Navigation.NavigateTo($"/projects/{project.Id}");
+    // A full load while the project page is still a static page: the interactive router only knows converted pages.
+    private void OnCreated(ProjectResponse project) => Navigation.NavigateTo($"/projects/{project.Id}", forceLoad: true);
 }
