@@ -26,7 +26,7 @@ public sealed partial class CreateProjectForm
         _error = null;
         try
         {
-            var created = await Api.ProjectsPOSTAsync(new CreateProjectRequest
+            var created = await Api.CreateProjectAsync(new CreateProjectRequest
             {
                 Name = _model.Name?.Trim() ?? "",
                 Description = string.IsNullOrWhiteSpace(_model.Description) ? null : _model.Description.Trim(),

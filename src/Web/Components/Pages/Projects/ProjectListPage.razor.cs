@@ -20,7 +20,7 @@ public sealed partial class ProjectListPage
     {
         try
         {
-            var projects = await Api.ProjectsAllAsync(CancellationToken.None);
+            var projects = await Api.ListProjectsAsync(CancellationToken.None);
             _projects = projects.OrderBy(p => p.Name, StringComparer.CurrentCultureIgnoreCase).ToList();
         }
         catch (ApiException ex)
