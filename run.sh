@@ -317,10 +317,8 @@ host_spec() {   # name -> HOST_DIR, HOST_DLL, HOST_ENV (arguments of env)
     case "$1" in
         api) HOST_DIR=src/Api; HOST_DLL="${DLL[GradingPortal.Api]}"; HOST_ENV=("ASPNETCORE_URLS=$API_URL") ;;
         # The Web never opens the database, so it does not get the connection string.
-        # Its files come from the published wwwroot, which alone holds blazor.web.js and MudBlazor's files.
         web) HOST_DIR=src/Web; HOST_DLL="${DLL[GradingPortal.Web]}"
-             HOST_ENV=(-u ConnectionStrings__Db "ASPNETCORE_URLS=$WEB_URL" "ASPNETCORE_WEBROOT=${HOST_DLL%/*}/wwwroot" "Api__BaseUrl=$API_URL"
-                 "DataProtection__KeysPath=$WEB_KEYS") ;;
+             HOST_ENV=(-u ConnectionStrings__Db "ASPNETCORE_URLS=$WEB_URL" "Api__BaseUrl=$API_URL" "DataProtection__KeysPath=$WEB_KEYS") ;;
         worker-*) HOST_DIR=src/Worker; HOST_DLL="${DLL[GradingPortal.Worker]}"; HOST_ENV=() ;;
         *) die "unknown host $1" ;;
     esac
