@@ -6,7 +6,7 @@ namespace GradingPortal.Web.Tests;
 /// Api and Web on real ports plus headless Chromium (the system one: Playwright's own browser download is never used).
 /// Shared by the browser tests of one class; each test opens its own browser context.
 /// </summary>
-public sealed class BrowserPortal : IAsyncLifetime
+public class BrowserPortal : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
@@ -27,7 +27,7 @@ public sealed class BrowserPortal : IAsyncLifetime
         Directory.CreateDirectory(Path.Combine(ScreenshotDirectory, "viewport"));
         // The machine is shared (two cores, other builds running): give assertions room before they call it a failure.
         Assertions.SetDefaultExpectTimeout(15_000);
-        Hosts = await PortalHosts.StartAsync("web-e2e");
+        Hosts = await StartHostsAsync();
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -37,16 +37,26 @@ public sealed class BrowserPortal : IAsyncLifetime
         });
     }
 
-    public async Task<IPage> NewPageAsync()
+    /// <summary>The hosts the browser talks to; a fixture that needs other Api settings starts its own.</summary>
+    protected virtual Task<PortalHosts> StartHostsAsync() => PortalHosts.StartAsync("web-e2e");
+
+    /// <summary>
+    /// A page in a new browser context (its own cookies). <paramref name="bypassCsp"/> lets the accessibility check inject
+    /// axe-core, which the Web's policy would block like any injected script.
+    /// </summary>
+    public async Task<IPage> NewPageAsync(bool bypassCsp = false) => await (await NewContextAsync(bypassCsp)).NewPageAsync();
+
+    public async Task<IBrowserContext> NewContextAsync(bool bypassCsp = false)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
+            BypassCSP = bypassCsp,
             BaseURL = Hosts.WebUrl.ToString(),
             ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
             Locale = "en-US",
         });
         context.SetDefaultTimeout(30_000);
-        return await context.NewPageAsync();
+        return context;
     }
 
     /// <summary>Saves the full page, and what the window shows (long pages are hard to read as one image).</summary>
@@ -56,7 +66,7 @@ public sealed class BrowserPortal : IAsyncLifetime
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, "viewport", name + ".png") });
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (Browser is not null)
         {

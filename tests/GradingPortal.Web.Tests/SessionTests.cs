@@ -86,10 +86,10 @@ public sealed class SessionTests(ShortTokenPortal portal) : IClassFixture<ShortT
         var firstCookie = SessionCookie(web.Cookies);
 
         // The access token expires within the renewal window, so this request refreshes it before the page calls Api.
-        var projects = await web.Http.GetAsync("/", ct);
+        var projects = await web.Http.GetAsync("/tokens", ct);
 
         projects.StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await projects.Content.ReadAsStringAsync(ct)).ShouldContain("New project");
+        (await projects.Content.ReadAsStringAsync(ct)).ShouldContain("API tokens");
         projects.Headers.TryGetValues("Set-Cookie", out var setCookies).ShouldBeTrue();
         setCookies!.ShouldContain(c => c.StartsWith("gp.session=", StringComparison.Ordinal));
         SessionCookie(web.Cookies).ShouldNotBe(firstCookie);

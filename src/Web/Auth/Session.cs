@@ -8,11 +8,13 @@ namespace GradingPortal.Web.Auth;
 /// The signed-in person as Web's auth cookie carries them: who they are (from <c>GET /api/me</c>) and the Api tokens
 /// acting for them. The cookie is encrypted with data protection, so the tokens never reach the browser readable.
 /// </summary>
-public sealed record Session(Guid UserId, string DisplayName, string Email, bool IsAdmin, string AccessToken, string RefreshToken,
+public sealed record Session(Guid SessionId, Guid UserId, string DisplayName, string Email, bool IsAdmin, string AccessToken, string RefreshToken,
     DateTimeOffset ExpiresAt)
 {
     public const string Scheme = "gp-session";
 
+    // Names this sign-in on the Web's side, so every circuit and cookie of it can be ended together (SessionRegistry).
+    private const string SessionIdClaim = "gp:sid";
     private const string AccessTokenClaim = "gp:access_token";
     private const string RefreshTokenClaim = "gp:refresh_token";
     private const string ExpiresAtClaim = "gp:expires_at";
@@ -22,7 +24,7 @@ public sealed record Session(Guid UserId, string DisplayName, string Email, bool
     public static readonly TimeSpan RenewBefore = TimeSpan.FromSeconds(60);
 
     public static Session Create(MeResponse me, TokenPairResponse tokens, DateTimeOffset now) =>
-        new(me.Id, me.DisplayName, me.Email, me.IsAdmin, tokens.AccessToken, tokens.RefreshToken, now.AddSeconds(tokens.ExpiresIn));
+        new(Guid.NewGuid(), me.Id, me.DisplayName, me.Email, me.IsAdmin, tokens.AccessToken, tokens.RefreshToken, now.AddSeconds(tokens.ExpiresIn));
 
     public Session WithTokens(TokenPairResponse tokens, DateTimeOffset now) => this with
     {
@@ -38,6 +40,7 @@ public sealed record Session(Guid UserId, string DisplayName, string Email, bool
     {
         var identity = new ClaimsIdentity(
         [
+            new Claim(SessionIdClaim, SessionId.ToString()),
             new Claim(ClaimTypes.NameIdentifier, UserId.ToString()),
             new Claim(ClaimTypes.Name, DisplayName),
             new Claim(ClaimTypes.Email, Email),
@@ -60,12 +63,12 @@ public sealed record Session(Guid UserId, string DisplayName, string Email, bool
         var access = principal.FindFirstValue(AccessTokenClaim);
         var refresh = principal.FindFirstValue(RefreshTokenClaim);
         var expires = principal.FindFirstValue(ExpiresAtClaim);
-        if (!Guid.TryParse(id, out var userId) || string.IsNullOrEmpty(access) || refresh is null
+        if (!Guid.TryParse(principal.FindFirstValue(SessionIdClaim), out var sessionId) || !Guid.TryParse(id, out var userId) || string.IsNullOrEmpty(access) || refresh is null
             || !long.TryParse(expires, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds))
         {
             return null;
         }
-        return new Session(userId, principal.FindFirstValue(ClaimTypes.Name) ?? "", principal.FindFirstValue(ClaimTypes.Email) ?? "",
+        return new Session(sessionId, userId, principal.FindFirstValue(ClaimTypes.Name) ?? "", principal.FindFirstValue(ClaimTypes.Email) ?? "",
             principal.FindFirstValue(AdminClaim) == "true", access, refresh, DateTimeOffset.FromUnixTimeSeconds(seconds));
     }
 }

@@ -8,16 +8,24 @@ namespace GradingPortal.Web.Auth;
 /// and the cookie re-issued; a refused refresh ends the session (the person is sent to sign in). htmx requests get an
 /// <c>HX-Redirect</c> instead of a 302 that htmx would swap into a fragment.
 /// </summary>
-public sealed class SessionCookieEvents(SessionRenewer renewer, TimeProvider time) : CookieAuthenticationEvents
+public sealed class SessionCookieEvents(SessionRenewer renewer, SessionRegistry registry, TimeProvider time) : CookieAuthenticationEvents
 {
     public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
     {
         var session = Session.From(context.Principal);
-        if (session is null)
+        if (session is null || registry.IsEnded(session.SessionId))
         {
+            // An ended sign-in (signed out in another tab, or refused by the Api in a circuit) never comes back with its cookie.
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(Session.Scheme);
             return;
+        }
+        if (registry.Latest(session) is var latest && latest != session)
+        {
+            // A circuit renewed this sign-in's tokens meanwhile: take them instead of renewing again.
+            session = latest;
+            context.ReplacePrincipal(session.ToPrincipal());
+            context.ShouldRenew = true;
         }
         if (!session.NeedsRenewal(time.GetUtcNow()))
         {
@@ -31,6 +39,7 @@ public sealed class SessionCookieEvents(SessionRenewer renewer, TimeProvider tim
                 context.ShouldRenew = true;
                 break;
             case TokenOutcome.Refused:
+                registry.End(session.SessionId, SessionEnd.Expired);
                 context.RejectPrincipal();
                 await context.HttpContext.SignOutAsync(Session.Scheme);
                 break;

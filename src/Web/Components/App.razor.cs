@@ -1,15 +1,32 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Routing;
+using Microsoft.AspNetCore.Components.Web;
 
 namespace GradingPortal.Web.Components;
 
+/// <summary>
+/// The document shell. Converted pages run interactively over a circuit with the MudBlazor layout; pages not converted
+/// yet carry <c>[ExcludeFromInteractiveRouting]</c> and render statically with Bootstrap and htmx, as before. Only one
+/// of the two script sets is ever loaded, so blazor.web.js never meets htmx on a page.
+/// </summary>
 public sealed partial class App
 {
     // htmx must not inject its indicator <style> (CSP) nor evaluate attribute code; requests stay on this origin.
     private const string HtmxConfig =
         """{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true,"historyCacheSize":0,"defaultSwapStyle":"outerHTML"}""";
 
+    /// <summary>
+    /// No prerendering: a page loads its data once, in the circuit, where the person's token lives (ADR 018). Prerendering
+    /// would load it twice (once here, once in the circuit) and run JS interop before there is a browser to talk to.
+    /// </summary>
+    internal static readonly IComponentRenderMode InteractivePages = new InteractiveServerRenderMode(prerender: false);
+
     [CascadingParameter]
     public HttpContext HttpContext { get; set; } = default!;
+
+    private bool Interactive => HttpContext.AcceptsInteractiveRouting();
+
+    private IComponentRenderMode? PageRenderMode => Interactive ? InteractivePages : null;
 
     /// <summary>The request token htmx sends as a header on every request (site.js reads it from this meta tag).</summary>
     private string AntiforgeryToken => Antiforgery.GetAndStoreTokens(HttpContext).RequestToken ?? "";

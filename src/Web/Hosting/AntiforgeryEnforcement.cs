@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.SignalR;
 
 namespace GradingPortal.Web.Hosting;
 
@@ -15,6 +16,8 @@ public sealed class ValidatesAntiforgeryInHandlerAttribute : Attribute;
 /// ASP.NET Core's own middleware validates only requests with a form body, and only records the outcome: an endpoint
 /// that binds no form never looks at it, so a bodiless POST (remove member, revoke token, sign out) went through
 /// unchecked. Checking here, for every endpoint, means a new endpoint is protected without anyone remembering to.
+/// The circuit's SignalR endpoints (<c>/_blazor</c>) are not forms and carry no token: they need a signed-in user, and
+/// the Lax session cookie is not sent with another site's POST, so a forged page cannot open a circuit.
 /// </summary>
 public sealed class AntiforgeryEnforcement(RequestDelegate next, IAntiforgery antiforgery, ILogger<AntiforgeryEnforcement> logger)
 {
@@ -23,7 +26,7 @@ public sealed class AntiforgeryEnforcement(RequestDelegate next, IAntiforgery an
     public async Task InvokeAsync(HttpContext context)
     {
         if (IsUnsafe(context.Request.Method) && context.GetEndpoint() is { } endpoint
-            && endpoint.Metadata.GetMetadata<ValidatesAntiforgeryInHandlerAttribute>() is null)
+            && endpoint.Metadata.GetMetadata<ValidatesAntiforgeryInHandlerAttribute>() is null && !IsCircuitHub(endpoint))
         {
             var valid = context.Features.Get<IAntiforgeryValidationFeature>() is { } checkedAlready
                 ? checkedAlready.IsValid
@@ -38,6 +41,8 @@ public sealed class AntiforgeryEnforcement(RequestDelegate next, IAntiforgery an
         }
         await next(context);
     }
+
+    public static bool IsCircuitHub(Endpoint endpoint) => endpoint.Metadata.GetMetadata<HubMetadata>() is not null;
 
     public static bool IsUnsafe(string method) =>
         HttpMethods.IsPost(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method);

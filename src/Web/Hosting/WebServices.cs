@@ -1,5 +1,6 @@
 using GradingPortal.Hosting;
 using GradingPortal.Web.Api;
+using GradingPortal.Web.ApiClient;
 using GradingPortal.Web.Auth;
 using GradingPortal.Web.Components;
 using GradingPortal.Web.Endpoints;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
+using MudBlazor.Services;
 using Microsoft.Net.Http.Headers;
 
 namespace GradingPortal.Web.Hosting;
@@ -18,6 +20,10 @@ public static class WebServices
     public static WebApplicationBuilder AddWebServices(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // blazor.web.js and MudBlazor's files (_framework/, _content/) are static web assets of packages: a build serves
+        // them from the package folders through this manifest in any environment (tests run as "Testing"); a published
+        // Web has them in its own wwwroot and no manifest, where this does nothing.
+        builder.WebHost.UseStaticWebAssets();
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WebDataProtectionOptions>().BindConfiguration(WebDataProtectionOptions.SectionName);
 
@@ -37,6 +43,7 @@ public static class WebServices
         services.AddTransient<BearerTokenHandler>();
         services.AddHttpClient<AuthApi>(ConfigureApiClient);
         services.AddHttpClient<PortalApi>(ConfigureApiClient).AddHttpMessageHandler<BearerTokenHandler>();
+        services.AddCircuitApiClient();
         services.AddImportExport();
 
         services.AddAuthentication(Session.Scheme).AddCookie(Session.Scheme, options =>
@@ -56,7 +63,8 @@ public static class WebServices
         services.AddAntiforgery(options => options.HeaderName = "RequestVerificationToken");
         services.AddSignInThrottle(builder.Configuration);
         services.AddCascadingAuthenticationState();
-        services.AddRazorComponents();
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
 
         services.AddSingleton<MarkdownRenderer>();
         services.AddSingleton<AssetUrls>();
@@ -103,9 +111,34 @@ public static class WebServices
         ui.MapImportUiEndpoints();
         ui.MapGradingUiEndpoints();
         app.MapDownloadEndpoints();
-        app.MapRazorComponents<App>();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
+
+    /// <summary>
+    /// The generated Api client for converted pages, one per circuit (scoped), calling with that circuit's tokens
+    /// (ADR 019). Its HttpClient wraps the factory's pooled handler in a <see cref="CircuitBearerHandler"/> that holds the
+    /// circuit's <see cref="CircuitSession"/>; neither needs disposing (the pooled handler ignores it).
+    /// </summary>
+    private static IServiceCollection AddCircuitApiClient(this IServiceCollection services)
+    {
+        services.AddSingleton<SessionRegistry>();
+        services.AddScoped<CircuitSession>();
+        services.AddHttpClient(CircuitApiClientName);
+        services.AddScoped<IGradingApiClient>(provider =>
+        {
+            var handler = new CircuitBearerHandler(provider.GetRequiredService<CircuitSession>())
+            {
+                InnerHandler = provider.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(CircuitApiClientName),
+            };
+            var http = new HttpClient(handler, disposeHandler: false);
+            ConfigureApiClient(provider, http);
+            return new GradingApiClient(http);
+        });
+        return services;
+    }
+
+    private const string CircuitApiClientName = "gp-api-circuit";
 
     private static void ConfigureApiClient(IServiceProvider services, HttpClient client)
     {

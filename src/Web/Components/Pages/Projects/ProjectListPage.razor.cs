@@ -1,0 +1,43 @@
+using GradingPortal.Web.ApiClient;
+using Microsoft.AspNetCore.Components;
+
+namespace GradingPortal.Web.Components.Pages.Projects;
+
+/// <summary>The projects the signed-in person belongs to (all of them for site admins), and a form to create one.</summary>
+public sealed partial class ProjectListPage
+{
+    private List<ProjectResponse>? _projects;
+    private ApiError? _loadError;
+    private string _search = "";
+
+    [Inject]
+    private IGradingApiClient Api { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    protected override async Task OnInitializedAsync()
+    {
+        try
+        {
+            var projects = await Api.ListProjectsAsync(CancellationToken.None);
+            _projects = projects.OrderBy(p => p.Name, StringComparer.CurrentCultureIgnoreCase).ToList();
+        }
+        catch (ApiException ex)
+        {
+            _loadError = ApiError.From(ex);
+        }
+        catch (HttpRequestException)
+        {
+            _loadError = ApiError.Unreachable;
+        }
+    }
+
+    private bool Matches(ProjectResponse project) =>
+        string.IsNullOrWhiteSpace(_search)
+        || project.Name.Contains(_search, StringComparison.CurrentCultureIgnoreCase)
+        || project.Description?.Contains(_search, StringComparison.CurrentCultureIgnoreCase) == true;
+
+    // A full load while the project page is still a static page: the interactive router only knows converted pages.
+    private void OnCreated(ProjectResponse project) => Navigation.NavigateTo($"/projects/{project.Id}", forceLoad: true);
+}

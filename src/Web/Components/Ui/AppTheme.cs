@@ -1,0 +1,31 @@
+using MudBlazor;
+
+namespace GradingPortal.Web.Components.Ui;
+
+/// <summary>The portal's MudBlazor theme. Colours are chosen for at least 4.5:1 contrast of text on them (axe's AA check).</summary>
+public static class AppTheme
+{
+    public static MudTheme Theme { get; } = new()
+    {
+        PaletteLight = new PaletteLight
+        {
+            Primary = "#1f4e8c",
+            Secondary = "#6a3d9a",
+            AppbarBackground = "#1f4e8c",
+            AppbarText = "#ffffff",
+            TextSecondary = "rgba(0,0,0,0.68)",
+            ActionDefault = "rgba(0,0,0,0.68)",
+        },
+        PaletteDark = new PaletteDark
+        {
+            Primary = "#8ab4f8",
+            PrimaryContrastText = "#0b1b33",
+            Secondary = "#c7a6f5",
+            SecondaryContrastText = "#1d0b33",
+            TextSecondary = "rgba(255,255,255,0.78)",
+            ActionDefault = "rgba(255,255,255,0.78)",
+            AppbarBackground = "#1b1f27",
+            AppbarText = "#ffffff",
+        },
+    };
+}
