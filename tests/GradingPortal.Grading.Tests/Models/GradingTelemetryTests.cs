@@ -4,6 +4,9 @@ using GradingPortal.Domain.Grading;
 using GradingPortal.Hosting;
 using GradingPortal.Testing.FakeOpenAi;
 using GradingPortal.Worker.Models;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -114,4 +117,51 @@ public sealed class GradingTelemetryTests(ModelDatabase database) : IClassFixtur
         (host.Services.GetService<MeterProvider>() is not null).ShouldBe(enabled);
         (host.Services.GetService<TracerProvider>() is not null).ShouldBe(enabled);
     }
+
+    [Fact]
+    public async Task ServiceDefaults_OtlpEndpointSet_ExportsTheGradingMetricsOverOtlp()
+    {
+        // An OTLP/HTTP receiver in this process: it keeps the raw protobuf bodies, in which metric names and string
+        // attribute values appear as plain UTF-8.
+        var received = new ConcurrentQueue<(string Path, byte[] Body)>();
+        var receiverBuilder = WebApplication.CreateSlimBuilder();
+        receiverBuilder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var receiver = receiverBuilder.Build();
+        receiver.MapPost("/v1/{signal}", async (HttpContext context) =>
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            received.Enqueue((context.Request.Path.Value!, body.ToArray()));
+            return Results.Ok();
+        });
+        await receiver.StartAsync(TestContext.Current.CancellationToken);
+        var endpoint = receiver.Urls.Single();
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [ServiceDefaults.OtlpEndpointKey] = endpoint,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "200",
+        });
+        builder.AddServiceDefaults("gradingportal-test", GradingTelemetry.MeterName);
+        using var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var profile = await CreateProfileAsync(_worker.Services, _fake.BaseUrl);
+        var stage = $"otlp-{Guid.NewGuid():N}"[..20];
+
+        (await _worker.Caller.CallAsync(profile, Request() with { Stage = stage }, TestContext.Current.CancellationToken)).Succeeded.ShouldBeTrue();
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        bool Exported() => received.Any(r => r.Path == "/v1/metrics" && Contains(r.Body, stage) && Contains(r.Body, GradingTelemetry.StageCallsName)
+            && Contains(r.Body, GradingTelemetry.TokensName) && Contains(r.Body, GradingTelemetry.CostName) && Contains(r.Body, "gradingportal-test"));
+        while (!Exported() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+        Exported().ShouldBeTrue($"no OTLP metrics export carried the stage call ({received.Count} requests received)");
+        await host.StopAsync(CancellationToken.None);
+    }
+
+    private static bool Contains(byte[] body, string text) => body.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(text)) >= 0;
 }
