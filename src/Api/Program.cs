@@ -6,6 +6,7 @@ using GradingPortal.Api.Infrastructure;
 using GradingPortal.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("gradingportal-api");
 builder.AddApiServices();
 
 var app = builder.Build();

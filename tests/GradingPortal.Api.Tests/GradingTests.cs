@@ -194,6 +194,30 @@ public sealed class GradingTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task Annotations_CanDelete_FollowsTheDeleteRuleForEachCaller()
+    {
+        var s = await ProjectScenario.CreateAsync(api);
+        var (_, solution) = await s.ProblemAndSolutionAsync();
+        var created = await s.Grader.Client.PostAsJsonAsync(Annotations(solution), ProjectScenario.Annotation("n be even"))
+            .ExpectAsync(HttpStatusCode.Created);
+        created.GetProperty("canDelete").GetBoolean().ShouldBeTrue();
+
+        foreach (var (caller, mayDelete) in (List<(TestUser, bool)>)[(s.Grader, true), (s.OtherGrader, false), (s.Viewer, false),
+            (s.Adjudicator, true), (s.ProjectAdmin, true), (s.GlobalAdmin, true)])
+        {
+            var onPage = (await caller.Client.GetAsync($"/api/solutions/{solution.Id()}").ExpectAsync(HttpStatusCode.OK)).Items("annotations").Single();
+            onPage.GetProperty("canDelete").GetBoolean().ShouldBe(mayDelete, caller.Email);
+            var listed = (await caller.Client.GetAsync(Annotations(solution)).ExpectAsync(HttpStatusCode.OK)).Items().Single();
+            listed.GetProperty("canDelete").GetBoolean().ShouldBe(mayDelete, caller.Email);
+        }
+
+        // The flag and the DELETE answer come from the same rule.
+        await s.OtherGrader.Client.DeleteAsync($"/api/annotations/{created.Id()}").ExpectProblemAsync(HttpStatusCode.Forbidden);
+        await s.Viewer.Client.DeleteAsync($"/api/annotations/{created.Id()}").ExpectProblemAsync(HttpStatusCode.Forbidden);
+        await s.Grader.Client.DeleteAsync($"/api/annotations/{created.Id()}").ExpectAsync(HttpStatusCode.NoContent);
+    }
+
+    [Fact]
     public async Task SubmitGrade_TotalOnly_Returns201()
     {
         var s = await ProjectScenario.CreateAsync(api);

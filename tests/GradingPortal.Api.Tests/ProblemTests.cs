@@ -169,6 +169,32 @@ public sealed class ProblemTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task PatchProblem_ReferencesAfterOtherEdits_ReplacesThemEveryTime()
+    {
+        var s = await ProjectScenario.CreateAsync(api);
+        var (created, _) = await s.ProblemAndSolutionAsync();
+        var url = $"/api/problems/{created.Id()}";
+        var rowVersion = (await s.Adjudicator.Client.PatchAsJsonAsync(url, new { title = "t2", rowVersion = created.RowVersion() })
+            .ExpectAsync(HttpStatusCode.OK)).RowVersion();
+
+        foreach (var text in (string[])["r2", "r3"])
+        {
+            var patched = await s.Adjudicator.Client.PatchAsJsonAsync(url, new
+            {
+                title = $"t-{text}",
+                referenceSolutions = new[] { new { text, source = "o" } },
+                rowVersion,
+            }).ExpectAsync(HttpStatusCode.OK);
+            patched.Items("referenceSolutions").ShouldHaveSingleItem().Str("text").ShouldBe(text);
+            rowVersion = patched.RowVersion();
+        }
+
+        var reread = await s.Viewer.Client.GetAsync(url).ExpectAsync(HttpStatusCode.OK);
+        reread.Items("referenceSolutions").Select(r => (r.Str("text"), r.GetProperty("ordinal").GetInt32())).ShouldBe([("r3", 0)]);
+        reread.Str("title").ShouldBe("t-r3");
+    }
+
+    [Fact]
     public async Task PatchProblem_StaleRowVersion_Returns409AndKeepsTheOtherEdit()
     {
         var s = await ProjectScenario.CreateAsync(api);

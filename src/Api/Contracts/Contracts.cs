@@ -207,7 +207,7 @@ public sealed record SolutionPageResponse(IReadOnlyList<SolutionSummaryResponse>
 /// <summary>The problem a solution answers, as the solution page needs it.</summary>
 public sealed record SolutionProblemResponse(Guid Id, string Title, string Statement, int MaxPoints);
 
-/// <summary>An annotation on a solution.</summary>
+/// <summary>An annotation on a solution; <c>canDelete</c> says whether the caller may delete it.</summary>
 public sealed record AnnotationResponse(
     Guid Id,
     Guid SolutionId,
@@ -221,7 +221,8 @@ public sealed record AnnotationResponse(
     string Review,
     Guid? AuthorId,
     string? AuthorName,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    bool CanDelete);
 
 /// <summary>Marks an error span. <c>quote</c> must equal the text at [start, end) (UTF-16 offsets).</summary>
 public sealed record CreateAnnotationRequest(int Start, int End, string? Quote, string? ErrorType, string? Severity, string? Comment);

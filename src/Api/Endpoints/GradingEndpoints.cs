@@ -69,7 +69,8 @@ internal static class GradingEndpoints
         solution.Touch(now);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/annotations/{annotation.Id}",
-            SolutionView.ToResponse(annotation, new Dictionary<Guid, string> { [current.Id] = current.Name }));
+            SolutionView.ToResponse(annotation, new Dictionary<Guid, string> { [current.Id] = current.Name },
+                role.MayDeleteAnnotation(annotation.AuthorId, current.Id)));
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAnnotation(Guid annotationId, GradingDbContext db, ProjectAccess access,
@@ -81,7 +82,7 @@ internal static class GradingEndpoints
         {
             return ApiProblems.NotFound("The annotation");
         }
-        if (annotation.AuthorId != current.Id && !role.CanAdjudicate())
+        if (!role.MayDeleteAnnotation(annotation.AuthorId, current.Id))
         {
             // Whoever may not see others' annotations (blind project, no own grade yet) must not learn of them; 404 keeps that promise.
             var project = await db.Projects.AsNoTracking().FirstAsync(p => p.Id == annotation.ProjectId, ct);

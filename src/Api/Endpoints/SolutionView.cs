@@ -95,7 +95,7 @@ internal static class SolutionView
             new SolutionProblemResponse(record.Problem.Id, record.Problem.Title, record.Problem.Statement, record.Problem.MaxPoints),
             text, seesAuthor ? record.Author : null, record.ExternalId, record.CreatedAt, record.UpdatedAt,
             record.Rubric?.ToResponse(),
-            annotations.Select(a => a.ToResponse(record.Id)).ToList(),
+            annotations.Select(a => a.ToResponse(record.Id, callerRole.MayDeleteAnnotation(a.AuthorId, userId))).ToList(),
             grades.Select(g => g.ToResponse(record.Id)).ToList(),
             mine?.ToResponse(record.Id),
             seesOthers ? record.Adjudication?.ToResponse(record.Id) : null,
@@ -141,10 +141,10 @@ internal static class SolutionView
         _ => "none",
     };
 
-    public static AnnotationResponse ToResponse(Annotation a, IReadOnlyDictionary<Guid, string> names) => new(
+    public static AnnotationResponse ToResponse(Annotation a, IReadOnlyDictionary<Guid, string> names, bool canDelete) => new(
         a.Id, a.SolutionId, a.Start, a.End, a.Quote, a.ErrorType, a.Severity.ToString().ToLowerInvariant(), a.Comment,
         a.Origin.ToString().ToLowerInvariant(), a.Review.ToString().ToLowerInvariant(), a.AuthorId,
-        a.AuthorId is { } id ? names.GetValueOrDefault(id) : null, a.CreatedAt);
+        a.AuthorId is { } id ? names.GetValueOrDefault(id) : null, a.CreatedAt, canDelete);
 
     public static HumanGradeResponse ToResponse(HumanGrade g, IReadOnlyDictionary<Guid, string> names) => new(
         g.Id, g.SolutionId, g.GraderId, names.GetValueOrDefault(g.GraderId, ""), g.RubricId, g.Points,
@@ -191,8 +191,8 @@ internal static class SolutionView
     private sealed record AnnotationRow(Guid Id, int Start, int End, string Quote, string ErrorType, string Severity, string Comment, string Origin,
         string Review, Guid? AuthorId, string? AuthorName, DateTimeOffset CreatedAt)
     {
-        public AnnotationResponse ToResponse(Guid solutionId) =>
-            new(Id, solutionId, Start, End, Quote, ErrorType, Severity, Comment, Origin, Review, AuthorId, AuthorName, CreatedAt);
+        public AnnotationResponse ToResponse(Guid solutionId, bool canDelete) =>
+            new(Id, solutionId, Start, End, Quote, ErrorType, Severity, Comment, Origin, Review, AuthorId, AuthorName, CreatedAt, canDelete);
     }
 
     private sealed record AdjudicationRow(Guid Id, decimal Points, string Rationale, Guid AdjudicatorId, string AdjudicatorName,

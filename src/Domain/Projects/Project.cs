@@ -89,6 +89,9 @@ public static class ProjectPermissions
     public static bool CanRead(this ProjectRole role) => role >= ProjectRole.Viewer;
     public static bool CanGrade(this ProjectRole role) => role >= ProjectRole.Grader;
     public static bool CanAdjudicate(this ProjectRole role) => role >= ProjectRole.Adjudicator;
+
+    /// <summary>Its author may delete an annotation, and so may Adjudicators and Admins (model findings have no author).</summary>
+    public static bool MayDeleteAnnotation(this ProjectRole role, Guid? authorId, Guid userId) => authorId == userId || role.CanAdjudicate();
     public static bool CanEditRubrics(this ProjectRole role) => role >= ProjectRole.Adjudicator;
     public static bool CanEditContent(this ProjectRole role) => role >= ProjectRole.Adjudicator;
     public static bool CanManage(this ProjectRole role) => role >= ProjectRole.Admin;

@@ -195,6 +195,11 @@ internal sealed partial class ModelCaller(
             row.Parsed = null;
             return false;
         }
+        finally
+        {
+            // Every attempt ends here, whichever way it is stored: the one place the pipeline's call metrics are fed from.
+            GradingTelemetry.RecordStageCall(row, attempt.Model);
+        }
     }
 
     /// <summary>One HTTP attempt inside the profile's limits; fills <paramref name="row"/> with what happened.</summary>
@@ -525,7 +530,7 @@ internal sealed partial class ModelCaller(
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
-                return new Attempt(row, db, scope);
+                return new Attempt(row, profile.Model, db, scope);
             }
             catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } && conflicts < 10)
             {
@@ -585,9 +590,10 @@ internal sealed partial class ModelCaller(
     }
 
     /// <summary>An attempt row and the context that tracks it until it is completed.</summary>
-    private sealed class Attempt(StageCall row, GradingDbContext db, AsyncServiceScope scope) : IAsyncDisposable
+    private sealed class Attempt(StageCall row, string model, GradingDbContext db, AsyncServiceScope scope) : IAsyncDisposable
     {
         public StageCall Row { get; } = row;
+        public string Model { get; } = model;
         public GradingDbContext Db { get; } = db;
 
         public ValueTask DisposeAsync() => scope.DisposeAsync();
