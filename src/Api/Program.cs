@@ -40,5 +40,6 @@ app.MapModelGradeEndpoints();
 app.MapImportEndpoints();
 app.MapExportEndpoints();
 app.MapAgreementEndpoints();
+app.MapJobsDashboard();
 
 await app.RunAsync();
