@@ -12,7 +12,7 @@ namespace GradingPortal.Migrations.Generated
         {
             // Hangfire replaced Quartz.NET (ADR 015); its job store lives in the "hangfire" schema, which the migrator
             // installs after the migrations. Whatever Quartz still held (waiting triggers of an old deployment) is not carried
-            // over: runs and imports left unfinished are started again by their own retry and reconcile paths.
+            // over: a run left unfinished by the upgrade is started again with its Retry (which queues PlanRun).
             foreach (var table in new[] { "job_status", "misfire_history", "execution_history", "locks", "scheduler_state", "fired_triggers",
                 "paused_job_grps", "paused_trigger_grps", "calendars", "blob_triggers", "simprop_triggers", "cron_triggers", "simple_triggers",
                 "triggers", "job_details" })

@@ -41,11 +41,13 @@ internal static class HangfireStorage
             InvisibilityTimeout = timings.InvisibilityTimeout,
             EnableTransactionScopeEnlistment = false,
         };
+        // The storage is this container's own singleton rather than Hangfire's process-wide JobStorage.Current, so that two
+        // hosts in one process (the tests' Api factories, each on its own database) never enqueue into each other's.
+        services.AddSingleton<Hangfire.JobStorage>(_ => new PostgreSqlStorage(settings.ConnectionString, connectionSetup: null, options));
         services.AddHangfire(configuration => configuration
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UsePostgreSqlStorage(storage => storage.UseNpgsqlConnection(settings.ConnectionString), options));
+            .UseRecommendedSerializerSettings());
         return services;
     }
 }
