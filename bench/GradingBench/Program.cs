@@ -10,6 +10,7 @@ using GradingPortal.Domain.Problems;
 using GradingPortal.Domain.Projects;
 using GradingPortal.Domain.Solutions;
 using GradingPortal.Jobs;
+using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -39,7 +40,7 @@ await using var scope = provider.CreateAsyncScope();
 if (args[0] == "start")
 {
     var runId = Guid.Parse(args[1]);
-    scope.ServiceProvider.GetRequiredService<Hangfire.IBackgroundJobClient>().Enqueue<IGradingJobs>(j => j.PlanRun(runId, CancellationToken.None));
+    scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>().Enqueue<IGradingJobs>(j => j.PlanRun(runId, CancellationToken.None));
     return 0;
 }
 

@@ -43,7 +43,7 @@ internal static class HangfireStorage
         };
         // The storage is this container's own singleton rather than Hangfire's process-wide JobStorage.Current, so that two
         // hosts in one process (the tests' Api factories, each on its own database) never enqueue into each other's.
-        services.AddSingleton<Hangfire.JobStorage>(_ => new PostgreSqlStorage(settings.ConnectionString, connectionSetup: null, options));
+        services.AddSingleton<Hangfire.JobStorage>(_ => new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(settings.ConnectionString, options), options));
         services.AddHangfire(configuration => configuration
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
