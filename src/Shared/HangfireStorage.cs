@@ -1,7 +1,9 @@
 using GradingPortal.Domain.Jobs;
 using Hangfire;
 using Hangfire.PostgreSql;
+using Hangfire.Logging;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace GradingPortal.Jobs;
@@ -44,10 +46,40 @@ internal static class HangfireStorage
         // The storage is this container's own singleton rather than Hangfire's process-wide JobStorage.Current, so that two
         // hosts in one process (the tests' Api factories, each on its own database) never enqueue into each other's.
         services.AddSingleton<Hangfire.JobStorage>(_ => new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(settings.ConnectionString, options), options));
-        services.AddHangfire(configuration => configuration
+        services.AddHangfire((provider, configuration) => configuration
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings());
+            .UseRecommendedSerializerSettings()
+            .UseLogProvider(new HostLogProvider(provider.GetRequiredService<ILoggerFactory>())));
         return services;
+    }
+}
+
+/// <summary>
+/// Hangfire's log provider is process-wide and its static parts create their loggers on first use, possibly long after
+/// the host that set the provider has stopped (several hosts in one test process). Loggers asked of a host whose logging
+/// is gone stay silent instead of failing the job or the request.
+/// </summary>
+internal sealed class HostLogProvider(ILoggerFactory factory) : ILogProvider
+{
+    private readonly Hangfire.AspNetCore.AspNetCoreLogProvider _inner = new(factory);
+
+    public ILog GetLogger(string name)
+    {
+        try
+        {
+            return _inner.GetLogger(name);
+        }
+        catch (ObjectDisposedException)
+        {
+            return Silent.Instance;
+        }
+    }
+
+    private sealed class Silent : ILog
+    {
+        public static Silent Instance { get; } = new();
+
+        public bool Log(Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null) => false;
     }
 }
