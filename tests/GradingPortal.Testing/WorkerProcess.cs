@@ -20,6 +20,9 @@ public sealed class WorkerProcess : IAsyncDisposable
         _logLimit = logLimit;
     }
 
+    /// <summary>The operating-system process id (part of the Hangfire server id the Worker announces).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>True once the process ended (or this object was disposed).</summary>
     public bool HasExited
     {
