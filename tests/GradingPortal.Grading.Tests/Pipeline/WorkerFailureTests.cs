@@ -20,9 +20,16 @@ public sealed class WorkerFailureTests(PipelineFixture fixture)
         fixture.Fake.Latency = TimeSpan.FromMilliseconds(400);
         try
         {
+            // The doomed Worker takes its share of the run's jobs only once its Hangfire server is up.
+            var announced = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+            while (!await ServerOfProcessIsUpAsync(doomed.ProcessId) && DateTime.UtcNow < announced)
+            {
+                await Task.Delay(100);
+            }
             var runId = await fixture.StartRunAsync(projectId, profileId, Workflows.FiveStage, [problemId]);
             var until = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-            while ((await fixture.ItemsAsync(runId)).Count(i => i.Status == RunItemStatus.Graded) < 4)
+            while ((await fixture.ItemsAsync(runId)).Count(i => i.Status == RunItemStatus.Graded) < 4
+                || ((await RunningJobsOfAsync(doomed.ProcessId)).Count == 0 && DateTime.UtcNow < until - TimeSpan.FromMinutes(1)))
             {
                 if (DateTime.UtcNow > until)
                 {
@@ -113,6 +120,15 @@ public sealed class WorkerFailureTests(PipelineFixture fixture)
         {
             fixture.Fake.Latency = TimeSpan.FromMilliseconds(20);
         }
+    }
+
+    private async Task<bool> ServerOfProcessIsUpAsync(int processId)
+    {
+        await using var connection = new NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT count(*) FROM {JobSchema.Name}.server WHERE id LIKE '%:' || $1 || ':%'", connection);
+        command.Parameters.AddWithValue(processId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return (long)(await command.ExecuteScalarAsync())! > 0;
     }
 
     /// <summary>Hangfire jobs processing on the Worker process <paramref name="processId"/> right now.</summary>
