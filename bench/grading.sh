@@ -16,14 +16,14 @@
 #     from the stored request messages, plus the fake's simulated prompt-cache hit share;
 #   - peak RSS (VmHWM) of each Worker, the machine's load during the run, and slot occupancy over time.
 # Targets: >= 90% of ideal throughput, zero repeated calls, >= 60% shared-prefix input.
-# Reading a miss: "in flight" is the fake's requests in flight (16 = every slot busy); "triggers waiting" are Quartz
-# jobs queued but not yet fired, "jobs executing" those fired and not yet completed (Quartz's bookkeeping included),
-# "items running" the claimed solutions. Many jobs executing but few items running and few requests in flight means
-# time goes to the job machinery (Quartz's cluster lock, per-job database work, CPU), not to the model slots.
+# Reading a miss: "in flight" is the fake's requests in flight (16 = every slot busy); "jobs waiting" are Hangfire jobs
+# queued but not yet fetched, "jobs executing" those fetched and not yet finished, "items running" the claimed
+# solutions. Many jobs executing but few items running and few requests in flight means time goes to the job machinery
+# (per-job database work in Hangfire's storage, CPU), not to the model slots.
 #
 # Usage: bench/grading.sh
 #   BENCH_N=1000 BENCH_PROBLEMS=20 BENCH_LATENCY_MS=200 BENCH_CONCURRENCY=16 BENCH_WORKERS=2
-#   BENCH_THREADS (Quartz threads per Worker, default concurrency + concurrency/2)
+#   BENCH_THREADS (Hangfire workers per Worker process, default concurrency + concurrency/2)
 #   BENCH_POLL_SECONDS=1 (Worker__PollSeconds), BENCH_NO_BUILD=1 (skip the Release build), BENCH_KEEP=1 (keep the
 #   work directory with logs and the database dump of stage calls), BENCH_TIMEOUT=900 (seconds to wait for the run).
 set -euo pipefail
@@ -73,7 +73,7 @@ PG_EXTRA=""
 mkdir -p "$WORK/pg"
 if [ "$(id -u)" = 0 ]; then chmod 755 "$WORK"; install -d -o postgres -g postgres -m 700 "$WORK/pg/data"; install -d -o postgres -g postgres "$WORK/pg/run"; else mkdir -p -m 700 "$WORK/pg/data" "$WORK/pg/run"; fi
 as_pg initdb -D "$WORK/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-# Each Worker holds up to C slot connections of its own besides EF's and Quartz's pools.
+# Each Worker holds up to C slot connections of its own besides EF's and Hangfire's pools.
 as_pg pg_ctl -D "$WORK/pg/data" -l "$WORK/pg/run/pg.log" -w -o "-p $PG_PORT -k $WORK/pg/run -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c max_connections=300 $PG_EXTRA" start >/dev/null
 PSQL=(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench -v ON_ERROR_STOP=1 -qAt)
 psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE bench" >/dev/null
@@ -95,7 +95,7 @@ SEED=(dotnet bench/GradingBench/bin/Release/net10.0/GradingPortal.Bench.Grading.
 RUN_ID=$(sed -n 's/^RUN_ID=//p' "$WORK/seed.log")
 echo "   $(sed -n 's/^SEEDED=//p' "$WORK/seed.log")"
 
-echo "== starting $WORKERS Workers ($THREADS Quartz threads each, poll ${POLL_SECONDS} s)"
+echo "== starting $WORKERS Workers ($THREADS Hangfire workers each, poll ${POLL_SECONDS} s)"
 WORKER_PIDS=()
 for w in $(seq 1 "$WORKERS"); do
   # Warnings only, but how a run started (planning, and how long each problem's preparation waited for a thread).
@@ -105,9 +105,9 @@ for w in $(seq 1 "$WORKERS"); do
     dotnet "${BENCH_WORKER_DLL:-$PUBLISHED/Worker/GradingPortal.Worker.dll}" >"$WORK/worker$w.log" 2>&1 &
   WORKER_PIDS+=($!); PIDS+=($!)
 done
-# A Worker is up once its Quartz node has checked in to the cluster.
+# A Worker is up once its Hangfire server has announced itself in the storage.
 for _ in $(seq 1 240); do
-  UP=$("${PSQL[@]}" -c "SELECT count(*) FROM qrtz_scheduler_state" 2>/dev/null || echo 0)
+  UP=$("${PSQL[@]}" -c "SELECT count(*) FROM hangfire.server" 2>/dev/null || echo 0)
   [ "$UP" -ge "$WORKERS" ] && break
   sleep 0.25
 done
@@ -133,10 +133,10 @@ while True:
     time.sleep(0.25)
 PY
 PIDS+=($!)
-# Quartz triggers waiting to be acquired, jobs executing, items by state.
+# Hangfire jobs waiting to be fetched, jobs executing, jobs scheduled for later, items by state.
 ( while true; do
-    echo "SELECT extract(epoch FROM clock_timestamp()), (SELECT count(*) FROM qrtz_triggers WHERE trigger_state = 'WAITING'),
-      (SELECT count(*) FROM qrtz_fired_triggers WHERE state = 'EXECUTING'), (SELECT count(*) FROM qrtz_fired_triggers WHERE state = 'ACQUIRED'),
+    echo "SELECT extract(epoch FROM clock_timestamp()), (SELECT count(*) FROM hangfire.jobqueue WHERE fetchedat IS NULL),
+      (SELECT count(*) FROM hangfire.jobqueue WHERE fetchedat IS NOT NULL), (SELECT count(*) FROM hangfire.job WHERE statename = 'Scheduled'),
       (SELECT count(*) FILTER (WHERE status = 'Running') FROM grading_run_items WHERE run_id = '$RUN_ID'),
       (SELECT count(*) FILTER (WHERE status IN ('Graded', 'NeedsAttention', 'Failed')) FROM grading_run_items WHERE run_id = '$RUN_ID'),
       (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'),
@@ -197,6 +197,9 @@ while true; do
   sleep 0.5
 done
 echo "   run: $STATUS; items: $("${PSQL[@]}" -c "SELECT string_agg(status || ' ' || n, ', ') FROM (SELECT status, count(*) n FROM grading_run_items WHERE run_id = '$RUN_ID' GROUP BY 1) x")"
+# Enqueue -> start of each run's first job (queued while every Worker was idle): Hangfire records it as the job's latency.
+echo "   enqueue -> start of PlanRun jobs (warm-up runs first, the measured run last): $("${PSQL[@]}" -c "SELECT string_agg((s.data::jsonb ->> 'Latency') || ' ms', ', ' ORDER BY j.id)
+  FROM hangfire.job j JOIN hangfire.state s ON s.jobid = j.id AND s.name = 'Succeeded' WHERE j.invocationdata::text LIKE '%PlanRun%'")"
 
 # Peak memory of each Worker, read before anything is stopped.
 RSS=""
@@ -398,7 +401,7 @@ if window and finished:
         parts = line.split()
         if len(parts) == 9 and started <= float(parts[0]) <= finished:
             pipe.append([float(parts[0])] + [int(x) for x in parts[1:8]])
-    for col, label in ((1, "triggers waiting"), (2, "jobs executing"), (4, "items running"), (5, "items finished"),
+    for col, label in ((1, "jobs waiting"), (2, "jobs executing"), (4, "items running"), (5, "items finished"),
                        (6, "db sessions"), (7, "db sessions active")):
         row = []
         for b in range(buckets):

@@ -10,6 +10,7 @@ using GradingPortal.Domain.Problems;
 using GradingPortal.Domain.Projects;
 using GradingPortal.Domain.Solutions;
 using GradingPortal.Jobs;
+using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,7 +19,7 @@ using Microsoft.Extensions.DependencyInjection;
 //     creates a project, a model profile on the fake, the problems (2 or 3 reference solutions each, so clustering,
 //     analysis and rubric derivation run) and their solutions, and a queued five-stage run; prints RUN_ID=<id>.
 //   GradingPortal.Bench.Grading start <runId>
-//     enqueues StartRun into the Quartz store, as the Api does when a run is created.
+//     enqueues PlanRun through Hangfire, as the Api does when a run is created.
 // Texts come from the Open Proof Corpus (BMOSL problems, human reference solutions and model-written proofs) when its
 // folder is given and present, else from generated text of a similar length.
 if (args.Length < 2 || args[0] is not ("seed" or "start"))
@@ -32,15 +33,14 @@ var services = new ServiceCollection();
 services.AddLogging();
 services.AddSingleton<IAuditActorAccessor>(new BenchActor());
 services.AddDbContext<GradingDbContext>(db => db.UseNpgsql(connectionString));
-services.AddQuartzStore(connectionString);
-services.AddSingleton(sp => new JobWakeUps(connectionString, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<JobWakeUps>>()));
-services.AddScoped<JobQueue>();
+services.AddHangfireStorage(connectionString, JobStorageTimings.Default);
 await using var provider = services.BuildServiceProvider();
 await using var scope = provider.CreateAsyncScope();
 
 if (args[0] == "start")
 {
-    await scope.ServiceProvider.GetRequiredService<JobQueue>().EnqueueAsync(JobContracts.StartRun, Guid.Parse(args[1]), CancellationToken.None);
+    var runId = Guid.Parse(args[1]);
+    scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>().Enqueue<IGradingJobs>(j => j.PlanRun(runId, CancellationToken.None));
     return 0;
 }
 

@@ -10,11 +10,8 @@ namespace GradingPortal.Migrations.Generated
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            // Quartz.NET's clustered job store (AdoJobStore on PostgreSQL): its own tables, from its own embedded script.
-            foreach (var statement in QuartzSchema.Statements())
-            {
-                migrationBuilder.Sql(statement);
-            }
+            // Quartz.NET's job store lived here until Hangfire replaced it (ADR 015). A new database no longer gets its tables;
+            // databases that have them lose them in DropQuartzTables.
         }
 
         /// <inheritdoc />
@@ -24,7 +21,7 @@ namespace GradingPortal.Migrations.Generated
                 "paused_job_grps", "paused_trigger_grps", "calendars", "blob_triggers", "simprop_triggers", "cron_triggers", "simple_triggers",
                 "triggers", "job_details" })
             {
-                migrationBuilder.Sql($"DROP TABLE IF EXISTS {QuartzSchema.TablePrefix}{table} CASCADE;");
+                migrationBuilder.Sql($"DROP TABLE IF EXISTS qrtz_{table} CASCADE;");
             }
         }
     }

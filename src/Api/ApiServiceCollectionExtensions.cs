@@ -78,6 +78,7 @@ internal static class ApiServiceCollectionExtensions
         // Identity's sign-in manager looks these schemes up; the Api never uses cookies.
         services.AddAuthentication().AddCookie(IdentityConstants.ApplicationScheme).AddCookie(IdentityConstants.TwoFactorUserIdScheme);
         services.AddAuthorization();
+        services.AddJobsDashboardAuthorization();
         SignInThrottle.AddSignInThrottle(services);
 
         services.ConfigureHttpJsonOptions(options =>
@@ -93,10 +94,9 @@ internal static class ApiServiceCollectionExtensions
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         services.AddTrustedProxies();
 
-        // Background work goes into Quartz's clustered PostgreSQL store; only Workers start a scheduler and run jobs.
-        services.AddQuartzStore(connectionString);
-        services.AddSingleton(sp => new JobWakeUps(connectionString, sp.GetRequiredService<ILogger<JobWakeUps>>()));
-        services.AddScoped<JobQueue>();
+        // Background work goes into Hangfire's storage (IBackgroundJobClient against the job interfaces in Domain); the Api
+        // runs no Hangfire server, only Workers execute jobs.
+        services.AddHangfireStorage(connectionString, JobStorageTimings.Default);
         services.AddScoped<Models.ModelConnectionTester>();
         services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         return builder;

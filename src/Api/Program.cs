@@ -41,5 +41,6 @@ app.MapModelGradeEndpoints();
 app.MapImportEndpoints();
 app.MapExportEndpoints();
 app.MapAgreementEndpoints();
+app.MapJobsDashboard();
 
 await app.RunAsync();

@@ -37,7 +37,7 @@ internal sealed class PostgresConnections : IAsyncDisposable
 
     /// <summary>
     /// Settings built on the configured connection string, for a pool of its own (or a library that takes a connection
-    /// string, such as Quartz's store). The result holds the password: hand it to Npgsql, never to a log or a response.
+    /// string, such as Hangfire's storage). The result holds the password: hand it to Npgsql, never to a log or a response.
     /// </summary>
     public NpgsqlConnectionStringBuilder Settings(Action<NpgsqlConnectionStringBuilder>? configure = null)
     {

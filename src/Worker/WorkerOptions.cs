@@ -5,15 +5,30 @@ public sealed class WorkerOptions
 {
     public const string SectionName = "Worker";
 
-    /// <summary>Jobs this process runs in parallel (Quartz thread pool size).</summary>
+    /// <summary>Jobs this process runs in parallel (Hangfire's worker count).</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 256)]
     public int MaxConcurrency { get; set; } = 4;
 
     /// <summary>
-    /// How often an idle Worker asks the job store for work, in seconds (Quartz's idle wait). Jobs queued by another process
-    /// (the Api, another Worker) wake it at once through a PostgreSQL notice (JobWakeUps); this poll is the fallback, the
-    /// longest a queued job waits when the notice is lost (e.g. while the Worker's listening connection reconnects).
+    /// The Hangfire queues this process takes jobs from (<c>imports</c>, <c>grading</c>; all of them when unset), e.g. to
+    /// give imports Workers of their own.
     /// </summary>
+    public string[]? Queues { get; set; }
+
+    /// <summary>
+    /// How often an idle Worker looks at the queues, in seconds. New jobs wake it at once (Hangfire's long polling through
+    /// PostgreSQL LISTEN/NOTIFY); the poll finds what no notice announces: jobs of a Worker that died (see
+    /// <see cref="InvisibilityTimeoutSeconds"/>) and notices lost while the listening connection was down.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 300)]
     public int PollSeconds { get; set; } = 2;
+
+    /// <summary>
+    /// A running job whose Worker stopped touching it (every fifth of this time while it runs) for this many seconds is
+    /// fetched again by another Worker: how long a SIGKILLed Worker's jobs wait, plus up to <see cref="PollSeconds"/>.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(5, 3600)]
+    public int InvisibilityTimeoutSeconds { get; set; } = 10;
 
     /// <summary>
     /// An import whose upload has sent nothing for this long (the uploading client or Api vanished without a word) is
@@ -36,7 +51,7 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// A problem gets one slice job per this many open solutions (at least one, at most <see cref="MaxSlicesPerProblem"/>).
-    /// Each slice reads the run, profile and preparation once and passes through Quartz's cluster lock to start and end, so
+    /// Each slice reads the run, profile and preparation once and goes through the job storage to start and end, so
     /// a slice that grades a dozen solutions or more pays that once for all of them; a burst of one slice per handful of
     /// solutions queued faster than the Workers could fire them. A slice that runs out of its own problem's solutions takes
     /// over other ready problems' of the run, so a few slices per problem do not leave the end of a run to one Worker.

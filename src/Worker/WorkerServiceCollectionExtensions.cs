@@ -7,11 +7,11 @@ using GradingPortal.Worker.Imports;
 using GradingPortal.Worker.Models;
 using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
-using Quartz;
+using Hangfire;
 
 namespace GradingPortal.Worker;
 
-/// <summary>Everything a Worker process registers: the database, model access, and a started Quartz cluster node.</summary>
+/// <summary>Everything a Worker process registers: the database, model access, and a Hangfire server.</summary>
 internal static class WorkerServiceCollectionExtensions
 {
     public static HostApplicationBuilder AddWorkerServices(this HostApplicationBuilder builder)
@@ -33,36 +33,28 @@ internal static class WorkerServiceCollectionExtensions
         // is not reset (a reset round per return, some nine per graded solution, would also drop the prepared statements).
         // That is safe because nothing leaves session state on these connections: transactions are rolled back by Npgsql
         // either way, and the one session lock taken on them (a run item's) is released by its lane before the connection
-        // goes back (SliceRunner). Named locks and Quartz use the connection string's own pool, which resets as usual.
+        // goes back (SliceRunner). Named locks and Hangfire use the connection string's own pools, which resets as usual.
         services.AddSingleton(_ => WorkerDataSource.Build(connectionString));
         services.AddDbContext<GradingDbContext>((sp, db) => db.UseNpgsql(sp.GetRequiredService<WorkerDataSource>().DataSource));
         services.AddModelCalls(connectionString);
 
-        // A clustered node: any number of Worker processes share the queue; jobs that requested recovery and were
-        // running on a node that stopped checking in are run again by another node.
-        services.AddQuartzStore(connectionString, q =>
+        // A Hangfire server: any number of Worker processes share the queues in PostgreSQL. Queued jobs wake idle Workers
+        // through LISTEN/NOTIFY; a running job's queue row is kept fresh while it runs, so the jobs of a Worker that died
+        // come back after the invisibility timeout and another Worker runs them (they are safe to run twice).
+        services.AddHangfireStorage(connectionString, new JobStorageTimings(
+            TimeSpan.FromSeconds(options.PollSeconds), TimeSpan.FromSeconds(options.InvisibilityTimeoutSeconds)));
+        services.AddHangfireServer(server =>
         {
-            q.UseDefaultThreadPool(Math.Max(1, options.MaxConcurrency));
-            // Each pass through the store takes Quartz's cluster lock, twice (acquire, then fire), and under load a pass took
-            // about 125 ms: taking as many due triggers per pass as there are free threads lets a burst of jobs (a run's
-            // problems, their grading slices) start together. With at most 8 per pass, a run's 20 preparation jobs started
-            // in three waves, the last about 0.4 s after the first (bench/grading.sh). The other Workers still take what
-            // this one has no threads for.
-            q.ConfigureScheduler(scheduler =>
-            {
-                scheduler.IdleWaitTime = TimeSpan.FromSeconds(Math.Max(1, options.PollSeconds));
-                scheduler.MaxBatchSize = Math.Max(1, options.MaxConcurrency);
-            });
+            server.WorkerCount = options.MaxConcurrency;
+            server.Queues = options.Queues is { Length: > 0 } queues ? queues : [.. Domain.Jobs.JobQueues.All];
+            // Retries and slices that look again later are scheduled jobs: they are moved to their queue at this pace.
+            server.SchedulePollingInterval = TimeSpan.FromSeconds(options.PollSeconds);
+            // A stopping Worker cancels its jobs at once: they hand their items back and Hangfire requeues them for any
+            // Worker, instead of being cut off when the process exits.
+            server.StopTimeout = TimeSpan.Zero;
+            server.ShutdownTimeout = TimeSpan.FromSeconds(15);
         });
-        services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
-        // Jobs queued by the Api or another Worker wake this node at once (JobWakeUps) rather than at its next poll.
-        services.AddSingleton(sp => new JobWakeUps(connectionString, sp.GetRequiredService<ILogger<JobWakeUps>>()));
-        services.AddHostedService(sp => new JobWakeListener(connectionString,
-            sp.GetRequiredKeyedService<Quartz.Extensibility.ISchedulerSignaler>(Domain.Jobs.JobContracts.SchedulerName), sp.GetRequiredService<ILogger<JobWakeListener>>()));
-        // After Quartz's hosted service, so that it is stopped first: grading jobs hand their work back while the scheduler
-        // still accepts their retry triggers.
-        services.AddSingleton<GradingJobDrain>();
-        services.AddHostedService(sp => sp.GetRequiredService<GradingJobDrain>());
+        services.AddScoped<Domain.Jobs.IImportJobs, ImportJob>();
         services.AddGrading();
         services.AddHostedService<Imports.ImportWarmUp>();
         return builder;

@@ -54,13 +54,18 @@ internal static class PipelineRows
         return await action(scope.ServiceProvider.GetRequiredService<GradingDbContext>());
     }
 
-    /// <summary>Whether a StartRun job for the run sits in the Quartz store (the Api's only hand-over to Workers).</summary>
+    // A PlanRun job of the run in Hangfire's storage: its method in the invocation data, the run id among its arguments.
+    private const string PlanRunJobs = $"""
+        FROM {JobSchema.Name}.job WHERE invocationdata::text LIKE '%"PlanRun"%' AND arguments::text LIKE '%' || @id || '%'
+        """;
+
+    /// <summary>Whether a PlanRun job for the run waits in Hangfire's queue (the Api's only hand-over to Workers).</summary>
     public static async Task<bool> StartRunJobExistsAsync(this ApiFactory api, Guid runId)
     {
         await using var connection = new NpgsqlConnection(api.ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"SELECT count(*) FROM {JobContracts.TablePrefix}job_details WHERE job_name = @name", connection);
-        command.Parameters.AddWithValue("name", $"{JobContracts.StartRun.Name}-{runId:N}");
+        await using var command = new NpgsqlCommand($"SELECT count(*) {PlanRunJobs} AND statename IN ('Enqueued', 'Scheduled', 'Processing')", connection);
+        command.Parameters.AddWithValue("id", runId.ToString());
         return (long)(await command.ExecuteScalarAsync())! > 0;
     }
 
@@ -68,14 +73,12 @@ internal static class PipelineRows
     {
         await using var connection = new NpgsqlConnection(api.ConnectionString);
         await connection.OpenAsync();
-        var name = $"{JobContracts.StartRun.Name}-{runId:N}";
-        foreach (var table in new[] { "simple_triggers", "triggers", "job_details" })
-        {
-            var column = table == "job_details" ? "job_name" : "trigger_name";
-            await using var command = new NpgsqlCommand($"DELETE FROM {JobContracts.TablePrefix}{table} WHERE {column} = @name", connection);
-            command.Parameters.AddWithValue("name", name);
-            await command.ExecuteNonQueryAsync();
-        }
+        await using var command = new NpgsqlCommand($"""
+            DELETE FROM {JobSchema.Name}.jobqueue WHERE jobid IN (SELECT id {PlanRunJobs});
+            DELETE {PlanRunJobs};
+            """, connection);
+        command.Parameters.AddWithValue("id", runId.ToString());
+        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>What the Worker's planning does: one item per solution and one preparation row per problem, in the given states.</summary>

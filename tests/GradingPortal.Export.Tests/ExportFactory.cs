@@ -15,8 +15,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace GradingPortal.Export.Tests;
 
-/// <summary>Every test class shares one Api: Quartz keeps one scheduler per name per process, so a second Api in the same
-/// process would enqueue jobs (imports) into the first one's database. Test classes seed their own projects.</summary>
+/// <summary>Every test class shares one Api (and its database); test classes seed their own projects.</summary>
 [CollectionDefinition(Name)]
 public sealed class ExportCollection : ICollectionFixture<ExportFactory>
 {

@@ -16,8 +16,7 @@ namespace GradingPortal.Import.Tests;
 
 /// <summary>
 /// The real Api (in process, over a fresh migrated database) and one real Worker: the built Worker run as its own
-/// process, a Quartz cluster node on the same database, exactly as deployed. One of each for the whole test assembly:
-/// Quartz keeps one scheduler per name per process, so the Api side must not be created twice.
+/// process, a Hangfire server on the same database, exactly as deployed. One of each for the whole test assembly.
 /// </summary>
 public sealed class ImportFixture : WebApplicationFactory<ApiEntryPoint>, IAsyncLifetime
 {
@@ -68,7 +67,7 @@ public sealed class ImportFixture : WebApplicationFactory<ApiEntryPoint>, IAsync
 
     /// <summary>
     /// Kills the Worker process outright (SIGKILL: no shutdown, no rescheduling, transactions cut off) and starts a new one,
-    /// which Quartz clustering hands the dead node's recoverable jobs to.
+    /// which fetches the dead one's running jobs again once their invisibility timeout has passed.
     /// </summary>
     public Task KillWorkerAndStartAnotherAsync()
     {

@@ -4,7 +4,7 @@ using System.Text;
 namespace GradingPortal.Testing;
 
 /// <summary>
-/// A Worker as its own operating-system process, as in production (a Quartz cluster node on the test database), with
+/// A Worker as its own operating-system process, as in production (a Hangfire server on the test database), with
 /// its output captured. <see cref="Kill"/> sends SIGKILL, <see cref="Stop"/> SIGTERM; disposing kills it too and may be repeated.
 /// </summary>
 public sealed class WorkerProcess : IAsyncDisposable
@@ -19,6 +19,9 @@ public sealed class WorkerProcess : IAsyncDisposable
         _process = process;
         _logLimit = logLimit;
     }
+
+    /// <summary>The operating-system process id (part of the Hangfire server id the Worker announces).</summary>
+    public int ProcessId => _process.Id;
 
     /// <summary>True once the process ended (or this object was disposed).</summary>
     public bool HasExited
@@ -50,7 +53,7 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts the Worker built beside the tests (or in src/Worker/bin, same configuration) on <paramref name="connectionString"/>,
-    /// polling the job store every second; <paramref name="environment"/> adds or overrides settings.
+    /// polling the job queues every second; <paramref name="environment"/> adds or overrides settings.
     /// </summary>
     public static WorkerProcess Start(string connectionString, IReadOnlyDictionary<string, string>? environment = null, int logLimit = 200_000)
     {
@@ -78,7 +81,7 @@ public sealed class WorkerProcess : IAsyncDisposable
         return worker;
     }
 
-    /// <summary>SIGKILL: no shutdown, no rescheduling, transactions cut off; Quartz clustering recovers its jobs elsewhere.</summary>
+    /// <summary>SIGKILL: no shutdown, no requeueing, transactions cut off; its running jobs are fetched again by another Worker once their invisibility timeout passes.</summary>
     public void Kill()
     {
         try

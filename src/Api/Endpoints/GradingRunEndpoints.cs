@@ -5,9 +5,9 @@ using GradingPortal.Api.Infrastructure;
 using GradingPortal.Domain.Common;
 using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Jobs;
+using Hangfire;
 using GradingPortal.Domain.Models;
 using GradingPortal.Domain.Persistence;
-using GradingPortal.Jobs;
 using GradingPortal.Domain.Projects;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -58,7 +58,7 @@ internal static class GradingRunEndpoints
     }
 
     internal static async Task<Results<Accepted<GradingRunResponse>, ProblemHttpResult>> Start(StartGradingRunRequest request, GradingDbContext db,
-        ProjectAccess access, CurrentUser current, JobQueue jobs, TimeProvider clock, CancellationToken ct)
+        ProjectAccess access, CurrentUser current, IBackgroundJobClient jobs, TimeProvider clock, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var (refusal, plan) = await PlanAsync(request, db, access, now, current, ct);
@@ -76,7 +76,7 @@ internal static class GradingRunEndpoints
         }
         db.GradingRuns.Add(plan.Run);
         await db.SaveChangesAsync(ct);
-        await jobs.EnqueueAsync(JobContracts.StartRun, plan.Run.Id, ct);
+        jobs.Enqueue<IGradingJobs>(j => j.PlanRun(plan.Run.Id, CancellationToken.None));
         var response = await GradingRunQueries.LoadAsync(db, plan.Run.Id, ct);
         return TypedResults.Accepted($"/api/grading-runs/{plan.Run.Id}", response!);
     }
@@ -167,7 +167,7 @@ internal static class GradingRunEndpoints
     }
 
     internal static async Task<Results<Accepted<GradingRunResponse>, ProblemHttpResult>> RetryFailed(Guid runId, GradingDbContext db,
-        ProjectAccess access, CurrentUser current, JobQueue jobs, CancellationToken ct)
+        ProjectAccess access, CurrentUser current, IBackgroundJobClient jobs, CancellationToken ct)
     {
         var run = await db.GradingRuns.FirstOrDefaultAsync(r => r.Id == runId, ct);
         if (run is null || await access.RoleAsync(run.ProjectId, ct) is not { } role)
@@ -213,7 +213,7 @@ internal static class GradingRunEndpoints
         {
             return ApiProblems.Conflict(refusal);
         }
-        await jobs.EnqueueAsync(JobContracts.StartRun, runId, ct);
+        jobs.Enqueue<IGradingJobs>(j => j.PlanRun(runId, CancellationToken.None));
         return TypedResults.Accepted($"/api/grading-runs/{runId}", (await GradingRunQueries.LoadAsync(db, runId, ct))!);
     }
 

@@ -3,8 +3,8 @@ using GradingPortal.Api.Contracts;
 using GradingPortal.Api.Infrastructure;
 using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Jobs;
+using Hangfire;
 using GradingPortal.Domain.Persistence;
-using GradingPortal.Jobs;
 using GradingPortal.Domain.Projects;
 using GradingPortal.Domain.Rubrics;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -105,7 +105,7 @@ internal static class RubricEndpoints
     }
 
     internal static async Task<Results<Ok<RubricResponse>, ProblemHttpResult>> Approve(Guid rubricId, ApproveRubricRequest? request,
-        GradingDbContext db, ProjectAccess access, CurrentUser current, TimeProvider clock, JobQueue jobs, CancellationToken ct)
+        GradingDbContext db, ProjectAccess access, CurrentUser current, TimeProvider clock, IBackgroundJobClient jobs, CancellationToken ct)
     {
         var rubric = await db.Rubrics.Include(r => r.Items)
             .FirstOrDefaultAsync(r => r.Id == rubricId && db.Problems.Any(p => p.Id == r.ProblemId && p.DeletedAt == null), ct);
@@ -136,7 +136,7 @@ internal static class RubricEndpoints
                 .Select(r => r.Id).ToListAsync(ct);
             foreach (var runId in waiting)
             {
-                await jobs.EnqueueAsync(JobContracts.StartRun, runId, ct);
+                jobs.Enqueue<IGradingJobs>(j => j.PlanRun(runId, CancellationToken.None));
             }
         }
         return TypedResults.Ok(RubricMapping.ToResponse(rubric));

@@ -1,8 +1,8 @@
 using GradingPortal.Api.Auth;
 using GradingPortal.Api.Infrastructure;
-using GradingPortal.Jobs;
 using GradingPortal.Domain.Imports;
 using GradingPortal.Domain.Jobs;
+using Hangfire;
 using GradingPortal.Domain.Persistence;
 using GradingPortal.Domain.Projects;
 using Microsoft.AspNetCore.Http.Features;
@@ -48,7 +48,7 @@ internal static class ImportEndpoints
     }
 
     internal static async Task<Results<Accepted<ImportResponse>, ProblemHttpResult>> Upload(Guid projectId, string? format, string? fileName,
-        HttpContext http, GradingDbContext db, ProjectAccess access, CurrentUser current, JobQueue jobs, IOptions<ImportOptions> options,
+        HttpContext http, GradingDbContext db, ProjectAccess access, CurrentUser current, IBackgroundJobClient jobs, IOptions<ImportOptions> options,
         TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
         if (await access.RoleAsync(projectId, ct) is not { } role || !await db.Projects.AnyAsync(p => p.Id == projectId, ct))
@@ -106,14 +106,14 @@ internal static class ImportEndpoints
         {
             // The job is enqueued with the first chunk: a Worker imports the file while the rest of it arrives.
             refusal = await ImportStaging.StageStreamingAsync(db, import, body, limits.MaxFileBytes,
-                token => jobs.EnqueueAsync(JobContracts.Import, import.Id, token), loggers.CreateLogger(typeof(ImportStaging)), ct);
+                _ => EnqueueImport(jobs, import.Id), loggers.CreateLogger(typeof(ImportStaging)), ct);
         }
         else
         {
             refusal = await ImportStaging.StageAsync(db, import, body, limits.MaxFileBytes, clock, ct);
             if (refusal is null)
             {
-                await jobs.EnqueueAsync(JobContracts.Import, import.Id, ct);
+                await EnqueueImport(jobs, import.Id);
             }
         }
         if (refusal is not null)
@@ -252,5 +252,12 @@ internal static class ImportEndpoints
         }
         return new(i.Id, i.ProjectId, i.Format.ToWire(), i.FileName, status, received, i.ProcessedRecords, i.Created, i.Updated, i.Skipped,
             i.Failed, error, failures, failuresNext, i.Attempts, i.CreatedById, i.CreatedAt, i.UpdatedAt, i.StartedAt, i.FinishedAt);
+    }
+
+    /// <summary>Hands the import to the Workers (Hangfire's client writes synchronously; the job is queued when this returns).</summary>
+    private static Task EnqueueImport(IBackgroundJobClient jobs, Guid importId)
+    {
+        jobs.Enqueue<IImportJobs>(j => j.Run(importId, CancellationToken.None));
+        return Task.CompletedTask;
     }
 }

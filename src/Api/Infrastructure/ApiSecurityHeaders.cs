@@ -18,10 +18,14 @@ internal static class ApiSecurityHeaders
 
     public static IApplicationBuilder UseApiSecurityHeaders(this IApplicationBuilder app) => app.Use((context, next) =>
     {
+        // Chosen from the path as it arrived: the jobs dashboard moves its prefix into PathBase before it answers.
+        var policy = context.Request.Path.StartsWithSegments(DocsPath) ? DocsPolicy
+            : context.Request.Path.StartsWithSegments(JobsDashboard.Path) ? JobsDashboard.Policy
+            : JsonPolicy;
         context.Response.OnStarting(() =>
         {
             var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments(DocsPath) ? DocsPolicy : JsonPolicy;
+            headers.ContentSecurityPolicy = policy;
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";

@@ -1,40 +1,68 @@
+using Hangfire;
+
 namespace GradingPortal.Domain.Jobs;
 
 /// <summary>
-/// A kind of background job: the Api schedules it by these names (without referencing the Worker), a Worker runs it.
-/// <see cref="TypeName"/> is the Worker class Quartz instantiates; a Worker test checks that it resolves.
+/// The grading pipeline's background jobs. The Api and the Workers enqueue them through Hangfire against this interface
+/// (the Api never sees the Worker's implementation); only Workers run them. Every method takes ids and a cancellation token,
+/// re-reads what it works on and returns early when the work is done, so a repeated or recovered execution is harmless.
+/// Hangfire reads the filters from these methods: enqueueing a job that is already waiting or running for the same
+/// arguments does nothing (<see cref="SkipWhenPendingAttribute"/>).
 /// </summary>
-/// <param name="Name">Stable job name, also the prefix of each job's key.</param>
-/// <param name="TypeName">Assembly-qualified name of the Worker's job class.</param>
-/// <param name="IdKey">The job-data key holding the id of the record the job works on.</param>
-public sealed record JobContract(string Name, string TypeName, string IdKey);
-
-/// <summary>The job kinds of GradingPortal and the settings every Quartz host shares.</summary>
-public static class JobContracts
+public interface IGradingJobs
 {
-    /// <summary>All Api and Worker processes join one Quartz scheduler (cluster) of this name.</summary>
-    public const string SchedulerName = "GradingPortal";
+    /// <summary>
+    /// Reconciles a grading run with what should be happening: plans an unplanned run (its problems and items), queues the
+    /// preparation of problems that are not ready and the slices of ready ones, completes a finished run, cancels a
+    /// cancelled run's open items.
+    /// </summary>
+    [Queue(JobQueues.Grading)]
+    [AutomaticRetry(Attempts = 3, DelaysInSeconds = [5, 30, 120])]
+    [SkipWhenPending]
+    Task PlanRun(Guid runId, CancellationToken cancellationToken);
 
-    /// <summary>Quartz tables are created by the migrator under this prefix.</summary>
-    public const string TablePrefix = "qrtz_";
-
-    public const string Group = "gradingportal";
-
-    /// <summary>Processes one uploaded import file.</summary>
-    public static readonly JobContract Import = new("import", "GradingPortal.Worker.Imports.ImportJob, GradingPortal.Worker", "importId");
-
-    /// <summary>Plans a grading run: creates its items and per-problem preparation, then schedules the problem jobs.</summary>
-    public static readonly JobContract StartRun = new("start-run", "GradingPortal.Worker.Grading.StartRunJob, GradingPortal.Worker", "runId");
-
-    /// <summary>Prepares one problem of a run (clusters, analyses, rubrics), then schedules its solutions.</summary>
-    public static readonly JobContract PrepareProblem = new("prepare-problem", "GradingPortal.Worker.Grading.PrepareProblemJob, GradingPortal.Worker", "runProblemId");
+    /// <summary>Prepares one problem of a run (clusters, analyses, rubrics), grades its solutions beside its slices.</summary>
+    [Queue(JobQueues.Grading)]
+    [AutomaticRetry(Attempts = 3, DelaysInSeconds = [5, 30, 120])]
+    [SkipWhenPending]
+    Task PrepareProblem(Guid runProblemId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Grades the solutions of one ready problem of a run: a few of these run per problem (keyed by run problem and slice
-    /// number, see <see cref="SliceKey"/>), each claiming the problem's next open solution until none is left.
+    /// Grades the open solutions of one ready problem of a run: a few slices (numbered from 0) run per problem, on any
+    /// Workers, each claiming the problem's next open solution until none is left.
     /// </summary>
-    public static readonly JobContract GradeSlice = new("grade-slice", "GradingPortal.Worker.Grading.GradeSliceJob, GradingPortal.Worker", "runProblemId");
+    [Queue(JobQueues.Grading)]
+    [AutomaticRetry(Attempts = 3, DelaysInSeconds = [5, 30, 120])]
+    [SkipWhenPending]
+    Task GradeSlice(Guid runProblemId, int slice, CancellationToken cancellationToken);
+}
 
-    /// <summary>The job-data key holding a slice job's number (0-based) among its problem's slices.</summary>
-    public const string SliceKey = "slice";
+/// <summary>Imports of uploaded files, enqueued by the Api and run by a Worker.</summary>
+public interface IImportJobs
+{
+    /// <summary>
+    /// Imports one staged upload, resuming from its checkpoint. The job counts its own attempts on the import row (and
+    /// schedules the next one itself), so Hangfire does not retry it.
+    /// </summary>
+    [Queue(JobQueues.Imports)]
+    [AutomaticRetry(Attempts = 0)]
+    [SkipWhenPending]
+    Task Run(Guid importId, CancellationToken cancellationToken);
+}
+
+/// <summary>The Hangfire queues Workers listen to (configuration <c>Worker:Queues</c>).</summary>
+public static class JobQueues
+{
+    public const string Grading = "grading";
+
+    public const string Imports = "imports";
+
+    /// <summary>Every queue a Worker serves by default.</summary>
+    public static readonly IReadOnlyList<string> All = [Imports, Grading];
+}
+
+/// <summary>Where Hangfire keeps its tables: a schema of its own on the project's database, installed by the migrator.</summary>
+public static class JobSchema
+{
+    public const string Name = "hangfire";
 }

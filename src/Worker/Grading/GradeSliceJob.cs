@@ -2,59 +2,42 @@ using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Jobs;
 using GradingPortal.Domain.Models;
 using GradingPortal.Domain.Persistence;
-using GradingPortal.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Quartz;
 
 namespace GradingPortal.Worker.Grading;
 
 /// <summary>
-/// One slice of a ready problem's grading (<see cref="JobContracts.GradeSlice"/>): loads the run, its profile and the
+/// One slice of a ready problem's grading (<see cref="IGradingJobs.GradeSlice"/>): loads the run, its profile and the
 /// problem's preparation once, then grades the problem's open solutions with <see cref="SliceRunner"/>. A problem has a few
 /// slices (on any Workers; its preparation job grades beside them); they share its solutions through the claim. Safe to run
 /// twice and on two Workers at once, item by item (see <see cref="SliceRunner"/>). The slice whose lanes run out of items
 /// completes the run when nothing is left open.
 /// </summary>
-internal sealed class GradeSliceJob(GradingDbContext db, ProblemPreparation preparation, RunProgress progress, JobQueue queue, SliceRunner runner,
-    IHostApplicationLifetime lifetime, GradingJobDrain drain, ILogger<GradeSliceJob> logger) : IJob
+internal sealed class GradeSliceJob(GradingDbContext db, ProblemPreparation preparation, RunProgress progress, GradingQueue queue, SliceRunner runner,
+    ILogger<GradeSliceJob> logger)
 {
     /// <summary>How long a slice that left items locked by another execution waits before it looks again.</summary>
     internal static readonly TimeSpan LockedRetry = TimeSpan.FromSeconds(20);
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    public async Task RunAsync(Guid runProblemId, int sliceNumber, CancellationToken cancellationToken)
     {
-        // Quartz waits for running jobs when the host stops but does not cancel them: a stopping Worker cancels its slices
-        // itself, so their lanes hand their items back at once instead of being cut off when the process exits.
-        using var running = drain.Enter();
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
-        var ct = stopping.Token;
-        if (GradingJobs.IdOf(context, JobContracts.GradeSlice) is not { } runProblemId)
+        // Hangfire cancels the token when the Worker stops: the lanes hand their items back, the cancellation propagates,
+        // and Hangfire puts the job back in the queue at once, for this Worker or another.
+        var ct = cancellationToken;
+        var slice = await LoadAsync(runProblemId, ct);
+        if (slice is null)
         {
-            logger.LogError("Grade-slice job {Key} has no run problem id", context.JobDetail.Key);
             return;
         }
-        try
+        var skipped = await runner.RunAsync(slice, ct);
+        if (skipped.Count > 0 && await db.GradingRunItems.AnyAsync(i => i.RunId == slice.Run.Id && i.ProblemId == slice.ProblemId
+            && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running), ct))
         {
-            var slice = await LoadAsync(runProblemId, ct);
-            if (slice is null)
-            {
-                return;
-            }
-            var skipped = await runner.RunAsync(slice, ct);
-            if (skipped.Count > 0 && await db.GradingRunItems.AnyAsync(i => i.RunId == slice.Run.Id && i.ProblemId == slice.ProblemId
-                && (i.Status == RunItemStatus.Pending || i.Status == RunItemStatus.Running), ct))
-            {
-                // Held elsewhere: usually finished by then; if their Worker died, their locks are gone and this slice takes them.
-                await GradingJobs.RetryLaterAsync(context, LockedRetry);
-            }
-            await progress.CompleteIfDoneAsync(slice.Run.Id, CancellationToken.None);
+            // Held elsewhere: usually finished by then; if their Worker died, their locks are gone and this slice takes them.
+            queue.GradeSliceLater(runProblemId, sliceNumber, LockedRetry);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            // The Worker is stopping (its lanes handed their items back): run this slice again later, here or elsewhere.
-            await GradingJobs.RetryLaterAsync(context, TimeSpan.FromSeconds(5));
-        }
+        await progress.CompleteIfDoneAsync(slice.Run.Id, CancellationToken.None);
     }
 
     /// <summary>What every item of the slice shares, read once; null when there is nothing to grade now.</summary>
@@ -83,7 +66,7 @@ internal sealed class GradeSliceJob(GradingDbContext db, ProblemPreparation prep
         var profile = await db.ModelProfiles.AsNoTracking().FirstOrDefaultAsync(p => p.Id == run.ModelProfileId, ct);
         if (profile is null || profile.IsDeleted)
         {
-            await queue.EnqueueAsync(JobContracts.StartRun, run.Id, ct);
+            queue.PlanRun(run.Id);
             return null;
         }
         var prepared = await preparation.PrepareAsync(run, profile, runProblem.ProblemId, derive: false, ct);
@@ -98,7 +81,7 @@ internal sealed class GradeSliceJob(GradingDbContext db, ProblemPreparation prep
                 // again; that job queues the slices once the problem is ready.
                 logger.LogInformation("Run {RunId}: problem {ProblemId} needs preparing again ({Reason})", run.Id, runProblem.ProblemId, prepared.Reason);
                 await progress.SetProblemAsync(runProblem.Id, RunProblemStatus.Pending, null, ct);
-                await queue.EnqueueAsync(JobContracts.PrepareProblem, runProblem.Id, ct);
+                queue.PrepareProblem(runProblem.Id);
                 return null;
             default:
                 return Slice.Of(run, profile, runProblem.ProblemId, prepared);

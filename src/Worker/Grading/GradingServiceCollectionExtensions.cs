@@ -1,13 +1,15 @@
-using GradingPortal.Jobs;
-
 namespace GradingPortal.Worker.Grading;
 
-/// <summary>The grading pipeline's services (the jobs themselves are created by Quartz per execution, in a scope).</summary>
+/// <summary>The grading pipeline's services (Hangfire runs each job in a scope of its own).</summary>
 internal static class GradingServiceCollectionExtensions
 {
     public static IServiceCollection AddGrading(this IServiceCollection services)
     {
-        services.AddScoped<JobQueue>();
+        services.AddScoped<GradingQueue>();
+        services.AddScoped<Domain.Jobs.IGradingJobs, GradingJobs>();
+        services.AddScoped<StartRunJob>();
+        services.AddScoped<PrepareProblemJob>();
+        services.AddScoped<GradeSliceJob>();
         services.AddScoped<StageCaller>();
         services.AddScoped<ClusterReferencesStage>();
         services.AddScoped<ExtractStepsStage>();

@@ -1,45 +1,32 @@
 using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Jobs;
 using GradingPortal.Domain.Persistence;
-using GradingPortal.Jobs;
 using Microsoft.EntityFrameworkCore;
-using Quartz;
 
 namespace GradingPortal.Worker.Grading;
 
 /// <summary>
-/// Prepares one problem of a run (<see cref="JobContracts.PrepareProblem"/>): derives or finds what its workflow needs
+/// Prepares one problem of a run (<see cref="IGradingJobs.PrepareProblem"/>): derives or finds what its workflow needs
 /// (clusters, analyses, rubrics; or checks that a reference or an official scheme exists), then marks it ready and
 /// queues its solutions, or leaves it awaiting approval of a derived rubric, or fails it (and its items) with the reason.
 /// </summary>
-internal sealed partial class PrepareProblemJob(GradingDbContext db, ProblemPreparation preparation, RunProgress progress, JobQueue queue, SliceRunner runner,
-    IHostApplicationLifetime lifetime, GradingJobDrain drain, ILogger<PrepareProblemJob> logger) : IJob
+internal sealed partial class PrepareProblemJob(GradingDbContext db, ProblemPreparation preparation, RunProgress progress, GradingQueue queue, SliceRunner runner,
+    ILogger<PrepareProblemJob> logger)
 {
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    public async Task RunAsync(Guid runProblemId, CancellationToken cancellationToken)
     {
-        // As for slices: a stopping Worker interrupts the preparation, which runs again later, here or elsewhere.
-        using var running = drain.Enter();
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
-        var ct = stopping.Token;
-        if (GradingJobs.IdOf(context, JobContracts.PrepareProblem) is not { } runProblemId)
-        {
-            logger.LogError("Prepare-problem job {Key} has no run problem id", context.JobDetail.Key);
-            return;
-        }
+        // Hangfire cancels the token when the Worker stops: the preparation and its lanes hand their items back, the
+        // cancellation propagates, and Hangfire puts the job back in the queue for any Worker.
+        var ct = cancellationToken;
         var runProblem = await db.GradingRunProblems.AsNoTracking().FirstOrDefaultAsync(p => p.Id == runProblemId, ct);
         if (runProblem is null)
         {
             return;
         }
-        // How long the job waited for a Worker thread (its trigger was due at the scheduled time): a run's start waits on it.
-        LogFired(logger, runProblem.ProblemId, runProblem.RunId, (context.FireTimeUtc - (context.ScheduledFireTimeUtc ?? context.FireTimeUtc)).TotalMilliseconds);
+        LogFired(logger, runProblem.ProblemId, runProblem.RunId);
         try
         {
-            await PrepareAsync(context, runProblem, ct);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            await GradingJobs.RetryLaterAsync(context, TimeSpan.FromSeconds(5));
+            await PrepareAsync(runProblem, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -52,7 +39,7 @@ internal sealed partial class PrepareProblemJob(GradingDbContext db, ProblemPrep
         }
     }
 
-    private async Task PrepareAsync(IJobExecutionContext context, GradingRunProblem runProblem, CancellationToken ct)
+    private async Task PrepareAsync(GradingRunProblem runProblem, CancellationToken ct)
     {
         var run = await db.GradingRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runProblem.RunId, ct);
         if (run is null || run.IsTerminal)
@@ -61,7 +48,7 @@ internal sealed partial class PrepareProblemJob(GradingDbContext db, ProblemPrep
         }
         if (run.Status == GradingRunStatus.Queued)
         {
-            await queue.EnqueueAsync(JobContracts.StartRun, run.Id, ct);
+            queue.PlanRun(run.Id);
             return;
         }
         if (runProblem.Status == RunProblemStatus.Ready)
@@ -77,7 +64,7 @@ internal sealed partial class PrepareProblemJob(GradingDbContext db, ProblemPrep
         var profile = await db.ModelProfiles.AsNoTracking().FirstOrDefaultAsync(p => p.Id == run.ModelProfileId, ct);
         if (profile is null || profile.IsDeleted)
         {
-            await queue.EnqueueAsync(JobContracts.StartRun, run.Id, ct);
+            queue.PlanRun(run.Id);
             return;
         }
         await progress.SetProblemAsync(runProblem.Id, RunProblemStatus.Preparing, null, ct);
@@ -129,7 +116,7 @@ internal sealed partial class PrepareProblemJob(GradingDbContext db, ProblemPrep
                 {
                     // Items held elsewhere when the lanes looked: the job runs again later, finds the problem ready and queues
                     // its slices, which take whatever is still open then.
-                    await GradingJobs.RetryLaterAsync(context, GradeSliceJob.LockedRetry);
+                    queue.PrepareProblemLater(runProblem.Id, GradeSliceJob.LockedRetry);
                 }
                 await progress.CompleteIfDoneAsync(run.Id, CancellationToken.None);
                 break;
@@ -162,6 +149,6 @@ internal sealed partial class PrepareProblemJob(GradingDbContext db, ProblemPrep
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Preparing problem {ProblemId} of run {RunId}, {DelayMs:F0} ms after its trigger was due")]
-    private static partial void LogFired(ILogger logger, Guid problemId, Guid runId, double delayMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Preparing problem {ProblemId} of run {RunId}")]
+    private static partial void LogFired(ILogger logger, Guid problemId, Guid runId);
 }

@@ -11,7 +11,7 @@ namespace GradingPortal.Worker.Grading;
 /// updates (they only move from the states they may leave); run transitions go through <see cref="GradingRun"/>'s rules
 /// and its row version, retried on a conflict, so two Workers finishing at once complete a run once.
 /// </summary>
-internal sealed class RunProgress(GradingDbContext db, JobQueue queue, TimeProvider clock, Microsoft.Extensions.Options.IOptions<WorkerOptions> options,
+internal sealed class RunProgress(GradingDbContext db, GradingQueue queue, TimeProvider clock, Microsoft.Extensions.Options.IOptions<WorkerOptions> options,
     RunStatusCache statuses)
 {
     private const int RunUpdateAttempts = 8;
@@ -165,7 +165,7 @@ internal sealed class RunProgress(GradingDbContext db, JobQueue queue, TimeProvi
         }
         var settings = options.Value;
         var slices = Math.Clamp((open + settings.ItemsPerSlice - 1) / settings.ItemsPerSlice, 1, settings.MaxSlicesPerProblem);
-        await queue.EnqueueSlicesAsync(JobContracts.GradeSlice, runProblemId, slices, ct);
+        queue.GradeSlices(runProblemId, slices);
     }
 }
 

@@ -51,7 +51,7 @@ internal sealed record Slice(GradingRun Run, ModelProfile Profile, Guid ProblemI
 /// extract-steps call (which needs only the clusters), and hands the item back without using up an attempt, so the model
 /// slots are not idle while the problem's analyses and rubrics are derived. Grading the item later reuses that call.
 /// </remarks>
-internal sealed class SliceRunner(IServiceScopeFactory scopes, JobQueue queue, GradingCapacity capacity, IOptions<WorkerOptions> options,
+internal sealed class SliceRunner(IServiceScopeFactory scopes, GradingQueue queue, GradingCapacity capacity, IOptions<WorkerOptions> options,
     ILogger<SliceRunner> logger)
 {
     /// <summary>
@@ -164,7 +164,7 @@ internal sealed class SliceRunner(IServiceScopeFactory scopes, JobQueue queue, G
                         await services.GetRequiredService<RunProgress>().ReleaseItemAsync(claimed.Item.Id, CancellationToken.None);
                         var runProblemId = await itemDb.GradingRunProblems.AsNoTracking()
                             .Where(p => p.RunId == slice.Run.Id && p.ProblemId == claimed.Item.ProblemId).Select(p => p.Id).FirstAsync(ct);
-                        await queue.EnqueueAsync(JobContracts.PrepareProblem, runProblemId, ct);
+                        queue.PrepareProblem(runProblemId);
                         continue;
                     }
                     await GradeAsync(services, itemDb, slice with { Prepared = prepared }, claimed.Item, fresh, ct);

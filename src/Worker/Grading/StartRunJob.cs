@@ -4,14 +4,12 @@ using System.Text.Json.Nodes;
 using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Jobs;
 using GradingPortal.Domain.Persistence;
-using GradingPortal.Jobs;
 using Microsoft.EntityFrameworkCore;
-using Quartz;
 
 namespace GradingPortal.Worker.Grading;
 
 /// <summary>
-/// Reconciles a grading run (<see cref="JobContracts.StartRun"/>) with what should be happening, whatever state it is in,
+/// Reconciles a grading run (<see cref="IGradingJobs.PlanRun"/>) with what should be happening, whatever state it is in,
 /// so that creating a run, approving a derived rubric and retrying failed items all only need to enqueue this job:
 /// a run without problems and items (queued, or reopened before it was ever planned) gets them (from its selection) and
 /// its prompt hashes, and starts preparing; every
@@ -19,25 +17,10 @@ namespace GradingPortal.Worker.Grading;
 /// already queued or running are left alone); a run whose items are all finished completes; a cancelled run's open items are
 /// cancelled.
 /// </summary>
-internal sealed partial class StartRunJob(GradingDbContext db, RunProgress progress, JobQueue queue, TimeProvider clock, ILogger<StartRunJob> logger) : IJob
+internal sealed partial class StartRunJob(GradingDbContext db, RunProgress progress, GradingQueue queue, TimeProvider clock, ILogger<StartRunJob> logger)
 {
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
-    {
-        var ct = cancellationToken;
-        if (GradingJobs.IdOf(context, JobContracts.StartRun) is not { } runId)
-        {
-            logger.LogError("Start-run job {Key} has no run id", context.JobDetail.Key);
-            return;
-        }
-        try
-        {
-            await ReconcileAsync(runId, ct);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            await GradingJobs.RetryLaterAsync(context, TimeSpan.FromSeconds(5));
-        }
-    }
+    // A stopping Worker cancels the job; Hangfire puts it back in the queue at once for any Worker to run again.
+    public Task RunAsync(Guid runId, CancellationToken cancellationToken) => ReconcileAsync(runId, cancellationToken);
 
     private async Task ReconcileAsync(Guid runId, CancellationToken ct)
     {
@@ -95,7 +78,7 @@ internal sealed partial class StartRunJob(GradingDbContext db, RunProgress progr
                     break;
             }
         }
-        await queue.EnqueueManyAsync(JobContracts.PrepareProblem, toPrepare, ct);
+        queue.PrepareProblems(toPrepare);
         LogStarted(logger, runId, planned.TotalMilliseconds, toPrepare.Count, (planning.Elapsed - planned).TotalMilliseconds);
         await progress.CompleteIfDoneAsync(runId, ct);
     }

@@ -9,18 +9,18 @@ using GradingPortal.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Quartz;
+using Hangfire;
 
 namespace GradingPortal.Worker.Imports;
 
 /// <summary>
-/// Reads one staged upload (<see cref="JobContracts.Import"/>) and imports its records in batches. Each batch is saved in
+/// Reads one staged upload (<see cref="IImportJobs.Run"/>) and imports its records in batches. Each batch is saved in
 /// one transaction together with the import's counts, failures and resume point, so the job can stop anywhere: run again
-/// (by Quartz recovery after a Worker died, or rescheduled after a shutdown), it re-reads the import, skips the records
+/// (fetched again after its Worker died, or put back in the queue by a stopping Worker), it re-reads the import, skips the records
 /// already counted, and goes on. A finished import is left alone.
 /// </summary>
 internal sealed class ImportJob(GradingDbContext db, PostgresConnections connections, TimeProvider clock, IOptions<WorkerOptions> options,
-    IOptions<ArchiveImportOptions> archiveOptions, ILogger<ImportJob> logger) : IJob
+    IOptions<ArchiveImportOptions> archiveOptions, IBackgroundJobClient jobs, ILogger<ImportJob> logger) : IImportJobs
 {
     /// <summary>Records per save (and per checkpoint).</summary>
     internal const int BatchRecords = 2000;
@@ -42,14 +42,9 @@ internal sealed class ImportJob(GradingDbContext db, PostgresConnections connect
 
     private Import _import = null!;
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    public async Task Run(Guid importId, CancellationToken cancellationToken)
     {
         var ct = cancellationToken;
-        if (!Guid.TryParse(context.MergedJobDataMap.GetString(JobContracts.Import.IdKey), out var importId))
-        {
-            logger.LogError("Import job {Key} has no import id", context.JobDetail.Key);
-            return;
-        }
         var import = await db.Imports.FirstOrDefaultAsync(i => i.Id == importId, ct);
         if (import is null || import.IsFinished)
         {
@@ -62,9 +57,10 @@ internal sealed class ImportJob(GradingDbContext db, PostgresConnections connect
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // The Worker is stopping: hand the import to whichever Worker runs next; it resumes from the checkpoint.
-            logger.LogInformation("Import {ImportId} interrupted at record {Record}; rescheduled", importId, _import.ProcessedRecords);
-            await RescheduleAsync(context, TimeSpan.FromSeconds(5));
+            // The Worker is stopping: Hangfire puts the job back in the queue for whichever Worker runs next, which resumes
+            // from the checkpoint.
+            logger.LogInformation("Import {ImportId} interrupted at record {Record}; back in the queue", importId, _import.ProcessedRecords);
+            throw;
         }
         catch (DbUpdateConcurrencyException ex) when (IsImportRow(ex))
         {
@@ -78,7 +74,7 @@ internal sealed class ImportJob(GradingDbContext db, PostgresConnections connect
             var fresh = await db.Imports.FirstAsync(i => i.Id == importId, CancellationToken.None);
             if (fresh.Attempts < MaxAttempts)
             {
-                await RescheduleAsync(context, TimeSpan.FromSeconds(10 * fresh.Attempts));
+                jobs.Schedule<IImportJobs>(j => j.Run(importId, CancellationToken.None), TimeSpan.FromSeconds(10 * fresh.Attempts));
             }
             else
             {
@@ -389,15 +385,5 @@ internal sealed class ImportJob(GradingDbContext db, PostgresConnections connect
         db.ChangeTracker.Clear();
         _import = await db.Imports.FirstAsync(i => i.Id == _import.Id, ct);
         await writer.LoadAsync(ct);
-    }
-
-    private static async Task RescheduleAsync(IJobExecutionContext context, TimeSpan delay)
-    {
-        var trigger = TriggerBuilder.Create()
-            .ForJob(context.JobDetail.Key)
-            .WithIdentity($"{context.JobDetail.Key.Name}-retry-{Guid.NewGuid():N}", JobContracts.Group)
-            .StartAt(DateTimeOffset.UtcNow.Add(delay))
-            .Build();
-        await context.Scheduler.ScheduleJob(trigger, default, CancellationToken.None);
     }
 }

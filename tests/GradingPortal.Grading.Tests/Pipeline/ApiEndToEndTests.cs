@@ -257,7 +257,7 @@ public sealed partial class ApiEndToEndTests(PipelineFixture fixture)
         await fixture.WithDbAsync(db => db.GradingRuns.Where(r => r.Id == runId)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, GradingRunStatus.Running)));
 
-        await fixture.EnqueueAsync(Domain.Jobs.JobContracts.StartRun, runId);
+        await fixture.EnqueuePlanRunAsync(runId);
         var run = await fixture.WaitForRunAsync(runId, GradingRunStatus.Completed, GradingRunStatus.Failed, GradingRunStatus.Cancelled);
 
         run.Status.ShouldBe(GradingRunStatus.Completed);

@@ -1,6 +1,5 @@
 using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Jobs;
-using GradingPortal.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -22,7 +21,7 @@ public sealed class ConcurrencyTests(PipelineFixture fixture)
         try
         {
             var runId = await fixture.StartRunAsync(projectId, profileId, Workflows.FiveStage, [problemId]);
-            // Which Worker processes (Quartz instances) execute this run's jobs, sampled while it runs.
+            // Which Worker processes (Hangfire servers) execute this run's jobs, sampled while it runs.
             var instances = new HashSet<string>(StringComparer.Ordinal);
             var until = DateTime.UtcNow + TimeSpan.FromMinutes(3);
             GradingRun run;
@@ -85,11 +84,11 @@ public sealed class ConcurrencyTests(PipelineFixture fixture)
     [Fact]
     public async Task Enqueue_AJob_NotifiesTheListeningWorkers()
     {
-        // Both fixture Workers listen for the notice that wakes their Quartz nodes.
+        // Both fixture Workers' idle Hangfire workers listen for the notice that wakes them (long polling).
         await using var connection = new NpgsqlConnection(fixture.ConnectionString);
         await connection.OpenAsync();
         await using (var listeners = new NpgsqlCommand(
-            $"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'GradingPortal.Worker.JobWakeListener' AND query = 'LISTEN {JobWakeUps.Channel}'",
+            $"SELECT count(DISTINCT client_port) FROM pg_stat_activity WHERE application_name = 'GradingPortal.Hangfire' AND query = 'LISTEN {NewJobChannel}'",
             connection))
         {
             // A Worker starts listening shortly after it starts.
@@ -106,7 +105,7 @@ public sealed class ConcurrencyTests(PipelineFixture fixture)
         }
         var notified = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         connection.Notification += (_, e) => notified.TrySetResult(e.Channel);
-        await using (var listen = new NpgsqlCommand($"LISTEN {JobWakeUps.Channel}", connection))
+        await using (var listen = new NpgsqlCommand($"LISTEN {NewJobChannel}", connection))
         {
             await listen.ExecuteNonQueryAsync();
         }
@@ -122,7 +121,7 @@ public sealed class ConcurrencyTests(PipelineFixture fixture)
         {
             await connection.WaitAsync(wait.Token);
         }
-        (await notified.Task).ShouldBe(JobWakeUps.Channel);
+        (await notified.Task).ShouldBe(NewJobChannel);
         (await fixture.WaitForRunAsync(runId, GradingRunStatus.Completed, GradingRunStatus.Failed)).Status.ShouldBe(GradingRunStatus.Completed);
     }
 
@@ -145,14 +144,19 @@ public sealed class ConcurrencyTests(PipelineFixture fixture)
         return locks;
     }
 
-    /// <summary>Quartz instance ids of the processes executing a job right now.</summary>
+    /// <summary>The channel Hangfire.PostgreSql notifies when a job is queued (and its idle workers listen on).</summary>
+    private const string NewJobChannel = "new_job";
+
+    /// <summary>Hangfire server ids (one per process) executing a job right now.</summary>
     private async Task<List<string>> ExecutingInstancesAsync()
     {
         await using var connection = new NpgsqlConnection(fixture.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            $"SELECT DISTINCT instance_name FROM {JobContracts.TablePrefix}fired_triggers WHERE sched_name = $1 AND state = 'EXECUTING'", connection);
-        command.Parameters.AddWithValue(JobContracts.SchedulerName);
+            $"""
+            SELECT DISTINCT s.data::jsonb ->> 'ServerId' FROM {JobSchema.Name}.job AS j JOIN {JobSchema.Name}.state AS s ON s.id = j.stateid
+            WHERE j.statename = 'Processing'
+            """, connection);
         var instances = new List<string>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())

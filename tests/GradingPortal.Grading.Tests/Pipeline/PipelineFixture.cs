@@ -10,21 +10,19 @@ using GradingPortal.Domain.Problems;
 using GradingPortal.Domain.Projects;
 using GradingPortal.Domain.Rubrics;
 using GradingPortal.Domain.Solutions;
-using GradingPortal.Jobs;
 using GradingPortal.Testing;
 using GradingPortal.Testing.FakeOpenAi;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Quartz;
+using Hangfire;
 
 namespace GradingPortal.Grading.Tests.Pipeline;
 
 /// <summary>
 /// One migrated database, the fake model server with the default grading scripts, the real Api (in process, see
-/// <see cref="PipelineApi"/>) and two real Worker processes (the built Worker started with <c>dotnet</c>, Quartz cluster
-/// nodes on the database, as deployed). Tests create runs through the Api, or through Domain and then enqueue
-/// <see cref="JobContracts.StartRun"/> into the same Quartz store with the Api's scheduler (never started, so this
-/// process runs no job). One per test assembly: Quartz keeps one scheduler per name per process.
+/// <see cref="PipelineApi"/>) and two real Worker processes (the built Worker started with <c>dotnet</c>, Hangfire servers
+/// on the database, as deployed). Tests create runs through the Api, or through Domain and then enqueue
+/// <see cref="IGradingJobs.PlanRun"/> with the Api's Hangfire client (the Api runs no server, so this process runs no job).
 /// </summary>
 public sealed class PipelineFixture : IAsyncLifetime
 {
@@ -59,10 +57,6 @@ public sealed class PipelineFixture : IAsyncLifetime
             await worker.DisposeAsync();
         }
         await Api.DisposeAsync();
-        if (_wakeUps is not null)
-        {
-            await _wakeUps.DisposeAsync();
-        }
         await _services.DisposeAsync();
         await Fake.DisposeAsync();
     }
@@ -101,11 +95,6 @@ public sealed class PipelineFixture : IAsyncLifetime
         return worker;
     }
 
-    /// <summary>Tells the Workers about jobs the tests queue, as the Api does (its own copy of the type is not visible here).</summary>
-    private JobWakeUps WakeUps => _wakeUps ??= new JobWakeUps(ConnectionString, Microsoft.Extensions.Logging.Abstractions.NullLogger<JobWakeUps>.Instance);
-
-    private JobWakeUps? _wakeUps;
-
     /// <summary>Every Worker process started so far (the first two at start-up), stopped ones included.</summary>
     public IReadOnlyList<WorkerProcess> Workers => _workers;
 
@@ -118,14 +107,23 @@ public sealed class PipelineFixture : IAsyncLifetime
         return await work(scope.ServiceProvider.GetRequiredService<GradingDbContext>());
     }
 
-    /// <summary>Enqueues a job as the Api does (through the Api's scheduler: one scheduler of this name per process).</summary>
-    public Task EnqueueAsync(JobContract contract, Guid id) =>
-        new JobQueue(Api.Services.GetRequiredKeyedService<ISchedulerFactory>(JobContracts.SchedulerName), WakeUps).EnqueueAsync(contract, id, CancellationToken.None);
+    /// <summary>The Api's Hangfire client: what the tests enqueue goes through the same filters as the Api's own jobs.</summary>
+    public IBackgroundJobClient Jobs => Api.Services.GetRequiredService<IBackgroundJobClient>();
 
-    /// <summary>Enqueues slices 0..count-1 of a sliced job as a Worker does (through the Api's scheduler).</summary>
-    public Task EnqueueSlicesAsync(JobContract contract, Guid id, int count) =>
-        new JobQueue(Api.Services.GetRequiredKeyedService<ISchedulerFactory>(JobContracts.SchedulerName), WakeUps).EnqueueSlicesAsync(contract, id, count,
-            CancellationToken.None);
+    /// <summary>Enqueues a run's reconciliation as the Api does; the id of the job, or null when one was already pending.</summary>
+    public Task<string?> EnqueuePlanRunAsync(Guid runId) =>
+        Task.FromResult<string?>(Jobs.Enqueue<IGradingJobs>(j => j.PlanRun(runId, CancellationToken.None)));
+
+    /// <summary>Enqueues slices 0..count-1 of a ready problem's grading as a Worker does.</summary>
+    public Task EnqueueSlicesAsync(Guid runProblemId, int count)
+    {
+        for (var slice = 0; slice < count; slice++)
+        {
+            var n = slice;
+            Jobs.Enqueue<IGradingJobs>(j => j.GradeSlice(runProblemId, n, CancellationToken.None));
+        }
+        return Task.CompletedTask;
+    }
 
     public Task<Guid> NewProjectAsync(params string[] customErrorTypes) => WithDbAsync(async db =>
     {
@@ -191,7 +189,7 @@ public sealed class PipelineFixture : IAsyncLifetime
         });
         if (enqueue)
         {
-            await EnqueueAsync(JobContracts.StartRun, runId);
+            await EnqueuePlanRunAsync(runId);
         }
         return runId;
     }

@@ -139,7 +139,7 @@ public sealed class PromptLayoutTests(PipelineFixture fixture)
             $"UPDATE grading_runs SET prompts = jsonb_set(prompts, '{{4,prompt}}', '\"grade-with-rubric.v1\"') WHERE id = {runId}"));
         Workflows.Find(Workflows.FiveStage)!.PromptOf(Stages.Grade).ShouldBe("grade-with-rubric.v3");
 
-        await fixture.EnqueueAsync(GradingPortal.Domain.Jobs.JobContracts.StartRun, runId);
+        await fixture.EnqueuePlanRunAsync(runId);
         var run = await fixture.WaitForRunAsync(runId, GradingRunStatus.Completed, GradingRunStatus.Failed);
 
         run.Status.ShouldBe(GradingRunStatus.Completed, run.Error);

@@ -229,7 +229,7 @@ public sealed class WorkflowTests(PipelineFixture fixture)
             rubric.Approve(Guid.NewGuid(), null, DateTimeOffset.UtcNow);
             return await db.SaveChangesAsync();
         });
-        await fixture.EnqueueAsync(JobContracts.StartRun, runId);
+        await fixture.EnqueuePlanRunAsync(runId);
         (await fixture.WaitForRunAsync(runId, GradingRunStatus.Completed, GradingRunStatus.Failed)).Status.ShouldBe(GradingRunStatus.Completed);
 
         var grades = await fixture.GradesAsync(runId);
@@ -304,7 +304,7 @@ public sealed class WorkflowTests(PipelineFixture fixture)
         });
         var runProblemId = await fixture.WithDbAsync(db => db.GradingRunProblems.Where(p => p.RunId == runId).Select(p => p.Id).SingleAsync());
         // Two slices of the same problem at once: one claims the item, the other finds nothing left (or the item locked).
-        await fixture.EnqueueSlicesAsync(JobContracts.GradeSlice, runProblemId, 2);
+        await fixture.EnqueueSlicesAsync(runProblemId, 2);
         await fixture.WaitForRunAsync(runId, GradingRunStatus.Completed);
 
         fixture.RequestsFor(statement).Values.Sum().ShouldBe(before);
