@@ -33,6 +33,7 @@ public sealed class GradingDbContext(DbContextOptions<GradingDbContext> options,
     public DbSet<HumanGrade> HumanGrades => Set<HumanGrade>();
     public DbSet<HumanGradeItem> HumanGradeItems => Set<HumanGradeItem>();
     public DbSet<Adjudication> Adjudications => Set<Adjudication>();
+    public DbSet<GoldItem> GoldItems => Set<GoldItem>();
     public DbSet<ModelGrade> ModelGrades => Set<ModelGrade>();
     public DbSet<ModelGradeItem> ModelGradeItems => Set<ModelGradeItem>();
     public DbSet<ModelFinding> ModelFindings => Set<ModelFinding>();

@@ -24,6 +24,11 @@ public sealed class Project : AuditedEntity
     public bool HideAuthors { get; private set; }
     /// <summary>Error types this project adds to the built-in taxonomy.</summary>
     public List<string> CustomErrorTypes { get; private set; } = [];
+    /// <summary>
+    /// How many people should grade each solution independently. The review queue hands a solution to graders who have
+    /// not graded it until this many have (or it is adjudicated).
+    /// </summary>
+    public int RequiredHumanGrades { get; private set; } = 1;
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset UpdatedAt { get; private set; }
     public uint RowVersion { get; private set; }
@@ -63,11 +68,28 @@ public sealed class Project : AuditedEntity
         UpdatedAt = now;
     }
 
+    /// <summary>Most independent grades a project may ask for per solution.</summary>
+    public const int MaxRequiredHumanGrades = 10;
+
+    /// <summary>Sets how many independent human grades each solution should get (1..<see cref="MaxRequiredHumanGrades"/>).</summary>
+    public void RequireHumanGrades(int count, DateTimeOffset now)
+    {
+        var errors = new ValidationErrors();
+        errors.Require(count is >= 1 and <= MaxRequiredHumanGrades, "requiredHumanGrades",
+            $"Required human grades must be between 1 and {MaxRequiredHumanGrades}.");
+        errors.ThrowIfAny();
+        if (count != RequiredHumanGrades)
+        {
+            RequiredHumanGrades = count;
+            UpdatedAt = now;
+        }
+    }
+
     public bool IsKnownErrorType(string type) => ErrorTypes.Builtin.Contains(type) || CustomErrorTypes.Contains(type);
 
     internal override string AuditEntityType => "project";
     internal override Guid? AuditProjectId => Id;
-    internal override object AuditSnapshot() => new { Id, Name, Description, MaxPoints, UsesLabels, BlindGrading, HideAuthors, CustomErrorTypes };
+    internal override object AuditSnapshot() => new { Id, Name, Description, MaxPoints, UsesLabels, BlindGrading, HideAuthors, CustomErrorTypes, RequiredHumanGrades };
 }
 
 /// <summary>Roles within a project, in increasing order of power.</summary>

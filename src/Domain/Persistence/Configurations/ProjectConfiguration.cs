@@ -12,6 +12,8 @@ internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
         builder.ToTable("projects");
         builder.Property(p => p.Name).HasMaxLength(200);
         builder.Property(p => p.RowVersion).IsRowVersion();
+        // Projects that existed before the setting asked for one grade per solution, which is what they got.
+        builder.Property(p => p.RequiredHumanGrades).HasDefaultValue(1);
         builder.HasMany(p => p.Members).WithOne().HasForeignKey(m => m.ProjectId).OnDelete(DeleteBehavior.Cascade);
         builder.Navigation(p => p.Members).UsePropertyAccessMode(PropertyAccessMode.Field);
     }

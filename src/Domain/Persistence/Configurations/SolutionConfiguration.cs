@@ -92,3 +92,15 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         builder.HasIndex(e => new { e.ProjectId, e.Id });
     }
 }
+
+internal sealed class GoldItemConfiguration : IEntityTypeConfiguration<GoldItem>
+{
+    public void Configure(EntityTypeBuilder<GoldItem> builder)
+    {
+        builder.ToTable("gold_items");
+        builder.Property(g => g.Note).HasMaxLength(GoldItem.MaxNoteLength);
+        builder.HasOne<Solution>().WithMany().HasForeignKey(g => g.SolutionId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(g => g.SolutionId).IsUnique();
+        builder.HasIndex(g => new { g.ProjectId, g.Active });
+    }
+}
