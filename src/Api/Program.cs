@@ -41,6 +41,9 @@ app.MapModelGradeEndpoints();
 app.MapImportEndpoints();
 app.MapExportEndpoints();
 app.MapAgreementEndpoints();
+app.MapPartialCreditAuditEndpoints();
+app.MapReviewQueueEndpoints();
+app.MapGoldEndpoints();
 app.MapJobsDashboard();
 
 await app.RunAsync();

@@ -46,7 +46,10 @@ public sealed record CreatedTokenResponse(Guid Id, string Name, string Token, st
 /// <summary>A token as listed later (never with its secret). A token past <c>expiresAt</c> is listed but refused.</summary>
 public sealed record TokenResponse(Guid Id, string Name, string Hint, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? ExpiresAt);
 
-/// <summary>Creates a project; the caller becomes its Admin.</summary>
+/// <summary>
+/// Creates a project; the caller becomes its Admin. <c>requiredHumanGrades</c> (default 1, at most 10): how many people
+/// should grade each solution independently; the review queue hands solutions out until they have.
+/// </summary>
 public sealed record CreateProjectRequest(
     string Name,
     string? Description,
@@ -54,7 +57,8 @@ public sealed record CreateProjectRequest(
     bool UsesLabels = false,
     bool BlindGrading = false,
     bool HideAuthors = false,
-    IReadOnlyList<string>? CustomErrorTypes = null);
+    IReadOnlyList<string>? CustomErrorTypes = null,
+    int? RequiredHumanGrades = null);
 
 /// <summary>Changes project settings; omitted fields keep their values; rowVersion is required.</summary>
 public sealed record UpdateProjectRequest(
@@ -65,7 +69,8 @@ public sealed record UpdateProjectRequest(
     bool? BlindGrading,
     bool? HideAuthors,
     IReadOnlyList<string>? CustomErrorTypes,
-    uint? RowVersion) : IVersionedEdit;
+    uint? RowVersion,
+    int? RequiredHumanGrades = null) : IVersionedEdit;
 
 /// <summary>An error type usable in annotations of a project.</summary>
 public sealed record ErrorTypeResponse(string Id, string Label, bool Custom);
@@ -86,7 +91,8 @@ public sealed record ProjectResponse(
     int SolutionCount,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    uint RowVersion);
+    uint RowVersion,
+    int RequiredHumanGrades);
 
 /// <summary>A member of a project.</summary>
 public sealed record MemberResponse(Guid UserId, string Email, string DisplayName, string Role, DateTimeOffset AddedAt);

@@ -90,7 +90,8 @@ internal readonly record struct AgreementQuery
         return errors.Count > 0 ? (null, errors) : (new AgreementRequest(source, threshold, problemIds, graderIds), errors);
     }
 
-    private static List<Guid>? Ids(Dictionary<string, string[]> errors, string field, string[]? values)
+    /// <summary>Parses a list of ids (comma-separated or repeated); an empty list means no filter.</summary>
+    internal static List<Guid>? Ids(Dictionary<string, string[]> errors, string field, string[]? values)
     {
         if (values is null)
         {
@@ -214,12 +215,8 @@ internal sealed class AgreementData
             {
                 if (!graders.TryGetValue(runId, out scores!))
                 {
-                    var (_, model) = GradingRunQueries.ProfileOf(run.ProfileSnapshot);
-                    model = model.Length > 0 ? model : row.Model;
-                    var label = string.Join(" · ", new[] { run.Workflow, run.RubricDesign, model,
-                        run.Samples > 1 ? $"{run.Samples} samples ({run.Aggregation})" : null }.Where(p => !string.IsNullOrEmpty(p)));
-                    scores = graders[runId] = new GraderScores(new AgreementGraderDto("run", runId, label, run.Workflow, run.RubricDesign, model,
-                        null, run.Samples));
+                    scores = graders[runId] = new GraderScores(RunGrader(runId, run.Workflow, run.RubricDesign, run.Samples, run.Aggregation,
+                        run.ProfileSnapshot, row.Model));
                 }
                 // One grade per run and solution (unique index); with several samples it carries the run's aggregate.
                 scores.Points[row.SolutionId] = row.Points;
@@ -229,8 +226,7 @@ internal sealed class AgreementData
                 var id = ImportedId(row.Source, row.Model);
                 if (!graders.TryGetValue(id, out scores!))
                 {
-                    var label = row.Model.Length == 0 || row.Model == row.Source ? row.Source : $"{row.Source} · {row.Model}";
-                    scores = graders[id] = new GraderScores(new AgreementGraderDto("imported", id, label, null, null, row.Model, row.Source, null));
+                    scores = graders[id] = new GraderScores(ImportedGrader(row.Source, row.Model));
                 }
                 var key = (id, row.SolutionId);
                 var (sum, count) = importedSums.GetValueOrDefault(key);
@@ -268,6 +264,24 @@ internal sealed class AgreementData
             Graders = ordered,
             RubricItems = rubricItems,
         };
+    }
+
+    /// <summary>How a grading run is named wherever graders are listed (agreement, audit).</summary>
+    public static AgreementGraderDto RunGrader(Guid runId, string workflow, string? rubricDesign, int samples, string aggregation,
+        string profileSnapshot, string gradeModel)
+    {
+        var (_, model) = GradingRunQueries.ProfileOf(profileSnapshot);
+        model = model.Length > 0 ? model : gradeModel;
+        var label = string.Join(" · ", new[] { workflow, rubricDesign, model,
+            samples > 1 ? $"{samples} samples ({aggregation})" : null }.Where(p => !string.IsNullOrEmpty(p)));
+        return new AgreementGraderDto("run", runId, label, workflow, rubricDesign, model, null, samples);
+    }
+
+    /// <summary>How a source of imported model grades is named wherever graders are listed.</summary>
+    public static AgreementGraderDto ImportedGrader(string source, string model)
+    {
+        var label = model.Length == 0 || model == source ? source : $"{source} · {model}";
+        return new AgreementGraderDto("imported", ImportedId(source, model), label, null, null, model, source, null);
     }
 
     /// <summary>
@@ -313,14 +327,25 @@ internal sealed class AgreementData
     /// <summary>People's award per rubric item: the first person's under <c>first</c>, else the mean of those who awarded it.</summary>
     public Dictionary<Guid, decimal>? ReferenceItems(Guid solutionId, HumanSource source)
     {
-        var grades = Humans.GetValueOrDefault(solutionId)?.Where(g => g.Items is not null).Select(g => g.Items!).ToList();
-        if (grades is not { Count: > 0 })
+        var grades = Humans.GetValueOrDefault(solutionId);
+        return grades is null ? null : ReferenceItemsOf([.. grades.Select(g => g.Items)], source);
+    }
+
+    /// <summary>
+    /// People's reference award per rubric item from their grades' item awards (earliest grade first, null where a grade
+    /// has none): the first person's under <c>first</c>, else the mean of those who awarded each item (an adjudication
+    /// decides a total, never item awards).
+    /// </summary>
+    public static Dictionary<Guid, decimal>? ReferenceItemsOf(IReadOnlyList<Dictionary<Guid, decimal>?> gradesInOrder, HumanSource source)
+    {
+        var grades = gradesInOrder.Where(g => g is not null).Select(g => g!).ToList();
+        if (grades.Count == 0)
         {
             return null;
         }
         if (source == HumanSource.First)
         {
-            return Humans[solutionId][0].Items;
+            return gradesInOrder[0];
         }
         return grades.SelectMany(g => g).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Average(kv => kv.Value));
     }

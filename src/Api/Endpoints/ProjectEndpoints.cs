@@ -55,6 +55,7 @@ internal static class ProjectEndpoints
         var now = clock.GetUtcNow();
         var project = Project.Create(request.Name, request.Description, request.MaxPoints, request.UsesLabels, request.BlindGrading,
             request.HideAuthors, request.CustomErrorTypes, now);
+        project.RequireHumanGrades(request.RequiredHumanGrades ?? 1, now);
         db.Projects.Add(project);
         db.ProjectMembers.Add(ProjectMember.Create(project.Id, current.Id, ProjectRole.Admin, now));
         await db.SaveChangesAsync(ct);
@@ -90,6 +91,7 @@ internal static class ProjectEndpoints
         project.Update(request.Name ?? project.Name, request.Description ?? project.Description, request.MaxPoints ?? project.MaxPoints,
             request.UsesLabels ?? project.UsesLabels, request.BlindGrading ?? project.BlindGrading, request.HideAuthors ?? project.HideAuthors,
             request.CustomErrorTypes ?? project.CustomErrorTypes, clock.GetUtcNow());
+        project.RequireHumanGrades(request.RequiredHumanGrades ?? project.RequiredHumanGrades, clock.GetUtcNow());
         await db.SaveChangesAsync(ct);
         return await Get(projectId, db, access, ct);
     }
@@ -181,5 +183,5 @@ internal static class ProjectEndpoints
             .. ErrorTypes.Builtin.Select(t => new ErrorTypeResponse(t, ErrorTypes.Labels[t], false)),
             .. p.CustomErrorTypes.Select(t => new ErrorTypeResponse(t, t, true)),
         ],
-        role.ToWire(), problems, solutions, p.CreatedAt, p.UpdatedAt, p.RowVersion);
+        role.ToWire(), problems, solutions, p.CreatedAt, p.UpdatedAt, p.RowVersion, p.RequiredHumanGrades);
 }
