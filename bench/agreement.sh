@@ -5,7 +5,8 @@
 #   cold       the first request after the Api started (JIT, load, compute);
 #   recompute  after a grade changed (the cached result is stale: load and compute again, warm JIT);
 #   warm       the cached result (reads the project's grades version, then serves from memory);
-# and the per-problem endpoint cold. Prints each figure in seconds. Target: under 2 s on a 2-core machine.
+# the per-problem endpoint cold, and the review queue and partial-credit audit (uncached, every solution assessed).
+# Prints each figure in seconds. Target: under 2 s on a 2-core machine.
 # Usage: bench/agreement.sh [graders=20] [problems=50] [solutionsPerProblem=50] [warmRuns=10]
 #   BENCH_NO_BUILD=1 skips the Release build.
 set -euo pipefail
@@ -92,16 +93,30 @@ for points in 3 4 5; do
   recompute+=("$(timed "$URL")")
 done
 problems_cold=$(timed "$URL/problems")
+# The review queue assesses every solution of the project (all model grades, their provenance and findings) on each
+# request, uncached; ask for two grades per solution so that every solution is still waiting for one.
+PROJECT_URL="http://127.0.0.1:$API_PORT/api/projects/$PROJECT_ID"
+PROJECT_ROW_VERSION=$(curl -fs -H "Authorization: Bearer $TOKEN" "$PROJECT_URL" | python3 -c 'import json,sys; print(json.load(sys.stdin)["rowVersion"])')
+curl -fs -o /dev/null -X PATCH -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
+  -d "{\"requiredHumanGrades\": 2, \"rowVersion\": $PROJECT_ROW_VERSION}" "$PROJECT_URL"
+queue=()
+for _ in 1 2 3; do queue+=("$(timed "$PROJECT_URL/review-queue?pageSize=50")"); done
+audit=()
+for _ in 1 2 3; do audit+=("$(timed "$PROJECT_URL/audit/partial-credit?pageSize=50")"); done
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 - "$cold" "$problems_cold" "${recompute[*]}" "${warm[@]}" <<'EOF'
+python3 - "$cold" "$problems_cold" "${recompute[*]}" "${queue[*]}" "${audit[*]}" "${warm[@]}" <<'EOF'
 import statistics, sys
 cold, problems = float(sys.argv[1]), float(sys.argv[2])
 recompute = sorted(float(x) for x in sys.argv[3].split())
-warm = sorted(float(x) for x in sys.argv[4:])
+queue = sorted(float(x) for x in sys.argv[4].split())
+audit = sorted(float(x) for x in sys.argv[5].split())
+warm = sorted(float(x) for x in sys.argv[6:])
 print(f"agreement cold (first request, fresh process): {cold:.3f} s")
 print(f"agreement recompute (after a grade change), median / worst of {len(recompute)}: {statistics.median(recompute):.3f} / {recompute[-1]:.3f} s")
 print(f"agreement warm (cached), median / worst:       {statistics.median(warm):.3f} / {warm[-1]:.3f} s")
 print(f"agreement/problems cold:                       {problems:.3f} s")
+print(f"review-queue (every solution assessed, uncached), median / worst of {len(queue)}: {statistics.median(queue):.3f} / {queue[-1]:.3f} s")
+print(f"audit/partial-credit (uncached; the seed has no item awards, so reads only), median / worst of {len(audit)}: {statistics.median(audit):.3f} / {audit[-1]:.3f} s")
 print("target: under 2 s (2-core machine)")
 EOF

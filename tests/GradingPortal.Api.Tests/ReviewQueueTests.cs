@@ -210,4 +210,23 @@ public sealed class ReviewQueueTests(ApiFactory api) : IClassFixture<ApiFactory>
         own.GetProperty("totals").ValueKind.ShouldBe(JsonValueKind.Null);
         own.Items("graders").Single().GetProperty("graderId").GetGuid().ShouldBe(seeded.S.Grader.Id);
     }
+
+    [Fact]
+    public async Task ProjectRequiredHumanGrades_OutOfRangeOrUnversioned_IsRefused()
+    {
+        var s = await ProjectScenario.CreateAsync(api);
+        var url = $"/api/projects/{s.ProjectId}";
+        var rowVersion = await s.RowVersionAsync(url);
+
+        (await s.Admin.GetAsync(url).ExpectAsync(HttpStatusCode.OK)).GetProperty("requiredHumanGrades").GetInt32().ShouldBe(1);
+        await s.ProjectAdmin.Client.PatchAsJsonAsync(url, new { requiredHumanGrades = 0, rowVersion }).ExpectValidationAsync("requiredHumanGrades");
+        await s.ProjectAdmin.Client.PatchAsJsonAsync(url, new { requiredHumanGrades = 11, rowVersion }).ExpectValidationAsync("requiredHumanGrades");
+        await s.ProjectAdmin.Client.PatchAsJsonAsync(url, new { requiredHumanGrades = 3 }).ExpectValidationAsync("rowVersion");
+        await s.Adjudicator.Client.PatchAsJsonAsync(url, new { requiredHumanGrades = 3, rowVersion }).ExpectProblemAsync(HttpStatusCode.Forbidden);
+        await s.ProjectAdmin.Client.PatchAsJsonAsync(url, new { requiredHumanGrades = 3, rowVersion }).ExpectAsync(HttpStatusCode.OK);
+        await s.ProjectAdmin.Client.PatchAsJsonAsync(url, new { requiredHumanGrades = 2, rowVersion }).ExpectProblemAsync(HttpStatusCode.Conflict);
+
+        var created = await s.Admin.PostAsJsonAsync("/api/projects", new { name = "Three each", requiredHumanGrades = 3 }).ExpectAsync(HttpStatusCode.Created);
+        created.GetProperty("requiredHumanGrades").GetInt32().ShouldBe(3);
+    }
 }

@@ -186,9 +186,10 @@ internal static class ReviewQueueEndpoints
         var required = project.RequiredHumanGrades;
         var everyone = role.CanAdjudicate();
         var me = current.Id;
-        var members = await db.ProjectMembers.AsNoTracking().Where(m => m.ProjectId == projectId && m.Role >= ProjectRole.Grader)
-            .Where(m => everyone || m.UserId == me)
-            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { m.UserId, u.DisplayName, m.Role }).ToListAsync(ct);
+        // Roles are stored by name, so "may grade" is decided here rather than by comparing them in SQL.
+        var members = (await db.ProjectMembers.AsNoTracking().Where(m => m.ProjectId == projectId && (everyone || m.UserId == me))
+                .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { m.UserId, u.DisplayName, m.Role }).ToListAsync(ct))
+            .Where(m => m.Role.CanGrade()).ToList();
         // Waiting for more grades: not adjudicated and short of the required number; gold solutions wait for everyone.
         var open = data!.Solutions.Where(s => !data.Adjudicated.Contains(s.Id) && data.HumansOf(s.Id).Count < required).Select(s => s.Id).ToHashSet();
         var rows = members.Select(m =>
