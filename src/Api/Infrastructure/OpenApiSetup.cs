@@ -36,7 +36,9 @@ internal static class OpenApiSetup
         ["Model grades"] = "What the model workflows decided, with the stage calls behind it, and reviews of their findings.",
         ["Imports"] = "Bulk uploads of problems, solutions and grades, with their progress and failures.",
         ["Export"] = "The whole record of a project or a solution as a stream.",
-        ["Agreement"] = "How well each grading run and imported judge agrees with people.",
+        ["Agreement"] = "How well each grading run and imported judge agrees with people, and where their partial credit differs.",
+        ["Review"] = "What each grader should look at next, riskiest first, and how far each grader has come.",
+        ["Gold"] = "Adjudicated solutions kept as known answers, and graders' agreement with them over time.",
     };
 
     public static IServiceCollection AddApiDocument(this IServiceCollection services) => services.AddOpenApi(options =>
