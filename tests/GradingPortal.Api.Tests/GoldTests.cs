@@ -40,6 +40,11 @@ public sealed class GoldTests(ApiFactory api) : IClassFixture<ApiFactory>
         item.Items("history").Select(h => (h.Str("action"), h.Str("note"), h.GetProperty("actorId").GetGuid()))
             .ShouldBe([("marked", "clean 5", s.Adjudicator.Id), ("unmarked", "clean 5", s.Adjudicator.Id), ("marked", "back again", s.Adjudicator.Id)]);
 
+        // The export record carries the flag, and its change time moves with it (incremental exports pick it up).
+        var exported = await client.GetAsync($"/api/solutions/{solution}/export").ExpectAsync(HttpStatusCode.OK);
+        exported.GetProperty("adjudication").GetProperty("gold").GetBoolean().ShouldBeTrue();
+        exported.GetProperty("solution").GetProperty("updatedAt").GetDateTimeOffset().ShouldBe(item.GetProperty("markedAt").GetDateTimeOffset());
+
         // The solution's own history, open to Graders, says nothing about gold.
         var history = await s.Grader.Client.GetAsync($"/api/solutions/{solution}/history").ExpectAsync(HttpStatusCode.OK);
         history.GetRawText().ShouldNotContain("gold", Case.Insensitive);
@@ -54,6 +59,8 @@ public sealed class GoldTests(ApiFactory api) : IClassFixture<ApiFactory>
         var decided = await AdjudicatedAsync(s, problem, 7);
 
         await s.Adjudicator.Client.PutAsJsonAsync(GoldUrl(open), new { }).ExpectProblemAsync(HttpStatusCode.Conflict);
+        var exported = await s.Adjudicator.Client.GetAsync($"/api/solutions/{decided}/export").ExpectAsync(HttpStatusCode.OK);
+        exported.GetProperty("adjudication").GetProperty("gold").GetBoolean().ShouldBeFalse();
         await s.Grader.Client.PutAsJsonAsync(GoldUrl(decided), new { }).ExpectProblemAsync(HttpStatusCode.Forbidden);
         await s.Grader.Client.DeleteAsync(GoldUrl(decided)).ExpectProblemAsync(HttpStatusCode.Forbidden);
         await s.Outsider.Client.PutAsJsonAsync(GoldUrl(decided), new { }).ExpectProblemAsync(HttpStatusCode.NotFound);

@@ -30,7 +30,7 @@ public sealed class ExportPairsTests(ExportFactory api) : IAsyncLifetime
     public void Pairs_AdjudicatedSolution_ComparesWithTheAdjudication()
     {
         var pair = _pairs.Single(p => (Guid)p["modelGradeId"]! == _data.ModelA1);
-        ((int)pair["schemaVersion"]!).ShouldBe(1);
+        ((int)pair["schemaVersion"]!).ShouldBe(2);
         ((Guid)pair["projectId"]!).ShouldBe(_data.ProjectId);
         ((string)pair["solutionExternalId"]!).ShouldBe("a1");
         ((string)pair["author"]!).ShouldBe("model-x");

@@ -24,7 +24,7 @@ public sealed class ExportRecordTests(ExportFactory api) : IAsyncLifetime
     public void Export_WholeProject_OneRecordPerSolutionInProblemThenSolutionIdOrder()
     {
         _lines.Select(l => (Guid)l["solution"]!["id"]!).ShouldBe(_data.ExportOrder);
-        _lines.ShouldAllBe(l => (int)l["schemaVersion"]! == 1 && (Guid)l["projectId"]! == _data.ProjectId);
+        _lines.ShouldAllBe(l => (int)l["schemaVersion"]! == 2 && (Guid)l["projectId"]! == _data.ProjectId);
         _lines.Select(l => (string)l["cursor"]!).Distinct().Count().ShouldBe(6);
     }
 
@@ -37,7 +37,7 @@ public sealed class ExportRecordTests(ExportFactory api) : IAsyncLifetime
         disposition.DispositionType.ShouldBe("attachment");
         disposition.FileName!.Trim('"').ShouldMatch(@"^export-test-\d{8}T\d{6}Z\.jsonl$");
         response.Headers.CacheControl!.NoStore.ShouldBeTrue();
-        response.Headers.GetValues("X-Export-Schema-Version").ShouldBe(["1"]);
+        response.Headers.GetValues("X-Export-Schema-Version").ShouldBe(["2"]);
     }
 
     [Fact]

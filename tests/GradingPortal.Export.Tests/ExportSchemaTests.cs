@@ -57,7 +57,7 @@ public sealed class ExportSchemaTests(ExportFactory api) : IAsyncLifetime
 
         s_schema.Validate(Element(Mutate(r => r.Remove("cursor")))).ShouldContain(e => e.Contains(": required: ") && e.Contains("cursor"));
         s_schema.Validate(Element(Mutate(r => r["extra"] = 1))).ShouldContain(e => e.StartsWith("/extra ", StringComparison.Ordinal));
-        s_schema.Validate(Element(Mutate(r => r["schemaVersion"] = 2))).ShouldNotBeEmpty();
+        s_schema.Validate(Element(Mutate(r => r["schemaVersion"] = 3))).ShouldNotBeEmpty();
         s_schema.Validate(Element(Mutate(r => r["evidenceLevel"] = "threeHumans"))).ShouldNotBeEmpty();
         s_schema.Validate(Element(Mutate(r => r["solution"]!["id"] = "not-a-uuid"))).ShouldContain(e => e.StartsWith("/solution/id ", StringComparison.Ordinal) && e.Contains(": format: "));
         s_schema.Validate(Element(Mutate(r => r["solution"]!["createdAt"] = "22/11/2026"))).ShouldContain(e => e.StartsWith("/solution/createdAt ", StringComparison.Ordinal) && e.Contains(": format: "));

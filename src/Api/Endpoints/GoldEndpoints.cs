@@ -53,14 +53,16 @@ internal static class GoldEndpoints
         }
         var adjudicated = await db.Adjudications.AnyAsync(a => a.SolutionId == solutionId, ct);
         var item = await db.GoldItems.FirstOrDefaultAsync(g => g.SolutionId == solutionId, ct);
+        var now = clock.GetUtcNow();
         if (item is null)
         {
-            db.GoldItems.Add(GoldItem.Mark(projectId, solutionId, adjudicated, request?.Note, current.Id, clock.GetUtcNow()));
+            db.GoldItems.Add(GoldItem.Mark(projectId, solutionId, adjudicated, request?.Note, current.Id, now));
         }
         else
         {
-            item.Remark(adjudicated, request?.Note, current.Id, clock.GetUtcNow());
+            item.Remark(adjudicated, request?.Note, current.Id, now);
         }
+        await TouchAsync(db, solutionId, now, ct);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok((await LoadAsync(db, projectId, solutionId, ct)).Single());
     }
@@ -82,10 +84,16 @@ internal static class GoldEndpoints
         {
             return ApiProblems.NotFound("A gold mark on the solution");
         }
-        item.Unmark(current.Id, clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        item.Unmark(current.Id, now);
+        await TouchAsync(db, solutionId, now, ct);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok((await LoadAsync(db, projectId, solutionId, ct)).Single());
     }
+
+    /// <summary>The gold flag is part of the solution's export record, so incremental exports must see the record change.</summary>
+    private static async Task TouchAsync(GradingDbContext db, Guid solutionId, DateTimeOffset now, CancellationToken ct) =>
+        (await db.Solutions.FirstAsync(s => s.Id == solutionId, ct)).Touch(now);
 
     /// <summary>The project's gold items, current ones first, each with its history.</summary>
     internal static async Task<Results<Ok<List<GoldItemResponse>>, ProblemHttpResult>> List(Guid projectId, GradingDbContext db,

@@ -250,7 +250,8 @@ internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, 
         SELECT gi.human_grade_id, gi.rubric_item_id, gi.points, gi.comment
         FROM human_grade_items gi JOIN human_grades g ON g.id = gi.human_grade_id LEFT JOIN rubric_items ri ON ri.id = gi.rubric_item_id
         WHERE g.solution_id = ANY(@ids) ORDER BY gi.human_grade_id, ri.ordinal, gi.id;
-        SELECT j.id, j.solution_id, j.points, j.rationale, j.adjudicator_id, u.display_name, j.based_on::text, j.created_at, j.updated_at
+        SELECT j.id, j.solution_id, j.points, j.rationale, j.adjudicator_id, u.display_name, j.based_on::text, j.created_at, j.updated_at,
+               EXISTS (SELECT 1 FROM gold_items gi WHERE gi.solution_id = j.solution_id AND gi.active)
         FROM adjudications j JOIN "AspNetUsers" u ON u.id = j.adjudicator_id WHERE j.solution_id = ANY(@ids);
         SELECT m.id, m.solution_id, m.run_id, m.source, m.model, m.rubric_id, m.points, m.max_points, m.status, m.status_reason, m.summary,
                m.rationale, m.raw_output, m.provenance::text, m.external_id, m.created_at
@@ -316,7 +317,7 @@ internal sealed class ExportReader(NpgsqlConnection connection, Guid projectId, 
             {
                 adjudications[reader.GetGuid(1)] = new ExportAdjudication(reader.GetGuid(0), Number(reader.GetDecimal(2)), reader.GetString(3),
                     reader.GetGuid(4), reader.GetString(5), BasedOn(reader.GetString(6)), reader.GetFieldValue<DateTimeOffset>(7),
-                    reader.GetFieldValue<DateTimeOffset>(8));
+                    reader.GetFieldValue<DateTimeOffset>(8), reader.GetBoolean(9));
             }
             await reader.NextResultAsync(ct);
             while (await reader.ReadAsync(ct))

@@ -9,7 +9,7 @@ namespace GradingPortal.Api.Export;
 /// <summary>The export format's version, written into every record as <c>schemaVersion</c>.</summary>
 public static class ExportSchema
 {
-    public const int Version = 1;
+    public const int Version = 2;
 }
 
 /// <summary>
@@ -154,7 +154,8 @@ public sealed record ExportAdjudication(
     string AdjudicatorName,
     IReadOnlyList<ExportGradeReference> BasedOn,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    bool Gold);
 
 /// <summary>A grade the adjudication rests on (<c>kind</c> is <c>human</c> or <c>model</c>).</summary>
 public sealed record ExportGradeReference(string Kind, Guid GradeId);
