@@ -20,7 +20,11 @@ WORK=$(mktemp -d /tmp/gp-agreement-bench.XXXXXX)
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-  if [ -f "$WORK/pg/data/postmaster.pid" ]; then kill -INT "$(head -1 "$WORK/pg/data/postmaster.pid")" 2>/dev/null || true; sleep 1; fi
+  if [ -f "$WORK/pg/data/postmaster.pid" ]; then
+    kill -INT "$(head -1 "$WORK/pg/data/postmaster.pid")" 2>/dev/null || true
+    # A busy server can take longer than a second to stop; removing its files under it fails the script at the end.
+    for _ in $(seq 1 30); do [ -f "$WORK/pg/data/postmaster.pid" ] || break; sleep 0.5; done
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
