@@ -329,8 +329,8 @@ def export(project, solutions_by_id, runs):
     check(len(records) == len(solutions_by_id) and set(ids) == set(solutions_by_id) and len(set(ids)) == len(ids),
           f"export has one record per solution ({len(records)} records, {len(solutions_by_id)} solutions, ids unique and equal)",
           f"{len(records)} records, {len(set(ids))} distinct ids")
-    check(all(r.get("schemaVersion") == 1 and r.get("cursor") and r.get("projectId") == project for r in records),
-          "every record has schemaVersion 1, a cursor and the project id")
+    check(all(r.get("schemaVersion") == 2 and r.get("cursor") and r.get("projectId") == project for r in records),
+          "every record has schemaVersion 2, a cursor and the project id")
     by_id = {r["solution"]["id"]: r for r in records}
     missing = []
     for run, solutions in runs:
