@@ -67,7 +67,7 @@ public sealed class ExportRoundTripTests(ImportFixture fixture)
         var a2 = records["A/a2"].DeepClone().AsObject();
         a2["modelGrades"]![0]!["rubricId"] = Guid.NewGuid().ToString();
         var a3 = records["A/a3"].DeepClone().AsObject();
-        a3["schemaVersion"] = 2;
+        a3["schemaVersion"] = 3;
         var b1 = records["B/b1"].DeepClone().AsObject();
         b1["humanGrades"]![0]!["points"] = "seven";
         var b1Unknown = records["B/b1"].DeepClone().AsObject();

@@ -9,7 +9,11 @@ namespace GradingPortal.Worker.Imports;
 /// <summary>One line of the project export: a solution with its problem, rubric versions, grades, adjudication and annotations.</summary>
 internal class ExportRecordLine
 {
-    public const int SupportedSchemaVersion = 1;
+    /// <summary>The newest export schema this import reads; version 2 only added <c>adjudication.gold</c>, which it does not restore.</summary>
+    public const int SupportedSchemaVersion = 2;
+
+    /// <summary>The oldest export schema this import still reads.</summary>
+    public const int OldestSchemaVersion = 1;
 
     public int? SchemaVersion { get; set; }
     public RecordSolution? Solution { get; set; }

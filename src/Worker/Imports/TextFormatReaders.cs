@@ -74,10 +74,10 @@ internal static class JsonlReader
         if (string.IsNullOrWhiteSpace(line.Kind) && line.SchemaVersion is not null)
         {
             // A line of the project export (docs/export-format.md): one solution with everything hanging off it.
-            return line.SchemaVersion == ExportRecordLine.SupportedSchemaVersion
+            return line.SchemaVersion is >= ExportRecordLine.OldestSchemaVersion and <= ExportRecordLine.SupportedSchemaVersion
                 ? new ImportRecord(seq, location, [new ExportRecordImport(location, line)], null, json.Length)
                 : ImportRecord.Unreadable(seq, location, "schemaVersion",
-                    $"Export schema version {line.SchemaVersion} is not supported; this import reads version {ExportRecordLine.SupportedSchemaVersion}.");
+                    $"Export schema version {line.SchemaVersion} is not supported; this import reads versions {ExportRecordLine.OldestSchemaVersion} to {ExportRecordLine.SupportedSchemaVersion}.");
         }
         ImportItem? item = line.Kind?.Trim().ToLowerInvariant() switch
         {
