@@ -14,7 +14,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace GradingPortal.Migrations.Generated
 {
     [DbContext(typeof(GradingDbContext))]
-    [Migration("20261205014348_ReviewQueueAndGold")]
+    [Migration("20261205031402_ReviewQueueAndGold")]
     partial class ReviewQueueAndGold
     {
         /// <inheritdoc />
