@@ -20,7 +20,7 @@ namespace GradingPortal.Api;
 /// <summary>Everything the Api host registers, in one place.</summary>
 internal static class ApiServiceCollectionExtensions
 {
-    private const string SmartScheme = "BearerOrApiToken";
+    internal const string SmartScheme = "BearerOrApiToken";
 
     public static WebApplicationBuilder AddApiServices(this WebApplicationBuilder builder)
     {
@@ -28,6 +28,9 @@ internal static class ApiServiceCollectionExtensions
         var connectionString = builder.Configuration.GetConnectionString("Db")
             ?? throw new InvalidOperationException("ConnectionStrings:Db is not configured (environment variable ConnectionStrings__Db).");
 
+        // ASP.NET Core's per-request lines print the query string, which carries one-time dashboard tickets (and emails
+        // in look-ups); requests are still traced, with the query redacted, when telemetry is on.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<Endpoints.AgreementCache>();
         services.AddHttpContextAccessor();

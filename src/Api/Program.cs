@@ -16,6 +16,7 @@ app.UseApiSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
+app.UseJobsDashboardTickets();
 app.UseAuthorization();
 app.UseRateLimiter();
 

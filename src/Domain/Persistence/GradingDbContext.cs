@@ -40,6 +40,7 @@ public sealed class GradingDbContext(DbContextOptions<GradingDbContext> options,
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<RevokedSession> RevokedSessions => Set<RevokedSession>();
+    public DbSet<JobsDashboardTicket> JobsDashboardTickets => Set<JobsDashboardTicket>();
     public DbSet<DataProtectionKeyRecord> DataProtectionKeys => Set<DataProtectionKeyRecord>();
     public DbSet<Import> Imports => Set<Import>();
     public DbSet<ImportFailure> ImportFailures => Set<ImportFailure>();
