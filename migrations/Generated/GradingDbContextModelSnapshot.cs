@@ -1197,6 +1197,42 @@ namespace GradingPortal.Migrations.Generated
                     b.ToTable("data_protection_keys", (string)null);
                 });
 
+            modelBuilder.Entity("GradingPortal.Domain.Identity.JobsDashboardTicket", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("SecretHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("secret_hash");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_jobs_dashboard_tickets");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_jobs_dashboard_tickets_expires_at");
+
+                    b.HasIndex("SecretHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_jobs_dashboard_tickets_secret_hash");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_jobs_dashboard_tickets_user_id");
+
+                    b.ToTable("jobs_dashboard_tickets", (string)null);
+                });
+
             modelBuilder.Entity("GradingPortal.Domain.Identity.RevokedSession", b =>
                 {
                     b.Property<Guid>("SessionId")
@@ -2357,6 +2393,16 @@ namespace GradingPortal.Migrations.Generated
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_api_tokens_asp_net_users_user_id");
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Identity.JobsDashboardTicket", b =>
+                {
+                    b.HasOne("GradingPortal.Domain.Identity.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_jobs_dashboard_tickets_asp_net_users_user_id");
                 });
 
             modelBuilder.Entity("GradingPortal.Domain.Identity.RevokedSession", b =>

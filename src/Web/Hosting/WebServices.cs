@@ -111,6 +111,7 @@ public static class WebServices
         ui.MapImportUiEndpoints();
         ui.MapGradingUiEndpoints();
         app.MapDownloadEndpoints();
+        app.MapJobsDashboardEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -1,9 +1,9 @@
 using GradingPortal.Web.Auth;
+using GradingPortal.Web.Endpoints;
 using GradingPortal.Web.Hosting;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Server.ProtectedBrowserStorage;
 using Microsoft.AspNetCore.Components.Web;
-using Microsoft.Extensions.Options;
 
 namespace GradingPortal.Web.Components.Layout;
 
@@ -27,11 +27,8 @@ public sealed partial class AppLayout
     [Inject]
     private ProtectedLocalStorage Storage { get; set; } = default!;
 
-    [Inject]
-    private IOptions<ApiOptions> ApiOptions { get; set; } = default!;
-
-    /// <summary>The Api's job dashboard (site admins only; the Api checks that again).</summary>
-    private string JobsUrl => new Uri(ApiOptions.Value.BaseAddress, "admin/jobs").ToString();
+    /// <summary>The Web's way into the Api's job dashboard (site admins only; the Api checks that again).</summary>
+    private static string JobsUrl => JobsDashboardEndpoints.Path;
 
     // Per person (several people may share a browser), kept in the browser encrypted with data protection.
     private string ThemeKey => $"gp.theme.{_user?.UserId}";
