@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using GradingPortal.Domain.Identity;
 using GradingPortal.Domain.Jobs;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
@@ -11,8 +13,165 @@ namespace GradingPortal.Api.Tests;
 /// Hangfire's dashboard at /admin/jobs: site admins only (a login token or a personal API token of an account that is a
 /// site admin now), never anonymous or other accounts, whatever address the request comes from.
 /// </summary>
-public sealed class JobsDashboardTests(ApiFactory api) : IClassFixture<ApiFactory>
+public sealed partial class JobsDashboardTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
+    private const string TicketRoute = "/api/auth/jobs-dashboard-ticket";
+
+    [Fact]
+    public async Task Ticket_OpenedInABrowser_GivesAStrictPathScopedCookieThatOpensTheDashboard()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var ticket = await TicketAsync(await api.AdminAsync());
+        using var browser = api.CreateClient();
+
+        using var exchanged = await browser.GetAsync(ticket.Path, ct);
+
+        exchanged.StatusCode.ShouldBe(HttpStatusCode.OK);
+        exchanged.Headers.CacheControl!.NoStore.ShouldBeTrue();
+        (await exchanged.Content.ReadAsStringAsync(ct)).ShouldContain("http-equiv=\"refresh\" content=\"0;url=/admin/jobs/\"");
+        var cookie = exchanged.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("gp.jobs=", StringComparison.Ordinal)).ToLowerInvariant();
+        cookie.ShouldContain("path=/admin/jobs");
+        cookie.ShouldContain("samesite=strict");
+        cookie.ShouldContain("httponly");
+        cookie.ShouldContain("expires=");
+        using var dashboard = await browser.GetAsync("/admin/jobs/", ct);
+        dashboard.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await dashboard.Content.ReadAsStringAsync(ct)).ShouldContain("GradingPortal jobs");
+        // The cookie is for the dashboard only: the REST API still wants a token.
+        using var api403 = await browser.GetAsync("/api/me", ct);
+        api403.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Ticket_UsedASecondTime_IsRefused()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var ticket = await TicketAsync(await api.AdminAsync());
+        using var first = api.CreateClient();
+        (await first.GetAsync(ticket.Path, ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var second = api.CreateClient();
+
+        using var again = await second.GetAsync(ticket.Path, ct);
+
+        again.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        again.Headers.Contains("Set-Cookie").ShouldBeFalse();
+        (await second.GetAsync("/admin/jobs/", ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Ticket_Forged_IsRefused()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var browser = api.CreateClient();
+
+        using var response = await browser.GetAsync("/admin/jobs?ticket=" + Convert.ToHexString(Guid.NewGuid().ToByteArray()), ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        response.Headers.Contains("Set-Cookie").ShouldBeFalse();
+        (await response.Content.ReadAsStringAsync(ct)).ShouldContain("unknown, already used or expired");
+    }
+
+    [Fact]
+    public async Task Ticket_Expired_IsRefusedAndRemoved()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var admin = await api.UserAsync("Ticket Admin", isAdmin: true);
+        var (ticket, secret) = JobsDashboardTicket.Issue(admin.Id, DateTimeOffset.UtcNow - TimeSpan.FromMinutes(2));
+        await api.WithDbAsync(async db =>
+        {
+            db.JobsDashboardTickets.Add(ticket);
+            await db.SaveChangesAsync(ct);
+        });
+        using var browser = api.CreateClient();
+
+        using var response = await browser.GetAsync("/admin/jobs?ticket=" + secret, ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await api.WithDbAsync(db => db.JobsDashboardTickets.AnyAsync(t => t.Id == ticket.Id, ct))).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Ticket_RequestedByAccountThatIsNotASiteAdmin_IsForbidden()
+    {
+        var user = await api.UserAsync("Plain Grader");
+
+        using var response = await user.Client.PostAsync(TicketRoute, null, TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task Ticket_RequestedWithAPersonalApiToken_IsForbidden()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var admin = await api.AdminAsync();
+        using var created = await admin.PostAsJsonAsync("/api/tokens", new { name = "ticket script" }, ct);
+        var token = (await created.Content.ReadFromJsonAsync<Dictionary<string, object>>(ct))!["token"].ToString();
+
+        using var response = await api.ClientWith(token).PostAsync(TicketRoute, null, ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task DashboardCookie_AdminDemotedAfterwards_StopsWorking()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var user = await api.UserAsync("Cookie Admin", isAdmin: true);
+        var ticket = await TicketAsync(user.Client);
+        using var browser = api.CreateClient();
+        (await browser.GetAsync(ticket.Path, ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await browser.GetAsync("/admin/jobs/", ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await api.WithDbAsync(db => db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(u => u.SetProperty(x => x.IsAdmin, false), ct));
+
+        using var response = await browser.GetAsync("/admin/jobs/", ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task DashboardAction_PostWithoutTheAntiforgeryToken_IsRefused()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var ticket = await TicketAsync(await api.AdminAsync());
+        using var browser = api.CreateClient();
+        (await browser.GetAsync(ticket.Path, ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var page = await browser.GetStringAsync("/admin/jobs/", ct);
+        var header = CsrfHeader().Match(page).Groups[1].Value;
+        var token = CsrfToken().Match(page).Groups[1].Value;
+        header.ShouldNotBeEmpty();
+        token.ShouldNotBeEmpty();
+
+        using var forged = await browser.PostAsync("/admin/jobs/stats", new FormUrlEncodedContent([new("metrics[]", "enqueued:count")]), ct);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/jobs/stats")
+        {
+            Content = new FormUrlEncodedContent([new("metrics[]", "enqueued:count")]),
+        };
+        request.Headers.Add(header, token);
+        using var genuine = await browser.SendAsync(request, ct);
+
+        forged.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        genuine.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    private static async Task<TicketAnswer> TicketAsync(HttpClient client)
+    {
+        using var response = await client.PostAsync(TicketRoute, null, TestContext.Current.CancellationToken);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var ticket = (await response.Content.ReadFromJsonAsync<TicketAnswer>(TestContext.Current.CancellationToken))!;
+        ticket.Path.ShouldBe("/admin/jobs?ticket=" + ticket.Ticket);
+        ticket.ExpiresAt.ShouldBeLessThanOrEqualTo(DateTimeOffset.UtcNow.AddSeconds(61));
+        return ticket;
+    }
+
+    private sealed record TicketAnswer(string Ticket, DateTimeOffset ExpiresAt, string Path);
+
+    [GeneratedRegex("<meta name=\"csrf-header\" content=\"([^\"]+)\"")]
+    private static partial Regex CsrfHeader();
+
+    [GeneratedRegex("<meta name=\"csrf-token\" content=\"([^\"]+)\"")]
+    private static partial Regex CsrfToken();
+
     [Fact]
     public async Task Dashboard_Anonymous_IsRefusedWith401()
     {

@@ -21,7 +21,7 @@ public sealed class NavMenuTests : BunitContext
     [Fact]
     public void NavMenu_NotAnAdmin_ShowsNoAdminLinks()
     {
-        var menu = Render<NavMenu>(p => p.Add(m => m.IsAdmin, false).Add(m => m.JobsUrl, "http://api.test/admin/jobs"));
+        var menu = Render<NavMenu>(p => p.Add(m => m.IsAdmin, false).Add(m => m.JobsUrl, "/admin/jobs"));
 
         menu.FindAll("a[href='/admin/users']").ShouldBeEmpty();
         menu.FindAll("[data-testid=nav-jobs]").ShouldBeEmpty();
@@ -29,13 +29,13 @@ public sealed class NavMenuTests : BunitContext
     }
 
     [Fact]
-    public void NavMenu_SiteAdmin_LinksUsersProfilesAndTheApisJobDashboard()
+    public void NavMenu_SiteAdmin_LinksUsersProfilesAndTheJobDashboardThroughTheWeb()
     {
-        var menu = Render<NavMenu>(p => p.Add(m => m.IsAdmin, true).Add(m => m.JobsUrl, "http://api.test/admin/jobs"));
+        var menu = Render<NavMenu>(p => p.Add(m => m.IsAdmin, true).Add(m => m.JobsUrl, "/admin/jobs"));
 
         menu.Find("a[href='/admin/users']").TextContent.ShouldContain("Users");
         menu.Find("a[href='/admin/model-profiles']").TextContent.ShouldContain("Model profiles");
-        menu.Find("a[href='http://api.test/admin/jobs']").TextContent.ShouldContain("Jobs");
+        menu.Find("a[href='/admin/jobs']").TextContent.ShouldContain("Jobs");
     }
 
     [Fact]
