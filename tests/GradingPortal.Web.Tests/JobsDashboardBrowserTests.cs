@@ -29,7 +29,7 @@ public sealed class JobsDashboardBrowserTests(BrowserPortal portal) : IClassFixt
 
         await Expect(dashboard).ToHaveURLAsync(new Uri(portal.Hosts.ApiUrl, "/admin/jobs/").ToString());
         await Expect(dashboard).ToHaveTitleAsync(new System.Text.RegularExpressions.Regex("GradingPortal jobs"));
-        await Expect(dashboard.GetByText("Enqueued").First).ToBeVisibleAsync();
+        await Expect(dashboard.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
         await BrowserPortal.ShotAsync(dashboard, "jobs-dashboard");
         var cookies = await dashboard.Context.CookiesAsync([portal.Hosts.ApiUrl.ToString() + "admin/jobs/"]);
         var cookie = cookies.Single(c => c.Name == "gp.jobs");
