@@ -14,7 +14,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace GradingPortal.Migrations.Generated
 {
     [DbContext(typeof(GradingDbContext))]
-    [Migration("20261205032719_JobsDashboardTickets")]
+    [Migration("20261205034430_JobsDashboardTickets")]
     partial class JobsDashboardTickets
     {
         /// <inheritdoc />
@@ -149,6 +149,59 @@ namespace GradingPortal.Migrations.Generated
                         .HasDatabaseName("ix_adjudications_solution_id");
 
                     b.ToTable("adjudications", (string)null);
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Grading.GoldItem", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("Active")
+                        .HasColumnType("boolean")
+                        .HasColumnName("active");
+
+                    b.Property<DateTimeOffset>("MarkedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("marked_at");
+
+                    b.Property<Guid>("MarkedById")
+                        .HasColumnType("uuid")
+                        .HasColumnName("marked_by_id");
+
+                    b.Property<string>("Note")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("note");
+
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
+                    b.Property<Guid>("SolutionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("solution_id");
+
+                    b.Property<DateTimeOffset?>("UnmarkedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("unmarked_at");
+
+                    b.Property<Guid?>("UnmarkedById")
+                        .HasColumnType("uuid")
+                        .HasColumnName("unmarked_by_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_gold_items");
+
+                    b.HasIndex("SolutionId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_gold_items_solution_id");
+
+                    b.HasIndex("ProjectId", "Active")
+                        .HasDatabaseName("ix_gold_items_project_id_active");
+
+                    b.ToTable("gold_items", (string)null);
                 });
 
             modelBuilder.Entity("GradingPortal.Domain.Grading.GradingArtifact", b =>
@@ -1681,6 +1734,12 @@ namespace GradingPortal.Migrations.Generated
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
 
+                    b.Property<int>("RequiredHumanGrades")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(1)
+                        .HasColumnName("required_human_grades");
+
                     b.Property<uint>("RowVersion")
                         .IsConcurrencyToken()
                         .ValueGeneratedOnAddOrUpdate()
@@ -2180,6 +2239,16 @@ namespace GradingPortal.Migrations.Generated
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_adjudications_solutions_solution_id");
+                });
+
+            modelBuilder.Entity("GradingPortal.Domain.Grading.GoldItem", b =>
+                {
+                    b.HasOne("GradingPortal.Domain.Solutions.Solution", null)
+                        .WithMany()
+                        .HasForeignKey("SolutionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_gold_items_solutions_solution_id");
                 });
 
             modelBuilder.Entity("GradingPortal.Domain.Grading.GradingArtifact", b =>
