@@ -55,6 +55,11 @@ public sealed partial class StartRunForm : IDisposable
 
     private string? GradeDefault => Workflow?.Prompts.FirstOrDefault(p => p.Stage == "grade")?.Default;
 
+    // Selects show these for the chosen value; without them they would show the bare name or id.
+    private string WorkflowLabel(string? name) => Options?.Workflows.FirstOrDefault(w => w.Name == name) is { } w ? $"{w.Title} ({w.Name})" : name ?? "";
+
+    private string ProfileLabel(Guid id) => Options?.Profiles.FirstOrDefault(p => p.Id == id) is { } p ? $"{p.Name} ({p.Model})" : "";
+
     protected override async Task OnParametersSetAsync()
     {
         if (_initialised || Options is null || Options.Profiles.Count == 0)
