@@ -175,7 +175,7 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
     /// <summary>Opens a MudSelect (wrapped in an element with <paramref name="testId"/>) and picks the option showing <paramref name="text"/>.</summary>
     private static async Task ChooseAsync(IPage page, string testId, string text)
     {
-        await page.GetByTestId(testId).Locator(".mud-select").ClickAsync();
+        await page.GetByTestId(testId).Locator(".mud-select").First.ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").Filter(new LocatorFilterOptions { HasText = text }).First.ClickAsync();
         await Expect(page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
     }
