@@ -286,11 +286,14 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         await Accessibility.AssertNoSeriousViolationsAsync(page);
 
         // Cancel asks first; keeping the run changes nothing, confirming cancels it.
+        // The buttons are looked up inside the dialog: the page's own "Cancel run" button shares the name.
+        var confirm = page.GetByRole(AriaRole.Dialog);
         await page.ClickAsync("[data-testid=cancel-run]");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Keep running" }).ClickAsync();
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Keep running" }).ClickAsync();
+        await Expect(confirm).ToHaveCountAsync(0);
         await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Queued");
         await page.ClickAsync("[data-testid=cancel-run]");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel run" }).Last.ClickAsync();
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Cancel run" }).ClickAsync();
         await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Cancelled");
         await Expect(page.GetByTestId("run-message")).ToContainTextAsync("Work already done is kept");
         await Expect(page.GetByTestId("cancel-run")).ToHaveCountAsync(0);
@@ -329,6 +332,10 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         await Expect(page.GetByTestId("run-live")).ToHaveAttributeAsync("data-live", "off");
         await Expect(page.GetByTestId("run-failures")).ToContainTextAsync("HTTP 503 from the endpoint");
         await Expect(page.GetByTestId("run-failures")).ToContainTextAsync(solutions[1].ToString()[..8]);
+        // The trail ends at this run as plain text, not as a link that goes nowhere.
+        var here = page.Locator(".mud-breadcrumbs [aria-current=page]");
+        await Expect(here).ToHaveTextAsync($"Run {runId.ToString()[..8]}");
+        await Expect(page.Locator(".mud-breadcrumbs a[href='#']")).ToHaveCountAsync(0);
         await Accessibility.AssertNoSeriousViolationsAsync(page);
         await page.ClickAsync("[data-testid=retry-failed]");
         await Expect(page.GetByTestId("run-message")).ToContainTextAsync("queued again");
