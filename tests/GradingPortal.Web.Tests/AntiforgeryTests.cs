@@ -89,8 +89,6 @@ public sealed class AntiforgeryTests(AccountPortal portal) : IClassFixture<Accou
 
         // The finding's routes are among those checked (so the enumeration is not silently empty), and pages are too.
         checkedRoutes.ShouldContain("/ui/projects/{projectId:guid}/members/{userId:guid}/remove");
-        checkedRoutes.ShouldContain("/ui/runs/{runId:guid}/cancel");
-        checkedRoutes.ShouldContain("/ui/runs/{runId:guid}/retry-failed");
         checkedRoutes.ShouldContain("/ui/model-profiles/{profileId:guid}/test");
         checkedRoutes.ShouldContain("/ui/tokens/{tokenId:guid}/revoke");
         checkedRoutes.ShouldContain("/signout");
@@ -103,8 +101,6 @@ public sealed class AntiforgeryTests(AccountPortal portal) : IClassFixture<Accou
     [Theory]
     [InlineData("/ui/projects/{0}/members/{1}/remove")]
     [InlineData("/ui/projects/{0}/members/{1}")]
-    [InlineData("/ui/runs/{0}/cancel")]
-    [InlineData("/ui/runs/{0}/retry-failed")]
     [InlineData("/ui/model-profiles/{0}/test")]
     [InlineData("/ui/tokens/{0}/revoke")]
     [InlineData("/ui/users/{0}")]

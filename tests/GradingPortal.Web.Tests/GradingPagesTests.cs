@@ -23,13 +23,18 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
     private async Task<IPage> SignedInPageAsync(string email = PortalHosts.AdminEmail, string password = PortalHosts.AdminPassword)
     {
         var page = await portal.NewPageAsync();
+        await SignInAsync(page, email, password);
+        return page;
+    }
+
+    private static async Task SignInAsync(IPage page, string email = PortalHosts.AdminEmail, string password = PortalHosts.AdminPassword)
+    {
         page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
         await page.GotoAsync("/signin");
         await page.FillAsync("#email", email);
         await page.FillAsync("#password", password);
         await page.ClickAsync("button[type=submit]");
         await Expect(page.Locator("h1")).ToHaveTextAsync("Projects");
-        return page;
     }
 
     private Task<ApiClient> AdminApiAsync() =>
@@ -167,8 +172,16 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         edited.GetProperty("dailySpendingCap").GetDecimal().ShouldBe(25m);
     }
 
+    /// <summary>Opens a MudSelect (wrapped in an element with <paramref name="testId"/>) and picks the option showing <paramref name="text"/>.</summary>
+    private static async Task ChooseAsync(IPage page, string testId, string text)
+    {
+        await page.GetByTestId(testId).Locator(".mud-select").First.ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item").Filter(new LocatorFilterOptions { HasText = text }).First.ClickAsync();
+        await Expect(page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
+    }
+
     [Fact]
-    public async Task RunsPage_StartWithEstimate_RunPageFollowsProgressLiveAndCancels()
+    public async Task RunsPage_StartWithLiveEstimate_RunPageFollowsTheRunLiveUntilItFinishes()
     {
         using var admin = await AdminApiAsync();
         var (projectId, problemId, solutions, _) = await SeedAsync(admin);
@@ -178,21 +191,25 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         await page.ClickAsync("[data-testid=grade-with-model]");
         await Expect(page.Locator("h1")).ToHaveTextAsync("Grading runs");
         await Expect(page.GetByTestId("no-runs")).ToBeVisibleAsync();
-        await Expect(page.GetByTestId("run-problem")).ToBeCheckedAsync();
+        await Expect(page.GetByRole(AriaRole.Checkbox, new() { Name = "Parity" })).ToBeCheckedAsync();
 
         // Five-stage by default: 1 clustering + 2 step extractions + 1 analysis + 1 rubric + 2 grading calls.
         await Expect(page.GetByTestId("estimate-calls")).ToHaveTextAsync("7");
-        await Expect(page.Locator("[data-gp-designs]")).ToBeVisibleAsync();
-        await Expect(page.Locator("[data-gp-prompts]")).ToBeVisibleAsync();
-        await Expect(page.GetByTestId("run-grade-prompt")).ToHaveValueAsync("grade-with-rubric.v3");
-        await page.SelectOptionAsync("#run-workflow", "absolute");
-        await Expect(page.Locator("[data-gp-designs]")).ToBeHiddenAsync();
-        await Expect(page.Locator("[data-gp-prompts]")).ToBeHiddenAsync();
+        await Expect(page.GetByTestId("run-design")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("run-grade-prompt")).ToHaveAttributeAsync("data-value", "grade-with-rubric.v3");
+        await ChooseAsync(page, "run-workflow", "(absolute)");
+        await Expect(page.GetByTestId("run-design")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("run-grade-prompt")).ToHaveCountAsync(0);
         await Expect(page.GetByTestId("estimate-calls")).ToHaveTextAsync("2");
         await page.FillAsync("#run-samples", "3");
-        await page.Locator("#run-samples").DispatchEventAsync("change");
+        await page.Locator("#run-samples").PressAsync("Tab");
         await Expect(page.GetByTestId("estimate-calls")).ToHaveTextAsync("6");
         await Expect(page.GetByTestId("estimate-cost")).ToContainTextAsync("≈");
+        // Nothing ticked: the Api's refusal shows in place of the estimate.
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "Parity" }).UncheckAsync();
+        await Expect(page.GetByTestId("estimate-problem")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "Parity" }).CheckAsync();
+        await Expect(page.GetByTestId("estimate-calls")).ToHaveTextAsync("6");
         await BrowserPortal.ShotAsync(page, "runs-02-start");
 
         await page.ClickAsync("[data-testid=start-run-button]");
@@ -200,9 +217,9 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         var runId = Guid.Parse(page.Url[^36..]);
         await Expect(page.GetByTestId("run-title")).ToHaveTextAsync("absolute");
         await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Queued");
-        await Expect(page.GetByTestId("run-live")).ToHaveAttributeAsync("data-gp-live", "open");
+        await Expect(page.GetByTestId("run-live")).ToHaveAttributeAsync("data-live", "on");
 
-        // What a Worker would do: plan the items and grade one. The open page follows without a reload.
+        // What a Worker would do: plan the items and grade one. The open page follows through its circuit, no reload.
         await WithDbAsync(async db =>
         {
             var run = await db.GradingRuns.FirstAsync(r => r.Id == runId);
@@ -216,31 +233,48 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Running");
         await Expect(page.GetByTestId("count-graded")).ToHaveTextAsync("1");
         await Expect(page.GetByTestId("count-pending")).ToHaveTextAsync("1");
+        await Expect(page.GetByTestId("run-summary")).ToContainTextAsync("1 of 2 solutions finished");
         await Expect(page.GetByTestId("run-problems")).ToContainTextAsync("Parity");
         await BrowserPortal.ShotAsync(page, "runs-03-run-live");
 
-        await page.ClickAsync("[data-testid=cancel-run]");
-        await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Cancelled");
-        await Expect(page.GetByTestId("count-cancelled")).ToHaveTextAsync("1");
+        // The last item is graded and the run completes: the page shows it and stops following.
+        await WithDbAsync(async db =>
+        {
+            var item = await db.GradingRunItems.FirstAsync(i => i.RunId == runId && i.SolutionId == solutions[1]);
+            item.Status = RunItemStatus.Graded;
+            item.Attempts = 1;
+            var run = await db.GradingRuns.FirstAsync(r => r.Id == runId);
+            run.Complete(DateTimeOffset.UtcNow);
+            return await db.SaveChangesAsync();
+        });
+        await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Completed");
+        await Expect(page.GetByTestId("count-graded")).ToHaveTextAsync("2");
+        await Expect(page.GetByTestId("run-summary")).ToContainTextAsync("2 of 2 solutions finished");
+        await Expect(page.GetByTestId("run-live")).ToHaveAttributeAsync("data-live", "off");
         await Expect(page.GetByTestId("cancel-run")).ToHaveCountAsync(0);
 
-        await page.GotoAsync($"/projects/{projectId}/runs");
-        await Expect(page.GetByTestId("run-row")).ToHaveCountAsync(1);
-        await Expect(page.GetByTestId("run-row")).ToContainTextAsync("Cancelled");
+        await page.GetByRole(AriaRole.Link, new() { Name = "All runs" }).ClickAsync();
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Grading runs");
+        await Expect(page.GetByTestId("run-row-status")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("run-row-status")).ToHaveTextAsync("Completed");
+        await Expect(page.GetByTestId("run-table")).ToContainTextAsync("2/2 graded");
     }
 
     [Fact]
-    public async Task RunsPage_ThreeStageWithTheMatchedApproachPrompt_StartsARunThatKeepsIt()
+    public async Task RunsPage_ThreeStageWithTheMatchedApproachPrompt_StartsARunThatKeepsItAndCancelAsksFirst()
     {
         using var admin = await AdminApiAsync();
         var (projectId, _, _, _) = await SeedAsync(admin);
-        var page = await SignedInPageAsync();
+        var page = await portal.NewPageAsync(bypassCsp: true);
+        await SignInAsync(page);
         await page.GotoAsync($"/projects/{projectId}/runs");
 
-        await page.SelectOptionAsync("#run-workflow", "three-stage");
-        await Expect(page.GetByTestId("run-grade-prompt")).ToHaveValueAsync("grade-matched-reference.v3");
-        await page.SelectOptionAsync("#run-grade-prompt", "grade-matched-reference.v1");
-        await page.Locator("[data-testid=run-problem]").First.CheckAsync();
+        await Expect(page.GetByTestId("estimate-calls")).ToBeVisibleAsync();
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
+        await ChooseAsync(page, "run-workflow", "(three-stage)");
+        await Expect(page.GetByTestId("run-grade-prompt")).ToHaveAttributeAsync("data-value", "grade-matched-reference.v3");
+        await ChooseAsync(page, "run-grade-prompt", "grade-matched-reference.v1");
+        await Expect(page.GetByTestId("run-grade-prompt")).ToHaveAttributeAsync("data-value", "grade-matched-reference.v1");
         await page.ClickAsync("[data-testid=start-run-button]");
 
         await Expect(page).ToHaveURLAsync(new Regex("/runs/[0-9a-f-]{36}$"));
@@ -249,6 +283,21 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         (await WithDbAsync(db => db.GradingRuns.AsNoTracking().Where(r => r.Id == runId).Select(r => r.Workflow).FirstAsync())).ShouldBe("three-stage");
         (await WithDbAsync(async db => (await db.GradingRuns.AsNoTracking().FirstAsync(r => r.Id == runId)).PromptOf("grade")))
             .ShouldBe("grade-matched-reference.v1");
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
+
+        // Cancel asks first; keeping the run changes nothing, confirming cancels it.
+        // The buttons are looked up inside the dialog: the page's own "Cancel run" button shares the name.
+        var confirm = page.GetByRole(AriaRole.Dialog);
+        await page.ClickAsync("[data-testid=cancel-run]");
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Keep running" }).ClickAsync();
+        await Expect(confirm).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Queued");
+        await page.ClickAsync("[data-testid=cancel-run]");
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Cancel run" }).ClickAsync();
+        await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Cancelled");
+        await Expect(page.GetByTestId("run-message")).ToContainTextAsync("Work already done is kept");
+        await Expect(page.GetByTestId("cancel-run")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("run-live")).ToHaveAttributeAsync("data-live", "off");
     }
 
     [Fact]
@@ -274,18 +323,38 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
             });
             return await db.SaveChangesAsync();
         });
-        var page = await SignedInPageAsync();
+        var page = await portal.NewPageAsync(bypassCsp: true);
+        await SignInAsync(page);
 
         await page.GotoAsync($"/runs/{runId}");
 
         await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Completed");
-        await Expect(page.GetByTestId("run-live")).Not.ToHaveAttributeAsync("data-gp-run-events", new Regex("."));
+        await Expect(page.GetByTestId("run-live")).ToHaveAttributeAsync("data-live", "off");
         await Expect(page.GetByTestId("run-failures")).ToContainTextAsync("HTTP 503 from the endpoint");
+        await Expect(page.GetByTestId("run-failures")).ToContainTextAsync(solutions[1].ToString()[..8]);
+        // The trail ends at this run as plain text, not as a link that goes nowhere.
+        var here = page.Locator(".mud-breadcrumbs [aria-current=page]");
+        await Expect(here).ToHaveTextAsync($"Run {runId.ToString()[..8]}");
+        await Expect(page.Locator(".mud-breadcrumbs a[href='#']")).ToHaveCountAsync(0);
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
         await page.ClickAsync("[data-testid=retry-failed]");
         await Expect(page.GetByTestId("run-message")).ToContainTextAsync("queued again");
         await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Running");
         await Expect(page.GetByTestId("count-pending")).ToHaveTextAsync("1");
         await Expect(page.GetByTestId("count-failed")).ToHaveTextAsync("0");
+        await Expect(page.GetByTestId("run-live")).ToHaveAttributeAsync("data-live", "on");
+
+        // A Viewer sees the same run without the controls.
+        var ct = TestContext.Current.CancellationToken;
+        var viewerEmail = $"viewer-{Guid.NewGuid():N}@example.org";
+        var viewerId = (await admin.PostAsync("/api/users", new { email = viewerEmail, displayName = "Viewer", password = "viewer-password-123" }, ct))
+            .GetProperty("id").GetGuid();
+        await admin.SendAsync(HttpMethod.Put, $"/api/projects/{projectId}/members/{viewerId}", new { role = "viewer" }, ct);
+        var viewer = await portal.NewPageAsync();
+        await SignInAsync(viewer, viewerEmail, "viewer-password-123");
+        await viewer.GotoAsync($"/runs/{runId}");
+        await Expect(viewer.GetByTestId("run-status")).ToHaveTextAsync("Running");
+        await Expect(viewer.GetByTestId("cancel-run")).ToHaveCountAsync(0);
     }
 
     [Fact]

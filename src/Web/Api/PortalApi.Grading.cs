@@ -20,28 +20,6 @@ public sealed partial class PortalApi
     public Task<ApiResult<ModelProfileTestResponse>> TestModelProfileAsync(Guid id, CancellationToken ct = default) =>
         SendAsync<ModelProfileTestResponse>(HttpMethod.Post, $"api/model-profiles/{id}/test", null, ct);
 
-    /// <summary>The run options with the profiles the signed-in user may run in <paramref name="projectId"/>.</summary>
-    public Task<ApiResult<GradingRunOptionsResponse>> GetRunOptionsAsync(Guid projectId, CancellationToken ct = default) =>
-        GetAsync<GradingRunOptionsResponse>($"api/grading-runs/options?projectId={projectId}", ct);
-
-    public Task<ApiResult<GradingRunEstimateResponse>> EstimateRunAsync(StartGradingRunRequest request, CancellationToken ct = default) =>
-        SendAsync<GradingRunEstimateResponse>(HttpMethod.Post, "api/grading-runs/estimate", request, ct);
-
-    public Task<ApiResult<GradingRunResponse>> StartRunAsync(StartGradingRunRequest request, CancellationToken ct = default) =>
-        SendAsync<GradingRunResponse>(HttpMethod.Post, "api/grading-runs", request, ct);
-
-    public Task<ApiResult<GradingRunResponse>> GetRunAsync(Guid runId, CancellationToken ct = default) =>
-        GetAsync<GradingRunResponse>($"api/grading-runs/{runId}", ct);
-
-    public Task<ApiResult<IReadOnlyList<GradingRunSummaryResponse>>> ListRunsAsync(Guid projectId, CancellationToken ct = default) =>
-        GetAsync<IReadOnlyList<GradingRunSummaryResponse>>($"api/projects/{projectId}/grading-runs", ct);
-
-    public Task<ApiResult<GradingRunResponse>> CancelRunAsync(Guid runId, CancellationToken ct = default) =>
-        SendAsync<GradingRunResponse>(HttpMethod.Post, $"api/grading-runs/{runId}/cancel", null, ct);
-
-    public Task<ApiResult<GradingRunResponse>> RetryFailedAsync(Guid runId, CancellationToken ct = default) =>
-        SendAsync<GradingRunResponse>(HttpMethod.Post, $"api/grading-runs/{runId}/retry-failed", null, ct);
-
     public Task<ApiResult<IReadOnlyList<ModelGradeResponse>>> ListModelGradesAsync(Guid solutionId, CancellationToken ct = default) =>
         GetAsync<IReadOnlyList<ModelGradeResponse>>($"api/solutions/{solutionId}/model-grades", ct);
 

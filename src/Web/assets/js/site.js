@@ -7,7 +7,6 @@ import { initAnnotator } from './annotate.js';
 import { initGrading } from './grade.js';
 import { initKeyboard } from './keyboard.js';
 import { toast } from './toast.js';
-import { initRuns, installRuns } from './runs.js';
 
 const antiforgery = document.querySelector('meta[name="gp-antiforgery"]')?.content;
 
@@ -45,7 +44,13 @@ document.addEventListener('click', async (event) => {
 
 installSanitizer();
 installTotals();
-installRuns();
+// Forms that ask before an irreversible action (deleting a model profile).
+document.addEventListener('submit', (event) => {
+  const message = event.target.dataset?.gpConfirm;
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+  }
+});
 initAnnotator();
 initGrading();
 initKeyboard();
@@ -54,7 +59,6 @@ function initContent(root) {
   renderMath(root);
   initRows(root);
   initTotals(root);
-  initRuns(root);
 }
 
 if (window.htmx) {
