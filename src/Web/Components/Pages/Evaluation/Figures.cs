@@ -105,4 +105,16 @@ public static class Figures
         }
         return points;
     }
+
+    /// <summary>The queue position after a key: j (or ArrowDown) forward, k (or ArrowUp) back, clamped to the list.</summary>
+    public static int Step(int current, int count, string key) => key switch
+    {
+        "j" or "ArrowDown" => Math.Min(current + 1, count - 1),
+        "k" or "ArrowUp" => Math.Max(current - 1, 0),
+        _ => current,
+    };
+
+    /// <summary>The queue's totals in a sentence, for adjudicators and admins (graders get none).</summary>
+    public static string? TotalsLine(ReviewTotalsDto? totals) => totals is null ? null
+        : $"{totals.Complete} of {totals.Solutions} solutions have every grade they need or a final grade; {totals.GradesNeeded} grades are still missing.";
 }
