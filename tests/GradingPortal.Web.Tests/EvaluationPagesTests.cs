@@ -75,7 +75,7 @@ public sealed class EvaluationPagesTests(BrowserPortal portal) : IClassFixture<B
         var now = DateTimeOffset.UtcNow;
         db.ModelGrades.Add(ModelGrade.CreateValid(solution.ProjectId, solutionId, solution.Text, 7, runId is null ? "opc-judge" : "absolute",
             runId is null ? "opc-judge" : "fake-model-1", runId, null, points,
-            [.. items.Select(i => new ModelItemAwardInput(i.Item, "item", i.Points, i.Points == 3 && points == 5 ? "Credits the sketched lemma in full." : null, null))],
+            [.. items.Select(i => new ModelItemAwardInput(i.Item, "item", i.Points, null, i.Points == 3 && points == 5 ? "Credits the sketched lemma in full." : null))],
             [], null, null, "{}", "{}", runId is null ? $"opc-{solutionId:N}" : null, now));
         await db.SaveChangesAsync();
     }
