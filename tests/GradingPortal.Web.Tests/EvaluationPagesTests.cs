@@ -123,7 +123,7 @@ public sealed class EvaluationPagesTests(BrowserPortal portal) : IClassFixture<B
         await Accessibility.AssertNoSeriousViolationsAsync(page);
 
         // Sorting by MAE puts the closer grader (the judge, off by 1) first.
-        await table.Locator("th", new() { HasText = "MAE" }).Locator(".sort-direction-icon, .column-header").First.ClickAsync();
+        await table.GetByRole(AriaRole.Columnheader, new() { Name = "MAE", Exact = true }).Locator(".sortable-column-header").ClickAsync();
         await Expect(table.Locator("tbody tr").First).ToContainTextAsync("opc-judge");
 
         await runRow.GetByRole(AriaRole.Link, new() { Name = "absolute · fake-model-1" }).ClickAsync();
@@ -195,7 +195,8 @@ public sealed class EvaluationPagesTests(BrowserPortal portal) : IClassFixture<B
         await Accessibility.AssertNoSeriousViolationsAsync(page);
 
         await page.GotoAsync($"/projects/{seeded.Project}/review");
-        await Expect(page.GetByTestId("queue-item")).ToHaveCountAsync(3);
+        // The admin's grades already give two solutions the one grade they need; the third waits for this grader.
+        await Expect(page.GetByTestId("queue-item")).ToHaveCountAsync(1);
         // A grader in a blind project gets no risk score and no reason that reads others' grades.
         await Expect(page.GetByTestId("review-queue")).Not.ToContainTextAsync("risk");
     }
