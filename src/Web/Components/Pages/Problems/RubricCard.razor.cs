@@ -14,6 +14,9 @@ public sealed partial class RubricCard
     private ApiError? _error;
     private bool _busy;
 
+    // Drafts open by default: they are what an editor acts on. Remembered per version across re-renders.
+    private readonly Dictionary<Guid, bool> _open = [];
+
     [Parameter, EditorRequired]
     public ProblemResponse Problem { get; set; } = default!;
 
@@ -49,6 +52,10 @@ public sealed partial class RubricCard
             _busy = false;
         }
     }
+
+    private bool IsOpen(RubricResponse rubric) => _open.TryGetValue(rubric.Id, out var open) ? open : rubric.Status == "draft";
+
+    private void Toggle(Guid rubricId, bool open) => _open[rubricId] = open;
 
     internal static Color StatusColor(string status) => status switch
     {
