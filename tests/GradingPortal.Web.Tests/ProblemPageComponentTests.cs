@@ -1,4 +1,5 @@
-using System.Text.Json;
+using JsonDocument = System.Text.Json.JsonDocument;
+using JsonElement = System.Text.Json.JsonElement;
 using Bunit;
 using GradingPortal.Web.ApiClient;
 using GradingPortal.Web.Components.Pages.Problems;
