@@ -52,8 +52,8 @@ public sealed partial class ProblemPage : IAsyncDisposable
             _trail =
             [
                 new BreadcrumbItem("Projects", "/"),
+                // The problem itself is the heading below; a disabled crumb for it fails contrast.
                 new BreadcrumbItem(_project.Name, $"/projects/{_project.Id}"),
-                new BreadcrumbItem(_problem.Title, null, disabled: true),
             ];
         }
         catch (ApiException ex)

@@ -1,6 +1,5 @@
 using GradingPortal.Web.ApiClient;
 using Microsoft.AspNetCore.Components;
-using MudBlazor;
 
 namespace GradingPortal.Web.Components.Pages.Problems;
 
@@ -56,13 +55,6 @@ public sealed partial class RubricCard
     private bool IsOpen(RubricResponse rubric) => _open.TryGetValue(rubric.Id, out var open) ? open : rubric.Status == "draft";
 
     private void Toggle(Guid rubricId, bool open) => _open[rubricId] = open;
-
-    internal static Color StatusColor(string status) => status switch
-    {
-        "approved" => Color.Success,
-        "draft" => Color.Warning,
-        _ => Color.Default,
-    };
 
     [Inject]
     private IGradingApiClient Api { get; set; } = default!;
