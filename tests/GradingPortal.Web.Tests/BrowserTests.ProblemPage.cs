@@ -97,6 +97,7 @@ public sealed partial class BrowserTests
         await Expect(page.GetByTestId("rubric-message")).ToContainTextAsync("Version 2 approved");
         await Expect(page.GetByTestId("current-rubric")).ToContainTextAsync("Closed form for each digit");
         await Expect(page.GetByTestId("approve-rubric")).ToHaveCountAsync(0);
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
     }
 
     [Fact]

@@ -15,6 +15,9 @@ public static class AppTheme
             AppbarText = "#ffffff",
             TextSecondary = "rgba(0,0,0,0.68)",
             ActionDefault = "rgba(0,0,0,0.68)",
+            // MudBlazor's defaults fail 4.5:1 as alert text on their own tint (and white on them).
+            Error = "#b3261e",
+            Success = "#1b5e20",
         },
         PaletteDark = new PaletteDark
         {
