@@ -80,7 +80,7 @@ public sealed partial class BrowserTests(BrowserPortal portal) : IClassFixture<B
         await page.ClickAsync("[data-testid=save-problem]");
         await Expect(page).ToHaveURLAsync(IdUrl("problems"));
         await Expect(page.Locator("#gp-statement .katex").First).ToBeVisibleAsync();
-        await Expect(page.Locator("[data-testid=rubric-panel] .card-body > .gp-rubric-items li")).ToHaveCountAsync(3);
+        await Expect(page.Locator("[data-testid=current-rubric] [data-testid=rubric-item]")).ToHaveCountAsync(3);
         await BrowserPortal.ShotAsync(page, "05-problem");
 
         // Add the long proof (15 KB, \( \), \[ \] and $ $ math, lists).
@@ -367,11 +367,12 @@ public sealed partial class BrowserTests(BrowserPortal portal) : IClassFixture<B
         await page.FillAsync("input[name='Form.Items[1].Points']", "4");
         await page.ClickAsync("[data-testid=save-rubric]");
 
-        // Back on the problem page: v2 is a draft; approving it (htmx) makes it the current rubric.
+        // Back on the problem page: v2 is a draft; approving it (over the circuit) makes it the current rubric.
         await Expect(page.GetByTestId("rubric-version")).ToHaveCountAsync(2);
         await page.GetByTestId("approve-rubric").ClickAsync();
         await Expect(page.GetByTestId("rubric-panel")).ToContainTextAsync("Version 2 approved");
-        await Expect(page.Locator("[data-testid=rubric-panel] .card-body > .gp-rubric-items")).ToContainTextAsync("Closed form for each digit");
+        await Expect(page.GetByTestId("current-rubric")).ToContainTextAsync("Version 2");
+        await Expect(page.GetByTestId("current-rubric")).ToContainTextAsync("Closed form for each digit");
         await BrowserPortal.ShotAsync(page, "41-rubric-approved");
     }
 

@@ -72,8 +72,6 @@ public sealed record RubricInput(IReadOnlyList<RubricItemInput>? Items, string? 
 public sealed record UpdateRubricRequest(IReadOnlyList<RubricItemInput>? Items, string? ZeroCredit, IReadOnlyList<DeductionDto>? Deductions, string? Notes,
     uint? RowVersion);
 
-public sealed record ApproveRubricRequest(uint? RowVersion);
-
 public sealed record CreateProblemRequest(string Title, string Statement, int? MaxPoints, string? Source, string? ExternalId,
     IReadOnlyList<ReferenceSolutionInput>? ReferenceSolutions, RubricInput? Rubric, string? MarkingScheme = null);
 
@@ -123,21 +121,6 @@ public sealed record ProblemResponse(
     uint RowVersion);
 
 public sealed record CreateSolutionRequest(string Text, string? Author, string? ExternalId);
-
-public sealed record SolutionSummaryResponse(
-    Guid Id,
-    Guid ProblemId,
-    string? Author,
-    string? ExternalId,
-    int Length,
-    string Excerpt,
-    int HumanGrades,
-    int Annotations,
-    decimal? MyPoints,
-    decimal? AdjudicatedPoints,
-    DateTimeOffset CreatedAt);
-
-public sealed record SolutionPageResponse(IReadOnlyList<SolutionSummaryResponse> Items, string? Next);
 
 public sealed record SolutionProblemResponse(Guid Id, string Title, string Statement, int MaxPoints);
 

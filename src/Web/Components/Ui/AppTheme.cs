@@ -11,17 +11,16 @@ public static class AppTheme
         {
             Primary = "#1f4e8c",
             Secondary = "#6a3d9a",
-            // MudBlazor's default green is too light for the text of a success alert.
             // The defaults for these fail 4.5:1 as alert text on their own tint too (axe, on the evaluation pages).
             Info = "#0b5cad",
             Warning = "#8a4b00",
-            Success = "#1b6e20",
             AppbarBackground = "#1f4e8c",
             AppbarText = "#ffffff",
             TextSecondary = "rgba(0,0,0,0.68)",
             ActionDefault = "rgba(0,0,0,0.68)",
-            // The default red carries white text (filled chips, buttons) at under 4.5:1.
-            Error = "#c62828",
+            // MudBlazor's defaults fail 4.5:1 as alert text on their own tint (and white on them).
+            Error = "#b3261e",
+            Success = "#1b5e20",
         },
         PaletteDark = new PaletteDark
         {
