@@ -63,7 +63,8 @@ function isTyping(target) {
 export async function attach(root, text, dotnet) {
   await ensureKatex();
   const state = { root, text, dotnet, lastRange: null };
-  const view = () => root.querySelector('[data-gp-proof-view="rendered"]');
+  // root is the rendered proof itself (the element the page hands over).
+  const view = () => root;
   state.onSelection = () => {
     const selection = window.getSelection();
     if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return;

@@ -41,7 +41,7 @@ public static class SolutionStyle
         _ => "proposed",
     };
 
-    public static string StatusLabel(string status) => status == "needsAttention" ? "needs attention" : Format.Words(status);
+    public static string StatusLabel(string status) => status == "needsAttention" ? "needs attention" : status;
 
     public static Color StatusColor(string status) => status switch
     {
