@@ -15,6 +15,11 @@ public static class AppTheme
             AppbarText = "#ffffff",
             TextSecondary = "rgba(0,0,0,0.68)",
             ActionDefault = "rgba(0,0,0,0.68)",
+            // MudBlazor's default status colours fail 4.5:1 as white-on-colour fills and as text on white; these pass both.
+            Success = "#1e6b2e",
+            Warning = "#8a4b00",
+            Info = "#0b5a87",
+            Error = "#b3261e",
         },
         PaletteDark = new PaletteDark
         {

@@ -62,7 +62,6 @@ public sealed partial class SolutionPage
     [
         new(_project?.Name ?? "Project", $"/projects/{_solution!.ProjectId}"),
         new(_solution.Problem.Title, $"/problems/{_solution.ProblemId}"),
-        new(Title, null, disabled: true),
     ];
 
     private IReadOnlyList<Rendering.Highlight> Highlights =>
