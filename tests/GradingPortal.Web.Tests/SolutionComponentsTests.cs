@@ -110,7 +110,7 @@ public sealed class SolutionComponentsTests : BunitContext
         AnnotationResponse[] annotations = [Annotation(40, 50, s_me, "second"), Annotation(5, 12, Guid.NewGuid(), "first")];
 
         var list = Render<SolutionAnnotations>(p => p.Add(c => c.Annotations, annotations)
-            .Add(c => c.CanDelete, a => a.AuthorId == s_me)
+            .Add(c => c.CanDelete, a => a.CanDelete)
             .Add(c => c.ErrorTypes, [new ErrorTypeResponse { Id = "logic", Label = "Logical gap" }]));
 
         var items = list.FindAll("[data-testid=annotation-item]");
@@ -133,7 +133,7 @@ public sealed class SolutionComponentsTests : BunitContext
     private static AnnotationResponse Annotation(int start, int end, Guid author, string comment) => new()
     {
         Id = Guid.NewGuid(), Start = start, End = end, Quote = "q", ErrorType = "logic", Severity = "major", Comment = comment,
-        Origin = "human", Review = "accepted", AuthorId = author, AuthorName = "Ann", CreatedAt = DateTimeOffset.UtcNow,
+        Origin = "human", Review = "accepted", AuthorId = author, AuthorName = "Ann", CreatedAt = DateTimeOffset.UtcNow, CanDelete = author == s_me,
     };
 
     private static SolutionResponse Solution(bool blind, int hidden, int others)

@@ -300,8 +300,8 @@ public sealed partial class SolutionPage
         }, e => _annotationError = e);
     }
 
-    private bool CanDelete(AnnotationResponse annotation) =>
-        annotation.AuthorId == Circuit.Current?.UserId || _solution?.Permissions.Role == "admin";
+    // The Api decides per annotation, by the same rule its DELETE applies.
+    private static bool CanDelete(AnnotationResponse annotation) => annotation.CanDelete;
 
     private async Task DeleteAnnotationAsync(AnnotationResponse annotation)
     {
