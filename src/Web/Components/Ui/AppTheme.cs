@@ -11,16 +11,15 @@ public static class AppTheme
         {
             Primary = "#1f4e8c",
             Secondary = "#6a3d9a",
-            // The defaults for these fail 4.5:1 as alert text on their own tint too (axe, on the evaluation pages).
-            Info = "#0b5cad",
-            Warning = "#8a4b00",
             AppbarBackground = "#1f4e8c",
             AppbarText = "#ffffff",
             TextSecondary = "rgba(0,0,0,0.68)",
             ActionDefault = "rgba(0,0,0,0.68)",
-            // MudBlazor's defaults fail 4.5:1 as alert text on their own tint (and white on them).
+            // MudBlazor's default status colours fail 4.5:1 as white-on-colour fills and as text on white; these pass both, and as alert text on their own tint.
+            Success = "#1e6b2e",
+            Warning = "#8a4b00",
+            Info = "#0b5a87",
             Error = "#b3261e",
-            Success = "#1b5e20",
         },
         PaletteDark = new PaletteDark
         {
