@@ -107,7 +107,6 @@ public static class WebServices
         ui.MapSolutionUiEndpoints();
         ui.MapTokenUiEndpoints();
         ui.MapUserUiEndpoints();
-        ui.MapProjectUiEndpoints();
         ui.MapImportUiEndpoints();
         ui.MapGradingUiEndpoints();
         app.MapDownloadEndpoints();
