@@ -111,6 +111,12 @@ public sealed partial class WebHardeningTests(HardeningPortal portal) : IClassFi
     private static bool IsSecure(string setCookie) =>
         setCookie.Split(';').Skip(1).Any(a => a.Trim().Equals("secure", StringComparison.OrdinalIgnoreCase));
 
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
+
+    [GeneratedRegex("name=\"_handler\" value=\"([^\"]+)\"")]
+    private static partial Regex HandlerField();
+
 
 
 
