@@ -35,9 +35,6 @@ public sealed record TokenResponse(Guid Id, string Name, string Hint, DateTimeOf
 public sealed record CreateProjectRequest(string Name, string? Description, int? MaxPoints, bool UsesLabels, bool BlindGrading, bool HideAuthors,
     IReadOnlyList<string>? CustomErrorTypes);
 
-public sealed record UpdateProjectRequest(string? Name, string? Description, int? MaxPoints, bool? UsesLabels, bool? BlindGrading, bool? HideAuthors,
-    IReadOnlyList<string>? CustomErrorTypes, uint? RowVersion);
-
 public sealed record ErrorTypeResponse(string Id, string Label, bool Custom);
 
 public sealed record ProjectResponse(
@@ -56,10 +53,6 @@ public sealed record ProjectResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     uint RowVersion);
-
-public sealed record MemberResponse(Guid UserId, string Email, string DisplayName, string Role, DateTimeOffset AddedAt);
-
-public sealed record SetMemberRequest(string Role);
 
 public sealed record ReferenceSolutionInput(string Text, string? Source);
 

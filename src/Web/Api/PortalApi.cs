@@ -32,10 +32,6 @@ public sealed partial class PortalApi(HttpClient http)
     public Task<ApiResult<IReadOnlyList<UserResponse>>> ListUsersAsync(CancellationToken ct = default) =>
         GetAsync<IReadOnlyList<UserResponse>>("api/users", ct);
 
-    /// <summary>The user with exactly this email (any signed-in caller may look one up, e.g. to add a member).</summary>
-    public Task<ApiResult<IReadOnlyList<UserResponse>>> FindUsersByEmailAsync(string email, CancellationToken ct = default) =>
-        GetAsync<IReadOnlyList<UserResponse>>("api/users?email=" + Uri.EscapeDataString(email), ct);
-
     public Task<ApiResult<UserResponse>> UpdateUserAsync(Guid userId, UpdateUserRequest request, CancellationToken ct = default) =>
         SendAsync<UserResponse>(HttpMethod.Patch, $"api/users/{userId}", request, ct);
 
@@ -58,18 +54,6 @@ public sealed partial class PortalApi(HttpClient http)
 
     public Task<ApiResult<ProjectResponse>> GetProjectAsync(Guid projectId, CancellationToken ct = default) =>
         GetAsync<ProjectResponse>($"api/projects/{projectId}", ct);
-
-    public Task<ApiResult<ProjectResponse>> UpdateProjectAsync(Guid projectId, UpdateProjectRequest request, CancellationToken ct = default) =>
-        SendAsync<ProjectResponse>(HttpMethod.Patch, $"api/projects/{projectId}", request, ct);
-
-    public Task<ApiResult<IReadOnlyList<MemberResponse>>> ListMembersAsync(Guid projectId, CancellationToken ct = default) =>
-        GetAsync<IReadOnlyList<MemberResponse>>($"api/projects/{projectId}/members", ct);
-
-    public Task<ApiResult> SetMemberAsync(Guid projectId, Guid userId, string role, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Put, $"api/projects/{projectId}/members/{userId}", new SetMemberRequest(role), ct);
-
-    public Task<ApiResult> RemoveMemberAsync(Guid projectId, Guid userId, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Delete, $"api/projects/{projectId}/members/{userId}", null, ct);
 
     // Problems and rubrics.
     public Task<ApiResult<IReadOnlyList<ProblemSummaryResponse>>> ListProblemsAsync(Guid projectId, CancellationToken ct = default) =>

@@ -106,7 +106,6 @@ public static class WebServices
         ui.MapSolutionUiEndpoints();
         ui.MapTokenUiEndpoints();
         ui.MapUserUiEndpoints();
-        ui.MapProjectUiEndpoints();
         ui.MapImportUiEndpoints();
         ui.MapGradingUiEndpoints();
         app.MapDownloadEndpoints();
