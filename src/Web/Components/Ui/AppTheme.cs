@@ -11,8 +11,6 @@ public static class AppTheme
         {
             Primary = "#1f4e8c",
             Secondary = "#6a3d9a",
-            // MudBlazor's default green is too light for the text of a success alert.
-            Success = "#1b6e20",
             AppbarBackground = "#1f4e8c",
             AppbarText = "#ffffff",
             TextSecondary = "rgba(0,0,0,0.68)",
