@@ -88,7 +88,6 @@ public sealed class AntiforgeryTests(AccountPortal portal) : IClassFixture<Accou
         }
 
         // The finding's routes are among those checked (so the enumeration is not silently empty), and pages are too.
-        checkedRoutes.ShouldContain("/ui/projects/{projectId:guid}/members/{userId:guid}/remove");
         checkedRoutes.ShouldContain("/ui/model-profiles/{profileId:guid}/test");
         checkedRoutes.ShouldContain("/ui/tokens/{tokenId:guid}/revoke");
         checkedRoutes.ShouldContain("/signout");
@@ -99,8 +98,6 @@ public sealed class AntiforgeryTests(AccountPortal portal) : IClassFixture<Accou
     }
 
     [Theory]
-    [InlineData("/ui/projects/{0}/members/{1}/remove")]
-    [InlineData("/ui/projects/{0}/members/{1}")]
     [InlineData("/ui/model-profiles/{0}/test")]
     [InlineData("/ui/tokens/{0}/revoke")]
     [InlineData("/ui/users/{0}")]
@@ -136,28 +133,6 @@ public sealed class AntiforgeryTests(AccountPortal portal) : IClassFixture<Accou
         revoked.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await revoked.Content.ReadAsStringAsync(ct)).ShouldContain("Token revoked.");
         (await script.GetAsync("/api/me", ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-    }
-
-    [Fact]
-    public async Task RemoveMember_WithoutToken_IsRefused_WithThePagesTokenRemoves()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        using var admin = await ApiClient.SignInAsync(portal.Hosts.ApiUrl, PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
-        var projectId = (await admin.PostAsync("/api/projects", new { name = $"Members {Guid.NewGuid():N}" }, ct)).GetProperty("id").GetGuid();
-        var userId = (await admin.PostAsync("/api/users", new { email = $"m-{Guid.NewGuid():N}@example.org", password = "member-password-1" }, ct))
-            .GetProperty("id").GetGuid();
-        await admin.SendAsync(HttpMethod.Put, $"/api/projects/{projectId}/members/{userId}", new { role = "grader" }, ct);
-        using var web = await SignedInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
-        var (_, pageToken) = await web.PageAsync($"/projects/{projectId}", ct);
-        async Task<bool> IsMemberAsync() => (await admin.SendAsync(HttpMethod.Get, $"/api/projects/{projectId}/members", null, ct))
-            .EnumerateArray().Any(m => m.GetProperty("userId").GetGuid() == userId);
-
-        await AssertRefusedAsync(await ForgedAsync(web, "POST", $"/ui/projects/{projectId}/members/{userId}/remove", withForm: false, ct), "remove");
-        (await IsMemberAsync()).ShouldBeTrue();
-
-        var removed = await web.HtmxAsync(HttpMethod.Post, $"/ui/projects/{projectId}/members/{userId}/remove", pageToken, null, ct);
-        removed.StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await IsMemberAsync()).ShouldBeFalse();
     }
 
     [Fact]

@@ -20,9 +20,9 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
     private const string SecretKey = "sk-web-7d1c5b2a-do-not-echo";
     private const string ProofText = "Let n be even. Then n^2 is even, hence the claim holds for every n.\n\nThis finishes the proof.";
 
-    private async Task<IPage> SignedInPageAsync(string email = PortalHosts.AdminEmail, string password = PortalHosts.AdminPassword)
+    private async Task<IPage> SignedInPageAsync(string email = PortalHosts.AdminEmail, string password = PortalHosts.AdminPassword, bool bypassCsp = false)
     {
-        var page = await portal.NewPageAsync();
+        var page = await portal.NewPageAsync(bypassCsp);
         await SignInAsync(page, email, password);
         return page;
     }
@@ -379,14 +379,16 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         await Expect(mark).ToHaveTextAsync(new Regex("n be even"));
         (await page.Locator("#gp-proof-markdown mark.gp-ann:not(.gp-origin-model)").CountAsync()).ShouldBe(0);
 
-        await grade.GetByTestId("stage-calls-toggle").Locator("summary").ClickAsync();
+        await grade.GetByTestId("show-stage-calls").ClickAsync();
         var calls = grade.GetByTestId("stage-call");
         await Expect(calls).ToHaveCountAsync(2);
-        // A cancelled attempt is not shown as a failure.
-        await Expect(calls.Nth(0).Locator(".badge.text-bg-secondary")).ToHaveTextAsync("Cancelled");
-        await Expect(calls.Nth(0).Locator(".badge.text-bg-danger")).ToHaveCountAsync(0);
+        // A cancelled attempt is not shown as a failure: grey, not the error colour.
+        var cancelled = calls.Nth(0).GetByTestId("stage-call-status");
+        await Expect(cancelled).ToHaveTextAsync("Cancelled");
+        await Expect(cancelled).ToHaveClassAsync(new Regex("mud-chip-color-default"));
+        await Expect(cancelled).Not.ToHaveClassAsync(new Regex("mud-chip-color-error"));
         var call = calls.Nth(1);
-        await Expect(call.Locator(".badge.text-bg-success")).ToBeVisibleAsync();
+        await Expect(call.GetByTestId("stage-call-status")).ToHaveClassAsync(new Regex("mud-chip-color-success"));
         await Expect(call).ToContainTextAsync("grade-absolute.v1");
         await Expect(call).ToContainTextAsync("840 ms");
         await BrowserPortal.ShotAsync(page, "runs-04-solution-model-grade");
@@ -418,10 +420,88 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
 
         using var grader = await ApiClient.SignInAsync(portal.Hosts.ApiUrl, email, "grader-password-1", ct);
         await grader.PostAsync($"/api/solutions/{solutions[0]}/human-grades", new { points = 2 }, ct);
-        await page.ReloadAsync();
 
+        // No reload: the open page notices the change through the circuit.
         await Expect(page.GetByTestId("model-grade")).ToHaveCountAsync(1);
         await Expect(page.Locator("#gp-proof-markdown mark.gp-origin-model").First).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task SolutionPage_AnnotateAcrossFormulaGradeWithKeysAndAdjudicate_AllThroughTheCircuit()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var admin = await AdminApiAsync();
+        var project = await admin.PostAsync("/api/projects", new { name = $"Keys {Guid.NewGuid():N}"[..16] }, ct);
+        var projectId = project.GetProperty("id").GetGuid();
+        var problem = await admin.PostAsync($"/api/projects/{projectId}/problems", new
+        {
+            title = "Squares",
+            statement = "Prove that $n^2$ is even for every even $n$.",
+            rubric = new { items = new[] { new { title = "Step one", points = 3m }, new { title = "Step two", points = 4m } } },
+        }, ct);
+        var problemId = problem.GetProperty("id").GetGuid();
+        const string proof = "Write $n = 2k$ so that $n^2 = 4k^2$ is even.\n\nHence the claim.";
+        var solutionId = (await admin.PostAsync($"/api/problems/{problemId}/solutions", new { text = proof }, ct)).GetProperty("id").GetGuid();
+        // Without the policy, so the test may place a selection by script and axe may run.
+        var page = await SignedInPageAsync(bypassCsp: true);
+
+        await page.GotoAsync($"/solutions/{solutionId}");
+        // KaTeX typeset the formulas through the page's module.
+        await Expect(page.Locator("#gp-proof-markdown .gp-math .katex").First).ToBeVisibleAsync();
+
+        // A selection from inside the text run across the typeset formula maps to exact source offsets.
+        await page.EvaluateAsync("""
+            () => {
+              const runs = [...document.querySelectorAll('#gp-proof-markdown [data-s]')];
+              const first = runs.find(r => !r.classList.contains('gp-math') && r.textContent.includes('so that'));
+              const last = runs.find(r => !r.classList.contains('gp-math') && r.textContent.includes('is even'));
+              const range = document.createRange();
+              range.setStart(first.firstChild, first.textContent.indexOf('so that'));
+              range.setEnd(last.firstChild, last.textContent.indexOf('is even') + 'is even'.length);
+              getSelection().removeAllRanges();
+              getSelection().addRange(range);
+            }
+            """);
+        await page.Locator("body").PressAsync("a");
+        await Expect(page.GetByTestId("annotation-quote-preview")).ToHaveTextAsync("so that $n^2 = 4k^2$ is even");
+        await page.FillAsync("#annotation-comment", "Evenness of 4k^2 is asserted, not shown.");
+        await page.GetByTestId("save-annotation").ClickAsync();
+        await Expect(page.GetByTestId("annotation-item")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("annotation-item")).ToContainTextAsync("so that $n^2 = 4k^2$ is even");
+        await Expect(page.Locator("#gp-proof-markdown mark.gp-ann:not(.gp-origin-model)").First).ToBeVisibleAsync();
+        // The formulas are typeset again after the render that drew the mark.
+        await Expect(page.Locator("#gp-proof-markdown .gp-math:not([data-rendered])")).ToHaveCountAsync(0);
+        var stored = await admin.SendAsync(HttpMethod.Get, $"/api/solutions/{solutionId}", null, ct);
+        var annotation = stored.GetProperty("annotations")[0];
+        proof[annotation.GetProperty("start").GetInt32()..annotation.GetProperty("end").GetInt32()].ShouldBe("so that $n^2 = 4k^2$ is even");
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
+
+        // Keys: focus the first item, 2 then .5 gives it 2.5 and moves on; 9 is capped at the second item's 4.
+        await page.Locator("[data-gp-item='0']").FocusAsync();
+        await page.Keyboard.PressAsync("2");
+        await page.Keyboard.PressAsync(".");
+        await page.Keyboard.PressAsync("5");
+        await page.Keyboard.PressAsync("9");
+        await Expect(page.GetByTestId("grade-total-value")).ToHaveTextAsync("6.5");
+        await page.Keyboard.PressAsync("Control+Enter");
+        await Expect(page.GetByTestId("grade-saved")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("my-grade-points")).ToHaveTextAsync("6.5 / 7");
+
+        // Adjudicate on the grade just given.
+        await page.FillAsync("#adjudication-points", "6");
+        await page.FillAsync("#adjudication-rationale", "Step two is missing half a point of justification.");
+        await page.GetByTestId("submit-adjudication").ClickAsync();
+        await Expect(page.GetByTestId("adjudication-saved")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("final-points")).ToHaveTextAsync("6 / 7");
+        await Expect(page.GetByTestId("adjudication-based-on")).ToContainTextAsync("(6.5)");
+        await Expect(page.Locator("[data-testid=history-item][data-entity=adjudication]")).ToHaveCountAsync(1);
+        await Expect(page.Locator("[data-testid=history-item][data-entity=annotation]")).ToHaveCountAsync(1);
+
+        // "?" lists the shortcuts.
+        await page.Locator("h1").ClickAsync();
+        await page.Keyboard.PressAsync("?");
+        await Expect(page.GetByTestId("shortcuts")).ToContainTextAsync("Ctrl");
+        await BrowserPortal.ShotAsync(page, "solution-interactive");
     }
 
     /// <summary>A run of the solution with a valid model grade (one finding quoting "n be even") and its grading call.</summary>

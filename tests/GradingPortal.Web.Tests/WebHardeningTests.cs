@@ -105,79 +105,6 @@ public sealed partial class WebHardeningTests(HardeningPortal portal) : IClassFi
         response.Headers.GetValues("Referrer-Policy").Single().ShouldNotBeNullOrWhiteSpace();
     }
 
-    [Fact]
-    public async Task ProjectSettings_ChangedMeanwhile_ShowsConflictAndKeepsWhatWasTyped()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var (admin, projectId, web) = await ProjectWithSettingsFormAsync(ct);
-        using var _ = admin;
-        using var __ = web;
-        var (html, _) = await web.PageAsync($"/projects/{projectId}", ct);
-        var project = await admin.SendAsync(HttpMethod.Get, $"/api/projects/{projectId}", null, ct);
-        // Someone else saves first, after this page was loaded.
-        await admin.SendAsync(HttpMethod.Patch, $"/api/projects/{projectId}",
-            new { description = "Their change", rowVersion = project.GetProperty("rowVersion").GetUInt32() }, ct);
-
-        var response = await PostSettingsAsync(web, html, projectId, "My new name", includeRowVersion: true, ct);
-
-        var page = await response.Content.ReadAsStringAsync(ct);
-        page.ShouldContain("data-testid=\"problem\"");
-        page.ShouldContain("Someone else changed this since you loaded it.");
-        page.ShouldContain("value=\"My new name\"");
-        page.ShouldNotContain("Settings saved.");
-        var stored = await admin.SendAsync(HttpMethod.Get, $"/api/projects/{projectId}", null, ct);
-        stored.GetProperty("description").GetString().ShouldBe("Their change");
-        stored.GetProperty("name").GetString().ShouldNotBe("My new name");
-    }
-
-    [Fact]
-    public async Task ProjectSettings_PostedWithoutRowVersion_AreRefusedWithAReadableMessage()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var (admin, projectId, web) = await ProjectWithSettingsFormAsync(ct);
-        using var _ = admin;
-        using var __ = web;
-        var (html, _) = await web.PageAsync($"/projects/{projectId}", ct);
-
-        var response = await PostSettingsAsync(web, html, projectId, "Unversioned name", includeRowVersion: false, ct);
-
-        var page = await response.Content.ReadAsStringAsync(ct);
-        page.ShouldContain("data-testid=\"problem\"");
-        page.ShouldContain("Reload the page and make your change again.");
-        page.ShouldNotContain("Settings saved.");
-        (await admin.SendAsync(HttpMethod.Get, $"/api/projects/{projectId}", null, ct)).GetProperty("name").GetString().ShouldNotBe("Unversioned name");
-    }
-
-    private async Task<(ApiClient Admin, Guid ProjectId, WebClient Web)> ProjectWithSettingsFormAsync(CancellationToken ct)
-    {
-        var admin = await ApiClient.SignInAsync(portal.Hosts.ApiUrl, PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
-        var project = await admin.PostAsync("/api/projects", new { name = $"Settings {Guid.NewGuid():N}"[..24], description = "Original" }, ct);
-        var web = new WebClient(portal.Hosts.WebUrl);
-        (await web.SignInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct)).StatusCode.ShouldBe(HttpStatusCode.Redirect);
-        return (admin, project.GetProperty("id").GetGuid(), web);
-    }
-
-    /// <summary>Posts the settings form as the browser would, from the page's own hidden fields.</summary>
-    private static Task<HttpResponseMessage> PostSettingsAsync(WebClient web, string html, Guid projectId, string name, bool includeRowVersion,
-        CancellationToken ct)
-    {
-        var settings = SettingsForm().Match(html).Value;
-        settings.ShouldNotBeEmpty();
-        var fields = new Dictionary<string, string>
-        {
-            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(AntiforgeryField().Match(settings).Groups[1].Value),
-            ["_handler"] = HandlerField().Match(settings).Groups[1].Value,
-            ["Settings.Name"] = name,
-            ["Settings.Description"] = "Original",
-            ["Settings.MaxPoints"] = "7",
-        };
-        if (includeRowVersion)
-        {
-            fields["Settings.RowVersion"] = RowVersionField().Match(settings).Groups[1].Value;
-        }
-        return web.Http.PostAsync($"/projects/{projectId}", new FormUrlEncodedContent(fields), ct);
-    }
-
     private static List<string> SetCookies(HttpResponseMessage response) =>
         response.Headers.TryGetValues("Set-Cookie", out var values) ? [.. values] : [];
 
@@ -190,11 +117,9 @@ public sealed partial class WebHardeningTests(HardeningPortal portal) : IClassFi
     [GeneratedRegex("name=\"_handler\" value=\"([^\"]+)\"")]
     private static partial Regex HandlerField();
 
-    [GeneratedRegex("name=\"Settings.RowVersion\" value=\"([0-9]+)\"")]
-    private static partial Regex RowVersionField();
 
-    [GeneratedRegex("<form[^>]*data-testid=\"project-settings\"[\\s\\S]*?</form>")]
-    private static partial Regex SettingsForm();
+
+
 }
 
 /// <summary>

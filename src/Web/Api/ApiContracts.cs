@@ -35,9 +35,6 @@ public sealed record TokenResponse(Guid Id, string Name, string Hint, DateTimeOf
 public sealed record CreateProjectRequest(string Name, string? Description, int? MaxPoints, bool UsesLabels, bool BlindGrading, bool HideAuthors,
     IReadOnlyList<string>? CustomErrorTypes);
 
-public sealed record UpdateProjectRequest(string? Name, string? Description, int? MaxPoints, bool? UsesLabels, bool? BlindGrading, bool? HideAuthors,
-    IReadOnlyList<string>? CustomErrorTypes, uint? RowVersion);
-
 public sealed record ErrorTypeResponse(string Id, string Label, bool Custom);
 
 public sealed record ProjectResponse(
@@ -57,10 +54,6 @@ public sealed record ProjectResponse(
     DateTimeOffset UpdatedAt,
     uint RowVersion);
 
-public sealed record MemberResponse(Guid UserId, string Email, string DisplayName, string Role, DateTimeOffset AddedAt);
-
-public sealed record SetMemberRequest(string Role);
-
 public sealed record ReferenceSolutionInput(string Text, string? Source);
 
 public sealed record RubricItemInput(string Title, decimal Points, string? Description);
@@ -71,8 +64,6 @@ public sealed record RubricInput(IReadOnlyList<RubricItemInput>? Items, string? 
 
 public sealed record UpdateRubricRequest(IReadOnlyList<RubricItemInput>? Items, string? ZeroCredit, IReadOnlyList<DeductionDto>? Deductions, string? Notes,
     uint? RowVersion);
-
-public sealed record ApproveRubricRequest(uint? RowVersion);
 
 public sealed record CreateProblemRequest(string Title, string Statement, int? MaxPoints, string? Source, string? ExternalId,
     IReadOnlyList<ReferenceSolutionInput>? ReferenceSolutions, RubricInput? Rubric, string? MarkingScheme = null);
@@ -123,21 +114,6 @@ public sealed record ProblemResponse(
     uint RowVersion);
 
 public sealed record CreateSolutionRequest(string Text, string? Author, string? ExternalId);
-
-public sealed record SolutionSummaryResponse(
-    Guid Id,
-    Guid ProblemId,
-    string? Author,
-    string? ExternalId,
-    int Length,
-    string Excerpt,
-    int HumanGrades,
-    int Annotations,
-    decimal? MyPoints,
-    decimal? AdjudicatedPoints,
-    DateTimeOffset CreatedAt);
-
-public sealed record SolutionPageResponse(IReadOnlyList<SolutionSummaryResponse> Items, string? Next);
 
 public sealed record SolutionProblemResponse(Guid Id, string Title, string Statement, int MaxPoints);
 

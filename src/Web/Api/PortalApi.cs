@@ -32,10 +32,6 @@ public sealed partial class PortalApi(HttpClient http)
     public Task<ApiResult<IReadOnlyList<UserResponse>>> ListUsersAsync(CancellationToken ct = default) =>
         GetAsync<IReadOnlyList<UserResponse>>("api/users", ct);
 
-    /// <summary>The user with exactly this email (any signed-in caller may look one up, e.g. to add a member).</summary>
-    public Task<ApiResult<IReadOnlyList<UserResponse>>> FindUsersByEmailAsync(string email, CancellationToken ct = default) =>
-        GetAsync<IReadOnlyList<UserResponse>>("api/users?email=" + Uri.EscapeDataString(email), ct);
-
     public Task<ApiResult<UserResponse>> UpdateUserAsync(Guid userId, UpdateUserRequest request, CancellationToken ct = default) =>
         SendAsync<UserResponse>(HttpMethod.Patch, $"api/users/{userId}", request, ct);
 
@@ -59,18 +55,6 @@ public sealed partial class PortalApi(HttpClient http)
     public Task<ApiResult<ProjectResponse>> GetProjectAsync(Guid projectId, CancellationToken ct = default) =>
         GetAsync<ProjectResponse>($"api/projects/{projectId}", ct);
 
-    public Task<ApiResult<ProjectResponse>> UpdateProjectAsync(Guid projectId, UpdateProjectRequest request, CancellationToken ct = default) =>
-        SendAsync<ProjectResponse>(HttpMethod.Patch, $"api/projects/{projectId}", request, ct);
-
-    public Task<ApiResult<IReadOnlyList<MemberResponse>>> ListMembersAsync(Guid projectId, CancellationToken ct = default) =>
-        GetAsync<IReadOnlyList<MemberResponse>>($"api/projects/{projectId}/members", ct);
-
-    public Task<ApiResult> SetMemberAsync(Guid projectId, Guid userId, string role, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Put, $"api/projects/{projectId}/members/{userId}", new SetMemberRequest(role), ct);
-
-    public Task<ApiResult> RemoveMemberAsync(Guid projectId, Guid userId, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Delete, $"api/projects/{projectId}/members/{userId}", null, ct);
-
     // Problems and rubrics.
     public Task<ApiResult<IReadOnlyList<ProblemSummaryResponse>>> ListProblemsAsync(Guid projectId, CancellationToken ct = default) =>
         GetAsync<IReadOnlyList<ProblemSummaryResponse>>($"api/projects/{projectId}/problems", ct);
@@ -93,20 +77,7 @@ public sealed partial class PortalApi(HttpClient http)
     public Task<ApiResult<RubricResponse>> UpdateRubricAsync(Guid rubricId, UpdateRubricRequest request, CancellationToken ct = default) =>
         SendAsync<RubricResponse>(HttpMethod.Put, $"api/rubrics/{rubricId}", request, ct);
 
-    public Task<ApiResult<RubricResponse>> ApproveRubricAsync(Guid rubricId, uint? rowVersion, CancellationToken ct = default) =>
-        SendAsync<RubricResponse>(HttpMethod.Post, $"api/rubrics/{rubricId}/approve", new ApproveRubricRequest(rowVersion), ct);
-
     // Solutions and everything graders do on them.
-    public Task<ApiResult<SolutionPageResponse>> ListSolutionsAsync(Guid problemId, string? after, int limit = 50, CancellationToken ct = default)
-    {
-        var query = $"api/problems/{problemId}/solutions?limit={limit}";
-        if (!string.IsNullOrEmpty(after))
-        {
-            query += "&after=" + Uri.EscapeDataString(after);
-        }
-        return GetAsync<SolutionPageResponse>(query, ct);
-    }
-
     public Task<ApiResult<SolutionResponse>> CreateSolutionAsync(Guid problemId, CreateSolutionRequest request, CancellationToken ct = default) =>
         SendAsync<SolutionResponse>(HttpMethod.Post, $"api/problems/{problemId}/solutions", request, ct);
 
@@ -127,29 +98,6 @@ public sealed partial class PortalApi(HttpClient http)
 
     public Task<ApiResult<IReadOnlyList<AuditEventResponse>>> GetHistoryAsync(Guid solutionId, CancellationToken ct = default) =>
         GetAsync<IReadOnlyList<AuditEventResponse>>($"api/solutions/{solutionId}/history", ct);
-
-    /// <summary>The <c>after</c> cursor of a next-page link (absolute or relative), or null at the end.</summary>
-    public static string? AfterCursor(string? nextLink)
-    {
-        if (string.IsNullOrEmpty(nextLink))
-        {
-            return null;
-        }
-        var queryStart = nextLink.IndexOf('?', StringComparison.Ordinal);
-        if (queryStart < 0)
-        {
-            return null;
-        }
-        foreach (var pair in nextLink[(queryStart + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var eq = pair.IndexOf('=', StringComparison.Ordinal);
-            if (eq > 0 && pair[..eq] == "after")
-            {
-                return Uri.UnescapeDataString(pair[(eq + 1)..]);
-            }
-        }
-        return null;
-    }
 
     private async Task<ApiResult<T>> GetAsync<T>(string path, CancellationToken ct)
     {

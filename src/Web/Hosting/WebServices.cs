@@ -103,11 +103,9 @@ public static class WebServices
         // htmx endpoints render fragments; AntiforgeryEnforcement checks the token (form field or header) on every unsafe request.
         var ui = app.MapGroup("/ui").WithMetadata(new RequireAntiforgeryTokenAttribute());
         ui.MapPreviewEndpoints();
-        ui.MapProblemUiEndpoints();
         ui.MapSolutionUiEndpoints();
         ui.MapTokenUiEndpoints();
         ui.MapUserUiEndpoints();
-        ui.MapProjectUiEndpoints();
         ui.MapImportUiEndpoints();
         ui.MapGradingUiEndpoints();
         app.MapDownloadEndpoints();

@@ -3,17 +3,6 @@ namespace GradingPortal.Web.Components.Pages;
 // The shapes page forms post (bound with [SupplyParameterFromForm]). Everything is nullable and loosely typed so a form
 // with mistakes comes back exactly as typed, with Api's messages beside it.
 
-public sealed class ProjectForm
-{
-    public string? Name { get; set; }
-    public string? Description { get; set; }
-    public int? MaxPoints { get; set; }
-    public bool BlindGrading { get; set; }
-    public bool HideAuthors { get; set; }
-    public string? CustomErrorTypes { get; set; }
-    public uint? RowVersion { get; set; }
-}
-
 public sealed class ReferenceForm
 {
     public string? Text { get; set; }

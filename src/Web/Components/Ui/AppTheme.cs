@@ -11,14 +11,15 @@ public static class AppTheme
         {
             Primary = "#1f4e8c",
             Secondary = "#6a3d9a",
-            // MudBlazor's default green is too light for the text of a success alert.
-            Success = "#1b6e20",
             AppbarBackground = "#1f4e8c",
             AppbarText = "#ffffff",
             TextSecondary = "rgba(0,0,0,0.68)",
             ActionDefault = "rgba(0,0,0,0.68)",
-            // The default red carries white text (filled chips, buttons) at under 4.5:1.
-            Error = "#c62828",
+            // MudBlazor's default status colours fail 4.5:1 as white-on-colour fills and as text on white; these pass both, and as alert text on their own tint.
+            Success = "#1e6b2e",
+            Warning = "#8a4b00",
+            Info = "#0b5a87",
+            Error = "#b3261e",
         },
         PaletteDark = new PaletteDark
         {

@@ -38,6 +38,5 @@ public sealed partial class ProjectListPage
         || project.Name.Contains(_search, StringComparison.CurrentCultureIgnoreCase)
         || project.Description?.Contains(_search, StringComparison.CurrentCultureIgnoreCase) == true;
 
-    // A full load while the project page is still a static page: the interactive router only knows converted pages.
-    private void OnCreated(ProjectResponse project) => Navigation.NavigateTo($"/projects/{project.Id}", forceLoad: true);
+    private void OnCreated(ProjectResponse project) => Navigation.NavigateTo($"/projects/{project.Id}");
 }

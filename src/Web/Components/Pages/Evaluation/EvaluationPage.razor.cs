@@ -1,0 +1,181 @@
+using System.Globalization;
+using GradingPortal.Web.ApiClient;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace GradingPortal.Web.Components.Pages.Evaluation;
+
+/// <summary>
+/// A project's model graders against people: metrics with intervals, calibration, confusion, scatter, cost against
+/// MAE, rubric items and a per-problem drill-down. The Api decides who may see the figures (403 in blind projects
+/// for graders and viewers); the page then explains instead of showing anything.
+/// </summary>
+public sealed partial class EvaluationPage
+{
+    private static readonly string[] ProblemMetrics = ["mae", "bias", "exact", "qwk"];
+
+    private ProjectResponse? _project;
+    private AgreementResponse? _agreement;
+    private ProblemAgreementResponse? _problems;
+    private RubricItemAgreementResponse? _items;
+    private ApiError? _loadError;
+    private string _humanSource = "adjudicated";
+    private decimal? _threshold;
+    private Guid _selected;
+    private IReadOnlySet<Guid> _frontier = new HashSet<Guid>();
+
+    private List<ChartSeries<double>> _calibrationSeries = [];
+    private string[] _calibrationLabels = [];
+    private List<ChartSeries<double>> _confusionSeries = [];
+    private string[] _confusionLabels = [];
+    private List<ChartSeries<double>> _scatterSeries = [];
+    private List<ChartSeries<double>> _costSeries = [];
+    private List<ChartSeries<double>> _itemSeries = [];
+    private string[] _itemLabels = [];
+    private List<RubricItemAgreementDto> _itemRows = [];
+
+    private readonly LineChartOptions _calibrationOptions = new() { XAxisTitle = "Human score", YAxisTitle = "Mean model score", ShowDataMarkers = true };
+    private readonly HeatMapChartOptions _heatMapOptions = new() { ShowLabels = true, ValueFormatString = "0" };
+    private readonly ScatterPlotChartOptions _scatterOptions = new() { XAxisTitle = "Human score", YAxisTitle = "Model score", ShowLegend = false };
+    private readonly ScatterPlotChartOptions _costOptions = new() { XAxisTitle = "Cost per solution", YAxisTitle = "MAE", XAxisFormat = "0.####" };
+    private readonly BarChartOptions _barOptions = new() { YAxisTitle = "Mean award" };
+
+    [Parameter]
+    public Guid ProjectId { get; set; }
+
+    [SupplyParameterFromQuery(Name = "humanSource")]
+    public string? HumanSourceQuery { get; set; }
+
+    [SupplyParameterFromQuery(Name = "threshold")]
+    public string? ThresholdQuery { get; set; }
+
+    [Inject]
+    private IGradingApiClient Api { get; set; } = default!;
+
+    private bool AnyFake => _agreement?.Graders.Any(g => Figures.LooksFake(g.Grader.Model)) == true;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        _humanSource = HumanSourceQuery is "mean" or "first" ? HumanSourceQuery : "adjudicated";
+        _threshold = decimal.TryParse(ThresholdQuery, NumberStyles.Number, CultureInfo.InvariantCulture, out var t) ? t : null;
+        try
+        {
+            _project = await Api.GetProjectAsync(ProjectId, CancellationToken.None);
+        }
+        catch (ApiException ex)
+        {
+            _loadError = ApiError.From(ex);
+            return;
+        }
+        catch (HttpRequestException)
+        {
+            _loadError = ApiError.Unreachable;
+            return;
+        }
+        await LoadAsync();
+    }
+
+    private async Task LoadAsync()
+    {
+        _loadError = null;
+        _agreement = null;
+        _problems = null;
+        var threshold = _threshold?.ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            // The three answers share one cached computation on the Api side; asking for them together keeps the page quick.
+            var agreement = Api.GetAgreementAsync(ProjectId, _humanSource, threshold, null, null, CancellationToken.None);
+            var problems = Api.GetAgreementByProblemAsync(ProjectId, _humanSource, threshold, null, null, CancellationToken.None);
+            var items = Api.GetAgreementByRubricItemAsync(ProjectId, _humanSource, threshold, null, null, CancellationToken.None);
+            _agreement = await agreement;
+            _problems = await problems;
+            _items = await items;
+        }
+        catch (ApiException ex)
+        {
+            _loadError = ApiError.From(ex);
+            return;
+        }
+        catch (HttpRequestException)
+        {
+            _loadError = ApiError.Unreachable;
+            return;
+        }
+        _frontier = Figures.CostFrontier(_agreement.Graders.Select(g => (g.Grader.Id, Figures.Number(g.Cost.PerSolution), Figures.Value(g.Metrics, "mae"))));
+        if (_agreement.Graders.All(g => g.Grader.Id != _selected))
+        {
+            _selected = _agreement.Graders.FirstOrDefault()?.Grader.Id ?? Guid.Empty;
+        }
+        BuildCostChart();
+        BuildGraderCharts();
+    }
+
+    private async Task OnHumanSourceChanged(string value)
+    {
+        _humanSource = value;
+        await LoadAsync();
+    }
+
+    private async Task OnThresholdChanged(decimal? value)
+    {
+        _threshold = value;
+        await LoadAsync();
+    }
+
+    private void OnGraderSelected(Guid id)
+    {
+        _selected = id;
+        BuildGraderCharts();
+    }
+
+    private void BuildCostChart()
+    {
+        var points = _agreement!.Graders
+            .Select(g => (g.Grader.Id, Cost: Figures.Number(g.Cost.PerSolution), Mae: Figures.Value(g.Metrics, "mae")))
+            .Where(p => p.Cost is not null && p.Mae is not null)
+            .ToList();
+        _costSeries = [];
+        var best = points.Where(p => _frontier.Contains(p.Id)).Select(p => ((double)p.Cost!.Value, p.Mae!.Value)).ToList();
+        var beaten = points.Where(p => !_frontier.Contains(p.Id)).Select(p => ((double)p.Cost!.Value, p.Mae!.Value)).ToList();
+        if (best.Count > 0) _costSeries.Add(new ChartSeries<double> { Name = "No cheaper grader beats it", Data = new ChartData<double>(best) });
+        if (beaten.Count > 0) _costSeries.Add(new ChartSeries<double> { Name = "Beaten by a grader at most as cheap", Data = new ChartData<double>(beaten) });
+    }
+
+    private void BuildGraderCharts()
+    {
+        var grader = _agreement?.Graders.FirstOrDefault(g => g.Grader.Id == _selected);
+        if (grader is null) return;
+
+        var rows = grader.Calibration.Select(c => (Human: Figures.Number(c.Human), c.MeanModel)).Where(c => c.Human is not null).ToList();
+        _calibrationLabels = rows.Select(r => Figures.Show(r.Human)).ToArray();
+        _calibrationSeries =
+        [
+            new ChartSeries<double> { Name = "Mean model score", Data = new ChartData<double>(rows.Select(r => r.MeanModel).ToList()) },
+            new ChartSeries<double> { Name = "Diagonal (agreement)", Data = new ChartData<double>(rows.Select(r => (double)r.Human!.Value).ToList()) },
+        ];
+
+        _confusionLabels = grader.Confusion.Labels.ToArray();
+        _confusionSeries = grader.Confusion.Counts
+            .Select((row, i) => new ChartSeries<double>
+            {
+                Name = i < grader.Confusion.Labels.Count ? grader.Confusion.Labels[i] : $"{i}",
+                Data = new ChartData<double>(row.Select(c => (double)c).ToList()),
+            })
+            .ToList();
+
+        var scatter = Figures.ScatterPoints(grader.Confusion);
+        _scatterSeries = scatter.Count == 0 ? [] :
+        [
+            new ChartSeries<double> { Name = grader.Grader.Label, Data = new ChartData<double>(scatter.Select(p => (p.Human, p.Model)).ToList()) },
+        ];
+
+        var items = _items?.Graders.FirstOrDefault(g => g.Grader.Id == _selected)?.Items ?? [];
+        _itemRows = items.ToList();
+        _itemLabels = _itemRows.Select(i => i.Title).ToArray();
+        _itemSeries =
+        [
+            new ChartSeries<double> { Name = "People", Data = new ChartData<double>(_itemRows.Select(i => i.MeanHuman.Value).ToList()) },
+            new ChartSeries<double> { Name = "Model", Data = new ChartData<double>(_itemRows.Select(i => i.MeanModel.Value).ToList()) },
+        ];
+    }
+}

@@ -1,0 +1,150 @@
+using GradingPortal.Web.ApiClient;
+using GradingPortal.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace GradingPortal.Web.Components.Pages.Projects;
+
+/// <summary>
+/// A project's members. Its Admins change roles (saved as soon as one is picked), remove people after confirming, and
+/// add an existing account by email with a role; every change reloads the list from the Api.
+/// </summary>
+public sealed partial class ProjectMembers
+{
+    private List<MemberResponse> _members = [];
+    private List<UserResponse> _users = [];
+    private readonly AddModel _add = new();
+    private ApiError? _error;
+    private string? _message;
+    private bool _busy;
+
+    [Inject]
+    private IGradingApiClient Api { get; set; } = default!;
+
+    [Inject]
+    private IDialogService Dialogs { get; set; } = default!;
+
+    [Parameter, EditorRequired]
+    public Guid ProjectId { get; set; }
+
+    [Parameter]
+    public bool CanManage { get; set; }
+
+    /// <summary>Site admins may list every account, so they get suggestions while typing.</summary>
+    [Parameter]
+    public bool IsSiteAdmin { get; set; }
+
+    private IEnumerable<MemberResponse> Ordered => _members
+        .OrderByDescending(m => Format.RoleRank(m.Role))
+        .ThenBy(m => m.DisplayName, StringComparer.CurrentCultureIgnoreCase);
+
+    protected override async Task OnParametersSetAsync()
+    {
+        await RunAsync(async () =>
+        {
+            await ReloadAsync();
+            if (CanManage && IsSiteAdmin)
+            {
+                _users = (await Api.ListUsersAsync(null, CancellationToken.None)).ToList();
+            }
+        }, null);
+    }
+
+    private async Task ReloadAsync() => _members = (await Api.ListProjectMembersAsync(ProjectId, CancellationToken.None)).ToList();
+
+    private Task SetRoleAsync(MemberResponse member, string role) =>
+        RunAsync(() => Api.SetProjectMemberAsync(ProjectId, member.UserId, new SetMemberRequest { Role = role }, CancellationToken.None), "Role saved.");
+
+    private async Task RemoveAsync(MemberResponse member)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync("Remove member", $"Remove {member.DisplayName} from this project?",
+            yesText: "Remove", cancelText: "Cancel");
+        if (confirmed == true)
+        {
+            await RunAsync(() => Api.RemoveProjectMemberAsync(ProjectId, member.UserId, CancellationToken.None), "Member removed.");
+        }
+    }
+
+    private Task AddAsync() => RunAsync(async () =>
+    {
+        var email = _add.Email?.Trim() ?? "";
+        var match = email.Contains('@', StringComparison.Ordinal)
+            ? (await Api.ListUsersAsync(email, CancellationToken.None)).FirstOrDefault(u => string.Equals(u.Email, email, StringComparison.OrdinalIgnoreCase))
+            : null;
+        if (match is null)
+        {
+            _error = new ApiError(400, "Unknown person", new Dictionary<string, IReadOnlyList<string>>
+            {
+                ["user"] = [$"No account has the email “{email}”. Ask a site administrator to create it."],
+            });
+            return;
+        }
+        await Api.SetProjectMemberAsync(ProjectId, match.Id, new SetMemberRequest { Role = _add.Role }, CancellationToken.None);
+        _add.Email = null;
+    }, "Member added.");
+
+    /// <summary>Runs one change, then shows its outcome and the members as the Api now has them.</summary>
+    private async Task RunAsync(Func<Task> change, string? done)
+    {
+        _busy = true;
+        _error = null;
+        _message = null;
+        try
+        {
+            await change();
+            if (_error is null && done is not null)
+            {
+                _message = done;
+                await ReloadAsync();
+            }
+        }
+        catch (ApiException ex)
+        {
+            _error = ApiError.From(ex);
+            await TryReloadAsync();
+        }
+        catch (HttpRequestException)
+        {
+            _error = ApiError.Unreachable;
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    // A refused role change leaves its select showing the new value: the list from the Api puts it back.
+    private async Task TryReloadAsync()
+    {
+        try
+        {
+            await ReloadAsync();
+        }
+        catch (ApiException)
+        {
+        }
+    }
+
+    private Task<IEnumerable<string>> SuggestAsync(string? text, CancellationToken ct)
+    {
+        var candidates = _users.Where(u => u.DisabledAt is null && _members.All(m => m.UserId != u.Id));
+        if (!string.IsNullOrWhiteSpace(text))
+        {
+            candidates = candidates.Where(u => u.Email.Contains(text, StringComparison.OrdinalIgnoreCase)
+                || u.DisplayName.Contains(text, StringComparison.CurrentCultureIgnoreCase));
+        }
+        return Task.FromResult(candidates.OrderBy(u => u.DisplayName, StringComparer.CurrentCultureIgnoreCase).Take(20).Select(u => u.Email));
+    }
+
+    private string Describe(string email) =>
+        _users.FirstOrDefault(u => u.Email == email) is { } user ? $"{user.DisplayName} ({user.Email})" : email;
+
+    private static string ErrorLine(ApiError error) =>
+        error.HasFieldErrors ? string.Join(" ", error.Fields.Values.SelectMany(v => v)) : error.Message;
+
+    private sealed class AddModel
+    {
+        public string? Email { get; set; }
+        public string Role { get; set; } = "grader";
+    }
+}

@@ -1,0 +1,487 @@
+using GradingPortal.Web.ApiClient;
+using GradingPortal.Web.Auth;
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+using MudBlazor;
+
+namespace GradingPortal.Web.Components.Pages.Solutions;
+
+/// <summary>
+/// Where a grader reads a proof, marks errors, grades, reviews model findings and (Adjudicators) sets the final grade.
+/// While it is open it asks the Api every few seconds whether anything changed (there is no push channel from the Api),
+/// and shows new grades and model grades through the circuit without touching what the grader is typing.
+/// </summary>
+public sealed partial class SolutionPage
+{
+    internal static readonly string[] Severities = ["minor", "major", "critical"];
+    private static readonly TimeSpan s_pollEvery = TimeSpan.FromSeconds(3);
+
+    private SolutionResponse? _solution;
+    private ProjectResponse? _project;
+    private IReadOnlyList<ModelGradeResponse> _modelGrades = [];
+    private IReadOnlyList<AuditEventResponse> _history = [];
+    private GradeSheet? _sheet;
+    private ApiError? _loadError, _gradeError, _annotationError, _adjudicationError, _modelError, _listError;
+    private AnnotationDraft? _draft;
+    private decimal? _finalPoints;
+    private string _rationale = "";
+    private HashSet<Guid> _basedOn = [];
+    private bool _busy, _gradeSaved, _adjudicationSaved, _help, _live, _typeset;
+    private string? _notice;
+    private Guid _loadedId;
+    private string _fingerprint = "";
+    private ElementReference _proof;
+    private MudPaper? _proofPaper;
+    private MudSelect<string>? _typeSelect;
+    private IJSObjectReference? _module, _handle;
+    private DotNetObjectReference<SolutionPage>? _self;
+    private CancellationTokenSource? _poll;
+
+    [Parameter]
+    public Guid SolutionId { get; set; }
+
+    [Inject]
+    private IGradingApiClient Api { get; set; } = default!;
+
+    [Inject]
+    private CircuitSession Circuit { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
+
+    private string Title => _solution is null
+        ? "Solution"
+        : string.IsNullOrEmpty(_solution.ExternalId) ? $"Solution {_solution.Id.ToString()[..8]}" : $"Solution {_solution.ExternalId}";
+
+    private IReadOnlyList<ErrorTypeResponse> ErrorTypes => _project?.ErrorTypes ?? [];
+
+    private List<BreadcrumbItem> Trail =>
+    [
+        new(_project?.Name ?? "Project", $"/projects/{_solution!.ProjectId}"),
+        new(_solution.Problem.Title, $"/problems/{_solution.ProblemId}"),
+    ];
+
+    private IReadOnlyList<Rendering.Highlight> Highlights =>
+        SolutionStyle.Highlights(_solution!.Annotations, _modelGrades.SelectMany(g => g.Findings));
+
+    private static string? Link(Guid? id) => id is { } v ? $"/solutions/{v}" : null;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        if (SolutionId == _loadedId)
+        {
+            return;
+        }
+        // j/k move to another solution within the same page instance: start over for it.
+        _loadedId = SolutionId;
+        _solution = null;
+        _draft = null;
+        _gradeSaved = _adjudicationSaved = _live = false;
+        _gradeError = _annotationError = _adjudicationError = _modelError = _listError = _loadError = null;
+        await DetachAsync();
+        try
+        {
+            var grades = Api.ListModelGradesAsync(SolutionId, CancellationToken.None);
+            var history = Api.GetSolutionHistoryAsync(SolutionId, CancellationToken.None);
+            var solution = await Api.GetSolutionAsync(SolutionId, CancellationToken.None);
+            _project = await Api.GetProjectAsync(solution.ProjectId, CancellationToken.None);
+            _modelGrades = [.. await grades];
+            _history = [.. await history];
+            Apply(solution, resetForms: true);
+            _typeset = true;
+        }
+        catch (ApiException ex)
+        {
+            _loadError = ApiError.From(ex);
+        }
+        catch (HttpRequestException)
+        {
+            _loadError = ApiError.Unreachable;
+        }
+        if (_solution is not null)
+        {
+            _poll = new CancellationTokenSource();
+            _ = PollAsync(SolutionId, _poll.Token);
+        }
+    }
+
+    /// <summary>Takes a fresh solution; the forms are refilled only when the grader's own work was just saved or loaded.</summary>
+    private void Apply(SolutionResponse solution, bool resetForms)
+    {
+        _solution = solution;
+        _fingerprint = Fingerprint(solution, _modelGrades);
+        if (!resetForms)
+        {
+            return;
+        }
+        _sheet = GradeSheet.For(solution);
+        _finalPoints = solution.Adjudication is { } a ? Number.Of(a.Points) : null;
+        _rationale = solution.Adjudication?.Rationale ?? "";
+        _basedOn = solution.Adjudication is { } adj
+            ? [.. adj.BasedOn.Where(b => b.Kind == "human").Select(b => b.GradeId)]
+            : [.. solution.HumanGrades.Select(g => g.Id)];
+    }
+
+    /// <summary>What the page shows of other people's work; a change in it is worth a re-render.</summary>
+    private static string Fingerprint(SolutionResponse s, IReadOnlyList<ModelGradeResponse> models) => string.Join("|",
+        string.Join(",", s.HumanGrades.Select(g => $"{g.Id}:{g.RowVersion}")),
+        s.Permissions.HiddenGradeCount, s.Permissions.OthersGradesHidden,
+        s.Adjudication?.RowVersion,
+        string.Join(",", s.Annotations.Select(a => a.Id)),
+        string.Join(",", models.Select(m => $"{m.Id}:{string.Join("", m.Findings.Select(f => f.Review))}")));
+
+    private async Task PollAsync(Guid id, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(s_pollEvery);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                try
+                {
+                    var models = await Api.ListModelGradesAsync(id, ct);
+                    var solution = await Api.GetSolutionAsync(id, ct);
+                    if (ct.IsCancellationRequested || Fingerprint(solution, [.. models]) == _fingerprint)
+                    {
+                        continue;
+                    }
+                    var history = await Api.GetSolutionHistoryAsync(id, ct);
+                    await InvokeAsync(() =>
+                    {
+                        _modelGrades = [.. models];
+                        _history = [.. history];
+                        Apply(solution, resetForms: false);
+                        _live = true;
+                        _typeset = true;
+                        StateHasChanged();
+                    });
+                }
+                catch (ApiException)
+                {
+                    // A failed poll is retried on the next tick; the page keeps what it shows.
+                }
+                catch (HttpRequestException)
+                {
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (SessionExpiredException)
+        {
+            // The layout's session watcher takes the person to sign in; polling just stops.
+        }
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (_solution is null || !_typeset)
+        {
+            return;
+        }
+        _typeset = false;
+        try
+        {
+            _module ??= await JS.InvokeAsync<IJSObjectReference>("import", "/lib/app/js/solution-page.js");
+            if (_handle is null)
+            {
+                _self ??= DotNetObjectReference.Create(this);
+                _handle = await _module.InvokeAsync<IJSObjectReference>("attach", _proof, _solution.Text, _self);
+            }
+            else
+            {
+                await _module.InvokeVoidAsync("typeset", _proof);
+            }
+            if (_draft is { Focus: true })
+            {
+                _draft.Focus = false;
+                if (_typeSelect is not null)
+                {
+                    await _typeSelect.FocusAsync();
+                }
+            }
+        }
+        catch (JSDisconnectedException)
+        {
+        }
+    }
+
+    /// <summary>A shortcut key from the page's module; returns the rubric item to focus next, if any.</summary>
+    [JSInvokable]
+    public async Task<int?> OnHotkey(string key, int? item, int? start, int? end)
+    {
+        if (_solution is not { } s || _sheet is null)
+        {
+            return null;
+        }
+        int? next = null;
+        switch (key)
+        {
+            case "a":
+                BeginAnnotation(start, end);
+                break;
+            case "j" when s.NextSolutionId is { } nextId:
+                Navigation.NavigateTo($"/solutions/{nextId}");
+                break;
+            case "k" when s.PreviousSolutionId is { } previousId:
+                Navigation.NavigateTo($"/solutions/{previousId}");
+                break;
+            case "?":
+                _help = true;
+                break;
+            case "submit":
+                if (_draft is not null)
+                {
+                    await SaveAnnotationAsync();
+                }
+                else if (s.Permissions.CanGrade)
+                {
+                    await SubmitGradeAsync();
+                }
+                break;
+            default:
+                if (s.Permissions.CanGrade)
+                {
+                    next = _sheet.Key(key, item);
+                }
+                break;
+        }
+        StateHasChanged();
+        return next;
+    }
+
+    private async Task AnnotateSelectionAsync()
+    {
+        var span = _handle is null ? null : await _handle.InvokeAsync<Span?>("span");
+        BeginAnnotation(span?.Start, span?.End);
+    }
+
+    private void BeginAnnotation(int? start, int? end)
+    {
+        if (_solution is not { Permissions.CanAnnotate: true } s)
+        {
+            return;
+        }
+        if (start is not { } from || end is not { } to || to <= from || to > s.Text.Length)
+        {
+            _notice = "Select a passage of the proof first, then press a.";
+            return;
+        }
+        _notice = null;
+        _annotationError = null;
+        _draft = new AnnotationDraft(from, to, s.Text[from..to])
+        {
+            ErrorType = _draft?.ErrorType ?? ErrorTypes.FirstOrDefault()?.Id ?? "other",
+            Focus = true,
+        };
+        _typeset = true;
+    }
+
+    private async Task SaveAnnotationAsync()
+    {
+        if (_draft is not { } d || _busy)
+        {
+            return;
+        }
+        await RunAsync(async () =>
+        {
+            await Api.CreateAnnotationAsync(SolutionId, new CreateAnnotationRequest
+            {
+                Start = d.Start, End = d.End, Quote = d.Quote, ErrorType = d.ErrorType, Severity = d.Severity,
+                Comment = string.IsNullOrWhiteSpace(d.Comment) ? null : d.Comment.Trim(),
+            }, CancellationToken.None);
+            _draft = null;
+            _notice = "Annotation saved.";
+            await ReloadAsync(resetForms: false);
+        }, e => _annotationError = e);
+    }
+
+    // The Api decides per annotation, by the same rule its DELETE applies.
+    private static bool CanDelete(AnnotationResponse annotation) => annotation.CanDelete;
+
+    private async Task DeleteAnnotationAsync(AnnotationResponse annotation)
+    {
+        await RunAsync(async () =>
+        {
+            await Api.DeleteAnnotationAsync(annotation.Id, CancellationToken.None);
+            await ReloadAsync(resetForms: false);
+        }, e => _listError = e);
+    }
+
+    private async Task ShowAnnotationAsync(AnnotationResponse annotation)
+    {
+        if (_module is not null)
+        {
+            await _module.InvokeVoidAsync("scrollToMark", _proof, SolutionStyle.Key(annotation));
+        }
+    }
+
+    private async Task SubmitGradeAsync()
+    {
+        if (_sheet is null || _solution is null)
+        {
+            return;
+        }
+        _gradeSaved = false;
+        await RunAsync(async () =>
+        {
+            await Api.SubmitHumanGradeAsync(SolutionId, _sheet.ToRequest(_solution.MyGrade?.RowVersion), CancellationToken.None);
+            _gradeSaved = true;
+            // Submitting may lift blind mode: other grades, model grades and annotations become visible.
+            _modelGrades = [.. await Api.ListModelGradesAsync(SolutionId, CancellationToken.None)];
+            await ReloadAsync(resetForms: true);
+        }, e => _gradeError = e);
+    }
+
+    private void ToggleBasedOn(Guid id, bool on)
+    {
+        if (on)
+        {
+            _basedOn.Add(id);
+        }
+        else
+        {
+            _basedOn.Remove(id);
+        }
+    }
+
+    private async Task AdjudicateAsync()
+    {
+        _adjudicationSaved = false;
+        await RunAsync(async () =>
+        {
+            await Api.SetAdjudicationAsync(SolutionId, new AdjudicateRequest
+            {
+                Points = _finalPoints ?? -1,
+                Rationale = _rationale,
+                BasedOn = [.. _basedOn.Select(id => new GradeReferenceDto { Kind = "human", GradeId = id })],
+                RowVersion = _solution?.Adjudication?.RowVersion,
+            }, CancellationToken.None);
+            _adjudicationSaved = true;
+            await ReloadAsync(resetForms: true);
+        }, e => _adjudicationError = e);
+    }
+
+    private async Task ReviewFindingAsync((ModelFindingResponse Finding, bool Accept) review)
+    {
+        await RunAsync(async () =>
+        {
+            await Api.ReviewModelFindingAsync(review.Finding.Id, new ReviewFindingRequest { Accept = review.Accept }, CancellationToken.None);
+            _modelGrades = [.. await Api.ListModelGradesAsync(SolutionId, CancellationToken.None)];
+            await ReloadAsync(resetForms: false);
+        }, e => _modelError = e);
+    }
+
+    private async Task<ModelGradeResponse?> LoadModelGradeAsync(Guid id)
+    {
+        try
+        {
+            return await Api.GetModelGradeAsync(id, CancellationToken.None);
+        }
+        catch (ApiException)
+        {
+            return null;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    private async Task ReloadAsync(bool resetForms)
+    {
+        var history = Api.GetSolutionHistoryAsync(SolutionId, CancellationToken.None);
+        var solution = await Api.GetSolutionAsync(SolutionId, CancellationToken.None);
+        _history = [.. await history];
+        Apply(solution, resetForms);
+        _typeset = true;
+    }
+
+    /// <summary>One action at a time; the Api's refusal goes to the panel that asked, and what was typed stays.</summary>
+    private async Task RunAsync(Func<Task> action, Action<ApiError?> setError)
+    {
+        if (_busy)
+        {
+            return;
+        }
+        _busy = true;
+        setError(null);
+        try
+        {
+            await action();
+        }
+        catch (ApiException ex)
+        {
+            setError(ApiError.From(ex));
+        }
+        catch (HttpRequestException)
+        {
+            setError(ApiError.Unreachable);
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    private string GradeLabel(GradeReferenceDto reference) =>
+        _solution?.HumanGrades.FirstOrDefault(g => g.Id == reference.GradeId) is { } grade
+            ? $"{grade.GraderName} ({Shared.Format.Points(Number.Of(grade.Points))})"
+            : $"{reference.Kind} grade";
+
+    private async Task DetachAsync()
+    {
+        if (_poll is not null)
+        {
+            await _poll.CancelAsync();
+            _poll.Dispose();
+            _poll = null;
+        }
+        if (_handle is not null)
+        {
+            try
+            {
+                await _handle.InvokeVoidAsync("dispose");
+                await _handle.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+            }
+            _handle = null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DetachAsync();
+        if (_module is not null)
+        {
+            try
+            {
+                await _module.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+            }
+        }
+        _self?.Dispose();
+    }
+
+    internal sealed record Span(int Start, int End);
+
+    /// <summary>The annotation being written: the span from the selection and what the grader chose.</summary>
+    internal sealed class AnnotationDraft(int start, int end, string quote)
+    {
+        public int Start { get; } = start;
+        public int End { get; } = end;
+        public string Quote { get; } = quote;
+        public string ErrorType { get; set; } = "";
+        public string Severity { get; set; } = "major";
+        public string Comment { get; set; } = "";
+        public bool Focus { get; set; }
+    }
+}

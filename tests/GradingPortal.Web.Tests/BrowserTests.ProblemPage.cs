@@ -1,0 +1,154 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using GradingPortal.Testing;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace GradingPortal.Web.Tests;
+
+/// <summary>The interactive problem page: typeset statement and references, rubric versions, paged solutions.</summary>
+public sealed partial class BrowserTests
+{
+    [Fact]
+    public async Task ProblemPage_StatementReferencesAndRubric_AreTypesetAndRawHtmlIsNotRendered()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var api = await ApiAsAdminAsync(ct);
+        var project = await PostAsync(api, "/api/projects", new { name = $"Problem page {Guid.NewGuid():N}" }, ct);
+        var problem = await PostAsync(api, $"/api/projects/{project.GetProperty("id").GetGuid()}/problems", new
+        {
+            title = "Sum of squares",
+            statement = "Show that $x^2 + y^2 \\ge 2xy$ for all reals. <img src=x onerror=\"document.title='owned'\"><script>document.title='owned'</script>",
+            source = "Folklore",
+            externalId = "sq-1",
+            referenceSolutions = new[] { new { text = "Expand $(x-y)^2 \\ge 0$.", source = "official" } },
+            rubric = new
+            {
+                items = new[] { new { title = "Uses a square", points = 3m, description = "Any $(x-y)^2$ argument." }, new { title = "Concludes", points = 4m, description = "" } },
+                zeroCredit = "Only examples.",
+                deductions = new[] { new { description = "Sloppy algebra", points = 0.5m } },
+            },
+        }, ct);
+        var page = await AxePageAsync();
+
+        await page.GotoAsync($"/problems/{problem.GetProperty("id").GetGuid()}");
+
+        await Expect(page.GetByTestId("problem-title")).ToHaveTextAsync("Sum of squares");
+        await Expect(page.GetByTestId("problem-facts")).ToContainTextAsync("#sq-1");
+        await Expect(page.Locator("#gp-statement .katex").First).ToBeVisibleAsync();
+        await Expect(page.Locator("#gp-statement .gp-math:not([data-rendered])")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#gp-statement img, #gp-statement script")).ToHaveCountAsync(0);
+        (await page.TitleAsync()).ShouldNotBe("owned");
+        await Expect(page.GetByTestId("current-rubric").GetByTestId("rubric-item")).ToHaveCountAsync(2);
+        await Expect(page.GetByTestId("current-rubric").Locator(".katex").First).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("current-rubric").GetByTestId("rubric-total")).ToHaveTextAsync("7 points");
+        await Expect(page.GetByTestId("current-rubric").GetByTestId("rubric-deductions")).ToContainTextAsync("−0.5: Sloppy algebra");
+        await Expect(page.GetByTestId("no-solutions")).ToBeVisibleAsync();
+
+        // A reference opens in place, and its math is typeset once it is shown.
+        await page.GetByTestId("reference").GetByText("Reference 1 · official").ClickAsync();
+        await Expect(page.GetByTestId("reference").Locator(".katex").First).ToBeVisibleAsync();
+        await BrowserPortal.ShotAsync(page, "problem-page");
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
+    }
+
+    [Fact]
+    public async Task ProblemPage_DraftChangedMeanwhile_ApproveShowsTheConflictThenApprovesAfterReload()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var api = await ApiAsAdminAsync(ct);
+        var project = await PostAsync(api, "/api/projects", new { name = $"Approve {Guid.NewGuid():N}" }, ct);
+        var problem = await PostAsync(api, $"/api/projects/{project.GetProperty("id").GetGuid()}/problems", new
+        {
+            title = "Digits",
+            statement = "Let $k$ be a positive integer.",
+            rubric = new { items = new[] { new { title = "All", points = 7m } }, zeroCredit = "" },
+        }, ct);
+        var problemId = problem.GetProperty("id").GetGuid();
+        var draft = await PostAsync(api, $"/api/problems/{problemId}/rubrics", new
+        {
+            items = new[] { new { title = "Closed form", points = 3m }, new { title = "Bound", points = 4m } },
+            zeroCredit = "",
+        }, ct);
+        var page = await AxePageAsync();
+        await page.GotoAsync($"/problems/{problemId}");
+        await Expect(page.GetByTestId("rubric-version")).ToHaveCountAsync(2);
+
+        // Someone edits the draft after this page loaded it: approving the version shown here is refused, and said so.
+        using (var edit = await api.PutAsJsonAsync($"/api/rubrics/{draft.GetProperty("id").GetGuid()}", new
+        {
+            items = new[] { new { title = "Closed form for each digit", points = 3m }, new { title = "Bound", points = 4m } },
+            zeroCredit = "",
+            deductions = Array.Empty<object>(),
+            notes = "",
+            rowVersion = draft.GetProperty("rowVersion").GetInt64(),
+        }, ct))
+        {
+            edit.EnsureSuccessStatusCode();
+        }
+        await page.GetByTestId("approve-rubric").ClickAsync();
+        await Expect(page.GetByTestId("rubric-error")).ToContainTextAsync(new Regex("changed|modified|conflict|meanwhile", RegexOptions.IgnoreCase));
+        await Expect(page.GetByTestId("current-rubric")).ToContainTextAsync("Version 1");
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
+
+        await page.ReloadAsync();
+        await page.GetByTestId("approve-rubric").ClickAsync();
+        await Expect(page.GetByTestId("rubric-message")).ToContainTextAsync("Version 2 approved");
+        await Expect(page.GetByTestId("current-rubric")).ToContainTextAsync("Closed form for each digit");
+        await Expect(page.GetByTestId("approve-rubric")).ToHaveCountAsync(0);
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
+    }
+
+    [Fact]
+    public async Task ProblemPage_MoreSolutionsThanOnePage_NextAndPreviousPageThroughEveryOneOnce()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var api = await ApiAsAdminAsync(ct);
+        var project = await PostAsync(api, "/api/projects", new { name = $"Paging {Guid.NewGuid():N}" }, ct);
+        var problem = await PostAsync(api, $"/api/projects/{project.GetProperty("id").GetGuid()}/problems", new { title = "Many", statement = "Prove it." }, ct);
+        var problemId = problem.GetProperty("id").GetGuid();
+        for (var i = 0; i < 55; i++)
+        {
+            await PostAsync(api, $"/api/problems/{problemId}/solutions", new { text = $"Attempt {i}: $x_{i}$.", externalId = $"attempt-{i:00}" }, ct);
+        }
+        var page = await AxePageAsync();
+        await page.GotoAsync($"/problems/{problemId}");
+
+        var rows = page.GetByTestId("solution-row");
+        await Expect(rows).ToHaveCountAsync(50);
+        await Expect(page.GetByTestId("solution-range")).ToHaveTextAsync("1–50 of 55");
+        await Expect(page.GetByTestId("previous-solutions")).ToBeDisabledAsync();
+        var first = await SolutionHrefsAsync(rows);
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
+
+        await page.GetByTestId("next-solutions").ClickAsync();
+        await Expect(rows).ToHaveCountAsync(5);
+        await Expect(page.GetByTestId("solution-range")).ToHaveTextAsync("51–55 of 55");
+        await Expect(page.GetByTestId("next-solutions")).ToBeDisabledAsync();
+        var second = await SolutionHrefsAsync(rows);
+        first.Concat(second).Distinct().Count().ShouldBe(55);
+
+        await page.GetByTestId("previous-solutions").ClickAsync();
+        await Expect(rows).ToHaveCountAsync(50);
+        (await SolutionHrefsAsync(rows)).ShouldBe(first);
+    }
+
+    private static async Task<List<string>> SolutionHrefsAsync(ILocator rows)
+    {
+        var hrefs = await rows.Locator("a").EvaluateAllAsync<string[]>("links => links.map(a => a.getAttribute('href'))");
+        return hrefs.ToList();
+    }
+
+    // Axe is injected into the page, which the Content Security Policy would refuse.
+    private async Task<IPage> AxePageAsync()
+    {
+        var page = await portal.NewPageAsync(bypassCsp: true);
+        await page.GotoAsync("/signin");
+        await page.FillAsync("#email", PortalHosts.AdminEmail);
+        await page.FillAsync("#password", PortalHosts.AdminPassword);
+        await page.ClickAsync("button[type=submit]");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Projects");
+        return page;
+    }
+}

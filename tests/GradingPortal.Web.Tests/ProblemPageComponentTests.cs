@@ -1,0 +1,140 @@
+using JsonDocument = System.Text.Json.JsonDocument;
+using JsonElement = System.Text.Json.JsonElement;
+using Bunit;
+using GradingPortal.Web.ApiClient;
+using GradingPortal.Web.Components.Pages.Problems;
+using GradingPortal.Web.Rendering;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace GradingPortal.Web.Tests;
+
+/// <summary>
+/// bUnit and plain tests for the problem page's parts with logic of their own: the rubric view (points arrive as raw
+/// JSON from the generated client), and the cursor bookkeeping behind the solutions grid.
+/// </summary>
+public sealed class ProblemPageComponentTests : BunitContext
+{
+    public ProblemPageComponentTests()
+    {
+        Services.AddMudServices();
+        Services.AddSingleton<MarkdownRenderer>();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+    }
+
+    [Fact]
+    public void RubricContent_PointsAsJsonNumbers_ShowsItemsTotalAndDeductionsWithHalfPoints()
+    {
+        var rubric = new RubricResponse
+        {
+            Id = Guid.NewGuid(),
+            Items =
+            [
+                new RubricItemResponse { Id = Guid.NewGuid(), Ordinal = 1, Title = "Bound", Points = Json("3.5"), Description = "" },
+                new RubricItemResponse { Id = Guid.NewGuid(), Ordinal = 0, Title = "Closed form", Points = Json("3.5"), Description = "Uses $n^k$." },
+            ],
+            TotalPoints = Json("7"),
+            ZeroCredit = "Only examples.",
+            Deductions = [new DeductionDto { Description = "Sloppy algebra", Points = Json("0.5") }],
+            Notes = "",
+        };
+
+        var view = Render<RubricContent>(p => p.Add(c => c.Rubric, rubric));
+
+        var items = view.FindAll("[data-testid=rubric-item]");
+        items.Count.ShouldBe(2);
+        items[0].TextContent.ShouldContain("1. Closed form");
+        items[0].TextContent.ShouldContain("3.5");
+        items[1].TextContent.ShouldContain("2. Bound");
+        view.Find("[data-testid=rubric-total]").TextContent.ShouldBe("7 points");
+        view.Find("[data-testid=rubric-deductions]").TextContent.ShouldContain("−0.5: Sloppy algebra");
+        view.Markup.ShouldContain("Only examples.");
+    }
+
+    [Fact]
+    public void RubricContent_HtmlInADescription_IsShownAsTextNotMarkup()
+    {
+        var rubric = new RubricResponse
+        {
+            Items = [new RubricItemResponse { Id = Guid.NewGuid(), Title = "Trap", Points = Json("1"), Description = "<img src=x onerror=alert(1)> ok" }],
+            TotalPoints = Json("1"),
+            ZeroCredit = "",
+            Notes = "",
+        };
+
+        var view = Render<RubricContent>(p => p.Add(c => c.Rubric, rubric));
+
+        view.FindAll("img").ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("2", 2)]
+    [InlineData("0.5", 0.5)]
+    [InlineData("\"1.5\"", 1.5)]
+    public void ApiNumber_JsonValue_ReadsAsDecimal(string json, decimal expected) =>
+        ApiNumber.ToDecimal(Json(json)).ShouldBe(expected);
+
+    [Fact]
+    public void ApiNumber_NullOrJsonNull_ShowsADash()
+    {
+        ApiNumber.Points(null).ShouldBe("–");
+        ApiNumber.Points(Json("null")).ShouldBe("–");
+    }
+
+    [Fact]
+    public void CursorPages_NextPageAfterSeeingOne_StartsAfterItsLastItem()
+    {
+        var pages = new CursorPages();
+        var last = Guid.NewGuid();
+
+        pages.TryGetCursor(0, 50, out var first).ShouldBeTrue();
+        first.ShouldBeNull();
+        pages.TryGetCursor(1, 50, out _).ShouldBeFalse();
+        pages.Seen(0, last, hasMore: true);
+
+        pages.TryGetCursor(1, 50, out var second).ShouldBeTrue();
+        second.ShouldBe(last);
+        pages.LastReachablePage.ShouldBe(1);
+    }
+
+    [Fact]
+    public void CursorPages_LastPage_OffersNoFurtherPage()
+    {
+        var pages = new CursorPages();
+        pages.TryGetCursor(0, 50, out _);
+
+        pages.Seen(0, Guid.NewGuid(), hasMore: false);
+
+        pages.TryGetCursor(1, 50, out _).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void CursorPages_PageSizeChanged_ForgetsLaterCursors()
+    {
+        var pages = new CursorPages();
+        pages.TryGetCursor(0, 50, out _);
+        pages.Seen(0, Guid.NewGuid(), hasMore: true);
+
+        pages.TryGetCursor(1, 25, out _).ShouldBeFalse();
+        pages.TryGetCursor(0, 25, out var start).ShouldBeTrue();
+        start.ShouldBeNull();
+    }
+
+    [Fact]
+    public void CursorPages_PageSeenAgainEndingElsewhere_DropsTheCursorsAfterIt()
+    {
+        var pages = new CursorPages();
+        pages.TryGetCursor(0, 2, out _);
+        pages.Seen(0, Guid.NewGuid(), hasMore: true);
+        pages.Seen(1, Guid.NewGuid(), hasMore: true);
+        var moved = Guid.NewGuid();
+
+        pages.Seen(0, moved, hasMore: true);
+
+        pages.LastReachablePage.ShouldBe(1);
+        pages.TryGetCursor(1, 2, out var after).ShouldBeTrue();
+        after.ShouldBe(moved);
+    }
+
+    private static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement.Clone();
+}

@@ -1,0 +1,159 @@
+using Bunit;
+using GradingPortal.Web.ApiClient;
+using GradingPortal.Web.Components.Pages.Solutions;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace GradingPortal.Web.Tests;
+
+/// <summary>
+/// bUnit: the solution page's pieces without hosts: the grade sheet's arithmetic and keys, the grade panel's blind
+/// rules, and the annotation list.
+/// </summary>
+public sealed class SolutionComponentsTests : BunitContext
+{
+    private static readonly Guid s_me = Guid.NewGuid();
+
+    public SolutionComponentsTests()
+    {
+        Services.AddMudServices();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+    }
+
+    private static GradeSheet Sheet() =>
+        new(7, [new SheetItem(Guid.NewGuid(), "Step one", null, 3), new SheetItem(Guid.NewGuid(), "Step two", null, 4)]);
+
+    [Fact]
+    public void GradeSheet_DigitThenHalf_GivesHalfPointsCapsAtTheItemMaximumAndSums()
+    {
+        var sheet = Sheet();
+
+        sheet.Key("2", 0).ShouldBe(1);
+        sheet.Key(".", 1);
+        sheet.Key("5", 1);
+        sheet.Key("9", 1).ShouldBe(1);
+
+        sheet.Items[0].Points.ShouldBe(2.5m);
+        sheet.Items[1].Points.ShouldBe(4m);
+        sheet.Total.ShouldBe(6.5m);
+        sheet.Complete.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void GradeSheet_HalfOnAFullItem_StaysAtItsMaximum()
+    {
+        var sheet = Sheet();
+        sheet.Key("3", 0);
+        sheet.Key(".", 1);
+        sheet.Key("5", 1);
+
+        sheet.Items[0].Points.ShouldBe(3m);
+    }
+
+    [Fact]
+    public void GradeSheet_BlankOrOverMax_IsNotCompleteAndRequestSendsOnlyGivenItems()
+    {
+        var sheet = Sheet();
+        sheet.Items[0].Points = 1.5m;
+        sheet.Complete.ShouldBeFalse();
+        sheet.Items[1].Points = 5m;
+        sheet.OverMax.ShouldBeTrue();
+        sheet.Items[1].Points = null;
+
+        var request = sheet.ToRequest(rowVersion: 3);
+
+        request.Points.ShouldBe(1.5m);
+        request.Items!.Count.ShouldBe(1);
+        request.RowVersion.ShouldBe(3);
+    }
+
+    [Fact]
+    public void GradeSheet_KeyWithoutFocusedItem_DoesNothing()
+    {
+        var sheet = Sheet();
+        sheet.Key("2", null).ShouldBeNull();
+        sheet.Total.ShouldBe(0m);
+    }
+
+    [Fact]
+    public void GradePanel_BlindWithTwoHidden_SaysHowManyAndListsNoOtherGrade()
+    {
+        var solution = Solution(blind: true, hidden: 2, others: 1);
+
+        var panel = Render<SolutionGradePanel>(p => p.Add(c => c.Solution, solution).Add(c => c.Sheet, GradeSheet.For(solution)));
+
+        panel.Find("[data-testid=blind-notice]").TextContent.ShouldBe("2 other grades hidden until you submit yours.");
+        panel.FindAll("[data-testid=other-grade]").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void GradePanel_NotBlind_ShowsOtherGradesAndTheRunningTotal()
+    {
+        var solution = Solution(blind: false, hidden: 0, others: 2);
+        var sheet = GradeSheet.For(solution);
+        sheet.Items[0].Points = 1.5m;
+
+        var panel = Render<SolutionGradePanel>(p => p.Add(c => c.Solution, solution).Add(c => c.Sheet, sheet));
+
+        panel.FindAll("[data-testid=blind-notice]").ShouldBeEmpty();
+        panel.FindAll("[data-testid=other-grade]").Count.ShouldBe(2);
+        panel.Find("[data-testid=grade-total-value]").TextContent.ShouldBe("1.5");
+    }
+
+    [Fact]
+    public void BlindRules_OneHidden_IsSingular() =>
+        BlindRules.HiddenNotice(1).ShouldBe("1 other grade hidden until you submit yours.");
+
+    [Fact]
+    public void AnnotationList_InTextOrder_OffersDeleteOnlyWhereAllowed()
+    {
+        AnnotationResponse[] annotations = [Annotation(40, 50, s_me, "second"), Annotation(5, 12, Guid.NewGuid(), "first")];
+
+        var list = Render<SolutionAnnotations>(p => p.Add(c => c.Annotations, annotations)
+            .Add(c => c.CanDelete, a => a.CanDelete)
+            .Add(c => c.ErrorTypes, [new ErrorTypeResponse { Id = "logic", Label = "Logical gap" }]));
+
+        var items = list.FindAll("[data-testid=annotation-item]");
+        items.Count.ShouldBe(2);
+        items[0].QuerySelector("[data-testid=annotation-comment]")!.TextContent.ShouldBe("first");
+        items[0].QuerySelector("[data-testid=delete-annotation]").ShouldBeNull();
+        items[1].QuerySelector("[data-testid=delete-annotation]").ShouldNotBeNull();
+        items[0].TextContent.ShouldContain("Logical gap");
+        list.Find("[data-testid=annotation-count]").TextContent.ShouldBe("2");
+    }
+
+    [Fact]
+    public void AnnotationList_Empty_TellsAGraderHowToAnnotate()
+    {
+        var list = Render<SolutionAnnotations>(p => p.Add(c => c.Annotations, []).Add(c => c.CanAnnotate, true));
+
+        list.Find("[data-testid=no-annotations]").TextContent.ShouldContain("press a");
+    }
+
+    private static AnnotationResponse Annotation(int start, int end, Guid author, string comment) => new()
+    {
+        Id = Guid.NewGuid(), Start = start, End = end, Quote = "q", ErrorType = "logic", Severity = "major", Comment = comment,
+        Origin = "human", Review = "accepted", AuthorId = author, AuthorName = "Ann", CreatedAt = DateTimeOffset.UtcNow, CanDelete = author == s_me,
+    };
+
+    private static SolutionResponse Solution(bool blind, int hidden, int others)
+    {
+        var rubricId = Guid.NewGuid();
+        return new SolutionResponse
+        {
+            Id = Guid.NewGuid(), Text = "proof",
+            Problem = new SolutionProblemResponse { Title = "P", MaxPoints = 7 },
+            Rubric = new RubricResponse
+            {
+                Id = rubricId,
+                Items = [new RubricItemResponse { Id = Guid.NewGuid(), Ordinal = 1, Title = "Step one", Points = 3m },
+                         new RubricItemResponse { Id = Guid.NewGuid(), Ordinal = 2, Title = "Step two", Points = 4m }],
+            },
+            HumanGrades = [.. Enumerable.Range(0, others).Select(i => new HumanGradeResponse
+            {
+                Id = Guid.NewGuid(), GraderName = $"Grader {i}", Points = 3m, Comment = "", CreatedAt = DateTimeOffset.UtcNow,
+            })],
+            Permissions = new SolutionPermissions { Role = "grader", CanGrade = true, CanAnnotate = true, OthersGradesHidden = blind, HiddenGradeCount = hidden },
+        };
+    }
+}
