@@ -1,0 +1,40 @@
+using GradingPortal.Hosting;
+using GradingPortal.Jobs;
+
+namespace GradingPortal.Worker;
+
+/// <summary>
+/// The Worker's one session listening for new-job notices (<see cref="JobQueueNotices"/>): each notice wakes every idle
+/// Hangfire worker thread of this process. The session comes from the configured connection string's data source, which
+/// keeps the password, so a session lost to a database restart or a cut connection is opened again a second later; every
+/// idle thread then looks at the queues once, for jobs queued while nobody listened.
+/// </summary>
+internal sealed partial class JobQueueListener(PostgresConnections connections, JobQueueWakeUps wakeUps, ILogger<JobQueueListener> logger)
+    : BackgroundService
+{
+    private bool _lost;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        NotificationListener.RunAsync(connections.Default.OpenConnectionAsync, JobQueueNotices.Channel, _ => wakeUps.WakeAll(),
+            onListening: () =>
+            {
+                if (_lost)
+                {
+                    _lost = false;
+                    LogListeningAgain(logger);
+                }
+                wakeUps.WakeAll();
+            },
+            onLost: e =>
+            {
+                _lost = true;
+                LogLost(logger, e.Message);
+            },
+            stoppingToken);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job notices: the listening session was lost ({Reason}); idle threads poll until it is back")]
+    private static partial void LogLost(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job notices: listening again")]
+    private static partial void LogListeningAgain(ILogger logger);
+}
