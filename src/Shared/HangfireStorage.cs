@@ -21,7 +21,12 @@ internal sealed record JobStorageTimings(TimeSpan QueuePollInterval, TimeSpan In
 /// <summary>Hangfire's storage on the project's PostgreSQL database, shared by every host that talks to the job queues.</summary>
 internal static class HangfireStorage
 {
-    public static IServiceCollection AddHangfireStorage(this IServiceCollection services, string connectionString, JobStorageTimings timings)
+    /// <summary>
+    /// Registers the storage and Hangfire's client; <paramref name="queues"/> are the queues this host serves beyond
+    /// <see cref="JobQueues.All"/> (a Worker's configured ones), which get the notices too.
+    /// </summary>
+    public static IServiceCollection AddHangfireStorage(this IServiceCollection services, string connectionString, JobStorageTimings timings,
+        IEnumerable<string>? queues = null)
     {
         var settings = new NpgsqlConnectionStringBuilder(connectionString)
         {
@@ -34,8 +39,9 @@ internal static class HangfireStorage
             SchemaName = JobSchema.Name,
             // The migrator installs and upgrades the schema; a host never creates tables (ADR 006).
             PrepareSchemaIfNecessary = false,
-            // Enqueueing sends NOTIFY and idle Workers LISTEN, so a queued job starts at once, not at the next poll.
-            EnableLongPolling = true,
+            // Off because its listener never re-opens a lost session on a password-protected database; enqueueing still
+            // sends NOTIFY and idle Workers still LISTEN, through JobQueueNotices, so a queued job starts at once.
+            EnableLongPolling = false,
             QueuePollInterval = timings.QueuePollInterval,
             // A running job's queue row is touched every fifth of this; when its Worker dies the touching stops and the job
             // is fetched again by another Worker once this much time has passed.
@@ -43,9 +49,16 @@ internal static class HangfireStorage
             InvisibilityTimeout = timings.InvisibilityTimeout,
             EnableTransactionScopeEnlistment = false,
         };
+        var served = JobQueues.All.Append(Hangfire.States.EnqueuedState.DefaultQueue).Concat(queues ?? []).ToList();
         // The storage is this container's own singleton rather than Hangfire's process-wide JobStorage.Current, so that two
         // hosts in one process (the tests' Api factories, each on its own database) never enqueue into each other's.
-        services.AddSingleton<Hangfire.JobStorage>(_ => new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(settings.ConnectionString, options), options));
+        services.AddSingleton<JobQueueWakeUps>();
+        services.AddSingleton<Hangfire.JobStorage>(provider =>
+        {
+            var storage = new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(settings.ConnectionString, options), options);
+            storage.UseNotices(provider.GetRequiredService<JobQueueWakeUps>(), served);
+            return storage;
+        });
         services.AddHangfire((provider, configuration) => configuration
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()

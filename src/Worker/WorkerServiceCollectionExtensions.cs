@@ -41,12 +41,16 @@ internal static class WorkerServiceCollectionExtensions
         // A Hangfire server: any number of Worker processes share the queues in PostgreSQL. Queued jobs wake idle Workers
         // through LISTEN/NOTIFY; a running job's queue row is kept fresh while it runs, so the jobs of a Worker that died
         // come back after the invisibility timeout and another Worker runs them (they are safe to run twice).
+        string[] queues = options.Queues is { Length: > 0 } configured ? configured : [.. Domain.Jobs.JobQueues.All];
         services.AddHangfireStorage(connectionString, new JobStorageTimings(
-            TimeSpan.FromSeconds(options.PollSeconds), TimeSpan.FromSeconds(options.InvisibilityTimeoutSeconds)));
+            TimeSpan.FromSeconds(options.PollSeconds), TimeSpan.FromSeconds(options.InvisibilityTimeoutSeconds)), queues);
+        // One session per process listens for the notices (not one per idle thread, as Hangfire.PostgreSql's long polling
+        // would), and comes back after a database restart.
+        services.AddHostedService<JobQueueListener>();
         services.AddHangfireServer(server =>
         {
             server.WorkerCount = options.MaxConcurrency;
-            server.Queues = options.Queues is { Length: > 0 } queues ? queues : [.. Domain.Jobs.JobQueues.All];
+            server.Queues = queues;
             // Retries and slices that look again later are scheduled jobs: they are moved to their queue at this pace.
             server.SchedulePollingInterval = TimeSpan.FromSeconds(options.PollSeconds);
             // A stopping Worker cancels its jobs at once: they hand their items back and Hangfire requeues them for any

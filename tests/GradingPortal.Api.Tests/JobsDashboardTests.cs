@@ -252,6 +252,23 @@ public sealed partial class JobsDashboardTests(ApiFactory api) : IClassFixture<A
     }
 
     [Fact]
+    public async Task Dashboard_QueuesPage_ListsEachQueueOnce()
+    {
+        // Our queue provider stands beside the library's for the same queues; the page still shows one row per queue.
+        var runId = Guid.NewGuid();
+        api.Services.GetRequiredService<IBackgroundJobClient>().Enqueue<IGradingJobs>(j => j.PlanRun(runId, CancellationToken.None));
+        var admin = await api.AdminAsync();
+        var ct = TestContext.Current.CancellationToken;
+
+        using var response = await admin.GetAsync("/admin/jobs/jobs/enqueued", ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var page = await response.Content.ReadAsStringAsync(ct);
+        Regex.Count(page, "/jobs/enqueued/fetched/grading\"").ShouldBe(1, page);
+        await api.DeleteStartRunJobAsync(runId);
+    }
+
+    [Fact]
     public async Task Enqueue_SameJobTwiceWhileTheFirstWaits_QueuesItOnce()
     {
         var jobs = api.Services.GetRequiredService<IBackgroundJobClient>();

@@ -254,10 +254,10 @@ internal static class ImportEndpoints
             i.Failed, error, failures, failuresNext, i.Attempts, i.CreatedById, i.CreatedAt, i.UpdatedAt, i.StartedAt, i.FinishedAt);
     }
 
-    /// <summary>Hands the import to the Workers (Hangfire's client writes synchronously; the job is queued when this returns).</summary>
-    private static Task EnqueueImport(IBackgroundJobClient jobs, Guid importId)
-    {
-        jobs.Enqueue<IImportJobs>(j => j.Run(importId, CancellationToken.None));
-        return Task.CompletedTask;
-    }
+    /// <summary>
+    /// Hands the import to the Workers; the job is queued when the task completes. Hangfire's client is synchronous, so it
+    /// runs on a pool thread: a streamed upload goes on being read meanwhile.
+    /// </summary>
+    private static Task EnqueueImport(IBackgroundJobClient jobs, Guid importId) =>
+        Task.Run(() => jobs.Enqueue<IImportJobs>(j => j.Run(importId, CancellationToken.None)));
 }

@@ -34,7 +34,8 @@ internal static class ImportStaging
     /// <summary>
     /// Stages <paramref name="body"/> for <paramref name="import"/> (a text format) chunk by chunk, each chunk committed as
     /// it arrives. The import, its upload row and the first chunk are committed together, then <paramref name="enqueue"/>
-    /// runs, so a Worker can start while the rest arrives. Returns a refusal, or null once the last chunk is stored.
+    /// starts, so a Worker can start while the rest arrives; reading goes on meanwhile, and the job is queued before this
+    /// returns. Returns a refusal, or null once the last chunk is stored.
     /// Before the first chunk is committed a refusal leaves nothing; after it, a failed upload (client gone, over the limit)
     /// is recorded on the upload row and its chunks deleted, and the Worker fails the import with that reason.
     /// </summary>
@@ -48,6 +49,7 @@ internal static class ImportStaging
         var seq = 0;
         var started = false;
         Task? writing = null;
+        Task? enqueueing = null;
         // Held open across the per-chunk statements (EF would close it after the first transaction).
         await db.Database.OpenConnectionAsync(ct);
         try
@@ -105,7 +107,8 @@ internal static class ImportStaging
                         await transaction.CommitAsync(ct);
                     }
                     started = true;
-                    await enqueue(ct);
+                    // Hangfire's client writes the job in a dozen round trips: the upload is not held up for them.
+                    enqueueing = enqueue(ct);
                 }
                 else if (filled > 0 || last)
                 {
@@ -117,6 +120,10 @@ internal static class ImportStaging
                     if (writing is not null)
                     {
                         await writing;
+                    }
+                    if (enqueueing is not null)
+                    {
+                        await enqueueing;
                     }
                     return null;
                 }
@@ -142,6 +149,11 @@ internal static class ImportStaging
             if (writing is not null)
             {
                 await writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            if (enqueueing is not null)
+            {
+                // A refused or broken upload ends here; the import row records why, whether or not its job was queued.
+                await enqueueing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             ArrayPool<byte>.Shared.Return(buffers[0]);
             ArrayPool<byte>.Shared.Return(buffers[1]);

@@ -13,23 +13,31 @@ internal sealed class GradingQueue(IBackgroundJobClient jobs)
 
     public void PrepareProblem(Guid runProblemId) => jobs.Enqueue<IGradingJobs>(j => j.PrepareProblem(runProblemId, CancellationToken.None));
 
-    public void PrepareProblems(IEnumerable<Guid> runProblemIds)
-    {
-        foreach (var id in runProblemIds.Distinct())
-        {
-            PrepareProblem(id);
-        }
-    }
+    /// <summary>Queues the preparation of each problem (a run's problems at its start), side by side.</summary>
+    public void PrepareProblems(IEnumerable<Guid> runProblemIds) => EnqueueAll<Guid>([.. runProblemIds.Distinct()], PrepareProblem);
 
     /// <summary>Queues slices 0..<paramref name="count"/>-1 of a ready problem's grading (slices already queued or running are left alone).</summary>
-    public void GradeSlices(Guid runProblemId, int count)
+    public void GradeSlices(Guid runProblemId, int count) =>
+        EnqueueAll<int>([.. Enumerable.Range(0, count)], slice => jobs.Enqueue<IGradingJobs>(j => j.GradeSlice(runProblemId, slice, CancellationToken.None)));
+
+    /// <summary>
+    /// Hangfire's client writes a job in about a dozen statements (its de-duplication lock and marker, the job, its state and
+    /// queue row), each waiting for its round trip: one after another, a run's 20 preparation jobs took 2.6 s on a loaded
+    /// machine, and the problems started that much apart. Written side by side they take about as long as a few. Each
+    /// enqueue keeps its own de-duplication (<see cref="SkipWhenPendingAttribute"/>), whatever runs beside it.
+    /// </summary>
+    private static void EnqueueAll<T>(IReadOnlyList<T> items, Action<T> enqueue)
     {
-        for (var slice = 0; slice < count; slice++)
+        if (items.Count == 1)
         {
-            var n = slice;
-            jobs.Enqueue<IGradingJobs>(j => j.GradeSlice(runProblemId, n, CancellationToken.None));
+            enqueue(items[0]);
+            return;
         }
+        Parallel.ForEach(items, new ParallelOptions { MaxDegreeOfParallelism = ParallelWrites }, enqueue);
     }
+
+    /// <summary>Jobs written at once: each holds one of the storage's pooled connections while it is written.</summary>
+    private const int ParallelWrites = 8;
 
     /// <summary>Runs this slice again after <paramref name="delay"/> (the running execution does not block its own retry).</summary>
     public void GradeSliceLater(Guid runProblemId, int slice, TimeSpan delay) =>

@@ -84,7 +84,7 @@ public sealed class ConcurrencyTests(PipelineFixture fixture)
     [Fact]
     public async Task Enqueue_AJob_NotifiesTheListeningWorkers()
     {
-        // Both fixture Workers' idle Hangfire workers listen for the notice that wakes them (long polling).
+        // Each fixture Worker keeps a session listening for the notice that wakes its idle Hangfire workers.
         await using var connection = new NpgsqlConnection(fixture.ConnectionString);
         await connection.OpenAsync();
         await using (var listeners = new NpgsqlCommand(
