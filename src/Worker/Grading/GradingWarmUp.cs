@@ -335,6 +335,8 @@ internal sealed partial class GradingWarmUp(IServiceScopeFactory scopes, IOption
     /// </summary>
     private sealed class WarmUpChatClient(IChatClient sdk) : IChatClient
     {
+        private static readonly ChatClientMetadata s_metadata = new("gradingportal-warm-up", null, WarmUpModel);
+
         public async Task<ChatResponse> GetResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null,
             CancellationToken cancellationToken = default)
         {
@@ -371,8 +373,12 @@ internal sealed partial class GradingWarmUp(IServiceScopeFactory scopes, IOption
             CancellationToken cancellationToken = default) =>
             throw new NotSupportedException("Warm-up calls are not streamed.");
 
+        // The kernel asks for the metadata when it wraps a chat client as a service.
         public object? GetService(Type serviceType, object? serviceKey = null) =>
-            serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+            serviceKey is not null ? null
+            : serviceType == typeof(ChatClientMetadata) ? s_metadata
+            : serviceType.IsInstanceOfType(this) ? this
+            : null;
 
         public void Dispose()
         {

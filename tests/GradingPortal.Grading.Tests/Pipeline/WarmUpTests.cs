@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using GradingPortal.Grading.Tests.Models;
+using GradingPortal.Testing;
 using GradingPortal.Worker;
 using GradingPortal.Worker.Grading;
 using Microsoft.EntityFrameworkCore;
@@ -35,6 +36,8 @@ public sealed partial class WarmUpTests(PipelineFixture fixture)
         int.Parse(done.Groups["valid"].Value, CultureInfo.InvariantCulture).ShouldBe(s_renderings);
         log.ShouldNotContain("Warm-up failed");
         (await RowCountsAsync()).ShouldBe(before);
+        // Its cost on a test machine, for the record (start-up time and what the JIT compiled in each part).
+        TestContext.Current.TestOutputHelper?.WriteLine(log[done.Index..].Split('\n')[0]);
     }
 
     [Fact]
