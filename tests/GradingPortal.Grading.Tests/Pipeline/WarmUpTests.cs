@@ -62,6 +62,12 @@ public sealed partial class WarmUpTests(PipelineFixture fixture)
 
         // The fixture's Workers allow 5 s for running jobs; the warm-up adds no wait of its own.
         stopped.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(15));
+        // Unless it had just finished, the warm-up saw the stop and said so (rather than failing or running on).
+        if (!worker.Log.Contains("Warm-up done", StringComparison.Ordinal))
+        {
+            worker.Log.ShouldContain("Warm-up stopped");
+        }
+        worker.Log.ShouldNotContain("Warm-up failed");
     }
 
     [Fact]
