@@ -97,11 +97,13 @@ echo "   $(sed -n 's/^SEEDED=//p' "$WORK/seed.log")"
 
 echo "== starting $WORKERS Workers ($THREADS Hangfire workers each, poll ${POLL_SECONDS} s)"
 WORKER_PIDS=()
+tw0=$(date +%s.%N)
 for w in $(seq 1 "$WORKERS"); do
   # Warnings only, but how a run started (planning, and how long each problem's preparation waited for a thread).
   ConnectionStrings__Db="$ConnectionStrings__Db${BENCH_WORKER_DB_OPTIONS:-}" Worker__MaxConcurrency=$THREADS Worker__PollSeconds=$POLL_SECONDS Logging__LogLevel__Default=Warning \
     env "Logging__LogLevel__GradingPortal.Worker.Grading.StartRunJob=Information" "Logging__LogLevel__GradingPortal.Worker.Grading.PrepareProblemJob=Information" \
     "Logging__LogLevel__GradingPortal.Worker.Grading.GradeSliceJob=Information" "Logging__LogLevel__GradingPortal.Worker.Grading.SliceRunner=Information" \
+    "Logging__LogLevel__GradingPortal.Worker.Grading.GradingWarmUp=Information" \
     dotnet "${BENCH_WORKER_DLL:-$PUBLISHED/Worker/GradingPortal.Worker.dll}" >"$WORK/worker$w.log" 2>&1 &
   WORKER_PIDS+=($!); PIDS+=($!)
 done
@@ -112,6 +114,8 @@ for _ in $(seq 1 240); do
   sleep 0.25
 done
 [ "$UP" -ge "$WORKERS" ] || { echo "Workers did not check in ($UP of $WORKERS)"; tail -n 30 "$WORK"/worker*.log; exit 1; }
+# Start-up includes each Worker's warm-up (Worker:WarmUpOnStart), which ends before its server announces itself.
+echo "   all Workers checked in $(python3 -c "import time; print(f'{time.time() - $tw0:.1f}')") s after they were started"
 
 # Samplers: machine load every 5 s; the fake's requests in flight every 0.25 s (slot occupancy over time); the job
 # pipeline every 0.5 s. Each is one long-lived process (one psql session, one Python loop): spawning psql, curl and date
@@ -429,6 +433,10 @@ for w in range(1, workers + 1):
             delays.append((int(m.group(1)), w))
 if planned:
     print(f"start:      {planned}")
+for w in range(1, workers + 1):
+    for line in open(f"{work}/worker{w}.log", errors="replace"):
+        if "Warm-up " in line and ("done" in line or "failed" in line or " off " in line):
+            print(f"warm-up:    Worker {w}: " + line.strip().split("Warm-up ", 1)[1])
 if delays:
     print("            preparation jobs fired " + ", ".join(f"{sum(1 for _, x in delays if x == w)} on Worker {w}" for w in range(1, workers + 1))
           + f"; waited for a thread {' '.join(str(d) for d, _ in sorted(delays))} ms")

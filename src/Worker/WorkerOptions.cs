@@ -73,4 +73,11 @@ public sealed class WorkerOptions
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(1, 100)]
     public int MaxItemAttempts { get; set; } = 5;
+
+    /// <summary>
+    /// Before its Hangfire server starts, the process runs the grading path once without a model or any data change
+    /// (prompt rendering, output checks, the jobs' queries), so that a fresh Worker's first jobs are not the ones that
+    /// compile it (ADR 021). Takes a second or two of start-up; off, the first run after a start pays for it instead.
+    /// </summary>
+    public bool WarmUpOnStart { get; set; } = true;
 }

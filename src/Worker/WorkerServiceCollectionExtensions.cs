@@ -38,6 +38,10 @@ internal static class WorkerServiceCollectionExtensions
         services.AddDbContext<GradingDbContext>((sp, db) => db.UseNpgsql(sp.GetRequiredService<WorkerDataSource>().DataSource));
         services.AddModelCalls(connectionString);
 
+        // Registered before the Hangfire server: the host starts hosted services one by one, so the server only announces
+        // itself (and takes jobs) once the warm-up has ended, however it ended.
+        services.AddHostedService<GradingWarmUp>();
+
         // A Hangfire server: any number of Worker processes share the queues in PostgreSQL. Queued jobs wake idle Workers
         // through LISTEN/NOTIFY; a running job's queue row is kept fresh while it runs, so the jobs of a Worker that died
         // come back after the invisibility timeout and another Worker runs them (they are safe to run twice).
