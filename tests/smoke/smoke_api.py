@@ -270,8 +270,12 @@ def kill_a_worker_mid_run(run_ids, workers_expected):
     check(now is not None, f"run.sh started the killed Worker again ({workers_expected} Workers live, pids {now})",
           f"hosts.pid lists {workers_from_host_pids()}")
     if RUN_OUTPUT:
-        text = open(RUN_OUTPUT, errors="replace").read()
-        check("exited unexpectedly (exit 137)" in text and "restarted worker-" in text,
+        # run.sh lists the new pid in hosts.pid a moment before it prints the restart, so the output is waited for too.
+        def printed():
+            text = open(RUN_OUTPUT, errors="replace").read()
+            return text if "exited unexpectedly (exit 137)" in text and "restarted worker-" in text else None
+
+        check(wait_for("run.sh to print the restart", printed, timeout=15, interval=0.25) is not None,
               "run.sh printed the Worker's death (exit 137) and its restart")
 
 
