@@ -13,6 +13,7 @@ public sealed partial class GoldControl
     private string? _note;
     private ApiError? _error;
     private bool _loaded;
+    private Guid _loadedFor;
     private bool _busy;
 
     [Parameter, EditorRequired]
@@ -26,7 +27,8 @@ public sealed partial class GoldControl
 
     protected override async Task OnParametersSetAsync()
     {
-        if (_loaded && _item?.SolutionId == SolutionId)
+        // The solution page re-renders often (live updates, hotkeys); ask the Api again only for another solution.
+        if (_loaded && _loadedFor == SolutionId)
         {
             return;
         }
@@ -46,6 +48,7 @@ public sealed partial class GoldControl
             _error = ApiError.Unreachable;
         }
         _loaded = true;
+        _loadedFor = SolutionId;
     }
 
     private async Task MarkAsync()
