@@ -84,7 +84,18 @@ public sealed class EvaluationPagesTests(BrowserPortal portal) : IClassFixture<B
     {
         var page = await portal.NewPageAsync(bypassCsp: true);
         var output = TestContext.Current.TestOutputHelper;
-        page.Console += (_, message) => output?.WriteLine($"console {message.Type}: {message.Text}");
+        page.Console += (_, message) =>
+        {
+            // A page outlives its test (the browser is shared by the class): a message that arrives after the test ended
+            // must not throw inside Playwright's dispatcher, which would close the connection for the next tests.
+            try
+            {
+                output?.WriteLine($"console {message.Type}: {message.Text}");
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        };
         await page.GotoAsync("/signin");
         await page.FillAsync("#email", email);
         await page.FillAsync("#password", password);
@@ -195,6 +206,139 @@ public sealed class EvaluationPagesTests(BrowserPortal portal) : IClassFixture<B
         await Expect(page.GetByTestId("queue-item")).ToHaveCountAsync(1);
         // A grader in a blind project gets no risk score and no reason that reads others' grades.
         await Expect(page.GetByTestId("review-queue")).Not.ToContainTextAsync("risk");
+    }
+
+    [Fact]
+    public async Task EvaluationPage_MaeSortButton_OrdersGradersByMaeBothWays()
+    {
+        using var admin = await AdminApiAsync();
+        var seeded = await SeedAsync(admin);
+        var page = await SignedInPageAsync();
+        await page.GotoAsync($"/projects/{seeded.Project}/evaluation");
+        var table = page.GetByTestId("graders-table");
+        await Expect(table).ToContainTextAsync("opc-judge");
+
+        var header = table.Locator("thead th").Filter(new() { HasTextRegex = new Regex("^\\s*MAE\\s*$") });
+        TestContext.Current.TestOutputHelper?.WriteLine(await header.InnerHTMLAsync());
+        var rows = table.Locator("tbody tr");
+        // The imported judge is off by 1 on its one solution (MAE 1.00), the run by 0 and 3 (MAE 1.50).
+        await header.Locator("button.sort-direction-icon").ClickAsync();
+        await Expect(rows.First).ToContainTextAsync("opc-judge");
+        await Expect(rows.Nth(1)).ToContainTextAsync("absolute · fake-model-1");
+        await header.Locator("button.sort-direction-icon").ClickAsync();
+        await Expect(rows.First).ToContainTextAsync("absolute · fake-model-1");
+        await Expect(rows.Nth(1)).ToContainTextAsync("opc-judge");
+
+        // A figure links to the solutions behind it: the audit of that grader.
+        await rows.First.Locator("[data-metric=mae]").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex($"/projects/{seeded.Project}/audit\\?grader={seeded.Run}$"));
+    }
+
+    [Fact]
+    public async Task EvaluationPage_DownloadCsv_HasOneRowPerGraderAndMetric()
+    {
+        using var admin = await AdminApiAsync();
+        var seeded = await SeedAsync(admin);
+        var page = await SignedInPageAsync();
+        await page.GotoAsync($"/projects/{seeded.Project}/evaluation?humanSource=mean");
+        await Expect(page.GetByTestId("graders-table")).ToContainTextAsync("opc-judge");
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("agreement-csv").ClickAsync());
+        download.SuggestedFilename.ShouldEndWith(".csv");
+        var lines = (await File.ReadAllLinesAsync(await download.PathAsync(), TestContext.Current.CancellationToken))
+            .Where(l => l.Length > 0).ToList();
+        lines[0].ShouldBe("graderId,kind,label,metric,value,low,high,n");
+        var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
+        rows.Count.ShouldBe(2 * Figures.Metrics.Count);
+        rows.Select(r => (r[0], r[3])).Distinct().Count().ShouldBe(rows.Count);
+        rows.Where(r => r[0] == seeded.Run.ToString()).Select(r => r[3]).ShouldBe(Figures.Metrics.Select(m => m.Name), ignoreOrder: true);
+        rows.Single(r => r[0] == seeded.Run.ToString() && r[3] == "mae")[4].ShouldBe("1.5");
+    }
+
+    [Fact]
+    public async Task GoldControl_AdjudicatorMarksAndUnmarks_GraderQueueNeverSaysGoldAndAdminSeesAgreement()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var admin = await AdminApiAsync();
+        var seeded = await SeedAsync(admin);
+        await admin.SendAsync(HttpMethod.Put, $"/api/solutions/{seeded.Solutions[0]}/adjudication", new { points = 7, rationale = "Complete proof." }, ct);
+        var page = await SignedInPageAsync();
+
+        await page.GotoAsync($"/solutions/{seeded.Solutions[0]}");
+        var gold = page.GetByTestId("gold-control");
+        await Expect(gold).ToContainTextAsync("Gold item");
+        await Expect(page.GetByTestId("gold-state")).ToHaveCountAsync(0);
+        await page.FillAsync("#gold-note", "Clean reference case.");
+        await page.GetByTestId("mark-gold").ClickAsync();
+        await Expect(page.GetByTestId("gold-state")).ToHaveTextAsync("Gold");
+        await Expect(page.GetByTestId("gold-marked")).ToContainTextAsync("Marked by");
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
+        var items = await admin.SendAsync(HttpMethod.Get, $"/api/projects/{seeded.Project}/gold", null, ct);
+        var item = items.EnumerateArray().Single();
+        item.GetProperty("active").GetBoolean().ShouldBeTrue();
+        item.GetProperty("note").GetString().ShouldBe("Clean reference case.");
+
+        // A grader who has not graded it finds it in the queue with nothing that gives it away.
+        var email = $"gold-{Guid.NewGuid():N}@example.org";
+        var user = await admin.PostAsync("/api/users", new { email, password = GraderPassword, displayName = "Gold Grader" }, ct);
+        await admin.SendAsync(HttpMethod.Put, $"/api/projects/{seeded.Project}/members/{user.GetProperty("id").GetGuid()}", new { role = "grader" }, ct);
+        var graderPage = await SignedInPageAsync(email, GraderPassword);
+        await graderPage.GotoAsync($"/projects/{seeded.Project}/review");
+        var queue = graderPage.GetByTestId("review-queue");
+        await Expect(queue.Locator($"a[href='/solutions/{seeded.Solutions[0]}']")).ToHaveCountAsync(1);
+        await Expect(graderPage.GetByTestId("review-progress")).ToBeVisibleAsync();
+        await Expect(graderPage.Locator("body")).Not.ToContainTextAsync(new Regex("gold", RegexOptions.IgnoreCase));
+        await graderPage.GotoAsync($"/solutions/{seeded.Solutions[0]}");
+        await Expect(graderPage.GetByTestId("solution-title")).ToBeVisibleAsync();
+        await Expect(graderPage.GetByTestId("gold-control")).ToHaveCountAsync(0);
+
+        // The grader's 5 against the final 7: the admin sees it on the Evaluation page.
+        using var grader = await ApiClient.SignInAsync(portal.Hosts.ApiUrl, email, GraderPassword, ct);
+        await grader.PostAsync($"/api/solutions/{seeded.Solutions[0]}/human-grades", new
+        {
+            points = 5, items = new[] { new { rubricItemId = seeded.Items[0], points = 3m, comment = "" }, new { rubricItemId = seeded.Items[1], points = 2m, comment = "" } },
+        }, ct);
+        await page.GotoAsync($"/projects/{seeded.Project}/evaluation");
+        var panel = page.GetByTestId("gold-agreement");
+        var row = panel.Locator("tr[data-gold-grader='Gold Grader']");
+        await Expect(row.Locator("[data-gold=mae]")).ToHaveTextAsync("2.00");
+        await Expect(row.Locator("[data-gold=exact]")).ToHaveTextAsync("0.00");
+        await Expect(panel).ToContainTextAsync(DateTime.UtcNow.ToString("yyyy-", System.Globalization.CultureInfo.InvariantCulture));
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
+
+        await page.GotoAsync($"/solutions/{seeded.Solutions[0]}");
+        await page.GetByTestId("unmark-gold").ClickAsync();
+        await Expect(page.GetByTestId("gold-state")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("mark-gold")).ToHaveTextAsync("Mark as gold");
+    }
+
+    [Fact]
+    public void GoldLines_GraderMissingAPeriod_RepeatsTheirLastFigureOnTheSharedAxis()
+    {
+        var w1 = new DateTimeOffset(2026, 11, 2, 0, 0, 0, TimeSpan.Zero);
+        var w2 = w1.AddDays(7);
+        var w3 = w1.AddDays(14);
+        var (labels, lines) = GoldFigures.Lines([
+            ("Ann", [(w1, 1.0), (w3, 0.5)]),
+            ("Bob", [(w2, 2.0)]),
+            ("Cid", [(w2, null)]),
+        ]);
+        labels.ShouldBe(["2026-11-02", "2026-11-09", "2026-11-16"]);
+        lines.Select(l => l.Name).ShouldBe(["Ann", "Bob"]);
+        lines[0].Values.ShouldBe([1.0, 1.0, 0.5]);
+        lines[1].Values.ShouldBe([2.0, 2.0, 2.0]);
+    }
+
+    [Theory]
+    [InlineData("adjudicated", null, "")]
+    [InlineData("mean", "4.5", "?humanSource=mean&threshold=4.5")]
+    [InlineData("first", null, "?humanSource=first")]
+    public void AgreementCsvLink_PageChoices_AreCarriedToTheDownload(string humanSource, string? threshold, string query)
+    {
+        var project = Guid.NewGuid();
+        var link = GradingPortal.Web.Endpoints.EvaluationDownloadEndpoints.AgreementCsvLink(project, humanSource,
+            threshold is null ? null : decimal.Parse(threshold, System.Globalization.CultureInfo.InvariantCulture));
+        link.ShouldBe($"/projects/{project}/evaluation/agreement.csv{query}");
     }
 
     [Theory]

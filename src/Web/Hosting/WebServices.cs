@@ -109,6 +109,7 @@ public static class WebServices
         ui.MapImportUiEndpoints();
         ui.MapGradingUiEndpoints();
         app.MapDownloadEndpoints();
+        app.MapEvaluationDownloads();
         app.MapJobsDashboardEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

@@ -15,7 +15,7 @@ public static class Figures
     public static readonly IReadOnlyList<(string Name, string Title)> Metrics =
     [
         ("mae", "MAE"), ("rmse", "RMSE"), ("bias", "Bias"), ("exact", "Exact"), ("within1", "Within 1"),
-        ("pearson", "Pearson"), ("spearman", "Spearman"), ("kendallTauB", "Kendall τ-b"), ("qwk", "QWK"),
+        ("pearson", "Pearson"), ("spearman", "Spearman"), ("kendallTauB", "Kendall τ-b"), ("qwk", "QWK"), ("cohenKappa", "Cohen's κ"),
         ("accuracy", "Accuracy"), ("precision", "Precision"), ("recall", "Recall"), ("f1", "F1"),
     ];
 

@@ -1,0 +1,101 @@
+using GradingPortal.Web.ApiClient;
+using Microsoft.AspNetCore.Components;
+
+namespace GradingPortal.Web.Components.Pages.Solutions;
+
+/// <summary>
+/// The gold mark of one adjudicated solution. The solution's own answer does not say whether it is gold (graders must
+/// not learn it), so the control asks the adjudicators-only list of the project's gold items.
+/// </summary>
+public sealed partial class GoldControl
+{
+    private GoldItemResponse? _item;
+    private string? _note;
+    private ApiError? _error;
+    private bool _loaded;
+    private Guid _loadedFor;
+    private bool _busy;
+
+    [Parameter, EditorRequired]
+    public Guid SolutionId { get; set; }
+
+    [Parameter, EditorRequired]
+    public Guid ProjectId { get; set; }
+
+    [Inject]
+    private IGradingApiClient Api { get; set; } = default!;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        // The solution page re-renders often (live updates, hotkeys); ask the Api again only for another solution.
+        if (_loaded && _loadedFor == SolutionId)
+        {
+            return;
+        }
+        _error = null;
+        try
+        {
+            var items = await Api.ListGoldItemsAsync(ProjectId, CancellationToken.None);
+            _item = items.FirstOrDefault(i => i.SolutionId == SolutionId);
+            _note = _item is { Active: true } ? _item.Note : null;
+        }
+        catch (ApiException ex)
+        {
+            _error = ApiError.From(ex);
+        }
+        catch (HttpRequestException)
+        {
+            _error = ApiError.Unreachable;
+        }
+        _loaded = true;
+        _loadedFor = SolutionId;
+    }
+
+    private async Task MarkAsync()
+    {
+        _busy = true;
+        _error = null;
+        try
+        {
+            _item = await Api.MarkGoldAsync(SolutionId, new MarkGoldRequest { Note = _note }, CancellationToken.None);
+        }
+        catch (ApiException ex)
+        {
+            _error = ApiError.From(ex);
+        }
+        catch (HttpRequestException)
+        {
+            _error = ApiError.Unreachable;
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    private async Task UnmarkAsync()
+    {
+        _busy = true;
+        _error = null;
+        try
+        {
+            _item = await Api.UnmarkGoldAsync(SolutionId, CancellationToken.None);
+            _note = null;
+        }
+        catch (ApiException ex)
+        {
+            _error = ApiError.From(ex);
+        }
+        catch (HttpRequestException)
+        {
+            _error = ApiError.Unreachable;
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    private static string MarkedBy(GoldItemResponse item) =>
+        item.History.Where(h => h.Action == "marked").MaxBy(h => h.At)?.ActorName ?? "an adjudicator";
+}
