@@ -69,6 +69,28 @@ public sealed class ModelCallerTests(ModelDatabase database) : IClassFixture<Mod
     }
 
     [Fact]
+    public async Task Call_Succeeding_IssuesAnInsertBeforeTheRequestAndOneUpdateAfterIt()
+    {
+        var counter = new StatementCounter();
+        await using var worker = TestWorker.Start(database.ConnectionString, interceptor: counter);
+        var profile = await CreateProfileAsync(worker.Services, _fake.BaseUrl);
+        // The first call also warms up the process (EF Core's model, the profile's client); it is not counted.
+        (await worker.Caller.CallAsync(profile, Request(), Ct)).Succeeded.ShouldBeTrue();
+        counter.Clear();
+
+        (await worker.Caller.CallAsync(profile, Request() with { NoEarlierAttempts = true }, Ct)).Succeeded.ShouldBeTrue();
+        var fresh = counter.Statements;
+        counter.Clear();
+        (await worker.Caller.CallAsync(profile, Request(), Ct)).Succeeded.ShouldBeTrue();
+        var lookedUp = counter.Statements;
+
+        // The bookkeeping of one successful call: the attempt stored InFlight, then completed; plus, unless the caller
+        // knows there is none, one lookup for an earlier attempt to reuse.
+        fresh.ShouldBe(["INSERT", "UPDATE"]);
+        lookedUp.ShouldBe(["SELECT", "INSERT", "UPDATE"]);
+    }
+
+    [Fact]
     public async Task Call_SucceededCallKeyStored_IsReusedWithoutARequest()
     {
         var profile = await CreateProfileAsync(_worker.Services, _fake.BaseUrl);
