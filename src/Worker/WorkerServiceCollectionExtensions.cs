@@ -79,8 +79,11 @@ internal static class WorkerServiceCollectionExtensions
         services.AddSingleton(sp => new ModelLimiter(connectionString, sp.GetRequiredService<IOptions<ModelCallOptions>>(),
             sp.GetRequiredService<ILogger<ModelLimiter>>()));
         services.AddSingleton<RunCancellationWatcher>();
-        services.AddSingleton<IModelCaller, ModelCaller>();
+        services.AddSingleton<ModelPipelines>();
+        services.AddSingleton<Grading.StageCallRecorder>();
         services.AddSingleton<Grading.StageKernel>();
+        // Calls whose messages are built in code go through the same kernel and filters as the stages.
+        services.AddSingleton<IModelCaller>(sp => sp.GetRequiredService<Grading.StageKernel>());
         return services;
     }
 

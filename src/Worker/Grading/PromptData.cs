@@ -16,6 +16,8 @@ internal static class PromptData
     // A private-use character starts every escape; the character itself is escaped too, so any text round-trips.
     private const char Escape = '\uE000';
     private const char ControlBase = '\uE100';
+    private const char EdgeCode = '\uE0FF';
+    private const string Edge = "\uE000\uE0FF";
 
     /// <summary>A variable's value ready for the template.</summary>
     public static string EscapeValue(string value)
@@ -59,6 +61,12 @@ internal static class PromptData
         return text.ToString();
     }
 
+    /// <summary>
+    /// A value that is a whole message by itself: the kernel trims a message's text when it parses it, so the value is
+    /// enclosed in a pair of escapes that <see cref="Restore"/> drops, and leading or trailing white space survives.
+    /// </summary>
+    public static string EscapeMessage(string value) => Edge + EscapeValue(value) + Edge;
+
     /// <summary>A message's text as parsed by the kernel, with the escapes of <see cref="EscapeValue"/> undone.</summary>
     public static string Restore(string text)
     {
@@ -78,6 +86,10 @@ internal static class PromptData
                 continue;
             }
             var code = text[++i];
+            if (code == EdgeCode)
+            {
+                continue;
+            }
             restored.Append(code switch
             {
                 Escape => Escape,

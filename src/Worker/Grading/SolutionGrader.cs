@@ -132,7 +132,7 @@ internal sealed class SolutionGrader(GradingDbContext db, ExtractStepsStage extr
         }
         provenance.RubricId = rubric?.Id;
         // The samples are independent, so they are made side by side (the profile's limits still bound them together with
-        // every other call). The model caller works in DI scopes of its own, so concurrent calls share no DbContext. A
+        // every other call). The stage-call recorder works in DI scopes of its own, so concurrent calls share no DbContext. A
         // failed sample fails the item, but its siblings run to the end: their calls are usually paid for by then, and a
         // retry of the item reuses them.
         var sampleKeys = Enumerable.Range(0, run.Samples).Select(s => GradeKey(item.Id, s)).ToList();

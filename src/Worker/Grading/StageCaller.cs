@@ -8,7 +8,7 @@ namespace GradingPortal.Worker.Grading;
 /// <summary>
 /// Who a model call is made for: the profile, and the run, item, problem and solution it belongs to. <paramref name="FreshItem"/>:
 /// the item had no stage call at all when this execution claimed it, so none of its calls can have an earlier attempt to
-/// reuse (the model caller skips that lookup).
+/// reuse (the stage-call recorder skips that lookup).
 /// </summary>
 internal sealed record CallScope(ModelProfile Profile, Guid ProjectId, Guid? RunId, Guid? RunItemId, Guid ProblemId, Guid? SolutionId,
     bool FreshItem = false);
@@ -18,7 +18,7 @@ internal sealed record StageOutcome<T>(ModelCallResult Call, T? Output) where T 
 {
     public bool Succeeded => Call.Succeeded && Output is not null;
 
-    /// <summary>Why the stage gave no usable output (the model caller's error, or the output's problems).</summary>
+    /// <summary>Why the stage gave no usable output (the call's error, or the output's problems).</summary>
     public string Reason => Call.Error ?? (Output is null ? "The output could not be read." : "");
 }
 
@@ -26,7 +26,7 @@ internal sealed record StageOutcome<T>(ModelCallResult Call, T? Output) where T 
 /// The one way stages call a model: the prompt file's kernel function renders the messages in a fixed order (instructions
 /// and stable content first; then, for layouts that show every approach, the short note naming the matched one; the
 /// solution, when there is one, last in its own message), with a strict output schema and the stage's own checks passed
-/// to the model caller as <see cref="ModelCallRequest.Validate"/> so that failing output gets the caller's repair attempt.
+/// with the request as <see cref="ModelCallRequest.Validate"/> so that failing output gets the recorder's repair attempt.
 /// </summary>
 internal sealed class StageCaller(StageKernel kernel)
 {

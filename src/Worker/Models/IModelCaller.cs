@@ -66,10 +66,11 @@ public sealed record ModelCallResult(StageCallStatus Status, JsonElement? Output
 }
 
 /// <summary>
-/// Calls a model profile's endpoint for a grading stage: honours the profile's concurrency and requests-per-minute limits
-/// across all Workers, retries 429/5xx with backoff (honouring Retry-After), handles timeouts and truncated output,
-/// asks for structured output (strict JSON schema, or JSON mode with validation and one repair attempt), and stores
-/// every attempt as a <see cref="StageCall"/> with tokens, latency and cost.
+/// Calls a model profile's endpoint with messages built in code, through the stage kernel like every stage call: honours
+/// the profile's concurrency and requests-per-minute limits across all Workers, retries 429/5xx with backoff (honouring
+/// Retry-After), handles timeouts and truncated output, asks for structured output (strict JSON schema, or JSON mode with
+/// validation and one repair attempt), and stores every attempt as a <see cref="StageCall"/> with tokens, latency and cost
+/// (see <see cref="Grading.StageCallRecorder"/>). A stored succeeded call with the same key is returned instead.
 /// </summary>
 public interface IModelCaller
 {

@@ -1,6 +1,9 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
 using GradingPortal.Domain.Models;
 using GradingPortal.ModelAccess;
 using Microsoft.Extensions.AI;
@@ -11,7 +14,8 @@ namespace GradingPortal.Worker.Models;
 /// <summary>
 /// The chat-client pipeline of one model profile: every request, whoever makes it, goes through the same middleware
 /// (outermost first): the profile's limits across Workers, the usage and cost meter, the timeout guard, and the key
-/// scrubber, then the OpenAI SDK's client. Retries, repair and the per-attempt record sit above it, in the model caller.
+/// scrubber, then the OpenAI SDK's client. The per-attempt record, retries and repair sit above it, in the stage kernel's
+/// filter (<see cref="Grading.StageCallRecorder"/>): each attempt must be stored before it reaches this pipeline.
 /// </summary>
 internal static class ModelCallPipeline
 {
@@ -22,6 +26,22 @@ internal static class ModelCallPipeline
             .Use(inner => new TimeoutGuardChatClient(inner, TimeSpan.FromSeconds(profile.TimeoutSeconds + 5)))
             .Use(inner => new KeyScrubbingChatClient(inner, apiKey))
             .Build();
+}
+
+/// <summary>
+/// The profiles' pipelines of this process, reused across calls (the SDK pools connections); a changed profile or key
+/// gets a new one. The dictionary holds a hash of the key, not the key.
+/// </summary>
+internal sealed class ModelPipelines(ModelLimiter limiter)
+{
+    private readonly ConcurrentDictionary<(Guid Id, DateTimeOffset UpdatedAt, string KeyHash), IChatClient> _clients = new();
+
+    public IChatClient For(ModelProfile profile, string? apiKey)
+    {
+        var keyHash = apiKey is null ? "" : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(apiKey)));
+        return _clients.GetOrAdd((profile.Id, profile.UpdatedAt, keyHash),
+            _ => ModelCallPipeline.Build(ModelClients.CreateChatClient(profile, apiKey), profile, apiKey, limiter));
+    }
 }
 
 /// <summary>

@@ -68,26 +68,59 @@ public sealed class RetryPolicyTests
     public void ParseRetryAfter_SecondsOrHttpDate_GiveTheDelay()
     {
         var now = new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
-        ModelCaller.ParseRetryAfter("7", now).ShouldBe(TimeSpan.FromSeconds(7));
-        ModelCaller.ParseRetryAfter("Sun, 22 Nov 2026 12:00:20 GMT", now).ShouldBe(TimeSpan.FromSeconds(20));
-        ModelCaller.ParseRetryAfter("Sun, 22 Nov 2026 11:59:00 GMT", now).ShouldBe(TimeSpan.Zero);
-        ModelCaller.ParseRetryAfter("soon", now).ShouldBeNull();
+        ModelRetry.ParseRetryAfter("7", now).ShouldBe(TimeSpan.FromSeconds(7));
+        ModelRetry.ParseRetryAfter("Sun, 22 Nov 2026 12:00:20 GMT", now).ShouldBe(TimeSpan.FromSeconds(20));
+        ModelRetry.ParseRetryAfter("Sun, 22 Nov 2026 11:59:00 GMT", now).ShouldBe(TimeSpan.Zero);
+        ModelRetry.ParseRetryAfter("soon", now).ShouldBeNull();
     }
 
     [Fact]
-    public void RetryWait_RetryAfterBeyondTheCap_IsCapped() =>
-        ModelCaller.RetryWait(TimeSpan.FromMinutes(10), 1, s_options).ShouldBe(TimeSpan.FromSeconds(30));
+    public void RetryAfterWait_BeyondTheCap_IsCapped() =>
+        ModelRetry.RetryAfterWait(TimeSpan.FromMinutes(10), s_options).ShouldBe(TimeSpan.FromSeconds(30));
 
     [Fact]
-    public void RetryWait_RetryAfterGiven_IsNeverShorterThanAsked() =>
-        Enumerable.Range(0, 50).Select(_ => ModelCaller.RetryWait(TimeSpan.FromSeconds(3), 1, s_options))
+    public void RetryAfterWait_Given_IsNeverShorterThanAsked() =>
+        Enumerable.Range(0, 50).Select(_ => ModelRetry.RetryAfterWait(TimeSpan.FromSeconds(3), s_options))
             .ShouldAllBe(wait => wait >= TimeSpan.FromSeconds(3) && wait < TimeSpan.FromSeconds(3.3));
 
     [Fact]
-    public void RetryWait_WithoutRetryAfter_DoublesWithJitterBelowTheCeiling()
+    public async Task RetryPipeline_FailuresWithoutRetryAfter_BackOffWithJitterWithinTheCapUntilTheUpperBound()
     {
-        Enumerable.Range(0, 50).Select(_ => ModelCaller.RetryWait(null, 3, s_options))
-            .ShouldAllBe(wait => wait >= TimeSpan.FromSeconds(2) && wait <= TimeSpan.FromSeconds(4));
-        ModelCaller.RetryWait(null, 20, s_options).ShouldBe(TimeSpan.FromSeconds(30));
+        var options = new ModelCallOptions { MaxAttempts = 4, TimeoutRetries = 1, InitialBackoff = TimeSpan.FromMilliseconds(5), MaxRetryWait = TimeSpan.FromMilliseconds(20) };
+        var waits = new List<TimeSpan>();
+        var pipeline = ModelRetry.Build<int>(options, TimeProvider.System, _ => AttemptNext.Retry, _ => null, (_, wait) =>
+        {
+            waits.Add(wait);
+            return ValueTask.CompletedTask;
+        });
+        var attempts = 0;
+
+        await pipeline.ExecuteAsync(_ => ValueTask.FromResult(++attempts), TestContext.Current.CancellationToken);
+
+        // The upper bound is every allowance together (3 retries, 1 timeout, 1 repair); the attempts keep their own counts.
+        attempts.ShouldBe(6);
+        waits.Count.ShouldBe(5);
+        waits.ShouldAllBe(wait => wait > TimeSpan.Zero && wait <= TimeSpan.FromMilliseconds(20));
+    }
+
+    [Fact]
+    public async Task RetryPipeline_RetryAfterRepairAndStop_WaitWhatWasAskedThenNothingThenEnd()
+    {
+        var options = new ModelCallOptions { InitialBackoff = TimeSpan.FromSeconds(5), MaxRetryWait = TimeSpan.FromSeconds(10) };
+        var outcomes = new[] { (AttemptNext.Retry, (TimeSpan?)TimeSpan.FromMilliseconds(50)), (AttemptNext.Repair, null), (AttemptNext.Stop, null) };
+        var waits = new List<TimeSpan>();
+        var pipeline = ModelRetry.Build<int>(options, TimeProvider.System, i => outcomes[i].Item1, i => outcomes[i].Item2, (_, wait) =>
+        {
+            waits.Add(wait);
+            return ValueTask.CompletedTask;
+        });
+        var attempt = -1;
+
+        var last = await pipeline.ExecuteAsync(_ => ValueTask.FromResult(++attempt), TestContext.Current.CancellationToken);
+
+        last.ShouldBe(2);
+        waits.Count.ShouldBe(2);
+        waits[0].ShouldBeInRange(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(300));
+        waits[1].ShouldBe(TimeSpan.Zero);
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using System.Text.Json;
 using GradingPortal.Domain.Auditing;
 using GradingPortal.Domain.Grading;
@@ -8,6 +9,7 @@ using GradingPortal.Testing;
 using GradingPortal.Worker;
 using GradingPortal.Worker.Models;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,7 +45,7 @@ internal sealed class TestWorker : IAsyncDisposable
     public IModelCaller Caller => _provider.GetRequiredService<IModelCaller>();
     public IServiceProvider Services => _provider;
 
-    public static TestWorker Start(string connectionString, IDictionary<string, string?>? settings = null)
+    public static TestWorker Start(string connectionString, IDictionary<string, string?>? settings = null, IInterceptor? interceptor = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -62,7 +64,14 @@ internal sealed class TestWorker : IAsyncDisposable
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IAuditActorAccessor>(new TestActor());
-        services.AddDbContext<GradingDbContext>(db => db.UseNpgsql(connectionString));
+        services.AddDbContext<GradingDbContext>(db =>
+        {
+            db.UseNpgsql(connectionString);
+            if (interceptor is not null)
+            {
+                db.AddInterceptors(interceptor);
+            }
+        });
         services.AddModelCalls(connectionString);
         return new TestWorker(services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }), logs);
     }
@@ -170,5 +179,45 @@ internal static class ModelCalls
         db.StageCalls.Add(new StageCall(request.CallKey, 1, request.ProjectId, null, null, request.ProblemId, request.SolutionId, request.Stage,
             request.Prompt.Name, request.Prompt.Sha256, profile.Id, "{}", "[]", DateTimeOffset.UtcNow));
         await db.SaveChangesAsync();
+    }
+}
+
+/// <summary>Counts the statements EF Core sends, by their first word (SELECT, INSERT, UPDATE ...).</summary>
+internal sealed class StatementCounter : DbCommandInterceptor
+{
+    private readonly ConcurrentQueue<string> _statements = new();
+
+    public IReadOnlyList<string> Statements => [.. _statements];
+
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+        InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        Add(command);
+        return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
+    }
+
+    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
+        InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        Add(command);
+        return base.NonQueryExecutingAsync(command, eventData, result, cancellationToken);
+    }
+
+    public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData,
+        InterceptionResult<object> result, CancellationToken cancellationToken = default)
+    {
+        Add(command);
+        return base.ScalarExecutingAsync(command, eventData, result, cancellationToken);
+    }
+
+    public void Clear() => _statements.Clear();
+
+    private void Add(DbCommand command)
+    {
+        // A batch is one round trip; its statements are counted one by one.
+        foreach (var statement in command.CommandText.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            _statements.Enqueue(statement.Split(' ', 2)[0].ToUpperInvariant());
+        }
     }
 }

@@ -5,6 +5,9 @@ using GradingPortal.Worker.Grading;
 using GradingPortal.Worker.Models;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.SemanticKernel;
+using ChatMessage = Microsoft.Extensions.AI.ChatMessage;
+using FunctionInvocationContext = Microsoft.SemanticKernel.FunctionInvocationContext;
 
 namespace GradingPortal.Grading.Tests.Pipeline;
 
@@ -20,7 +23,7 @@ public sealed class KernelPromptTests
     [Fact]
     public async Task KernelTemplate_EveryPromptFileAndDesign_RendersTheMessagesOfTheFileExactly()
     {
-        var caller = new CapturingCaller();
+        var caller = new CapturingRecorder();
         var kernel = new StageKernel(caller, NullLogger<StageKernel>.Instance);
         foreach (var prompt in PromptLibrary.Default.All)
         {
@@ -58,7 +61,7 @@ public sealed class KernelPromptTests
     {
         // A run created before the kernel keeps its pinned {{name}} file; the {{$name}} version that replaced it as the
         // default must send exactly what that file sends.
-        var caller = new CapturingCaller();
+        var caller = new CapturingRecorder();
         var kernel = new StageKernel(caller, NullLogger<StageKernel>.Instance);
         var old = PromptLibrary.Default.Get(pinned);
         var current = PromptLibrary.Default.Get(converted);
@@ -78,7 +81,7 @@ public sealed class KernelPromptTests
     [Fact]
     public async Task KernelTemplate_MissingValue_FailsBeforeAnyCall()
     {
-        var caller = new CapturingCaller();
+        var caller = new CapturingRecorder();
         var kernel = new StageKernel(caller, NullLogger<StageKernel>.Instance);
         var prompt = PromptLibrary.Default.Get("grade-absolute.v1");
 
@@ -107,15 +110,23 @@ public sealed class KernelPromptTests
     private static ModelCallRequest Request(PromptTemplate prompt) => new($"test:{Guid.NewGuid():N}", Guid.NewGuid(), null, null, Guid.NewGuid(),
         null, Stages.Grade, 0, prompt.Ref, [], "grade", System.Text.Json.JsonDocument.Parse("{}").RootElement);
 
-    /// <summary>Stands in for the model caller below the kernel: keeps the messages it was given.</summary>
-    private sealed class CapturingCaller : IModelCaller
+    /// <summary>Stands in for the recording filter and the endpoint below the kernel: keeps the messages it was given.</summary>
+    private sealed class CapturingRecorder : IFunctionInvocationFilter, IStageAttempt
     {
         public IReadOnlyList<ChatMessage>? Last { get; private set; }
 
-        public Task<ModelCallResult> CallAsync(ModelProfile profile, ModelCallRequest request, CancellationToken cancellationToken)
+        public async Task OnFunctionInvocationAsync(FunctionInvocationContext context, Func<FunctionInvocationContext, Task> next)
         {
-            Last = request.Messages;
-            return Task.FromResult(new ModelCallResult(StageCallStatus.Failed, null, null, "not sent", Guid.Empty, false));
+            var call = StageCallContext.Of(context.Arguments).ShouldNotBeNull();
+            call.Attempt = this;
+            await next(context);
+            call.Result = new ModelCallResult(StageCallStatus.Failed, null, null, "not sent", Guid.Empty, false);
+        }
+
+        public Task<ChatResponse> SendAsync(IReadOnlyList<ChatMessage> rendered, CancellationToken cancellationToken)
+        {
+            Last = rendered;
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "")));
         }
     }
 }

@@ -133,10 +133,10 @@ public sealed class PipelineFixture : IAsyncLifetime
         return project.Id;
     });
 
-    public Task<Guid> NewProfileAsync(int maxConcurrency = 8) => WithDbAsync(async db =>
+    public Task<Guid> NewProfileAsync(int maxConcurrency = 8, StructuredOutputMode mode = StructuredOutputMode.JsonSchema) => WithDbAsync(async db =>
     {
         var settings = new ModelProfileSettings($"fake {Guid.NewGuid():N}", Fake.BaseUrl, "fake-model", 0.1, "low", 4000, 30, maxConcurrency, null,
-            new ModelPrices(1m, 0.25m, 4m), StructuredOutputMode.JsonSchema);
+            new ModelPrices(1m, 0.25m, 4m), mode);
         var profile = ModelProfile.Create(settings, null, null, null, DateTimeOffset.UtcNow);
         db.ModelProfiles.Add(profile);
         await db.SaveChangesAsync();

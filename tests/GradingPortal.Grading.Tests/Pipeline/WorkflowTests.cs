@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Jobs;
+using GradingPortal.Domain.Models;
 using GradingPortal.Domain.Rubrics;
 using GradingPortal.Testing.FakeOpenAi;
 using GradingPortal.Worker.Grading;
@@ -262,6 +263,82 @@ public sealed class WorkflowTests(PipelineFixture fixture)
         var attempts = await fixture.WithDbAsync(db => db.StageCalls.AsNoTracking().Where(c => c.RunItemId == bad.Id).ToListAsync());
         attempts.Count.ShouldBe(2, "the answer and one repair attempt");
         attempts.ShouldAllBe(c => c.Status == StageCallStatus.Invalid && c.ModelGradeId == grade.Id);
+    }
+
+    [Fact]
+    public async Task Run_JsonModeProfileAnswerInvalidOnce_RepairCarriesTheBadAnswerAndTheGradeIsStored()
+    {
+        var projectId = await fixture.NewProjectAsync();
+        var profileId = await fixture.NewProfileAsync(mode: StructuredOutputMode.JsonMode);
+        var (problemId, statement) = await fixture.NewProblemAsync(projectId, references: 1);
+        await fixture.NewSolutionsAsync(projectId, problemId, ["A proof with one gap. [points 6]"]);
+        var gradeRequests = 0;
+        fixture.Fake.FailWhen(r => r.SchemaName == GradingScripts.Grade && r.AllText.Contains(statement, StringComparison.Ordinal)
+            && Interlocked.Increment(ref gradeRequests) == 1 ? FakeFault.SchemaViolation : null);
+        try
+        {
+            var runId = await fixture.StartRunAsync(projectId, profileId, Workflows.Absolute, [problemId]);
+            (await fixture.WaitForRunAsync(runId, GradingRunStatus.Completed, GradingRunStatus.Failed)).Status.ShouldBe(GradingRunStatus.Completed);
+
+            var sent = fixture.Fake.Requests.Where(r => r.SchemaName == GradingScripts.Grade && r.AllText.Contains(statement, StringComparison.Ordinal)).ToList();
+            sent.Count.ShouldBe(2, "the answer and one repair");
+            sent.ShouldAllBe(r => r.ResponseFormatType == "json_object");
+            sent[0].Messages.Select(m => m.Role).ShouldBe(["system", "system", "user"]);
+            sent[0].Messages[1].Content.ShouldStartWith(FakeOpenAiServer.SchemaMarker + GradingScripts.Grade);
+            sent[1].Messages.Select(m => m.Role).ShouldBe(["system", "system", "user", "assistant", "user"]);
+            sent[1].Messages[3].Content.ShouldBe("{\"fakeSchemaViolation\": true}");
+            sent[1].Messages[4].Content.ShouldContain("unexpected property 'fakeSchemaViolation'");
+            var item = (await fixture.ItemsAsync(runId)).ShouldHaveSingleItem();
+            item.Status.ShouldBe(RunItemStatus.Graded);
+            var grade = (await fixture.GradesAsync(runId)).ShouldHaveSingleItem();
+            grade.Status.ShouldBe(ModelGradeStatus.Valid);
+            grade.Points.ShouldBe(6m);
+            var calls = await fixture.WithDbAsync(db => db.StageCalls.AsNoTracking().Where(c => c.RunItemId == item.Id).OrderBy(c => c.Attempt).ToListAsync());
+            calls.Select(c => c.Status).ShouldBe([StageCallStatus.Invalid, StageCallStatus.Succeeded]);
+            calls[0].RawResponse.ShouldBe("{\"fakeSchemaViolation\": true}");
+            calls[1].Parsed.ShouldNotBeNull();
+            calls.ShouldAllBe(c => c.ModelGradeId == grade.Id);
+        }
+        finally
+        {
+            fixture.Fake.FailWhen(null);
+        }
+    }
+
+    [Fact]
+    public async Task Run_JsonModeProfileAnswerInvalidTwice_LandsInNeedsAttentionWithTheRawOutputStored()
+    {
+        var projectId = await fixture.NewProjectAsync();
+        var profileId = await fixture.NewProfileAsync(mode: StructuredOutputMode.JsonMode);
+        var (problemId, statement) = await fixture.NewProblemAsync(projectId, references: 1);
+        await fixture.NewSolutionsAsync(projectId, problemId, ["A proof the model cannot describe. [points 6]"]);
+        fixture.Fake.FailWhen(r => r.SchemaName == GradingScripts.Grade && r.AllText.Contains(statement, StringComparison.Ordinal)
+            ? FakeFault.SchemaViolation : null);
+        try
+        {
+            var runId = await fixture.StartRunAsync(projectId, profileId, Workflows.Absolute, [problemId]);
+            (await fixture.WaitForRunAsync(runId, GradingRunStatus.Completed, GradingRunStatus.Failed)).Status.ShouldBe(GradingRunStatus.Completed);
+
+            var sent = fixture.Fake.Requests.Where(r => r.SchemaName == GradingScripts.Grade && r.AllText.Contains(statement, StringComparison.Ordinal)).ToList();
+            sent.Count.ShouldBe(2, "the answer and exactly one repair");
+            sent.ShouldAllBe(r => r.ResponseFormatType == "json_object");
+            var item = (await fixture.ItemsAsync(runId)).ShouldHaveSingleItem();
+            item.Status.ShouldBe(RunItemStatus.NeedsAttention);
+            var grade = (await fixture.GradesAsync(runId)).ShouldHaveSingleItem();
+            grade.Status.ShouldBe(ModelGradeStatus.NeedsAttention);
+            grade.Points.ShouldBeNull();
+            grade.RawOutput.ShouldBe("{\"fakeSchemaViolation\": true}");
+            grade.StatusReason.ShouldContain("did not pass validation");
+            grade.StatusReason.ShouldContain("unexpected property 'fakeSchemaViolation'");
+            item.LastError.ShouldBe(grade.StatusReason);
+            var calls = await fixture.WithDbAsync(db => db.StageCalls.AsNoTracking().Where(c => c.RunItemId == item.Id).OrderBy(c => c.Attempt).ToListAsync());
+            calls.Select(c => c.Status).ShouldBe([StageCallStatus.Invalid, StageCallStatus.Invalid]);
+            calls.ShouldAllBe(c => c.RawResponse == grade.RawOutput && c.Parsed == null && c.ModelGradeId == grade.Id);
+        }
+        finally
+        {
+            fixture.Fake.FailWhen(null);
+        }
     }
 
     [Fact]

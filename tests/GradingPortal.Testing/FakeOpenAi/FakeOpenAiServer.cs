@@ -23,12 +23,12 @@ namespace GradingPortal.Testing.FakeOpenAi;
 /// </list>
 /// Answers come from scripts keyed by the output schema name (<see cref="Script"/>): the <c>json_schema</c> name in
 /// <c>response_format</c>, or in JSON mode the name on the line <c>Output schema: NAME</c> that starts a system message
-/// (the Worker's ModelCaller writes that line). A request whose schema has no script gets a 500 that says so.
+/// (the Worker's ModelExchange writes that line). A request whose schema has no script gets a 500 that says so.
 /// Faults are queued with <see cref="FailNext"/>.
 /// </summary>
 public sealed class FakeOpenAiServer : IAsyncDisposable
 {
-    /// <summary>Start of the system message that names the schema in JSON mode (kept in step with the Worker's ModelCaller).</summary>
+    /// <summary>Start of the system message that names the schema in JSON mode (kept in step with the Worker's ModelExchange).</summary>
     public const string SchemaMarker = "Output schema: ";
 
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
