@@ -171,7 +171,7 @@ internal sealed partial class GradingWarmUp(IServiceScopeFactory scopes, IOption
 
     /// <summary>
     /// Renders one prompt through its kernel function with representative values and has the sample answer go through what
-    /// a real answer goes through: the SDK, schema and rules (<see cref="ModelCaller.ParseAndValidate"/>), then the typed
+    /// a real answer goes through: the SDK, schema and rules (<see cref="ModelExchange.ParseAndValidate"/>), then the typed
     /// parse and checks <see cref="StageCaller"/> applies. True when the sample passed all of them.
     /// </summary>
     private static async Task<bool> AnswerAsync<T>(Kernel kernel, PromptTemplate prompt, string? design, string stage, string schemaName,
@@ -352,7 +352,7 @@ internal sealed partial class GradingWarmUp(IServiceScopeFactory scopes, IOption
             CannedAnswers.Next.Value = call.Answer;
             var response = await sdk.GetResponseAsync(restored, OptionsFor(call.Request), cancellationToken);
             _ = UsageChatClient.UsageOf(response);
-            var (output, problems) = ModelCaller.ParseAndValidate(response.Text, call.Request);
+            var (output, problems) = ModelExchange.ParseAndValidate(response.Text, call.Request);
             call.Output = problems.Count == 0 ? output : null;
             return new ChatResponse(new AiChatMessage(AiChatRole.Assistant, response.Text));
         }
