@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+
+// Usage (bench/web.sh passes these; the Web and the Api must be running and seeded):
+//   loads    <web> <cookie> <solutionId> <annotations> <pages=8> <seconds=30>
+//   circuits <web> <cookie> <solutionId> <annotations> <api> <apiToken> <webPid> <circuits=50> [dotnet-counters]
+// "loads": N headless pages load the solution page again and again for the given time; a load counts when the page
+// is fully rendered, not when the GET returns (the interactive page is not prerendered, so the GET is only a shell).
+// "circuits": opens that many solution pages in one browser, lets them go idle, measures the Web process's memory
+// per circuit, then revises the grade through the Api and times how long each open page takes to show it.
+var inv = CultureInfo.InvariantCulture;
+var mode = args[0];
+var web = args[1].TrimEnd('/');
+var cookie = args[2];
+var solutionId = args[3];
+var annotations = int.Parse(args[4], inv);
+var pageUrl = $"{web}/solutions/{solutionId}";
+
+// Fully rendered: the title is there, every annotation is listed, the highlights are drawn into the proof, KaTeX has
+// loaded and no math element waits to be typeset. The page sets no single "loaded" marker, so these are the signs a
+// person would see.
+const string RenderedScript = """
+    n => !!document.querySelector('[data-testid=solution-title]')
+      && document.querySelectorAll('[data-testid=annotation-item]').length >= n
+      && document.querySelectorAll('#gp-proof mark[data-ann]').length > 0
+      && !!window.katex
+      && document.querySelectorAll('#gp-proof .gp-math:not([data-rendered])').length === 0
+    """;
+
+using var playwright = await Playwright.CreateAsync();
+await using var browser = await playwright.Chromium.LaunchAsync(new()
+{
+    ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM") ?? "/usr/bin/chromium",
+    Headless = true,
+    Args = ["--no-sandbox", "--disable-dev-shm-usage"],
+});
+
+async Task<IBrowserContext> SignedInContextAsync()
+{
+    var context = await browser.NewContextAsync();
+    var cookies = cookie.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+        .Select(c => c.Split('=', 2))
+        .Select(p => new Cookie { Name = p[0], Value = p[1], Url = web })
+        .ToList();
+    await context.AddCookiesAsync(cookies);
+    return context;
+}
+
+async Task LoadRenderedAsync(IPage page, float timeoutMs = 60_000)
+{
+    await page.GotoAsync(pageUrl, new() { WaitUntil = WaitUntilState.Commit, Timeout = timeoutMs });
+    await page.WaitForFunctionAsync(RenderedScript, annotations, new() { PollingInterval = 20, Timeout = timeoutMs });
+}
+
+static double Percentile(List<double> sorted, double p) =>
+    sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p / 100 * sorted.Count) - 1)];
+
+if (mode == "loads")
+{
+    var pages = args.Length > 5 ? int.Parse(args[5], inv) : 8;
+    var seconds = args.Length > 6 ? int.Parse(args[6], inv) : 30;
+    var workers = new List<IPage>();
+    for (var i = 0; i < pages; i++)
+    {
+        var context = await SignedInContextAsync();
+        var page = await context.NewPageAsync();
+        await LoadRenderedAsync(page); // warm-up: the first load of each page is not counted
+        workers.Add(page);
+    }
+    var times = new List<double>();
+    var failures = 0;
+    var clock = Stopwatch.StartNew();
+    var end = TimeSpan.FromSeconds(seconds);
+    await Task.WhenAll(workers.Select(async page =>
+    {
+        while (clock.Elapsed < end)
+        {
+            var started = clock.Elapsed;
+            try
+            {
+                await LoadRenderedAsync(page);
+                lock (times)
+                {
+                    times.Add((clock.Elapsed - started).TotalMilliseconds);
+                }
+            }
+            catch (TimeoutException)
+            {
+                Interlocked.Increment(ref failures);
+            }
+        }
+    }));
+    var elapsed = clock.Elapsed.TotalSeconds;
+    times.Sort();
+    Console.WriteLine(string.Create(inv,
+        $"RESULT {times.Count / elapsed:F1} full loads/s ({times.Count} in {elapsed:F1} s, {pages} pages, {failures} timed out); " +
+        $"load time p50 {Percentile(times, 50):F0} ms, p95 {Percentile(times, 95):F0} ms, p99 {Percentile(times, 99):F0} ms"));
+    return 0;
+}
+
+if (mode == "circuits")
+{
+    var api = args[5].TrimEnd('/');
+    var apiToken = args[6];
+    var webPid = int.Parse(args[7], inv);
+    var count = args.Length > 8 ? int.Parse(args[8], inv) : 50;
+    var counters = args.Length > 9 ? args[9] : null;
+
+    // Baseline after one page opened and closed, so that what a first circuit loads once (assemblies, JIT) is not
+    // counted per circuit.
+    var warm = await (await SignedInContextAsync()).NewPageAsync();
+    await LoadRenderedAsync(warm);
+    await warm.Context.CloseAsync();
+    await Task.Delay(TimeSpan.FromSeconds(5));
+    var before = await MemoryAsync();
+
+    var context = await SignedInContextAsync();
+    var pages = new List<IPage>();
+    var open = Stopwatch.StartNew();
+    for (var i = 0; i < count; i++)
+    {
+        var page = await context.NewPageAsync();
+        await LoadRenderedAsync(page, 120_000);
+        pages.Add(page);
+    }
+    Console.WriteLine(string.Create(inv, $"opened {count} fully rendered solution pages in {open.Elapsed.TotalSeconds:F1} s"));
+    // Idle: no input; each circuit still polls the Api every few seconds, which is what an open tab costs.
+    await Task.Delay(TimeSpan.FromSeconds(15));
+    var after = await MemoryAsync();
+    Console.WriteLine(string.Create(inv,
+        $"RESULT memory: Web RSS {Mb(before.Rss)} -> {Mb(after.Rss)} MB = {Mb((after.Rss - before.Rss) / count):F2} MB per idle circuit; " +
+        $"GC heap (after the last collection) {Mb(before.Heap)} -> {Mb(after.Heap)} MB = {Mb((after.Heap - before.Heap) / count):F2} MB per idle circuit ({count} circuits)"));
+
+    // Fan-out: revise the caller's own grade through the Api (a new row version, a new total) and time how long each
+    // open page takes to show the new points.
+    using var http = new HttpClient { BaseAddress = new Uri(api) };
+    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiToken);
+    var solution = JsonNode.Parse(await http.GetStringAsync($"/api/solutions/{solutionId}"))!;
+    var mine = solution["myGrade"]!;
+    var items = solution["rubric"]!["items"]!.AsArray();
+    var current = mine["points"]!.GetValue<decimal>();
+    var target = current >= 6 ? 4m : 6m;
+    var firstMax = items[0]!["points"]!.GetValue<decimal>();
+    var first = Math.Min(firstMax, target);
+    var body = new JsonObject
+    {
+        ["points"] = target,
+        ["rowVersion"] = mine["rowVersion"]!.DeepClone(),
+        ["comment"] = "bench fan-out",
+        ["items"] = new JsonArray(
+            new JsonObject { ["rubricItemId"] = items[0]!["id"]!.DeepClone(), ["points"] = first },
+            new JsonObject { ["rubricItemId"] = items[1]!["id"]!.DeepClone(), ["points"] = target - first }),
+    };
+    var shown = target.ToString("0.##", inv);
+    var waits = pages.Select(p => p.WaitForFunctionAsync(
+        "t => (document.querySelector('[data-testid=my-grade-points]')?.textContent ?? '').trim().startsWith(t + ' ')",
+        shown, new() { PollingInterval = 20, Timeout = 30_000 })).ToList();
+    var clock = Stopwatch.StartNew();
+    using var response = await http.PostAsync($"/api/solutions/{solutionId}/human-grades",
+        new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
+    var accepted = clock.Elapsed.TotalMilliseconds;
+    if (!response.IsSuccessStatusCode)
+    {
+        Console.WriteLine($"the grade was refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return 1;
+    }
+    var seen = await Task.WhenAll(waits.Select(async w =>
+    {
+        try
+        {
+            await w;
+            return clock.Elapsed.TotalMilliseconds;
+        }
+        catch (TimeoutException)
+        {
+            return double.NaN;
+        }
+    }));
+    var ok = seen.Where(s => !double.IsNaN(s)).OrderBy(s => s).ToList();
+    Console.WriteLine(string.Create(inv,
+        $"RESULT fan-out: grade accepted by the Api in {accepted:F0} ms; shown on {ok.Count}/{count} pages; " +
+        $"first {Percentile(ok, 0.0001):F0} ms, p50 {Percentile(ok, 50):F0} ms, all {(ok.Count == count ? ok[^1].ToString("F0", inv) : "never (timed out)")} ms"));
+    return 0;
+
+    async Task<(long Rss, long Heap)> MemoryAsync()
+    {
+        var rss = File.ReadLines($"/proc/{webPid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        var kb = long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], inv);
+        return (kb * 1024, counters is null ? 0 : await GcHeapAsync(counters, webPid));
+    }
+}
+
+Console.Error.WriteLine("usage: loads|circuits ... (see the top of Program.cs)");
+return 2;
+
+static double Mb(long bytes) => Math.Round(bytes / 1048576.0, 2);
+
+// dotnet-counters over a few seconds; the runtime reports the heap after its last collection per generation, and the
+// last sample of each generation summed is the managed heap.
+static async Task<long> GcHeapAsync(string tool, int pid)
+{
+    var file = Path.Combine(Path.GetTempPath(), $"gp-web-bench-{Guid.NewGuid():N}.csv");
+    try
+    {
+        using var process = Process.Start(new ProcessStartInfo(tool,
+            ["collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "--counters", "System.Runtime[dotnet.gc.last_collection.heap.size]",
+             "--duration", "00:00:00:05", "--format", "csv", "-o", file])
+        { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (!File.Exists(file))
+        {
+            return 0;
+        }
+        var latest = new Dictionary<string, long>();
+        foreach (var line in File.ReadLines(file).Skip(1))
+        {
+            var cells = line.Split(',');
+            if (cells.Length >= 5 && cells[2].Contains("last_collection.heap.size", StringComparison.Ordinal)
+                && double.TryParse(cells[^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+            {
+                latest[cells[2]] = (long)value;
+            }
+        }
+        return latest.Values.Sum();
+    }
+    finally
+    {
+        File.Delete(file);
+    }
+}

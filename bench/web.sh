@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Web benchmark for the interactive solution page (issue 14). Measures and prints; asserts nothing.
+# Starts its own password-protected PostgreSQL, the Api and the Web (Release), seeds like bench/run.sh (solutions of
+# ~20 KB, 50 annotations and a grade on one of them, a project without blind grading) and prints:
+#   1. requests/s of GET /api/solutions/{id} and of GET /solutions/{id} (wrk), and full page loads/s: PAGES headless
+#      Chromium pages loading the solution page until it is fully rendered, for SECONDS (bench/WebBench).
+#   2. memory per idle circuit: the Web's RSS and GC heap before and after CIRCUITS open solution pages.
+#   3. fan-out: the grade revised through the Api; time until every one of the CIRCUITS open pages shows it.
+# Usage: bench/web.sh [solutions=200] [seconds=30] [pages=8] [circuits=50]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+COUNT=${1:-200}
+SECONDS_RUN=${2:-30}
+PAGES=${3:-8}
+CIRCUITS=${4:-50}
+CONNECTIONS=32
+CORPORA="$ROOT/../shared/corpora"
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+for pgbin in /usr/lib/postgresql/*/bin; do [[ -d "$pgbin" ]] && PATH="$PATH:$pgbin"; done
+as_root() { if [[ $EUID -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+command -v wrk >/dev/null || { echo "installing wrk (apt)"; as_root apt-get update -qq; as_root apt-get install -y -qq wrk >/dev/null; }
+[[ -x /usr/bin/chromium ]] || { echo "installing Chromium (apt)"; as_root apt-get update -qq; as_root apt-get install -y -qq chromium >/dev/null; }
+
+WORK=$(mktemp -d /tmp/gp-web-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]:-}"; do [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true; done
+  if [[ -f "$WORK/pg/data/postmaster.pid" ]]; then kill -INT "$(head -1 "$WORK/pg/data/postmaster.pid")" 2>/dev/null || true; sleep 1; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+as_pg() { if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+# dotnet-counters reads the Web's GC heap; without it only RSS is reported.
+COUNTERS=$(command -v dotnet-counters || true)
+if [[ -z "$COUNTERS" ]]; then
+  dotnet tool install dotnet-counters --tool-path "$WORK/tools" >"$WORK/tools.log" 2>&1 && COUNTERS="$WORK/tools/dotnet-counters" \
+    || echo "dotnet-counters could not be installed: GC heap figures are left out"
+fi
+
+echo "== building (Release)"
+dotnet build GradingPortal.sln -c Release -v q -nologo --disable-build-servers >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; exit 1; }
+
+echo "== starting PostgreSQL (password required on TCP)"
+PG_PORT=$(free_port)
+if [[ $EUID -eq 0 ]]; then chmod 755 "$WORK"; install -d -o postgres -g postgres -m 700 "$WORK/pg/data"; install -d -o postgres -g postgres "$WORK/pg/run"
+else mkdir -p -m 700 "$WORK/pg/data" "$WORK/pg/run"; fi
+PG_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+(umask 077; printf '%s\n' "$PG_PASSWORD" >"$WORK/pg/run/pw"); [[ $EUID -ne 0 ]] || chown postgres "$WORK/pg/run/pw"
+as_pg initdb -D "$WORK/pg/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 --pwfile="$WORK/pg/run/pw" -E UTF8 --locale=C.UTF-8 >/dev/null
+rm -f "$WORK/pg/run/pw"
+as_pg pg_ctl -D "$WORK/pg/data" -l "$WORK/pg/run/pg.log" -w -o "-p $PG_PORT -k $WORK/pg/run -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c max_connections=300" start >/dev/null
+PGPASSWORD="$PG_PASSWORD" psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qc "CREATE DATABASE bench" >/dev/null
+export ConnectionStrings__Db="Host=127.0.0.1;Port=$PG_PORT;Database=bench;Username=postgres;Password=$PG_PASSWORD;Maximum Pool Size=64"
+export Admin__Email=bench@example.org Admin__Password=bench-password-1
+(cd migrations && dotnet bin/Release/net10.0/GradingPortal.Migrations.dll >/dev/null)
+
+API_PORT=$(free_port); WEB_PORT=$(free_port)
+API="http://127.0.0.1:$API_PORT"; WEB="http://127.0.0.1:$WEB_PORT"
+export Logging__LogLevel__Default=Warning
+(cd src/Api && ASPNETCORE_URLS="$API" exec dotnet bin/Release/net10.0/GradingPortal.Api.dll) >"$WORK/api.log" 2>&1 & PIDS+=($!)
+# The Web never opens the database; it gets no connection string. exec: the recorded pid is the Web itself (its
+# /proc status is read for RSS).
+(cd src/Web && exec env -u ConnectionStrings__Db ASPNETCORE_URLS="$WEB" Api__BaseUrl="$API" DataProtection__KeysPath="$WORK/web-keys" \
+  dotnet bin/Release/net10.0/GradingPortal.Web.dll) >"$WORK/web.log" 2>&1 & PIDS+=($!)
+WEB_PID=$!
+for url in "$API/health" "$WEB/health"; do
+  for _ in $(seq 1 120); do curl -fs "$url" >/dev/null 2>&1 && break; sleep 0.5; done
+  curl -fs "$url" >/dev/null || { echo "not healthy: $url"; tail -20 "$WORK/api.log" "$WORK/web.log"; exit 1; }
+done
+
+echo "== seeding $COUNT solutions (~20 KB each) through the Api"
+python3 bench/seed.py "$API" "$Admin__Email" "$Admin__Password" "$COUNT" "$CORPORA" >"$WORK/seed.out"
+SOLUTION_ID=$(sed -n 's/^SOLUTION_ID=//p' "$WORK/seed.out")
+TOKEN=$(sed -n 's/^TOKEN=//p' "$WORK/seed.out")
+COOKIE=$(python3 bench/web_login.py "$WEB" "$Admin__Email" "$Admin__Password")
+
+wrk_rps() { # url header... -> requests/s, after a 5 s warm-up
+  local url=$1; shift
+  wrk -t2 -c"$CONNECTIONS" -d5s "$@" "$url" >/dev/null 2>&1 || true
+  wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_RUN}s" "$@" -s bench/percentiles.lua "$url" | sed -n 's/^RESULT //p'
+}
+echo "== 1. throughput (wrk ${SECONDS_RUN}s, $CONNECTIONS connections; browser: $PAGES pages, ${SECONDS_RUN}s)"
+API_LINE=$(wrk_rps "$API/api/solutions/$SOLUTION_ID" -H "Authorization: Bearer $TOKEN")
+echo "api  GET /api/solutions/{id}: $API_LINE"
+SHELL_LINE=$(wrk_rps "$WEB/solutions/$SOLUTION_ID" -H "Cookie: $COOKIE")
+echo "page GET /solutions/{id} (the shell only: no data, no circuit; not a page load): $SHELL_LINE"
+BENCH=(dotnet bench/WebBench/bin/Release/net10.0/GradingPortal.Bench.Web.dll)
+LOADS_LINE=$("${BENCH[@]}" loads "$WEB" "$COOKIE" "$SOLUTION_ID" 50 "$PAGES" "$SECONDS_RUN" | sed -n 's/^RESULT //p')
+echo "page fully rendered in Chromium (circuit, Api calls, KaTeX, 50 highlights): $LOADS_LINE"
+API_RPS=$(sed -nE 's/.*rps=([0-9.]+).*/\1/p' <<<"$API_LINE")
+LOADS=$(sed -E 's/^([0-9.]+) full loads\/s.*/\1/' <<<"$LOADS_LINE")
+python3 - "$API_RPS" "$LOADS" <<'PY'
+import sys
+try:
+    api, page = float(sys.argv[1]), float(sys.argv[2])
+    print(f"full page loads/s are {100 * page / api:.1f} % of the Api's requests/s (issue 14's target: >= 40 %)")
+except ValueError:
+    print("ratio not computed: a figure above is missing")
+PY
+echo "   (a full load opens a circuit and calls the Api about four times, and the browser's rendering shares these cores)"
+
+echo "== 2 and 3. $CIRCUITS circuits open on one solution page"
+"${BENCH[@]}" circuits "$WEB" "$COOKIE" "$SOLUTION_ID" 50 "$API" "$TOKEN" "$WEB_PID" "$CIRCUITS" ${COUNTERS:+"$COUNTERS"} | sed 's/^RESULT //'
+echo "targets: memory < 1 MB per idle circuit; fan-out to all $CIRCUITS pages < 1 s (the page polls the Api every 3 s)"
+echo "load average while measured: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
