@@ -26,7 +26,7 @@ public sealed partial class SolutionPage
     private decimal? _finalPoints;
     private string _rationale = "";
     private HashSet<Guid> _basedOn = [];
-    private bool _busy, _gradeSaved, _adjudicationSaved, _help, _live, _typeset;
+    private bool _busy, _gradeSaved, _adjudicationSaved, _help, _live, _typeset, _sourceView;
     private string? _notice;
     private Guid _loadedId;
     private string _fingerprint = "";
@@ -233,6 +233,9 @@ public sealed partial class SolutionPage
             case "?":
                 _help = true;
                 break;
+            case "s":
+                SetSourceView(!_sourceView);
+                break;
             case "submit":
                 if (_draft is not null)
                 {
@@ -252,6 +255,13 @@ public sealed partial class SolutionPage
         }
         StateHasChanged();
         return next;
+    }
+
+    private void SetSourceView(bool source)
+    {
+        _sourceView = source;
+        // The rendered view comes back as TeX and needs typesetting again.
+        _typeset = true;
     }
 
     private async Task AnnotateSelectionAsync()
@@ -329,7 +339,9 @@ public sealed partial class SolutionPage
         _gradeSaved = false;
         await RunAsync(async () =>
         {
-            await Api.SubmitHumanGradeAsync(SolutionId, _sheet.ToRequest(_solution.MyGrade?.RowVersion), CancellationToken.None);
+            // The version the form was filled from, not the newest one polling brought in: a grade changed elsewhere
+            // since then is a conflict to show, not something to overwrite silently.
+            await Api.SubmitHumanGradeAsync(SolutionId, _sheet.ToRequest(_sheet.RowVersion), CancellationToken.None);
             _gradeSaved = true;
             // Submitting may lift blind mode: other grades, model grades and annotations become visible.
             _modelGrades = [.. await Api.ListModelGradesAsync(SolutionId, CancellationToken.None)];
