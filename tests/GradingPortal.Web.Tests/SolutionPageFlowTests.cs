@@ -9,7 +9,8 @@ namespace GradingPortal.Web.Tests;
 /// <summary>
 /// The solution page's flows that go past the happy path, in Chromium against the real Api: blind grading as a second
 /// grader sees it, the Api's refusals shown next to the form with what was typed kept (a stale grade revision, an
-/// annotation the Api rejects), the one-solution JSON download, and the layout at laptop and tablet widths.
+/// annotation the Api rejects), editing an annotation, the one-solution JSON download, and the layout at laptop and
+/// tablet widths.
 /// </summary>
 public sealed class SolutionPageFlowTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
 {
@@ -125,6 +126,48 @@ public sealed class SolutionPageFlowTests(BrowserPortal portal) : IClassFixture<
         await Expect(page.GetByTestId("annotation-item")).ToHaveCountAsync(0);
         var stored = await admin.SendAsync(HttpMethod.Get, $"/api/solutions/{setup.SolutionId}", null, ct);
         stored.GetProperty("annotations").GetArrayLength().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Annotation_EditedByItsAuthor_ChangesTypeSeverityAndCommentInPlace()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var setup = await CreateSetupAsync(blind: false, ct);
+        using var admin = setup.Admin;
+        var page = await SignedInPageAsync(bypassCsp: true);
+        await OpenSolutionAsync(page, setup.SolutionId);
+        await SelectAsync(page, "step one");
+        await page.Keyboard.PressAsync("a");
+        await page.Locator("#annotation-comment").FillAsync("First thought.");
+        await page.GetByTestId("save-annotation").ClickAsync();
+        await Expect(page.GetByTestId("annotation-item")).ToHaveCountAsync(1);
+        var before = (await admin.SendAsync(HttpMethod.Get, $"/api/solutions/{setup.SolutionId}", null, ct)).GetProperty("annotations")[0];
+
+        await page.GetByTestId("edit-annotation").ClickAsync();
+        var form = page.GetByTestId("annotation-form");
+        await Expect(form).ToContainTextAsync("Edit annotation");
+        await Expect(form.GetByTestId("annotation-quote-preview")).ToHaveTextAsync("step one");
+        await Expect(page.Locator("#annotation-comment")).ToHaveValueAsync("First thought.");
+        await form.Locator(".mud-select").First.ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item").Filter(new LocatorFilterOptions { HasText = "Begging the question" }).First.ClickAsync();
+        await Expect(page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
+        await form.GetByTestId("severity-critical").ClickAsync();
+        await page.Locator("#annotation-comment").FillAsync("Second thought.");
+        await page.Locator("#annotation-comment").PressAsync("Control+Enter");
+
+        await Expect(form).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("annotation-item")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("annotation-item")).ToContainTextAsync("Second thought.");
+        await Expect(page.GetByTestId("annotation-item")).ToContainTextAsync("Begging the question");
+        await Expect(page.Locator("#gp-proof-markdown mark.gp-ann.gp-sev-critical").First).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-testid=history-item][data-entity=annotation][data-action=updated]")).ToHaveCountAsync(1);
+        var after = (await admin.SendAsync(HttpMethod.Get, $"/api/solutions/{setup.SolutionId}", null, ct)).GetProperty("annotations")[0];
+        after.GetProperty("id").GetGuid().ShouldBe(before.GetProperty("id").GetGuid());
+        after.GetProperty("comment").GetString().ShouldBe("Second thought.");
+        after.GetProperty("severity").GetString().ShouldBe("critical");
+        after.GetProperty("errorType").GetString().ShouldBe("begging-the-question");
+        (after.GetProperty("start").GetInt32(), after.GetProperty("end").GetInt32())
+            .ShouldBe((before.GetProperty("start").GetInt32(), before.GetProperty("end").GetInt32()));
     }
 
     [Fact]
