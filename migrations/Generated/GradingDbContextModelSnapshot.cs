@@ -1981,6 +1981,12 @@ namespace GradingPortal.Migrations.Generated
                         .HasColumnType("uuid")
                         .HasColumnName("reviewed_by_id");
 
+                    b.Property<uint>("RowVersion")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
+
                     b.Property<string>("Severity")
                         .IsRequired()
                         .HasMaxLength(20)

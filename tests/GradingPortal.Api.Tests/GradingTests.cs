@@ -194,6 +194,91 @@ public sealed class GradingTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task UpdateAnnotation_AuthorWithCurrentRowVersion_ChangesTypeSeverityAndCommentButNotTheSpan()
+    {
+        var s = await ProjectScenario.CreateAsync(api);
+        var (_, solution) = await s.ProblemAndSolutionAsync();
+        var created = await s.Grader.Client.PostAsJsonAsync(Annotations(solution), ProjectScenario.Annotation("n be even"))
+            .ExpectAsync(HttpStatusCode.Created);
+        created.GetProperty("canEdit").GetBoolean().ShouldBeTrue();
+
+        var updated = await s.Grader.Client.PatchAsJsonAsync($"/api/annotations/{created.Id()}", new
+        {
+            errorType = "begging-the-question", severity = "minor", comment = "  only one case is checked  ", rowVersion = created.RowVersion(),
+        }).ExpectAsync(HttpStatusCode.OK);
+
+        updated.Str("errorType").ShouldBe("begging-the-question");
+        updated.Str("severity").ShouldBe("minor");
+        updated.Str("comment").ShouldBe("only one case is checked");
+        updated.Str("quote").ShouldBe("n be even");
+        updated.GetProperty("start").GetInt32().ShouldBe(created.GetProperty("start").GetInt32());
+        updated.RowVersion().ShouldNotBe(created.RowVersion());
+        var onPage = (await s.Grader.Client.GetAsync($"/api/solutions/{solution.Id()}").ExpectAsync(HttpStatusCode.OK)).Items("annotations").Single();
+        onPage.Str("comment").ShouldBe("only one case is checked");
+        onPage.RowVersion().ShouldBe(updated.RowVersion());
+    }
+
+    [Fact]
+    public async Task UpdateAnnotation_StaleOrMissingRowVersion_IsRefusedAndNothingChanges()
+    {
+        var s = await ProjectScenario.CreateAsync(api);
+        var (_, solution) = await s.ProblemAndSolutionAsync();
+        var created = await s.Grader.Client.PostAsJsonAsync(Annotations(solution), ProjectScenario.Annotation("n be even"))
+            .ExpectAsync(HttpStatusCode.Created);
+        await s.Grader.Client.PatchAsJsonAsync($"/api/annotations/{created.Id()}", new
+        {
+            errorType = created.Str("errorType"), severity = "major", comment = "first edit", rowVersion = created.RowVersion(),
+        }).ExpectAsync(HttpStatusCode.OK);
+
+        await s.Grader.Client.PatchAsJsonAsync($"/api/annotations/{created.Id()}", new
+        {
+            errorType = created.Str("errorType"), severity = "minor", comment = "from a stale tab", rowVersion = created.RowVersion(),
+        }).ExpectProblemAsync(HttpStatusCode.Conflict, "Conflict");
+        var missing = await s.Grader.Client.PatchAsJsonAsync($"/api/annotations/{created.Id()}", new
+        {
+            errorType = created.Str("errorType"), severity = "minor", comment = "no version",
+        }).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        missing.GetProperty("errors").TryGetProperty("rowVersion", out _).ShouldBeTrue();
+
+        var stored = (await s.Grader.Client.GetAsync(Annotations(solution)).ExpectAsync(HttpStatusCode.OK)).Items().Single();
+        stored.Str("comment").ShouldBe("first edit");
+        stored.Str("severity").ShouldBe("major");
+    }
+
+    [Fact]
+    public async Task UpdateAnnotation_SomeoneElsesOrBadInput_IsRefusedByRoleAndField()
+    {
+        var s = await ProjectScenario.CreateAsync(api);
+        var (_, solution) = await s.ProblemAndSolutionAsync();
+        var created = await s.Grader.Client.PostAsJsonAsync(Annotations(solution), ProjectScenario.Annotation("n be even"))
+            .ExpectAsync(HttpStatusCode.Created);
+        object Edit(string errorType = "proof-by-example", string severity = "minor", string? comment = "x") =>
+            new { errorType, severity, comment, rowVersion = created.RowVersion() };
+
+        // Adjudicators may delete a mark, but its words stay its author's.
+        (await s.Adjudicator.Client.PatchAsJsonAsync($"/api/annotations/{created.Id()}", Edit()).ExpectProblemAsync(HttpStatusCode.Forbidden))
+            .Str("detail").ShouldBe("Your role does not allow you to edit other people's annotations.");
+        await s.OtherGrader.Client.PatchAsJsonAsync($"/api/annotations/{created.Id()}", Edit()).ExpectProblemAsync(HttpStatusCode.Forbidden);
+        await s.Outsider.Client.PatchAsJsonAsync($"/api/annotations/{created.Id()}", Edit()).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await s.Grader.Client.PatchAsJsonAsync($"/api/annotations/{Guid.NewGuid()}", Edit()).ExpectProblemAsync(HttpStatusCode.NotFound);
+        foreach (var caller in (List<TestUser>)[s.OtherGrader, s.Adjudicator, s.Viewer])
+        {
+            var seen = (await caller.Client.GetAsync($"/api/solutions/{solution.Id()}").ExpectAsync(HttpStatusCode.OK)).Items("annotations").Single();
+            seen.GetProperty("canEdit").GetBoolean().ShouldBeFalse(caller.Email);
+        }
+
+        var unknown = await s.Grader.Client.PatchAsJsonAsync($"/api/annotations/{created.Id()}", Edit(errorType: "no-such-type"))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+        unknown.GetProperty("errors").TryGetProperty("errorType", out _).ShouldBeTrue();
+        var severity = await s.Grader.Client.PatchAsJsonAsync($"/api/annotations/{created.Id()}", Edit(severity: "fatal"))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+        severity.GetProperty("errors").TryGetProperty("severity", out _).ShouldBeTrue();
+        var tooLong = await s.Grader.Client.PatchAsJsonAsync($"/api/annotations/{created.Id()}", Edit(comment: new string('c', 10_001)))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+        tooLong.GetProperty("errors").TryGetProperty("comment", out _).ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task Annotations_CanDelete_FollowsTheDeleteRuleForEachCaller()
     {
         var s = await ProjectScenario.CreateAsync(api);

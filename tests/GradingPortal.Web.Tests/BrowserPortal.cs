@@ -11,6 +11,7 @@ public class BrowserPortal : IAsyncLifetime
     public const string ChromiumPath = "/usr/bin/chromium";
 
     private IPlaywright? _playwright;
+    private readonly List<(IBrowserContext Context, object? Test)> _contexts = [];
 
     public PortalHosts Hosts { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
@@ -29,13 +30,15 @@ public class BrowserPortal : IAsyncLifetime
         Assertions.SetDefaultExpectTimeout(15_000);
         Hosts = await StartHostsAsync();
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-dev-shm-usage"],
-        });
+        Browser = await LaunchAsync();
     }
+
+    private Task<IBrowser> LaunchAsync() => _playwright!.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = ChromiumPath,
+        Headless = true,
+        Args = ["--no-sandbox", "--disable-dev-shm-usage"],
+    });
 
     /// <summary>The hosts the browser talks to; a fixture that needs other Api settings starts its own.</summary>
     protected virtual Task<PortalHosts> StartHostsAsync() => PortalHosts.StartAsync("web-e2e");
@@ -48,6 +51,12 @@ public class BrowserPortal : IAsyncLifetime
 
     public async Task<IBrowserContext> NewContextAsync(bool bypassCsp = false)
     {
+        await CloseContextsOfEarlierTestsAsync();
+        if (!Browser.IsConnected)
+        {
+            // A browser lost in an earlier test must not fail every test after it.
+            Browser = await LaunchAsync();
+        }
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BypassCSP = bypassCsp,
@@ -56,7 +65,60 @@ public class BrowserPortal : IAsyncLifetime
             Locale = "en-US",
         });
         context.SetDefaultTimeout(30_000);
+        lock (_contexts)
+        {
+            _contexts.Add((context, TestContext.Current.Test));
+        }
         return context;
+    }
+
+    /// <summary>
+    /// Copies the page's console into the output of the test that opened it. A page left open by a finished test keeps
+    /// logging; writing that to a test that is no longer running throws inside Playwright's message loop and breaks the
+    /// connection for every later test, so such lines are dropped.
+    /// </summary>
+    public static void EchoConsole(IPage page)
+    {
+        var write = TestOutput();
+        page.Console += (_, message) => write($"console {message.Type}: {message.Text}");
+    }
+
+    /// <summary>A writer to the current test's output that stays harmless once the test is over.</summary>
+    public static Action<string> TestOutput()
+    {
+        var output = TestContext.Current.TestOutputHelper;
+        return line =>
+        {
+            try
+            {
+                output?.WriteLine(line);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        };
+    }
+
+    /// <summary>Tests of one class run one after another: contexts a finished test left open only hold circuits and logs.</summary>
+    private async Task CloseContextsOfEarlierTestsAsync()
+    {
+        var current = TestContext.Current.Test;
+        (IBrowserContext Context, object? Test)[] stale;
+        lock (_contexts)
+        {
+            stale = [.. _contexts.Where(c => !ReferenceEquals(c.Test, current))];
+            _contexts.RemoveAll(stale.Contains);
+        }
+        foreach (var (context, _) in stale)
+        {
+            try
+            {
+                await context.CloseAsync();
+            }
+            catch (PlaywrightException)
+            {
+            }
+        }
     }
 
     /// <summary>Saves the full page, and what the window shows (long pages are hard to read as one image).</summary>

@@ -24,9 +24,8 @@ public sealed partial class BrowserTests(BrowserPortal portal) : IClassFixture<B
         var ct = TestContext.Current.CancellationToken;
         var corpus = await OpcProblem.LoadAsync("2017_17.json", attempt: 4, ct);
         var page = await portal.NewPageAsync();
-        var output = TestContext.Current.TestOutputHelper;
         var pageErrors = new List<string>();
-        page.Console += (_, message) => output?.WriteLine("console: " + message.Text);
+        BrowserPortal.EchoConsole(page);
         page.PageError += (_, error) => pageErrors.Add(error);
         var dialogs = new List<string>();
         page.Dialog += async (_, dialog) =>
@@ -94,27 +93,30 @@ public sealed partial class BrowserTests(BrowserPortal portal) : IClassFixture<B
         await Expect(page).ToHaveURLAsync(IdUrl("solutions"));
         var solutionId = Guid.Parse(page.Url[^36..]);
 
-        // The proof is typeset by KaTeX (hundreds of formulas), with no raw TeX left behind.
+        // The proof is typeset by KaTeX (hundreds of formulas), with no raw TeX left behind, once the circuit is up.
+        await Expect(page.Locator("#gp-proof[data-gp-keys=on]")).ToHaveCountAsync(1);
         var proofMath = page.Locator("#gp-proof-markdown .gp-math");
         (await proofMath.CountAsync()).ShouldBeGreaterThan(300);
         await Expect(page.Locator("#gp-proof-markdown .gp-math:not([data-rendered])")).ToHaveCountAsync(0);
         (await page.Locator("#gp-proof-markdown .katex").CountAsync()).ShouldBeGreaterThan(300);
         await BrowserPortal.ShotAsync(page, "07-solution");
 
-        // Annotation 1: a sentence that runs through a formula, selected exactly; "a" opens the dialog.
+        // Annotation 1: a sentence that runs through a formula, selected exactly; "a" opens the form.
         const string phrase = "This means \\(B\\) is the apex of the isosceles triangle.";
         corpus.Proof.ShouldContain(phrase);
         await page.EvaluateAsync(SelectAcrossFormulaScript, new[] { "This means ", " is the apex of the isosceles triangle." });
         await page.Keyboard.PressAsync("a");
-        var dialog = page.Locator("#gp-annotation-dialog");
-        await Expect(dialog).ToBeVisibleAsync();
-        await Expect(dialog.Locator("[data-gp-quote-preview]")).ToHaveTextAsync(phrase);
-        await dialog.Locator("#gp-annotation-type").SelectOptionAsync("begging-the-question");
-        await dialog.Locator("label[for=gp-severity-critical]").ClickAsync();
-        await dialog.Locator("#gp-annotation-comment").FillAsync("Which vertex is the apex depends on the orientation of the angle; this is asserted, not derived.");
-        await BrowserPortal.ShotAsync(page, "08-annotation-dialog");
-        await dialog.Locator("#gp-annotation-comment").PressAsync("Control+Enter");
-        await Expect(dialog).ToBeHiddenAsync();
+        var form = page.GetByTestId("annotation-form");
+        await Expect(form).ToBeVisibleAsync();
+        await Expect(form.GetByTestId("annotation-quote-preview")).ToHaveTextAsync(phrase);
+        await form.Locator(".mud-select").First.ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item").Filter(new LocatorFilterOptions { HasText = "Begging the question" }).First.ClickAsync();
+        await Expect(page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
+        await form.GetByTestId("severity-critical").ClickAsync();
+        await form.Locator("#annotation-comment").FillAsync("Which vertex is the apex depends on the orientation of the angle; this is asserted, not derived.");
+        await BrowserPortal.ShotAsync(page, "08-annotation-form");
+        await form.Locator("#annotation-comment").PressAsync("Control+Enter");
+        await Expect(form).ToBeHiddenAsync();
         await Expect(page.GetByTestId("annotation-item")).ToHaveCountAsync(1);
         await Expect(page.Locator("#gp-proof-markdown mark.gp-ann.gp-sev-critical").First).ToBeVisibleAsync();
 
@@ -126,46 +128,47 @@ public sealed partial class BrowserTests(BrowserPortal portal) : IClassFixture<B
         await page.Mouse.MoveAsync(box.X + box.Width - 2, box.Y + box.Height / 2, new MouseMoveOptions { Steps = 8 });
         await page.Mouse.UpAsync();
         await page.ClickAsync("[data-testid=annotate-button]");
-        await Expect(dialog).ToBeVisibleAsync();
-        await Expect(dialog.Locator("[data-gp-quote-preview]")).ToContainTextAsync("analyze the definitions");
-        await dialog.Locator("label[for=gp-severity-minor]").ClickAsync();
-        await dialog.Locator("#gp-annotation-comment").FillAsync("Restates the problem; harmless.");
-        await dialog.GetByTestId("save-annotation").ClickAsync();
-        await Expect(dialog).ToBeHiddenAsync();
+        await Expect(form).ToBeVisibleAsync();
+        await Expect(form.GetByTestId("annotation-quote-preview")).ToContainTextAsync("analyze the definitions");
+        await form.GetByTestId("severity-minor").ClickAsync();
+        await form.Locator("#annotation-comment").FillAsync("Restates the problem; harmless.");
+        await form.GetByTestId("save-annotation").ClickAsync();
+        await Expect(form).ToBeHiddenAsync();
         await Expect(page.GetByTestId("annotation-item")).ToHaveCountAsync(2);
         await BrowserPortal.ShotAsync(page, "09-annotated");
 
-        // The source view shows the same highlights on the exact text.
+        // The source view shows the same highlights on the exact text; s switches back and forth.
+        await page.Locator("h1").ClickAsync();
         await page.Keyboard.PressAsync("s");
         await Expect(page.Locator(".gp-proof-source mark.gp-ann")).Not.ToHaveCountAsync(0);
         await BrowserPortal.ShotAsync(page, "10-source-view");
         await page.Keyboard.PressAsync("s");
+        await Expect(page.Locator("#gp-proof-markdown .katex").First).ToBeVisibleAsync();
 
         // Grade with the keyboard: g focuses the first item; digits set points (capped) and move on.
-        await page.Locator("body").ClickAsync(new LocatorClickOptions { Position = new Position { X = 5, Y = 5 } });
+        await page.Locator("h1").ClickAsync();
         await page.Keyboard.PressAsync("g");
         await page.Keyboard.PressAsync("2");
         await page.Keyboard.PressAsync("1");
         await page.Keyboard.PressAsync("9");
-        var gradeItems = page.GetByTestId("grade-item-points");
-        await Expect(gradeItems.Nth(0)).ToHaveValueAsync("2");
-        await Expect(gradeItems.Nth(1)).ToHaveValueAsync("1");
-        await Expect(gradeItems.Nth(2)).ToHaveValueAsync("2");
-        await Expect(page.Locator("[data-testid=grade-total] output")).ToHaveTextAsync("5");
-        await page.FillAsync("#gp-grade-comment", "Correct idea; the concurrency theorem is quoted without proof.");
-        await page.Locator("#gp-grade-comment").PressAsync("Control+Enter");
+        await Expect(page.Locator("#grade-item-0")).ToHaveValueAsync("2");
+        await Expect(page.Locator("#grade-item-1")).ToHaveValueAsync("1");
+        await Expect(page.Locator("#grade-item-2")).ToHaveValueAsync("2");
+        await Expect(page.GetByTestId("grade-total-value")).ToHaveTextAsync("5");
+        await page.FillAsync("#grade-comment", "Correct idea; the concurrency theorem is quoted without proof.");
+        await page.Locator("#grade-comment").PressAsync("Control+Enter");
         await Expect(page.GetByTestId("grade-saved")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("my-grade-points")).ToHaveTextAsync("5 / 7");
-        await Expect(page.GetByTestId("evidence")).ToHaveTextAsync("One human grade");
+        await Expect(page.GetByTestId("evidence-level")).ToHaveTextAsync("One human grade");
         await BrowserPortal.ShotAsync(page, "11-graded");
 
         // Adjudicate on top of that grade.
-        await page.FillAsync("[data-testid=adjudication-points]", "5");
-        await page.FillAsync("[data-testid=adjudication-rationale]", "Agrees with the only grade: the rotation argument is right, the lemma is not proved.");
+        await page.FillAsync("#adjudication-points", "5");
+        await page.FillAsync("#adjudication-rationale", "Agrees with the only grade: the rotation argument is right, the lemma is not proved.");
         await page.ClickAsync("[data-testid=submit-adjudication]");
         await Expect(page.GetByTestId("adjudication-saved")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("final-points")).ToHaveTextAsync("5 / 7");
-        await Expect(page.GetByTestId("evidence")).ToHaveTextAsync("Adjudicated");
+        await Expect(page.GetByTestId("evidence-level")).ToHaveTextAsync("Adjudicated");
 
         // History lists the annotations, the grade and the adjudication.
         var history = page.GetByTestId("history-list");
@@ -186,14 +189,17 @@ public sealed partial class BrowserTests(BrowserPortal portal) : IClassFixture<B
             var end = annotation.GetProperty("end").GetInt32();
             annotation.GetProperty("quote").GetString().ShouldBe(text[start..end]);
         }
-        annotations.ShouldContain(a => a.GetProperty("quote").GetString() == phrase && a.GetProperty("severity").GetString() == "critical");
+        annotations.ShouldContain(a => a.GetProperty("quote").GetString() == phrase && a.GetProperty("severity").GetString() == "critical"
+            && a.GetProperty("errorType").GetString() == "begging-the-question");
         stored.GetProperty("adjudication").GetProperty("points").GetDecimal().ShouldBe(5m);
         stored.GetProperty("myGrade").GetProperty("points").GetDecimal().ShouldBe(5m);
 
-        // The help overlay documents the shortcuts.
+        // The help lists the shortcuts.
+        await page.Locator("h1").ClickAsync();
         await page.Keyboard.PressAsync("?");
-        await Expect(page.Locator("#gp-help")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("shortcuts")).ToBeVisibleAsync();
         await BrowserPortal.ShotAsync(page, "13-help");
+        await page.Keyboard.PressAsync("Escape");
 
         // The problem and project pages count the graded and adjudicated solution.
         await page.GotoAsync($"/problems/{stored.GetProperty("problemId").GetGuid()}");
@@ -264,17 +270,24 @@ public sealed partial class BrowserTests(BrowserPortal portal) : IClassFixture<B
 
         // j and k move between the problem's solutions; without a rubric the grade is a single total.
         var hostileUrl = page.Url;
+        var hostileId = Guid.Parse(hostileUrl[^36..]);
         var next = await PostAsync(api, $"/api/problems/{problemId}/solutions", new { text = "A second, honest attempt: $2 = 1 + 1$.", author = "human" }, ct);
+        var nextId = next.GetProperty("id").GetGuid();
         await page.ReloadAsync();
+        // Keys are heard once the circuit has attached the page's module (a key pressed before that is not).
+        await Expect(page.Locator("#gp-proof[data-gp-keys=on]")).ToHaveCountAsync(1);
         await page.Keyboard.PressAsync("j");
-        await Expect(page).ToHaveURLAsync(new Regex(next.GetProperty("id").GetGuid().ToString()));
-        // The URL changes when the navigation commits; the shortcuts (a module script) listen only once the new document
-        // is parsed. A key pressed in between is lost (seen once in CI).
-        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        await Expect(page).ToHaveURLAsync(new Regex(nextId.ToString()));
+        await Expect(page.GetByTestId("solution-title")).ToContainTextAsync(nextId.ToString()[..8]);
+        await Expect(page.Locator("#gp-proof[data-gp-keys=on]")).ToHaveCountAsync(1);
         await page.Keyboard.PressAsync("k");
         await Expect(page).ToHaveURLAsync(hostileUrl);
-        await page.FillAsync("#gp-grade-points", "0");
-        await page.Locator("#gp-grade-points").PressAsync("Control+Enter");
+        await Expect(page.GetByTestId("solution-title")).ToContainTextAsync(hostileId.ToString()[..8]);
+        await Expect(page.Locator("#gp-proof[data-gp-keys=on]")).ToHaveCountAsync(1);
+        // The inert rendering holds after the circuit re-rendered the page.
+        await Expect(proof.Locator("script, img, svg, iframe, [onerror], [onload]")).ToHaveCountAsync(0);
+        await page.FillAsync("#grade-points", "0");
+        await page.Locator("#grade-points").PressAsync("Control+Enter");
         await Expect(page.GetByTestId("my-grade-points")).ToHaveTextAsync("0 / 7");
         dialogs.ShouldBeEmpty();
     }

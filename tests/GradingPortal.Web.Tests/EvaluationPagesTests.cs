@@ -83,19 +83,7 @@ public sealed class EvaluationPagesTests(BrowserPortal portal) : IClassFixture<B
     private async Task<IPage> SignedInPageAsync(string email = PortalHosts.AdminEmail, string password = PortalHosts.AdminPassword)
     {
         var page = await portal.NewPageAsync(bypassCsp: true);
-        var output = TestContext.Current.TestOutputHelper;
-        page.Console += (_, message) =>
-        {
-            // A page outlives its test (the browser is shared by the class): a message that arrives after the test ended
-            // must not throw inside Playwright's dispatcher, which would close the connection for the next tests.
-            try
-            {
-                output?.WriteLine($"console {message.Type}: {message.Text}");
-            }
-            catch (InvalidOperationException)
-            {
-            }
-        };
+        BrowserPortal.EchoConsole(page);
         await page.GotoAsync("/signin");
         await page.FillAsync("#email", email);
         await page.FillAsync("#password", password);

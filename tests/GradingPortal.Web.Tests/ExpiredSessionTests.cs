@@ -72,7 +72,7 @@ public sealed class ExpiredSessionTests(RefusingApi api) : IClassFixture<Refusin
         using var web = new WebClient(api.WebUrl);
         await web.SignInAsync("someone@example.org", "any", ct);
 
-        var response = await web.HtmxAsync(HttpMethod.Get, $"/ui/solutions/{Guid.NewGuid()}/history", "", null, ct);
+        var response = await web.HtmxAsync(HttpMethod.Get, $"/ui/imports/{Guid.NewGuid()}/status", "", null, ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Headers.GetValues("HX-Redirect").Single().ShouldStartWith("/signin?expired=1");

@@ -476,7 +476,19 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         proof[annotation.GetProperty("start").GetInt32()..annotation.GetProperty("end").GetInt32()].ShouldBe("so that $n^2 = 4k^2$ is even");
         await Accessibility.AssertNoSeriousViolationsAsync(page);
 
-        // Keys: focus the first item, 2 then .5 gives it 2.5 and moves on; 9 is capped at the second item's 4.
+        // Keys arriving faster than the circuit answers (all pressed before the first reply, as on a loaded server)
+        // still land in order on the right items: 1 .5 on the first, 3 on the second.
+        await page.Locator("[data-gp-item='0']").FocusAsync();
+        await page.EvaluateAsync("""
+            () => {
+              for (const key of ['1', '.', '5', '3']) {
+                document.activeElement.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+              }
+            }
+            """);
+        await Expect(page.GetByTestId("grade-total-value")).ToHaveTextAsync("4.5");
+
+        // Real keys: focus the first item, 2 then .5 gives it 2.5 and moves on; 9 is capped at the second item's 4.
         await page.Locator("[data-gp-item='0']").FocusAsync();
         await page.Keyboard.PressAsync("2");
         await page.Keyboard.PressAsync(".");

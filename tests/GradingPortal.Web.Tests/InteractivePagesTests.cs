@@ -156,13 +156,13 @@ public sealed partial class InteractivePagesTests(ShortTokenBrowserPortal portal
     private static async Task SignInAsync(IPage page, string email)
     {
         // What the browser saw, in the test output, for when a circuit does not come up.
-        var output = TestContext.Current.TestOutputHelper;
-        page.Console += (_, message) => output?.WriteLine($"console {message.Type}: {message.Text}");
+        var write = BrowserPortal.TestOutput();
+        BrowserPortal.EchoConsole(page);
         page.Response += (_, response) =>
         {
             if (response.Status >= 400)
             {
-                output?.WriteLine($"http {response.Status}: {response.Url}");
+                write($"http {response.Status}: {response.Url}");
             }
         };
         await page.GotoAsync("/signin");

@@ -55,7 +55,7 @@ public sealed class SessionTests(ShortTokenPortal portal) : IClassFixture<ShortT
         page.StatusCode.ShouldBe(HttpStatusCode.Redirect);
         page.Headers.Location!.ToString().ShouldContain("/signin?ReturnUrl=");
 
-        using var htmx = new HttpRequestMessage(HttpMethod.Get, $"/ui/solutions/{Guid.NewGuid()}/history");
+        using var htmx = new HttpRequestMessage(HttpMethod.Get, $"/ui/imports/{Guid.NewGuid()}/status");
         htmx.Headers.Add("HX-Request", "true");
         var fragment = await web.Http.SendAsync(htmx, ct);
         fragment.StatusCode.ShouldBe(HttpStatusCode.OK);

@@ -123,6 +123,23 @@ public sealed class SolutionComponentsTests : BunitContext
     }
 
     [Fact]
+    public void AnnotationList_OwnAnnotation_OffersEditAndHandsItToThePage()
+    {
+        var mine = Annotation(5, 12, s_me, "mine");
+        mine.CanEdit = true;
+        AnnotationResponse[] annotations = [mine, Annotation(40, 50, Guid.NewGuid(), "theirs")];
+        AnnotationResponse? edited = null;
+
+        var list = Render<SolutionAnnotations>(p => p.Add(c => c.Annotations, annotations).Add(c => c.CanAnnotate, true)
+            .Add(c => c.OnEdit, (AnnotationResponse a) => edited = a));
+
+        var items = list.FindAll("[data-testid=annotation-item]");
+        items[1].QuerySelector("[data-testid=edit-annotation]").ShouldBeNull();
+        items[0].QuerySelector("[data-testid=edit-annotation]")!.Click();
+        edited.ShouldBeSameAs(mine);
+    }
+
+    [Fact]
     public void AnnotationList_Empty_TellsAGraderHowToAnnotate()
     {
         var list = Render<SolutionAnnotations>(p => p.Add(c => c.Annotations, []).Add(c => c.CanAnnotate, true));

@@ -228,7 +228,12 @@ public sealed record AnnotationResponse(
     Guid? AuthorId,
     string? AuthorName,
     DateTimeOffset CreatedAt,
-    bool CanDelete);
+    bool CanDelete,
+    bool CanEdit,
+    uint RowVersion);
+
+/// <summary>Changes a person's own annotation: type, severity and comment (the span stays). <c>rowVersion</c> is the one read.</summary>
+public sealed record UpdateAnnotationRequest(string? ErrorType, string? Severity, string? Comment, uint? RowVersion);
 
 /// <summary>Marks an error span. <c>quote</c> must equal the text at [start, end) (UTF-16 offsets).</summary>
 public sealed record CreateAnnotationRequest(int Start, int End, string? Quote, string? ErrorType, string? Severity, string? Comment);

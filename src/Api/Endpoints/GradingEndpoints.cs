@@ -29,6 +29,9 @@ internal static class GradingEndpoints
         solutions.MapPut("/adjudication", Adjudicate).WithName("SetAdjudication")
             .WithSummary("Set the final grade with a rationale (Adjudicators); revising needs rowVersion.").Problems(400, 403, 404, 409);
 
+        app.MapPatch("/api/annotations/{annotationId:guid}", UpdateAnnotation).WithName("UpdateAnnotation")
+            .WithTags("Grading").RequireAuthorization()
+            .WithSummary("Change your own annotation's type, severity and comment; send the rowVersion you read.").Problems(400, 403, 404, 409);
         app.MapDelete("/api/annotations/{annotationId:guid}", DeleteAnnotation).WithName("DeleteAnnotation")
             .WithTags("Grading").RequireAuthorization()
             .WithSummary("Delete an annotation (its author, or Adjudicators).").Problems(403, 404);
@@ -70,7 +73,45 @@ internal static class GradingEndpoints
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/annotations/{annotation.Id}",
             SolutionView.ToResponse(annotation, new Dictionary<Guid, string> { [current.Id] = current.Name },
-                role.MayDeleteAnnotation(annotation.AuthorId, current.Id)));
+                role.MayDeleteAnnotation(annotation.AuthorId, current.Id), canEdit: true));
+    }
+
+    internal static async Task<Results<Ok<AnnotationResponse>, ProblemHttpResult>> UpdateAnnotation(Guid annotationId,
+        UpdateAnnotationRequest request, GradingDbContext db, ProjectAccess access, CurrentUser current, TimeProvider clock, CancellationToken ct)
+    {
+        var annotation = await db.Annotations.FirstOrDefaultAsync(a => a.Id == annotationId, ct);
+        if (annotation is null || await SolutionView.ProjectOfAsync(db, annotation.SolutionId, ct) is null
+            || await access.RoleAsync(annotation.ProjectId, ct) is not { } role)
+        {
+            return ApiProblems.NotFound("The annotation");
+        }
+        var project = await db.Projects.AsNoTracking().FirstAsync(p => p.Id == annotation.ProjectId, ct);
+        if (annotation.AuthorId != current.Id || !role.CanGrade())
+        {
+            // Words are their author's: Adjudicators may delete a mark but not put words in someone's mouth. Whoever may
+            // not see the mark at all (blind project, no own grade yet) gets 404, as for delete.
+            var userId = current.Id;
+            var hasOwnGrade = await db.HumanGrades.AnyAsync(g => g.SolutionId == annotation.SolutionId && g.GraderId == userId, ct);
+            return BlindPolicy.MaySeeOthersGrades(project, role, hasOwnGrade) || annotation.AuthorId == current.Id
+                ? ApiProblems.Forbidden("edit other people's annotations")
+                : ApiProblems.NotFound("The annotation");
+        }
+        if (request.RowVersion is not { } expected)
+        {
+            return ApiProblems.Validation("rowVersion", "Send the rowVersion of the annotation you read.");
+        }
+        if (!TryParseSeverity(request.Severity, out var severity))
+        {
+            return ApiProblems.Validation("severity", "Severity is one of minor, major, critical.");
+        }
+        db.Entry(annotation).Property(a => a.RowVersion).OriginalValue = expected;
+        var now = clock.GetUtcNow();
+        annotation.Revise(request.ErrorType, severity, request.Comment, project.IsKnownErrorType, now);
+        var solution = await db.Solutions.FirstAsync(s => s.Id == annotation.SolutionId, ct);
+        solution.Touch(now);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(SolutionView.ToResponse(annotation, new Dictionary<Guid, string> { [current.Id] = current.Name },
+            role.MayDeleteAnnotation(annotation.AuthorId, current.Id), canEdit: true));
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAnnotation(Guid annotationId, GradingDbContext db, ProjectAccess access,

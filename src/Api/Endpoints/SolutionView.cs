@@ -46,7 +46,8 @@ internal static class SolutionView
                      FROM human_grades g JOIN "AspNetUsers" u ON u.id = g.grader_id WHERE g.solution_id = s.id),
           'annotations', (SELECT coalesce(json_agg(json_build_object('id', a.id, 'start', a.start, 'end', a."end", 'quote', a.quote,
                        'error_type', a.error_type, 'severity', lower(a.severity), 'comment', a.comment, 'origin', lower(a.origin),
-                       'review', lower(a.review), 'author_id', a.author_id, 'author_name', u.display_name, 'created_at', a.created_at)
+                       'review', lower(a.review), 'author_id', a.author_id, 'author_name', u.display_name, 'created_at', a.created_at,
+                       'row_version', a.xmin::text::bigint)
                        ORDER BY a.start, a."end", a.id), '[]')
                      FROM annotations a LEFT JOIN "AspNetUsers" u ON u.id = a.author_id WHERE a.solution_id = s.id),
           'adjudication', (SELECT json_build_object('id', j.id, 'points', j.points, 'rationale', j.rationale,
@@ -95,7 +96,7 @@ internal static class SolutionView
             new SolutionProblemResponse(record.Problem.Id, record.Problem.Title, record.Problem.Statement, record.Problem.MaxPoints),
             text, seesAuthor ? record.Author : null, record.ExternalId, record.CreatedAt, record.UpdatedAt,
             record.Rubric?.ToResponse(),
-            annotations.Select(a => a.ToResponse(record.Id, callerRole.MayDeleteAnnotation(a.AuthorId, userId))).ToList(),
+            annotations.Select(a => a.ToResponse(record.Id, callerRole.MayDeleteAnnotation(a.AuthorId, userId), a.AuthorId == userId && a.Origin == "human")).ToList(),
             grades.Select(g => g.ToResponse(record.Id)).ToList(),
             mine?.ToResponse(record.Id),
             seesOthers ? record.Adjudication?.ToResponse(record.Id) : null,
@@ -141,10 +142,10 @@ internal static class SolutionView
         _ => "none",
     };
 
-    public static AnnotationResponse ToResponse(Annotation a, IReadOnlyDictionary<Guid, string> names, bool canDelete) => new(
+    public static AnnotationResponse ToResponse(Annotation a, IReadOnlyDictionary<Guid, string> names, bool canDelete, bool canEdit) => new(
         a.Id, a.SolutionId, a.Start, a.End, a.Quote, a.ErrorType, a.Severity.ToString().ToLowerInvariant(), a.Comment,
         a.Origin.ToString().ToLowerInvariant(), a.Review.ToString().ToLowerInvariant(), a.AuthorId,
-        a.AuthorId is { } id ? names.GetValueOrDefault(id) : null, a.CreatedAt, canDelete);
+        a.AuthorId is { } id ? names.GetValueOrDefault(id) : null, a.CreatedAt, canDelete, canEdit, a.RowVersion);
 
     public static HumanGradeResponse ToResponse(HumanGrade g, IReadOnlyDictionary<Guid, string> names) => new(
         g.Id, g.SolutionId, g.GraderId, names.GetValueOrDefault(g.GraderId, ""), g.RubricId, g.Points,
@@ -189,10 +190,11 @@ internal static class SolutionView
     private sealed record GradeItemRow(Guid RubricItemId, decimal Points, string Comment);
 
     private sealed record AnnotationRow(Guid Id, int Start, int End, string Quote, string ErrorType, string Severity, string Comment, string Origin,
-        string Review, Guid? AuthorId, string? AuthorName, DateTimeOffset CreatedAt)
+        string Review, Guid? AuthorId, string? AuthorName, DateTimeOffset CreatedAt, long RowVersion)
     {
-        public AnnotationResponse ToResponse(Guid solutionId, bool canDelete) =>
-            new(Id, solutionId, Start, End, Quote, ErrorType, Severity, Comment, Origin, Review, AuthorId, AuthorName, CreatedAt, canDelete);
+        public AnnotationResponse ToResponse(Guid solutionId, bool canDelete, bool canEdit) =>
+            new(Id, solutionId, Start, End, Quote, ErrorType, Severity, Comment, Origin, Review, AuthorId, AuthorName, CreatedAt, canDelete, canEdit,
+                (uint)RowVersion);
     }
 
     private sealed record AdjudicationRow(Guid Id, decimal Points, string Rationale, Guid AdjudicatorId, string AdjudicatorName,

@@ -48,6 +48,8 @@ public sealed class Annotation : AuditedEntity
     public Guid? ReviewedById { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset UpdatedAt { get; private set; }
+    /// <summary>Optimistic concurrency token (PostgreSQL xmin): an edit must name the version it was made from.</summary>
+    public uint RowVersion { get; private set; }
 
     /// <summary>A person's annotation. The quote must be exactly the text at [start, end).</summary>
     public static Annotation CreateByPerson(Guid projectId, Solution solution, int start, int end, string? quote, string? errorType,
@@ -103,6 +105,29 @@ public sealed class Annotation : AuditedEntity
         annotation.ModelGradeId = modelGradeId;
         annotation.MarkAuditAction("proposed");
         return annotation;
+    }
+
+    /// <summary>
+    /// A person changes what they said about their mark: type, severity and comment. The span and quote stay; a
+    /// different passage is a new annotation. Model findings are reviewed, not rewritten.
+    /// </summary>
+    public void Revise(string? errorType, Severity severity, string? comment, Func<string, bool> isKnownErrorType, DateTimeOffset now)
+    {
+        if (Origin != AnnotationOrigin.Human)
+        {
+            throw new DomainConflictException("Model findings are accepted or rejected, not edited.");
+        }
+        var errors = new ValidationErrors();
+        errorType = errorType?.Trim() ?? "";
+        errors.Require(isKnownErrorType(errorType), "errorType", $"Unknown error type '{errorType}'.");
+        errors.Require(Enum.IsDefined(severity), "severity", "Severity is minor, major or critical.");
+        errors.Require((comment?.Length ?? 0) <= MaxCommentLength, "comment", $"Comment is at most {MaxCommentLength} characters.");
+        errors.ThrowIfAny();
+        ErrorType = errorType;
+        Severity = severity;
+        Comment = comment?.Trim() ?? "";
+        UpdatedAt = now;
+        MarkAuditAction("updated");
     }
 
     /// <summary>Accepts or rejects a model-proposed annotation.</summary>

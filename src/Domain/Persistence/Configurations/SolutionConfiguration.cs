@@ -33,6 +33,7 @@ internal sealed class AnnotationConfiguration : IEntityTypeConfiguration<Annotat
         builder.Property(a => a.Severity).HasConversion<string>().HasMaxLength(20);
         builder.Property(a => a.Origin).HasConversion<string>().HasMaxLength(20);
         builder.Property(a => a.Review).HasConversion<string>().HasMaxLength(20);
+        builder.Property(a => a.RowVersion).IsRowVersion();
         builder.HasOne<Solution>().WithMany().HasForeignKey(a => a.SolutionId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(a => new { a.SolutionId, a.Start });
     }

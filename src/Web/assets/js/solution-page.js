@@ -85,35 +85,58 @@ export async function attach(root, text, dotnet) {
     }
     return span;
   };
+  // Keys go to the circuit one at a time, in order. A digit moves focus to the next item only when the circuit has
+  // answered, so the item a key applies to is read when its turn comes, not when it was pressed: typed faster than a
+  // busy server answers, "2 . 5 9" still lands on the right items and no key is lost.
+  state.queue = Promise.resolve();
   state.onKey = (event) => {
     const ctrlEnter = event.key === 'Enter' && (event.ctrlKey || event.metaKey);
     if (!ctrlEnter && (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented || isTyping(event.target))) return;
     if (!ctrlEnter && document.querySelector('.mud-dialog-container')) return;
-    const row = document.activeElement?.closest?.('[data-gp-item]');
-    const item = row ? Number(row.dataset.gpItem) : null;
+    const focusedItem = () => {
+      const row = document.activeElement?.closest?.('[data-gp-item]');
+      return row ? Number(row.dataset.gpItem) : null;
+    };
     let key = event.key;
     if (ctrlEnter) key = 'submit';
-    else if (!/^[0-9.ajk?]$/.test(key)) return;
-    if (/^[0-9.]$/.test(key) && item === null) return;
+    else if (!/^[0-9.ajksg?]$/.test(key)) return;
+    const isPoints = /^[0-9.]$/.test(key);
+    if (isPoints && focusedItem() === null) return;
     event.preventDefault();
-    let span = null;
-    if (key === 'a') {
-      span = state.span();
+    if (key === 'g') {
+      root.ownerDocument.querySelector('[data-gp-item="0"]')?.focus();
+      return;
     }
-    dotnet.invokeMethodAsync('OnHotkey', key, item, span?.start ?? null, span?.end ?? null).then((next) => {
-      if (typeof next === 'number') {
-        root.ownerDocument.querySelector(`[data-gp-item="${next}"]`)?.focus();
+    if (ctrlEnter && event.target instanceof Element && event.target.matches('input, textarea')) {
+      // Fields send their value on change; without this the grade would go out without what was just typed.
+      event.target.dispatchEvent(new Event('change', { bubbles: true }));
+    }
+    // The selection is taken now: it may change before the key's turn.
+    const span = key === 'a' ? state.span() : null;
+    state.queue = state.queue.then(async () => {
+      const item = isPoints ? focusedItem() : null;
+      if (isPoints && item === null) return;
+      try {
+        const next = await dotnet.invokeMethodAsync('OnHotkey', key, item, span?.start ?? null, span?.end ?? null);
+        if (typeof next === 'number') {
+          root.ownerDocument.querySelector(`[data-gp-item="${next}"]`)?.focus();
+        }
+      } catch {
+        // A call that failed (circuit gone, page left) must not stop the keys after it.
       }
     });
   };
   document.addEventListener('selectionchange', state.onSelection);
   document.addEventListener('keydown', state.onKey);
   renderMath(root);
+  // Tells tests (and anyone curious) that the shortcuts listen for this proof now.
+  root.dataset.gpKeys = 'on';
   return {
     span: () => state.span(),
     dispose() {
       document.removeEventListener('selectionchange', state.onSelection);
       document.removeEventListener('keydown', state.onKey);
+      delete root.dataset.gpKeys;
     },
   };
 }

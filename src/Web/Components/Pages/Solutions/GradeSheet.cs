@@ -44,6 +44,9 @@ public sealed class GradeSheet
 
     public string Comment { get; set; } = "";
 
+    /// <summary>The row version of the caller's grade this sheet was filled from (null: no grade yet).</summary>
+    public int? RowVersion { get; init; }
+
     public decimal Total => HasRubric ? Items.Sum(i => i.Points ?? 0) : Points ?? 0;
 
     public int Blanks => HasRubric ? Items.Count(i => i.Points is null) : Points is null ? 1 : 0;
@@ -76,6 +79,7 @@ public sealed class GradeSheet
         {
             Points = mine is null || items.Count > 0 ? null : Number.Of(mine.Points),
             Comment = mine?.Comment ?? "",
+            RowVersion = mine?.RowVersion,
         };
     }
 

@@ -26,7 +26,7 @@ public sealed partial class SolutionPage
     private decimal? _finalPoints;
     private string _rationale = "";
     private HashSet<Guid> _basedOn = [];
-    private bool _busy, _gradeSaved, _adjudicationSaved, _help, _live, _typeset;
+    private bool _busy, _gradeSaved, _adjudicationSaved, _help, _live, _typeset, _sourceView;
     private string? _notice;
     private Guid _loadedId;
     private string _fingerprint = "";
@@ -130,7 +130,7 @@ public sealed partial class SolutionPage
         string.Join(",", s.HumanGrades.Select(g => $"{g.Id}:{g.RowVersion}")),
         s.Permissions.HiddenGradeCount, s.Permissions.OthersGradesHidden,
         s.Adjudication?.RowVersion,
-        string.Join(",", s.Annotations.Select(a => a.Id)),
+        string.Join(",", s.Annotations.Select(a => $"{a.Id}:{a.RowVersion}")),
         string.Join(",", models.Select(m => $"{m.Id}:{string.Join("", m.Findings.Select(f => f.Review))}")));
 
     private async Task PollAsync(Guid id, CancellationToken ct)
@@ -233,6 +233,9 @@ public sealed partial class SolutionPage
             case "?":
                 _help = true;
                 break;
+            case "s":
+                SetSourceView(!_sourceView);
+                break;
             case "submit":
                 if (_draft is not null)
                 {
@@ -252,6 +255,13 @@ public sealed partial class SolutionPage
         }
         StateHasChanged();
         return next;
+    }
+
+    private void SetSourceView(bool source)
+    {
+        _sourceView = source;
+        // The rendered view comes back as TeX and needs typesetting again.
+        _typeset = true;
     }
 
     private async Task AnnotateSelectionAsync()
@@ -289,15 +299,42 @@ public sealed partial class SolutionPage
         }
         await RunAsync(async () =>
         {
-            await Api.CreateAnnotationAsync(SolutionId, new CreateAnnotationRequest
+            var comment = string.IsNullOrWhiteSpace(d.Comment) ? null : d.Comment.Trim();
+            if (d.EditingId is { } id)
             {
-                Start = d.Start, End = d.End, Quote = d.Quote, ErrorType = d.ErrorType, Severity = d.Severity,
-                Comment = string.IsNullOrWhiteSpace(d.Comment) ? null : d.Comment.Trim(),
-            }, CancellationToken.None);
+                await Api.UpdateAnnotationAsync(id, new UpdateAnnotationRequest
+                {
+                    ErrorType = d.ErrorType, Severity = d.Severity, Comment = comment, RowVersion = d.RowVersion,
+                }, CancellationToken.None);
+            }
+            else
+            {
+                await Api.CreateAnnotationAsync(SolutionId, new CreateAnnotationRequest
+                {
+                    Start = d.Start, End = d.End, Quote = d.Quote, ErrorType = d.ErrorType, Severity = d.Severity, Comment = comment,
+                }, CancellationToken.None);
+            }
             _draft = null;
-            _notice = "Annotation saved.";
+            _notice = d.EditingId is null ? "Annotation saved." : "Annotation updated.";
             await ReloadAsync(resetForms: false);
         }, e => _annotationError = e);
+    }
+
+    /// <summary>Opens one's own annotation in the form: same span, its type, severity and comment to change.</summary>
+    private void EditAnnotation(AnnotationResponse annotation)
+    {
+        _notice = null;
+        _annotationError = null;
+        _draft = new AnnotationDraft(annotation.Start, annotation.End, annotation.Quote)
+        {
+            EditingId = annotation.Id,
+            RowVersion = annotation.RowVersion,
+            ErrorType = annotation.ErrorType,
+            Severity = annotation.Severity,
+            Comment = annotation.Comment ?? "",
+            Focus = true,
+        };
+        _typeset = true;
     }
 
     // The Api decides per annotation, by the same rule its DELETE applies.
@@ -329,7 +366,9 @@ public sealed partial class SolutionPage
         _gradeSaved = false;
         await RunAsync(async () =>
         {
-            await Api.SubmitHumanGradeAsync(SolutionId, _sheet.ToRequest(_solution.MyGrade?.RowVersion), CancellationToken.None);
+            // The version the form was filled from, not the newest one polling brought in: a grade changed elsewhere
+            // since then is a conflict to show, not something to overwrite silently.
+            await Api.SubmitHumanGradeAsync(SolutionId, _sheet.ToRequest(_sheet.RowVersion), CancellationToken.None);
             _gradeSaved = true;
             // Submitting may lift blind mode: other grades, model grades and annotations become visible.
             _modelGrades = [.. await Api.ListModelGradesAsync(SolutionId, CancellationToken.None)];
@@ -483,5 +522,11 @@ public sealed partial class SolutionPage
         public string Severity { get; set; } = "major";
         public string Comment { get; set; } = "";
         public bool Focus { get; set; }
+
+        /// <summary>Set when the form edits an existing annotation rather than marking a new one.</summary>
+        public Guid? EditingId { get; init; }
+
+        /// <summary>The version of the annotation the edit started from (the Api refuses an edit of a changed one).</summary>
+        public int? RowVersion { get; init; }
     }
 }
