@@ -95,6 +95,40 @@ public sealed class JobQueueTests : IAsyncLifetime
     }
 
     /// <summary>Enqueues a job that does next to nothing (a run that does not exist) and times how long it waits to start.</summary>
+    [Fact]
+    public void GradeSlice_SameSliceAlreadyRunning_IsQueuedAgainButNotWhileOneWaits()
+    {
+        var runProblem = Guid.NewGuid();
+        var first = Jobs.Enqueue<IGradingJobs>(j => j.GradeSlice(runProblem, 0, CancellationToken.None));
+        first.ShouldNotBeNull();
+
+        // Waiting: a copy adds nothing, the waiting job will see the same work when it starts.
+        Jobs.Enqueue<IGradingJobs>(j => j.GradeSlice(runProblem, 0, CancellationToken.None)).ShouldBeNull();
+
+        // Running: the job may already have found nothing left to claim and be finishing, so work made pending now
+        // (a retry of failed items) needs a job of its own.
+        using (var connection = _services.GetRequiredService<JobStorage>().GetConnection())
+        using (var transaction = connection.CreateWriteTransaction())
+        {
+            transaction.SetJobState(first, new RunningState());
+            transaction.Commit();
+        }
+        var second = Jobs.Enqueue<IGradingJobs>(j => j.GradeSlice(runProblem, 0, CancellationToken.None));
+        second.ShouldNotBeNull();
+        second.ShouldNotBe(first);
+        Jobs.Enqueue<IGradingJobs>(j => j.GradeSlice(runProblem, 0, CancellationToken.None)).ShouldBeNull();
+    }
+
+    /// <summary>The state a Hangfire server gives a job it has fetched (its constructor is not public).</summary>
+    private sealed class RunningState : Hangfire.States.IState
+    {
+        public string Name => Hangfire.States.ProcessingState.StateName;
+        public string? Reason => null;
+        public bool IsFinal => false;
+        public bool IgnoreJobLoadException => false;
+        public Dictionary<string, string> SerializeData() => new() { ["ServerId"] = "test-server", ["WorkerId"] = "worker-1" };
+    }
+
     private async Task<TimeSpan> TimeToStartAsync(WorkerProcess worker)
     {
         var runId = Guid.NewGuid();

@@ -276,12 +276,16 @@ public sealed partial class BrowserTests(BrowserPortal portal) : IClassFixture<B
         await page.ReloadAsync();
         // Keys are heard once the circuit has attached the page's module (a key pressed before that is not).
         await Expect(page.Locator("#gp-proof[data-gp-keys=on]")).ToHaveCountAsync(1);
+        // Ids made in the same second share their first eight characters (version 7), so the proof's own text, not the
+        // title, shows which solution the page has loaded; its keys listen again once the marker is back.
         await page.Keyboard.PressAsync("j");
         await Expect(page).ToHaveURLAsync(new Regex(nextId.ToString()));
+        await Expect(proof).ToContainTextAsync("A second, honest attempt");
         await Expect(page.GetByTestId("solution-title")).ToContainTextAsync(nextId.ToString()[..8]);
         await Expect(page.Locator("#gp-proof[data-gp-keys=on]")).ToHaveCountAsync(1);
         await page.Keyboard.PressAsync("k");
         await Expect(page).ToHaveURLAsync(hostileUrl);
+        await Expect(proof).ToContainTextAsync("<script>window.__gpXss = 1; alert('script')</script>");
         await Expect(page.GetByTestId("solution-title")).ToContainTextAsync(hostileId.ToString()[..8]);
         await Expect(page.Locator("#gp-proof[data-gp-keys=on]")).ToHaveCountAsync(1);
         // The inert rendering holds after the circuit re-rendered the page.

@@ -8,8 +8,11 @@ using Hangfire.Storage;
 namespace GradingPortal.Domain.Jobs;
 
 /// <summary>
-/// Enqueueing a job whose method and arguments match one that is still waiting (enqueued, scheduled) or running does
-/// nothing: a run reconciled twice in a row, or a slice queued again by another Worker, does not double the work.
+/// Enqueueing a job whose method and arguments match one that is still waiting (enqueued, scheduled or awaiting) does
+/// nothing: a run reconciled twice in a row, or a slice queued again by another Worker, does not double the work. A job
+/// that is already running does not stop another from being queued: it may be past the point where it would see the
+/// work the new one is queued for (a slice that found no pending item and is finishing while a retry makes items
+/// pending again), and skipping then would leave that work with no job at all.
 /// The newest job of each (method, arguments) is remembered in a hash of Hangfire's storage; creating another one looks
 /// that job's state up under a distributed lock of the same key. A job that queues itself again (a later retry of the
 /// same slice) is not blocked by its own execution. The jobs stay safe to run twice: when the lock cannot be had in time,
@@ -25,7 +28,7 @@ public sealed class SkipWhenPendingAttribute : JobFilterAttribute, IClientFilter
 
     private static readonly HashSet<string> s_pendingStates = new(StringComparer.OrdinalIgnoreCase)
     {
-        EnqueuedState.StateName, ScheduledState.StateName, ProcessingState.StateName, AwaitingState.StateName,
+        EnqueuedState.StateName, ScheduledState.StateName, AwaitingState.StateName,
     };
 
     /// <summary>How long the marker of a job outlives its creation; a job still waiting after that may be queued twice.</summary>

@@ -151,6 +151,12 @@ public sealed partial class SolutionPage
                     var history = await Api.GetSolutionHistoryAsync(id, ct);
                     await InvokeAsync(() =>
                     {
+                        // j/k may have moved the page to another solution while this poll was on its way: an answer
+                        // about the solution left behind must not replace the one now shown.
+                        if (ct.IsCancellationRequested || id != _loadedId)
+                        {
+                            return;
+                        }
                         _modelGrades = [.. models];
                         _history = [.. history];
                         Apply(solution, resetForms: false);
