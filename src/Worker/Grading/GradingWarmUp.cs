@@ -201,20 +201,9 @@ internal sealed partial class GradingWarmUp(IServiceScopeFactory scopes, IOption
         return parsed is not null && check(parsed).Count == 0;
     }
 
-    /// <summary>The same prompt configuration <see cref="StageKernel"/> gives a stage's function.</summary>
-    private static KernelFunction FunctionFor(PromptTemplate prompt, KernelChat chat)
-    {
-        var config = new PromptTemplateConfig(chat.Template)
-        {
-            Name = "warm_up_" + FunctionName().Replace(prompt.Name, "_"),
-            Description = $"{prompt.Name} ({prompt.Sha256})",
-        };
-        foreach (var variable in chat.Variables)
-        {
-            config.InputVariables.Add(new InputVariable { Name = variable, AllowDangerouslySetContent = true, IsRequired = true });
-        }
-        return KernelFunctionFactory.CreateFromPrompt(config);
-    }
+    /// <summary>The prompt function <see cref="StageKernel"/> makes for a stage, under a name of the warm-up's own.</summary>
+    private static KernelFunction FunctionFor(PromptTemplate prompt, KernelChat chat) =>
+        StageKernel.Create("warm_up_" + prompt.Name, $"{prompt.Name} ({prompt.Sha256})", chat);
 
     /// <summary>
     /// The statements a run's jobs start with, on ids that match no row: the three jobs' entry points (each looks its subject
@@ -290,8 +279,6 @@ internal sealed partial class GradingWarmUp(IServiceScopeFactory scopes, IOption
     private static string FamilyOf(string name) =>
         name.LastIndexOf(".v", StringComparison.Ordinal) is var at and > 0 ? name[..at] : name;
 
-    [GeneratedRegex("[^A-Za-z0-9_]")]
-    private static partial Regex FunctionName();
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Warm-up done in {ElapsedMs} ms, before taking jobs: {Rendered} prompt renderings ({Valid} sample answers valid), {Statements} database statements; the JIT compiled {Methods} methods in {JitMs} ms ({Parts})")]

@@ -141,7 +141,8 @@ internal sealed partial class StageKernel : IModelCaller
         return context.Result ?? throw new InvalidOperationException($"The stage call {context.Request.CallKey} ended without a result.");
     }
 
-    private static KernelFunction Create(string name, string description, KernelChat chat)
+    /// <summary>A stage's prompt function: the chat template with every variable passed through as escaped by PromptData.</summary>
+    internal static KernelFunction Create(string name, string description, KernelChat chat)
     {
         var config = new PromptTemplateConfig(chat.Template)
         {
