@@ -214,7 +214,8 @@ public sealed class AgreementTests(ApiFactory api) : IClassFixture<ApiFactory>
         var seeded = await SeedAsync(blind);
         var client = seeded.S.As(role);
 
-        foreach (var url in new[] { Url(seeded.S.ProjectId), Url(seeded.S.ProjectId, "/problems"), Url(seeded.S.ProjectId, "/rubric-items"), Url(seeded.S.ProjectId, ".csv") })
+        foreach (var url in new[] { Url(seeded.S.ProjectId), Url(seeded.S.ProjectId, "/problems"), Url(seeded.S.ProjectId, "/rubric-items"), Url(seeded.S.ProjectId, ".csv"),
+            Url(seeded.S.ProjectId, "/pairs", $"?graderId={seeded.RunId}"), Url(seeded.S.ProjectId, "/pairs", "?ceiling=true") })
         {
             if (expected == HttpStatusCode.OK)
             {
@@ -305,5 +306,114 @@ public sealed class AgreementTests(ApiFactory api) : IClassFixture<ApiFactory>
         await AddModelGradeAsync(seeded.Solutions[0].Id(), null, 6, importSource: "=HYPERLINK(\"http://x\",\"y\")");
         var csv = await seeded.S.Adjudicator.Client.GetStringAsync(Url(seeded.S.ProjectId, ".csv"));
         csv.ShouldContain(",imported,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",mae,");
+    }
+
+    private static List<(Guid Solution, decimal Human, decimal Model, decimal Difference)> PairRows(JsonElement response) =>
+        [.. response.Items("items").Select(i => (i.GetProperty("solutionId").GetGuid(), i.GetProperty("human").GetDecimal(),
+            i.GetProperty("model").GetDecimal(), i.GetProperty("difference").GetDecimal()))];
+
+    [Fact]
+    public async Task AgreementPairs_Grader_ListsItsSolutionsLargestDisagreementFirst()
+    {
+        var seeded = await SeedAsync();
+        var s = seeded.Solutions.Select(x => x.Id()).ToArray();
+
+        var response = await seeded.S.Adjudicator.Client.GetAsync(Url(seeded.S.ProjectId, "/pairs", $"?graderId={seeded.RunId}"))
+            .ExpectAsync(HttpStatusCode.OK);
+
+        (response.Str("humanSource"), response.GetProperty("ceiling").GetBoolean(), response.GetProperty("total").GetInt32())
+            .ShouldBe(("adjudicated", false, 4));
+        response.GetProperty("grader").Id().ShouldBe(seeded.RunId);
+        var rows = PairRows(response);
+        // Against [6, 2, 4, 1] the run is off by +1, +1, 0, +1: the three misses first (problem order: P1's, then P2's), the match last.
+        rows.Take(2).Select(r => r.Solution).ShouldBe([s[0], s[1]], ignoreOrder: true);
+        rows.Skip(2).ShouldBe([(s[3], 1m, 2m, 1m), (s[2], 4m, 4m, 0m)]);
+        rows.Single(r => r.Solution == s[0]).ShouldBe((s[0], 6m, 7m, 1m));
+        var first = response.Items("items").Single(i => i.GetProperty("solutionId").GetGuid() == s[1]);
+        (first.GetProperty("problemId").GetGuid(), first.Str("problemTitle"), first.GetProperty("maxPoints").GetInt32(),
+            first.GetProperty("humanCategory").GetInt32(), first.GetProperty("modelCategory").GetInt32()).ShouldBe((seeded.P1, "First", 7, 2, 3));
+    }
+
+    [Fact]
+    public async Task AgreementPairs_Filters_SelectACalibrationRowAConfusionCellAProblemAndAPage()
+    {
+        var seeded = await SeedAsync();
+        var s = seeded.Solutions.Select(x => x.Id()).ToArray();
+        var client = seeded.S.Adjudicator.Client;
+        async Task<List<(Guid, decimal, decimal, decimal)>> Rows(string query) =>
+            PairRows(await client.GetAsync(Url(seeded.S.ProjectId, "/pairs", $"?graderId={seeded.RunId}&{query}")).ExpectAsync(HttpStatusCode.OK));
+
+        (await Rows("human=6")).Select(r => r.Item1).ShouldBe([s[0]]);
+        (await Rows("model=4")).Select(r => r.Item1).ShouldBe([s[2]]);
+        (await Rows("humanCategory=2&modelCategory=3")).Select(r => r.Item1).ShouldBe([s[1]]);
+        (await Rows("humanCategory=2&modelCategory=2")).ShouldBeEmpty();
+        (await Rows($"problemIds={seeded.P2}")).Select(r => r.Item1).ShouldBe([s[3]]);
+        // The mean of people puts s4 at 0 (its adjudication is not a person's grade).
+        (await Rows("humanSource=mean&human=0")).ShouldBe([(s[3], 0m, 2m, 2m)]);
+
+        var page2 = await client.GetAsync(Url(seeded.S.ProjectId, "/pairs", $"?graderId={seeded.RunId}&page=2&pageSize=3")).ExpectAsync(HttpStatusCode.OK);
+        (page2.GetProperty("page").GetInt32(), page2.GetProperty("pageSize").GetInt32(), page2.GetProperty("total").GetInt32()).ShouldBe((2, 3, 4));
+        PairRows(page2).Select(r => r.Solution).ShouldBe([s[2]]);
+    }
+
+    [Fact]
+    public async Task AgreementPairs_EveryCalibrationRowAndConfusionCell_CountsTheSolutionsListedForIt()
+    {
+        var seeded = await SeedAsync();
+        var client = seeded.S.Adjudicator.Client;
+        var agreement = await client.GetAsync(Url(seeded.S.ProjectId, query: "?humanSource=first")).ExpectAsync(HttpStatusCode.OK);
+
+        foreach (var grader in agreement.Items("graders"))
+        {
+            var id = grader.GetProperty("grader").Id();
+            foreach (var row in grader.Items("calibration"))
+            {
+                var human = row.GetProperty("human").GetDecimal().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var listed = await client.GetAsync(Url(seeded.S.ProjectId, "/pairs", $"?graderId={id}&humanSource=first&human={human}")).ExpectAsync(HttpStatusCode.OK);
+                listed.GetProperty("total").GetInt32().ShouldBe(row.GetProperty("n").GetInt32());
+                PairRows(listed).Average(r => (double)r.Model).ShouldBe(row.GetProperty("meanModel").GetDouble(), 1e-9);
+            }
+            var labels = grader.GetProperty("confusion").Items("labels").Select(l => l.GetString()).ToList();
+            var counts = grader.GetProperty("confusion").Items("counts");
+            for (var r = 0; r < labels.Count; r++)
+            {
+                for (var c = 0; c < labels.Count; c++)
+                {
+                    var listed = await client.GetAsync(Url(seeded.S.ProjectId, "/pairs",
+                        $"?graderId={id}&humanSource=first&humanCategory={labels[r]}&modelCategory={labels[c]}")).ExpectAsync(HttpStatusCode.OK);
+                    listed.GetProperty("total").GetInt32().ShouldBe(counts[r].Items()[c].GetInt32(), $"cell {labels[r]},{labels[c]}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AgreementPairs_Ceiling_ListsFirstAgainstSecondPerson()
+    {
+        var seeded = await SeedAsync();
+
+        var response = await seeded.S.Adjudicator.Client.GetAsync(Url(seeded.S.ProjectId, "/pairs", "?ceiling=true")).ExpectAsync(HttpStatusCode.OK);
+
+        response.GetProperty("ceiling").GetBoolean().ShouldBeTrue();
+        response.GetProperty("grader").ValueKind.ShouldBe(JsonValueKind.Null);
+        PairRows(response).ShouldBe([(seeded.Solutions[0].Id(), 7m, 5m, -2m)]);
+    }
+
+    [Fact]
+    public async Task AgreementPairs_InvalidQuery_ReturnsFieldErrors()
+    {
+        var seeded = await SeedAsync();
+        var client = seeded.S.Adjudicator.Client;
+        string Pairs(string query) => Url(seeded.S.ProjectId, "/pairs", query);
+
+        await client.GetAsync(Pairs("")).ExpectValidationAsync("graderId");
+        await client.GetAsync(Pairs($"?graderId={seeded.RunId}&ceiling=true")).ExpectValidationAsync("graderId");
+        await client.GetAsync(Pairs($"?graderId={Guid.NewGuid()}")).ExpectValidationAsync("graderId");
+        await client.GetAsync(Pairs("?graderId=run-1")).ExpectValidationAsync("graderId");
+        await client.GetAsync(Pairs("?ceiling=maybe")).ExpectValidationAsync("ceiling");
+        await client.GetAsync(Pairs($"?graderId={seeded.RunId}&human=-1&model=x&humanCategory=1.5&modelCategory=-2"))
+            .ExpectValidationAsync("human", "model", "humanCategory", "modelCategory");
+        await client.GetAsync(Pairs($"?graderId={seeded.RunId}&page=0&pageSize=501")).ExpectValidationAsync("page", "pageSize");
+        await client.GetAsync(Pairs($"?graderId={seeded.RunId}&humanSource=best&problemIds={Guid.NewGuid()}")).ExpectValidationAsync("humanSource");
     }
 }

@@ -84,3 +84,34 @@ public sealed record GraderRubricItemsDto(AgreementGraderDto Grader, IReadOnlyLi
 
 /// <summary>Per-rubric-item agreement of every grader that awards rubric items.</summary>
 public sealed record RubricItemAgreementResponse(string HumanSource, IReadOnlyList<GraderRubricItemsDto> Graders);
+
+/// <summary>
+/// One solution behind an agreement figure: the human reference and the grader's score (for the human ceiling: the
+/// first and the second person's grade), <c>difference</c> = <c>model</c> − <c>human</c>, and the whole-point categories
+/// the confusion matrix counts it under.
+/// </summary>
+public sealed record AgreementPairDto(
+    Guid SolutionId,
+    Guid ProblemId,
+    string ProblemTitle,
+    int MaxPoints,
+    string? Author,
+    string? ExternalId,
+    decimal Human,
+    decimal Model,
+    decimal Difference,
+    int HumanCategory,
+    int ModelCategory);
+
+/// <summary>
+/// A page of the solutions behind a grader's figures (or the human ceiling's when <c>ceiling</c> is true), largest
+/// disagreement first. <c>total</c> counts every pair that matches the filters.
+/// </summary>
+public sealed record AgreementPairsResponse(
+    string HumanSource,
+    AgreementGraderDto? Grader,
+    bool Ceiling,
+    int Page,
+    int PageSize,
+    int Total,
+    IReadOnlyList<AgreementPairDto> Items);

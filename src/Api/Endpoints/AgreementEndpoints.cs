@@ -31,6 +31,9 @@ internal static class AgreementEndpoints
         group.MapGet("/agreement/rubric-items", RubricItems).WithName("GetAgreementByRubricItem")
             .WithSummary("Per grader and rubric item: mean model and human award (where both awarded it) and the count.")
             .Problems(400, 403, 404);
+        group.MapGet("/agreement/pairs", Pairs).WithName("GetAgreementPairs")
+            .WithSummary("The solutions behind a grader's figures (or the human ceiling's): human reference and model score per solution, largest disagreement first, filtered to one calibration row or confusion cell if asked.")
+            .Problems(400, 403, 404);
         group.MapGet("/agreement.csv", Csv).WithName("GetAgreementCsv")
             .WithSummary("The agreement figures as CSV: one row per grader and metric (grader id, kind, label, metric, value, low, high, n).")
             .Produces<string>(StatusCodes.Status200OK, CsvContentType)
@@ -77,6 +80,30 @@ internal static class AgreementEndpoints
         var version = await AgreementCache.VersionAsync(db, projectId, ct);
         return TypedResults.Ok(await cache.GetOrComputeAsync("rubric-items", projectId, request, version, async () =>
             AgreementCalculator.RubricItems(await AgreementData.LoadAsync(db, projectId, request, withItems: true, ct), request)));
+    }
+
+    /// <summary>A page of the solutions behind a grader's (or the human ceiling's) figures, largest disagreement first.</summary>
+    internal static async Task<Results<Ok<AgreementPairsResponse>, ValidationProblem, ProblemHttpResult>> Pairs(Guid projectId,
+        [AsParameters] AgreementPairsQuery query, GradingDbContext db, ProjectAccess access, AgreementCache cache, CancellationToken ct)
+    {
+        var (request, refused, invalid) = await AuthorizeAsync(projectId,
+            new AgreementQuery { HumanSource = query.HumanSource, ProblemIds = query.ProblemIds }, db, access, ct);
+        if (request is null)
+        {
+            return refused is not null ? refused : invalid!;
+        }
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var filter = query.ParseFilter(errors);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "One or more fields are invalid.");
+        }
+        if (await AgreementPairs.LoadAsync(projectId, request, filter, db, cache, ct) is not { } pairs)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["graderId"] = ["Not a grader of this project (a grading run's id, or the grader.id of imported grades)."] },
+                title: "One or more fields are invalid.");
+        }
+        return TypedResults.Ok(await AgreementPairs.PageAsync(pairs, request, filter, db, ct));
     }
 
     /// <summary>The agreement figures as CSV, one row per grader and metric.</summary>

@@ -78,6 +78,9 @@ public static class Agreement
         return reports;
     }
 
+    /// <summary>The whole-point category a score is counted under in the confusion matrix and QWK (rounded half up).</summary>
+    public static int Category(decimal score) => AgreementSample.Category(score);
+
     /// <summary>
     /// The human ceiling: the same figures between two people, on the solutions graded by at least two. The first
     /// grade of each solution plays the reference and the second the grader (so bias reads "second minus first").
