@@ -96,7 +96,7 @@ public sealed class EvaluationPagesTests(BrowserPortal portal) : IClassFixture<B
         ApiClient.SignInAsync(portal.Hosts.ApiUrl, PortalHosts.AdminEmail, PortalHosts.AdminPassword, TestContext.Current.CancellationToken);
 
     [Fact]
-    public async Task EvaluationPage_SeededProject_ShowsGradersChartsOriginAndLinksToTheAudit()
+    public async Task EvaluationPage_SeededProject_ShowsGradersChartsOriginAndLinksToTheSolutionsBehind()
     {
         using var admin = await AdminApiAsync();
         var seeded = await SeedAsync(admin);
@@ -112,18 +112,65 @@ public sealed class EvaluationPagesTests(BrowserPortal portal) : IClassFixture<B
         await Expect(runRow.Locator("[data-metric=mae]")).ToHaveTextAsync("1.50");
         await Expect(page.GetByTestId("grade-origin")).ToContainTextAsync("stand-in model");
         await Expect(page.GetByTestId("grade-origin")).ToContainTextAsync("imported grades from opc-judge");
-        foreach (var chart in new[] { "calibration-chart", "confusion-chart", "scatter-chart", "rubric-chart" })
+        foreach (var chart in new[] { "calibration-chart", "scatter-chart", "rubric-chart" })
         {
             await Expect(page.GetByTestId(chart).Locator("svg").First).ToBeVisibleAsync();
         }
+        await Expect(page.GetByTestId("confusion-table").Locator("td[data-cell='2,5'] a")).ToHaveTextAsync("1");
         await Expect(page.GetByTestId("rubric-items")).ToContainTextAsync("Key lemma");
         await Expect(page.GetByTestId("problems")).ToContainTextAsync("Parity");
         await BrowserPortal.ShotAsync(page, "evaluation-page");
         await Accessibility.AssertNoSeriousViolationsAsync(page);
 
         await runRow.GetByRole(AriaRole.Link, new() { Name = "absolute · fake-model-1" }).ClickAsync();
-        await Expect(page).ToHaveURLAsync(new Regex($"/projects/{seeded.Project}/audit\\?grader={seeded.Run}$"));
+        await Expect(page).ToHaveURLAsync(new Regex($"/projects/{seeded.Project}/evaluation/solutions\\?grader={seeded.Run}$"));
+        await Expect(page.GetByTestId("figure-total")).ToHaveTextAsync("2 solutions");
+
+        await page.GotoAsync($"/projects/{seeded.Project}/audit?grader={seeded.Run}");
         await Expect(page.GetByTestId("disagreement").First).ToHaveTextAsync("2");
+    }
+
+    [Fact]
+    public async Task EvaluationPage_Figures_LinkToTheSolutionsTheyRestOn()
+    {
+        using var admin = await AdminApiAsync();
+        var seeded = await SeedAsync(admin);
+        var page = await SignedInPageAsync();
+        await page.GotoAsync($"/projects/{seeded.Project}/evaluation");
+        var runRow = page.GetByTestId("graders-table").Locator("tr", new() { HasText = "absolute · fake-model-1" });
+
+        // MAE: both solutions the run shares with people, the one it is 3 points off first.
+        await runRow.Locator("[data-metric=mae]").ClickAsync();
+        await Expect(page.GetByTestId("figure-total")).ToHaveTextAsync("2 solutions");
+        await Expect(page.GetByTestId("figure-description")).ToContainTextAsync("absolute · fake-model-1");
+        await Expect(page.GetByTestId("pair-difference")).ToHaveTextAsync(["+3", "0"]);
+        await Expect(page.GetByTestId("pair-human").First).ToHaveTextAsync("2");
+        await Expect(page.GetByTestId("pair-model").First).ToHaveTextAsync("5");
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
+        await page.GetByTestId("pair-solution").First.ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex($"/solutions/{seeded.Solutions[1]}$"));
+
+        // A confusion cell: people 7, model 7.
+        await page.GotoAsync($"/projects/{seeded.Project}/evaluation");
+        await page.GetByTestId("confusion-table").Locator("td[data-cell='7,7'] a").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("hc=7&mc=7$"));
+        await Expect(page.GetByTestId("figure-total")).ToHaveTextAsync("1 solution");
+        await Expect(page.GetByTestId("pair-solution")).ToHaveAttributeAsync("href", $"/solutions/{seeded.Solutions[0]}");
+
+        // A calibration row: people gave 2, the run 5 on average.
+        await page.GotoAsync($"/projects/{seeded.Project}/evaluation");
+        var row = page.GetByTestId("calibration-rows").Locator("tr", new() { HasText = "5.00" });
+        await row.GetByRole(AriaRole.Link, new() { Name = "1", Exact = true }).ClickAsync();
+        await Expect(page.GetByTestId("figure-description")).ToContainTextAsync("where people gave 2");
+        await Expect(page.GetByTestId("pair-model")).ToHaveTextAsync(["5"]);
+
+        // The per-problem drill-down keeps the problem.
+        await page.GotoAsync($"/projects/{seeded.Project}/evaluation");
+        await page.GetByTestId("problems").GetByText("Parity").ClickAsync();
+        await page.GetByTestId("problems").Locator("tr", new() { HasText = "opc-judge" }).GetByRole(AriaRole.Link, new() { Name = "opc-judge" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex($"problem={seeded.Problem}"));
+        await Expect(page.GetByTestId("figure-description")).ToContainTextAsync("on Parity");
+        await Expect(page.GetByTestId("pair-difference")).ToHaveTextAsync(["−1"]);
     }
 
     [Fact]
@@ -217,9 +264,9 @@ public sealed class EvaluationPagesTests(BrowserPortal portal) : IClassFixture<B
         await Expect(rows.First).ToContainTextAsync("absolute · fake-model-1");
         await Expect(rows.Nth(1)).ToContainTextAsync("opc-judge");
 
-        // A figure links to the solutions behind it: the audit of that grader.
+        // A figure links to the solutions behind it: that grader's, largest disagreement first.
         await rows.First.Locator("[data-metric=mae]").ClickAsync();
-        await Expect(page).ToHaveURLAsync(new Regex($"/projects/{seeded.Project}/audit\\?grader={seeded.Run}$"));
+        await Expect(page).ToHaveURLAsync(new Regex($"/projects/{seeded.Project}/evaluation/solutions\\?grader={seeded.Run}$"));
     }
 
     [Fact]
@@ -343,6 +390,52 @@ public sealed class EvaluationPagesTests(BrowserPortal portal) : IClassFixture<B
         Guid a = Guid.NewGuid(), b = Guid.NewGuid(), c = Guid.NewGuid(), d = Guid.NewGuid();
         var frontier = Figures.CostFrontier([(a, 0.01m, 1.0), (b, 0.02m, 0.5), (c, 0.03m, 0.7), (d, null, 0.1)]);
         frontier.ShouldBe([a, b], ignoreOrder: true);
+    }
+
+    [Fact]
+    public void CalibrationGrid_HalfAndWholeReferences_PlacesThemOnAnEvenScaleWithAStraightDiagonal()
+    {
+        var (labels, model, diagonal) = Figures.CalibrationGrid([(0m, 1.0), (2.5m, 2.0), (4m, null)], 4);
+
+        labels.ShouldBe(["0", "", "1", "", "2", "", "3", "", "4"]);
+        model.ShouldBe([1.0, null, null, null, null, 2.0, null, null, null]);
+        diagonal.ShouldBe([0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4]);
+    }
+
+    [Fact]
+    public void CalibrationGrid_MeanOfThreePeople_FallsToTheNearestQuarter()
+    {
+        var (labels, model, _) = Figures.CalibrationGrid([(7m / 3, 3.0)], 3);
+
+        labels.Length.ShouldBe(13);
+        model[9].ShouldBe(3.0); // 2.333… lies nearest 2.25
+    }
+
+    [Theory]
+    [InlineData(0, 10, "gp-heat-0")]
+    [InlineData(1, 10, "gp-heat-1")]
+    [InlineData(5, 10, "gp-heat-2")]
+    [InlineData(6, 10, "gp-heat-3")]
+    [InlineData(10, 10, "gp-heat-4")]
+    public void HeatClass_Count_TakesOneOfFourFillsUpToTheLargest(int count, int max, string expected) =>
+        Figures.HeatClass(count, max).ShouldBe(expected);
+
+    [Fact]
+    public void FigureSolutions_Filters_AreDescribedAndCarriedInTheLink()
+    {
+        var project = Guid.NewGuid();
+        var grader = Guid.NewGuid();
+        var problem = Guid.NewGuid();
+
+        FigureSolutions.Link(project, grader, human: 2.5m, humanCategory: 3, modelCategory: 1, problem: problem, humanSource: "mean")
+            .ShouldBe($"/projects/{project}/evaluation/solutions?grader={grader}&human=2.5&hc=3&mc=1&problem={problem}&humanSource=mean");
+        FigureSolutions.Link(project, grader, ceiling: true).ShouldBe($"/projects/{project}/evaluation/solutions?ceiling=true");
+        FigureSolutions.Describe("run A", false, "2.5", null, null, null, "Parity", "first")
+            .ShouldBe("Solutions graded by run A and by people (people: the first person's grade), where people gave 2.5 and on Parity; largest disagreement first.");
+        FigureSolutions.Describe(null, true, null, null, 3, 1, null, null)
+            .ShouldBe("Solutions two people graded (first person against second), where the first person gave 3 in whole points and the second person gave 1 in whole points; largest disagreement first.");
+        FigureSolutions.Signed(-0.5m).ShouldBe("−0.5");
+        FigureSolutions.Signed(2m).ShouldBe("+2");
     }
 
     [Fact]

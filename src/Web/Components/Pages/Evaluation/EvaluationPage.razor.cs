@@ -26,16 +26,20 @@ public sealed partial class EvaluationPage
 
     private List<ChartSeries<double>> _calibrationSeries = [];
     private string[] _calibrationLabels = [];
-    private List<ChartSeries<double>> _confusionSeries = [];
+    private List<(decimal Human, int N, double? MeanModel)> _calibrationRows = [];
     private string[] _confusionLabels = [];
+    private IReadOnlyList<IReadOnlyList<int>> _confusionCounts = [];
+    private int _confusionMax;
     private List<ChartSeries<double>> _scatterSeries = [];
     private List<ChartSeries<double>> _costSeries = [];
     private List<ChartSeries<double>> _itemSeries = [];
     private string[] _itemLabels = [];
     private List<RubricItemAgreementDto> _itemRows = [];
 
-    private readonly LineChartOptions _calibrationOptions = new() { XAxisTitle = "Human score", YAxisTitle = "Mean model score", ShowDataMarkers = true };
-    private readonly HeatMapChartOptions _heatMapOptions = new() { ShowLabels = true, ValueFormatString = "0" };
+    private readonly LineChartOptions _calibrationOptions = new()
+    {
+        XAxisTitle = "Human score", YAxisTitle = "Mean model score", ShowDataMarkers = true, ConnectNullPoints = true,
+    };
     private readonly ScatterPlotChartOptions _scatterOptions = new() { XAxisTitle = "Human score", YAxisTitle = "Model score", ShowLegend = false };
     private readonly ScatterPlotChartOptions _costOptions = new() { XAxisTitle = "Cost per solution", YAxisTitle = "MAE", XAxisFormat = "0.####" };
     private readonly BarChartOptions _barOptions = new() { YAxisTitle = "Mean award" };
@@ -51,6 +55,9 @@ public sealed partial class EvaluationPage
 
     [Inject]
     private IGradingApiClient Api { get; set; } = default!;
+
+    /// <summary>The solutions behind a grader's figures, under the page's human reference.</summary>
+    private string PairsLink(Guid grader) => FigureSolutions.Link(ProjectId, grader, humanSource: _humanSource);
 
     private bool AnyFake => _agreement?.Graders.Any(g => Figures.LooksFake(g.Grader.Model)) == true;
 
@@ -146,22 +153,19 @@ public sealed partial class EvaluationPage
         var grader = _agreement?.Graders.FirstOrDefault(g => g.Grader.Id == _selected);
         if (grader is null) return;
 
-        var rows = grader.Calibration.Select(c => (Human: Figures.Number(c.Human), c.MeanModel)).Where(c => c.Human is not null).ToList();
-        _calibrationLabels = rows.Select(r => Figures.Show(r.Human)).ToArray();
+        _calibrationRows = grader.Calibration.Select(c => (Human: Figures.Number(c.Human), c.N, c.MeanModel))
+            .Where(c => c.Human is not null).Select(c => (c.Human!.Value, c.N, c.MeanModel)).ToList();
+        var grid = Figures.CalibrationGrid(_calibrationRows.Select(r => (r.Human, r.MeanModel)).ToList(), grader.Confusion.Labels.Count - 1);
+        _calibrationLabels = grid.Labels;
         _calibrationSeries =
         [
-            new ChartSeries<double> { Name = "Mean model score", Data = new ChartData<double>(rows.Select(r => r.MeanModel).ToList()) },
-            new ChartSeries<double> { Name = "Diagonal (agreement)", Data = new ChartData<double>(rows.Select(r => (double)r.Human!.Value).ToList()) },
+            new ChartSeries<double> { Name = "Mean model score", Data = new ChartData<double>(grid.Model) },
+            new ChartSeries<double> { Name = "Diagonal (agreement)", Data = new ChartData<double>(grid.Diagonal) },
         ];
 
         _confusionLabels = grader.Confusion.Labels.ToArray();
-        _confusionSeries = grader.Confusion.Counts
-            .Select((row, i) => new ChartSeries<double>
-            {
-                Name = i < grader.Confusion.Labels.Count ? grader.Confusion.Labels[i] : $"{i}",
-                Data = new ChartData<double>(row.Select(c => (double)c).ToList()),
-            })
-            .ToList();
+        _confusionCounts = grader.Confusion.Counts.Select(r => (IReadOnlyList<int>)r.Take(_confusionLabels.Length).ToList()).Take(_confusionLabels.Length).ToList();
+        _confusionMax = _confusionCounts.SelectMany(r => r).DefaultIfEmpty(0).Max();
 
         var scatter = Figures.ScatterPoints(grader.Confusion);
         _scatterSeries = scatter.Count == 0 ? [] :

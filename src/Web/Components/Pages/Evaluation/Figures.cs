@@ -106,6 +106,47 @@ public static class Figures
         return points;
     }
 
+    /// <summary>
+    /// The calibration chart on an even scale: positions every half point (every quarter when a reference falls between
+    /// halves, as means of people can) from 0 to the largest score, each reference's mean model score at its nearest
+    /// position and nothing elsewhere, the diagonal at every position. A line chart spaces its labels evenly, so only an
+    /// even grid keeps the diagonal straight and the distances true.
+    /// </summary>
+    public static (string[] Labels, List<double?> Model, List<double?> Diagonal) CalibrationGrid(
+        IReadOnlyList<(decimal Human, double? MeanModel)> rows, int maxScore)
+    {
+        var step = rows.All(r => r.Human * 2 == decimal.Floor(r.Human * 2)) ? 0.5m : 0.25m;
+        var top = Math.Max(maxScore, rows.Count == 0 ? 0 : (int)decimal.Ceiling(rows.Max(r => r.Human)));
+        var count = (int)(top / step) + 1;
+        var labels = new string[count];
+        var model = new List<double?>(count);
+        var diagonal = new List<double?>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var x = i * step;
+            labels[i] = x == decimal.Floor(x) ? x.ToString("0", CultureInfo.InvariantCulture) : "";
+            model.Add(null);
+            diagonal.Add((double)x);
+        }
+        foreach (var (human, mean) in rows)
+        {
+            var at = (int)decimal.Round(human / step, MidpointRounding.AwayFromZero);
+            if (at >= 0 && at < count)
+            {
+                model[at] = mean;
+            }
+        }
+        return (labels, model, diagonal);
+    }
+
+    /// <summary>A confusion label ("3") as the whole-point category the Api filters by, or null.</summary>
+    public static int? Category(string label) =>
+        int.TryParse(label, NumberStyles.None, CultureInfo.InvariantCulture, out var category) ? category : null;
+
+    /// <summary>The fill of a confusion cell: none when empty, then four steps up to the largest count.</summary>
+    public static string HeatClass(int count, int max) =>
+        count <= 0 || max <= 0 ? "gp-heat-0" : $"gp-heat-{Math.Clamp((int)Math.Ceiling(4.0 * count / max), 1, 4)}";
+
     /// <summary>The queue position after a key: j (or ArrowDown) forward, k (or ArrowUp) back, clamped to the list.</summary>
     public static int Step(int current, int count, string key) => key switch
     {
