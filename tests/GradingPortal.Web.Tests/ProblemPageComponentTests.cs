@@ -23,19 +23,19 @@ public sealed class ProblemPageComponentTests : BunitContext
     }
 
     [Fact]
-    public void RubricContent_PointsAsJsonNumbers_ShowsItemsTotalAndDeductionsWithHalfPoints()
+    public void RubricContent_DecimalPoints_ShowsItemsTotalAndDeductionsWithHalfPoints()
     {
         var rubric = new RubricResponse
         {
             Id = Guid.NewGuid(),
             Items =
             [
-                new RubricItemResponse { Id = Guid.NewGuid(), Ordinal = 1, Title = "Bound", Points = Json("3.5"), Description = "" },
-                new RubricItemResponse { Id = Guid.NewGuid(), Ordinal = 0, Title = "Closed form", Points = Json("3.5"), Description = "Uses $n^k$." },
+                new RubricItemResponse { Id = Guid.NewGuid(), Ordinal = 1, Title = "Bound", Points = 3.5m, Description = "" },
+                new RubricItemResponse { Id = Guid.NewGuid(), Ordinal = 0, Title = "Closed form", Points = 3.5m, Description = "Uses $n^k$." },
             ],
-            TotalPoints = Json("7"),
+            TotalPoints = 7m,
             ZeroCredit = "Only examples.",
-            Deductions = [new DeductionDto { Description = "Sloppy algebra", Points = Json("0.5") }],
+            Deductions = [new DeductionDto { Description = "Sloppy algebra", Points = 0.5m }],
             Notes = "",
         };
 
@@ -56,8 +56,8 @@ public sealed class ProblemPageComponentTests : BunitContext
     {
         var rubric = new RubricResponse
         {
-            Items = [new RubricItemResponse { Id = Guid.NewGuid(), Title = "Trap", Points = Json("1"), Description = "<img src=x onerror=alert(1)> ok" }],
-            TotalPoints = Json("1"),
+            Items = [new RubricItemResponse { Id = Guid.NewGuid(), Title = "Trap", Points = 1m, Description = "<img src=x onerror=alert(1)> ok" }],
+            TotalPoints = 1m,
             ZeroCredit = "",
             Notes = "",
         };

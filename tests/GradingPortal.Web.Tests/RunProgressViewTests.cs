@@ -28,7 +28,7 @@ public sealed class RunProgressViewTests : BunitContext
         Aggregation = "median",
         Status = status,
         Counts = counts,
-        Cost = System.Text.Json.JsonSerializer.SerializeToElement(0.4567m),
+        Cost = 0.4567m,
         Calls = 12,
         Failures = failures,
         CreatedAt = DateTimeOffset.UtcNow,

@@ -84,6 +84,7 @@ internal static class OpenApiSetup
         });
         options.AddSchemaTransformer(Export.ExportOpenApi.DescribeTextAsync);
         options.AddSchemaTransformer(RowVersions.DescribeAsync);
+        options.AddSchemaTransformer(OpenApiMetadata.DescribeDecimal);
         options.AddOperationTransformer(async (operation, context, ct) =>
         {
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
@@ -131,6 +132,24 @@ internal sealed class SignedInSessionOnly
 /// <summary>Endpoint metadata for the ProblemDetails answers a route gives.</summary>
 internal static class OpenApiMetadata
 {
+    /// <summary>
+    /// Decimals (points, prices, costs) are written as JSON numbers, but the generator leaves their schema without a
+    /// <c>type</c>, so clients generated from the document typed them as untyped objects. Say what they are: a number,
+    /// or null where the value may be missing, with the <c>decimal</c> format so a client keeps them exact.
+    /// </summary>
+    internal static Task DescribeDecimal(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken ct)
+    {
+        var type = context.JsonTypeInfo.Type;
+        if (type == typeof(decimal) || type == typeof(decimal?))
+        {
+            var nullable = type == typeof(decimal?) || schema.Type?.HasFlag(JsonSchemaType.Null) == true;
+            schema.Type = nullable ? JsonSchemaType.Number | JsonSchemaType.Null : JsonSchemaType.Number;
+            schema.Format = "decimal";
+            schema.Pattern = null;
+        }
+        return Task.CompletedTask;
+    }
+
     /// <summary>Declares error answers: 400 as a validation problem (per-field <c>errors</c>), others as ProblemDetails.</summary>
     public static RouteHandlerBuilder Problems(this RouteHandlerBuilder builder, params int[] statusCodes)
     {

@@ -4,8 +4,8 @@ using System.Text.Json;
 namespace GradingPortal.Web.Components.Pages.Problems;
 
 /// <summary>
-/// Points arrive as <c>object</c>: the Api's document gives decimals a format but no type, so the generated client
-/// keeps the raw JSON value. This reads it back as a decimal.
+/// Points as a decimal from whatever holds them: the generated client's <c>decimal</c> (the Api's document types
+/// decimals as numbers), or a raw JSON value (older documents left decimals untyped and the client kept them as such).
 /// </summary>
 public static class ApiNumber
 {
