@@ -6,22 +6,6 @@ namespace GradingPortal.Web.Api;
 
 public sealed record ModelPricesDto(decimal Input, decimal CachedInput, decimal Output);
 
-public sealed record CreateModelProfileRequest(string? Name, string? BaseUrl, string? Model, string? ApiKey, string? ApiKeyVariable, double? Temperature,
-    string? ReasoningEffort, int? MaxOutputTokens, int? TimeoutSeconds, int? MaxConcurrency, int? RequestsPerMinute, ModelPricesDto? Prices,
-    string? StructuredOutput, IReadOnlyList<Guid>? AllowedProjectIds = null, decimal? DailySpendingCap = null, decimal? RunSpendingCap = null);
-
-public sealed record UpdateModelProfileRequest(string? Name, string? BaseUrl, string? Model, string? ApiKey, string? ApiKeyVariable, double? Temperature,
-    string? ReasoningEffort, int? MaxOutputTokens, int? TimeoutSeconds, int? MaxConcurrency, int? RequestsPerMinute, ModelPricesDto? Prices,
-    string? StructuredOutput, IReadOnlyList<string>? Clear, uint? RowVersion, IReadOnlyList<Guid>? AllowedProjectIds = null,
-    decimal? DailySpendingCap = null, decimal? RunSpendingCap = null);
-
-public sealed record ModelProfileResponse(Guid Id, string Name, string BaseUrl, string Model, bool HasStoredKey, string? ApiKeyVariable,
-    double? Temperature, string? ReasoningEffort, int? MaxOutputTokens, int TimeoutSeconds, int MaxConcurrency, int? RequestsPerMinute,
-    ModelPricesDto Prices, string StructuredOutput, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, uint RowVersion,
-    IReadOnlyList<Guid>? AllowedProjectIds = null, decimal? DailySpendingCap = null, decimal? RunSpendingCap = null, string? KeyProblem = null);
-
-public sealed record ModelProfileTestResponse(bool Ok, int LatencyMs, string Model, string? Error);
-
 public sealed record StartGradingRunRequest(Guid ProjectId, IReadOnlyList<Guid>? ProblemIds, IReadOnlyList<Guid>? SolutionIds, string? Workflow,
     string? RubricDesign, Guid ModelProfileId, int? Samples, string? Aggregation, bool RequireRubricApproval,
     IReadOnlyDictionary<string, string>? Prompts = null);

@@ -106,7 +106,6 @@ public static class WebServices
         ui.MapTokenUiEndpoints();
         ui.MapUserUiEndpoints();
         ui.MapImportUiEndpoints();
-        ui.MapGradingUiEndpoints();
         app.MapDownloadEndpoints();
         app.MapEvaluationDownloads();
         app.MapJobsDashboardEndpoints();

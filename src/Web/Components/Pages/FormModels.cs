@@ -60,30 +60,3 @@ public static class FormText
 {
     public static string? Lines(string? value) => value?.Replace("\r\n", "\n", StringComparison.Ordinal);
 }
-
-/// <summary>A model profile as its form posts it. The key field is write-only: the page never fills it in.</summary>
-public sealed class ModelProfileForm
-{
-    public string? Name { get; set; }
-    public string? BaseUrl { get; set; }
-    public string? Model { get; set; }
-    public string? ApiKey { get; set; }
-    public string? ApiKeyVariable { get; set; }
-    public bool RemoveKey { get; set; }
-    public string? Temperature { get; set; }
-    public string? ReasoningEffort { get; set; }
-    public string? MaxOutputTokens { get; set; }
-    public string? TimeoutSeconds { get; set; }
-    public string? MaxConcurrency { get; set; }
-    public string? RequestsPerMinute { get; set; }
-    public string? PriceInput { get; set; }
-    public string? PriceCachedInput { get; set; }
-    public string? PriceOutput { get; set; }
-    public string? StructuredOutput { get; set; }
-    public string? DailySpendingCap { get; set; }
-    public string? RunSpendingCap { get; set; }
-    /// <summary>The ticked projects of the allow-list (checkboxes named <c>allowedProjectIds</c>, read by the page itself).</summary>
-    public List<Guid> AllowedProjectIds { get; set; } = [];
-    public uint? RowVersion { get; set; }
-}
-
