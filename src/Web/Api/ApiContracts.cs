@@ -26,12 +26,6 @@ public sealed record ChangePasswordRequest(string CurrentPassword, string NewPas
 
 public sealed record LogoutRequest(string RefreshToken);
 
-public sealed record CreateTokenRequest(string Name, DateTimeOffset? ExpiresAt = null);
-
-public sealed record CreatedTokenResponse(Guid Id, string Name, string Token, string Hint, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt = null);
-
-public sealed record TokenResponse(Guid Id, string Name, string Hint, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? ExpiresAt = null);
-
 public sealed record CreateProjectRequest(string Name, string? Description, int? MaxPoints, bool UsesLabels, bool BlindGrading, bool HideAuthors,
     IReadOnlyList<string>? CustomErrorTypes);
 

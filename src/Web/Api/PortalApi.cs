@@ -19,15 +19,6 @@ public sealed partial class PortalApi(HttpClient http)
 
     public Task<ApiResult<MeResponse>> GetMeAsync(CancellationToken ct = default) => GetAsync<MeResponse>("api/me", ct);
 
-    // Personal API tokens.
-    public Task<ApiResult<IReadOnlyList<TokenResponse>>> ListTokensAsync(CancellationToken ct = default) =>
-        GetAsync<IReadOnlyList<TokenResponse>>("api/tokens", ct);
-
-    public Task<ApiResult<CreatedTokenResponse>> CreateTokenAsync(CreateTokenRequest request, CancellationToken ct = default) =>
-        SendAsync<CreatedTokenResponse>(HttpMethod.Post, "api/tokens", request, ct);
-
-    public Task<ApiResult> RevokeTokenAsync(Guid id, CancellationToken ct = default) => SendAsync(HttpMethod.Delete, $"api/tokens/{id}", null, ct);
-
     // Users (site admins).
     public Task<ApiResult<IReadOnlyList<UserResponse>>> ListUsersAsync(CancellationToken ct = default) =>
         GetAsync<IReadOnlyList<UserResponse>>("api/users", ct);

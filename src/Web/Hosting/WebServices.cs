@@ -103,7 +103,6 @@ public static class WebServices
         // htmx endpoints render fragments; AntiforgeryEnforcement checks the token (form field or header) on every unsafe request.
         var ui = app.MapGroup("/ui").WithMetadata(new RequireAntiforgeryTokenAttribute());
         ui.MapPreviewEndpoints();
-        ui.MapTokenUiEndpoints();
         ui.MapUserUiEndpoints();
         ui.MapImportUiEndpoints();
         app.MapDownloadEndpoints();
