@@ -88,8 +88,6 @@ public sealed class AntiforgeryTests(AccountPortal portal) : IClassFixture<Accou
         }
 
         // The finding's routes are among those checked (so the enumeration is not silently empty), and pages are too.
-        checkedRoutes.ShouldContain("/ui/model-profiles/{profileId:guid}/test");
-        checkedRoutes.ShouldContain("/ui/tokens/{tokenId:guid}/revoke");
         checkedRoutes.ShouldContain("/signout");
         checkedRoutes.ShouldContain("/ui/users/{userId:guid}");
         checkedRoutes.ShouldContain("/signin");
@@ -98,8 +96,6 @@ public sealed class AntiforgeryTests(AccountPortal portal) : IClassFixture<Accou
     }
 
     [Theory]
-    [InlineData("/ui/model-profiles/{0}/test")]
-    [InlineData("/ui/tokens/{0}/revoke")]
     [InlineData("/ui/users/{0}")]
     [InlineData("/ui/users/{0}/password")]
     [InlineData("/signout")]
@@ -114,34 +110,12 @@ public sealed class AntiforgeryTests(AccountPortal portal) : IClassFixture<Accou
     }
 
     [Fact]
-    public async Task RevokeToken_WithoutToken_IsRefused_WithThePagesTokenRevokes()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        using var web = await SignedInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
-        var (_, pageToken) = await web.PageAsync("/tokens", ct);
-        var created = await web.HtmxAsync(HttpMethod.Post, "/ui/tokens", pageToken, new Dictionary<string, string> { ["name"] = "nightly" }, ct);
-        var html = await created.Content.ReadAsStringAsync(ct);
-        var tokenId = System.Text.RegularExpressions.Regex.Match(html, "/ui/tokens/([0-9a-f-]{36})/revoke").Groups[1].Value;
-        var secret = WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(html, "value=\"(gpt_[^\"]+)\"").Groups[1].Value);
-        using var script = new HttpClient { BaseAddress = portal.Hosts.ApiUrl };
-        script.DefaultRequestHeaders.Authorization = new("Bearer", secret);
-
-        await AssertRefusedAsync(await ForgedAsync(web, "POST", $"/ui/tokens/{tokenId}/revoke", withForm: false, ct), "revoke");
-        (await script.GetAsync("/api/me", ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
-
-        var revoked = await web.HtmxAsync(HttpMethod.Post, $"/ui/tokens/{tokenId}/revoke", pageToken, null, ct);
-        revoked.StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await revoked.Content.ReadAsStringAsync(ct)).ShouldContain("Token revoked.");
-        (await script.GetAsync("/api/me", ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-    }
-
-    [Fact]
     public async Task SignOut_WithoutToken_IsRefused_WithTokenTheApiRefusesTheSessionsRefreshToken()
     {
         var ct = TestContext.Current.CancellationToken;
         using var web = await SignedInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
         // A static page: its layout carries the sign-out form (converted pages sign out over the circuit).
-        var (_, pageToken) = await web.PageAsync("/tokens", ct);
+        var (_, pageToken) = await web.PageAsync("/account", ct);
         var refreshToken = SessionOf(web).RefreshToken;
 
         await AssertRefusedAsync(await ForgedAsync(web, "POST", "/signout", withForm: false, ct), "sign out");
@@ -209,20 +183,6 @@ public sealed class AntiforgeryTests(AccountPortal portal) : IClassFixture<Accou
 
         (await Login("reset-password-3")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await Login("first-password-1")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-    }
-
-    [Fact]
-    public async Task TokensPage_ExpiryDate_IsSentAndShown()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        using var web = await SignedInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
-        var (_, pageToken) = await web.PageAsync("/tokens", ct);
-        var day = DateTime.UtcNow.AddDays(30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-
-        var created = await web.HtmxAsync(HttpMethod.Post, "/ui/tokens", pageToken, new Dictionary<string, string> { ["name"] = "monthly", ["expiresOn"] = day }, ct);
-
-        created.StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await created.Content.ReadAsStringAsync(ct)).ShouldContain($"{day} 00:00 UTC");
     }
 
     [Fact]

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Persistence;
-using GradingPortal.Testing.FakeOpenAi;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -11,8 +10,8 @@ using static Microsoft.Playwright.Assertions;
 namespace GradingPortal.Web.Tests;
 
 /// <summary>
-/// The model side of the Web in headless Chromium: model profiles (the key is never shown back), starting a run with its
-/// estimate and following it live, and model grades on the solution page. No Worker runs here: the rows a Worker would
+/// The model side of the Web in headless Chromium (model profiles: <see cref="AccountPagesTests"/>): starting a run with
+/// its estimate and following it live, and model grades on the solution page. No Worker runs here: the rows a Worker would
 /// write are put in place through Domain and the DbContext.
 /// </summary>
 public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
@@ -70,106 +69,6 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
             prices = new { input = 1.25m, cachedInput = 0.125m, output = 10m },
         }, ct);
         return (projectId, problemId, ids, profile.GetProperty("id").GetGuid());
-    }
-
-    [Fact]
-    public async Task ModelProfilesPage_CreateTestEditDelete_NeverShowsTheKey()
-    {
-        await using var fake = await FakeOpenAiServer.StartAsync();
-        fake.ScriptFallback(_ => new FakeReply("ok"));
-        var page = await SignedInPageAsync();
-        var name = $"Fake endpoint {Guid.NewGuid():N}"[..24];
-
-        await page.ClickAsync("[data-testid=nav-model-profiles]");
-        await Expect(page.Locator("h1")).ToHaveTextAsync("Model profiles");
-        await Expect(page.Locator("#profile-key")).ToHaveAttributeAsync("type", "password");
-
-        // A failed save comes back with the messages, the other fields as typed, and the key field empty.
-        await page.FillAsync("#profile-name", name);
-        await page.FillAsync("#profile-url", "not a url");
-        await page.FillAsync("#profile-model", "fake-model-1");
-        await page.FillAsync("#profile-key", SecretKey);
-        await page.ClickAsync("[data-testid=save-profile]");
-        await Expect(page.GetByTestId("problem")).ToContainTextAsync("base URL");
-        await Expect(page.Locator("#profile-name")).ToHaveValueAsync(name);
-        await Expect(page.Locator("#profile-key")).ToHaveValueAsync("");
-        (await page.ContentAsync()).ShouldNotContain(SecretKey);
-
-        await page.FillAsync("#profile-url", fake.BaseUrl);
-        await page.FillAsync("#profile-key", SecretKey);
-        await page.FillAsync("#profile-price-output", "10");
-        await page.ClickAsync("[data-testid=save-profile]");
-        await Expect(page.GetByTestId("profile-saved")).ToBeVisibleAsync();
-        var row = page.GetByTestId("profile-row").Filter(new LocatorFilterOptions { HasText = name });
-        await Expect(row.GetByTestId("profile-key")).ToHaveTextAsync("stored (encrypted)");
-        (await page.ContentAsync()).ShouldNotContain(SecretKey);
-        await BrowserPortal.ShotAsync(page, "runs-01-model-profiles");
-
-        // Test connection: a real call to the fake endpoint, with the stored key as bearer.
-        await row.GetByTestId("test-connection").ClickAsync();
-        await Expect(row.GetByTestId("test-ok")).ToContainTextAsync("Connected");
-        fake.Requests.Single().Authorization.ShouldBe($"Bearer {SecretKey}");
-
-        // Edit: the key field starts empty; saving other fields keeps the stored key.
-        await row.GetByTestId("profile-name").ClickAsync();
-        await Expect(page.GetByTestId("profile-form-card")).ToContainTextAsync("Edit " + name);
-        await Expect(page.Locator("#profile-key")).ToHaveValueAsync("");
-        await Expect(page.Locator("#profile-model")).ToHaveValueAsync("fake-model-1");
-        await page.FillAsync("#profile-model", "fake-model-2");
-        await page.FillAsync("#profile-concurrency", "3");
-        await page.ClickAsync("[data-testid=save-profile]");
-        await Expect(page.GetByTestId("profile-saved")).ToBeVisibleAsync();
-        await Expect(page.Locator("#profile-model")).ToHaveValueAsync("fake-model-2");
-        await Expect(page.GetByTestId("profile-row").Filter(new LocatorFilterOptions { HasText = name }).GetByTestId("profile-key"))
-            .ToHaveTextAsync("stored (encrypted)");
-        (await page.ContentAsync()).ShouldNotContain(SecretKey);
-
-        await page.ClickAsync("[data-testid=delete-profile]");
-        await Expect(page).ToHaveURLAsync(new Regex("/admin/model-profiles$"));
-        await Expect(page.GetByTestId("profile-row").Filter(new LocatorFilterOptions { HasText = name })).ToHaveCountAsync(0);
-    }
-
-    [Fact]
-    public async Task ModelProfilesPage_AllowedProjectsAndSpendingCaps_AreSavedAndEditedThroughTheForm()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        using var admin = await AdminApiAsync();
-        var project = await admin.PostAsync("/api/projects", new { name = $"Allowed {Guid.NewGuid():N}"[..16] }, ct);
-        var projectId = project.GetProperty("id").GetGuid();
-        var page = await SignedInPageAsync();
-        var name = $"Capped endpoint {Guid.NewGuid():N}"[..24];
-
-        await page.GotoAsync("/admin/model-profiles");
-        await page.FillAsync("#profile-name", name);
-        await page.FillAsync("#profile-url", "http://127.0.0.1:9/v1");
-        await page.FillAsync("#profile-model", "fake-model-1");
-        await page.FillAsync("#profile-daily-cap", "25");
-        await page.FillAsync("#profile-run-cap", "2.5");
-        await page.CheckAsync($"#profile-project-{projectId}");
-        await page.ClickAsync("[data-testid=save-profile]");
-        await Expect(page.GetByTestId("profile-saved")).ToBeVisibleAsync();
-
-        var row = page.GetByTestId("profile-row").Filter(new LocatorFilterOptions { HasText = name });
-        await Expect(row.GetByTestId("profile-projects")).ToContainTextAsync(project.GetProperty("name").GetString()!);
-        await Expect(row.GetByTestId("profile-caps")).ToHaveTextAsync("25/day · 2.5/run");
-        var profileId = Guid.Parse((await row.GetAttributeAsync("data-profile-id"))!);
-        var saved = await admin.SendAsync(HttpMethod.Get, $"/api/model-profiles/{profileId}", null, ct);
-        saved.GetProperty("allowedProjectIds").EnumerateArray().Select(e => e.GetGuid()).ShouldBe([projectId]);
-        saved.GetProperty("dailySpendingCap").GetDecimal().ShouldBe(25m);
-        saved.GetProperty("runSpendingCap").GetDecimal().ShouldBe(2.5m);
-
-        // Editing: the form shows what is stored; an emptied cap and an unticked project are removed.
-        await row.GetByTestId("profile-name").ClickAsync();
-        await Expect(page.Locator($"#profile-project-{projectId}")).ToBeCheckedAsync();
-        await Expect(page.Locator("#profile-run-cap")).ToHaveValueAsync("2.5");
-        await page.FillAsync("#profile-run-cap", "");
-        await page.UncheckAsync($"#profile-project-{projectId}");
-        await page.ClickAsync("[data-testid=save-profile]");
-        await Expect(page.GetByTestId("profile-saved")).ToBeVisibleAsync();
-        var edited = await admin.SendAsync(HttpMethod.Get, $"/api/model-profiles/{profileId}", null, ct);
-        edited.GetProperty("allowedProjectIds").GetArrayLength().ShouldBe(0);
-        edited.GetProperty("runSpendingCap").ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
-        edited.GetProperty("dailySpendingCap").GetDecimal().ShouldBe(25m);
     }
 
     /// <summary>Opens a MudSelect (wrapped in an element with <paramref name="testId"/>) and picks the option showing <paramref name="text"/>.</summary>

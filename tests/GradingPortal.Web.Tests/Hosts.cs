@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace GradingPortal.Web.Tests;
 
@@ -50,9 +51,13 @@ public sealed class WebHost : WebApplicationFactory<WebEntryPoint>
         UseKestrel(0);
     }
 
+    /// <summary>What the Web logged (at the levels its settings allow).</summary>
+    public LogSink Logs { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.UseSetting("Api:BaseUrl", _apiUrl.ToString());
         builder.UseSetting("SignInThrottle:PermitsPerAddress", "100000");
         foreach (var (key, value) in _settings ?? new Dictionary<string, string>())

@@ -15,7 +15,7 @@ public sealed partial class PageFlowTests(ShortTokenPortal portal) : IClassFixtu
         var ct = TestContext.Current.CancellationToken;
         using var web = new WebClient(portal.Hosts.WebUrl);
         await web.SignInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
-        var (html, _) = await web.PageAsync("/tokens", ct);
+        var (html, _) = await web.PageAsync("/account", ct);
         var token = WebUtility.HtmlDecode(SignOutToken().Match(html).Groups[1].Value);
 
         var signOut = await web.Http.PostAsync("/signout", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }), ct);

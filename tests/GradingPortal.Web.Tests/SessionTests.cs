@@ -86,10 +86,10 @@ public sealed class SessionTests(ShortTokenPortal portal) : IClassFixture<ShortT
         var firstCookie = SessionCookie(web.Cookies);
 
         // The access token expires within the renewal window, so this request refreshes it before the page calls Api.
-        var projects = await web.Http.GetAsync("/tokens", ct);
+        var projects = await web.Http.GetAsync("/account", ct);
 
         projects.StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await projects.Content.ReadAsStringAsync(ct)).ShouldContain("API tokens");
+        (await projects.Content.ReadAsStringAsync(ct)).ShouldContain("Your account");
         projects.Headers.TryGetValues("Set-Cookie", out var setCookies).ShouldBeTrue();
         setCookies!.ShouldContain(c => c.StartsWith("gp.session=", StringComparison.Ordinal));
         SessionCookie(web.Cookies).ShouldNotBe(firstCookie);
