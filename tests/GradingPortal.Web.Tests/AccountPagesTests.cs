@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using GradingPortal.Testing.FakeOpenAi;
 using Microsoft.Playwright;
@@ -226,5 +227,70 @@ public sealed class AccountPagesTests(AccountBrowserPortal portal) : IClassFixtu
         await Expect(row.GetByTestId("token-expires")).ToHaveTextAsync($"{day} 00:00 UTC");
         // The form is empty again for the next token.
         await Expect(page.Locator("#token-name")).ToHaveValueAsync("");
+    }
+
+    [Fact]
+    public async Task UsersPage_CreateDisableResetEnableMakeAdmin_ChangesWhatTheUserCanDo()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var page = await SignedInPageAsync();
+        var email = $"du-{Guid.NewGuid():N}@example.org";
+        var name = $"Dana {Guid.NewGuid():N}"[..12];
+        using var http = new HttpClient { BaseAddress = portal.Hosts.ApiUrl };
+        Task<HttpResponseMessage> Login(string password) => http.PostAsJsonAsync("/api/auth/login", new { email, password }, ct);
+
+        await page.ClickAsync("a[href='/admin/users']");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Users");
+        // A site admin's own row offers no actions (the Api refuses them on oneself anyway).
+        await Expect(page.Locator("tr.gp-user-row").Filter(new() { HasText = PortalHosts.AdminEmail }).GetByTestId("user-toggle-disabled")).ToHaveCountAsync(0);
+
+        // Create: a refused password shows the Api's message on the field; then the user is created and listed.
+        await page.FillAsync("#user-email", email);
+        await page.FillAsync("#user-name", name);
+        await page.FillAsync("#user-password", "x");
+        await page.ClickAsync("[data-testid=create-user-submit]");
+        await Expect(page.Locator(".mud-input-helper-text.mud-input-error, [data-testid=create-error]").First).ToBeVisibleAsync();
+        await Expect(page.Locator("#user-email")).ToHaveValueAsync(email);
+        await page.FillAsync("#user-password", "first-password-1");
+        await page.ClickAsync("[data-testid=create-user-submit]");
+        await Expect(page.GetByTestId("user-created")).ToContainTextAsync(name);
+        var row = page.Locator("tr.gp-user-row").Filter(new() { HasText = email });
+        await Expect(row).ToHaveCountAsync(1);
+        (await Login("first-password-1")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
+
+        await row.GetByTestId("user-toggle-disabled").ClickAsync();
+        await Expect(page.GetByTestId("user-done")).ToContainTextAsync("disabled");
+        await Expect(row.GetByTestId("user-disabled")).ToBeVisibleAsync();
+        (await Login("first-password-1")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+
+        // Reset: a too-short password is refused with the Api's message, a good one is accepted.
+        await row.GetByTestId("user-reset").ClickAsync();
+        await Expect(page.GetByTestId("reset-password")).ToContainTextAsync(name);
+        await page.FillAsync("#reset-password-input", "x");
+        await page.ClickAsync("[data-testid=reset-password-submit]");
+        await Expect(page.GetByTestId("reset-password").Locator(".mud-input-helper-text.mud-input-error, .mud-alert")).ToBeVisibleAsync();
+        await page.FillAsync("#reset-password-input", "reset-password-3");
+        await page.ClickAsync("[data-testid=reset-password-submit]");
+        await Expect(page.GetByTestId("user-done")).ToContainTextAsync("was reset");
+        await Expect(page.GetByTestId("reset-password")).ToHaveCountAsync(0);
+
+        await row.GetByTestId("user-toggle-disabled").ClickAsync();
+        await Expect(page.GetByTestId("user-done")).ToContainTextAsync("can sign in again");
+        await Expect(row.GetByTestId("user-disabled")).ToHaveCountAsync(0);
+        (await Login("reset-password-3")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await Login("first-password-1")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+
+        await row.GetByTestId("user-toggle-admin").ClickAsync();
+        await Expect(page.GetByTestId("user-done")).ToContainTextAsync("now a site administrator");
+        await Expect(row.GetByTestId("user-admin")).ToBeVisibleAsync();
+        using var promoted = await ApiClient.SignInAsync(portal.Hosts.ApiUrl, email, "reset-password-3", ct);
+        (await promoted.SendAsync(HttpMethod.Get, "/api/me", null, ct)).GetProperty("isAdmin").GetBoolean().ShouldBeTrue();
+
+        await page.FillAsync("input[data-testid=user-filter], [data-testid=user-filter] input", "no-such-user");
+        await Expect(row).ToHaveCountAsync(0);
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
+        LogsShouldNotContain("reset-password-3");
+        LogsShouldNotContain("first-password-1");
     }
 }

@@ -21,8 +21,8 @@ public sealed class AccountPortal : IAsyncLifetime
 }
 
 /// <summary>
-/// Every unsafe request to Web needs the page's antiforgery token; sign-out ends the Api session; the account and
-/// user pages change passwords and disable people.
+/// Every unsafe request to Web needs the page's antiforgery token; sign-out ends the Api session; the account page
+/// changes the password. (The users page works over the circuit: <see cref="AccountPagesTests"/>.)
 /// </summary>
 public sealed class AntiforgeryTests(AccountPortal portal) : IClassFixture<AccountPortal>
 {
@@ -89,15 +89,12 @@ public sealed class AntiforgeryTests(AccountPortal portal) : IClassFixture<Accou
 
         // The finding's routes are among those checked (so the enumeration is not silently empty), and pages are too.
         checkedRoutes.ShouldContain("/signout");
-        checkedRoutes.ShouldContain("/ui/users/{userId:guid}");
         checkedRoutes.ShouldContain("/signin");
         checkedRoutes.ShouldContain("/account");
         checkedRoutes.ShouldContain("/");
     }
 
     [Theory]
-    [InlineData("/ui/users/{0}")]
-    [InlineData("/ui/users/{0}/password")]
     [InlineData("/signout")]
     public async Task UnsafeRoute_WithoutToken_IsRefused(string route)
     {
@@ -152,37 +149,6 @@ public sealed class AntiforgeryTests(AccountPortal portal) : IClassFixture<Accou
         (await http.PostAsJsonAsync("/api/auth/login", new { email, password = "second-password-2" }, ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await http.PostAsJsonAsync("/api/auth/login", new { email, password = "first-password-1" }, ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await http.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = oldRefresh }, ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-    }
-
-    [Fact]
-    public async Task UsersPage_DisableResetEnable_ChangesWhatTheUserCanDo()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        using var admin = await ApiClient.SignInAsync(portal.Hosts.ApiUrl, PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
-        var email = $"du-{Guid.NewGuid():N}@example.org";
-        var userId = (await admin.PostAsync("/api/users", new { email, password = "first-password-1", displayName = "Dana" }, ct)).GetProperty("id").GetGuid();
-        using var web = await SignedInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
-        var (_, pageToken) = await web.PageAsync("/admin/users", ct);
-        using var http = new HttpClient { BaseAddress = portal.Hosts.ApiUrl };
-        Task<HttpResponseMessage> Login(string password) => http.PostAsJsonAsync("/api/auth/login", new { email, password }, ct);
-        async Task<string> PostAsync(string path, Dictionary<string, string> form)
-        {
-            form["__RequestVerificationToken"] = pageToken;
-            var response = await web.Http.PostAsync(path, new FormUrlEncodedContent(form), ct);
-            response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
-            return response.Headers.Location!.ToString();
-        }
-
-        (await PostAsync($"/ui/users/{userId}", new() { ["change"] = "disable" })).ShouldBe("/admin/users?done=disable");
-        (await Login("first-password-1")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        (await web.PageAsync("/admin/users", ct)).Html.ShouldContain("disabled");
-
-        (await PostAsync($"/ui/users/{userId}/password", new() { ["newPassword"] = "x" })).ShouldStartWith("/admin/users?error=");
-        (await PostAsync($"/ui/users/{userId}/password", new() { ["newPassword"] = "reset-password-3" })).ShouldBe("/admin/users?done=password");
-        (await PostAsync($"/ui/users/{userId}", new() { ["change"] = "enable" })).ShouldBe("/admin/users?done=enable");
-
-        (await Login("reset-password-3")).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await Login("first-password-1")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
     [Fact]

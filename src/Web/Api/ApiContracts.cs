@@ -14,14 +14,6 @@ public sealed record TokenPairResponse(string TokenType, string AccessToken, int
 
 public sealed record MeResponse(Guid Id, string Email, string DisplayName, bool IsAdmin);
 
-public sealed record CreateUserRequest(string Email, string Password, string? DisplayName, bool IsAdmin = false);
-
-public sealed record UserResponse(Guid Id, string Email, string DisplayName, bool IsAdmin, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt = null);
-
-public sealed record UpdateUserRequest(bool? IsAdmin, bool? Disabled);
-
-public sealed record ResetPasswordRequest(string NewPassword);
-
 public sealed record ChangePasswordRequest(string CurrentPassword, string NewPassword);
 
 public sealed record LogoutRequest(string RefreshToken);

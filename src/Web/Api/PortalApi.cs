@@ -19,22 +19,10 @@ public sealed partial class PortalApi(HttpClient http)
 
     public Task<ApiResult<MeResponse>> GetMeAsync(CancellationToken ct = default) => GetAsync<MeResponse>("api/me", ct);
 
-    // Users (site admins).
-    public Task<ApiResult<IReadOnlyList<UserResponse>>> ListUsersAsync(CancellationToken ct = default) =>
-        GetAsync<IReadOnlyList<UserResponse>>("api/users", ct);
-
-    public Task<ApiResult<UserResponse>> UpdateUserAsync(Guid userId, UpdateUserRequest request, CancellationToken ct = default) =>
-        SendAsync<UserResponse>(HttpMethod.Patch, $"api/users/{userId}", request, ct);
-
-    public Task<ApiResult> ResetPasswordAsync(Guid userId, string newPassword, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Post, $"api/users/{userId}/password", new ResetPasswordRequest(newPassword), ct);
-
+    // The account page.
     /// <summary>Changes the signed-in person's password; the Api then refuses this session's refresh token (sign in again).</summary>
     public Task<ApiResult> ChangePasswordAsync(string currentPassword, string newPassword, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, "api/me/password", new ChangePasswordRequest(currentPassword, newPassword), ct);
-
-    public Task<ApiResult<UserResponse>> CreateUserAsync(CreateUserRequest request, CancellationToken ct = default) =>
-        SendAsync<UserResponse>(HttpMethod.Post, "api/users", request, ct);
 
     // Projects and members.
     public Task<ApiResult<IReadOnlyList<ProjectResponse>>> ListProjectsAsync(CancellationToken ct = default) =>

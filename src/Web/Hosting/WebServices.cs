@@ -24,6 +24,9 @@ public static class WebServices
         // them from the package folders through this manifest in any environment (tests run as "Testing"); a published
         // Web has them in its own wwwroot and no manifest, where this does nothing.
         builder.WebHost.UseStaticWebAssets();
+        // At Debug, SignalR's hub dispatcher logs each circuit message whole, with the values typed into fields (model keys,
+        // passwords). This rule comes after the configuration's, so it wins for this category whatever the settings say.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.Information);
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WebDataProtectionOptions>().BindConfiguration(WebDataProtectionOptions.SectionName);
 
@@ -103,7 +106,6 @@ public static class WebServices
         // htmx endpoints render fragments; AntiforgeryEnforcement checks the token (form field or header) on every unsafe request.
         var ui = app.MapGroup("/ui").WithMetadata(new RequireAntiforgeryTokenAttribute());
         ui.MapPreviewEndpoints();
-        ui.MapUserUiEndpoints();
         ui.MapImportUiEndpoints();
         app.MapDownloadEndpoints();
         app.MapEvaluationDownloads();

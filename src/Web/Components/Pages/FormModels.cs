@@ -44,14 +44,6 @@ public sealed class SolutionForm
     public string? ExternalId { get; set; }
 }
 
-public sealed class UserForm
-{
-    public string? Email { get; set; }
-    public string? DisplayName { get; set; }
-    public string? Password { get; set; }
-    public bool IsAdmin { get; set; }
-}
-
 /// <summary>
 /// Browsers send textarea line breaks as CR LF in form posts whatever the person pasted; Web stores LF, so offsets and
 /// quotes match the text as it was written and as scripts submit it through the API.

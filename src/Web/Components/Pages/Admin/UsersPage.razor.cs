@@ -1,0 +1,181 @@
+using GradingPortal.Web.ApiClient;
+using GradingPortal.Web.Auth;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace GradingPortal.Web.Components.Pages.Admin;
+
+/// <summary>
+/// Site admins manage people: create, disable or enable, make or remove admin, reset a password. Their own row has no
+/// actions (the Api refuses an admin locking themselves out; the page does not offer it).
+/// </summary>
+public sealed partial class UsersPage
+{
+    private static readonly List<BreadcrumbItem> s_trail = [new("Users", null, disabled: true)];
+
+    private readonly NewUser _new = new();
+    private readonly ResetForm _reset = new();
+    private List<UserResponse>? _users;
+    private Guid? _me;
+    private string _search = "";
+    private ApiError? _loadError;
+    private ApiError? _actionError;
+    private ApiError? _createError;
+    private ApiError? _resetError;
+    private UserResponse? _created;
+    private UserResponse? _resetting;
+    private string? _done;
+    private bool _busy;
+
+    [Inject]
+    private IGradingApiClient Api { get; set; } = default!;
+
+    [Inject]
+    private CircuitSession Circuit { get; set; } = default!;
+
+    protected override async Task OnInitializedAsync()
+    {
+        _me = (await Circuit.StartAsync())?.UserId;
+        await LoadAsync();
+    }
+
+    private async Task LoadAsync()
+    {
+        try
+        {
+            _users = [.. (await Api.ListUsersAsync(null, CancellationToken.None)).OrderBy(u => u.DisplayName, StringComparer.CurrentCultureIgnoreCase)];
+        }
+        catch (ApiException ex)
+        {
+            _loadError = ApiError.From(ex);
+        }
+        catch (HttpRequestException)
+        {
+            _loadError = ApiError.Unreachable;
+        }
+    }
+
+    private bool Matches(UserResponse user) =>
+        string.IsNullOrWhiteSpace(_search)
+        || user.DisplayName.Contains(_search, StringComparison.CurrentCultureIgnoreCase)
+        || user.Email.Contains(_search, StringComparison.CurrentCultureIgnoreCase);
+
+    private Task ToggleDisabledAsync(UserResponse user) => user.DisabledAt is null
+        ? ChangeAsync(user, new UpdateUserRequest { Disabled = true },
+            $"{user.DisplayName} is disabled: they cannot sign in, their sessions end within the hour and their API tokens stop working.")
+        : ChangeAsync(user, new UpdateUserRequest { Disabled = false }, $"{user.DisplayName} can sign in again.");
+
+    private Task ToggleAdminAsync(UserResponse user) => user.IsAdmin
+        ? ChangeAsync(user, new UpdateUserRequest { IsAdmin = false }, $"{user.DisplayName} is no longer a site administrator.")
+        : ChangeAsync(user, new UpdateUserRequest { IsAdmin = true }, $"{user.DisplayName} is now a site administrator.");
+
+    private async Task ChangeAsync(UserResponse user, UpdateUserRequest request, string done)
+    {
+        if (await RunAsync(() => Api.UpdateUserAsync(user.Id, request, CancellationToken.None), e => _actionError = e))
+        {
+            _done = done;
+            await LoadAsync();
+        }
+    }
+
+    private void StartReset(UserResponse user)
+    {
+        _resetting = user;
+        _reset.Password = null;
+        _resetError = null;
+    }
+
+    private void CancelReset()
+    {
+        _resetting = null;
+        _reset.Password = null;
+        _resetError = null;
+    }
+
+    private async Task ResetAsync()
+    {
+        if (_resetting is not { } user)
+        {
+            return;
+        }
+        _resetError = null;
+        var request = new ResetPasswordRequest { NewPassword = _reset.Password ?? "" };
+        var reset = await RunAsync(() => Api.ResetUserPasswordAsync(user.Id, request, CancellationToken.None), e => _resetError = e);
+        // The typed password is not kept in the circuit once it was sent.
+        _reset.Password = null;
+        if (reset)
+        {
+            _resetting = null;
+            _done = $"The password of {user.DisplayName} was reset; their sessions must sign in again.";
+        }
+    }
+
+    private async Task CreateAsync()
+    {
+        _created = null;
+        _createError = null;
+        var request = new CreateUserRequest
+        {
+            Email = _new.Email?.Trim() ?? "",
+            Password = _new.Password ?? "",
+            DisplayName = string.IsNullOrWhiteSpace(_new.DisplayName) ? null : _new.DisplayName.Trim(),
+            IsAdmin = _new.IsAdmin,
+        };
+        UserResponse? created = null;
+        if (await RunAsync(async () => created = await Api.CreateUserAsync(request, CancellationToken.None), e => _createError = e))
+        {
+            _created = created;
+            _new.Clear();
+            await LoadAsync();
+        }
+        _new.Password = null;
+    }
+
+    /// <summary>Runs one Api call with the page busy; an Api error goes to <paramref name="fail"/>, and the outcome is returned.</summary>
+    private async Task<bool> RunAsync(Func<Task> call, Action<ApiError> fail)
+    {
+        _busy = true;
+        _done = null;
+        _actionError = null;
+        try
+        {
+            await call();
+            return true;
+        }
+        catch (ApiException ex)
+        {
+            fail(ApiError.From(ex));
+            return false;
+        }
+        catch (HttpRequestException)
+        {
+            fail(ApiError.Unreachable);
+            return false;
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    private sealed class NewUser
+    {
+        public string? Email { get; set; }
+        public string? DisplayName { get; set; }
+        public string? Password { get; set; }
+        public bool IsAdmin { get; set; }
+
+        public void Clear()
+        {
+            Email = null;
+            DisplayName = null;
+            Password = null;
+            IsAdmin = false;
+        }
+    }
+
+    private sealed class ResetForm
+    {
+        public string? Password { get; set; }
+    }
+}
