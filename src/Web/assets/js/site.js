@@ -23,34 +23,8 @@ document.body.addEventListener('htmx:responseError', (event) => {
 });
 document.body.addEventListener('htmx:sendError', () => toast('The server could not be reached. Check your connection.', 'danger'));
 
-// Buttons that copy a field's value (API token secret).
-document.addEventListener('click', async (event) => {
-  const button = event.target.closest('[data-gp-copy]');
-  if (!button) {
-    return;
-  }
-  const field = document.querySelector(button.dataset.gpCopy);
-  if (!field) {
-    return;
-  }
-  try {
-    await navigator.clipboard.writeText(field.value);
-  } catch {
-    field.select();
-    document.execCommand('copy');
-  }
-  toast('Copied to the clipboard.', 'success');
-});
-
 installSanitizer();
 installTotals();
-// Forms that ask before an irreversible action (deleting a model profile).
-document.addEventListener('submit', (event) => {
-  const message = event.target.dataset?.gpConfirm;
-  if (message && !window.confirm(message)) {
-    event.preventDefault();
-  }
-});
 initAnnotator();
 initGrading();
 initKeyboard();
