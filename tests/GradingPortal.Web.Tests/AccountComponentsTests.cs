@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Bunit;
 using GradingPortal.Web.ApiClient;
 using GradingPortal.Web.Components.Pages.Account;
@@ -19,7 +18,7 @@ public sealed class AccountComponentsTests : BunitContext
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
 
-    /// <summary>A stored profile as the generated client reads it: decimals arrive as raw JSON numbers.</summary>
+    /// <summary>A stored profile as the generated client reads it.</summary>
     private static ModelProfileResponse Stored(bool storedKey = true, string? variable = null, decimal? daily = 25m, decimal? run = 2.5m,
         Guid[]? allowed = null) => new()
     {
@@ -35,15 +34,13 @@ public sealed class AccountComponentsTests : BunitContext
         TimeoutSeconds = 600,
         MaxConcurrency = 4,
         RequestsPerMinute = 60,
-        Prices = new ModelPricesDto { Input = Json(1.25m), CachedInput = Json(0.125m), Output = Json(10m) },
+        Prices = new ModelPricesDto { Input = 1.25m, CachedInput = 0.125m, Output = 10m },
         StructuredOutput = "jsonSchema",
         RowVersion = 7,
         AllowedProjectIds = allowed ?? [],
-        DailySpendingCap = daily is { } d ? Json(d) : Json(null),
-        RunSpendingCap = run is { } r ? Json(r) : Json(null),
+        DailySpendingCap = daily,
+        RunSpendingCap = run,
     };
-
-    private static JsonElement Json(decimal? value) => JsonSerializer.SerializeToElement(value);
 
     [Fact]
     public void ProfileDraft_FromStoredProfile_KeepsValuesButNeverAKey()
@@ -141,7 +138,7 @@ public sealed class AccountComponentsTests : BunitContext
         ProfileLabels.Allowed(Stored(), [project]).ShouldBe("site admins only");
         ProfileLabels.Allowed(Stored(allowed: [project.Id]), [project]).ShouldBe("USAMO");
         ProfileLabels.Allowed(Stored(allowed: [project.Id, Guid.NewGuid()]), [project]).ShouldBe("2 projects");
-        ProfileLabels.Money(Json(0.125m)).ShouldBe("0.125");
+        ProfileLabels.Money(0.125m).ShouldBe("0.125");
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.Globalization;
 using GradingPortal.Web.ApiClient;
-using GradingPortal.Web.Components.Pages.Problems;
 
 namespace GradingPortal.Web.Components.Pages.Admin;
 
@@ -46,11 +45,11 @@ public sealed class ProfileDraft
             TimeoutSeconds = p.TimeoutSeconds,
             MaxConcurrency = p.MaxConcurrency,
             RequestsPerMinute = p.RequestsPerMinute,
-            PriceInput = ApiNumber.ToDecimal(p.Prices.Input) ?? 0,
-            PriceCachedInput = ApiNumber.ToDecimal(p.Prices.CachedInput) ?? 0,
-            PriceOutput = ApiNumber.ToDecimal(p.Prices.Output) ?? 0,
-            DailySpendingCap = ApiNumber.ToDecimal(p.DailySpendingCap),
-            RunSpendingCap = ApiNumber.ToDecimal(p.RunSpendingCap),
+            PriceInput = p.Prices.Input,
+            PriceCachedInput = p.Prices.CachedInput,
+            PriceOutput = p.Prices.Output,
+            DailySpendingCap = p.DailySpendingCap,
+            RunSpendingCap = p.RunSpendingCap,
             StructuredOutput = p.StructuredOutput,
         };
         draft.AllowedProjectIds.UnionWith(p.AllowedProjectIds ?? []);
@@ -104,8 +103,8 @@ public sealed class ProfileDraft
         ClearIf(Blank(ReasoningEffort) is null, stored.ReasoningEffort is not null, "reasoningEffort");
         ClearIf(MaxOutputTokens is null, stored.MaxOutputTokens is not null, "maxOutputTokens");
         ClearIf(RequestsPerMinute is null, stored.RequestsPerMinute is not null, "requestsPerMinute");
-        ClearIf(DailySpendingCap is null, stored.DailySpendingCap is not null && ApiNumber.ToDecimal(stored.DailySpendingCap) is not null, "dailySpendingCap");
-        ClearIf(RunSpendingCap is null, stored.RunSpendingCap is not null && ApiNumber.ToDecimal(stored.RunSpendingCap) is not null, "runSpendingCap");
+        ClearIf(DailySpendingCap is null, stored.DailySpendingCap is not null, "dailySpendingCap");
+        ClearIf(RunSpendingCap is null, stored.RunSpendingCap is not null, "runSpendingCap");
         var newVariable = Key is null && Variable is not null && Variable != stored.ApiKeyVariable ? Variable : null;
         if (RemoveKey && Key is null && newVariable is null)
         {
@@ -145,8 +144,8 @@ public static class ProfileLabels
 
     public static string Caps(ModelProfileResponse p)
     {
-        var day = ApiNumber.ToDecimal(p.DailySpendingCap);
-        var run = ApiNumber.ToDecimal(p.RunSpendingCap);
+        var day = p.DailySpendingCap;
+        var run = p.RunSpendingCap;
         if (day is null && run is null)
         {
             return "no caps";
@@ -165,8 +164,6 @@ public static class ProfileLabels
         var names = projects.Where(x => ids.Contains(x.Id)).Select(x => x.Name).ToList();
         return names.Count == ids.Count ? string.Join(", ", names) : $"{ids.Count} project{(ids.Count == 1 ? "" : "s")}";
     }
-
-    public static string Money(object? value) => ApiNumber.ToDecimal(value) is { } amount ? Money(amount) : "0";
 
     public static string Money(decimal value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 }
