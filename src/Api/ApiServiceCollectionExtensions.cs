@@ -101,6 +101,9 @@ internal static class ApiServiceCollectionExtensions
         // runs no Hangfire server, only Workers execute jobs.
         services.AddHangfireStorage(connectionString, JobStorageTimings.Default);
         services.AddScoped<Models.ModelConnectionTester>();
+        // One listening session per Api process for open solution pages' change streams (ADR 022).
+        services.AddSingleton<SolutionChangeNotices>();
+        services.AddHostedService(provider => provider.GetRequiredService<SolutionChangeNotices>());
         services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         return builder;
     }

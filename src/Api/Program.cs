@@ -35,6 +35,7 @@ app.MapProjectEndpoints();
 app.MapProblemEndpoints();
 app.MapRubricEndpoints();
 app.MapSolutionEndpoints();
+app.MapSolutionChangeEndpoints();
 app.MapGradingEndpoints();
 app.MapModelProfileEndpoints();
 app.MapGradingRunEndpoints();

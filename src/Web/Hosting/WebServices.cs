@@ -134,6 +134,17 @@ public static class WebServices
             ConfigureApiClient(provider, http);
             return new GradingApiClient(http);
         });
+        // The solution page's change stream (ADR 022): the same token handling, its own HttpClient (it stays open).
+        services.AddScoped(provider =>
+        {
+            var handler = new CircuitBearerHandler(provider.GetRequiredService<CircuitSession>())
+            {
+                InnerHandler = provider.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(CircuitApiClientName),
+            };
+            var http = new HttpClient(handler, disposeHandler: false);
+            ConfigureApiClient(provider, http);
+            return new Components.Pages.Solutions.SolutionChangeFeed(http);
+        });
         return services;
     }
 

@@ -25,6 +25,9 @@ internal sealed class ImportJob(GradingDbContext db, PostgresConnections connect
     /// <summary>Records per save (and per checkpoint).</summary>
     internal const int BatchRecords = 2000;
 
+    /// <summary>Turns the database's solution change notices off until the current transaction ends (see the migration SolutionChangeNotices).</summary>
+    internal const string QuietSolutionNotices = "SET LOCAL gradingportal.solution_notices = 'off'";
+
     /// <summary>A run of this many plain solutions among other records is split off into a batch for the COPY path.</summary>
     internal const int MinBulkRun = 100;
 
@@ -294,7 +297,14 @@ internal sealed class ImportJob(GradingDbContext db, PostgresConnections connect
                 total.Add(await writer.ApplyAsync(record, ct));
             }
             Checkpoint(batch[^1].Seq, total);
-            await db.SaveChangesAsync(ct);
+            await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+            {
+                // Grades and annotations an import brings would each send a solution_changed notice (ADR 022): open pages
+                // of those solutions pick them up at their slow poll instead of the Api fanning out one notice per row.
+                await db.Database.ExecuteSqlRawAsync(QuietSolutionNotices, ct);
+                await db.SaveChangesAsync(ct);
+                await transaction.CommitAsync(ct);
+            }
             AfterSave(writer);
         }
         catch (DbUpdateException ex) when (ex is not DbUpdateConcurrencyException || !IsImportRow(ex))

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using GradingPortal.Domain.Models;
+using GradingPortal.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

@@ -8,13 +8,19 @@ namespace GradingPortal.Web.Components.Pages.Solutions;
 
 /// <summary>
 /// Where a grader reads a proof, marks errors, grades, reviews model findings and (Adjudicators) sets the final grade.
-/// While it is open it asks the Api every few seconds whether anything changed (there is no push channel from the Api),
-/// and shows new grades and model grades through the circuit without touching what the grader is typing.
+/// While it is open it follows the Api's change stream for the solution (ADR 022) and, on each change, reads the solution
+/// again through the Api, so new grades and model grades appear through the circuit, as blind rules allow, without touching
+/// what the grader is typing. A slow poll stays as a safety net for a stream that is down.
 /// </summary>
 public sealed partial class SolutionPage
 {
     internal static readonly string[] Severities = ["minor", "major", "critical"];
-    private static readonly TimeSpan s_pollEvery = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan s_defaultPollEvery = TimeSpan.FromSeconds(30);
+
+    /// <summary>No event (not even a heartbeat, sent every 20 s) for this long: the stream is taken for dead and opened again.</summary>
+    private static readonly TimeSpan s_streamSilence = TimeSpan.FromSeconds(65);
+
+    private static readonly TimeSpan s_maxReconnectDelay = TimeSpan.FromSeconds(30);
 
     private SolutionResponse? _solution;
     private ProjectResponse? _project;
@@ -26,7 +32,7 @@ public sealed partial class SolutionPage
     private decimal? _finalPoints;
     private string _rationale = "";
     private HashSet<Guid> _basedOn = [];
-    private bool _busy, _gradeSaved, _adjudicationSaved, _help, _live, _typeset, _sourceView;
+    private bool _busy, _gradeSaved, _adjudicationSaved, _help, _live, _typeset, _sourceView, _following;
     private string? _notice;
     private Guid _loadedId;
     private string _fingerprint = "";
@@ -36,6 +42,10 @@ public sealed partial class SolutionPage
     private IJSObjectReference? _module, _handle;
     private DotNetObjectReference<SolutionPage>? _self;
     private CancellationTokenSource? _poll;
+
+    // A pushed change and the safety poll may both read the solution: one read at a time, so an older answer never lands
+    // after a newer one.
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
 
     [Parameter]
     public Guid SolutionId { get; set; }
@@ -51,6 +61,12 @@ public sealed partial class SolutionPage
 
     [Inject]
     private IJSRuntime JS { get; set; } = default!;
+
+    [Inject]
+    private SolutionChangeFeed Changes { get; set; } = default!;
+
+    [Inject]
+    private IConfiguration Configuration { get; set; } = default!;
 
     private string Title => _solution is null
         ? "Solution"
@@ -79,7 +95,7 @@ public sealed partial class SolutionPage
         _loadedId = SolutionId;
         _solution = null;
         _draft = null;
-        _gradeSaved = _adjudicationSaved = _live = false;
+        _gradeSaved = _adjudicationSaved = _live = _following = false;
         _gradeError = _annotationError = _adjudicationError = _modelError = _listError = _loadError = null;
         await DetachAsync();
         try
@@ -104,6 +120,7 @@ public sealed partial class SolutionPage
         if (_solution is not null)
         {
             _poll = new CancellationTokenSource();
+            _ = FollowAsync(SolutionId, _poll.Token);
             _ = PollAsync(SolutionId, _poll.Token);
         }
     }
@@ -133,45 +150,85 @@ public sealed partial class SolutionPage
         string.Join(",", s.Annotations.Select(a => $"{a.Id}:{a.RowVersion}")),
         string.Join(",", models.Select(m => $"{m.Id}:{string.Join("", m.Findings.Select(f => f.Review))}")));
 
+    /// <summary>
+    /// Follows the Api's change stream until the page leaves the solution: each <c>changed</c> reads the solution again; a
+    /// stream that breaks, goes silent or ends is opened again, after 1 s, then 2, 4 ... up to 30 s while it keeps failing,
+    /// and the solution is read once it is back, for changes made while nobody was following.
+    /// </summary>
+    private async Task FollowAsync(Guid id, CancellationToken ct)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        var reconnect = false;
+        while (!ct.IsCancellationRequested)
+        {
+            using var silence = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            try
+            {
+                silence.CancelAfter(s_streamSilence);
+                await foreach (var change in Changes.FollowAsync(id, silence.Token))
+                {
+                    silence.CancelAfter(s_streamSilence);
+                    if (change == "ready")
+                    {
+                        delay = TimeSpan.FromSeconds(1);
+                        await SetFollowingAsync(id, true, ct);
+                        if (reconnect)
+                        {
+                            await RefreshAsync(id, ct);
+                        }
+                    }
+                    else if (change == "changed")
+                    {
+                        await RefreshAsync(id, ct);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SessionExpiredException)
+            {
+                // The layout's session watcher takes the person to sign in; following just stops.
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
+            {
+                // Broken, refused or silent: opened again below.
+            }
+            reconnect = true;
+            await SetFollowingAsync(id, false, ct);
+            try
+            {
+                await Task.Delay(delay, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, s_maxReconnectDelay.Ticks));
+        }
+    }
+
+    private Task SetFollowingAsync(Guid id, bool following, CancellationToken ct) => InvokeAsync(() =>
+    {
+        if (!ct.IsCancellationRequested && id == _loadedId && _following != following)
+        {
+            _following = following;
+            StateHasChanged();
+        }
+    });
+
+    /// <summary>The safety net: reads the solution at a slow pace in case a change notice was lost.</summary>
     private async Task PollAsync(Guid id, CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(s_pollEvery);
+        var every = Configuration.GetValue<TimeSpan?>("SolutionPage:PollEvery") ?? s_defaultPollEvery;
+        using var timer = new PeriodicTimer(every);
         try
         {
             while (await timer.WaitForNextTickAsync(ct))
             {
-                try
-                {
-                    var models = await Api.ListModelGradesAsync(id, ct);
-                    var solution = await Api.GetSolutionAsync(id, ct);
-                    if (ct.IsCancellationRequested || Fingerprint(solution, [.. models]) == _fingerprint)
-                    {
-                        continue;
-                    }
-                    var history = await Api.GetSolutionHistoryAsync(id, ct);
-                    await InvokeAsync(() =>
-                    {
-                        // j/k may have moved the page to another solution while this poll was on its way: an answer
-                        // about the solution left behind must not replace the one now shown.
-                        if (ct.IsCancellationRequested || id != _loadedId)
-                        {
-                            return;
-                        }
-                        _modelGrades = [.. models];
-                        _history = [.. history];
-                        Apply(solution, resetForms: false);
-                        _live = true;
-                        _typeset = true;
-                        StateHasChanged();
-                    });
-                }
-                catch (ApiException)
-                {
-                    // A failed poll is retried on the next tick; the page keeps what it shows.
-                }
-                catch (HttpRequestException)
-                {
-                }
+                await RefreshAsync(id, ct);
             }
         }
         catch (OperationCanceledException)
@@ -180,6 +237,48 @@ public sealed partial class SolutionPage
         catch (SessionExpiredException)
         {
             // The layout's session watcher takes the person to sign in; polling just stops.
+        }
+    }
+
+    /// <summary>Reads the solution (and its model grades) again and shows it when what others did changed.</summary>
+    private async Task RefreshAsync(Guid id, CancellationToken ct)
+    {
+        await _refreshing.WaitAsync(ct);
+        try
+        {
+            var models = await Api.ListModelGradesAsync(id, ct);
+            var solution = await Api.GetSolutionAsync(id, ct);
+            if (ct.IsCancellationRequested || Fingerprint(solution, [.. models]) == _fingerprint)
+            {
+                return;
+            }
+            var history = await Api.GetSolutionHistoryAsync(id, ct);
+            await InvokeAsync(() =>
+            {
+                // j/k may have moved the page to another solution while this read was on its way: an answer about the
+                // solution left behind must not replace the one now shown.
+                if (ct.IsCancellationRequested || id != _loadedId)
+                {
+                    return;
+                }
+                _modelGrades = [.. models];
+                _history = [.. history];
+                Apply(solution, resetForms: false);
+                _live = true;
+                _typeset = true;
+                StateHasChanged();
+            });
+        }
+        catch (ApiException)
+        {
+            // A failed read is tried again at the next change or poll; the page keeps what it shows.
+        }
+        catch (HttpRequestException)
+        {
+        }
+        finally
+        {
+            _refreshing.Release();
         }
     }
 

@@ -1,6 +1,8 @@
 using Npgsql;
 
-namespace GradingPortal.Worker;
+// Compiled into the Api (solution change notices) and the Worker (job notices) as a linked file.
+
+namespace GradingPortal.Hosting;
 
 /// <summary>
 /// Keeps one connection listening on a PostgreSQL notification channel until stopped: opens it, runs <c>LISTEN</c>,

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using GradingPortal.Api.Infrastructure;
+using GradingPortal.Domain.Persistence;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace GradingPortal.Api.Endpoints;
+
+/// <summary>
+/// A stream of "this solution changed" events for open solution pages (ADR 022). An event carries the solution's id and
+/// nothing else: the follower reads the solution again through <c>GET /api/solutions/{id}</c>, where blind rules apply as
+/// for every other read.
+/// </summary>
+internal static class SolutionChangeEndpoints
+{
+    /// <summary>Often enough for proxies that close quiet connections, and for a dead client to be noticed by the write.</summary>
+    internal static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// A stream ends after this long and the follower opens a new one: access is checked again then, so a token revoked or
+    /// expired since does not keep a stream open for longer.
+    /// </summary>
+    internal static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
+
+    public static IEndpointRouteBuilder MapSolutionChangeEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/solutions/{solutionId:guid}/changes", Changes).WithTags("Solutions").RequireAuthorization()
+            .WithName("StreamSolutionChanges")
+            .WithSummary("Server-Sent Events while the solution is open: `ready` once changes are followed, `changed` after each "
+                + "change to its grades, annotations, adjudication, model grades or findings, `heartbeat` every 20 s. The data "
+                + "is the solution's id only; read the solution again to see what changed. The stream ends after 10 minutes: "
+                + "open it again.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .Problems(404);
+        return app;
+    }
+
+    internal static async Task<Results<ServerSentEventsResult<string>, ProblemHttpResult>> Changes(Guid solutionId, GradingDbContext db,
+        ProjectAccess access, SolutionChangeNotices notices, HttpContext http, CancellationToken ct)
+    {
+        var projectId = await SolutionView.ProjectOfAsync(db, solutionId, ct);
+        if (projectId is null || await access.RoleAsync(projectId.Value, ct) is null)
+        {
+            return ApiProblems.NotFound("The solution");
+        }
+        // A proxy that buffers would hold the events back; the page relies on them arriving at once.
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        return TypedResults.ServerSentEvents(Follow(notices, solutionId, http.RequestAborted));
+    }
+
+    private static async IAsyncEnumerable<SseItem<string>> Follow(SolutionChangeNotices notices, Guid solutionId,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        var id = solutionId.ToString();
+        using var subscription = notices.Subscribe(solutionId);
+        await notices.WhenListeningAsync(ct);
+        yield return new SseItem<string>(id, "ready");
+        var started = Stopwatch.GetTimestamp();
+        while (!ct.IsCancellationRequested && Stopwatch.GetElapsedTime(started) < Lifetime)
+        {
+            using var beat = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            beat.CancelAfter(HeartbeatEvery);
+            var changed = await subscription.WaitAsync(beat.Token);
+            ct.ThrowIfCancellationRequested();
+            yield return changed ? new SseItem<string>(id, "changed") : new SseItem<string>("", "heartbeat");
+        }
+    }
+}
