@@ -4,8 +4,12 @@
 # ~20 KB, 50 annotations and a grade on one of them, a project without blind grading) and prints:
 #   1. requests/s of GET /api/solutions/{id} and of GET /solutions/{id} (wrk), and full page loads/s: PAGES headless
 #      Chromium pages loading the solution page until it is fully rendered, for SECONDS (bench/WebBench).
-#   2. memory per idle circuit: the Web's RSS and GC heap before and after CIRCUITS open solution pages.
-#   3. fan-out: the grade revised through the Api; time until every one of the CIRCUITS open pages shows it.
+#   2. server CPU: CPU seconds of the Api per GET /api/solutions/{id} (during the wrk run) and of the Web + Api per full
+#      page load (during the Chromium run), and the ratio they imply.
+#   3. memory per idle circuit: the Web's RSS and GC heap before and after CIRCUITS open solution pages; with
+#      dotnet-gcdump, the live heap after a full collection and the types that hold most of it.
+#   4. fan-out: the grade revised through the Api; time until every one of the CIRCUITS open pages shows it (pushed by
+#      the Api's change stream, ADR 022).
 # Usage: bench/web.sh [solutions=200] [seconds=30] [pages=8] [circuits=50]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +43,12 @@ if [[ -z "$COUNTERS" ]]; then
   dotnet tool install dotnet-counters --tool-path "$WORK/tools" >"$WORK/tools.log" 2>&1 && COUNTERS="$WORK/tools/dotnet-counters" \
     || echo "dotnet-counters could not be installed: GC heap figures are left out"
 fi
+# dotnet-gcdump forces a full collection and lists what is live: the honest heap per circuit, and what holds it.
+GCDUMP=$(command -v dotnet-gcdump || true)
+if [[ -z "$GCDUMP" ]]; then
+  dotnet tool install dotnet-gcdump --version 10.0.750501 --tool-path "$WORK/tools" >>"$WORK/tools.log" 2>&1 && GCDUMP="$WORK/tools/dotnet-gcdump" \
+    || echo "dotnet-gcdump could not be installed: live heap figures are left out"
+fi
 
 echo "== building (Release)"
 dotnet build GradingPortal.sln -c Release -v q -nologo --disable-build-servers >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; exit 1; }
@@ -61,6 +71,7 @@ API_PORT=$(free_port); WEB_PORT=$(free_port)
 API="http://127.0.0.1:$API_PORT"; WEB="http://127.0.0.1:$WEB_PORT"
 export Logging__LogLevel__Default=Warning
 (cd src/Api && ASPNETCORE_URLS="$API" exec dotnet bin/Release/net10.0/GradingPortal.Api.dll) >"$WORK/api.log" 2>&1 & PIDS+=($!)
+API_PID=$!
 # The Web never opens the database; it gets no connection string. exec: the recorded pid is the Web itself (its
 # /proc status is read for RSS).
 (cd src/Web && exec env -u ConnectionStrings__Db ASPNETCORE_URLS="$WEB" Api__BaseUrl="$API" DataProtection__KeysPath="$WORK/web-keys" \
@@ -77,18 +88,25 @@ SOLUTION_ID=$(sed -n 's/^SOLUTION_ID=//p' "$WORK/seed.out")
 TOKEN=$(sed -n 's/^TOKEN=//p' "$WORK/seed.out")
 COOKIE=$(python3 bench/web_login.py "$WEB" "$Admin__Email" "$Admin__Password")
 
-wrk_rps() { # url header... -> requests/s, after a 5 s warm-up
+# CPU seconds (user + system) a process has used so far, from /proc (clock ticks).
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
+wrk_rps() { # url header... -> requests/s, after a 5 s warm-up; Api CPU seconds of the measured run in $WORK/wrk.cpu
   local url=$1; shift
   wrk -t2 -c"$CONNECTIONS" -d5s "$@" "$url" >/dev/null 2>&1 || true
+  local before; before=$(cpu_seconds "$API_PID")
   wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_RUN}s" "$@" -s bench/percentiles.lua "$url" | sed -n 's/^RESULT //p'
+  python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$before" "$(cpu_seconds "$API_PID")" >"$WORK/wrk.cpu"
 }
 echo "== 1. throughput (wrk ${SECONDS_RUN}s, $CONNECTIONS connections; browser: $PAGES pages, ${SECONDS_RUN}s)"
 API_LINE=$(wrk_rps "$API/api/solutions/$SOLUTION_ID" -H "Authorization: Bearer $TOKEN")
+API_CPU=$(cat "$WORK/wrk.cpu")
 echo "api  GET /api/solutions/{id}: $API_LINE"
 SHELL_LINE=$(wrk_rps "$WEB/solutions/$SOLUTION_ID" -H "Cookie: $COOKIE")
 echo "page GET /solutions/{id} (the shell only: no data, no circuit; not a page load): $SHELL_LINE"
 BENCH=(dotnet bench/WebBench/bin/Release/net10.0/GradingPortal.Bench.Web.dll)
+WEB_CPU_0=$(cpu_seconds "$WEB_PID"); API_CPU_0=$(cpu_seconds "$API_PID")
 LOADS_LINE=$("${BENCH[@]}" loads "$WEB" "$COOKIE" "$SOLUTION_ID" 50 "$PAGES" "$SECONDS_RUN" | sed -n 's/^RESULT //p')
+WEB_CPU_1=$(cpu_seconds "$WEB_PID"); API_CPU_1=$(cpu_seconds "$API_PID")
 echo "page fully rendered in Chromium (circuit, Api calls, KaTeX, 50 highlights): $LOADS_LINE"
 API_RPS=$(sed -nE 's/.*rps=([0-9.]+).*/\1/p' <<<"$API_LINE")
 LOADS=$(sed -E 's/^([0-9.]+) full loads\/s.*/\1/' <<<"$LOADS_LINE")
@@ -102,7 +120,29 @@ except ValueError:
 PY
 echo "   (a full load opens a circuit and calls the Api about four times, and the browser's rendering shares these cores)"
 
-echo "== 2 and 3. $CIRCUITS circuits open on one solution page"
-"${BENCH[@]}" circuits "$WEB" "$COOKIE" "$SOLUTION_ID" 50 "$API" "$TOKEN" "$WEB_PID" "$CIRCUITS" ${COUNTERS:+"$COUNTERS"} | sed 's/^RESULT //'
-echo "targets: memory < 1 MB per idle circuit; fan-out to all $CIRCUITS pages < 1 s (the page polls the Api every 3 s)"
+echo "== 2. server CPU per request (what the two cores would allow without the browser)"
+# The loads phase includes each page's warm-up load and its open circuits' idle cost; the count is the measured loads
+# plus the warm-ups, so the figure is per load the servers actually served.
+python3 - "$API_LINE" "$API_CPU" "$LOADS_LINE" "$PAGES" "$WEB_CPU_0" "$WEB_CPU_1" "$API_CPU_0" "$API_CPU_1" <<'PY'
+import re, sys
+api_line, api_cpu, loads_line, pages = sys.argv[1], float(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+web0, web1, api0, api1 = map(float, sys.argv[5:9])
+try:
+    requests = int(re.search(r"requests=(\d+)", api_line).group(1))
+    loads = int(re.search(r"\((\d+) in ", loads_line).group(1)) + pages
+except AttributeError:
+    print("CPU figures not computed: a figure above is missing"); sys.exit()
+per_get = api_cpu / requests
+web_cpu, api_side = web1 - web0, api1 - api0
+per_load = (web_cpu + api_side) / loads
+print(f"api:  {per_get * 1000:.2f} ms CPU per GET /api/solutions/{{id}} ({api_cpu:.1f} s of Api CPU for {requests} requests)")
+print(f"page: {per_load * 1000:.2f} ms CPU per full page load, Web {web_cpu / loads * 1000:.2f} + Api {api_side / loads * 1000:.2f} "
+      f"({loads} loads: circuit start, Api calls, render, JS interop; the browser's own CPU not counted)")
+print(f"implied: with the same server CPU, full page loads/s would be {100 * per_get / per_load:.1f} % of the Api's requests/s "
+      "(issue 14's target: >= 40 %)")
+PY
+
+echo "== 3 and 4. $CIRCUITS circuits open on one solution page"
+GP_GCDUMP="$GCDUMP" GP_GCDUMP_DIR="$WORK" "${BENCH[@]}" circuits "$WEB" "$COOKIE" "$SOLUTION_ID" 50 "$API" "$TOKEN" "$WEB_PID" "$CIRCUITS" ${COUNTERS:+"$COUNTERS"} | sed 's/^RESULT //'
+echo "targets: memory < 1 MB per idle circuit; fan-out to all $CIRCUITS pages < 1 s (pushed; the pages' own poll is every 30 s)"
 echo "load average while measured: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

@@ -117,6 +117,8 @@ if (mode == "circuits")
     await warm.Context.CloseAsync();
     await Task.Delay(TimeSpan.FromSeconds(5));
     var before = await MemoryAsync();
+    var gcdump = Environment.GetEnvironmentVariable("GP_GCDUMP") is { Length: > 0 } tool ? tool : null;
+    var liveBefore = gcdump is null ? null : await GcDumpAsync(gcdump, webPid, "before");
 
     var context = await SignedInContextAsync();
     var pages = new List<IPage>();
@@ -128,12 +130,27 @@ if (mode == "circuits")
         pages.Add(page);
     }
     Console.WriteLine(string.Create(inv, $"opened {count} fully rendered solution pages in {open.Elapsed.TotalSeconds:F1} s"));
-    // Idle: no input; each circuit still polls the Api every few seconds, which is what an open tab costs.
+    // Idle: no input; each circuit keeps its change stream open (heartbeats) and polls slowly, which is what an open tab costs.
     await Task.Delay(TimeSpan.FromSeconds(15));
     var after = await MemoryAsync();
     Console.WriteLine(string.Create(inv,
         $"RESULT memory: Web RSS {Mb(before.Rss)} -> {Mb(after.Rss)} MB = {Mb((after.Rss - before.Rss) / count):F2} MB per idle circuit; " +
         $"GC heap (after the last collection) {Mb(before.Heap)} -> {Mb(after.Heap)} MB = {Mb((after.Heap - before.Heap) / count):F2} MB per idle circuit ({count} circuits)"));
+    if (gcdump is not null && liveBefore is not null && await GcDumpAsync(gcdump, webPid, "after") is { } liveAfter)
+    {
+        // A gcdump is taken after a full, blocking collection: only what is reachable counts, none of the garbage that a
+        // heap size "after the last collection" of a generation may still include.
+        Console.WriteLine(string.Create(inv,
+            $"RESULT live heap (dotnet-gcdump, after a full collection): {Mb(liveBefore.Total)} -> {Mb(liveAfter.Total)} MB = " +
+            $"{(liveAfter.Total - liveBefore.Total) / 1024.0 / count:F0} KB per idle circuit; what grew most, per circuit:"));
+        foreach (var (type, bytes, objects) in liveAfter.Types
+            .Select(t => (t.Key, Bytes: t.Value.Bytes - liveBefore.Types.GetValueOrDefault(t.Key).Bytes,
+                Objects: t.Value.Count - liveBefore.Types.GetValueOrDefault(t.Key).Count))
+            .OrderByDescending(t => t.Bytes).Take(15))
+        {
+            Console.WriteLine(string.Create(inv, $"  {bytes / 1024.0 / count,8:F1} KB {objects / (double)count,7:F1} objects  {type}"));
+        }
+    }
 
     // Fan-out: revise the caller's own grade through the Api (a new row version, a new total) and time how long each
     // open page takes to show the new points.
@@ -199,6 +216,50 @@ return 2;
 
 static double Mb(long bytes) => Math.Round(bytes / 1048576.0, 2);
 
+// dotnet-gcdump collect (a full collection, then the live objects) and its report: the total and bytes/count per type.
+static async Task<LiveHeap?> GcDumpAsync(string tool, int pid, string name)
+{
+    var directory = Environment.GetEnvironmentVariable("GP_GCDUMP_DIR") ?? Path.GetTempPath();
+    var file = Path.Combine(directory, $"web-{name}.gcdump");
+    using (var collect = Process.Start(new ProcessStartInfo(tool, ["collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "-o", file])
+        { RedirectStandardOutput = true, RedirectStandardError = true })!)
+    {
+        await collect.StandardOutput.ReadToEndAsync();
+        await collect.WaitForExitAsync();
+    }
+    if (!File.Exists(file))
+    {
+        return null;
+    }
+    using var report = Process.Start(new ProcessStartInfo(tool, ["report", file]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+    var text = await report.StandardOutput.ReadToEndAsync();
+    await report.WaitForExitAsync();
+    long total = 0;
+    var types = new Dictionary<string, (long Bytes, long Count)>();
+    foreach (var line in text.Split('\n'))
+    {
+        var cells = line.Trim().Split(' ', 3, StringSplitOptions.RemoveEmptyEntries);
+        if (cells.Length < 2 || !long.TryParse(cells[0], NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var bytes))
+        {
+            continue;
+        }
+        var rest = line.Trim()[cells[0].Length..].Trim();
+        if (rest.StartsWith("GC Heap bytes", StringComparison.Ordinal))
+        {
+            total = bytes;
+            continue;
+        }
+        var parts = rest.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 2 && long.TryParse(parts[0], NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var count))
+        {
+            var type = parts[1].Trim();
+            var known = types.GetValueOrDefault(type);
+            types[type] = (known.Bytes + bytes, known.Count + count);
+        }
+    }
+    return new LiveHeap(total > 0 ? total : types.Values.Sum(t => t.Bytes), types);
+}
+
 // dotnet-counters over a few seconds; the runtime reports the heap after its last collection per generation, and the
 // last sample of each generation summed is the managed heap.
 static async Task<long> GcHeapAsync(string tool, int pid)
@@ -233,3 +294,5 @@ static async Task<long> GcHeapAsync(string tool, int pid)
         File.Delete(file);
     }
 }
+
+sealed record LiveHeap(long Total, Dictionary<string, (long Bytes, long Count)> Types);
