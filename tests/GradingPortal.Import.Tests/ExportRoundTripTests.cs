@@ -55,6 +55,52 @@ public sealed class ExportRoundTripTests(ImportFixture fixture)
         (again.Created, again.Updated, again.Skipped, again.Failed).ShouldBe((0, 0, 23, 0), again.ToString());
     }
 
+    /// <summary>
+    /// Grades, model grades, annotations and the adjudication an import writes send no solution change notice (ADR 022):
+    /// an import of thousands of records must not fan out one per row. A grade given afterwards through the Api does.
+    /// </summary>
+    [Fact]
+    public async Task ExportRecords_ImportedWithGradesAndAnnotations_SendNoSolutionChangeNotices()
+    {
+        var seed = await RichProject.SeedAsync(fixture, "Quiet import source");
+        var exported = await ExportTextAsync(seed.Admin, seed.ProjectId);
+        var target = await seed.NewTargetAsync("Quiet import copy");
+        var payloads = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var listener = new Npgsql.NpgsqlConnection(fixture.ConnectionString);
+        await listener.OpenAsync();
+        listener.Notification += (_, e) => payloads.Enqueue(e.Payload);
+        await using (var listen = new Npgsql.NpgsqlCommand("LISTEN solution_changed", listener))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        var done = await Imports.RunAsync(seed.Admin, target, "jsonl", Encoding.UTF8.GetBytes(exported), "export.jsonl", fixture);
+        done.Status.ShouldBe("succeeded", done.ToString());
+        List<Guid> imported;
+        await using (var scope = fixture.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<GradingDbContext>();
+            imported = await db.Solutions.Where(s => s.ProjectId == target).Select(s => s.Id).ToListAsync();
+        }
+        imported.Count.ShouldBe(5);
+        await seed.Admin.SendAsync<JsonElement>(HttpMethod.Put, $"/api/solutions/{imported[0]}/adjudication",
+            new { points = 1m, rationale = "Given after the import.", rowVersion = await AdjudicationVersionAsync(seed.Admin, imported[0]) });
+
+        // Notices arrive in commit order: once the adjudication's is here, any of the import's would be too.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!payloads.Contains(imported[0].ToString()) && DateTime.UtcNow < deadline)
+        {
+            await listener.WaitAsync(TimeSpan.FromMilliseconds(200));
+        }
+        payloads.Where(p => imported.Contains(Guid.Parse(p))).ShouldBe([imported[0].ToString()]);
+    }
+
+    private static async Task<uint?> AdjudicationVersionAsync(HttpClient admin, Guid solutionId)
+    {
+        var solution = await admin.SendAsync<JsonElement>(HttpMethod.Get, $"/api/solutions/{solutionId}", null);
+        return solution.GetProperty("adjudication") is { ValueKind: JsonValueKind.Object } a ? a.GetProperty("rowVersion").GetUInt32() : null;
+    }
+
     [Fact]
     public async Task ExportRecords_BadRecords_FailByLineAndLeaveNothingOfThemselves()
     {

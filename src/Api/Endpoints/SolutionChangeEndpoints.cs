@@ -31,7 +31,8 @@ internal static class SolutionChangeEndpoints
                 + "change to its grades, annotations, adjudication, model grades or findings, `heartbeat` every 20 s. The data "
                 + "is the solution's id only; read the solution again to see what changed. The stream ends after 10 minutes: "
                 + "open it again.")
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            // The body is a text stream of events (`event: changed`, `data: <id>`), described as text.
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
             .Problems(404);
         return app;
     }
