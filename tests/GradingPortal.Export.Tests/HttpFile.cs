@@ -110,8 +110,10 @@ public sealed partial class HttpFile
                 // Parse the whole header value: media types with parameters (multipart boundaries) are valid too.
                 message.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(type);
             }
-            using var response = await client.SendAsync(message);
-            var body = await response.Content.ReadAsStringAsync();
+            using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
+            var body = response.Content.Headers.ContentType?.MediaType == "text/event-stream"
+                ? await FirstEventAsync(response)
+                : await response.Content.ReadAsStringAsync();
             if (request.Name is { } requestName && response.Content.Headers.ContentType?.MediaType is { } media && media.Contains("json", StringComparison.Ordinal))
             {
                 _responses[requestName] = JsonDocument.Parse(body).RootElement.Clone();
@@ -119,6 +121,18 @@ public sealed partial class HttpFile
             results.Add((request, (int)response.StatusCode, body));
         }
         return results;
+    }
+
+    /// <summary>An event stream never ends by itself: its example counts once its first event has come.</summary>
+    private static async Task<string> FirstEventAsync(HttpResponseMessage response)
+    {
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var first = new StringBuilder();
+        while (await reader.ReadLineAsync() is { Length: > 0 } line)
+        {
+            first.AppendLine(line);
+        }
+        return first.ToString();
     }
 
     private string Substitute(string text, int depth = 0)
