@@ -105,8 +105,8 @@ public static class WebServices
         ui.MapPreviewEndpoints();
         ui.MapTokenUiEndpoints();
         ui.MapUserUiEndpoints();
-        ui.MapImportUiEndpoints();
         ui.MapGradingUiEndpoints();
+        app.MapImportUpload();
         app.MapDownloadEndpoints();
         app.MapEvaluationDownloads();
         app.MapJobsDashboardEndpoints();
