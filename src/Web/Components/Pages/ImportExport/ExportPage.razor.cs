@@ -55,12 +55,6 @@ public sealed partial class ExportPage : IDisposable
         new("Export", null, disabled: true),
     ];
 
-    private IReadOnlyCollection<string> ProblemSelection
-    {
-        get => _choices.ProblemIds;
-        set => _choices.ProblemIds = value?.ToList() ?? [];
-    }
-
     protected override async Task OnInitializedAsync()
     {
         _choices = ExportChoices.From(ProblemIdsQuery, EvidenceQuery, UpdatedSinceQuery, FormatQuery, FlavorQuery);
@@ -87,12 +81,8 @@ public sealed partial class ExportPage : IDisposable
         }
     }
 
-    private string ProblemSelectionText(IReadOnlyList<string> ids) => ids.Count switch
-    {
-        0 => "",
-        1 => _problems.FirstOrDefault(p => p.Id.ToString() == ids[0])?.Title ?? "1 problem",
-        _ => $"{ids.Count} problems",
-    };
+    private void SetProblem(string id, bool on) =>
+        _choices.ProblemIds = on ? [.. _choices.ProblemIds.Where(p => p != id), id] : _choices.ProblemIds.Where(p => p != id).ToList();
 
     private void SetEvidence(string level, bool on)
     {
