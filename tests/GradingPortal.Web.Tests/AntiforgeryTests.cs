@@ -29,7 +29,7 @@ public sealed class AntiforgeryTests(AccountPortal portal) : IClassFixture<Accou
     private static readonly string[] s_unsafeMethods = ["POST", "PUT", "PATCH", "DELETE"];
 
     /// <summary>The only endpoint allowed to check the token itself: the streamed import upload.</summary>
-    private const string UploadRoute = "/ui/projects/{projectId:guid}/imports";
+    private const string UploadRoute = "/projects/{projectId:guid}/imports/upload";
 
     private async Task<WebClient> SignedInAsync(string email, string password, CancellationToken ct)
     {

@@ -28,6 +28,6 @@ public sealed partial class App
 
     private IComponentRenderMode? PageRenderMode => Interactive ? InteractivePages : null;
 
-    /// <summary>The request token htmx sends as a header on every request (site.js reads it from this meta tag).</summary>
+    /// <summary>The request token sent as a header by htmx on static pages (site.js) and by the import upload (import-upload.js).</summary>
     private string AntiforgeryToken => Antiforgery.GetAndStoreTokens(HttpContext).RequestToken ?? "";
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using GradingPortal.Web.Api;
 using GradingPortal.Web.Auth;
-using GradingPortal.Web.Components.Fragments;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -24,7 +23,6 @@ public static class ImportExportEndpoints
 
     public static IServiceCollection AddImportExport(this IServiceCollection services)
     {
-        services.AddHttpClient<ImportApi>(ConfigureClient).AddHttpMessageHandler<BearerTokenHandler>();
         services.AddHttpClient<ApiStreams>((provider, client) =>
         {
             ConfigureClient(provider, client);
@@ -33,14 +31,19 @@ public static class ImportExportEndpoints
         return services;
     }
 
-    /// <summary>htmx endpoints (under /ui): the upload and the status fragment that the import page polls.</summary>
-    public static IEndpointRouteBuilder MapImportUiEndpoints(this IEndpointRouteBuilder ui)
+    /// <summary>
+    /// The import page's upload: the browser posts the file here (not through the circuit, which would carry it in
+    /// SignalR messages), and the Web sends it on to the Api as it arrives, with the session cookie's token.
+    /// </summary>
+    public static IEndpointRouteBuilder MapImportUpload(this IEndpointRouteBuilder app)
     {
         // The antiforgery token is checked in UploadAsync itself: the usual check reads the whole form, file included.
-        ui.MapPost("/projects/{projectId:guid}/imports", UploadAsync).DisableAntiforgery().WithMetadata(new Hosting.ValidatesAntiforgeryInHandlerAttribute());
-        ui.MapGet("/imports/{importId:guid}/status", StatusAsync);
-        return ui;
+        app.MapPost(UploadRoute, UploadAsync).DisableAntiforgery().WithMetadata(new Hosting.ValidatesAntiforgeryInHandlerAttribute());
+        return app;
     }
+
+    /// <summary>Where the import page posts a file; answers 201 with the import's id, or a ProblemDetails.</summary>
+    public const string UploadRoute = "/projects/{projectId:guid}/imports/upload";
 
     /// <summary>Downloads: the project dataset and one solution's record.</summary>
     public static IEndpointRouteBuilder MapDownloadEndpoints(this IEndpointRouteBuilder app)
@@ -88,7 +91,8 @@ public static class ImportExportEndpoints
                 }
                 if (!await IsTokenValidAsync(context, antiforgery, fields))
                 {
-                    return TypedResults.BadRequest("The form has expired. Reload the page and upload again.");
+                    return Results.Problem("The page has expired. Reload it and upload again.", statusCode: StatusCodes.Status400BadRequest,
+                        title: "Expired page");
                 }
                 var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
                 var format = fields.GetValueOrDefault("format") ?? "";
@@ -115,30 +119,19 @@ public static class ImportExportEndpoints
             }
         }
 
-        var chosenFormat = fields.GetValueOrDefault("format");
-        if (!Htmx.IsHtmx(context.Request))
-        {
-            return import is not null
-                ? TypedResults.Redirect($"/imports/{import.Id}")
-                : TypedResults.Redirect($"/projects/{projectId}/import?format={Uri.EscapeDataString(chosenFormat ?? "")}&error={Uri.EscapeDataString(Describe(problem!))}");
-        }
-        if (import is not null)
-        {
-            context.Response.Headers[Htmx.RedirectHeader] = $"/imports/{import.Id}";
-            return TypedResults.NoContent();
-        }
-        return new RazorComponentResult<ImportUploadResult>(new Dictionary<string, object?> { [nameof(ImportUploadResult.Problem)] = problem });
+        return import is not null
+            ? TypedResults.Json(new UploadAnswer(import.Id), statusCode: StatusCodes.Status201Created)
+            : AsProblem(problem!);
     }
 
-    private static async Task<IResult> StatusAsync(Guid importId, int? offset, ImportApi imports, HttpContext context)
-    {
-        var parameters = await ImportStatus.LoadAsync(imports, importId, offset ?? 0, context.RequestAborted);
-        if (parameters is null)
-        {
-            return TypedResults.NotFound();
-        }
-        return new RazorComponentResult<ImportStatus>(parameters);
-    }
+    /// <summary>What the page needs from a successful upload: where the import is followed.</summary>
+    public sealed record UploadAnswer(Guid Id);
+
+    /// <summary>The Api's refusal passed on as ProblemDetails, field messages included, so the page shows them as the Api wrote them.</summary>
+    private static IResult AsProblem(ApiProblem problem) => problem.Errors.Count > 0
+        ? Results.ValidationProblem(problem.Errors.ToDictionary(e => e.Key, e => e.Value), problem.Detail,
+            statusCode: (int)problem.Status, title: problem.Title)
+        : Results.Problem(problem.Detail ?? problem.Summary, statusCode: (int)problem.Status, title: problem.Title);
 
     private static async Task ExportProjectAsync(Guid projectId, HttpContext context, PortalApi api, ApiStreams streams)
     {

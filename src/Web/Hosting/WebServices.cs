@@ -106,7 +106,7 @@ public static class WebServices
         // htmx endpoints render fragments; AntiforgeryEnforcement checks the token (form field or header) on every unsafe request.
         var ui = app.MapGroup("/ui").WithMetadata(new RequireAntiforgeryTokenAttribute());
         ui.MapPreviewEndpoints();
-        ui.MapImportUiEndpoints();
+        app.MapImportUpload();
         app.MapDownloadEndpoints();
         app.MapEvaluationDownloads();
         app.MapJobsDashboardEndpoints();

@@ -1,0 +1,60 @@
+using GradingPortal.Web.ApiClient;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace GradingPortal.Web.Components.Pages.ImportExport;
+
+public sealed partial class ImportFailuresGrid
+{
+    public const int PageSize = 25;
+
+    private static readonly int[] s_pageSizes = [25, 50, 100];
+
+    private MudDataGrid<ImportFailureResponse>? _grid;
+    private ApiError? _error;
+    private int _shownFailed = -1;
+
+    /// <summary>How many records failed (the grid reloads its page when this grows while the import runs).</summary>
+    [Parameter]
+    public int Failed { get; set; }
+
+    /// <summary>How many of them the Api keeps, and so the grid can page through.</summary>
+    [Parameter]
+    public int Stored { get; set; }
+
+    [Parameter]
+    public bool Finished { get; set; }
+
+    /// <summary>Fetches failures from an offset: the Api's <c>ListImportFailures</c> for the import shown.</summary>
+    [Parameter, EditorRequired]
+    public Func<int, int, CancellationToken, Task<ImportFailurePageResponse>> LoadPage { get; set; } = default!;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        // New failures arrived while the grid was showing: read its page again, keeping where the person is.
+        if (_grid is not null && _shownFailed >= 0 && Failed != _shownFailed)
+        {
+            await _grid.ReloadServerData();
+        }
+    }
+
+    private async Task<GridData<ImportFailureResponse>> LoadAsync(GridState<ImportFailureResponse> state, CancellationToken ct)
+    {
+        _error = null;
+        _shownFailed = Failed;
+        try
+        {
+            var page = await LoadPage(state.Page * state.PageSize, state.PageSize, ct);
+            return new GridData<ImportFailureResponse> { Items = page.Items, TotalItems = page.Stored };
+        }
+        catch (ApiException ex)
+        {
+            _error = ApiError.From(ex);
+        }
+        catch (HttpRequestException)
+        {
+            _error = ApiError.Unreachable;
+        }
+        return new GridData<ImportFailureResponse> { Items = [], TotalItems = 0 };
+    }
+}

@@ -1,0 +1,195 @@
+using GradingPortal.Web.ApiClient;
+using GradingPortal.Web.Components.Pages.Problems;
+using GradingPortal.Web.Components.Shared;
+using GradingPortal.Web.Endpoints;
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+using MudBlazor;
+
+namespace GradingPortal.Web.Components.Pages.ImportExport;
+
+/// <summary>
+/// Uploads files for import and lists the project's past imports. The files travel from the browser to the Web's
+/// upload endpoint (a JS module posts them, one after another, and reports bytes sent); the circuit only starts each
+/// upload, shows its progress and reads the answer. One file leads to its status page; several stay listed here.
+/// </summary>
+public sealed partial class ImportPage : IAsyncDisposable
+{
+    private const int PageSize = 25;
+
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CursorPages _cursors = new();
+    private readonly List<UploadOutcome> _outcomes = [];
+    private ProjectResponse? _project;
+    private ApiError? _loadError;
+    private ApiError? _listError;
+    private bool _canImport;
+    private string _format = "jsonl";
+    private ElementReference _fileInput;
+    private string? _fileError;
+    private UploadOutcome? _failure;
+    private bool _uploading;
+    private string _uploadingText = "";
+    private long _sent;
+    private long _total;
+    private MudDataGrid<ImportResponse>? _grid;
+    private int _page;
+    private bool _hasMore;
+    private IJSObjectReference? _module;
+    private DotNetObjectReference<ImportPage>? _self;
+
+    [Parameter]
+    public Guid ProjectId { get; set; }
+
+    /// <summary>A link may choose the format (<c>?format=opc</c>).</summary>
+    [SupplyParameterFromQuery(Name = "format")]
+    public string? FormatQuery { get; set; }
+
+    [Inject]
+    private IGradingApiClient Api { get; set; } = default!;
+
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    private List<BreadcrumbItem> Trail =>
+    [
+        new(_project?.Name ?? "Project", $"/projects/{ProjectId}"),
+        new("Import", null, disabled: true),
+    ];
+
+    protected override async Task OnInitializedAsync()
+    {
+        _format = ImportView.FormatOrDefault(FormatQuery);
+        try
+        {
+            _project = await Api.GetProjectAsync(ProjectId, _stop.Token);
+            _canImport = Format.CanEditContent(_project.MyRole);
+        }
+        catch (ApiException ex)
+        {
+            _loadError = ApiError.From(ex);
+        }
+        catch (HttpRequestException)
+        {
+            _loadError = ApiError.Unreachable;
+        }
+    }
+
+    private async Task<GridData<ImportResponse>> LoadImportsAsync(GridState<ImportResponse> state, CancellationToken ct)
+    {
+        _listError = null;
+        try
+        {
+            var page = state.Page;
+            if (!_cursors.TryGetCursor(page, state.PageSize, out var before))
+            {
+                page = 0;
+                _cursors.TryGetCursor(0, state.PageSize, out before);
+            }
+            var result = await Api.ListImportsAsync(ProjectId, before, state.PageSize, ct);
+            _hasMore = result.Next is not null;
+            _cursors.Seen(page, result.Items.Count > 0 ? result.Items[^1].Id : null, _hasMore);
+            _page = page;
+            // The Api pages newest first by a cursor and has no total: the grid is told just enough to allow "older".
+            var total = _hasMore ? (page + 2) * state.PageSize : page * state.PageSize + result.Items.Count;
+            return new GridData<ImportResponse> { Items = result.Items, TotalItems = total };
+        }
+        catch (ApiException ex)
+        {
+            _listError = ApiError.From(ex);
+        }
+        catch (HttpRequestException)
+        {
+            _listError = ApiError.Unreachable;
+        }
+        return new GridData<ImportResponse> { Items = [], TotalItems = 0 };
+    }
+
+    private void OnFilesChosen()
+    {
+        _fileError = null;
+        _failure = null;
+    }
+
+    private async Task UploadAsync()
+    {
+        _fileError = null;
+        _failure = null;
+        _outcomes.Clear();
+        _module ??= await JS.InvokeAsync<IJSObjectReference>("import", _stop.Token, "/lib/app/js/import-upload.js");
+        var files = await _module.InvokeAsync<string[]>("chosenFiles", _stop.Token, _fileInput);
+        if (files.Length == 0)
+        {
+            _fileError = "Choose a file to upload.";
+            return;
+        }
+        _self ??= DotNetObjectReference.Create(this);
+        var url = ImportExportEndpoints.UploadRoute.Replace("{projectId:guid}", ProjectId.ToString(), StringComparison.Ordinal);
+        _uploading = true;
+        try
+        {
+            for (var i = 0; i < files.Length; i++)
+            {
+                _sent = 0;
+                _total = 0;
+                _uploadingText = files.Length == 1 ? $"Uploading {files[i]}…" : $"Uploading {files[i]} ({i + 1} of {files.Length})…";
+                StateHasChanged();
+                // No interop timeout: a large file takes as long as it takes; leaving the page cancels the wait.
+                var answer = await _module.InvokeAsync<UploadReply>("upload", _stop.Token, _fileInput, i, url, _format, _self);
+                _outcomes.Add(ImportView.ReadUploadAnswer(files[i], answer.Status, answer.Body));
+            }
+        }
+        finally
+        {
+            _uploading = false;
+        }
+        if (_outcomes is [{ Succeeded: true, ImportId: { } only }])
+        {
+            Navigation.NavigateTo($"/imports/{only}");
+            return;
+        }
+        if (_outcomes.Count == 1)
+        {
+            // The one file was refused: say why above the form, and leave it chosen so it can be sent again.
+            _failure = _outcomes[0];
+            _outcomes.Clear();
+        }
+        if (_grid is not null)
+        {
+            await _grid.ReloadServerData();
+        }
+    }
+
+    /// <summary>Called by the upload module as bytes leave the browser (a few times a second at most).</summary>
+    [JSInvokable]
+    public void UploadProgress(long sent, long total)
+    {
+        _sent = sent;
+        _total = total;
+        StateHasChanged();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_module is not null)
+        {
+            try
+            {
+                await _module.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+                // The tab is gone; so is the module.
+            }
+        }
+        _self?.Dispose();
+        _stop.Dispose();
+    }
+
+    /// <summary>The upload endpoint's answer as the module hands it over: its status (0 if none came) and body.</summary>
+    private sealed record UploadReply(int Status, string? Body);
+}
