@@ -26,6 +26,9 @@ public sealed partial class App
 
     private bool Interactive => HttpContext.AcceptsInteractiveRouting();
 
+    /// <summary>A static page styled by MudBlazor's CSS alone (<see cref="Layout.StaticMudPageAttribute"/>).</summary>
+    private bool MudStyled => HttpContext.GetEndpoint()?.Metadata.GetMetadata<Layout.StaticMudPageAttribute>() is not null;
+
     private IComponentRenderMode? PageRenderMode => Interactive ? InteractivePages : null;
 
     /// <summary>The request token htmx sends as a header on every request (site.js reads it from this meta tag).</summary>
