@@ -62,7 +62,7 @@ public sealed class EditorPagesTests(BrowserPortal portal) : IClassFixture<Brows
         // Ctrl+Enter saves from any field.
         await page.Locator("#problem-title").PressAsync("Control+Enter");
         await Expect(page).ToHaveURLAsync(new Regex("/problems/[0-9a-f-]{36}$"));
-        await Expect(page.GetByTestId("rubric-deductions")).ToContainTextAsync("Arithmetic slip");
+        await Expect(page.GetByTestId("current-rubric").GetByTestId("rubric-deductions")).ToContainTextAsync("Arithmetic slip");
         await Expect(page.Locator("#gp-statement")).ToContainTextAsync("<script>window.__gpXss = 1</script>");
         (await page.EvaluateAsync<bool>("() => window.__gpXss === undefined")).ShouldBeTrue();
         var problem = await api.GetFromJsonAsync<JsonElement>($"/api/problems/{page.Url[^36..]}", s_json, ct);

@@ -58,6 +58,12 @@ public sealed class StaticPagesTests(BrowserPortal portal) : IClassFixture<Brows
     public async Task NotFoundAndError_StaticPages_StyledWithoutBootstrapAndAxeClean()
     {
         var page = await portal.NewPageAsync(bypassCsp: true);
+        // Signed in: an unknown address asks an anonymous visitor to sign in first.
+        await page.GotoAsync("/signin");
+        await page.FillAsync("#email", PortalHosts.AdminEmail);
+        await page.FillAsync("#password", PortalHosts.AdminPassword);
+        await page.ClickAsync("button[type=submit]");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Projects");
 
         var missing = await page.GotoAsync($"/no-such-page-{Guid.NewGuid():N}");
         missing!.Status.ShouldBe(404);
