@@ -95,7 +95,7 @@ public sealed partial class MarkdownEditor
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (string.IsNullOrWhiteSpace(_shown))
+        if (string.IsNullOrWhiteSpace(_shown) || _preview.Id is null)
         {
             return;
         }
