@@ -35,6 +35,18 @@ public sealed partial class WebClient : IDisposable
         }), ct);
     }
 
+    /// <summary>Loads a static page and posts its form: the rendered antiforgery token and handler name, plus <paramref name="fields"/>.</summary>
+    public async Task<HttpResponseMessage> PostPageFormAsync(string path, IDictionary<string, string> fields, CancellationToken ct)
+    {
+        var page = await _http.GetStringAsync(path, ct);
+        var form = new Dictionary<string, string>(fields)
+        {
+            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(AntiforgeryField().Match(page).Groups[1].Value),
+            ["_handler"] = HandlerField().Match(page).Groups[1].Value,
+        };
+        return await _http.PostAsync(path, new FormUrlEncodedContent(form), ct);
+    }
+
     /// <summary>Loads a page and returns its HTML with the request token htmx would send.</summary>
     public async Task<(string Html, string Token)> PageAsync(string path, CancellationToken ct)
     {

@@ -26,6 +26,9 @@ public sealed partial class App
 
     private bool Interactive => HttpContext.AcceptsInteractiveRouting();
 
+    /// <summary>A static page styled by MudBlazor's CSS alone (<see cref="Layout.StaticMudPageAttribute"/>).</summary>
+    private bool MudStyled => HttpContext.GetEndpoint()?.Metadata.GetMetadata<Layout.StaticMudPageAttribute>() is not null;
+
     private IComponentRenderMode? PageRenderMode => Interactive ? InteractivePages : null;
 
     /// <summary>The request token sent as a header by htmx on static pages (site.js) and by the import upload (import-upload.js).</summary>

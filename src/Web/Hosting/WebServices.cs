@@ -17,6 +17,9 @@ namespace GradingPortal.Web.Hosting;
 /// <summary>Everything Web registers and maps; Program.cs reads as the table of contents.</summary>
 public static class WebServices
 {
+    /// <summary>The largest message a browser may send over a circuit: a solution's text at the Api's limit, JSON-escaped.</summary>
+    internal const long MaxCircuitMessageBytes = 4 * 1024 * 1024;
+
     public static WebApplicationBuilder AddWebServices(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -66,7 +69,10 @@ public static class WebServices
         services.AddAntiforgery(options => options.HeaderName = "RequestVerificationToken");
         services.AddSignInThrottle(builder.Configuration);
         services.AddCascadingAuthenticationState();
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        // Editors bind long texts (a pasted proof, up to the Api's million characters) over the circuit; SignalR's 32 KB
+        // default would drop the circuit on the first long paste.
+        services.AddRazorComponents().AddInteractiveServerComponents()
+            .AddHubOptions(options => options.MaximumReceiveMessageSize = MaxCircuitMessageBytes);
         services.AddMudServices();
 
         services.AddSingleton<MarkdownRenderer>();
@@ -103,9 +109,6 @@ public static class WebServices
 
         app.MapGet("/health", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
         app.MapAuthEndpoints();
-        // htmx endpoints render fragments; AntiforgeryEnforcement checks the token (form field or header) on every unsafe request.
-        var ui = app.MapGroup("/ui").WithMetadata(new RequireAntiforgeryTokenAttribute());
-        ui.MapPreviewEndpoints();
         app.MapImportUpload();
         app.MapDownloadEndpoints();
         app.MapEvaluationDownloads();

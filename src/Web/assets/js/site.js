@@ -1,7 +1,6 @@
 // Entry point of Web's scripts (loaded as a module after htmx, Bootstrap, KaTeX and DOMPurify).
 import { renderMath } from './math.js';
 import { installSanitizer } from './sanitize.js';
-import { initRows } from './rows.js';
 import { initTotals, installTotals } from './totals.js';
 import { initAnnotator } from './annotate.js';
 import { initGrading } from './grade.js';
@@ -31,7 +30,6 @@ initKeyboard();
 
 function initContent(root) {
   renderMath(root);
-  initRows(root);
   initTotals(root);
 }
 

@@ -68,7 +68,9 @@ public sealed partial class ProblemPage : IAsyncDisposable
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (_problem is null)
+        // The after-render of the loading spinner can run once the problem is loaded but before the page that shows it
+        // rendered (the project is still loading): the element is not there yet, and KaTeX must not be handed nothing.
+        if (_problem is null || _root.Id is null)
         {
             return;
         }
