@@ -281,6 +281,8 @@ public sealed class ReadmeScreenshotsTests(ReadmeDemoPortal portal) : IClassFixt
         await page.ClickAsync("[data-testid=theme-toggle]");
         await Expect(page.GetByTestId("theme-toggle")).ToHaveAttributeAsync("aria-label", "Switch to the light theme");
         (await BackgroundAsync(page)).ShouldNotBe(light);
+        // Buttons and chips fade to their new colours; contrast is checked on the colours they end with.
+        await page.WaitForFunctionAsync("() => document.getAnimations().every(a => !(a instanceof CSSTransition) || a.playState !== 'running')");
         // The proof stays typeset and marked across the re-render the theme causes.
         await Expect(page.Locator("#gp-proof-markdown .gp-math:not([data-rendered])")).ToHaveCountAsync(0);
         await Expect(page.Locator("#gp-proof-markdown mark.gp-ann").First).ToBeVisibleAsync();
@@ -356,8 +358,9 @@ public sealed class ReadmeScreenshotsTests(ReadmeDemoPortal portal) : IClassFixt
     private static async Task SaveAsync(IPage page, string name)
     {
         var path = Update ? Path.Combine(RepositoryRoot(), "docs", "images", name) : Path.Combine(BrowserPortal.ScreenshotDirectory, "readme-" + name);
-        // Let hover effects and transitions settle; the mouse is parked outside the content.
+        // No hover effect and no focus ring of the heading a page focuses on arrival: the picture shows the page at rest.
         await page.Mouse.MoveAsync(0, 799);
+        await page.EvaluateAsync("() => document.activeElement?.blur()");
         await page.ScreenshotAsync(new PageScreenshotOptions
         {
             Path = path, Type = ScreenshotType.Png, Animations = ScreenshotAnimations.Disabled, Caret = ScreenshotCaret.Hide,

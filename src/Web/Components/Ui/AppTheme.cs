@@ -31,6 +31,16 @@ public static class AppTheme
             ActionDefault = "rgba(255,255,255,0.78)",
             AppbarBackground = "#1b1f27",
             AppbarText = "#ffffff",
+            // MudBlazor's dark status colours carry white text at under 4.5:1 (the Annotate button, severity chips): light
+            // tones with dark text instead, which also read as text on the dark surface.
+            Success = "#81c995",
+            SuccessContrastText = "#0b2913",
+            Warning = "#ffb74d",
+            WarningContrastText = "#2b1700",
+            Info = "#7cc4f8",
+            InfoContrastText = "#05223a",
+            Error = "#f28b82",
+            ErrorContrastText = "#330b08",
         },
     };
 }
