@@ -147,9 +147,9 @@ public sealed class ReadmeDemoPortal : IAsyncLifetime
             done.GetProperty("status").GetString().ShouldBe("completed", $"run: {done}\n{WorkerLog}");
         }
 
-        // Two marks, one across inline formulas, then the importer's expert grade revised with item awards.
-        await AnnotateAsync(api, solutionId, text, FindingQuote, "proposal-without-verification", "minor",
-            "Injectivity deserves its line: P(b) = P(b') gives b = P(k + P(b)) = P(k + P(b')) = b'.", ct);
+        // Two marks across inline formulas (apart from the model's finding), then the importer's expert grade revised with item awards.
+        await AnnotateAsync(api, solutionId, text, "This also confirms $P$ is a bijection.", "proposal-without-verification", "minor",
+            "Say why: P(−P(a)) = −a makes P onto, and P(a) = P(a') then gives a = a'.", ct);
         await AnnotateAsync(api, solutionId, text, "$P(-P(a))=-a$ for all $a \\in \\mathbb{Q}$", "begging-the-question", "major",
             "Uses that P(X) = 0 forces X = 0 before the case k ≠ 0 is settled for every k.", ct);
         var mine = (await SendAsync(api, HttpMethod.Get, $"/api/solutions/{solutionId}/human-grades", null, ct)).EnumerateArray().Single();
