@@ -9,15 +9,9 @@ const out = join(root, 'wwwroot', 'lib');
 const modules = join(root, 'node_modules');
 
 const copies = [
-  ['bootstrap/dist/css/bootstrap.min.css', 'bootstrap/bootstrap.min.css'],
-  ['bootstrap/dist/js/bootstrap.bundle.min.js', 'bootstrap/bootstrap.bundle.min.js'],
-  ['bootstrap-icons/font/bootstrap-icons.min.css', 'bootstrap-icons/bootstrap-icons.min.css'],
-  ['bootstrap-icons/font/fonts', 'bootstrap-icons/fonts'],
-  ['htmx.org/dist/htmx.min.js', 'htmx/htmx.min.js'],
   ['katex/dist/katex.min.css', 'katex/katex.min.css'],
   ['katex/dist/katex.min.js', 'katex/katex.min.js'],
   ['katex/dist/fonts', 'katex/fonts'],
-  ['dompurify/dist/purify.min.js', 'dompurify/purify.min.js'],
 ];
 
 rmSync(out, { recursive: true, force: true });

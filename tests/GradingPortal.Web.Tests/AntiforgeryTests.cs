@@ -52,7 +52,6 @@ public sealed class AntiforgeryTests(AccountPortal portal) : IClassFixture<Accou
         {
             Content = withForm ? new FormUrlEncodedContent(new Dictionary<string, string> { ["name"] = "forged" }) : null,
         };
-        request.Headers.Add("HX-Request", "true");
         return await web.Http.SendAsync(request, ct);
     }
 
@@ -111,7 +110,7 @@ public sealed class AntiforgeryTests(AccountPortal portal) : IClassFixture<Accou
     {
         var ct = TestContext.Current.CancellationToken;
         using var web = await SignedInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
-        // A static page: its layout carries the sign-out form (converted pages sign out over the circuit).
+        // A static page's form carries the token (pages over the circuit sign out through it instead).
         var (_, pageToken) = await web.PageAsync("/account", ct);
         var refreshToken = SessionOf(web).RefreshToken;
 

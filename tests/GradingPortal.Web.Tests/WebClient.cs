@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 
 namespace GradingPortal.Web.Tests;
 
-/// <summary>A browser-less visitor of Web: keeps cookies, signs in through the real form, and sends htmx-style requests.</summary>
+/// <summary>A browser-less visitor of Web: keeps cookies, signs in through the real form, and posts pages' forms.</summary>
 public sealed partial class WebClient : IDisposable
 {
     private readonly HttpClient _http;
@@ -47,22 +47,14 @@ public sealed partial class WebClient : IDisposable
         return await _http.PostAsync(path, new FormUrlEncodedContent(form), ct);
     }
 
-    /// <summary>Loads a page and returns its HTML with the request token htmx would send.</summary>
+    /// <summary>Loads a page and returns its HTML with its antiforgery request token (the shell's meta tag, else its form's field).</summary>
     public async Task<(string Html, string Token)> PageAsync(string path, CancellationToken ct)
     {
         var response = await _http.GetAsync(path, ct);
         response.StatusCode.ShouldBe(HttpStatusCode.OK, $"GET {path}");
         var html = await response.Content.ReadAsStringAsync(ct);
-        return (html, WebUtility.HtmlDecode(MetaToken().Match(html).Groups[1].Value));
-    }
-
-    /// <summary>What htmx sends: the HX-Request header and the antiforgery token as a header.</summary>
-    public Task<HttpResponseMessage> HtmxAsync(HttpMethod method, string path, string token, IDictionary<string, string>? form, CancellationToken ct)
-    {
-        var request = new HttpRequestMessage(method, path) { Content = form is null ? null : new FormUrlEncodedContent(form) };
-        request.Headers.Add("HX-Request", "true");
-        request.Headers.Add("RequestVerificationToken", token);
-        return _http.SendAsync(request, ct);
+        var token = MetaToken().Match(html) is { Success: true } meta ? meta : AntiforgeryField().Match(html);
+        return (html, WebUtility.HtmlDecode(token.Groups[1].Value));
     }
 
     public void Dispose() => _http.Dispose();

@@ -5,8 +5,7 @@ namespace GradingPortal.Web.Auth;
 
 /// <summary>
 /// Keeps the Api session inside the cookie fresh: before a request runs, an access token close to expiry is refreshed
-/// and the cookie re-issued; a refused refresh ends the session (the person is sent to sign in). htmx requests get an
-/// <c>HX-Redirect</c> instead of a 302 that htmx would swap into a fragment.
+/// and the cookie re-issued; a refused refresh ends the session (the person is sent to sign in).
 /// </summary>
 public sealed class SessionCookieEvents(SessionRenewer renewer, SessionRegistry registry, TimeProvider time) : CookieAuthenticationEvents
 {
@@ -47,16 +46,5 @@ public sealed class SessionCookieEvents(SessionRenewer renewer, SessionRegistry 
                 // Api is down: keep the session; the page reports the outage when its own call fails.
                 break;
         }
-    }
-
-    public override Task RedirectToLogin(RedirectContext<CookieAuthenticationOptions> context)
-    {
-        if (Htmx.IsHtmx(context.Request))
-        {
-            context.Response.Headers[Htmx.RedirectHeader] = context.RedirectUri;
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            return Task.CompletedTask;
-        }
-        return base.RedirectToLogin(context);
     }
 }

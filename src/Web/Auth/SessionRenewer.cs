@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Authentication;
 namespace GradingPortal.Web.Auth;
 
 /// <summary>
-/// Collapses concurrent refreshes of the same refresh token (htmx often fires a few requests at once) into one Api call,
+/// Collapses concurrent refreshes of the same refresh token (a page and its circuit often ask at once) into one Api call,
 /// because Api may rotate refresh tokens and a second refresh with the old one would fail and sign the person out.
 /// </summary>
 public sealed class RefreshCoordinator(TimeProvider time)

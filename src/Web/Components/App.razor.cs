@@ -5,16 +5,12 @@ using Microsoft.AspNetCore.Components.Web;
 namespace GradingPortal.Web.Components;
 
 /// <summary>
-/// The document shell. Converted pages run interactively over a circuit with the MudBlazor layout; pages not converted
-/// yet carry <c>[ExcludeFromInteractiveRouting]</c> and render statically with Bootstrap and htmx, as before. Only one
-/// of the two script sets is ever loaded, so blazor.web.js never meets htmx on a page.
+/// The document shell. Pages run interactively over a circuit with the MudBlazor layout; the few that must answer as
+/// plain HTTP (sign-in and the account page set the session cookie; error and not-found pages work without a circuit)
+/// carry <c>[ExcludeFromInteractiveRouting]</c> and render statically on MudBlazor's CSS, with no scripts at all.
 /// </summary>
 public sealed partial class App
 {
-    // htmx must not inject its indicator <style> (CSP) nor evaluate attribute code; requests stay on this origin.
-    private const string HtmxConfig =
-        """{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true,"historyCacheSize":0,"defaultSwapStyle":"outerHTML"}""";
-
     /// <summary>
     /// No prerendering: a page loads its data once, in the circuit, where the person's token lives (ADR 018). Prerendering
     /// would load it twice (once here, once in the circuit) and run JS interop before there is a browser to talk to.
@@ -26,11 +22,8 @@ public sealed partial class App
 
     private bool Interactive => HttpContext.AcceptsInteractiveRouting();
 
-    /// <summary>A static page styled by MudBlazor's CSS alone (<see cref="Layout.StaticMudPageAttribute"/>).</summary>
-    private bool MudStyled => HttpContext.GetEndpoint()?.Metadata.GetMetadata<Layout.StaticMudPageAttribute>() is not null;
-
     private IComponentRenderMode? PageRenderMode => Interactive ? InteractivePages : null;
 
-    /// <summary>The request token sent as a header by htmx on static pages (site.js) and by the import upload (import-upload.js).</summary>
+    /// <summary>The request token the import upload (import-upload.js) sends as a header.</summary>
     private string AntiforgeryToken => Antiforgery.GetAndStoreTokens(HttpContext).RequestToken ?? "";
 }

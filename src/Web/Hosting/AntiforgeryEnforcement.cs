@@ -12,7 +12,7 @@ public sealed class ValidatesAntiforgeryInHandlerAttribute : Attribute;
 
 /// <summary>
 /// Refuses every unsafe request (POST, PUT, PATCH, DELETE) to a Web endpoint unless it carries a valid antiforgery
-/// token, as a form field or the <c>RequestVerificationToken</c> header htmx sends.
+/// token, as a form field or the <c>RequestVerificationToken</c> header (the import upload sends it so).
 /// ASP.NET Core's own middleware validates only requests with a form body, and only records the outcome: an endpoint
 /// that binds no form never looks at it, so a bodiless POST (remove member, revoke token, sign out) went through
 /// unchecked. Checking here, for every endpoint, means a new endpoint is protected without anyone remembering to.

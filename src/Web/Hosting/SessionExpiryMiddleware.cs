@@ -5,7 +5,7 @@ namespace GradingPortal.Web.Hosting;
 
 /// <summary>
 /// Ends the cookie session when an Api call found the person's Api session over (refresh refused), and sends them to
-/// sign in: a redirect for page loads, <c>HX-Redirect</c> for htmx requests.
+/// sign in again, coming back to the page afterwards.
 /// </summary>
 public sealed class SessionExpiryMiddleware(RequestDelegate next)
 {
@@ -22,15 +22,7 @@ public sealed class SessionExpiryMiddleware(RequestDelegate next)
             await context.SignOutAsync(Session.Scheme);
             var returnUrl = context.Request.PathBase + context.Request.Path + context.Request.QueryString;
             var target = "/signin?expired=1&returnUrl=" + Uri.EscapeDataString(returnUrl);
-            if (Htmx.IsHtmx(context.Request))
-            {
-                context.Response.StatusCode = StatusCodes.Status200OK;
-                context.Response.Headers[Htmx.RedirectHeader] = target;
-            }
-            else
-            {
-                context.Response.Redirect(target);
-            }
+            context.Response.Redirect(target);
         }
     }
 

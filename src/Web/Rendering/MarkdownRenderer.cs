@@ -33,7 +33,7 @@ public sealed class MarkdownRenderer
         .Build();
 
     // Rendered HTML by a hash of (source, options). A solution page renders the same 20 KB proof with the same marks on
-    // every visit and every htmx refresh; parsing and source-mapping it is most of the page's CPU. Bounded by total size.
+    // every visit and every live refresh; parsing and source-mapping it is most of the page's CPU. Bounded by total size.
     private readonly MemoryCache _cache = new(new MemoryCacheOptions
     {
         SizeLimit = 64L * 1024 * 1024,

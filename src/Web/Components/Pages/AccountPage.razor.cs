@@ -1,7 +1,6 @@
 using System.Net;
 using GradingPortal.Web.Api;
 using GradingPortal.Web.Auth;
-using GradingPortal.Web.Components.Shared;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components;
 
@@ -9,7 +8,6 @@ namespace GradingPortal.Web.Components.Pages;
 
 public sealed partial class AccountPage
 {
-    private static readonly IReadOnlyList<Crumb> s_trail = [new Crumb("Your account")];
     private ApiProblem? _problem;
     private bool _changed;
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using GradingPortal.Web.ApiClient;
 using JsonElement = System.Text.Json.JsonElement;
 using JsonValueKind = System.Text.Json.JsonValueKind;
-using GradingPortal.Web.Components.Fragments;
 using MudBlazor;
 
 namespace GradingPortal.Web.Components.Pages.Runs;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using GradingPortal.Web.Components.Shared;
 
-namespace GradingPortal.Web.Components.Fragments;
+namespace GradingPortal.Web.Components.Pages.Runs;
 
 /// <summary>Labels and colours of runs, items and money, shared by the runs list, the run page and its live updates.</summary>
 public static class RunStyle
