@@ -75,9 +75,6 @@ public sealed partial class PortalApi(HttpClient http)
     public Task<ApiResult<AdjudicationResponse>> AdjudicateAsync(Guid solutionId, AdjudicateRequest request, CancellationToken ct = default) =>
         SendAsync<AdjudicationResponse>(HttpMethod.Put, $"api/solutions/{solutionId}/adjudication", request, ct);
 
-    public Task<ApiResult<IReadOnlyList<AuditEventResponse>>> GetHistoryAsync(Guid solutionId, CancellationToken ct = default) =>
-        GetAsync<IReadOnlyList<AuditEventResponse>>($"api/solutions/{solutionId}/history", ct);
-
     private async Task<ApiResult<T>> GetAsync<T>(string path, CancellationToken ct)
     {
         using var response = await http.GetAsync(path, ct);
