@@ -62,17 +62,23 @@ public sealed partial class BrowserTests(BrowserPortal portal) : IClassFixture<B
         await Expect(page.Locator("#problem-statement-preview .katex").First).ToBeVisibleAsync();
         await page.FillAsync("#reference-text-0", corpus.Reference);
         await page.FillAsync("#reference-source-0", "Open Proof Corpus, human solution");
+        // A new row takes the focus once it is drawn; wait for it, so the focus does not move while a field is being filled.
         await page.ClickAsync("[data-testid=add-item]");
+        await Expect(page.Locator("#item-title-1")).ToBeFocusedAsync();
         await page.ClickAsync("[data-testid=add-item]");
+        await Expect(page.Locator("#item-title-2")).ToBeFocusedAsync();
         string[] titles = ["Sets up coordinates for the six constructed points", "Shows each perpendicular is a rotated altitude", "Concludes concurrency with a proved lemma"];
         string[] points = ["2", "3", "2"];
+        var rubricTotal = page.GetByTestId("rubric-total-live");
+        var sum = 0;
         for (var i = 0; i < 3; i++)
         {
             await page.FillAsync($"#item-title-{i}", titles[i]);
             await page.FillAsync($"#item-points-{i}", points[i]);
+            sum += int.Parse(points[i], System.Globalization.CultureInfo.InvariantCulture);
+            await Expect(rubricTotal).ToContainTextAsync($"Total {sum} of 7 points");
             await page.FillAsync($"#item-description-{i}", i == 1 ? "The direction of $B_AC_A$ is $(c-b)\\omega$." : "");
         }
-        var rubricTotal = page.GetByTestId("rubric-total-live");
         await Expect(rubricTotal).ToHaveTextAsync("Total 7 of 7 points");
         await Expect(rubricTotal).ToHaveAttributeAsync("data-state", "equal");
         await BrowserPortal.ShotAsync(page, "04-problem-editor");
