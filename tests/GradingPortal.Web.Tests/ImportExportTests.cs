@@ -244,6 +244,35 @@ public sealed class ImportExportTests(ImportExportPortal portal) : IClassFixture
     }
 
     [Fact]
+    public async Task UploadAndExportEndpoints_ProjectThatIsNotThere_AnswerNotFoundBeforeSendingAnything()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var api = await AdminApiAsync();
+        var projectId = (await api.PostAsync("/api/projects", new { name = "Upload to nowhere" }, ct)).GetProperty("id").GetGuid();
+        using var web = new WebClient(portal.Browser.Hosts.WebUrl);
+        (await web.SignInAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct)).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        var (_, token) = await web.PageAsync($"/projects/{projectId}/import", ct);
+        var missing = Guid.CreateVersion7();
+
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent("jsonl"), "format" },
+            { new ByteArrayContent("""{"kind":"problem"}"""u8.ToArray()), "file", "x.jsonl" },
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/projects/{missing}/imports/upload") { Content = form };
+        request.Headers.Add("RequestVerificationToken", token);
+        using var upload = await web.Http.SendAsync(request, ct);
+        upload.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        upload.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+
+        using var export = await web.Http.GetAsync($"/projects/{missing}/export/download?format=jsonl", ct);
+        export.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        var back = Uri.UnescapeDataString(export.Headers.Location!.ToString());
+        back.ShouldStartWith($"/projects/{missing}/export?format=jsonl&error=");
+        back.ShouldContain("not found", Case.Insensitive);
+    }
+
+    [Fact]
     public async Task Export_DownloadsJsonlThroughWeb()
     {
         var ct = TestContext.Current.CancellationToken;

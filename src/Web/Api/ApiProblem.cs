@@ -24,9 +24,6 @@ public sealed class ApiProblem
     public string? Detail { get; }
     public IReadOnlyDictionary<string, string[]> Errors { get; }
 
-    public bool IsNotFound => Status == HttpStatusCode.NotFound;
-    public bool IsConflict => Status == HttpStatusCode.Conflict;
-
     /// <summary>Messages for one field (case-insensitive, also matching nested keys such as <c>items[0].points</c> by prefix).</summary>
     public IReadOnlyList<string> For(string field) =>
         Errors.Where(e => string.Equals(e.Key, field, StringComparison.OrdinalIgnoreCase)).SelectMany(e => e.Value).ToList();
@@ -95,9 +92,6 @@ public sealed class ApiProblem
 public readonly record struct ApiResult<T>(T? Value, ApiProblem? Problem)
 {
     public bool Ok => Problem is null;
-
-    /// <summary>The value of a successful call (throws on a failed one; check <see cref="Ok"/> first).</summary>
-    public T Data => Problem is null ? Value! : throw new InvalidOperationException("The Api call failed: " + Problem.Summary);
 }
 
 /// <summary>The outcome of an Api call that returns no body.</summary>
