@@ -1,5 +1,3 @@
-using JsonDocument = System.Text.Json.JsonDocument;
-using JsonElement = System.Text.Json.JsonElement;
 using Bunit;
 using GradingPortal.Web.ApiClient;
 using GradingPortal.Web.Components.Pages.Problems;
@@ -10,8 +8,8 @@ using MudBlazor.Services;
 namespace GradingPortal.Web.Tests;
 
 /// <summary>
-/// bUnit and plain tests for the problem page's parts with logic of their own: the rubric view (points arrive as raw
-/// JSON from the generated client), and the cursor bookkeeping behind the solutions grid.
+/// bUnit and plain tests for the problem page's parts with logic of their own: the rubric view and the cursor
+/// bookkeeping behind the solutions grid.
 /// </summary>
 public sealed class ProblemPageComponentTests : BunitContext
 {
@@ -65,20 +63,6 @@ public sealed class ProblemPageComponentTests : BunitContext
         var view = Render<RubricContent>(p => p.Add(c => c.Rubric, rubric));
 
         view.FindAll("img").ShouldBeEmpty();
-    }
-
-    [Theory]
-    [InlineData("2", 2)]
-    [InlineData("0.5", 0.5)]
-    [InlineData("\"1.5\"", 1.5)]
-    public void ApiNumber_JsonValue_ReadsAsDecimal(string json, decimal expected) =>
-        ApiNumber.ToDecimal(Json(json)).ShouldBe(expected);
-
-    [Fact]
-    public void ApiNumber_NullOrJsonNull_ShowsADash()
-    {
-        ApiNumber.Points(null).ShouldBe("–");
-        ApiNumber.Points(Json("null")).ShouldBe("–");
     }
 
     [Fact]
@@ -135,6 +119,4 @@ public sealed class ProblemPageComponentTests : BunitContext
         pages.TryGetCursor(1, 2, out var after).ShouldBeTrue();
         after.ShouldBe(moved);
     }
-
-    private static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement.Clone();
 }

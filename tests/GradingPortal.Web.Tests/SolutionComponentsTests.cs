@@ -8,7 +8,7 @@ namespace GradingPortal.Web.Tests;
 
 /// <summary>
 /// bUnit: the solution page's pieces without hosts: the grade sheet's arithmetic and keys, the grade panel's blind
-/// rules, and the annotation list.
+/// rules, the annotation list and the model grades' points.
 /// </summary>
 public sealed class SolutionComponentsTests : BunitContext
 {
@@ -145,6 +145,23 @@ public sealed class SolutionComponentsTests : BunitContext
         var list = Render<SolutionAnnotations>(p => p.Add(c => c.Annotations, []).Add(c => c.CanAnnotate, true));
 
         list.Find("[data-testid=no-annotations]").TextContent.ShouldContain("press a");
+    }
+
+    [Fact]
+    public void ModelGrades_GradeWithoutPointsBesideOneWithHalfPoints_ShowsADashAndTheHalf()
+    {
+        var solution = Solution(blind: false, hidden: 0, others: 0);
+        ModelGradeResponse Grade(decimal? points, string status) => new()
+        {
+            Id = Guid.NewGuid(), SolutionId = solution.Id, Source = "run", Model = "m", Points = points, MaxPoints = 7, Status = status,
+            StatusReason = "", Summary = "", Rationale = "", CreatedAt = DateTimeOffset.UtcNow,
+        };
+
+        var list = Render<SolutionModelGrades>(p => p.Add(c => c.Solution, solution)
+            .Add(c => c.Grades, [Grade(null, "needsAttention"), Grade(4.5m, "graded")]));
+
+        // A grade the model could not finish has no points: it must not read as a zero.
+        list.FindAll("[data-testid=model-grade-points]").Select(e => e.TextContent).ShouldBe(["–/7", "4.5/7"]);
     }
 
     private static AnnotationResponse Annotation(int start, int end, Guid author, string comment) => new()

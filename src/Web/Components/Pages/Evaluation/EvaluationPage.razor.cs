@@ -108,7 +108,7 @@ public sealed partial class EvaluationPage
             _loadError = ApiError.Unreachable;
             return;
         }
-        _frontier = Figures.CostFrontier(_agreement.Graders.Select(g => (g.Grader.Id, Figures.Number(g.Cost.PerSolution), Figures.Value(g.Metrics, "mae"))));
+        _frontier = Figures.CostFrontier(_agreement.Graders.Select(g => (g.Grader.Id, g.Cost.PerSolution, Figures.Value(g.Metrics, "mae"))));
         if (_agreement.Graders.All(g => g.Grader.Id != _selected))
         {
             _selected = _agreement.Graders.FirstOrDefault()?.Grader.Id ?? Guid.Empty;
@@ -138,7 +138,7 @@ public sealed partial class EvaluationPage
     private void BuildCostChart()
     {
         var points = _agreement!.Graders
-            .Select(g => (g.Grader.Id, Cost: Figures.Number(g.Cost.PerSolution), Mae: Figures.Value(g.Metrics, "mae")))
+            .Select(g => (g.Grader.Id, Cost: g.Cost.PerSolution, Mae: Figures.Value(g.Metrics, "mae")))
             .Where(p => p.Cost is not null && p.Mae is not null)
             .ToList();
         _costSeries = [];
@@ -153,8 +153,7 @@ public sealed partial class EvaluationPage
         var grader = _agreement?.Graders.FirstOrDefault(g => g.Grader.Id == _selected);
         if (grader is null) return;
 
-        _calibrationRows = grader.Calibration.Select(c => (Human: Figures.Number(c.Human), c.N, c.MeanModel))
-            .Where(c => c.Human is not null).Select(c => (c.Human!.Value, c.N, c.MeanModel)).ToList();
+        _calibrationRows = grader.Calibration.Select(c => (c.Human, c.N, c.MeanModel)).ToList();
         var grid = Figures.CalibrationGrid(_calibrationRows.Select(r => (r.Human, r.MeanModel)).ToList(), grader.Confusion.Labels.Count - 1);
         _calibrationLabels = grid.Labels;
         _calibrationSeries =

@@ -1,13 +1,10 @@
 using System.Globalization;
-using JsonElement = System.Text.Json.JsonElement;
-using JsonValueKind = System.Text.Json.JsonValueKind;
 using GradingPortal.Web.ApiClient;
 
 namespace GradingPortal.Web.Components.Pages.Evaluation;
 
 /// <summary>
-/// Arithmetic and wording of the evaluation pages, kept out of the components so it can be tested alone. The Api
-/// writes decimals (points, cost) as JSON numbers that the generated client leaves untyped; they are read here.
+/// Arithmetic and wording of the evaluation pages, kept out of the components so it can be tested alone.
 /// </summary>
 public static class Figures
 {
@@ -18,20 +15,6 @@ public static class Figures
         ("pearson", "Pearson"), ("spearman", "Spearman"), ("kendallTauB", "Kendall τ-b"), ("qwk", "QWK"), ("cohenKappa", "Cohen's κ"),
         ("accuracy", "Accuracy"), ("precision", "Precision"), ("recall", "Recall"), ("f1", "F1"),
     ];
-
-    /// <summary>A decimal the client handed over as a JSON element (number or numeric string), or null.</summary>
-    public static decimal? Number(object? value) => value switch
-    {
-        null => null,
-        decimal d => d,
-        double d => (decimal)d,
-        int i => i,
-        long l => l,
-        JsonElement { ValueKind: JsonValueKind.Number } e => e.GetDecimal(),
-        JsonElement { ValueKind: JsonValueKind.String } e when decimal.TryParse(e.GetString(), NumberStyles.Number, CultureInfo.InvariantCulture, out var d) => d,
-        string s when decimal.TryParse(s, NumberStyles.Number, CultureInfo.InvariantCulture, out var d) => d,
-        _ => null,
-    };
 
     /// <summary>A metric's value, or null when the grader lacks it or it is undefined.</summary>
     public static double? Value(IDictionary<string, MetricDto>? metrics, string name) =>

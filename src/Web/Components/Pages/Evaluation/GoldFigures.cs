@@ -2,11 +2,11 @@ using System.Globalization;
 
 namespace GradingPortal.Web.Components.Pages.Evaluation;
 
-/// <summary>The gold panel's arithmetic: figures the client leaves untyped, and per-period lines on one shared axis.</summary>
+/// <summary>The gold panel's arithmetic: figures that may be undefined, and per-period lines on one shared axis.</summary>
 public static class GoldFigures
 {
-    /// <summary>A figure as a double (the client may hand it over as a number, a JSON element or a string), or null.</summary>
-    public static double? Of(object? value) => value is double d ? (double.IsFinite(d) ? d : null) : Figures.Number(value) is { } m ? (double)m : null;
+    /// <summary>A figure, or null when it is not a finite number (the panel shows a dash then).</summary>
+    public static double? Of(double value) => double.IsFinite(value) ? value : null;
 
     /// <summary>
     /// One line per grader over every period any grader has, oldest first. A chart line cannot have holes, so a period

@@ -70,10 +70,10 @@ public sealed class RubricDraft
             draft.Items.AddRange(rubric.Items.OrderBy(i => i.Ordinal).Select(i => new RubricItemRow
             {
                 Title = i.Title,
-                Points = ApiNumber.ToDecimal(i.Points),
+                Points = i.Points,
                 Description = string.IsNullOrEmpty(i.Description) ? null : i.Description,
             }));
-            draft.Deductions.AddRange(rubric.Deductions.Select(d => new DeductionRow { Description = d.Description, Points = ApiNumber.ToDecimal(d.Points) }));
+            draft.Deductions.AddRange(rubric.Deductions.Select(d => new DeductionRow { Description = d.Description, Points = d.Points }));
         }
         if (draft.Items.Count == 0)
         {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using GradingPortal.Web.ApiClient;
 
 namespace GradingPortal.Web.Components.Pages.Solutions;
@@ -62,7 +61,7 @@ public sealed class GradeSheet
         var rubric = solution.Rubric;
         var mine = solution.MyGrade;
         var items = (rubric?.Items ?? []).OrderBy(i => i.Ordinal)
-            .Select(i => new SheetItem(i.Id, i.Title, i.Description, Number.Of(i.Points)))
+            .Select(i => new SheetItem(i.Id, i.Title, i.Description, i.Points))
             .ToList();
         if (mine is not null && rubric is not null && mine.RubricId == rubric.Id)
         {
@@ -70,14 +69,14 @@ public sealed class GradeSheet
             {
                 if (mine.Items.FirstOrDefault(a => a.RubricItemId == item.Id) is { } award)
                 {
-                    item.Points = Number.Of(award.Points);
+                    item.Points = award.Points;
                     item.Comment = award.Comment ?? "";
                 }
             }
         }
         return new GradeSheet(solution.Problem.MaxPoints, items)
         {
-            Points = mine is null || items.Count > 0 ? null : Number.Of(mine.Points),
+            Points = mine is null || items.Count > 0 ? null : mine.Points,
             Comment = mine?.Comment ?? "",
             RowVersion = mine?.RowVersion,
         };
@@ -129,21 +128,4 @@ public sealed class GradeSheet
     };
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
-}
-
-/// <summary>
-/// Points arrive from the generated client as <c>object</c> (the document declares them as numbers without a type):
-/// a JsonElement after deserialising, or the number a test put there.
-/// </summary>
-public static class Number
-{
-    public static decimal Of(object? value) => value switch
-    {
-        null => 0,
-        JsonElement { ValueKind: JsonValueKind.Number } e => e.GetDecimal(),
-        JsonElement { ValueKind: JsonValueKind.String } e when decimal.TryParse(e.GetString(), NumberStyles.Number, CultureInfo.InvariantCulture, out var d) => d,
-        decimal d => d,
-        IConvertible c => c.ToDecimal(CultureInfo.InvariantCulture),
-        _ => 0,
-    };
 }

@@ -135,7 +135,7 @@ public sealed partial class SolutionPage
             return;
         }
         _sheet = GradeSheet.For(solution);
-        _finalPoints = solution.Adjudication is { } a ? Number.Of(a.Points) : null;
+        _finalPoints = solution.Adjudication is { } a ? a.Points : null;
         _rationale = solution.Adjudication?.Rationale ?? "";
         _basedOn = solution.Adjudication is { } adj
             ? [.. adj.BasedOn.Where(b => b.Kind == "human").Select(b => b.GradeId)]
@@ -574,7 +574,7 @@ public sealed partial class SolutionPage
 
     private string GradeLabel(GradeReferenceDto reference) =>
         _solution?.HumanGrades.FirstOrDefault(g => g.Id == reference.GradeId) is { } grade
-            ? $"{grade.GraderName} ({Shared.Format.Points(Number.Of(grade.Points))})"
+            ? $"{grade.GraderName} ({Shared.Format.Points(grade.Points)})"
             : $"{reference.Kind} grade";
 
     private async Task DetachAsync()
