@@ -24,9 +24,9 @@ public sealed class AgreementTests(ApiFactory api) : IClassFixture<ApiFactory>
 
     private static string Url(Guid projectId, string tail = "", string query = "") => $"/api/projects/{projectId}/agreement{tail}{query}";
 
-    private async Task<Seeded> SeedAsync(bool blind = false)
+    private async Task<Seeded> SeedAsync(bool blind = false, bool hideAuthors = false)
     {
-        var s = await ProjectScenario.CreateAsync(api, blindGrading: blind);
+        var s = await ProjectScenario.CreateAsync(api, blindGrading: blind, hideAuthors: hideAuthors);
         var p1 = await s.CreateProblemAsync(title: "First");
         var p2 = await s.CreateProblemAsync(withRubric: false, title: "Second");
         var solutions = new[]
@@ -311,6 +311,19 @@ public sealed class AgreementTests(ApiFactory api) : IClassFixture<ApiFactory>
     private static List<(Guid Solution, decimal Human, decimal Model, decimal Difference)> PairRows(JsonElement response) =>
         [.. response.Items("items").Select(i => (i.GetProperty("solutionId").GetGuid(), i.GetProperty("human").GetDecimal(),
             i.GetProperty("model").GetDecimal(), i.GetProperty("difference").GetDecimal()))];
+
+    [Fact]
+    public async Task AgreementPairs_ProjectHidesAuthors_NamesTheAuthorToAdjudicatorsOnly()
+    {
+        var seeded = await SeedAsync(hideAuthors: true);
+        var url = Url(seeded.S.ProjectId, "/pairs", $"?graderId={seeded.RunId}");
+
+        var graders = await seeded.S.Grader.Client.GetAsync(url).ExpectAsync(HttpStatusCode.OK);
+        var adjudicators = await seeded.S.Adjudicator.Client.GetAsync(url).ExpectAsync(HttpStatusCode.OK);
+
+        graders.Items("items").ShouldAllBe(i => i.GetProperty("author").ValueKind == JsonValueKind.Null);
+        adjudicators.Items("items").Select(i => i.Str("author")).Distinct().ShouldBe(["model-x"]);
+    }
 
     [Fact]
     public async Task AgreementPairs_Grader_ListsItsSolutionsLargestDisagreementFirst()

@@ -231,6 +231,7 @@ public sealed class GradingRunTests(ApiFactory api) : IClassFixture<ApiFactory>
         var failure = view.Items("failures").Single();
         failure.GetProperty("solutionId").GetGuid().ShouldBe(more.Id());
         failure.Str("error")!.ShouldContain("HTTP 500");
+        (failure.Str("author"), failure.GetProperty("externalId").ValueKind).ShouldBe(("model-x", JsonValueKind.Null));
         var prepared = view.Items("problems").Single();
         (prepared.Str("title"), prepared.Str("status"), prepared.GetProperty("solutions").GetInt32()).ShouldBe(("Parity", "ready", 3));
 

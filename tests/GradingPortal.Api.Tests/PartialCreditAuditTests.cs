@@ -20,9 +20,9 @@ public sealed class PartialCreditAuditTests(ApiFactory api) : IClassFixture<ApiF
 
     private static string Url(Guid projectId, string query = "") => $"/api/projects/{projectId}/audit/partial-credit{query}";
 
-    private async Task<Seeded> SeedAsync(bool blind = false)
+    private async Task<Seeded> SeedAsync(bool blind = false, bool hideAuthors = false)
     {
-        var s = await ProjectScenario.CreateAsync(api, blindGrading: blind);
+        var s = await ProjectScenario.CreateAsync(api, blindGrading: blind, hideAuthors: hideAuthors);
         var problem = await s.CreateProblemAsync();
         var items = problem.GetProperty("currentRubric").Items("items").Select(i => i.Id()).ToArray();
         var solutions = new[] { (await s.CreateSolutionAsync(problem.Id())).Id(), (await s.CreateSolutionAsync(problem.Id())).Id() };
@@ -67,6 +67,19 @@ public sealed class PartialCreditAuditTests(ApiFactory api) : IClassFixture<ApiF
         top.Items("people").Select(p => (p.GetProperty("graderId").GetGuid(), p.GetProperty("points").GetDecimal(), p.Str("comment")))
             .ShouldBe([(seeded.S.Grader.Id, 3m, "lemma fine"), (seeded.S.OtherGrader.Id, 2m, "lemma has a gap")]);
         top.GetProperty("grader").Str("label").ShouldBe("opc-judge");
+        (top.Str("author"), top.GetProperty("externalId").ValueKind).ShouldBe(("model-x", JsonValueKind.Null));
+    }
+
+    [Fact]
+    public async Task PartialCreditAudit_ProjectHidesAuthors_NamesTheAuthorToAdjudicatorsOnly()
+    {
+        var seeded = await SeedAsync(hideAuthors: true);
+
+        var graders = await seeded.S.Grader.Client.GetAsync(Url(seeded.S.ProjectId)).ExpectAsync(HttpStatusCode.OK);
+        var adjudicators = await seeded.S.Adjudicator.Client.GetAsync(Url(seeded.S.ProjectId)).ExpectAsync(HttpStatusCode.OK);
+
+        graders.Items("rows").ShouldAllBe(r => r.GetProperty("author").ValueKind == JsonValueKind.Null);
+        adjudicators.Items("rows").Select(r => r.Str("author")).Distinct().ShouldBe(["model-x"]);
     }
 
     [Fact]

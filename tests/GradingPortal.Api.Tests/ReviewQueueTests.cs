@@ -26,9 +26,9 @@ public sealed class ReviewQueueTests(ApiFactory api) : IClassFixture<ApiFactory>
 
     private static string Url(Guid projectId, string query = "") => $"/api/projects/{projectId}/review-queue{query}";
 
-    private async Task<Seeded> SeedAsync(bool blind = false)
+    private async Task<Seeded> SeedAsync(bool blind = false, bool hideAuthors = false)
     {
-        var s = await ProjectScenario.CreateAsync(api, blindGrading: blind);
+        var s = await ProjectScenario.CreateAsync(api, blindGrading: blind, hideAuthors: hideAuthors);
         var problem = await s.CreateProblemAsync();
         var ids = new Guid[9];
         for (var i = 0; i < ids.Length; i++)
@@ -98,6 +98,29 @@ public sealed class ReviewQueueTests(ApiFactory api) : IClassFixture<ApiFactory>
         entries[4].Score.ShouldBe(30);
         queue.Items("items")[4].Items("reasons")[0].Str("message").ShouldBe("People's grades range from 2 to 6 and no final grade has been decided.");
         queue.Items("items").Select(i => i.GetProperty("gold").GetBoolean()).ShouldBe([false, false, false, false, false, false, false, true]);
+    }
+
+    [Fact]
+    public async Task ReviewQueue_ProjectHidesAuthors_NamesTheAuthorToAdjudicatorsOnly()
+    {
+        var seeded = await SeedAsync(hideAuthors: true);
+
+        var graders = await seeded.S.Grader.Client.GetAsync(Url(seeded.S.ProjectId)).ExpectAsync(HttpStatusCode.OK);
+        var adjudicators = await seeded.S.Adjudicator.Client.GetAsync(Url(seeded.S.ProjectId)).ExpectAsync(HttpStatusCode.OK);
+
+        graders.Items("items").ShouldAllBe(i => i.GetProperty("author").ValueKind == JsonValueKind.Null);
+        adjudicators.Items("items").Select(i => i.Str("author")).Distinct().ShouldBe(["model-x"]);
+        adjudicators.Items("items").ShouldAllBe(i => i.GetProperty("externalId").ValueKind == JsonValueKind.Null);
+    }
+
+    [Fact]
+    public async Task ReviewQueue_AuthorsShown_EveryItemNamesItsAuthor()
+    {
+        var seeded = await SeedAsync();
+
+        var queue = await seeded.S.Grader.Client.GetAsync(Url(seeded.S.ProjectId)).ExpectAsync(HttpStatusCode.OK);
+
+        queue.Items("items").Select(i => i.Str("author")).Distinct().ShouldBe(["model-x"]);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Persistence;
 using GradingPortal.Web.Components.Pages.Evaluation;
+using GradingPortal.Web.Components.Shared;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -187,6 +188,8 @@ public sealed class EvaluationPagesTests(BrowserPortal portal) : IClassFixture<B
         await Expect(page.GetByTestId("disagreement").First).ToHaveTextAsync("2");
         await Expect(rows.Locator("tbody tr").First).ToContainTextAsync("Credits the sketched lemma in full.");
         await Expect(rows.Locator("tbody tr").First).ToContainTextAsync("Lemma only sketched.");
+        // Solutions added together are named by their author and the end of their id, not by the id's shared start.
+        await Expect(rows.Locator("tbody tr").First).ToContainTextAsync($"Parity · prover · …{seeded.Solutions[1].ToString("N")[^6..]}");
         await Accessibility.AssertNoSeriousViolationsAsync(page);
 
         await page.GotoAsync($"/projects/{seeded.Project}/audit?item={seeded.Items[1]}");
@@ -207,7 +210,7 @@ public sealed class EvaluationPagesTests(BrowserPortal portal) : IClassFixture<B
         var items = page.GetByTestId("queue-item");
         // Only the ungraded third solution still needs a grade from the admin.
         await Expect(items).ToHaveCountAsync(1);
-        await Expect(items.First).ToContainTextAsync("Parity");
+        await Expect(items.First).ToContainTextAsync($"Parity · prover · …{seeded.Solutions[2].ToString("N")[^6..]}");
         await Expect(items.First.Locator("[data-reason=needs-grade]")).ToHaveCountAsync(1);
         await Expect(page.GetByTestId("review-progress")).ToContainTextAsync("Progress");
         await Accessibility.AssertNoSeriousViolationsAsync(page);
@@ -436,6 +439,20 @@ public sealed class EvaluationPagesTests(BrowserPortal portal) : IClassFixture<B
             .ShouldBe("Solutions two people graded (first person against second), where the first person gave 3 in whole points and the second person gave 1 in whole points; largest disagreement first.");
         FigureSolutions.Signed(-0.5m).ShouldBe("−0.5");
         FigureSolutions.Signed(2m).ShouldBe("+2");
+    }
+
+    [Fact]
+    public void SolutionNames_TwoSolutionsMadeInTheSameSecond_AreToldApartByTheEndOfTheirIds()
+    {
+        // Version-7 ids of one moment share their first twelve hex digits (the millisecond timestamp) and more.
+        var first = Guid.Parse("0193a5f2-7c41-7000-8000-0000000a1b2c");
+        var second = Guid.Parse("0193a5f2-7c41-7000-8000-0000000d3e4f");
+
+        SolutionNames.Of(first, null, null).ShouldBe("Solution …0a1b2c");
+        SolutionNames.Of(second, null, null).ShouldBe("Solution …0d3e4f");
+        SolutionNames.Of(first, null, "prover").ShouldBe("prover · …0a1b2c");
+        SolutionNames.Of(first, "imo-2024-p1-07", "prover").ShouldBe("imo-2024-p1-07");
+        SolutionNames.Of(first, " ", " ").ShouldBe("Solution …0a1b2c");
     }
 
     [Fact]

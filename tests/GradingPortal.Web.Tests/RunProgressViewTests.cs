@@ -59,14 +59,14 @@ public sealed class RunProgressViewTests : BunitContext
         var failure = new RunFailureResponse
         {
             ItemId = Guid.NewGuid(), SolutionId = Guid.NewGuid(), ProblemId = Guid.NewGuid(), Status = "failed",
-            Error = "HTTP 503 from the endpoint after 4 attempts", Attempts = 4,
+            Error = "HTTP 503 from the endpoint after 4 attempts", Attempts = 4, Author = "prover",
         };
         var run = Run("completed", new RunItemCounts { Total = 2, Graded = 1, Failed = 1 }, failure);
 
         var view = Render<RunProgressView>(p => p.Add(v => v.Run, run).Add(v => v.CanControl, true));
 
         view.Find("[data-testid=run-failures]").TextContent.ShouldContain("HTTP 503 from the endpoint after 4 attempts");
-        view.Find("[data-testid=run-failures]").TextContent.ShouldContain(failure.SolutionId.ToString()[..8]);
+        view.Find("[data-testid=run-failures]").TextContent.ShouldContain($"prover · …{failure.SolutionId.ToString("N")[^6..]}");
         view.FindAll("[data-testid=retry-failed]").Count.ShouldBe(1);
         view.FindAll("[data-testid=cancel-run]").ShouldBeEmpty();
     }

@@ -118,7 +118,8 @@ public sealed record TokenCounts(long Input, long CachedInput, long Output, long
 public sealed record RunProblemResponse(Guid ProblemId, string Title, string Status, string? Error, int Solutions);
 
 /// <summary>A run item that failed, with its reason.</summary>
-public sealed record RunFailureResponse(Guid ItemId, Guid SolutionId, Guid ProblemId, string Status, string? Error, int Attempts);
+public sealed record RunFailureResponse(Guid ItemId, Guid SolutionId, Guid ProblemId, string Status, string? Error, int Attempts, string? Author,
+    string? ExternalId);
 
 /// <summary>A derived rubric of this run that waits for a person's approval.</summary>
 public sealed record PendingRubricResponse(Guid RubricId, Guid ProblemId, int Version, string? ApproachKey);

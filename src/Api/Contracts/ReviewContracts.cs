@@ -8,7 +8,7 @@ public sealed record ReviewReasonDto(string Code, string Message);
 /// <summary>
 /// A solution to look at next. <c>riskScore</c> is the sum of the weights of its reasons; it and the detailed reasons are
 /// null/withheld where blind grading hides the grades they come from (the reasons then read <c>review-recommended</c>).
-/// <c>gold</c> is given to Adjudicators and Admins only.
+/// <c>gold</c> is given to Adjudicators and Admins only. <c>author</c> is null where the project hides authors from the caller.
 /// </summary>
 public sealed record ReviewQueueItemDto(
     Guid SolutionId,
@@ -16,7 +16,9 @@ public sealed record ReviewQueueItemDto(
     string ProblemTitle,
     int? RiskScore,
     IReadOnlyList<ReviewReasonDto> Reasons,
-    bool? Gold);
+    bool? Gold,
+    string? Author,
+    string? ExternalId);
 
 /// <summary>A page of the caller's review queue, riskiest first. <c>total</c> counts every item of the queue.</summary>
 public sealed record ReviewQueueResponse(int Page, int PageSize, int Total, int RequiredHumanGrades, IReadOnlyList<ReviewQueueItemDto> Items);
@@ -71,7 +73,7 @@ public sealed record AuditRubricItemDto(Guid Id, string Title, decimal MaxPoints
 /// <summary>
 /// One model grader's award for one rubric item of one solution, beside every person's. <c>reference</c> is people's
 /// award under <c>humanSource</c> (the first person's for <c>first</c>, else their mean); <c>disagreement</c> is
-/// |model − reference|.
+/// |model − reference|. <c>author</c> is null where the project hides authors from the caller.
 /// </summary>
 public sealed record PartialCreditRowDto(
     Guid SolutionId,
@@ -84,7 +86,9 @@ public sealed record PartialCreditRowDto(
     string ModelReason,
     IReadOnlyList<PersonAwardDto> People,
     decimal Reference,
-    decimal Disagreement);
+    decimal Disagreement,
+    string? Author,
+    string? ExternalId);
 
 /// <summary>A page of the partial-credit audit, largest disagreement first; <c>total</c> counts every row that matches.</summary>
 public sealed record PartialCreditAuditResponse(string HumanSource, int Page, int PageSize, int Total, IReadOnlyList<PartialCreditRowDto> Rows);

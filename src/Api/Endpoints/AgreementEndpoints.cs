@@ -103,7 +103,8 @@ internal static class AgreementEndpoints
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["graderId"] = ["Not a grader of this project (a grading run's id, or the grader.id of imported grades)."] },
                 title: "One or more fields are invalid.");
         }
-        return TypedResults.Ok(await AgreementPairs.PageAsync(pairs, request, filter, db, ct));
+        var role = await access.RoleAsync(projectId, ct) ?? throw new InvalidOperationException("The caller's role was checked above.");
+        return TypedResults.Ok(await AgreementPairs.PageAsync(projectId, role, pairs, request, filter, db, ct));
     }
 
     /// <summary>The agreement figures as CSV, one row per grader and metric.</summary>

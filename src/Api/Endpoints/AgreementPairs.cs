@@ -3,6 +3,7 @@ using System.Globalization;
 using GradingPortal.Api.Contracts;
 using GradingPortal.Domain.Evaluation;
 using GradingPortal.Domain.Persistence;
+using GradingPortal.Domain.Projects;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
@@ -161,18 +162,17 @@ internal static class AgreementPairs
             .ThenBy(p => p.SolutionId)];
 
     /// <summary>One page of the matching pairs, with each solution's problem title, author and external id.</summary>
-    public static async Task<AgreementPairsResponse> PageAsync(OrderedPairs pairs, AgreementRequest request, PairFilter filter, GradingDbContext db,
-        CancellationToken ct)
+    public static async Task<AgreementPairsResponse> PageAsync(Guid projectId, ProjectRole role, OrderedPairs pairs, AgreementRequest request,
+        PairFilter filter, GradingDbContext db, CancellationToken ct)
     {
         var matching = pairs.Pairs.Where(p => filter.Matches(p, request.ProblemIds)).ToList();
         var page = matching.Skip((filter.Page - 1) * filter.PageSize).Take(filter.PageSize).ToList();
         var solutionIds = page.Select(p => p.SolutionId).ToList();
-        var solutions = await db.Solutions.AsNoTracking().Where(s => solutionIds.Contains(s.Id))
-            .Select(s => new { s.Id, s.Author, s.ExternalId }).ToDictionaryAsync(s => s.Id, ct);
+        var solutions = await SolutionNames.LoadAsync(db, projectId, role, solutionIds, ct);
         var problemIds = page.Select(p => p.ProblemId).Distinct().ToList();
         var titles = await db.Problems.AsNoTracking().Where(p => problemIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.Title, ct);
         var items = page.Select(p => new AgreementPairDto(p.SolutionId, p.ProblemId, titles.GetValueOrDefault(p.ProblemId) ?? "", p.MaxPoints,
-            solutions.GetValueOrDefault(p.SolutionId)?.Author, solutions.GetValueOrDefault(p.SolutionId)?.ExternalId, p.Reference, p.Grader,
+            solutions.GetValueOrDefault(p.SolutionId).Author, solutions.GetValueOrDefault(p.SolutionId).ExternalId, p.Reference, p.Grader,
             p.Grader - p.Reference, Agreement.Category(p.Reference), Agreement.Category(p.Grader))).ToList();
         return new AgreementPairsResponse(request.HumanSourceName, pairs.Grader, filter.Ceiling, filter.Page, filter.PageSize, matching.Count, items);
     }

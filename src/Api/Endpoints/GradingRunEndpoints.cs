@@ -77,7 +77,8 @@ internal static class GradingRunEndpoints
         db.GradingRuns.Add(plan.Run);
         await db.SaveChangesAsync(ct);
         jobs.Enqueue<IGradingJobs>(j => j.PlanRun(plan.Run.Id, CancellationToken.None));
-        var response = await GradingRunQueries.LoadAsync(db, plan.Run.Id, ct);
+        var role = await access.RoleAsync(plan.Run.ProjectId, ct) ?? throw new InvalidOperationException("The caller's role was checked in PlanAsync.");
+        var response = await GradingRunQueries.LoadAsync(db, plan.Run.Id, role, ct);
         return TypedResults.Accepted($"/api/grading-runs/{plan.Run.Id}", response!);
     }
 
@@ -117,11 +118,11 @@ internal static class GradingRunEndpoints
         CancellationToken ct)
     {
         var projectId = await db.GradingRuns.Where(r => r.Id == runId).Select(r => (Guid?)r.ProjectId).FirstOrDefaultAsync(ct);
-        if (projectId is null || await access.RoleAsync(projectId.Value, ct) is null)
+        if (projectId is null || await access.RoleAsync(projectId.Value, ct) is not { } role)
         {
             return ApiProblems.NotFound("The grading run");
         }
-        return TypedResults.Ok((await GradingRunQueries.LoadAsync(db, runId, ct))!);
+        return TypedResults.Ok((await GradingRunQueries.LoadAsync(db, runId, role, ct))!);
     }
 
     internal static async Task<Results<Ok<List<GradingRunSummaryResponse>>, ProblemHttpResult>> List(Guid projectId, GradingDbContext db,
@@ -163,7 +164,7 @@ internal static class GradingRunEndpoints
         {
             return ApiProblems.Conflict($"The run is already {GradingRunQueries.StatusName(run.Status)}; only an unfinished run can be cancelled.");
         }
-        return TypedResults.Ok((await GradingRunQueries.LoadAsync(db, runId, ct))!);
+        return TypedResults.Ok((await GradingRunQueries.LoadAsync(db, runId, role, ct))!);
     }
 
     internal static async Task<Results<Accepted<GradingRunResponse>, ProblemHttpResult>> RetryFailed(Guid runId, GradingDbContext db,
@@ -214,7 +215,7 @@ internal static class GradingRunEndpoints
             return ApiProblems.Conflict(refusal);
         }
         jobs.Enqueue<IGradingJobs>(j => j.PlanRun(runId, CancellationToken.None));
-        return TypedResults.Accepted($"/api/grading-runs/{runId}", (await GradingRunQueries.LoadAsync(db, runId, ct))!);
+        return TypedResults.Accepted($"/api/grading-runs/{runId}", (await GradingRunQueries.LoadAsync(db, runId, role, ct))!);
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using GradingPortal.Api.Contracts;
 using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Models;
 using GradingPortal.Domain.Persistence;
+using GradingPortal.Domain.Projects;
 using GradingPortal.Domain.Rubrics;
 using Microsoft.EntityFrameworkCore;
 
@@ -18,7 +19,8 @@ internal static class GradingRunQueries
 
     private static string Wire<T>(T value) where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
 
-    public static async Task<GradingRunResponse?> LoadAsync(GradingDbContext db, Guid runId, CancellationToken ct)
+    /// <summary>A run as <paramref name="role"/> in its project may see it (authors of failed solutions may be hidden).</summary>
+    public static async Task<GradingRunResponse?> LoadAsync(GradingDbContext db, Guid runId, ProjectRole role, CancellationToken ct)
     {
         var run = await db.GradingRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, ct);
         if (run is null)
@@ -52,6 +54,7 @@ internal static class GradingRunQueries
                 Error = i.LastError ?? db.ModelGrades.Where(g => g.Id == i.ModelGradeId).Select(g => g.StatusReason).FirstOrDefault(),
             })
             .ToListAsync(ct);
+        var names = await SolutionNames.LoadAsync(db, run.ProjectId, role, failures.Select(f => f.SolutionId), ct);
         var pendingRubrics = await db.Rubrics.Where(r => r.DerivedByRunId == runId && r.Status == RubricStatus.Draft)
             .OrderBy(r => r.ProblemId).ThenBy(r => r.Version)
             .Select(r => new PendingRubricResponse(r.Id, r.ProblemId, r.Version, r.ApproachKey)).ToListAsync(ct);
@@ -61,7 +64,8 @@ internal static class GradingRunQueries
             run.RequireRubricApproval, SelectionOf(run.Selection), StatusName(run.Status), run.Error, counts,
             problems.Select(p => new RunProblemResponse(p.ProblemId, p.Title, Wire(p.Status), p.Error, perProblem.GetValueOrDefault(p.ProblemId))).ToList(),
             new TokenCounts(calls?.Input ?? 0, calls?.Cached ?? 0, calls?.Output ?? 0, calls?.Reasoning ?? 0), calls?.Count ?? 0, calls?.Cost ?? 0,
-            failures.Select(f => new RunFailureResponse(f.Id, f.SolutionId, f.ProblemId, Wire(f.Status), f.Error, f.Attempts)).ToList(),
+            failures.Select(f => new RunFailureResponse(f.Id, f.SolutionId, f.ProblemId, Wire(f.Status), f.Error, f.Attempts,
+                names.GetValueOrDefault(f.SolutionId).Author, names.GetValueOrDefault(f.SolutionId).ExternalId)).ToList(),
             pendingRubrics, run.Prompts.Select(p => new RunPromptResponse(p.Stage, p.Prompt)).ToList(), run.CreatedById, run.CreatedAt, run.StartedAt, run.FinishedAt);
     }
 

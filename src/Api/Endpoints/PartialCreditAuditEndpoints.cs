@@ -145,11 +145,13 @@ internal static class PartialCreditAuditEndpoints
             var problem = problems[problemId];
             rows.Add((new PartialCreditRowDto(model.SolutionId, problemId, problem.Title, new AuditRubricItemDto(item.Id, item.Title, item.Points), grader,
                 model.GradeId, model.Points, model.Reason, people, Math.Round(referencePoints, 4, MidpointRounding.AwayFromZero),
-                Math.Round(Math.Abs(model.Points - referencePoints), 4, MidpointRounding.AwayFromZero)), problem.Order, item.Ordinal));
+                Math.Round(Math.Abs(model.Points - referencePoints), 4, MidpointRounding.AwayFromZero), null, null), problem.Order, item.Ordinal));
         }
         var ordered = rows.OrderByDescending(r => r.Row.Disagreement).ThenBy(r => r.ProblemOrder).ThenBy(r => r.Row.SolutionId).ThenBy(r => r.ItemOrder)
             .ThenBy(r => r.Row.Grader.Label, StringComparer.Ordinal).ThenBy(r => r.Row.ModelGradeId).Select(r => r.Row).ToList();
+        var shown = ordered.Skip((page - 1) * pageSize).Take(pageSize).ToList();
+        var names = await SolutionNames.LoadAsync(db, projectId, role, shown.Select(r => r.SolutionId), ct);
         return TypedResults.Ok(new PartialCreditAuditResponse(request.HumanSourceName, page, pageSize, ordered.Count,
-            [.. ordered.Skip((page - 1) * pageSize).Take(pageSize)]));
+            [.. shown.Select(r => names.GetValueOrDefault(r.SolutionId) is var name ? r with { Author = name.Author, ExternalId = name.ExternalId } : r)]));
     }
 }

@@ -131,12 +131,15 @@ internal static class ReviewQueueEndpoints
         var ordered = entries.OrderByDescending(e => e.Assessment.Score).ThenBy(e => data.Problems[e.Solution.ProblemId].Order)
             .ThenBy(e => e.Solution.Id).ToList();
         var seesGold = role.CanAdjudicate();
-        var items = ordered.Skip((page - 1) * pageSize).Take(pageSize).Select(e =>
+        var shown = ordered.Skip((page - 1) * pageSize).Take(pageSize).ToList();
+        var names = await SolutionNames.LoadAsync(db, projectId, role, shown.Select(e => e.Solution.Id), ct);
+        var items = shown.Select(e =>
         {
             var problem = data.Problems[e.Solution.ProblemId];
+            var name = names.GetValueOrDefault(e.Solution.Id);
             return new ReviewQueueItemDto(e.Solution.Id, e.Solution.ProblemId, problem.Title, e.Redacted ? null : e.Assessment.Score,
                 e.Redacted ? Withheld(e.Assessment) : [.. e.Assessment.Reasons.Select(r => new ReviewReasonDto(r.Code, r.Message))],
-                seesGold ? data.Gold.Contains(e.Solution.Id) : null);
+                seesGold ? data.Gold.Contains(e.Solution.Id) : null, name.Author, name.ExternalId);
         }).ToList();
         return TypedResults.Ok(new ReviewQueueResponse(page, pageSize, ordered.Count, project.RequiredHumanGrades, items));
     }

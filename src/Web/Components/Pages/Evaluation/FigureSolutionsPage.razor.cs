@@ -122,12 +122,6 @@ public static class FigureSolutions
         _ => $"{total} solutions",
     };
 
-    /// <summary>A name a grader recognises: the external id, else the author, else the end of the id (its start is a timestamp, shared by solutions made together).</summary>
-    public static string Name(AgreementPairDto pair) =>
-        !string.IsNullOrWhiteSpace(pair.ExternalId) ? pair.ExternalId!
-        : !string.IsNullOrWhiteSpace(pair.Author) ? $"{pair.Author} · …{pair.SolutionId.ToString("N")[^6..]}"
-        : $"Solution …{pair.SolutionId.ToString("N")[^6..]}";
-
     /// <summary>"+1", "−0.5", "0".</summary>
     public static string Signed(decimal? value) => value switch
     {
