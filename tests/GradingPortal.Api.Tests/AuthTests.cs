@@ -251,13 +251,81 @@ public sealed class AuthTests(ApiFactory api) : IClassFixture<ApiFactory>
     {
         var admin = await api.AdminAsync();
         var grader = await api.UserAsync("Greta Grader");
-        var all = await admin.GetAsync("/api/users").ExpectAsync(HttpStatusCode.OK);
-        all.Items().Select(u => u.Str("email")).ShouldContain(ApiFactory.AdminEmail);
-        all.Items().Select(u => u.Str("email")).ShouldContain(grader.Email);
+        // Other tests of this fixture add users too: search narrows the list to the two looked for.
+        var admins = await admin.GetAsync($"/api/users?search={Uri.EscapeDataString(ApiFactory.AdminEmail)}").ExpectAsync(HttpStatusCode.OK);
+        admins.Items("items").Select(u => u.Str("email")).ShouldContain(ApiFactory.AdminEmail);
+        var graders = await admin.GetAsync($"/api/users?search={Uri.EscapeDataString(grader.Email)}").ExpectAsync(HttpStatusCode.OK);
+        graders.Items("items").Select(u => u.Str("email")).ShouldBe([grader.Email]);
 
         await grader.Client.GetAsync("/api/users").ExpectProblemAsync(HttpStatusCode.Forbidden);
         var found = await grader.Client.GetAsync($"/api/users?email={Uri.EscapeDataString(ApiFactory.AdminEmail.ToUpperInvariant())}")
             .ExpectAsync(HttpStatusCode.OK);
-        found.Items().ShouldHaveSingleItem().Str("displayName").ShouldBe("Administrator");
+        found.Items("items").ShouldHaveSingleItem().Str("displayName").ShouldBe("Administrator");
+        // Searching is listing: only administrators may.
+        await grader.Client.GetAsync("/api/users?search=a").ExpectProblemAsync(HttpStatusCode.Forbidden);
+    }
+
+    /// <summary>Three users whose names and emails carry one marker, created in the order Bert, Cleo, Anna.</summary>
+    private async Task<string> ThreeMarkedUsersAsync()
+    {
+        var admin = await api.AdminAsync();
+        var marker = $"Mk{Guid.NewGuid():N}"[..12];
+        foreach (var name in new[] { "Bert", "Cleo", "Anna" })
+        {
+            await admin.PostAsJsonAsync("/api/users", new { email = $"{name.ToLowerInvariant()}.{marker.ToLowerInvariant()}@example.org", password = "long-enough-1",
+                displayName = $"{name} {marker}" }).ExpectAsync(HttpStatusCode.Created);
+        }
+        return marker;
+    }
+
+    private static string[] Names(JsonElement page) => [.. page.Items("items").Select(u => u.Str("displayName")!.Split(' ')[0])];
+
+    [Fact]
+    public async Task ListUsers_SearchInAnyCase_KeepsUsersWhoseNameOrEmailContainsIt()
+    {
+        var admin = await api.AdminAsync();
+        var marker = await ThreeMarkedUsersAsync();
+
+        var byMarker = await admin.GetAsync($"/api/users?search={marker.ToUpperInvariant()}").ExpectAsync(HttpStatusCode.OK);
+        var byName = await admin.GetAsync($"/api/users?search=cleo%20{marker.ToLowerInvariant()}").ExpectAsync(HttpStatusCode.OK);
+        var byEmail = await admin.GetAsync($"/api/users?search=ANNA.{marker}@EXAMPLE").ExpectAsync(HttpStatusCode.OK);
+        // A percent sign or an underscore is text to find, not a wildcard.
+        var wildcard = await admin.GetAsync($"/api/users?search={Uri.EscapeDataString("%" + marker)}").ExpectAsync(HttpStatusCode.OK);
+
+        byMarker.GetProperty("total").GetInt32().ShouldBe(3);
+        Names(byMarker).ShouldBe(["Anna", "Bert", "Cleo"]);
+        Names(byName).ShouldBe(["Cleo"]);
+        Names(byEmail).ShouldBe(["Anna"]);
+        wildcard.GetProperty("total").GetInt32().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ListUsers_SortAndPage_ReturnTheRequestedSliceInThatOrder()
+    {
+        var admin = await api.AdminAsync();
+        var marker = await ThreeMarkedUsersAsync();
+        Task<JsonElement> Page(string query) => admin.GetAsync($"/api/users?search={marker}&{query}").ExpectAsync(HttpStatusCode.OK);
+
+        var first = await Page("sort=-name&pageSize=2");
+        var second = await Page("sort=-name&pageSize=2&page=2");
+
+        (first.GetProperty("page").GetInt32(), first.GetProperty("pageSize").GetInt32(), first.GetProperty("total").GetInt32()).ShouldBe((1, 2, 3));
+        Names(first).ShouldBe(["Cleo", "Bert"]);
+        second.GetProperty("page").GetInt32().ShouldBe(2);
+        Names(second).ShouldBe(["Anna"]);
+        Names(await Page("sort=createdAt")).ShouldBe(["Bert", "Cleo", "Anna"]);
+        Names(await Page("sort=-createdAt")).ShouldBe(["Anna", "Cleo", "Bert"]);
+        Names(await Page("sort=email")).ShouldBe(["Anna", "Bert", "Cleo"]);
+        Names(await Page("page=9")).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task ListUsers_BadPageSizeSortOrSearch_AnswersFieldErrors()
+    {
+        var admin = await api.AdminAsync();
+
+        await admin.GetAsync($"/api/users?page=0&pageSize=501&sort=age&search={new string('x', 201)}")
+            .ExpectValidationAsync("page", "pageSize", "sort", "search");
+        await admin.GetAsync("/api/users?sort=--name").ExpectValidationAsync("sort");
     }
 }

@@ -249,7 +249,7 @@ public sealed class CredentialTests(ApiFactory api) : IClassFixture<ApiFactory>
         await LoginAsync(user.Email, "wrong-password-9").ExpectProblemAsync(HttpStatusCode.Unauthorized);
         await RefreshAsync(tokens.Str("refreshToken")).ExpectProblemAsync(HttpStatusCode.Unauthorized);
         await api.ClientWith(secret).GetAsync("/api/me").ExpectProblemAsync(HttpStatusCode.Unauthorized);
-        (await admin.GetAsync("/api/users").ExpectAsync(HttpStatusCode.OK)).Items().Single(u => u.Id() == user.Id)
+        (await admin.GetAsync($"/api/users?search={Uri.EscapeDataString(user.Email)}").ExpectAsync(HttpStatusCode.OK)).Items("items").Single(u => u.Id() == user.Id)
             .GetProperty("disabledAt").ValueKind.ShouldBe(JsonValueKind.String);
 
         var enabled = await admin.PatchAsJsonAsync($"/api/users/{user.Id}", new { disabled = false }).ExpectAsync(HttpStatusCode.OK);

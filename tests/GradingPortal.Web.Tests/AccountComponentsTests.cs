@@ -42,6 +42,14 @@ public sealed class AccountComponentsTests : BunitContext
         RunSpendingCap = run,
     };
 
+    [Theory]
+    [InlineData("DisplayName", false, "name")]
+    [InlineData("Email", true, "-email")]
+    [InlineData("CreatedAt", true, "-createdAt")]
+    [InlineData("Status", false, null)]
+    public void UsersPage_GridColumnSorted_AsksTheApiForThatOrder(string column, bool descending, string? expected) =>
+        UsersPage.ApiSort(column, descending).ShouldBe(expected);
+
     [Fact]
     public void ProfileDraft_FromStoredProfile_KeepsValuesButNeverAKey()
     {

@@ -101,7 +101,7 @@ public sealed partial class InteractivePagesTests
         var viewerEmail = await NewUserAsync(ct);
         using var owner = await ApiClient.SignInAsync(portal.Hosts.ApiUrl, ownerEmail, MemberPassword, ct);
         var projectId = (await owner.PostAsync("/api/projects", new { name = "Read only" }, ct)).GetProperty("id").GetGuid();
-        var viewerId = (await owner.SendAsync(HttpMethod.Get, $"/api/users?email={Uri.EscapeDataString(viewerEmail)}", null, ct))[0].GetProperty("id").GetGuid();
+        var viewerId = (await owner.SendAsync(HttpMethod.Get, $"/api/users?email={Uri.EscapeDataString(viewerEmail)}", null, ct)).GetProperty("items")[0].GetProperty("id").GetGuid();
         await owner.SendAsync(HttpMethod.Put, $"/api/projects/{projectId}/members/{viewerId}", new { role = "viewer" }, ct);
         var page = await portal.NewPageAsync(bypassCsp: true);
         await SignInAsync(page, viewerEmail);

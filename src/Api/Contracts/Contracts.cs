@@ -25,6 +25,9 @@ public sealed record CreateUserRequest(string Email, string Password, string? Di
 /// <summary>A user as admins see them; <c>disabledAt</c> is set while the account is disabled.</summary>
 public sealed record UserResponse(Guid Id, string Email, string DisplayName, bool IsAdmin, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt);
 
+/// <summary>A page of users in the order asked for; <c>total</c> counts every user that matches the search.</summary>
+public sealed record UserPageResponse(int Page, int PageSize, int Total, IReadOnlyList<UserResponse> Items);
+
 /// <summary>An admin changes a user's rights: omitted fields stay as they are.</summary>
 public sealed record UpdateUserRequest(bool? IsAdmin, bool? Disabled);
 

@@ -1,9 +1,11 @@
+using System.ComponentModel;
 using GradingPortal.Api.Auth;
 using GradingPortal.Api.Contracts;
 using GradingPortal.Api.Infrastructure;
 using GradingPortal.Domain.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace GradingPortal.Api.Endpoints;
@@ -15,7 +17,8 @@ internal static class UserEndpoints
     {
         var group = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization();
         group.MapPost("/", Create).WithName("CreateUser").WithSummary("Create a user (administrators only).").Problems(400, 403, 409);
-        group.MapGet("/", List).WithName("ListUsers").WithSummary("Administrators: all users. Others: the user with exactly ?email=.").Problems(403);
+        group.MapGet("/", List).WithName("ListUsers")
+            .WithSummary("Administrators: users a page at a time, searched and sorted. Others: the user with exactly ?email=.").Problems(400, 403);
         group.MapPatch("/{id:guid}", Update).WithName("UpdateUser")
             .WithSummary("Grant or remove site-admin rights, disable or re-enable a user (administrators only; not on yourself).")
             .Problems(400, 403, 404);
@@ -145,22 +148,87 @@ internal static class UserEndpoints
         return TypedResults.Created($"/api/users/{user.Id}", ToResponse(user));
     }
 
-    internal static async Task<Results<Ok<List<UserResponse>>, ProblemHttpResult>> List(string? email, UserManager<AppUser> users,
-        CurrentUser current, CancellationToken ct)
+    /// <summary>
+    /// One page of users. <c>email</c> finds one account by its exact address (anyone signed in, to add a member);
+    /// otherwise only administrators list, and <c>search</c> keeps users whose name or email contains the text.
+    /// </summary>
+    internal static async Task<Results<Ok<UserPageResponse>, ValidationProblem, ProblemHttpResult>> List([AsParameters] UserListQuery query,
+        UserManager<AppUser> users, CurrentUser current, CancellationToken ct)
     {
-        var query = users.Users.AsNoTracking();
-        if (!string.IsNullOrWhiteSpace(email))
+        var rows = users.Users.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(query.Email))
         {
-            var normalized = email.Trim().ToUpperInvariant();
-            query = query.Where(u => u.NormalizedEmail == normalized);
+            var normalized = query.Email.Trim().ToUpperInvariant();
+            rows = rows.Where(u => u.NormalizedEmail == normalized);
         }
         else if (!current.IsAdmin)
         {
             return ApiProblems.Forbidden("list all users (look one up with ?email=)");
         }
-        var list = await query.OrderBy(u => u.Email).Take(1000).ToListAsync(ct);
-        return TypedResults.Ok(list.Select(ToResponse).ToList());
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var (page, pageSize) = Paging.Parse(query.Page, query.PageSize, errors);
+        var search = query.Search?.Trim() ?? "";
+        if (search.Length > UserListQuery.MaxSearchLength)
+        {
+            errors["search"] = [$"search is at most {UserListQuery.MaxSearchLength} characters."];
+        }
+        var sort = string.IsNullOrWhiteSpace(query.Sort) ? "name" : query.Sort.Trim();
+        var descending = sort.StartsWith('-');
+        var key = descending ? sort[1..] : sort;
+        if (!UserListQuery.Sorts.Contains(key))
+        {
+            errors["sort"] = [$"sort is one of {string.Join(", ", UserListQuery.Sorts)}, each optionally prefixed with - for descending."];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "One or more fields are invalid.");
+        }
+        if (search.Length > 0)
+        {
+            // lower() on both sides: ILIKE would read % and _ in the text as wildcards.
+            var lowered = search.ToLowerInvariant();
+            rows = rows.Where(u => u.DisplayName.ToLower().Contains(lowered) || u.Email!.ToLower().Contains(lowered));
+        }
+        // Email is unique, so every order ends on it and a page never shifts between two requests.
+        var ordered = key switch
+        {
+            "email" => descending ? rows.OrderByDescending(u => u.Email) : rows.OrderBy(u => u.Email),
+            "createdAt" => descending ? rows.OrderByDescending(u => u.CreatedAt).ThenBy(u => u.Email) : rows.OrderBy(u => u.CreatedAt).ThenBy(u => u.Email),
+            _ => descending ? rows.OrderByDescending(u => u.DisplayName).ThenBy(u => u.Email) : rows.OrderBy(u => u.DisplayName).ThenBy(u => u.Email),
+        };
+        var total = await rows.CountAsync(ct);
+        var list = await ordered.Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+        return TypedResults.Ok(new UserPageResponse(page, pageSize, total, [.. list.Select(ToResponse)]));
     }
 
     private static UserResponse ToResponse(AppUser u) => new(u.Id, u.Email ?? "", u.DisplayName, u.IsAdmin, u.CreatedAt, u.DisabledAt);
+}
+
+/// <summary>The query string of the users list.</summary>
+internal readonly record struct UserListQuery
+{
+    public const int MaxSearchLength = 200;
+
+    /// <summary>The orders <c>sort</c> accepts, ascending; a leading - reverses one.</summary>
+    public static readonly string[] Sorts = ["name", "email", "createdAt"];
+
+    [Description("The user with exactly this email (case-insensitive). The only form non-administrators may use.")]
+    [FromQuery(Name = "email")]
+    public string? Email { get; init; }
+
+    [Description("Only users whose display name or email contains this text (case-insensitive), at most 200 characters.")]
+    [FromQuery(Name = "search")]
+    public string? Search { get; init; }
+
+    [Description("name (default), email or createdAt; prefix with - for descending, e.g. -createdAt.")]
+    [FromQuery(Name = "sort")]
+    public string? Sort { get; init; }
+
+    [Description(Paging.PageDescription)]
+    [FromQuery(Name = "page")]
+    public string? Page { get; init; }
+
+    [Description(Paging.PageSizeDescription)]
+    [FromQuery(Name = "pageSize")]
+    public string? PageSize { get; init; }
 }

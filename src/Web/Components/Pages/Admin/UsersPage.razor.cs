@@ -1,3 +1,4 @@
+using System.Globalization;
 using GradingPortal.Web.ApiClient;
 using GradingPortal.Web.Auth;
 using Microsoft.AspNetCore.Components;
@@ -15,7 +16,7 @@ public sealed partial class UsersPage
 
     private readonly NewUser _new = new();
     private readonly ResetForm _reset = new();
-    private List<UserResponse>? _users;
+    private MudDataGrid<UserResponse>? _grid;
     private Guid? _me;
     private string _search = "";
     private ApiError? _loadError;
@@ -36,14 +37,17 @@ public sealed partial class UsersPage
     protected override async Task OnInitializedAsync()
     {
         _me = (await Circuit.StartAsync())?.UserId;
-        await LoadAsync();
     }
 
-    private async Task LoadAsync()
+    /// <summary>One page from the Api, in the grid's order and filtered by the search box.</summary>
+    private async Task<GridData<UserResponse>> LoadUsersAsync(GridState<UserResponse> state, CancellationToken ct)
     {
         try
         {
-            _users = [.. (await Api.ListUsersAsync(null, CancellationToken.None)).OrderBy(u => u.DisplayName, StringComparer.CurrentCultureIgnoreCase)];
+            var page = await Api.ListUsersAsync(null, string.IsNullOrWhiteSpace(_search) ? null : _search.Trim(), SortOf(state),
+                (state.Page + 1).ToString(CultureInfo.InvariantCulture), state.PageSize.ToString(CultureInfo.InvariantCulture), ct);
+            _loadError = null;
+            return new GridData<UserResponse> { Items = page.Items, TotalItems = page.Total };
         }
         catch (ApiException ex)
         {
@@ -53,12 +57,33 @@ public sealed partial class UsersPage
         {
             _loadError = ApiError.Unreachable;
         }
+        // The grid re-renders itself only; the page shows the error in its place.
+        StateHasChanged();
+        return new GridData<UserResponse> { Items = [], TotalItems = 0 };
     }
 
-    private bool Matches(UserResponse user) =>
-        string.IsNullOrWhiteSpace(_search)
-        || user.DisplayName.Contains(_search, StringComparison.CurrentCultureIgnoreCase)
-        || user.Email.Contains(_search, StringComparison.CurrentCultureIgnoreCase);
+    private static string? SortOf(GridState<UserResponse> state) =>
+        state.SortDefinitions.FirstOrDefault() is { } sort ? ApiSort(sort.SortBy, sort.Descending) : null;
+
+    /// <summary>The Api's <c>sort</c> for a grid column (named by its property), or null for the Api's default order.</summary>
+    public static string? ApiSort(string? column, bool descending) => column switch
+    {
+        nameof(UserResponse.DisplayName) => descending ? "-name" : "name",
+        nameof(UserResponse.Email) => descending ? "-email" : "email",
+        nameof(UserResponse.CreatedAt) => descending ? "-createdAt" : "createdAt",
+        _ => null,
+    };
+
+    private async Task SearchAsync(string? text)
+    {
+        _search = text ?? "";
+        if (_grid is not null)
+        {
+            await _grid.ReloadServerData();
+        }
+    }
+
+    private Task LoadAsync() => _grid?.ReloadServerData() ?? Task.CompletedTask;
 
     private Task ToggleDisabledAsync(UserResponse user) => user.DisabledAt is null
         ? ChangeAsync(user, new UpdateUserRequest { Disabled = true },

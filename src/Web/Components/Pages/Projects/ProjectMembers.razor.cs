@@ -12,7 +12,8 @@ namespace GradingPortal.Web.Components.Pages.Projects;
 public sealed partial class ProjectMembers
 {
     private List<MemberResponse> _members = [];
-    private List<UserResponse> _users = [];
+    // What the suggestions showed, by email, so each one reads as "name (email)".
+    private readonly Dictionary<string, UserResponse> _suggested = new(StringComparer.OrdinalIgnoreCase);
     private readonly AddModel _add = new();
     private ApiError? _error;
     private string? _message;
@@ -43,10 +44,6 @@ public sealed partial class ProjectMembers
         await RunAsync(async () =>
         {
             await ReloadAsync();
-            if (CanManage && IsSiteAdmin)
-            {
-                _users = (await Api.ListUsersAsync(null, CancellationToken.None)).ToList();
-            }
         }, null);
     }
 
@@ -69,7 +66,8 @@ public sealed partial class ProjectMembers
     {
         var email = _add.Email?.Trim() ?? "";
         var match = email.Contains('@', StringComparison.Ordinal)
-            ? (await Api.ListUsersAsync(email, CancellationToken.None)).FirstOrDefault(u => string.Equals(u.Email, email, StringComparison.OrdinalIgnoreCase))
+            ? (await Api.ListUsersAsync(email, null, null, null, null, CancellationToken.None)).Items
+                .FirstOrDefault(u => string.Equals(u.Email, email, StringComparison.OrdinalIgnoreCase))
             : null;
         if (match is null)
         {
@@ -125,19 +123,32 @@ public sealed partial class ProjectMembers
         }
     }
 
-    private Task<IEnumerable<string>> SuggestAsync(string? text, CancellationToken ct)
+    /// <summary>Accounts whose name or email contains the text, as the Api finds them (site admins; others type a whole email).</summary>
+    private async Task<IEnumerable<string>> SuggestAsync(string? text, CancellationToken ct)
     {
-        var candidates = _users.Where(u => u.DisabledAt is null && _members.All(m => m.UserId != u.Id));
-        if (!string.IsNullOrWhiteSpace(text))
+        if (!CanManage || !IsSiteAdmin)
         {
-            candidates = candidates.Where(u => u.Email.Contains(text, StringComparison.OrdinalIgnoreCase)
-                || u.DisplayName.Contains(text, StringComparison.CurrentCultureIgnoreCase));
+            return [];
         }
-        return Task.FromResult(candidates.OrderBy(u => u.DisplayName, StringComparer.CurrentCultureIgnoreCase).Take(20).Select(u => u.Email));
+        try
+        {
+            // Asks for more than it shows: members and disabled accounts are left out here.
+            var page = await Api.ListUsersAsync(null, string.IsNullOrWhiteSpace(text) ? null : text.Trim(), null, null, "50", ct);
+            var candidates = page.Items.Where(u => u.DisabledAt is null && _members.All(m => m.UserId != u.Id)).Take(20).ToList();
+            foreach (var user in candidates)
+            {
+                _suggested[user.Email] = user;
+            }
+            return candidates.Select(u => u.Email);
+        }
+        catch (Exception ex) when (ex is ApiException or HttpRequestException or OperationCanceledException)
+        {
+            return [];
+        }
     }
 
     private string Describe(string email) =>
-        _users.FirstOrDefault(u => u.Email == email) is { } user ? $"{user.DisplayName} ({user.Email})" : email;
+        _suggested.TryGetValue(email, out var user) ? $"{user.DisplayName} ({user.Email})" : email;
 
     private static string ErrorLine(ApiError error) =>
         error.HasFieldErrors ? string.Join(" ", error.Fields.Values.SelectMany(v => v)) : error.Message;
