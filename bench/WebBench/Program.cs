@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using GradingPortal.Bench.Web;
+using Microsoft.Diagnostics.Runtime;
 using Microsoft.Playwright;
 
 // Usage (bench/web.sh passes these; the Web and the Api must be running and seeded):
@@ -119,6 +121,9 @@ if (mode == "circuits")
     var before = await MemoryAsync();
     var gcdump = Environment.GetEnvironmentVariable("GP_GCDUMP") is { Length: > 0 } tool ? tool : null;
     var liveBefore = gcdump is null ? null : await GcDumpAsync(gcdump, webPid, "before");
+    // Right after the gcdump's full collection: exact live bytes per type (the gcdump report's per-type bytes are not).
+    var walk = Environment.GetEnvironmentVariable("GP_HEAP_WALK") != "0";
+    var typesBefore = walk ? Walk("before") : null;
 
     var context = await SignedInContextAsync();
     var pages = new List<IPage>();
@@ -141,15 +146,17 @@ if (mode == "circuits")
         // A gcdump is taken after a full, blocking collection: only what is reachable counts, none of the garbage that a
         // heap size "after the last collection" of a generation may still include.
         Console.WriteLine(string.Create(inv,
-            $"RESULT live heap (dotnet-gcdump, after a full collection): {Mb(liveBefore.Total)} -> {Mb(liveAfter.Total)} MB = " +
-            $"{(liveAfter.Total - liveBefore.Total) / 1024.0 / count:F0} KB per idle circuit; what grew most, per circuit:"));
-        foreach (var (type, bytes, objects) in liveAfter.Types
-            .Select(t => (t.Key, Bytes: t.Value.Bytes - liveBefore.Types.GetValueOrDefault(t.Key).Bytes,
-                Objects: t.Value.Count - liveBefore.Types.GetValueOrDefault(t.Key).Count))
-            .OrderByDescending(t => t.Bytes).Take(15))
-        {
-            Console.WriteLine(string.Create(inv, $"  {bytes / 1024.0 / count,8:F1} KB {objects / (double)count,7:F1} objects  {type}"));
-        }
+            $"RESULT live heap (dotnet-gcdump, after a full collection): {Mb(liveBefore.Value)} -> {Mb(liveAfter)} MB = " +
+            $"{(liveAfter - liveBefore.Value) / 1024.0 / count:F0} KB per idle circuit"));
+    }
+    if (typesBefore is not null && Walk("after") is { } typesAfter)
+    {
+        Console.WriteLine(string.Create(inv,
+            $"RESULT live objects reachable from roots: {Mb(typesBefore.Total)} -> {Mb(typesAfter.Total)} MB = " +
+            $"{(typesAfter.Total - typesBefore.Total) / 1024.0 / count:F0} KB per idle circuit; the types that grew most, per circuit:"));
+        PrintGrowth(typesBefore.Types, typesAfter.Types, 25);
+        Console.WriteLine("RESULT what the render trees of each kind of component keep (both trees, attribute-name maps, last parameters), per circuit:");
+        PrintGrowth(typesBefore.Components, typesAfter.Components, 25);
     }
 
     // Fan-out: revise the caller's own grade through the Api (a new row version, a new total) and time how long each
@@ -203,6 +210,33 @@ if (mode == "circuits")
         $"first {Percentile(ok, 0.0001):F0} ms, p50 {Percentile(ok, 50):F0} ms, all {(ok.Count == count ? ok[^1].ToString("F0", inv) : "never (timed out)")} ms"));
     return 0;
 
+    LiveTypes? Walk(string name)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var live = HeapWalk.Take(webPid);
+            Console.WriteLine(string.Create(inv, $"heap walk ({name}): {live.Types.Values.Sum(t => t.Count)} live objects read in {clock.Elapsed.TotalSeconds:F1} s"));
+            return live;
+        }
+        catch (Exception e) when (e is ClrDiagnosticsException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            Console.WriteLine($"heap walk ({name}) not possible: {e.Message}");
+            return null;
+        }
+    }
+
+    void PrintGrowth(Dictionary<string, (long Bytes, long Count)> before, Dictionary<string, (long Bytes, long Count)> after, int top)
+    {
+        foreach (var (type, bytes, objects) in after
+            .Select(t => (t.Key, Bytes: t.Value.Bytes - before.GetValueOrDefault(t.Key).Bytes,
+                Objects: t.Value.Count - before.GetValueOrDefault(t.Key).Count))
+            .OrderByDescending(t => t.Bytes).Take(top))
+        {
+            Console.WriteLine(string.Create(inv, $"  {bytes / 1024.0 / count,8:F1} KB {objects / (double)count,7:F1}  {type}"));
+        }
+    }
+
     async Task<(long Rss, long Heap)> MemoryAsync()
     {
         var rss = File.ReadLines($"/proc/{webPid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
@@ -216,8 +250,10 @@ return 2;
 
 static double Mb(long bytes) => Math.Round(bytes / 1048576.0, 2);
 
-// dotnet-gcdump collect (a full collection, then the live objects) and its report: the total and bytes/count per type.
-static async Task<LiveHeap?> GcDumpAsync(string tool, int pid, string name)
+// dotnet-gcdump collect (a full, blocking collection, then the live objects) and the total of its report. Only the total
+// and the object counts of that report hold: its per-type byte column is the size of one object of the type, so the
+// breakdown comes from HeapWalk instead.
+static async Task<long?> GcDumpAsync(string tool, int pid, string name)
 {
     var directory = Environment.GetEnvironmentVariable("GP_GCDUMP_DIR") ?? Path.GetTempPath();
     var file = Path.Combine(directory, $"web-{name}.gcdump");
@@ -234,30 +270,16 @@ static async Task<LiveHeap?> GcDumpAsync(string tool, int pid, string name)
     using var report = Process.Start(new ProcessStartInfo(tool, ["report", file]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
     var text = await report.StandardOutput.ReadToEndAsync();
     await report.WaitForExitAsync();
-    long total = 0;
-    var types = new Dictionary<string, (long Bytes, long Count)>();
     foreach (var line in text.Split('\n'))
     {
-        var cells = line.Trim().Split(' ', 3, StringSplitOptions.RemoveEmptyEntries);
-        if (cells.Length < 2 || !long.TryParse(cells[0], NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var bytes))
+        var trimmed = line.Trim();
+        if (trimmed.EndsWith("GC Heap bytes", StringComparison.Ordinal)
+            && long.TryParse(trimmed.Split(' ', 2)[0], NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var total))
         {
-            continue;
-        }
-        var rest = line.Trim()[cells[0].Length..].Trim();
-        if (rest.StartsWith("GC Heap bytes", StringComparison.Ordinal))
-        {
-            total = bytes;
-            continue;
-        }
-        var parts = rest.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 2 && long.TryParse(parts[0], NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var count))
-        {
-            var type = parts[1].Trim();
-            var known = types.GetValueOrDefault(type);
-            types[type] = (known.Bytes + bytes, known.Count + count);
+            return total;
         }
     }
-    return new LiveHeap(total > 0 ? total : types.Values.Sum(t => t.Bytes), types);
+    return null;
 }
 
 // dotnet-counters over a few seconds; the runtime reports the heap after its last collection per generation, and the
@@ -295,4 +317,3 @@ static async Task<long> GcHeapAsync(string tool, int pid)
     }
 }
 
-sealed record LiveHeap(long Total, Dictionary<string, (long Bytes, long Count)> Types);
