@@ -16,7 +16,7 @@ internal static class HeapWalk
     public static LiveTypes Take(int pid)
     {
         using var target = DataTarget.AttachToProcess(pid, suspend: true);
-        using var runtime = target.ClrVersions[0].CreateRuntime();
+        using var runtime = CreateRuntime(target.ClrVersions[0]);
         var heap = runtime.Heap;
         var seen = new HashSet<ulong>();
         var pending = new Stack<ClrObject>();
@@ -53,6 +53,13 @@ internal static class HeapWalk
             }
         }
         return new LiveTypes(total, types, components);
+    }
+
+    // The debugging library ships next to the runtime; ClrMD does not always find it there on its own on Linux.
+    private static ClrRuntime CreateRuntime(ClrInfo clr)
+    {
+        var local = Path.Combine(Path.GetDirectoryName(clr.ModuleInfo.FileName) ?? "", "libmscordaccore.so");
+        return File.Exists(local) ? clr.CreateRuntime(local, ignoreMismatch: true) : clr.CreateRuntime();
     }
 
     private static bool IsComponentState(ClrType type)

@@ -8,6 +8,7 @@ using Microsoft.Diagnostics.Runtime;
 using Microsoft.Playwright;
 
 // Usage (bench/web.sh passes these; the Web and the Api must be running and seeded):
+//   walk     <pid> [top=30]: the live objects of a running .NET process by type (see HeapWalk)
 //   loads    <web> <cookie> <solutionId> <annotations> <pages=8> <seconds=30>
 //   circuits <web> <cookie> <solutionId> <annotations> <api> <apiToken> <webPid> <circuits=50> [dotnet-counters]
 // "loads": N headless pages load the solution page again and again for the given time; a load counts when the page
@@ -16,6 +17,17 @@ using Microsoft.Playwright;
 // per circuit, then revises the grade through the Api and times how long each open page takes to show it.
 var inv = CultureInfo.InvariantCulture;
 var mode = args[0];
+if (mode == "walk")
+{
+    // One look at a running process: its live objects by type, biggest first.
+    var live = HeapWalk.Take(int.Parse(args[1], inv));
+    Console.WriteLine(string.Create(inv, $"{live.Total / 1048576.0:F2} MB live"));
+    foreach (var (type, (bytes, objects)) in live.Types.OrderByDescending(t => t.Value.Bytes).Take(args.Length > 2 ? int.Parse(args[2], inv) : 30))
+    {
+        Console.WriteLine(string.Create(inv, $"  {bytes / 1024.0,10:F1} KB {objects,8}  {type}"));
+    }
+    return 0;
+}
 var web = args[1].TrimEnd('/');
 var cookie = args[2];
 var solutionId = args[3];
