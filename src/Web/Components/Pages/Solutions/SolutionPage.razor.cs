@@ -37,7 +37,6 @@ public sealed partial class SolutionPage
     private Guid _loadedId;
     private string _fingerprint = "";
     private ElementReference _proof;
-    private MudPaper? _proofPaper;
     private MudSelect<string>? _typeSelect;
     private IJSObjectReference? _module, _handle;
     private DotNetObjectReference<SolutionPage>? _self;
