@@ -29,6 +29,7 @@ internal static class HeapWalk
         }
         var types = new Dictionary<string, (long Bytes, long Count)>();
         var components = new Dictionary<string, (long Bytes, long Count)>();
+        var strings = new Dictionary<string, (long Bytes, long Count)>();
         long total = 0;
         while (pending.Count > 0)
         {
@@ -38,6 +39,14 @@ internal static class HeapWalk
             total += size;
             var known = types.GetValueOrDefault(name);
             types[name] = (known.Bytes + size, known.Count + 1);
+            if (obj.Type?.IsString == true && size >= 2048)
+            {
+                // Large strings by how they start: enough to tell a proof from a stylesheet or a JSON answer.
+                var text = obj.AsString(64) ?? "";
+                var head = new string([.. text.Select(c => char.IsControl(c) ? ' ' : c)]);
+                var s = strings.GetValueOrDefault(head);
+                strings[head] = (s.Bytes + size, s.Count + 1);
+            }
             if (obj.Type is { } type && IsComponentState(type))
             {
                 var (component, bytes) = RenderTreeBytes(obj);
@@ -52,7 +61,7 @@ internal static class HeapWalk
                 }
             }
         }
-        return new LiveTypes(total, types, components);
+        return new LiveTypes(total, types, components, strings);
     }
 
     // The debugging library ships next to the runtime; ClrMD does not always find it there on its own on Linux.
@@ -115,8 +124,12 @@ internal static class HeapWalk
     }
 }
 
-/// <summary>Live bytes and objects per type, and per component type what its render trees keep.</summary>
+/// <summary>
+/// Live bytes and objects per type; per component type what its render trees keep; strings of 2 KB and more by their
+/// first 64 characters.
+/// </summary>
 internal sealed record LiveTypes(
     long Total,
     Dictionary<string, (long Bytes, long Count)> Types,
-    Dictionary<string, (long Bytes, long Count)> Components);
+    Dictionary<string, (long Bytes, long Count)> Components,
+    Dictionary<string, (long Bytes, long Count)> LargeStrings);

@@ -169,6 +169,8 @@ if (mode == "circuits")
         PrintGrowth(typesBefore.Types, typesAfter.Types, 25);
         Console.WriteLine("RESULT what the render trees of each kind of component keep (both trees, attribute-name maps, last parameters), per circuit:");
         PrintGrowth(typesBefore.Components, typesAfter.Components, 25);
+        Console.WriteLine("RESULT strings of 2 KB or more, by how they start, per circuit:");
+        PrintGrowth(typesBefore.LargeStrings, typesAfter.LargeStrings, 10);
     }
 
     // Fan-out: revise the caller's own grade through the Api (a new row version, a new total) and time how long each
