@@ -7,7 +7,10 @@
 #   2. server CPU: CPU seconds of the Api per GET /api/solutions/{id} (during the wrk run) and of the Web + Api per full
 #      page load (during the Chromium run), and the ratio they imply.
 #   3. memory per idle circuit: the Web's RSS and GC heap before and after CIRCUITS open solution pages; with
-#      dotnet-gcdump, the live heap after a full collection and the types that hold most of it.
+#      dotnet-gcdump, the live heap after a full collection; then a walk of the live objects (bench/WebBench/HeapWalk.cs,
+#      ClrMD; the Web pauses for a few seconds) for exact bytes per type, per kind of component's render trees, and the
+#      large strings (dotnet-gcdump's report gives one object's size per type, not the type's total). GP_HEAP_WALK=0
+#      leaves the walk out.
 #   4. fan-out: the grade revised through the Api; time until every one of the CIRCUITS open pages shows it (pushed by
 #      the Api's change stream, ADR 022).
 # Usage: bench/web.sh [solutions=200] [seconds=30] [pages=8] [circuits=50]
