@@ -38,14 +38,14 @@ public sealed class CircuitMemoryTests
     public async Task AnnotationList_PageRendersAgainWithTheSameAnnotations_KeepsOneRenderTree()
     {
         await using var provider = Services();
-        var parameters = AnnotationList();
 
-        var once = await RetainedKilobytesAsync<SolutionAnnotations>(provider, parameters, renders: 1);
-        var again = await RetainedKilobytesAsync<SolutionAnnotations>(provider, parameters, renders: 4);
+        var again = await RetainedKilobytesAsync<SolutionAnnotations>(provider, AnnotationList(), renders: 4);
 
-        TestContext.Current.TestOutputHelper?.WriteLine($"annotation list of 50: {once:F0} KB rendered once, {again:F0} KB after the page rendered four times");
-        // Rendered again, the list would keep a second tree as large as the first for its next diff.
-        again.ShouldBeLessThan(once * 1.15);
+        TestContext.Current.TestOutputHelper?.WriteLine($"annotation list of 50 after the page rendered four times: {again:F0} KB");
+        // Rendered once it keeps about 155 KB (the test above). Rendered again, the list would keep a second tree as large
+        // as the first (2,048 frames, 80 KB) for its next diff. An upper bound: frame arrays that earlier tests' renderers
+        // gave back to the shared pool can only make this smaller.
+        again.ShouldBeLessThan(180);
     }
 
     [Fact]
