@@ -93,9 +93,11 @@ public sealed partial class SolutionPage
     [PersistentState]
     public SolutionResponse? Prerendered { get; set; }
 
-    /// <summary>Whether the page takes input: it runs in the circuit and has loaded what it shows there (the project, model
-    /// grades and history). Until then the page's fieldset keeps every control disabled and no shortcut is listening.</summary>
-    private bool Ready => RendererInfo.IsInteractive && _circuitLoaded;
+    /// <summary>
+    /// Whether the page takes input: it runs in the circuit, has loaded what only the circuit loads (the project, model
+    /// grades, history) and its module listens for shortcuts. Until then the page's fieldset keeps every control disabled.
+    /// </summary>
+    private bool Ready => RendererInfo.IsInteractive && _circuitLoaded && _handle is not null;
 
     protected override async Task OnParametersSetAsync()
     {
@@ -335,6 +337,8 @@ public sealed partial class SolutionPage
             {
                 _self ??= DotNetObjectReference.Create(this);
                 _handle = await _module.InvokeAsync<IJSObjectReference>("attach", _proof, _solution.Text, _self);
+                // Now the page takes input (Ready): enable its controls and mark it interactive.
+                StateHasChanged();
             }
             else
             {
