@@ -69,7 +69,7 @@ public sealed class SolutionPrerenderTests(CountingBrowserPortal portal) : IClas
             var start = Proof.IndexOf(quote, StringComparison.Ordinal);
             await admin.PostAsync($"/api/solutions/{solutionId}/annotations", new
             {
-                start, end = start + quote.Length, quote, errorType = "other", severity = "major", comment,
+                start, end = start + quote.Length, quote, errorType = "calculation-mistake", severity = "major", comment,
             }, ct);
         }
         return new Setup(admin, projectId, solutionId);
@@ -117,7 +117,7 @@ public sealed class SolutionPrerenderTests(CountingBrowserPortal portal) : IClas
         await SolutionPages.OpenAsync(page, setup.SolutionId);
 
         // The circuit loaded what only it loads (history) and showed the restored solution.
-        await Expect(page.GetByTestId("history-item")).ToHaveCountAsync(2);
+        await Expect(page.GetByTestId("history-list")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("annotation-item")).ToHaveCountAsync(2);
         portal.SolutionReads.GetValueOrDefault(setup.SolutionId).ShouldBe(1);
     }
