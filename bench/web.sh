@@ -2,10 +2,12 @@
 # Web benchmark for the interactive solution page (issue 14). Measures and prints; asserts nothing.
 # Starts its own password-protected PostgreSQL, the Api and the Web (Release), seeds like bench/run.sh (solutions of
 # ~20 KB, 50 annotations and a grade on one of them, a project without blind grading) and prints:
-#   1. requests/s of GET /api/solutions/{id} and of GET /solutions/{id} (wrk), and full page loads/s: PAGES headless
-#      Chromium pages loading the solution page until it is fully rendered, for SECONDS (bench/WebBench).
-#   2. server CPU: CPU seconds of the Api per GET /api/solutions/{id} (during the wrk run) and of the Web + Api per full
-#      page load (during the Chromium run), and the ratio they imply.
+#   1. requests/s of GET /api/solutions/{id} and of the prerendered GET /solutions/{id} (wrk, same run; issue 14's page
+#      figure is their ratio), after checking once that the GET really carries the page (proof, annotations); then full
+#      page loads/s: PAGES headless Chromium pages loading the solution page until it is interactive and fully rendered,
+#      for SECONDS (bench/WebBench).
+#   2. server CPU: CPU seconds of the Api per GET /api/solutions/{id}, of the Web + Api per prerendered GET (both during
+#      their wrk runs) and per full page load (during the Chromium run), and the ratios they imply.
 #   3. memory per idle circuit: the Web's RSS and GC heap before and after CIRCUITS open solution pages; with
 #      dotnet-gcdump, the live heap after a full collection; then a walk of the live objects (bench/WebBench/HeapWalk.cs,
 #      ClrMD; the Web pauses for a few seconds) for exact bytes per type, per kind of component's render trees, and the
@@ -93,56 +95,85 @@ COOKIE=$(python3 bench/web_login.py "$WEB" "$Admin__Email" "$Admin__Password")
 
 # CPU seconds (user + system) a process has used so far, from /proc (clock ticks).
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
-wrk_rps() { # url header... -> requests/s, after a 5 s warm-up; Api CPU seconds of the measured run in $WORK/wrk.cpu
-  local url=$1; shift
+wrk_rps() { # url header... -> requests/s, after a 5 s warm-up; CPU seconds of the measured run in $WORK/wrk.cpu (Api)
+  local url=$1; shift                                                  # and $WORK/wrk.webcpu (Web)
   wrk -t2 -c"$CONNECTIONS" -d5s "$@" "$url" >/dev/null 2>&1 || true
-  local before; before=$(cpu_seconds "$API_PID")
+  local before web_before; before=$(cpu_seconds "$API_PID"); web_before=$(cpu_seconds "$WEB_PID")
   wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_RUN}s" "$@" -s bench/percentiles.lua "$url" | sed -n 's/^RESULT //p'
   python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$before" "$(cpu_seconds "$API_PID")" >"$WORK/wrk.cpu"
+  python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$web_before" "$(cpu_seconds "$WEB_PID")" >"$WORK/wrk.webcpu"
+}
+# What one GET of the page returns: status, bytes, and the signs that it is the prerendered page and not a shell or a
+# redirect to sign-in (wrk counts a 302 as a success).
+page_check() {
+  curl -s -o "$WORK/page.html" -w '%{http_code} %{size_download}' -H "Cookie: $COOKIE" "$WEB/solutions/$SOLUTION_ID"
+  printf ' %s %s %s\n' "$(grep -o 'data-testid="annotation-item"' "$WORK/page.html" | wc -l)" \
+    "$(grep -c 'id="gp-proof-markdown"' "$WORK/page.html")" "$(grep -c 'Blazor-Server-Component-State' "$WORK/page.html")"
+}
+describe_page() { # "status bytes annotations proof state" -> a sentence; non-zero when it is not the full page
+  read -r code bytes anns proof state <<<"$1"
+  echo "HTTP $code, $bytes bytes, $anns annotations listed, proof $([[ $proof -gt 0 ]] && echo present || echo MISSING), persisted state $([[ $state -gt 0 ]] && echo present || echo MISSING)"
+  [[ $code == 200 && $anns -ge 50 && $proof -gt 0 && $state -gt 0 ]]
 }
 echo "== 1. throughput (wrk ${SECONDS_RUN}s, $CONNECTIONS connections; browser: $PAGES pages, ${SECONDS_RUN}s)"
 API_LINE=$(wrk_rps "$API/api/solutions/$SOLUTION_ID" -H "Authorization: Bearer $TOKEN")
 API_CPU=$(cat "$WORK/wrk.cpu")
 echo "api  GET /api/solutions/{id}: $API_LINE"
-SHELL_LINE=$(wrk_rps "$WEB/solutions/$SOLUTION_ID" -H "Cookie: $COOKIE")
-echo "page GET /solutions/{id} (the shell only: no data, no circuit; not a page load): $SHELL_LINE"
+CHECK=$(page_check)
+echo "page GET /solutions/{id} checked once before the run: $(describe_page "$CHECK" || echo "NOT the prerendered page: its figure below is not the page's")"
+PAGE_LINE=$(wrk_rps "$WEB/solutions/$SOLUTION_ID" -H "Cookie: $COOKIE")
+PAGE_API_CPU=$(cat "$WORK/wrk.cpu"); PAGE_WEB_CPU=$(cat "$WORK/wrk.webcpu")
+echo "page GET /solutions/{id} (prerendered: proof, annotations, grades; no circuit): $PAGE_LINE"
+CHECK=$(page_check)
+echo "page GET /solutions/{id} checked once after the run: $(describe_page "$CHECK" || echo "NOT the prerendered page any more: the figure above is in doubt")"
+python3 - "$API_LINE" "$PAGE_LINE" <<'PY'
+import re, sys
+try:
+    api, page = (float(re.search(r"rps=([0-9.]+)", line).group(1)) for line in sys.argv[1:3])
+    errors = int(re.search(r"errors=(\d+)", sys.argv[2]).group(1))
+    print(f"prerendered page GETs/s are {100 * page / api:.1f} % of the Api's requests/s (issue 14's target: >= 40 %)"
+          + (f"; {errors} page requests failed" if errors else ""))
+except (AttributeError, ValueError):
+    print("ratio not computed: a figure above is missing")
+PY
 BENCH=(dotnet bench/WebBench/bin/Release/net10.0/GradingPortal.Bench.Web.dll)
 WEB_CPU_0=$(cpu_seconds "$WEB_PID"); API_CPU_0=$(cpu_seconds "$API_PID")
 LOADS_LINE=$("${BENCH[@]}" loads "$WEB" "$COOKIE" "$SOLUTION_ID" 50 "$PAGES" "$SECONDS_RUN" | sed -n 's/^RESULT //p')
 WEB_CPU_1=$(cpu_seconds "$WEB_PID"); API_CPU_1=$(cpu_seconds "$API_PID")
-echo "page fully rendered in Chromium (circuit, Api calls, KaTeX, 50 highlights): $LOADS_LINE"
-API_RPS=$(sed -nE 's/.*rps=([0-9.]+).*/\1/p' <<<"$API_LINE")
-LOADS=$(sed -E 's/^([0-9.]+) full loads\/s.*/\1/' <<<"$LOADS_LINE")
-python3 - "$API_RPS" "$LOADS" <<'PY'
-import sys
-try:
-    api, page = float(sys.argv[1]), float(sys.argv[2])
-    print(f"full page loads/s are {100 * page / api:.1f} % of the Api's requests/s (issue 14's target: >= 40 %)")
-except ValueError:
-    print("ratio not computed: a figure above is missing")
-PY
-echo "   (a full load opens a circuit and calls the Api about four times, and the browser's rendering shares these cores)"
+echo "page fully loaded in Chromium (prerendered GET, circuit, Api calls, KaTeX, 50 highlights, interactive): $LOADS_LINE"
+echo "   (a full load also opens a circuit and calls the Api three more times, and the browser's rendering shares these cores)"
 
 echo "== 2. server CPU per request (what the two cores would allow without the browser)"
 # The loads phase includes each page's warm-up load and its open circuits' idle cost; the count is the measured loads
 # plus the warm-ups, so the figure is per load the servers actually served.
-python3 - "$API_LINE" "$API_CPU" "$LOADS_LINE" "$PAGES" "$WEB_CPU_0" "$WEB_CPU_1" "$API_CPU_0" "$API_CPU_1" <<'PY'
+python3 - "$API_LINE" "$API_CPU" "$LOADS_LINE" "$PAGES" "$WEB_CPU_0" "$WEB_CPU_1" "$API_CPU_0" "$API_CPU_1" "$PAGE_LINE" "$PAGE_WEB_CPU" "$PAGE_API_CPU" <<'PY'
 import re, sys
 api_line, api_cpu, loads_line, pages = sys.argv[1], float(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 web0, web1, api0, api1 = map(float, sys.argv[5:9])
+page_line, page_web_cpu, page_api_cpu = sys.argv[9], float(sys.argv[10]), float(sys.argv[11])
 try:
     requests = int(re.search(r"requests=(\d+)", api_line).group(1))
-    loads = int(re.search(r"\((\d+) in ", loads_line).group(1)) + pages
+    page_requests = int(re.search(r"requests=(\d+)", page_line).group(1))
 except AttributeError:
     print("CPU figures not computed: a figure above is missing"); sys.exit()
 per_get = api_cpu / requests
+print(f"api:  {per_get * 1000:.2f} ms CPU per GET /api/solutions/{{id}} ({api_cpu:.1f} s of Api CPU for {requests} requests)")
+per_page = (page_web_cpu + page_api_cpu) / page_requests
+print(f"page: {per_page * 1000:.2f} ms CPU per prerendered GET, Web {page_web_cpu / page_requests * 1000:.2f} + Api "
+      f"{page_api_cpu / page_requests * 1000:.2f} ({page_requests} requests)")
+print(f"implied: with the same server CPU, prerendered page GETs/s would be {100 * per_get / per_page:.1f} % of the Api's "
+      "requests/s (issue 14's target: >= 40 %)")
+try:
+    # The loads phase includes each page's warm-up load and its open circuits' idle cost; the count is the measured
+    # loads plus the warm-ups, so the figure is per load the servers actually served.
+    loads = int(re.search(r"\((\d+) in ", loads_line).group(1)) + pages
+except AttributeError:
+    print("full-load CPU not computed: the Chromium figure is missing"); sys.exit()
 web_cpu, api_side = web1 - web0, api1 - api0
 per_load = (web_cpu + api_side) / loads
-print(f"api:  {per_get * 1000:.2f} ms CPU per GET /api/solutions/{{id}} ({api_cpu:.1f} s of Api CPU for {requests} requests)")
-print(f"page: {per_load * 1000:.2f} ms CPU per full page load, Web {web_cpu / loads * 1000:.2f} + Api {api_side / loads * 1000:.2f} "
-      f"({loads} loads: circuit start, Api calls, render, JS interop; the browser's own CPU not counted)")
-print(f"implied: with the same server CPU, full page loads/s would be {100 * per_get / per_load:.1f} % of the Api's requests/s "
-      "(issue 14's target: >= 40 %)")
+print(f"full load: {per_load * 1000:.2f} ms CPU per full page load in Chromium, Web {web_cpu / loads * 1000:.2f} + Api "
+      f"{api_side / loads * 1000:.2f} ({loads} loads: prerendered GET, circuit start, Api calls, render, JS interop; the "
+      "browser's own CPU not counted)")
 PY
 
 echo "== 3 and 4. $CIRCUITS circuits open on one solution page"

@@ -12,7 +12,7 @@ using Microsoft.Playwright;
 //   loads    <web> <cookie> <solutionId> <annotations> <pages=8> <seconds=30>
 //   circuits <web> <cookie> <solutionId> <annotations> <api> <apiToken> <webPid> <circuits=50> [dotnet-counters]
 // "loads": N headless pages load the solution page again and again for the given time; a load counts when the page
-// is fully rendered, not when the GET returns (the interactive page is not prerendered, so the GET is only a shell).
+// is interactive and fully rendered, not when the prerendered GET returns (that is the wrk figure of bench/web.sh).
 // "circuits": opens that many solution pages in one browser, lets them go idle, measures the Web process's memory
 // per circuit, then revises the grade through the Api and times how long each open page takes to show it.
 var inv = CultureInfo.InvariantCulture;
@@ -34,11 +34,12 @@ var solutionId = args[3];
 var annotations = int.Parse(args[4], inv);
 var pageUrl = $"{web}/solutions/{solutionId}";
 
-// Fully rendered: the title is there, every annotation is listed, the highlights are drawn into the proof, KaTeX has
-// loaded and no math element waits to be typeset. The page sets no single "loaded" marker, so these are the signs a
-// person would see.
+// Fully rendered: the circuit has taken the prerendered page over and it takes input (data-interactive), every
+// annotation is listed, the highlights are drawn into the proof, KaTeX has loaded and no math element waits to be
+// typeset.
 const string RenderedScript = """
-    n => !!document.querySelector('[data-testid=solution-title]')
+    n => !!document.querySelector('[data-testid=solution-page][data-interactive=true]')
+      && !!document.querySelector('[data-testid=solution-title]')
       && document.querySelectorAll('[data-testid=annotation-item]').length >= n
       && document.querySelectorAll('#gp-proof mark[data-ann]').length > 0
       && !!window.katex

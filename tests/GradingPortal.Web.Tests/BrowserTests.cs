@@ -100,7 +100,7 @@ public sealed partial class BrowserTests(BrowserPortal portal) : IClassFixture<B
         var solutionId = Guid.Parse(page.Url[^36..]);
 
         // The proof is typeset by KaTeX (hundreds of formulas), with no raw TeX left behind, once the circuit is up.
-        await Expect(page.Locator("#gp-proof[data-gp-keys=on]")).ToHaveCountAsync(1);
+        await SolutionPages.WaitInteractiveAsync(page);
         var proofMath = page.Locator("#gp-proof-markdown .gp-math");
         (await proofMath.CountAsync()).ShouldBeGreaterThan(300);
         await Expect(page.Locator("#gp-proof-markdown .gp-math:not([data-rendered])")).ToHaveCountAsync(0);
@@ -281,19 +281,19 @@ public sealed partial class BrowserTests(BrowserPortal portal) : IClassFixture<B
         var nextId = next.GetProperty("id").GetGuid();
         await page.ReloadAsync();
         // Keys are heard once the circuit has attached the page's module (a key pressed before that is not).
-        await Expect(page.Locator("#gp-proof[data-gp-keys=on]")).ToHaveCountAsync(1);
+        await SolutionPages.WaitInteractiveAsync(page);
         // Ids made in the same second share their first eight characters (version 7), so the proof's own text, not the
         // title, shows which solution the page has loaded; its keys listen again once the marker is back.
         await page.Keyboard.PressAsync("j");
         await Expect(page).ToHaveURLAsync(new Regex(nextId.ToString()));
         await Expect(proof).ToContainTextAsync("A second, honest attempt");
         await Expect(page.GetByTestId("solution-title")).ToContainTextAsync(nextId.ToString()[..8]);
-        await Expect(page.Locator("#gp-proof[data-gp-keys=on]")).ToHaveCountAsync(1);
+        await SolutionPages.WaitInteractiveAsync(page);
         await page.Keyboard.PressAsync("k");
         await Expect(page).ToHaveURLAsync(hostileUrl);
         await Expect(proof).ToContainTextAsync("<script>window.__gpXss = 1; alert('script')</script>");
         await Expect(page.GetByTestId("solution-title")).ToContainTextAsync(hostileId.ToString()[..8]);
-        await Expect(page.Locator("#gp-proof[data-gp-keys=on]")).ToHaveCountAsync(1);
+        await SolutionPages.WaitInteractiveAsync(page);
         // The inert rendering holds after the circuit re-rendered the page.
         await Expect(proof.Locator("script, img, svg, iframe, [onerror], [onload]")).ToHaveCountAsync(0);
         await page.FillAsync("#grade-points", "0");

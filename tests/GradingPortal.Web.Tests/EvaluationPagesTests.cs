@@ -302,7 +302,7 @@ public sealed class EvaluationPagesTests(BrowserPortal portal) : IClassFixture<B
         await admin.SendAsync(HttpMethod.Put, $"/api/solutions/{seeded.Solutions[0]}/adjudication", new { points = 7, rationale = "Complete proof." }, ct);
         var page = await SignedInPageAsync();
 
-        await page.GotoAsync($"/solutions/{seeded.Solutions[0]}");
+        await SolutionPages.OpenAsync(page, seeded.Solutions[0]);
         var gold = page.GetByTestId("gold-control");
         await Expect(gold).ToContainTextAsync("Gold item");
         await Expect(page.GetByTestId("gold-state")).ToHaveCountAsync(0);
@@ -326,7 +326,7 @@ public sealed class EvaluationPagesTests(BrowserPortal portal) : IClassFixture<B
         await Expect(queue.Locator($"a[href='/solutions/{seeded.Solutions[0]}']")).ToHaveCountAsync(1);
         await Expect(graderPage.GetByTestId("review-progress")).ToBeVisibleAsync();
         await Expect(graderPage.Locator("body")).Not.ToContainTextAsync(new Regex("gold", RegexOptions.IgnoreCase));
-        await graderPage.GotoAsync($"/solutions/{seeded.Solutions[0]}");
+        await SolutionPages.OpenAsync(graderPage, seeded.Solutions[0]);
         await Expect(graderPage.GetByTestId("solution-title")).ToBeVisibleAsync();
         await Expect(graderPage.GetByTestId("gold-control")).ToHaveCountAsync(0);
 
@@ -344,7 +344,7 @@ public sealed class EvaluationPagesTests(BrowserPortal portal) : IClassFixture<B
         await Expect(panel).ToContainTextAsync(DateTime.UtcNow.ToString("yyyy-", System.Globalization.CultureInfo.InvariantCulture));
         await Accessibility.AssertNoSeriousViolationsAsync(page);
 
-        await page.GotoAsync($"/solutions/{seeded.Solutions[0]}");
+        await SolutionPages.OpenAsync(page, seeded.Solutions[0]);
         await page.GetByTestId("unmark-gold").ClickAsync();
         await Expect(page.GetByTestId("gold-state")).ToHaveCountAsync(0);
         await Expect(page.GetByTestId("mark-gold")).ToHaveTextAsync("Mark as gold");

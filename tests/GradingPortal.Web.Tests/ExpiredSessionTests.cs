@@ -48,7 +48,10 @@ public sealed class RefusingApi : IAsyncLifetime
     }
 }
 
-/// <summary>An Api session that ends in the middle of a static page's request sends the person to sign in again.</summary>
+/// <summary>
+/// An Api session that ends in the middle of a page's request (a static page's form, or the solution page's prerender)
+/// sends the person to sign in again.
+/// </summary>
 public sealed class ExpiredSessionTests(RefusingApi api) : IClassFixture<RefusingApi>
 {
     [Fact]
@@ -67,6 +70,23 @@ public sealed class ExpiredSessionTests(RefusingApi api) : IClassFixture<Refusin
 
         response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
         response.Headers.Location!.ToString().ShouldBe("/signin?expired=1&returnUrl=" + Uri.EscapeDataString(path));
+        (await web.Http.GetAsync(path, ct)).Headers.Location!.ToString().ShouldContain("/signin?ReturnUrl=");
+    }
+
+    [Fact]
+    public async Task ApiRefusesTokenAndRefresh_SolutionPagePrerender_RedirectsToSignInAndBack()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var web = new WebClient(api.WebUrl);
+        (await web.SignInAsync("someone@example.org", "any", ct)).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        var path = $"/solutions/{Guid.NewGuid()}";
+
+        // The prerender's read of the solution is refused and so is the renewal: the answer is the redirect a circuit
+        // makes, not a page whose circuit could never start.
+        var response = await web.Http.GetAsync(path, ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        response.Headers.Location!.ToString().ShouldEndWith("/signin?expired=1&returnUrl=" + Uri.EscapeDataString(path));
         (await web.Http.GetAsync(path, ct)).Headers.Location!.ToString().ShouldContain("/signin?ReturnUrl=");
     }
 }

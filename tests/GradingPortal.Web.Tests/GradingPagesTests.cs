@@ -264,7 +264,7 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         var (_, gradeId) = await AddModelGradeAsync(admin, projectId, problemId, solutions[0], profileId);
         var page = await SignedInPageAsync();
 
-        await page.GotoAsync($"/solutions/{solutions[0]}");
+        await SolutionPages.OpenAsync(page, solutions[0]);
 
         var grade = page.GetByTestId("model-grade");
         await Expect(grade).ToHaveCountAsync(1);
@@ -311,7 +311,7 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         await admin.SendAsync(HttpMethod.Put, $"/api/projects/{projectId}/members/{user.GetProperty("id").GetGuid()}", new { role = "grader" }, ct);
         var page = await SignedInPageAsync(email, "grader-password-1");
 
-        await page.GotoAsync($"/solutions/{solutions[0]}");
+        await SolutionPages.OpenAsync(page, solutions[0]);
 
         await Expect(page.GetByTestId("no-model-grades")).ToContainTextAsync("hidden until you submit your own grade");
         await Expect(page.GetByTestId("model-grade")).ToHaveCountAsync(0);
@@ -344,7 +344,7 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         // Without the policy, so the test may place a selection by script and axe may run.
         var page = await SignedInPageAsync(bypassCsp: true);
 
-        await page.GotoAsync($"/solutions/{solutionId}");
+        await SolutionPages.OpenAsync(page, solutionId);
         // KaTeX typeset the formulas through the page's module.
         await Expect(page.Locator("#gp-proof-markdown .gp-math .katex").First).ToBeVisibleAsync();
 

@@ -335,7 +335,7 @@ public sealed class ReadmeScreenshotsTests(ReadmeDemoPortal portal) : IClassFixt
         var page = await SignedInPageAsync();
         await page.GotoAsync($"/solutions/{demo.Solution}");
 
-        await Expect(page.Locator("#gp-proof[data-gp-keys=on]")).ToHaveCountAsync(1);
+        await SolutionPages.WaitInteractiveAsync(page);
         var proof = page.Locator("#gp-proof-markdown");
         await Expect(proof.Locator(".katex").First).ToBeVisibleAsync();
         await Expect(proof.Locator(".gp-math:not([data-rendered])")).ToHaveCountAsync(0);

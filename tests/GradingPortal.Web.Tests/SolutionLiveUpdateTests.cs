@@ -59,7 +59,7 @@ public sealed class SolutionLiveUpdateTests(LongPollBrowserPortal portal) : ICla
         await page.ClickAsync("button[type=submit]");
         await Expect(page.Locator("h1")).ToHaveTextAsync("Projects");
         await page.GotoAsync($"/solutions/{solutionId}");
-        await Expect(page.Locator("#gp-proof[data-gp-keys=on]")).ToHaveCountAsync(1);
+        await SolutionPages.WaitInteractiveAsync(page);
         await Expect(page.GetByTestId("solution-live")).ToHaveAttributeAsync("data-following", "on");
         return page;
     }

@@ -63,7 +63,7 @@ public sealed class SolutionPageFlowTests(BrowserPortal portal) : IClassFixture<
     {
         await page.GotoAsync($"/solutions/{solutionId}");
         // The shortcuts and the proof's typesetting are attached once the circuit has rendered the page.
-        await Expect(page.Locator("#gp-proof[data-gp-keys=on]")).ToHaveCountAsync(1);
+        await SolutionPages.WaitInteractiveAsync(page);
     }
 
     [Fact]

@@ -12,17 +12,26 @@ namespace GradingPortal.Web.Components;
 public sealed partial class App
 {
     /// <summary>
-    /// No prerendering: a page loads its data once, in the circuit, where the person's token lives (ADR 018). Prerendering
-    /// would load it twice (once here, once in the circuit) and run JS interop before there is a browser to talk to.
+    /// No prerendering for most pages: they load their data once, in the circuit (ADR 018). Prerendering would load it
+    /// twice unless the page persists it, and run JS interop before there is a browser to talk to.
     /// </summary>
     internal static readonly IComponentRenderMode InteractivePages = new InteractiveServerRenderMode(prerender: false);
+
+    /// <summary>
+    /// Pages marked <see cref="PrerenderedPageAttribute"/> (the solution page): the GET carries the content, and the page
+    /// hands what it read to its circuit through persisted component state (ADR 018's amendment).
+    /// </summary>
+    internal static readonly IComponentRenderMode PrerenderedPages = new InteractiveServerRenderMode(prerender: true);
 
     [CascadingParameter]
     public HttpContext HttpContext { get; set; } = default!;
 
     private bool Interactive => HttpContext.AcceptsInteractiveRouting();
 
-    private IComponentRenderMode? PageRenderMode => Interactive ? InteractivePages : null;
+    // The page's own attributes are on the endpoint, as [ExcludeFromInteractiveRouting] is.
+    private IComponentRenderMode? PageRenderMode => !Interactive ? null
+        : HttpContext.GetEndpoint()?.Metadata.GetMetadata<PrerenderedPageAttribute>() is not null ? PrerenderedPages
+        : InteractivePages;
 
     /// <summary>The request token the import upload (import-upload.js) sends as a header.</summary>
     private string AntiforgeryToken => Antiforgery.GetAndStoreTokens(HttpContext).RequestToken ?? "";

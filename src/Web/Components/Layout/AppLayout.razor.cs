@@ -71,14 +71,8 @@ public sealed partial class AppLayout
 
     private void OnSessionEnded(SessionEnd reason) => _ = InvokeAsync(() => LeaveForSignIn(reason));
 
-    private void LeaveForSignIn(SessionEnd reason)
-    {
-        var target = reason == SessionEnd.SignedOut
-            ? "/signin"
-            : "/signin?expired=1&returnUrl=" + Uri.EscapeDataString("/" + Navigation.ToBaseRelativePath(Navigation.Uri));
-        // A full load: the cookie of the ended sign-in is refused and removed on that request.
-        Navigation.NavigateTo(target, forceLoad: true);
-    }
+    // A full load: the cookie of the ended sign-in is refused and removed on that request.
+    private void LeaveForSignIn(SessionEnd reason) => Navigation.NavigateTo(SignInRedirect.For(reason, Navigation), forceLoad: true);
 
     public void Dispose() => Circuit.Ended -= OnSessionEnded;
 }

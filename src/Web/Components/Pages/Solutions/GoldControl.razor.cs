@@ -27,8 +27,9 @@ public sealed partial class GoldControl
 
     protected override async Task OnParametersSetAsync()
     {
-        // The solution page re-renders often (live updates, hotkeys); ask the Api again only for another solution.
-        if (_loaded && _loadedFor == SolutionId)
+        // The solution page re-renders often (live updates, hotkeys); ask the Api again only for another solution. A
+        // prerender shows nothing of it: the circuit asks, once.
+        if (!RendererInfo.IsInteractive || (_loaded && _loadedFor == SolutionId))
         {
             return;
         }

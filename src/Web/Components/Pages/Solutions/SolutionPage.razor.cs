@@ -32,7 +32,7 @@ public sealed partial class SolutionPage
     private decimal? _finalPoints;
     private string _rationale = "";
     private HashSet<Guid> _basedOn = [];
-    private bool _busy, _gradeSaved, _adjudicationSaved, _help, _live, _typeset, _sourceView, _following;
+    private bool _busy, _gradeSaved, _adjudicationSaved, _help, _live, _typeset, _sourceView, _following, _circuitLoaded, _restoreUsed;
     private string? _notice;
     private Guid _loadedId;
     private string _fingerprint = "";
@@ -84,6 +84,20 @@ public sealed partial class SolutionPage
 
     private static string? Link(Guid? id) => id is { } v ? $"/solutions/{v}" : null;
 
+    /// <summary>
+    /// The solution as the prerender read it, handed to the circuit in the page's persisted state so that the circuit does
+    /// not read it again (ADR 018's amendment). Set only by the prerender; the circuit uses it once, for this page's first
+    /// solution.
+    /// </summary>
+    [PersistentState]
+    public SolutionResponse? Prerendered { get; set; }
+
+    /// <summary>
+    /// Whether the page takes input: it runs in the circuit, has loaded what only the circuit loads (the project, model
+    /// grades, history) and its module listens for shortcuts. Until then the page's fieldset keeps every control disabled.
+    /// </summary>
+    private bool Ready => RendererInfo.IsInteractive && _circuitLoaded && _handle is not null;
+
     protected override async Task OnParametersSetAsync()
     {
         if (SolutionId == _loadedId)
@@ -94,19 +108,39 @@ public sealed partial class SolutionPage
         _loadedId = SolutionId;
         _solution = null;
         _draft = null;
+        _circuitLoaded = false;
         _gradeSaved = _adjudicationSaved = _live = _following = false;
         _gradeError = _annotationError = _adjudicationError = _modelError = _listError = _loadError = null;
         await DetachAsync();
+        // What the prerender read, for the first solution of this page instance only: a later j/k reads afresh.
+        var restored = !_restoreUsed && Prerendered is { } prerendered && prerendered.Id == SolutionId ? prerendered : null;
+        _restoreUsed = RendererInfo.IsInteractive;
         try
         {
+            if (!RendererInfo.IsInteractive)
+            {
+                // The prerender: one Api call for the first paint (the proof, annotations, grades); the project, model
+                // grades and history are the circuit's to load.
+                var first = await Api.GetSolutionAsync(SolutionId, CancellationToken.None);
+                Prerendered = first;
+                Apply(first, resetForms: true);
+                return;
+            }
+            if (restored is not null)
+            {
+                // Shown at once; the page stays disabled until the rest has arrived.
+                Apply(restored, resetForms: true);
+                Prerendered = null;
+            }
             var grades = Api.ListModelGradesAsync(SolutionId, CancellationToken.None);
             var history = Api.GetSolutionHistoryAsync(SolutionId, CancellationToken.None);
-            var solution = await Api.GetSolutionAsync(SolutionId, CancellationToken.None);
+            var solution = restored ?? await Api.GetSolutionAsync(SolutionId, CancellationToken.None);
             _project = await Api.GetProjectAsync(solution.ProjectId, CancellationToken.None);
             _modelGrades = [.. await grades];
             _history = [.. await history];
-            Apply(solution, resetForms: true);
+            Apply(solution, resetForms: restored is null);
             _typeset = true;
+            _circuitLoaded = true;
         }
         catch (ApiException ex)
         {
@@ -116,7 +150,14 @@ public sealed partial class SolutionPage
         {
             _loadError = ApiError.Unreachable;
         }
-        if (_solution is not null)
+        catch (SessionExpiredException) when (!RendererInfo.IsInteractive)
+        {
+            // The prerender found the sign-in ended (the Api refused to renew it): answer with the same redirect the
+            // layout makes in a circuit, instead of a page whose circuit could never start.
+            Navigation.NavigateTo(SignInRedirect.For(SessionEnd.Expired, Navigation), forceLoad: true);
+            return;
+        }
+        if (_solution is not null && RendererInfo.IsInteractive)
         {
             _poll = new CancellationTokenSource();
             _ = FollowAsync(SolutionId, _poll.Token);
@@ -295,6 +336,8 @@ public sealed partial class SolutionPage
             {
                 _self ??= DotNetObjectReference.Create(this);
                 _handle = await _module.InvokeAsync<IJSObjectReference>("attach", _proof, _solution.Text, _self);
+                // Now the page takes input (Ready): enable its controls and mark it interactive.
+                StateHasChanged();
             }
             else
             {
