@@ -137,7 +137,9 @@ public static class WebServices
             ConfigureApiClient(provider, http);
             return new GradingApiClient(http);
         });
-        // The solution page's change stream (ADR 022): the same token handling, its own HttpClient (it stays open).
+        // The solution page's change stream (ADR 022): one per solution per process, opened with a follower's feed.
+        services.AddSingleton<Components.Pages.Solutions.SolutionChangeHub>();
+        // A circuit's way of opening that stream: the same token handling, its own HttpClient (it stays open).
         services.AddScoped(provider =>
         {
             var handler = new CircuitBearerHandler(provider.GetRequiredService<CircuitSession>())

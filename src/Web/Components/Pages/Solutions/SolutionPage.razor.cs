@@ -17,11 +17,6 @@ public sealed partial class SolutionPage
     internal static readonly string[] Severities = ["minor", "major", "critical"];
     private static readonly TimeSpan s_defaultPollEvery = TimeSpan.FromSeconds(30);
 
-    /// <summary>No event (not even a heartbeat, sent every 20 s) for this long: the stream is taken for dead and opened again.</summary>
-    private static readonly TimeSpan s_streamSilence = TimeSpan.FromSeconds(65);
-
-    private static readonly TimeSpan s_maxReconnectDelay = TimeSpan.FromSeconds(30);
-
     private SolutionResponse? _solution;
     private ProjectResponse? _project;
     private IReadOnlyList<ModelGradeResponse> _modelGrades = [];
@@ -41,6 +36,7 @@ public sealed partial class SolutionPage
     private IJSObjectReference? _module, _handle;
     private DotNetObjectReference<SolutionPage>? _self;
     private CancellationTokenSource? _poll;
+    private SolutionChangeHub.Follower? _follower;
 
     // A pushed change and the safety poll may both read the solution: one read at a time, so an older answer never lands
     // after a newer one.
@@ -65,7 +61,13 @@ public sealed partial class SolutionPage
     private SolutionChangeFeed Changes { get; set; } = default!;
 
     [Inject]
+    private SolutionChangeHub Hub { get; set; } = default!;
+
+    [Inject]
     private IConfiguration Configuration { get; set; } = default!;
+
+    [Inject]
+    private ILogger<SolutionPage> Logger { get; set; } = default!;
 
     private string Title => _solution is null
         ? "Solution"
@@ -191,62 +193,49 @@ public sealed partial class SolutionPage
         string.Join(",", models.Select(m => $"{m.Id}:{string.Join("", m.Findings.Select(f => f.Review))}")));
 
     /// <summary>
-    /// Follows the Api's change stream until the page leaves the solution: each <c>changed</c> reads the solution again; a
-    /// stream that breaks, goes silent or ends is opened again, after 1 s, then 2, 4 ... up to 30 s while it keeps failing,
-    /// and the solution is read once it is back, for changes made while nobody was following.
+    /// Follows the solution through the process's shared change stream until the page leaves it: each change reads the
+    /// solution again with this circuit's own token; when the stream is back after a break (the hub opens it again after 1,
+    /// 2, 4 ... 30 s), the solution is read once, for changes made while nobody was following.
     /// </summary>
     private async Task FollowAsync(Guid id, CancellationToken ct)
     {
-        var delay = TimeSpan.FromSeconds(1);
+        var follower = _follower = Hub.Follow(id, Changes, Circuit);
         var reconnect = false;
-        while (!ct.IsCancellationRequested)
+        try
         {
-            using var silence = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            try
+            while (await follower.NextAsync(ct) is { } change)
             {
-                silence.CancelAfter(s_streamSilence);
-                await foreach (var change in Changes.FollowAsync(id, silence.Token))
+                switch (change)
                 {
-                    silence.CancelAfter(s_streamSilence);
-                    if (change == "ready")
-                    {
-                        delay = TimeSpan.FromSeconds(1);
+                    case SolutionChange.Ready:
                         await SetFollowingAsync(id, true, ct);
                         if (reconnect)
                         {
                             await RefreshAsync(id, ct);
                         }
-                    }
-                    else if (change == "changed")
-                    {
-                        await RefreshAsync(id, ct);
-                    }
+                        break;
+                    case SolutionChange.Changed:
+                        await RefreshAsync(id, ct, follower.LastChangeAt);
+                        break;
+                    case SolutionChange.Down:
+                        reconnect = true;
+                        await SetFollowingAsync(id, false, ct);
+                        break;
                 }
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (SessionExpiredException)
-            {
-                // The layout's session watcher takes the person to sign in; following just stops.
-                return;
-            }
-            catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
-            {
-                // Broken, refused or silent: opened again below.
-            }
-            reconnect = true;
+            // Dropped: the sign-in ended (the layout takes the person to sign in) or the Api refused this person the solution.
             await SetFollowingAsync(id, false, ct);
-            try
-            {
-                await Task.Delay(delay, ct);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, s_maxReconnectDelay.Ticks));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (SessionExpiredException)
+        {
+            // The layout's session watcher takes the person to sign in; following just stops.
+        }
+        finally
+        {
+            follower.Dispose();
         }
     }
 
@@ -280,19 +269,25 @@ public sealed partial class SolutionPage
         }
     }
 
-    /// <summary>Reads the solution (and its model grades) again and shows it when what others did changed.</summary>
-    private async Task RefreshAsync(Guid id, CancellationToken ct)
+    /// <summary>
+    /// Reads the solution and its model grades again (both at once) and shows them when what others did changed; the
+    /// history, a third read, follows in a second render so that it does not hold the grade back. The proof's math is
+    /// typeset again only when its highlights changed (otherwise the proof's markup is the same and stays typeset).
+    /// </summary>
+    private async Task RefreshAsync(Guid id, CancellationToken ct, long changeAt = 0)
     {
         await _refreshing.WaitAsync(ct);
         try
         {
-            var models = await Api.ListModelGradesAsync(id, ct);
+            var models = Api.ListModelGradesAsync(id, ct);
             var solution = await Api.GetSolutionAsync(id, ct);
-            if (ct.IsCancellationRequested || Fingerprint(solution, [.. models]) == _fingerprint)
+            var grades = await models;
+            if (ct.IsCancellationRequested || Fingerprint(solution, [.. grades]) == _fingerprint)
             {
                 return;
             }
-            var history = await Api.GetSolutionHistoryAsync(id, ct);
+            var readAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var shown = false;
             await InvokeAsync(() =>
             {
                 // j/k may have moved the page to another solution while this read was on its way: an answer about the
@@ -301,13 +296,40 @@ public sealed partial class SolutionPage
                 {
                     return;
                 }
-                _modelGrades = [.. models];
-                _history = [.. history];
+                var highlights = Highlights;
+                _modelGrades = [.. grades];
                 Apply(solution, resetForms: false);
                 _live = true;
-                _typeset = true;
+                _typeset |= !highlights.SequenceEqual(Highlights);
                 StateHasChanged();
+                shown = true;
             });
+            if (!shown)
+            {
+                return;
+            }
+            if (changeAt > 0 && Logger.IsEnabled(LogLevel.Debug))
+            {
+                LogShown(Logger, id, changeAt, readAt, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            }
+            var history = await Api.GetSolutionHistoryAsync(id, ct);
+            await InvokeAsync(() =>
+            {
+                if (!ct.IsCancellationRequested && id == _loadedId)
+                {
+                    _history = [.. history];
+                    StateHasChanged();
+                }
+            });
+        }
+        catch (ApiException e) when (e.StatusCode is 403 or 404)
+        {
+            // This person may no longer see the solution (removed from the project, or it was deleted): no more notices
+            // for it; the page keeps what it shows until they leave.
+            if (_follower is { } follower && follower.SolutionId == id)
+            {
+                follower.Dispose();
+            }
         }
         catch (ApiException)
         {
@@ -321,6 +343,9 @@ public sealed partial class SolutionPage
             _refreshing.Release();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Solution {SolutionId} shown on a circuit: change at {ChangeAt}, reads done at {ReadAt}, render batch sent at {RenderedAt} (Unix ms)")]
+    private static partial void LogShown(ILogger logger, Guid solutionId, long changeAt, long readAt, long renderedAt);
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
@@ -621,6 +646,10 @@ public sealed partial class SolutionPage
 
     private async Task DetachAsync()
     {
+        // Left at once, not when the follow loop winds down: the shared stream may run on this circuit's token, and this
+        // circuit's services go away with it.
+        _follower?.Dispose();
+        _follower = null;
         if (_poll is not null)
         {
             await _poll.CancelAsync();

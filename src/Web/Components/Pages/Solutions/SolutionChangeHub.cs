@@ -1,0 +1,330 @@
+using System.Threading.Channels;
+using GradingPortal.Web.Auth;
+
+namespace GradingPortal.Web.Components.Pages.Solutions;
+
+/// <summary>What a follower of a solution learns from the shared change stream.</summary>
+public enum SolutionChange
+{
+    /// <summary>The stream is open and the Api listens: a change from now on arrives as <see cref="Changed"/>.</summary>
+    Ready,
+
+    /// <summary>Something on the solution changed; read it again with your own token.</summary>
+    Changed,
+
+    /// <summary>The stream broke and is being opened again; until <see cref="Ready"/>, only the slow poll sees changes.</summary>
+    Down,
+}
+
+/// <summary>
+/// One change stream per solution per Web process (ADR 022), shared by every circuit that has that solution open. The Api
+/// stream is opened with one follower's token (its <see cref="SolutionChangeFeed"/>); when that follower leaves, its
+/// sign-in ends or the Api no longer lets it see the solution, the stream is opened again with another follower's. A
+/// notice carries no content, only "read again", and each circuit reads through its own token, so sharing the stream
+/// never shows anyone what blind rules hide. A follower whose sign-in ends is dropped and its events complete.
+/// </summary>
+public sealed partial class SolutionChangeHub(ILogger<SolutionChangeHub> logger)
+{
+    /// <summary>No event (not even a heartbeat, sent every 20 s) for this long: the stream is taken for dead and opened again.</summary>
+    internal static readonly TimeSpan StreamSilence = TimeSpan.FromSeconds(65);
+
+    private static readonly TimeSpan s_maxReconnectDelay = TimeSpan.FromSeconds(30);
+
+    // Guarded by itself: joining, leaving and fanning out are each a few instructions.
+    private readonly Dictionary<Guid, Upstream> _streams = [];
+
+    /// <summary>The number of solutions with an open (or opening) shared stream in this process.</summary>
+    public int StreamCount
+    {
+        get
+        {
+            lock (_streams)
+            {
+                return _streams.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Follows <paramref name="solutionId"/> until the returned follower is disposed. Call only once the circuit has read
+    /// the solution itself: joining is what lends <paramref name="feed"/> (and the token behind it) to the shared stream.
+    /// </summary>
+    public Follower Follow(Guid solutionId, SolutionChangeFeed feed, CircuitSession session)
+    {
+        var follower = new Follower(this, solutionId, feed);
+        Upstream? started = null;
+        lock (_streams)
+        {
+            if (!_streams.TryGetValue(solutionId, out var upstream))
+            {
+                _streams[solutionId] = started = upstream = new Upstream(solutionId);
+            }
+            upstream.Followers.Add(follower);
+            if (upstream.Ready)
+            {
+                follower.Post(SolutionChange.Ready);
+            }
+        }
+        // Outside the lock: a sign-in that already ended calls back at once.
+        follower.WatchSession(session);
+        if (started is not null)
+        {
+            _ = RunAsync(started);
+        }
+        return follower;
+    }
+
+    private void Leave(Follower follower, bool refused)
+    {
+        lock (_streams)
+        {
+            if (!_streams.TryGetValue(follower.SolutionId, out var upstream) || !upstream.Followers.Remove(follower))
+            {
+                return;
+            }
+            if (upstream.Followers.Count == 0)
+            {
+                _streams.Remove(follower.SolutionId);
+                upstream.Stop.Cancel();
+            }
+            else if (upstream.Opener == follower)
+            {
+                // The stream runs on this follower's token: open it again with someone else's.
+                upstream.SwitchOpener.Cancel();
+            }
+        }
+        if (refused)
+        {
+            LogRefused(logger, follower.SolutionId);
+        }
+    }
+
+    private void Publish(Upstream upstream, SolutionChange change)
+    {
+        lock (_streams)
+        {
+            upstream.Ready = change != SolutionChange.Down;
+            if (change == SolutionChange.Changed)
+            {
+                if (logger.IsEnabled(LogLevel.Debug))
+                {
+                    LogChanged(logger, upstream.SolutionId, upstream.Followers.Count, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                }
+            }
+            foreach (var follower in upstream.Followers)
+            {
+                follower.Post(change);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Keeps the Api stream of one solution open while it has followers: a stream that breaks, is refused or stays silent
+    /// is opened again after 1, 2, 4 ... 30 s; one that ends cleanly (the Api closes streams after 10 minutes) or loses its
+    /// opener is opened again at once.
+    /// </summary>
+    private async Task RunAsync(Upstream upstream)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        var stop = upstream.Stop.Token;
+        while (!stop.IsCancellationRequested)
+        {
+            Follower? opener;
+            CancellationTokenSource switchOpener;
+            lock (_streams)
+            {
+                opener = upstream.Followers.Count > 0 ? upstream.Followers[0] : null;
+                upstream.Opener = opener;
+                upstream.SwitchOpener.Dispose();
+                upstream.SwitchOpener = switchOpener = new CancellationTokenSource();
+            }
+            if (opener is null)
+            {
+                return;
+            }
+            var retryAt = delay;
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, switchOpener.Token);
+            try
+            {
+                linked.CancelAfter(StreamSilence);
+                bool opened = false, refused = false;
+                await foreach (var name in opener.Feed.FollowAsync(upstream.SolutionId, linked.Token))
+                {
+                    linked.CancelAfter(StreamSilence);
+                    if (name == "ready")
+                    {
+                        opened = true;
+                        delay = TimeSpan.FromSeconds(1);
+                        Publish(upstream, SolutionChange.Ready);
+                    }
+                    else if (name == "changed")
+                    {
+                        Publish(upstream, SolutionChange.Changed);
+                    }
+                    else if (name == SolutionChangeFeed.Refused)
+                    {
+                        // This follower may no longer see the solution: it stops following, the others go on.
+                        opener.Refuse();
+                        refused = true;
+                    }
+                }
+                // A stream that ran ends after the Api's lifetime for it (10 minutes) and is opened again at once; one
+                // refused moves on to the next follower at once; one that closed before it was ready waits first.
+                if (opened || refused)
+                {
+                    retryAt = TimeSpan.Zero;
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (OperationCanceledException) when (switchOpener.IsCancellationRequested)
+            {
+                retryAt = TimeSpan.Zero;
+            }
+            catch (SessionExpiredException)
+            {
+                // The opener's sign-in ended: it is dropped (its session watcher does that too) and another one opens.
+                opener.Refuse();
+                retryAt = TimeSpan.Zero;
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
+            {
+                LogBroken(logger, upstream.SolutionId, e.GetType().Name);
+            }
+            catch (Exception e)
+            {
+                // Never let one solution's stream end the loop for good; the slow poll covers the gap.
+                LogFailed(logger, e, upstream.SolutionId);
+            }
+            if (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            Publish(upstream, SolutionChange.Down);
+            if (retryAt > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(retryAt, stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, s_maxReconnectDelay.Ticks));
+            }
+        }
+    }
+
+    private sealed class Upstream(Guid solutionId)
+    {
+        public Guid SolutionId { get; } = solutionId;
+        public List<Follower> Followers { get; } = [];
+        public CancellationTokenSource Stop { get; } = new();
+        public CancellationTokenSource SwitchOpener { get; set; } = new();
+        public Follower? Opener { get; set; }
+        public bool Ready { get; set; }
+    }
+
+    /// <summary>
+    /// One circuit's interest in one solution: its events in order, with changes that arrive faster than they are read
+    /// folded into one (a re-read sees all of them). Completes when the follower is dropped (its sign-in ended, or the Api
+    /// refused it the stream); dispose to leave.
+    /// </summary>
+    public sealed class Follower : IDisposable
+    {
+        private readonly SolutionChangeHub _hub;
+        // Unbounded but small: Ready and Down come only when the stream's state flips, and changes are folded into one.
+        private readonly Channel<SolutionChange> _events = Channel.CreateUnbounded<SolutionChange>(
+            new UnboundedChannelOptions { SingleReader = true });
+        private CircuitSession? _session;
+        private int _changePending, _left;
+
+        internal Follower(SolutionChangeHub hub, Guid solutionId, SolutionChangeFeed feed)
+        {
+            _hub = hub;
+            SolutionId = solutionId;
+            Feed = feed;
+        }
+
+        public Guid SolutionId { get; }
+
+        internal SolutionChangeFeed Feed { get; }
+
+        /// <summary>When the last change reached this follower, in Unix milliseconds (for the Debug timing of a refresh).</summary>
+        public long LastChangeAt { get; private set; }
+
+        /// <summary>The next event; null once the follower was dropped or left.</summary>
+        public async ValueTask<SolutionChange?> NextAsync(CancellationToken ct)
+        {
+            if (!await _events.Reader.WaitToReadAsync(ct) || !_events.Reader.TryRead(out var change))
+            {
+                return null;
+            }
+            if (change == SolutionChange.Changed)
+            {
+                // From here on a new change is a new event: the re-read about to start may already miss it.
+                Interlocked.Exchange(ref _changePending, 0);
+            }
+            return change;
+        }
+
+        internal void Post(SolutionChange change)
+        {
+            if (change == SolutionChange.Changed)
+            {
+                LastChangeAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                if (Interlocked.Exchange(ref _changePending, 1) == 1)
+                {
+                    return;
+                }
+            }
+            _events.Writer.TryWrite(change);
+        }
+
+        internal void WatchSession(CircuitSession session)
+        {
+            session.Ended += OnSessionEnded;
+            _session = session;
+            if (session.EndReason is not null)
+            {
+                Refuse();
+            }
+        }
+
+        private void OnSessionEnded(SessionEnd reason) => Refuse();
+
+        /// <summary>Drops this follower: it receives nothing more, and a stream on its token is opened again on another.</summary>
+        internal void Refuse() => LeaveOnce(refused: true);
+
+        public void Dispose() => LeaveOnce(refused: false);
+
+        private void LeaveOnce(bool refused)
+        {
+            if (Interlocked.Exchange(ref _left, 1) == 1)
+            {
+                return;
+            }
+            if (_session is not null)
+            {
+                _session.Ended -= OnSessionEnded;
+            }
+            _events.Writer.TryComplete();
+            _hub.Leave(this, refused);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Solution {SolutionId} changed: fanned out to {Followers} circuits at {UnixMs} (Unix ms)")]
+    private static partial void LogChanged(ILogger logger, Guid solutionId, int followers, long unixMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Solution {SolutionId}: a follower was dropped (sign-in ended or access refused)")]
+    private static partial void LogRefused(ILogger logger, Guid solutionId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Solution {SolutionId}: the change stream broke ({Reason}); opening it again")]
+    private static partial void LogBroken(ILogger logger, Guid solutionId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Solution {SolutionId}: the change stream failed; opening it again")]
+    private static partial void LogFailed(ILogger logger, Exception exception, Guid solutionId);
+}
