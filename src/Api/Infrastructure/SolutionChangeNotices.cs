@@ -84,6 +84,10 @@ internal sealed partial class SolutionChangeNotices(PostgresConnections connecti
             if (_bySolution.TryGetValue(id, out var followers))
             {
                 Signal(followers);
+                if (logger.IsEnabled(LogLevel.Debug))
+                {
+                    LogNotice(logger, id, followers.Count, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                }
             }
         }
     }
@@ -137,6 +141,10 @@ internal sealed partial class SolutionChangeNotices(PostgresConnections connecti
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Solution change notices: the listening session was lost ({Reason}); open pages fall back to their slow poll until it is back")]
     private static partial void LogLost(ILogger logger, string reason);
+
+    // The fan-out benchmark reads these stamps to split a grade's way to the pages into stages.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Solution {SolutionId} changed: notice handed to {Streams} streams at {UnixMs} (Unix ms)")]
+    private static partial void LogNotice(ILogger logger, Guid solutionId, int streams, long unixMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Solution change notices: listening again")]
     private static partial void LogListeningAgain(ILogger logger);
