@@ -33,15 +33,12 @@ public sealed partial class SolutionChangeHub(ILogger<SolutionChangeHub> logger)
     // Guarded by itself: joining, leaving and fanning out are each a few instructions.
     private readonly Dictionary<Guid, Upstream> _streams = [];
 
-    /// <summary>The number of solutions with an open (or opening) shared stream in this process.</summary>
-    public int StreamCount
+    /// <summary>How many circuits follow the solution through this process's stream.</summary>
+    internal int FollowerCount(Guid solutionId)
     {
-        get
+        lock (_streams)
         {
-            lock (_streams)
-            {
-                return _streams.Count;
-            }
+            return _streams.TryGetValue(solutionId, out var upstream) ? upstream.Followers.Count : 0;
         }
     }
 
@@ -181,6 +178,12 @@ public sealed partial class SolutionChangeHub(ILogger<SolutionChangeHub> logger)
             }
             catch (OperationCanceledException) when (switchOpener.IsCancellationRequested)
             {
+                retryAt = TimeSpan.Zero;
+            }
+            catch (ObjectDisposedException)
+            {
+                // The opener's circuit went away under the stream (its services are gone): move on to another follower.
+                opener.Refuse();
                 retryAt = TimeSpan.Zero;
             }
             catch (SessionExpiredException)

@@ -1,0 +1,237 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using System.Text.RegularExpressions;
+using GradingPortal.Web.Components.Pages.Solutions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace GradingPortal.Web.Tests;
+
+/// <summary>
+/// Records the change streams open at the Api right now, with the user whose token opened each: what the Web process
+/// holds open, seen from the other side of the wire.
+/// </summary>
+public sealed class OpenChangeStreams : IStartupFilter
+{
+    private readonly ConcurrentDictionary<HttpContext, Guid> _open = new();
+
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use(async (context, proceed) =>
+        {
+            var path = context.Request.Path.Value ?? "";
+            if (!path.StartsWith("/api/solutions/", StringComparison.Ordinal) || !path.EndsWith("/changes", StringComparison.Ordinal)
+                || !Guid.TryParse(path["/api/solutions/".Length..^"/changes".Length], out var solutionId))
+            {
+                await proceed();
+                return;
+            }
+            _open[context] = solutionId;
+            try
+            {
+                await proceed();
+            }
+            finally
+            {
+                _open.TryRemove(context, out _);
+            }
+        });
+        next(app);
+    };
+
+    /// <summary>The users whose tokens hold a stream of <paramref name="solutionId"/> open that the Api accepted.</summary>
+    public IReadOnlyList<Guid> UsersFollowing(Guid solutionId) =>
+    [
+        .. _open.Where(o => o.Value == solutionId && o.Key.Response.StatusCode == StatusCodes.Status200OK)
+            .Select(o => Guid.TryParse(o.Key.User.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : Guid.Empty),
+    ];
+}
+
+/// <summary>Hosts whose solution pages poll once an hour, with the Api's open change streams counted.</summary>
+public sealed class StreamCountingPortal : BrowserPortal
+{
+    public OpenChangeStreams Streams { get; } = new();
+
+    protected override Task<PortalHosts> StartHostsAsync() =>
+        PortalHosts.StartAsync("web-shared-stream", services => services.AddSingleton<IStartupFilter>(Streams),
+            new Dictionary<string, string> { ["SolutionPage:PollEvery"] = "01:00:00" });
+}
+
+/// <summary>
+/// The circuits of one Web process that have a solution open share one change stream from the Api (ADR 022), opened with
+/// one follower's token and moved to another's when that follower leaves or signs out; each still reads the solution
+/// with its own token, and one that may no longer see the solution stops following.
+/// </summary>
+public sealed class SolutionChangeSharingTests(StreamCountingPortal portal) : IClassFixture<StreamCountingPortal>
+{
+    private const string MemberPassword = "shared-password-1";
+
+    private sealed record Setup(ApiClient Admin, Guid AdminId, Guid ProjectId, Guid SolutionId, Guid[] ItemIds);
+
+    private async Task<Setup> CreateSetupAsync(CancellationToken ct)
+    {
+        var admin = await ApiClient.SignInAsync(portal.Hosts.ApiUrl, PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
+        var me = await admin.SendAsync(HttpMethod.Get, "/api/me", null, ct);
+        var project = await admin.PostAsync("/api/projects", new { name = $"Shared {Guid.NewGuid():N}"[..16], blindGrading = false }, ct);
+        var projectId = project.GetProperty("id").GetGuid();
+        var problem = await admin.PostAsync($"/api/projects/{projectId}/problems", new
+        {
+            title = "Two steps",
+            statement = "Prove $P$.",
+            rubric = new { items = new[] { new { title = "Step one", points = 3m }, new { title = "Step two", points = 4m } } },
+        }, ct);
+        var items = problem.GetProperty("currentRubric").GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()).ToArray();
+        var solution = await admin.PostAsync($"/api/problems/{problem.GetProperty("id").GetGuid()}/solutions",
+            new { text = "By step one and step two, $P$ holds.", author = "model-x" }, ct);
+        return new Setup(admin, me.GetProperty("id").GetGuid(), projectId, solution.GetProperty("id").GetGuid(), items);
+    }
+
+    private static async Task<(string Email, Guid Id)> NewGraderAsync(Setup setup, CancellationToken ct)
+    {
+        var email = $"shared-{Guid.NewGuid():N}@example.org";
+        var user = await setup.Admin.PostAsync("/api/users", new { email, password = MemberPassword, displayName = $"Grader {email[7..11]}" }, ct);
+        var id = user.GetProperty("id").GetGuid();
+        await setup.Admin.SendAsync(HttpMethod.Put, $"/api/projects/{setup.ProjectId}/members/{id}", new { role = "grader" }, ct);
+        return (email, id);
+    }
+
+    private async Task<IPage> SignedInPageAsync(string email, string password, IBrowserContext? context = null)
+    {
+        context ??= await portal.NewContextAsync();
+        var page = await context.NewPageAsync();
+        BrowserPortal.EchoConsole(page);
+        await page.GotoAsync("/signin");
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("button[type=submit]");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Projects");
+        return page;
+    }
+
+    private static async Task FollowAsync(IPage page, Guid solutionId)
+    {
+        await page.GotoAsync($"/solutions/{solutionId}");
+        await Expect(page.Locator("#gp-proof[data-gp-keys=on]")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("solution-live")).ToHaveAttributeAsync("data-following", "on");
+    }
+
+    /// <summary>Waits until the streams open at the Api for the solution are exactly the given users' (one each).</summary>
+    private async Task StreamsShouldBeAsync(Guid solutionId, params Guid[] users)
+    {
+        var until = DateTime.UtcNow.AddSeconds(15);
+        IReadOnlyList<Guid> open;
+        while (!(open = portal.Streams.UsersFollowing(solutionId)).Order().SequenceEqual(users.Order()) && DateTime.UtcNow < until)
+        {
+            await Task.Delay(100);
+        }
+        open.Order().ShouldBe(users.Order());
+    }
+
+    private static Task GradeAsync(Setup setup, string comment, CancellationToken ct) =>
+        setup.Admin.PostAsync($"/api/solutions/{setup.SolutionId}/human-grades", new
+        {
+            points = 7m,
+            items = new[] { new { rubricItemId = setup.ItemIds[0], points = 3m }, new { rubricItemId = setup.ItemIds[1], points = 4m } },
+            comment,
+        }, ct);
+
+    private int FollowersOf(Guid solutionId) => portal.Hosts.Web.Services.GetRequiredService<SolutionChangeHub>().FollowerCount(solutionId);
+
+    [Fact]
+    public async Task TwoCircuitsOnOneSolution_ShareOneApiStream_AndBothShowAChange()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var setup = await CreateSetupAsync(ct);
+        using var admin = setup.Admin;
+        var (email, _) = await NewGraderAsync(setup, ct);
+        var first = await SignedInPageAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword);
+        await FollowAsync(first, setup.SolutionId);
+        var second = await SignedInPageAsync(email, MemberPassword);
+        await FollowAsync(second, setup.SolutionId);
+
+        // The first follower's token opened the one stream; the second joined it.
+        await StreamsShouldBeAsync(setup.SolutionId, setup.AdminId);
+        FollowersOf(setup.SolutionId).ShouldBe(2);
+
+        await GradeAsync(setup, "Seen through one stream.", ct);
+
+        await Expect(second.GetByTestId("other-grade")).ToContainTextAsync("Seen through one stream.");
+        await Expect(first.GetByTestId("my-grade-points")).ToHaveTextAsync("7 / 7");
+        portal.Streams.UsersFollowing(setup.SolutionId).Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task OpenerLeaves_StreamReopensOnAnotherFollowersToken_AndChangesStillArrive()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var setup = await CreateSetupAsync(ct);
+        using var admin = setup.Admin;
+        var (email, graderId) = await NewGraderAsync(setup, ct);
+        var opener = await SignedInPageAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword);
+        await FollowAsync(opener, setup.SolutionId);
+        var staying = await SignedInPageAsync(email, MemberPassword);
+        await FollowAsync(staying, setup.SolutionId);
+        await StreamsShouldBeAsync(setup.SolutionId, setup.AdminId);
+
+        await opener.Context.CloseAsync();
+
+        await StreamsShouldBeAsync(setup.SolutionId, graderId);
+        await Expect(staying.GetByTestId("solution-live")).ToHaveAttributeAsync("data-following", "on");
+        await GradeAsync(setup, "After the opener left.", ct);
+        await Expect(staying.GetByTestId("other-grade")).ToContainTextAsync("After the opener left.");
+    }
+
+    [Fact]
+    public async Task OpenerSignsOut_StreamMovesToTheOtherFollower_AndTheSignedOutCircuitIsDropped()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var setup = await CreateSetupAsync(ct);
+        using var admin = setup.Admin;
+        var (email, graderId) = await NewGraderAsync(setup, ct);
+        var opener = await SignedInPageAsync(email, MemberPassword);
+        await FollowAsync(opener, setup.SolutionId);
+        var staying = await SignedInPageAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword);
+        await FollowAsync(staying, setup.SolutionId);
+        await StreamsShouldBeAsync(setup.SolutionId, graderId);
+
+        // Signing out in another tab of the same browser ends the sign-in of every circuit it has.
+        var other = await opener.Context.NewPageAsync();
+        await other.GotoAsync("/");
+        await other.ClickAsync("[data-testid=user-menu]");
+        await other.ClickAsync("[data-testid=sign-out]");
+        await Expect(opener).ToHaveURLAsync(new Regex("/signin"));
+
+        await StreamsShouldBeAsync(setup.SolutionId, setup.AdminId);
+        FollowersOf(setup.SolutionId).ShouldBe(1);
+        await GradeAsync(setup, "After the opener signed out.", ct);
+        await Expect(staying.GetByTestId("my-grade-points")).ToHaveTextAsync("7 / 7");
+    }
+
+    [Fact]
+    public async Task FollowerRemovedFromTheProject_StopsFollowing_WhileOthersGoOn()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var setup = await CreateSetupAsync(ct);
+        using var admin = setup.Admin;
+        var (email, graderId) = await NewGraderAsync(setup, ct);
+        var staying = await SignedInPageAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword);
+        await FollowAsync(staying, setup.SolutionId);
+        var removed = await SignedInPageAsync(email, MemberPassword);
+        await FollowAsync(removed, setup.SolutionId);
+        FollowersOf(setup.SolutionId).ShouldBe(2);
+
+        await admin.SendAsync(HttpMethod.Delete, $"/api/projects/{setup.ProjectId}/members/{graderId}", null, ct);
+        await GradeAsync(setup, "Not for the removed grader.", ct);
+
+        // Its own read is refused: it leaves the shared stream and shows nothing new; the admin's page goes on.
+        await Expect(removed.GetByTestId("solution-live")).ToHaveAttributeAsync("data-following", "off");
+        await Expect(staying.GetByTestId("my-grade-points")).ToHaveTextAsync("7 / 7");
+        FollowersOf(setup.SolutionId).ShouldBe(1);
+        (await removed.ContentAsync()).ShouldNotContain("Not for the removed grader.");
+        await StreamsShouldBeAsync(setup.SolutionId, setup.AdminId);
+    }
+}
