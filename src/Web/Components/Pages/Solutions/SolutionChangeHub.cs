@@ -30,8 +30,37 @@ public sealed partial class SolutionChangeHub(ILogger<SolutionChangeHub> logger)
 
     private static readonly TimeSpan s_maxReconnectDelay = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How many circuits of this process re-read after a change at the same time. A change to a solution open in 50 tabs
+    /// is 50 circuits each reading it and rendering: all at once, they share the cores and all finish late together (and the
+    /// browsers get every update at the end); a few at a time, the first pages show it after a fraction of the time and the
+    /// browsers apply updates while the rest are still read. Several per core, so a slow Api answer does not hold the
+    /// others back.
+    /// </summary>
+    private readonly SemaphoreSlim _rereads = new(Math.Max(4, 4 * Environment.ProcessorCount));
+
     // Guarded by itself: joining, leaving and fanning out are each a few instructions.
     private readonly Dictionary<Guid, Upstream> _streams = [];
+
+    /// <summary>Waits for a turn to re-read after a change; dispose the result when the read (and its render) is done.</summary>
+    public async ValueTask<IDisposable> RereadTurnAsync(CancellationToken ct)
+    {
+        await _rereads.WaitAsync(ct);
+        return new Turn(_rereads);
+    }
+
+    private sealed class Turn(SemaphoreSlim gate) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+    }
 
     /// <summary>How many circuits follow the solution through this process's stream.</summary>
     internal int FollowerCount(Guid solutionId)

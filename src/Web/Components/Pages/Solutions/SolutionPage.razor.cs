@@ -270,22 +270,29 @@ public sealed partial class SolutionPage
     }
 
     /// <summary>
-    /// Reads the solution and its model grades again (both at once) and shows them when what others did changed; the
-    /// history, a third read, follows in a second render so that it does not hold the grade back. The proof's math is
-    /// typeset again only when its highlights changed (otherwise the proof's markup is the same and stays typeset).
+    /// Reads the solution, its model grades and its history again, all at once, and shows them in one render when what
+    /// others did changed. A pushed change (<paramref name="changeAt"/> set) almost always changed something, so the history
+    /// is read alongside; the slow poll, which mostly finds nothing new, reads it only when the rest changed. The proof's math
+    /// is typeset again only when its highlights changed (otherwise the proof's markup is the same and stays typeset).
     /// </summary>
     private async Task RefreshAsync(Guid id, CancellationToken ct, long changeAt = 0)
     {
         await _refreshing.WaitAsync(ct);
+        IDisposable? turn = null;
         try
         {
+            // Only a pushed change takes a turn: it is the one that reaches every open page at the same moment.
+            turn = changeAt > 0 ? await Hub.RereadTurnAsync(ct) : null;
             var models = Api.ListModelGradesAsync(id, ct);
+            var history = changeAt > 0 ? Api.GetSolutionHistoryAsync(id, ct) : null;
             var solution = await Api.GetSolutionAsync(id, ct);
             var grades = await models;
+            var events = history is null ? null : await history;
             if (ct.IsCancellationRequested || Fingerprint(solution, [.. grades]) == _fingerprint)
             {
                 return;
             }
+            events ??= await Api.GetSolutionHistoryAsync(id, ct);
             var readAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var shown = false;
             await InvokeAsync(() =>
@@ -298,29 +305,17 @@ public sealed partial class SolutionPage
                 }
                 var highlights = Highlights;
                 _modelGrades = [.. grades];
+                _history = [.. events];
                 Apply(solution, resetForms: false);
                 _live = true;
                 _typeset |= !highlights.SequenceEqual(Highlights);
                 StateHasChanged();
                 shown = true;
             });
-            if (!shown)
-            {
-                return;
-            }
-            if (changeAt > 0 && Logger.IsEnabled(LogLevel.Debug))
+            if (shown && changeAt > 0 && Logger.IsEnabled(LogLevel.Debug))
             {
                 LogShown(Logger, id, changeAt, readAt, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             }
-            var history = await Api.GetSolutionHistoryAsync(id, ct);
-            await InvokeAsync(() =>
-            {
-                if (!ct.IsCancellationRequested && id == _loadedId)
-                {
-                    _history = [.. history];
-                    StateHasChanged();
-                }
-            });
         }
         catch (ApiException e) when (e.StatusCode is 403 or 404)
         {
@@ -340,6 +335,7 @@ public sealed partial class SolutionPage
         }
         finally
         {
+            turn?.Dispose();
             _refreshing.Release();
         }
     }
