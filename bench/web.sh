@@ -14,8 +14,13 @@
 #      large strings (dotnet-gcdump's report gives one object's size per type, not the type's total). GP_HEAP_WALK=0
 #      leaves the walk out.
 #   4. fan-out: the grade revised through the Api; time until every one of the CIRCUITS open pages shows it (pushed by
-#      the Api's change stream, ADR 022).
-# Usage: bench/web.sh [solutions=200] [seconds=30] [pages=8] [circuits=50]
+#      the Api's change stream, ADR 022). Each page records when the grade's text changes (a MutationObserver and the
+#      page's clock, the machine's), so the figure is what a person would see; until 2026-12 the bench polled every page
+#      every 20 ms instead, which on two cores slowed what it measured. Then the same write's way through the servers,
+#      from their Debug stamps: notice at the Api, event at the Web, each circuit's Api reads done and render batch sent.
+# Usage: bench/web.sh [solutions=200] [seconds=30] [pages=8] [circuits=50] [phases=all|fanout]
+#   phases=fanout: only the fan-out (4), without the throughput, CPU and memory phases; circuits may then be a list
+#   ("10,50": the fan-out to 10 pages, then to 50).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -23,6 +28,7 @@ COUNT=${1:-200}
 SECONDS_RUN=${2:-30}
 PAGES=${3:-8}
 CIRCUITS=${4:-50}
+PHASES=${5:-all}
 CONNECTIONS=32
 CORPORA="$ROOT/../shared/corpora"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
@@ -75,11 +81,12 @@ export Admin__Email=bench@example.org Admin__Password=bench-password-1
 API_PORT=$(free_port); WEB_PORT=$(free_port)
 API="http://127.0.0.1:$API_PORT"; WEB="http://127.0.0.1:$WEB_PORT"
 export Logging__LogLevel__Default=Warning
-(cd src/Api && ASPNETCORE_URLS="$API" exec dotnet bin/Release/net10.0/GradingPortal.Api.dll) >"$WORK/api.log" 2>&1 & PIDS+=($!)
+# The fan-out's stages come from Debug stamps of these two categories only (a few lines per change).
+(cd src/Api && exec env 'Logging__LogLevel__GradingPortal.Api.Infrastructure.SolutionChangeNotices=Debug' ASPNETCORE_URLS="$API" dotnet bin/Release/net10.0/GradingPortal.Api.dll) >"$WORK/api.log" 2>&1 & PIDS+=($!)
 API_PID=$!
 # The Web never opens the database; it gets no connection string. exec: the recorded pid is the Web itself (its
 # /proc status is read for RSS).
-(cd src/Web && exec env -u ConnectionStrings__Db ASPNETCORE_URLS="$WEB" Api__BaseUrl="$API" DataProtection__KeysPath="$WORK/web-keys" \
+(cd src/Web && exec env -u ConnectionStrings__Db 'Logging__LogLevel__GradingPortal.Web.Components.Pages.Solutions=Debug' ASPNETCORE_URLS="$WEB" Api__BaseUrl="$API" DataProtection__KeysPath="$WORK/web-keys" \
   dotnet bin/Release/net10.0/GradingPortal.Web.dll) >"$WORK/web.log" 2>&1 & PIDS+=($!)
 WEB_PID=$!
 for url in "$API/health" "$WEB/health"; do
@@ -92,6 +99,16 @@ python3 bench/seed.py "$API" "$Admin__Email" "$Admin__Password" "$COUNT" "$CORPO
 SOLUTION_ID=$(sed -n 's/^SOLUTION_ID=//p' "$WORK/seed.out")
 TOKEN=$(sed -n 's/^TOKEN=//p' "$WORK/seed.out")
 COOKIE=$(python3 bench/web_login.py "$WEB" "$Admin__Email" "$Admin__Password")
+
+BENCH=(dotnet bench/WebBench/bin/Release/net10.0/GradingPortal.Bench.Web.dll)
+export GP_API_LOG="$WORK/api.log" GP_WEB_LOG="$WORK/web.log"
+if [[ "$PHASES" == fanout ]]; then
+  echo "== 4. fan-out alone: $CIRCUITS open solution pages"
+  "${BENCH[@]}" fanout "$WEB" "$COOKIE" "$SOLUTION_ID" 50 "$API" "$TOKEN" "$CIRCUITS" | sed 's/^RESULT //'
+  echo "target: fan-out to all $CIRCUITS pages < 1 s (pushed; the pages' own poll is every 30 s)"
+  echo "load average while measured: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+  exit 0
+fi
 
 # CPU seconds (user + system) a process has used so far, from /proc (clock ticks).
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
@@ -136,7 +153,6 @@ try:
 except (AttributeError, ValueError):
     print("ratio not computed: a figure above is missing")
 PY
-BENCH=(dotnet bench/WebBench/bin/Release/net10.0/GradingPortal.Bench.Web.dll)
 WEB_CPU_0=$(cpu_seconds "$WEB_PID"); API_CPU_0=$(cpu_seconds "$API_PID")
 LOADS_LINE=$("${BENCH[@]}" loads "$WEB" "$COOKIE" "$SOLUTION_ID" 50 "$PAGES" "$SECONDS_RUN" | sed -n 's/^RESULT //p')
 WEB_CPU_1=$(cpu_seconds "$WEB_PID"); API_CPU_1=$(cpu_seconds "$API_PID")

@@ -11,10 +11,16 @@ using Microsoft.Playwright;
 //   walk     <pid> [top=30]: the live objects of a running .NET process by type (see HeapWalk)
 //   loads    <web> <cookie> <solutionId> <annotations> <pages=8> <seconds=30>
 //   circuits <web> <cookie> <solutionId> <annotations> <api> <apiToken> <webPid> <circuits=50> [dotnet-counters]
+//   fanout   <web> <cookie> <solutionId> <annotations> <api> <apiToken> <circuits=50, or a list: 10,50>   (the fan-out alone)
 // "loads": N headless pages load the solution page again and again for the given time; a load counts when the page
 // is interactive and fully rendered, not when the prerendered GET returns (that is the wrk figure of bench/web.sh).
 // "circuits": opens that many solution pages in one browser, lets them go idle, measures the Web process's memory
 // per circuit, then revises the grade through the Api and times how long each open page takes to show it.
+// The time a page shows the grade is taken inside the page: a MutationObserver, installed before the write, records
+// Date.now() when the grade's text changes to the new points (the same machine clock as the bench's), and the bench
+// collects it with one evaluation per page that waits on the page's own promise. Earlier versions polled each page every
+// 20 ms from the bench, which with 50 pages was itself load on the cores it measured. With GP_WEB_LOG and GP_API_LOG (the
+// processes' logs at Debug for the solution page and the change notices), the server-side stages are reported as well.
 var inv = CultureInfo.InvariantCulture;
 var mode = args[0];
 if (mode == "walk")
@@ -176,56 +182,7 @@ if (mode == "circuits")
         await Task.Delay(TimeSpan.FromSeconds(5));
     }
 
-    // Fan-out: revise the caller's own grade through the Api (a new row version, a new total) and time how long each
-    // open page takes to show the new points.
-    using var http = new HttpClient { BaseAddress = new Uri(api) };
-    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiToken);
-    var solution = JsonNode.Parse(await http.GetStringAsync($"/api/solutions/{solutionId}"))!;
-    var mine = solution["myGrade"]!;
-    var items = solution["rubric"]!["items"]!.AsArray();
-    var current = mine["points"]!.GetValue<decimal>();
-    var target = current >= 6 ? 4m : 6m;
-    var firstMax = items[0]!["points"]!.GetValue<decimal>();
-    var first = Math.Min(firstMax, target);
-    var body = new JsonObject
-    {
-        ["points"] = target,
-        ["rowVersion"] = mine["rowVersion"]!.DeepClone(),
-        ["comment"] = "bench fan-out",
-        ["items"] = new JsonArray(
-            new JsonObject { ["rubricItemId"] = items[0]!["id"]!.DeepClone(), ["points"] = first },
-            new JsonObject { ["rubricItemId"] = items[1]!["id"]!.DeepClone(), ["points"] = target - first }),
-    };
-    var shown = target.ToString("0.##", inv);
-    var waits = pages.Select(p => p.WaitForFunctionAsync(
-        "t => (document.querySelector('[data-testid=my-grade-points]')?.textContent ?? '').trim().startsWith(t + ' ')",
-        shown, new() { PollingInterval = 20, Timeout = 30_000 })).ToList();
-    var clock = Stopwatch.StartNew();
-    using var response = await http.PostAsync($"/api/solutions/{solutionId}/human-grades",
-        new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
-    var accepted = clock.Elapsed.TotalMilliseconds;
-    if (!response.IsSuccessStatusCode)
-    {
-        Console.WriteLine($"the grade was refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        return 1;
-    }
-    var seen = await Task.WhenAll(waits.Select(async w =>
-    {
-        try
-        {
-            await w;
-            return clock.Elapsed.TotalMilliseconds;
-        }
-        catch (TimeoutException)
-        {
-            return double.NaN;
-        }
-    }));
-    var ok = seen.Where(s => !double.IsNaN(s)).OrderBy(s => s).ToList();
-    Console.WriteLine(string.Create(inv,
-        $"RESULT fan-out: grade accepted by the Api in {accepted:F0} ms; shown on {ok.Count}/{count} pages; " +
-        $"first {Percentile(ok, 0.0001):F0} ms, p50 {Percentile(ok, 50):F0} ms, all {(ok.Count == count ? ok[^1].ToString("F0", inv) : "never (timed out)")} ms"));
-    return 0;
+    return await FanOutAsync(pages, api, apiToken);
 
     LiveTypes? Walk(string name)
     {
@@ -262,8 +219,134 @@ if (mode == "circuits")
     }
 }
 
-Console.Error.WriteLine("usage: loads|circuits ... (see the top of Program.cs)");
+if (mode == "fanout")
+{
+    var api = args[5].TrimEnd('/');
+    var apiToken = args[6];
+    // "10,50": the fan-out to 10 open pages, then to 50 (40 more opened), in one run.
+    var counts = (args.Length > 7 ? args[7] : "50").Split(',').Select(c => int.Parse(c, inv)).ToList();
+    var context = await SignedInContextAsync();
+    var pages = new List<IPage>();
+    foreach (var count in counts)
+    {
+        var open = Stopwatch.StartNew();
+        while (pages.Count < count)
+        {
+            var page = await context.NewPageAsync();
+            await LoadRenderedAsync(page, 120_000);
+            pages.Add(page);
+        }
+        Console.WriteLine(string.Create(inv, $"{count} fully rendered solution pages open ({open.Elapsed.TotalSeconds:F1} s to open them)"));
+        // Let the circuits settle (their streams ready, the browser idle) before the write.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        if (await FanOutAsync(pages, api, apiToken) != 0)
+        {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+Console.Error.WriteLine("usage: loads|circuits|fanout ... (see the top of Program.cs)");
 return 2;
+
+// Fan-out: revise the caller's own grade through the Api (a new row version, a new total) and time how long each open
+// page takes to show the new points, from just before the write is sent.
+async Task<int> FanOutAsync(List<IPage> pages, string api, string apiToken)
+{
+    var count = pages.Count;
+    using var http = new HttpClient { BaseAddress = new Uri(api) };
+    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiToken);
+    var solution = JsonNode.Parse(await http.GetStringAsync($"/api/solutions/{solutionId}"))!;
+    var mine = solution["myGrade"]!;
+    var items = solution["rubric"]!["items"]!.AsArray();
+    var current = mine["points"]!.GetValue<decimal>();
+    var target = current >= 6 ? 4m : 6m;
+    var firstMax = items[0]!["points"]!.GetValue<decimal>();
+    var first = Math.Min(firstMax, target);
+    var body = new JsonObject
+    {
+        ["points"] = target,
+        ["rowVersion"] = mine["rowVersion"]!.DeepClone(),
+        ["comment"] = "bench fan-out",
+        ["items"] = new JsonArray(
+            new JsonObject { ["rubricItemId"] = items[0]!["id"]!.DeepClone(), ["points"] = first },
+            new JsonObject { ["rubricItemId"] = items[1]!["id"]!.DeepClone(), ["points"] = target - first }),
+    };
+    var shown = target.ToString("0.##", inv);
+    // The observer fires in the page as soon as the circuit's render batch changed the text (before the next paint).
+    const string Observe = """
+        t => {
+          const seen = () => (document.querySelector('[data-testid=my-grade-points]')?.textContent ?? '').trim().startsWith(t + ' ');
+          window.__gpShown = new Promise(resolve => {
+            const observer = new MutationObserver(() => {
+              if (seen()) { observer.disconnect(); resolve(Date.now()); }
+            });
+            observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+          });
+        }
+        """;
+    await Task.WhenAll(pages.Select(p => p.EvaluateAsync(Observe, shown)));
+    var waits = pages.Select(p => p.EvaluateAsync<double>("() => window.__gpShown")).ToList();
+    var t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    using var response = await http.PostAsync($"/api/solutions/{solutionId}/human-grades",
+        new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
+    var accepted = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - t0;
+    if (!response.IsSuccessStatusCode)
+    {
+        Console.WriteLine($"the grade was refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return 1;
+    }
+    var all = Task.WhenAll(waits);
+    await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(30)));
+    var ok = waits.Where(w => w.IsCompletedSuccessfully).Select(w => w.Result - t0).OrderBy(s => s).ToList();
+    Console.WriteLine(string.Create(inv,
+        $"RESULT fan-out: grade accepted by the Api in {accepted} ms; shown on {ok.Count}/{count} pages; " +
+        $"first {Percentile(ok, 0.0001):F0} ms, p50 {Percentile(ok, 50):F0} ms, all {(ok.Count == count ? ok[^1].ToString("F0", inv) : "never (timed out)")} ms " +
+        $"(from sending the write to the grade's text changing in each page)"));
+    // The servers' own stamps, when their logs are at hand: where the time between the write and the pages went.
+    await Task.Delay(TimeSpan.FromSeconds(1));
+    var stages = ServerStages(t0);
+    if (stages is not null)
+    {
+        Console.WriteLine(stages);
+    }
+    return 0;
+}
+
+static string Spread(List<double> sorted) => sorted.Count == 0
+    ? "none"
+    : string.Create(CultureInfo.InvariantCulture, $"first {sorted[0]:F0}, p50 {Percentile(sorted, 50):F0}, all {sorted[^1]:F0}");
+
+// Reads the Debug stamps (Unix ms) the Api (notice handed to its streams) and the Web (change event reached a circuit,
+// the circuit's reads done, its render batch sent) wrote after t0.
+static string? ServerStages(long t0)
+{
+    var apiLog = Environment.GetEnvironmentVariable("GP_API_LOG");
+    var webLog = Environment.GetEnvironmentVariable("GP_WEB_LOG");
+    if (string.IsNullOrEmpty(apiLog) || string.IsNullOrEmpty(webLog) || !File.Exists(apiLog) || !File.Exists(webLog))
+    {
+        return null;
+    }
+    static List<long[]> Stamps(string file, string pattern) => File.ReadLines(file)
+        .Select(l => System.Text.RegularExpressions.Regex.Match(l, pattern))
+        .Where(m => m.Success)
+        .Select(m => m.Groups.Cast<System.Text.RegularExpressions.Group>().Skip(1).Select(g => long.Parse(g.Value, CultureInfo.InvariantCulture)).ToArray())
+        .ToList();
+    var notices = Stamps(apiLog, @"notice handed to \d+ streams at (\d+)").Select(s => s[0]).Where(s => s >= t0).ToList();
+    var events = Stamps(webLog, @"fanned out to \d+ circuits at (\d+)").Select(s => s[0]).Where(s => s >= t0).ToList();
+    var shown = Stamps(webLog, @"change at (\d+), reads done at (\d+), render batch sent at (\d+)").Where(s => s[0] >= t0).ToList();
+    if (notices.Count == 0 && events.Count == 0 && shown.Count == 0)
+    {
+        return "RESULT fan-out server side: no Debug stamps in the logs (this build does not write them)";
+    }
+    List<double> Sorted(IEnumerable<long> values) => [.. values.Select(v => (double)(v - t0)).Order()];
+    return string.Create(CultureInfo.InvariantCulture,
+        $"RESULT fan-out server side (ms after the write): notice at the Api {Spread(Sorted(notices.Take(1)))}; event at the Web " +
+        $"{Spread(Sorted(events.Take(1)))}; per circuit ({shown.Count}): event at the circuit {Spread(Sorted(shown.Select(s => s[0])))}, " +
+        $"Api reads done {Spread(Sorted(shown.Select(s => s[1])))}, render batch sent {Spread(Sorted(shown.Select(s => s[2])))}");
+}
+
 
 static double Mb(long bytes) => Math.Round(bytes / 1048576.0, 2);
 
