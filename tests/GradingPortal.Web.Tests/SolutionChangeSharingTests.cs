@@ -24,6 +24,11 @@ public sealed class OpenChangeStreams : IStartupFilter
         app.Use(async (context, proceed) =>
         {
             var path = context.Request.Path.Value ?? "";
+            if (HttpMethods.IsGet(context.Request.Method) && path.StartsWith("/api/solutions/", StringComparison.Ordinal)
+                && Guid.TryParse(path["/api/solutions/".Length..], out var read))
+            {
+                Reads.AddOrUpdate(read, 1, (_, n) => n + 1);
+            }
             if (!path.StartsWith("/api/solutions/", StringComparison.Ordinal) || !path.EndsWith("/changes", StringComparison.Ordinal)
                 || !Guid.TryParse(path["/api/solutions/".Length..^"/changes".Length], out var solutionId))
             {
@@ -42,6 +47,9 @@ public sealed class OpenChangeStreams : IStartupFilter
         });
         next(app);
     };
+
+    /// <summary><c>GET /api/solutions/{id}</c> requests the Api answered, by solution id.</summary>
+    public ConcurrentDictionary<Guid, int> Reads { get; } = new();
 
     /// <summary>The users whose tokens hold a stream of <paramref name="solutionId"/> open that the Api accepted.</summary>
     public IReadOnlyList<Guid> UsersFollowing(Guid solutionId) =>
@@ -236,5 +244,31 @@ public sealed class SolutionChangeSharingTests(StreamCountingPortal portal) : IC
         FollowersOf(setup.SolutionId).ShouldBe(1);
         (await removed.ContentAsync()).ShouldNotContain("Not for the removed grader.");
         await StreamsShouldBeAsync(setup.SolutionId, setup.AdminId);
+    }
+
+    [Fact]
+    public async Task ClosedTab_ItsKeptCircuit_DoesNotReadTheSolutionOnAChange()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var setup = await CreateSetupAsync(ct);
+        using var admin = setup.Admin;
+        var (email, _) = await NewGraderAsync(setup, ct);
+        var open = await SignedInPageAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword);
+        await FollowAsync(open, setup.SolutionId);
+        var closed = await SignedInPageAsync(email, MemberPassword);
+        await FollowAsync(closed, setup.SolutionId);
+
+        // Blazor keeps the closed tab's circuit (and so its follower) in case the browser reconnects; nobody sees it.
+        await closed.CloseAsync();
+        await Task.Delay(500, ct);
+        FollowersOf(setup.SolutionId).ShouldBe(2);
+        var before = portal.Streams.Reads.GetValueOrDefault(setup.SolutionId);
+
+        await GradeAsync(setup, "Only for the open tab.", ct);
+        await Expect(open.GetByTestId("my-grade-points")).ToHaveTextAsync("7 / 7");
+        // Time for the kept circuit to have read too, had it been going to.
+        await Task.Delay(1500, ct);
+
+        (portal.Streams.Reads.GetValueOrDefault(setup.SolutionId) - before).ShouldBe(1);
     }
 }

@@ -139,6 +139,9 @@ public static class WebServices
         });
         // The solution page's change stream (ADR 022): one per solution per process, opened with a follower's feed.
         services.AddSingleton<Components.Pages.Solutions.SolutionChangeHub>();
+        // Whether the circuit's browser is there: a kept circuit of a closed tab does not re-read on each change.
+        services.AddScoped<CircuitConnection>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(provider => provider.GetRequiredService<CircuitConnection>());
         // A circuit's way of opening that stream: the same token handling, its own HttpClient (it stays open).
         services.AddScoped(provider =>
         {

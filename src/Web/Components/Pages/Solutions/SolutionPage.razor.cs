@@ -64,6 +64,9 @@ public sealed partial class SolutionPage
     private SolutionChangeHub Hub { get; set; } = default!;
 
     [Inject]
+    private Hosting.CircuitConnection Connection { get; set; } = default!;
+
+    [Inject]
     private IConfiguration Configuration { get; set; } = default!;
 
     [Inject]
@@ -201,6 +204,16 @@ public sealed partial class SolutionPage
     {
         var follower = _follower = Hub.Follow(id, Changes, Circuit);
         var reconnect = false;
+        // While the browser is away (a closed tab's circuit is kept for a while) changes and polls read nothing; a browser
+        // that comes back gets one read for whatever it missed.
+        void OnRestored()
+        {
+            if (!ct.IsCancellationRequested)
+            {
+                _ = RefreshAsync(id, ct);
+            }
+        }
+        Connection.Restored += OnRestored;
         try
         {
             while (await follower.NextAsync(ct) is { } change)
@@ -213,6 +226,8 @@ public sealed partial class SolutionPage
                         {
                             await RefreshAsync(id, ct);
                         }
+                        break;
+                    case SolutionChange.Changed when !Connection.IsUp:
                         break;
                     case SolutionChange.Changed:
                         await RefreshAsync(id, ct, follower.LastChangeAt);
@@ -235,6 +250,7 @@ public sealed partial class SolutionPage
         }
         finally
         {
+            Connection.Restored -= OnRestored;
             follower.Dispose();
         }
     }
@@ -257,7 +273,11 @@ public sealed partial class SolutionPage
         {
             while (await timer.WaitForNextTickAsync(ct))
             {
-                await RefreshAsync(id, ct);
+                // Nobody sees a kept circuit of a closed tab; a browser that comes back gets the read from FollowAsync.
+                if (Connection.IsUp)
+                {
+                    await RefreshAsync(id, ct);
+                }
             }
         }
         catch (OperationCanceledException)
