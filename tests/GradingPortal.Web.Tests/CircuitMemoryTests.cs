@@ -69,6 +69,28 @@ public sealed class CircuitMemoryTests
         perList.ShouldBeLessThan(40);
     }
 
+    [Fact]
+    public async Task GradePanel_RubricOfFiveItems_KeepsUnderBoundInTheCircuit()
+    {
+        await using var provider = Services();
+        var items = Enumerable.Range(1, 5).Select(i => new SheetItem(Guid.NewGuid(), $"Step {i}", null, 2)).ToList();
+        var solution = new SolutionResponse
+        {
+            Id = Guid.NewGuid(), Text = "proof", Problem = new SolutionProblemResponse { Title = "P", MaxPoints = 10 },
+            Permissions = new SolutionPermissions { Role = "grader", CanGrade = true, CanAnnotate = true },
+        };
+        var parameters = new Dictionary<string, object?>
+        {
+            [nameof(SolutionGradePanel.Solution)] = solution,
+            [nameof(SolutionGradePanel.Sheet)] = new GradeSheet(10, items),
+        };
+
+        var kept = await RetainedKilobytesAsync<SolutionGradePanel>(provider, parameters, renders: 1);
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"grade panel with five rubric items: {kept:F0} KB kept per circuit");
+        kept.ShouldBeLessThan(9999);
+    }
+
     private static ServiceProvider Services()
     {
         var services = new ServiceCollection();
