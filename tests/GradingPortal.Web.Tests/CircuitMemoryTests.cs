@@ -70,7 +70,7 @@ public sealed class CircuitMemoryTests
     }
 
     [Fact]
-    public async Task GradePanel_RubricOfFiveItems_KeepsUnderBoundInTheCircuit()
+    public async Task GradePanel_RubricOfFiveItems_KeepsUnderFourHundredEightyKilobytesInTheCircuit()
     {
         await using var provider = Services();
         var items = Enumerable.Range(1, 5).Select(i => new SheetItem(Guid.NewGuid(), $"Step {i}", null, 2)).ToList();
@@ -88,7 +88,9 @@ public sealed class CircuitMemoryTests
         var kept = await RetainedKilobytesAsync<SolutionGradePanel>(provider, parameters, renders: 1);
 
         TestContext.Current.TestOutputHelper?.WriteLine($"grade panel with five rubric items: {kept:F0} KB kept per circuit");
-        kept.ShouldBeLessThan(9999);
+        // Measured 439 KB with the submit button in MudButton's markup, 443 KB with a MudButton: nearly all of it is the
+        // two MudBlazor inputs per rubric item (points and comment), the next thing to make smaller.
+        kept.ShouldBeLessThan(480);
     }
 
     private static ServiceProvider Services()
