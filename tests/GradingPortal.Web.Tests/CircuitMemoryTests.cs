@@ -1,5 +1,6 @@
 using GradingPortal.Web.ApiClient;
 using GradingPortal.Web.Components.Pages.Solutions;
+using GradingPortal.Web.Components.Ui;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
@@ -91,6 +92,20 @@ public sealed class CircuitMemoryTests
         // Measured 439 KB with the submit button in MudButton's markup, 443 KB with a MudButton: nearly all of it is the
         // two MudBlazor inputs per rubric item (points and comment), the next thing to make smaller.
         kept.ShouldBeLessThan(480);
+    }
+
+    [Fact]
+    public async Task ThemeProvider_SharedAcrossCircuits_KeepsNoThemeCssPerCircuit()
+    {
+        await using var provider = Services();
+        var parameters = new Dictionary<string, object?> { ["Theme"] = AppTheme.Theme, ["IsDarkMode"] = false };
+
+        var mud = await RetainedKilobytesAsync<MudBlazor.MudThemeProvider>(provider, parameters, renders: 1);
+        var shared = await RetainedKilobytesAsync<SharedThemeProvider>(provider, parameters, renders: 1);
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"theme provider: MudThemeProvider {mud:F0} KB, shared {shared:F0} KB kept per circuit");
+        // MudThemeProvider's own copy of the theme's CSS is about 23 KB of text (46 KB as UTF-16) in every circuit.
+        (mud - shared).ShouldBeGreaterThan(30);
     }
 
     private static ServiceProvider Services()
