@@ -39,12 +39,12 @@ public sealed class SharedThemeProviderTests : BunitContext
         second.JSInterop.Mode = JSRuntimeMode.Loose;
         var other = second.Render<SharedThemeProvider>(p => p.Add(t => t.Theme, AppTheme.Theme).Add(t => t.IsDarkMode, false));
 
-        var light = first.Instance.Css();
-        ReferenceEquals(light, other.Instance.Css()).ShouldBeTrue("both renderers should hold the same string instance");
+        var light = first.Instance.Css;
+        ReferenceEquals(light, other.Instance.Css).ShouldBeTrue("both renderers should hold the same string instance");
 
         first.Render(p => p.Add(t => t.IsDarkMode, true));
-        var dark = first.Instance.Css();
+        var dark = first.Instance.Css;
         dark.ShouldNotBe(light);
-        ReferenceEquals(dark, first.Instance.Css()).ShouldBeTrue();
+        ReferenceEquals(dark, first.Instance.Css).ShouldBeTrue();
     }
 }
