@@ -164,6 +164,39 @@ public sealed class SolutionComponentsTests : BunitContext
         list.FindAll("[data-testid=model-grade-points]").Select(e => e.TextContent).ShouldBe(["–/7", "4.5/7"]);
     }
 
+    // The solution page writes some buttons as MudBlazor's markup instead of its components (ADR 022): same classes, so the
+    // same look and contrast, as long as MudBlazor renders them so. These fail when an upgrade of MudBlazor changes them.
+    [Theory]
+    [InlineData(MudBlazor.Variant.Outlined, MudBlazor.Color.Default, MudBlazor.Size.Small)]
+    [InlineData(MudBlazor.Variant.Filled, MudBlazor.Color.Warning, MudBlazor.Size.Small)]
+    [InlineData(MudBlazor.Variant.Filled, MudBlazor.Color.Primary, MudBlazor.Size.Medium)]
+    [InlineData(MudBlazor.Variant.Text, MudBlazor.Color.Primary, MudBlazor.Size.Medium)]
+    public void MudMarkupButton_VariantColorAndSize_HasTheClassesMudButtonRenders(MudBlazor.Variant variant, MudBlazor.Color color, MudBlazor.Size size)
+    {
+        var cut = Render<MudBlazor.MudButton>(p => p.Add(b => b.Variant, variant).Add(b => b.Color, color).Add(b => b.Size, size));
+
+        cut.Find("button").GetAttribute("class").ShouldBe(MudMarkup.Button(variant, color, size));
+    }
+
+    [Fact]
+    public void MudMarkupGroup_OutlinedSmall_HasTheClassesMudButtonGroupRendersAndItsButtonsKeepTheirDefaults()
+    {
+        var cut = Render<MudBlazor.MudButtonGroup>(p => p.Add(g => g.Variant, MudBlazor.Variant.Outlined).Add(g => g.Size, MudBlazor.Size.Small)
+            .AddChildContent<MudBlazor.MudButton>(b => b.Add(x => x.Color, MudBlazor.Color.Primary)));
+
+        cut.Find("[role=group]").GetAttribute("class").ShouldBe(MudMarkup.Group(MudBlazor.Variant.Outlined, MudBlazor.Size.Small));
+        cut.Find("button").GetAttribute("class").ShouldBe(MudMarkup.Button(MudBlazor.Variant.Text, MudBlazor.Color.Primary, MudBlazor.Size.Medium));
+    }
+
+    [Fact]
+    public void MudMarkupStartIcon_SmallButton_IsTheMarkupMudButtonRendersForItsStartIcon()
+    {
+        var icon = MudBlazor.Icons.Material.Filled.Download;
+        var cut = Render<MudBlazor.MudButton>(p => p.Add(b => b.Size, MudBlazor.Size.Small).Add(b => b.StartIcon, icon));
+
+        cut.Find(".mud-button-icon-start").MarkupMatches(MudMarkup.StartIcon(icon, MudBlazor.Size.Small).Value);
+    }
+
     private static AnnotationResponse Annotation(int start, int end, Guid author, string comment) => new()
     {
         Id = Guid.NewGuid(), Start = start, End = end, Quote = "q", ErrorType = "logic", Severity = "major", Comment = comment,
