@@ -12,6 +12,9 @@ public static class Format
     /// <summary>A number for an input's value attribute (invariant, so the browser's number input accepts it).</summary>
     public static string Input(decimal? value) => value?.ToString("0.#", CultureInfo.InvariantCulture) ?? "";
 
+    /// <summary>What was typed, trimmed; null when nothing but white space was (the Api's "not given").</summary>
+    public static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
     public static string When(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC";
 
     public static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);

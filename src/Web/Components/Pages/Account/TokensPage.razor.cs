@@ -20,7 +20,7 @@ public sealed partial class TokensPage
     private ApiError? _loadError;
     private ApiError? _error;
     private string? _message;
-    private bool _busy;
+    private readonly ApiActions _actions = new();
     private bool _copied;
 
     [Inject]
@@ -36,49 +36,25 @@ public sealed partial class TokensPage
 
     private async Task LoadAsync()
     {
-        try
+        var (tokens, error) = await ApiCall.TryAsync(() => Api.ListApiTokensAsync(CancellationToken.None));
+        _loadError = error;
+        if (tokens is not null)
         {
-            _tokens = [.. (await Api.ListApiTokensAsync(CancellationToken.None)).OrderByDescending(t => t.CreatedAt)];
-            _loadError = null;
-        }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
+            _tokens = [.. tokens.OrderByDescending(t => t.CreatedAt)];
         }
     }
 
-    private async Task CreateAsync()
+    private Task CreateAsync() => _actions.RunAsync(async () =>
     {
-        _busy = true;
-        _error = null;
         _message = null;
         _created = null;
         _copied = false;
-        try
-        {
-            _created = await Api.CreateApiTokenAsync(new CreateTokenRequest { Name = _draft.Name?.Trim() ?? "", ExpiresAt = TokenExpiry.FromDate(_draft.ExpiresOn) },
-                CancellationToken.None);
-            _draft.Name = null;
-            _draft.ExpiresOn = null;
-            await LoadAsync();
-        }
-        catch (ApiException ex)
-        {
-            _error = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _error = ApiError.Unreachable;
-        }
-        finally
-        {
-            _busy = false;
-        }
-    }
+        _created = await Api.CreateApiTokenAsync(new CreateTokenRequest { Name = _draft.Name?.Trim() ?? "", ExpiresAt = TokenExpiry.FromDate(_draft.ExpiresOn) },
+            CancellationToken.None);
+        _draft.Name = null;
+        _draft.ExpiresOn = null;
+        await LoadAsync();
+    }, e => _error = e);
 
     private async Task RevokeAsync(TokenResponse token)
     {
@@ -88,11 +64,9 @@ public sealed partial class TokensPage
         {
             return;
         }
-        _busy = true;
-        _error = null;
-        _message = null;
-        try
+        await _actions.RunAsync(async () =>
         {
+            _message = null;
             await Api.RevokeApiTokenAsync(token.Id, CancellationToken.None);
             if (_created?.Id == token.Id)
             {
@@ -100,19 +74,7 @@ public sealed partial class TokensPage
             }
             _message = $"Token “{token.Name}” revoked.";
             await LoadAsync();
-        }
-        catch (ApiException ex)
-        {
-            _error = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _error = ApiError.Unreachable;
-        }
-        finally
-        {
-            _busy = false;
-        }
+        }, e => _error = e);
     }
 
     private async Task CopyAsync()

@@ -12,7 +12,7 @@ public sealed partial class ModelProfileEditor
 {
     private ProfileDraft _draft = new();
     private ApiError? _error;
-    private bool _busy;
+    private readonly ApiActions _actions = new();
 
     [Inject]
     private IGradingApiClient Api { get; set; } = default!;
@@ -58,28 +58,20 @@ public sealed partial class ModelProfileEditor
 
     private async Task SaveAsync()
     {
-        _busy = true;
-        _error = null;
         try
         {
-            var saved = Editing is null
-                ? await Api.CreateModelProfileAsync(_draft.ToCreate(), CancellationToken.None)
-                : await Api.UpdateModelProfileAsync(Editing.Id, _draft.ToUpdate(Editing), CancellationToken.None);
-            await OnSaved.InvokeAsync(saved);
-        }
-        catch (ApiException ex)
-        {
-            _error = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _error = ApiError.Unreachable;
+            await _actions.RunAsync(async () =>
+            {
+                var saved = Editing is null
+                    ? await Api.CreateModelProfileAsync(_draft.ToCreate(), CancellationToken.None)
+                    : await Api.UpdateModelProfileAsync(Editing.Id, _draft.ToUpdate(Editing), CancellationToken.None);
+                await OnSaved.InvokeAsync(saved);
+            }, e => _error = e);
         }
         finally
         {
             // Sent or refused, the typed key leaves the page's state: it is never rendered back.
             _draft.ForgetKey();
-            _busy = false;
         }
     }
 
@@ -95,24 +87,10 @@ public sealed partial class ModelProfileEditor
         {
             return;
         }
-        _busy = true;
-        _error = null;
-        try
+        await _actions.RunAsync(async () =>
         {
             await Api.DeleteModelProfileAsync(profile.Id, CancellationToken.None);
             await OnDeleted.InvokeAsync(profile);
-        }
-        catch (ApiException ex)
-        {
-            _error = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _error = ApiError.Unreachable;
-        }
-        finally
-        {
-            _busy = false;
-        }
+        }, e => _error = e);
     }
 }

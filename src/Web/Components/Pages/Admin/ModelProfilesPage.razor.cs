@@ -43,25 +43,14 @@ public sealed partial class ModelProfilesPage
         }
     }
 
-    private async Task LoadAsync()
+    private async Task LoadAsync() => _loadError = await ApiCall.TryAsync(async () =>
     {
-        try
-        {
-            var profiles = await Api.ListModelProfilesAsync(CancellationToken.None);
-            // The allow-list is chosen among every project (a site administrator's list holds them all).
-            var projects = await Api.ListProjectsAsync(CancellationToken.None);
-            _profiles = [.. profiles];
-            _projects = [.. projects.OrderBy(p => p.Name, StringComparer.CurrentCultureIgnoreCase)];
-        }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
-        }
-    }
+        var profiles = await Api.ListModelProfilesAsync(CancellationToken.None);
+        // The allow-list is chosen among every project (a site administrator's list holds them all).
+        var projects = await Api.ListProjectsAsync(CancellationToken.None);
+        _profiles = [.. profiles];
+        _projects = [.. projects.OrderBy(p => p.Name, StringComparer.CurrentCultureIgnoreCase)];
+    });
 
     private async Task OnSavedAsync(ModelProfileResponse saved)
     {
@@ -91,18 +80,8 @@ public sealed partial class ModelProfilesPage
     private async Task TestAsync(Guid id)
     {
         _tests[id] = new ConnectionTest(true, null, null);
-        try
-        {
-            _tests[id] = new ConnectionTest(false, await Api.TestModelProfileAsync(id, CancellationToken.None), null);
-        }
-        catch (ApiException ex)
-        {
-            _tests[id] = new ConnectionTest(false, null, ApiError.From(ex));
-        }
-        catch (HttpRequestException)
-        {
-            _tests[id] = new ConnectionTest(false, null, ApiError.Unreachable);
-        }
+        var (result, error) = await ApiCall.TryAsync(() => Api.TestModelProfileAsync(id, CancellationToken.None));
+        _tests[id] = new ConnectionTest(false, result, error);
     }
 
     private sealed record ConnectionTest(bool Running, ModelProfileTestResponse? Result, ApiError? Error);

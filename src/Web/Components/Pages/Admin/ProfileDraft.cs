@@ -1,5 +1,6 @@
 using System.Globalization;
 using GradingPortal.Web.ApiClient;
+using GradingPortal.Web.Components.Shared;
 
 namespace GradingPortal.Web.Components.Pages.Admin;
 
@@ -58,9 +59,9 @@ public sealed class ProfileDraft
 
     public void ForgetKey() => ApiKey = null;
 
-    private string? Key => Blank(ApiKey);
+    private string? Key => Format.Blank(ApiKey);
 
-    private string? Variable => Blank(ApiKeyVariable);
+    private string? Variable => Format.Blank(ApiKeyVariable);
 
     private ModelPricesDto Prices => new() { Input = PriceInput, CachedInput = PriceCachedInput, Output = PriceOutput };
 
@@ -73,7 +74,7 @@ public sealed class ProfileDraft
         // The Api takes a key or a variable, not both: a typed key wins.
         ApiKeyVariable = Key is null ? Variable : null,
         Temperature = Temperature,
-        ReasoningEffort = Blank(ReasoningEffort),
+        ReasoningEffort = Format.Blank(ReasoningEffort),
         MaxOutputTokens = MaxOutputTokens,
         TimeoutSeconds = TimeoutSeconds,
         MaxConcurrency = MaxConcurrency,
@@ -100,7 +101,7 @@ public sealed class ProfileDraft
             }
         }
         ClearIf(Temperature is null, stored.Temperature is not null, "temperature");
-        ClearIf(Blank(ReasoningEffort) is null, stored.ReasoningEffort is not null, "reasoningEffort");
+        ClearIf(Format.Blank(ReasoningEffort) is null, stored.ReasoningEffort is not null, "reasoningEffort");
         ClearIf(MaxOutputTokens is null, stored.MaxOutputTokens is not null, "maxOutputTokens");
         ClearIf(RequestsPerMinute is null, stored.RequestsPerMinute is not null, "requestsPerMinute");
         ClearIf(DailySpendingCap is null, stored.DailySpendingCap is not null, "dailySpendingCap");
@@ -118,7 +119,7 @@ public sealed class ProfileDraft
             ApiKey = Key,
             ApiKeyVariable = newVariable,
             Temperature = Temperature,
-            ReasoningEffort = Blank(ReasoningEffort),
+            ReasoningEffort = Format.Blank(ReasoningEffort),
             MaxOutputTokens = MaxOutputTokens,
             TimeoutSeconds = TimeoutSeconds,
             MaxConcurrency = MaxConcurrency,
@@ -132,8 +133,6 @@ public sealed class ProfileDraft
             RunSpendingCap = RunSpendingCap,
         };
     }
-
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }
 
 /// <summary>How the profiles list describes a profile: where its key comes from, its caps and who may use it.</summary>

@@ -41,7 +41,7 @@ public sealed partial class AuditPage
     protected override async Task OnParametersSetAsync()
     {
         (_grader, _problem, _item) = (GraderQuery, ProblemQuery, ItemQuery);
-        try
+        _loadError = await ApiCall.TryAsync(async () =>
         {
             // The filter choices: graders and problems from the per-problem figures, items from the per-item ones.
             var problems = await Api.GetAgreementByProblemAsync(ProjectId, HumanSourceQuery, null, null, null, CancellationToken.None);
@@ -50,15 +50,7 @@ public sealed partial class AuditPage
             _graders = problems.Problems.SelectMany(p => p.Graders).Select(g => g.Grader).DistinctBy(g => g.Id).Select(g => (g.Id, g.Label)).ToList();
             _itemOptions = items.Graders.SelectMany(g => g.Items).DistinctBy(i => i.RubricItemId)
                 .Select(i => (i.RubricItemId, i.ProblemId, $"{_problemOptions.FirstOrDefault(p => p.Id == i.ProblemId).Title}: {i.Title}")).ToList();
-        }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
-        }
+        });
         if (_grid is not null)
         {
             await _grid.ReloadServerData();
@@ -67,20 +59,13 @@ public sealed partial class AuditPage
 
     private async Task<GridData<PartialCreditRowDto>> LoadRowsAsync(GridState<PartialCreditRowDto> state, CancellationToken ct)
     {
-        try
+        var (page, error) = await ApiCall.TryAsync(() => Api.GetPartialCreditAuditAsync(ProjectId, HumanSourceQuery, Ids(_problem), Ids(_grader),
+            Ids(_item), (state.Page + 1).ToString(CultureInfo.InvariantCulture), state.PageSize.ToString(CultureInfo.InvariantCulture), ct));
+        if (page is not null)
         {
-            var page = await Api.GetPartialCreditAuditAsync(ProjectId, HumanSourceQuery, Ids(_problem), Ids(_grader), Ids(_item),
-                (state.Page + 1).ToString(CultureInfo.InvariantCulture), state.PageSize.ToString(CultureInfo.InvariantCulture), ct);
             return new GridData<PartialCreditRowDto> { Items = page.Rows, TotalItems = page.Total };
         }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
-        }
+        _loadError = error;
         StateHasChanged();
         return new GridData<PartialCreditRowDto> { Items = [], TotalItems = 0 };
     }

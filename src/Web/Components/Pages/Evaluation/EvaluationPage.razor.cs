@@ -65,21 +65,11 @@ public sealed partial class EvaluationPage
     {
         _humanSource = HumanSourceQuery is "mean" or "first" ? HumanSourceQuery : "adjudicated";
         _threshold = decimal.TryParse(ThresholdQuery, NumberStyles.Number, CultureInfo.InvariantCulture, out var t) ? t : null;
-        try
+        (_project, _loadError) = await ApiCall.TryAsync(() => Api.GetProjectAsync(ProjectId, CancellationToken.None));
+        if (_project is not null)
         {
-            _project = await Api.GetProjectAsync(ProjectId, CancellationToken.None);
+            await LoadAsync();
         }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-            return;
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
-            return;
-        }
-        await LoadAsync();
     }
 
     private async Task LoadAsync()
@@ -88,7 +78,7 @@ public sealed partial class EvaluationPage
         _agreement = null;
         _problems = null;
         var threshold = _threshold?.ToString(CultureInfo.InvariantCulture);
-        try
+        _loadError = await ApiCall.TryAsync(async () =>
         {
             // The three answers share one cached computation on the Api side; asking for them together keeps the page quick.
             var agreement = Api.GetAgreementAsync(ProjectId, _humanSource, threshold, null, null, CancellationToken.None);
@@ -97,24 +87,14 @@ public sealed partial class EvaluationPage
             _agreement = await agreement;
             _problems = await problems;
             _items = await items;
-        }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-            return;
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
-            return;
-        }
-        _frontier = Figures.CostFrontier(_agreement.Graders.Select(g => (g.Grader.Id, g.Cost.PerSolution, Figures.Value(g.Metrics, "mae"))));
-        if (_agreement.Graders.All(g => g.Grader.Id != _selected))
-        {
-            _selected = _agreement.Graders.FirstOrDefault()?.Grader.Id ?? Guid.Empty;
-        }
-        BuildCostChart();
-        BuildGraderCharts();
+            _frontier = Figures.CostFrontier(_agreement.Graders.Select(g => (g.Grader.Id, g.Cost.PerSolution, Figures.Value(g.Metrics, "mae"))));
+            if (_agreement.Graders.All(g => g.Grader.Id != _selected))
+            {
+                _selected = _agreement.Graders.FirstOrDefault()?.Grader.Id ?? Guid.Empty;
+            }
+            BuildCostChart();
+            BuildGraderCharts();
+        });
     }
 
     private async Task OnHumanSourceChanged(string value)

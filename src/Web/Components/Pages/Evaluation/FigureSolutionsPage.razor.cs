@@ -63,29 +63,22 @@ public sealed partial class FigureSolutionsPage
 
     private async Task<GridData<AgreementPairDto>> LoadRowsAsync(GridState<AgreementPairDto> state, CancellationToken ct)
     {
-        try
+        var (page, error) = await ApiCall.TryAsync(() => Api.GetAgreementPairsAsync(ProjectId, HumanSource, Problem is { } p ? [p.ToString()] : null,
+            Ceiling ? null : Grader?.ToString(), Ceiling ? "true" : null, Human, Model,
+            HumanCategory?.ToString(CultureInfo.InvariantCulture), ModelCategory?.ToString(CultureInfo.InvariantCulture),
+            (state.Page + 1).ToString(CultureInfo.InvariantCulture), state.PageSize.ToString(CultureInfo.InvariantCulture), ct));
+        _loadError = error;
+        if (page is not null)
         {
-            var page = await Api.GetAgreementPairsAsync(ProjectId, HumanSource, Problem is { } p ? [p.ToString()] : null,
-                Ceiling ? null : Grader?.ToString(), Ceiling ? "true" : null, Human, Model,
-                HumanCategory?.ToString(CultureInfo.InvariantCulture), ModelCategory?.ToString(CultureInfo.InvariantCulture),
-                (state.Page + 1).ToString(CultureInfo.InvariantCulture), state.PageSize.ToString(CultureInfo.InvariantCulture), ct);
             _total = page.Total;
             var problemTitle = Problem is not null ? page.Items.FirstOrDefault()?.ProblemTitle : null;
             _description = FigureSolutions.Describe(page.Grader?.Label, Ceiling, Human, Model, HumanCategory, ModelCategory,
                 Problem is null ? null : problemTitle ?? "the chosen problem", HumanSource);
-            StateHasChanged();
-            return new GridData<AgreementPairDto> { Items = page.Items, TotalItems = page.Total };
-        }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
         }
         StateHasChanged();
-        return new GridData<AgreementPairDto> { Items = [], TotalItems = 0 };
+        return page is null
+            ? new GridData<AgreementPairDto> { Items = [], TotalItems = 0 }
+            : new GridData<AgreementPairDto> { Items = page.Items, TotalItems = page.Total };
     }
 }
 

@@ -33,21 +33,9 @@ public sealed partial class GoldAgreementPanel
 
     private async Task LoadAsync()
     {
-        _error = null;
-        try
+        (_agreement, _error) = await ApiCall.TryAsync(() => Api.GetGoldAgreementAsync(ProjectId, _bucket, null, CancellationToken.None));
+        if (_agreement is null)
         {
-            _agreement = await Api.GetGoldAgreementAsync(ProjectId, _bucket, null, CancellationToken.None);
-        }
-        catch (ApiException ex)
-        {
-            _agreement = null;
-            _error = ApiError.From(ex);
-            return;
-        }
-        catch (HttpRequestException)
-        {
-            _agreement = null;
-            _error = ApiError.Unreachable;
             return;
         }
         (_labels, var lines) = GoldFigures.Lines(_agreement.Graders.Select(g =>

@@ -35,39 +35,20 @@ public sealed partial class ReviewQueuePage
     protected override async Task OnParametersSetAsync()
     {
         await LoadPageAsync(1);
-        try
-        {
-            _progress = await Api.GetReviewProgressAsync(ProjectId, null, CancellationToken.None);
-        }
-        catch (ApiException)
-        {
-            // Progress is a side panel: without it the queue still works, and the panel says it is not available.
-            _progress = null;
-        }
-        catch (HttpRequestException)
-        {
-            _progress = null;
-        }
+        // Progress is a side panel: without it the queue still works, and the panel says it is not available.
+        (_progress, _) = await ApiCall.TryAsync(() => Api.GetReviewProgressAsync(ProjectId, null, CancellationToken.None));
     }
 
     private async Task LoadPageAsync(int page)
     {
-        try
+        _loadError = await ApiCall.TryAsync(async () =>
         {
             _queue = await Api.GetReviewQueueAsync(ProjectId, null, page.ToString(CultureInfo.InvariantCulture),
                 PageSize.ToString(CultureInfo.InvariantCulture), CancellationToken.None);
             _page = page;
             _current = 0;
             _focusList = true;
-        }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
-        }
+        });
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)

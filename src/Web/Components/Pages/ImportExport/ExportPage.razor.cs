@@ -62,7 +62,7 @@ public sealed partial class ExportPage : IDisposable
         {
             _error = new ApiError(400, ErrorQuery, new Dictionary<string, IReadOnlyList<string>>());
         }
-        try
+        _loadError = await ApiCall.TryAsync(async () =>
         {
             _project = await Api.GetProjectAsync(ProjectId, _stop.Token);
             _canExport = Format.CanEditContent(_project.MyRole);
@@ -70,15 +70,7 @@ public sealed partial class ExportPage : IDisposable
             {
                 _problems = (await Api.ListProblemsAsync(ProjectId, _stop.Token)).ToList();
             }
-        }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
-        }
+        });
     }
 
     private void SetProblem(string id, bool on) =>

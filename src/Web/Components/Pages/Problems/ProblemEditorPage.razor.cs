@@ -1,4 +1,5 @@
 using GradingPortal.Web.ApiClient;
+using GradingPortal.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using MudBlazor;
@@ -19,7 +20,7 @@ public sealed partial class ProblemEditorPage
     private ApiError? _loadError;
     private ApiError? _error;
     private List<BreadcrumbItem> _trail = [];
-    private bool _busy;
+    private readonly ApiActions _actions = new();
 
     [Parameter]
     public Guid? ProjectId { get; set; }
@@ -39,43 +40,33 @@ public sealed partial class ProblemEditorPage
 
     protected override async Task OnParametersSetAsync()
     {
-        try
+        _loadError = await ApiCall.TryAsync(async () =>
         {
             if (ProblemId is { } problemId)
             {
                 _problem = await Api.GetProblemAsync(problemId, CancellationToken.None);
             }
             _project = await Api.GetProjectAsync(_problem?.ProjectId ?? ProjectId!.Value, CancellationToken.None);
-        }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-            return;
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
-            return;
-        }
-        _trail = [new BreadcrumbItem("Projects", "/"), new BreadcrumbItem(_project.Name, $"/projects/{_project.Id}")];
-        if (_problem is { } problem)
-        {
-            _trail.Add(new BreadcrumbItem(problem.Title, $"/problems/{problem.Id}"));
-            _model.Title = problem.Title;
-            _model.Statement = problem.Statement;
-            _model.MaxPoints = problem.MaxPoints;
-            _model.Source = problem.Source;
-            _model.ExternalId = problem.ExternalId;
-            _model.MarkingScheme = problem.MarkingScheme;
-            _model.RowVersion = problem.RowVersion;
-            _model.References = problem.ReferenceSolutions.OrderBy(r => r.Ordinal).Select(r => new ReferenceRow { Text = r.Text, Source = r.Source }).ToList();
-        }
-        else
-        {
-            _model.MaxPoints = _project.MaxPoints;
-            _model.References = [new ReferenceRow()];
-            _rubric = RubricDraft.From(null);
-        }
+            _trail = [new BreadcrumbItem("Projects", "/"), new BreadcrumbItem(_project.Name, $"/projects/{_project.Id}")];
+            if (_problem is { } problem)
+            {
+                _trail.Add(new BreadcrumbItem(problem.Title, $"/problems/{problem.Id}"));
+                _model.Title = problem.Title;
+                _model.Statement = problem.Statement;
+                _model.MaxPoints = problem.MaxPoints;
+                _model.Source = problem.Source;
+                _model.ExternalId = problem.ExternalId;
+                _model.MarkingScheme = problem.MarkingScheme;
+                _model.RowVersion = problem.RowVersion;
+                _model.References = problem.ReferenceSolutions.OrderBy(r => r.Ordinal).Select(r => new ReferenceRow { Text = r.Text, Source = r.Source }).ToList();
+            }
+            else
+            {
+                _model.MaxPoints = _project.MaxPoints;
+                _model.References = [new ReferenceRow()];
+                _rubric = RubricDraft.From(null);
+            }
+        });
     }
 
     private void AddReference() => _model.References.Add(new ReferenceRow());
@@ -95,16 +86,10 @@ public sealed partial class ProblemEditorPage
 
     private async Task SaveAsync()
     {
-        if (_busy)
+        await _actions.RunAsync(async () =>
         {
-            return;
-        }
-        _busy = true;
-        _error = null;
-        var references = SentReferences().Select(i => _model.References[i])
-            .Select(r => new ReferenceSolutionInput { Text = RubricDraft.Lines(r.Text)!, Source = Blank(r.Source) }).ToList();
-        try
-        {
+            var references = SentReferences().Select(i => _model.References[i])
+                .Select(r => new ReferenceSolutionInput { Text = RubricDraft.Lines(r.Text)!, Source = Format.Blank(r.Source) }).ToList();
             if (IsNew)
             {
                 var created = await Api.CreateProblemAsync(_project!.Id, new CreateProblemRequest
@@ -112,22 +97,22 @@ public sealed partial class ProblemEditorPage
                     Title = _model.Title?.Trim() ?? "",
                     Statement = RubricDraft.Lines(_model.Statement) ?? "",
                     MaxPoints = _model.MaxPoints,
-                    Source = Blank(_model.Source),
-                    ExternalId = Blank(_model.ExternalId),
-                    MarkingScheme = Blank(RubricDraft.Lines(_model.MarkingScheme)),
+                    Source = Format.Blank(_model.Source),
+                    ExternalId = Format.Blank(_model.ExternalId),
+                    MarkingScheme = Format.Blank(RubricDraft.Lines(_model.MarkingScheme)),
                     ReferenceSolutions = references,
                     Rubric = _rubric.IsEmpty ? null : new RubricInput
                     {
                         Items = _rubric.ItemInputs(),
                         Deductions = _rubric.DeductionInputs(),
-                        ZeroCredit = Blank(RubricDraft.Lines(_rubric.ZeroCredit)),
+                        ZeroCredit = Format.Blank(RubricDraft.Lines(_rubric.ZeroCredit)),
                     },
                 }, CancellationToken.None);
                 Navigation.NavigateTo($"/problems/{created.Id}");
                 return;
             }
             // The list is sent only when it changed: replacing it is a heavier operation for the Api.
-            var stored = _problem!.ReferenceSolutions.OrderBy(r => r.Ordinal).Select(r => (r.Text, Blank(r.Source))).ToList();
+            var stored = _problem!.ReferenceSolutions.OrderBy(r => r.Ordinal).Select(r => (r.Text, Format.Blank(r.Source))).ToList();
             var changed = !stored.SequenceEqual(references.Select(r => (r.Text, r.Source)));
             await Api.UpdateProblemAsync(_problem.Id, new UpdateProblemRequest
             {
@@ -142,22 +127,8 @@ public sealed partial class ProblemEditorPage
                 RowVersion = _model.RowVersion,
             }, CancellationToken.None);
             Navigation.NavigateTo($"/problems/{_problem.Id}");
-        }
-        catch (ApiException ex)
-        {
-            _error = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _error = ApiError.Unreachable;
-        }
-        finally
-        {
-            _busy = false;
-        }
+        }, e => _error = e);
     }
-
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private sealed class Model
     {

@@ -11,7 +11,7 @@ public sealed partial class RubricCard
 {
     private string? _message;
     private ApiError? _error;
-    private bool _busy;
+    private readonly ApiActions _actions = new();
 
     // Drafts open by default: they are what an editor acts on. Remembered per version across re-renders.
     private readonly Dictionary<Guid, bool> _open = [];
@@ -29,27 +29,13 @@ public sealed partial class RubricCard
 
     private async Task ApproveAsync(RubricResponse rubric)
     {
-        _busy = true;
-        _message = null;
-        _error = null;
-        try
+        await _actions.RunAsync(async () =>
         {
+            _message = null;
             var approved = await Api.ApproveRubricAsync(rubric.Id, new ApproveRubricRequest { RowVersion = rubric.RowVersion }, CancellationToken.None);
             _message = $"Version {approved.Version} approved; it is now the rubric graders use.";
             await OnChanged.InvokeAsync();
-        }
-        catch (ApiException ex)
-        {
-            _error = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _error = ApiError.Unreachable;
-        }
-        finally
-        {
-            _busy = false;
-        }
+        }, e => _error = e);
     }
 
     private bool IsOpen(RubricResponse rubric) => _open.TryGetValue(rubric.Id, out var open) ? open : rubric.Status == "draft";

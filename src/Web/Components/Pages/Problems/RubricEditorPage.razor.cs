@@ -1,4 +1,5 @@
 using GradingPortal.Web.ApiClient;
+using GradingPortal.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using MudBlazor;
@@ -18,7 +19,7 @@ public sealed partial class RubricEditorPage
     private ApiError? _loadError;
     private ApiError? _error;
     private List<BreadcrumbItem> _trail = [];
-    private bool _busy;
+    private readonly ApiActions _actions = new();
 
     [Parameter]
     public Guid? ProblemId { get; set; }
@@ -36,7 +37,7 @@ public sealed partial class RubricEditorPage
 
     protected override async Task OnParametersSetAsync()
     {
-        try
+        _loadError = await ApiCall.TryAsync(async () =>
         {
             if (RubricId is { } rubricId)
             {
@@ -44,25 +45,15 @@ public sealed partial class RubricEditorPage
             }
             _problem = await Api.GetProblemAsync(_rubric?.ProblemId ?? ProblemId!.Value, CancellationToken.None);
             _project = await Api.GetProjectAsync(_problem.ProjectId, CancellationToken.None);
-        }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-            return;
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
-            return;
-        }
-        _trail =
-        [
-            new BreadcrumbItem("Projects", "/"),
-            new BreadcrumbItem(_project.Name, $"/projects/{_project.Id}"),
-            new BreadcrumbItem(_problem.Title, $"/problems/{_problem.Id}"),
-        ];
-        // A new version starts from the approved one, or else from the latest version there is.
-        _draft = RubricDraft.From(_rubric ?? _problem.CurrentRubric ?? _problem.Rubrics.OrderByDescending(r => r.Version).FirstOrDefault());
+            _trail =
+            [
+                new BreadcrumbItem("Projects", "/"),
+                new BreadcrumbItem(_project.Name, $"/projects/{_project.Id}"),
+                new BreadcrumbItem(_problem.Title, $"/problems/{_problem.Id}"),
+            ];
+            // A new version starts from the approved one, or else from the latest version there is.
+            _draft = RubricDraft.From(_rubric ?? _problem.CurrentRubric ?? _problem.Rubrics.OrderByDescending(r => r.Version).FirstOrDefault());
+        });
     }
 
     private async Task OnKeyDownAsync(KeyboardEventArgs e)
@@ -75,13 +66,7 @@ public sealed partial class RubricEditorPage
 
     private async Task SaveAsync()
     {
-        if (_busy)
-        {
-            return;
-        }
-        _busy = true;
-        _error = null;
-        try
+        await _actions.RunAsync(async () =>
         {
             if (IsNew)
             {
@@ -89,8 +74,8 @@ public sealed partial class RubricEditorPage
                 {
                     Items = _draft.ItemInputs(),
                     Deductions = _draft.DeductionInputs(),
-                    ZeroCredit = Blank(RubricDraft.Lines(_draft.ZeroCredit)),
-                    Notes = Blank(RubricDraft.Lines(_draft.Notes)),
+                    ZeroCredit = Format.Blank(RubricDraft.Lines(_draft.ZeroCredit)),
+                    Notes = Format.Blank(RubricDraft.Lines(_draft.Notes)),
                 }, CancellationToken.None);
             }
             else
@@ -106,20 +91,6 @@ public sealed partial class RubricEditorPage
                 }, CancellationToken.None);
             }
             Navigation.NavigateTo($"/problems/{_problem!.Id}");
-        }
-        catch (ApiException ex)
-        {
-            _error = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _error = ApiError.Unreachable;
-        }
-        finally
-        {
-            _busy = false;
-        }
+        }, e => _error = e);
     }
-
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -1,4 +1,5 @@
 using GradingPortal.Web.ApiClient;
+using GradingPortal.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 
 namespace GradingPortal.Web.Components.Pages.Projects;
@@ -11,7 +12,7 @@ public sealed partial class CreateProjectForm
 {
     private readonly Model _model = new();
     private ApiError? _error;
-    private bool _busy;
+    private readonly ApiActions _actions = new();
 
     [Inject]
     private IGradingApiClient Api { get; set; } = default!;
@@ -22,32 +23,18 @@ public sealed partial class CreateProjectForm
 
     private async Task CreateAsync()
     {
-        _busy = true;
-        _error = null;
-        try
+        await _actions.RunAsync(async () =>
         {
             var created = await Api.CreateProjectAsync(new CreateProjectRequest
             {
                 Name = _model.Name?.Trim() ?? "",
-                Description = string.IsNullOrWhiteSpace(_model.Description) ? null : _model.Description.Trim(),
+                Description = Format.Blank(_model.Description),
                 MaxPoints = _model.MaxPoints,
                 BlindGrading = _model.BlindGrading,
                 HideAuthors = _model.HideAuthors,
             }, CancellationToken.None);
             await OnCreated.InvokeAsync(created);
-        }
-        catch (ApiException ex)
-        {
-            _error = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _error = ApiError.Unreachable;
-        }
-        finally
-        {
-            _busy = false;
-        }
+        }, e => _error = e);
     }
 
     private sealed class Model

@@ -18,19 +18,11 @@ public sealed partial class ProjectListPage
 
     protected override async Task OnInitializedAsync()
     {
-        try
+        _loadError = await ApiCall.TryAsync(async () =>
         {
             var projects = await Api.ListProjectsAsync(CancellationToken.None);
             _projects = projects.OrderBy(p => p.Name, StringComparer.CurrentCultureIgnoreCase).ToList();
-        }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
-        }
+        });
     }
 
     private bool Matches(ProjectResponse project) =>

@@ -12,7 +12,7 @@ public sealed partial class ProjectSettingsForm
     private Model _model = new();
     private int _rowVersion;
     private ApiError? _error;
-    private bool _busy;
+    private readonly ApiActions _actions = new();
     private bool _saved;
     private Guid _loadedFor;
 
@@ -52,11 +52,9 @@ public sealed partial class ProjectSettingsForm
 
     private async Task SaveAsync()
     {
-        _busy = true;
-        _error = null;
-        _saved = false;
-        try
+        await _actions.RunAsync(async () =>
         {
+            _saved = false;
             var saved = await Api.UpdateProjectAsync(Project.Id, new UpdateProjectRequest
             {
                 Name = _model.Name?.Trim(),
@@ -70,19 +68,7 @@ public sealed partial class ProjectSettingsForm
             Fill(saved);
             _saved = true;
             await OnSaved.InvokeAsync(saved);
-        }
-        catch (ApiException ex)
-        {
-            _error = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _error = ApiError.Unreachable;
-        }
-        finally
-        {
-            _busy = false;
-        }
+        }, e => _error = e);
     }
 
     /// <summary>The types as typed, separated by commas, spaces or new lines.</summary>

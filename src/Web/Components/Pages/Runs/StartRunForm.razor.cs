@@ -24,7 +24,7 @@ public sealed partial class StartRunForm : IDisposable
     private GradingRunEstimateResponse? _estimate;
     private ApiError? _estimateError;
     private ApiError? _startError;
-    private bool _busy;
+    private readonly ApiActions _actions = new();
     private bool _initialised;
 
     [Parameter, EditorRequired]
@@ -129,21 +129,7 @@ public sealed partial class StartRunForm : IDisposable
 
     private async Task EstimateNowAsync(CancellationToken ct)
     {
-        try
-        {
-            _estimate = await Api.EstimateGradingRunAsync(Request(), ct);
-            _estimateError = null;
-        }
-        catch (ApiException ex)
-        {
-            _estimate = null;
-            _estimateError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _estimate = null;
-            _estimateError = ApiError.Unreachable;
-        }
+        (_estimate, _estimateError) = await ApiCall.TryAsync(() => Api.EstimateGradingRunAsync(Request(), ct));
     }
 
     private StartGradingRunRequest Request()
@@ -166,25 +152,11 @@ public sealed partial class StartRunForm : IDisposable
 
     private async Task StartAsync()
     {
-        _busy = true;
-        _startError = null;
-        try
+        await _actions.RunAsync(async () =>
         {
             var run = await Api.StartGradingRunAsync(Request(), CancellationToken.None);
             Navigation.NavigateTo($"/runs/{run.Id}");
-        }
-        catch (ApiException ex)
-        {
-            _startError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _startError = ApiError.Unreachable;
-        }
-        finally
-        {
-            _busy = false;
-        }
+        }, e => _startError = e);
     }
 
     public void Dispose()

@@ -14,7 +14,7 @@ public sealed partial class GoldControl
     private ApiError? _error;
     private bool _loaded;
     private Guid _loadedFor;
-    private bool _busy;
+    private readonly ApiActions _actions = new();
 
     [Parameter, EditorRequired]
     public Guid SolutionId { get; set; }
@@ -33,68 +33,31 @@ public sealed partial class GoldControl
         {
             return;
         }
-        _error = null;
-        try
+        _error = await ApiCall.TryAsync(async () =>
         {
             var items = await Api.ListGoldItemsAsync(ProjectId, CancellationToken.None);
             _item = items.FirstOrDefault(i => i.SolutionId == SolutionId);
             _note = _item is { Active: true } ? _item.Note : null;
-        }
-        catch (ApiException ex)
-        {
-            _error = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _error = ApiError.Unreachable;
-        }
+        });
         _loaded = true;
         _loadedFor = SolutionId;
     }
 
     private async Task MarkAsync()
     {
-        _busy = true;
-        _error = null;
-        try
+        await _actions.RunAsync(async () =>
         {
             _item = await Api.MarkGoldAsync(SolutionId, new MarkGoldRequest { Note = _note }, CancellationToken.None);
-        }
-        catch (ApiException ex)
-        {
-            _error = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _error = ApiError.Unreachable;
-        }
-        finally
-        {
-            _busy = false;
-        }
+        }, e => _error = e);
     }
 
     private async Task UnmarkAsync()
     {
-        _busy = true;
-        _error = null;
-        try
+        await _actions.RunAsync(async () =>
         {
             _item = await Api.UnmarkGoldAsync(SolutionId, CancellationToken.None);
             _note = null;
-        }
-        catch (ApiException ex)
-        {
-            _error = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _error = ApiError.Unreachable;
-        }
-        finally
-        {
-            _busy = false;
-        }
+        }, e => _error = e);
     }
 
     private static string MarkedBy(GoldItemResponse item) =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using GradingPortal.Web.ApiClient;
+using GradingPortal.Web.Components.Shared;
 
 namespace GradingPortal.Web.Components.Pages.Solutions;
 
@@ -122,10 +123,8 @@ public sealed class GradeSheet
     {
         Points = Total,
         Items = HasRubric ? [.. Items.Where(i => i.Points is not null)
-            .Select(i => new ItemAwardDto { RubricItemId = i.Id, Points = i.Points!.Value, Comment = Blank(i.Comment) })] : null,
-        Comment = Blank(Comment),
+            .Select(i => new ItemAwardDto { RubricItemId = i.Id, Points = i.Points!.Value, Comment = Format.Blank(i.Comment) })] : null,
+        Comment = Format.Blank(Comment),
         RowVersion = rowVersion,
     };
-
-    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using GradingPortal.Web.ApiClient;
+using GradingPortal.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.AspNetCore.Components.Web;
@@ -26,7 +27,7 @@ public sealed partial class SolutionNewPage
     private string? _fileMessage;
     private bool _fileFailed;
     private int _loads;
-    private bool _busy;
+    private readonly ApiActions _actions = new();
 
     [Parameter]
     public Guid ProblemId { get; set; }
@@ -39,27 +40,17 @@ public sealed partial class SolutionNewPage
 
     protected override async Task OnParametersSetAsync()
     {
-        try
+        _loadError = await ApiCall.TryAsync(async () =>
         {
             _problem = await Api.GetProblemAsync(ProblemId, CancellationToken.None);
             _project = await Api.GetProjectAsync(_problem.ProjectId, CancellationToken.None);
-        }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-            return;
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
-            return;
-        }
-        _trail =
-        [
-            new BreadcrumbItem("Projects", "/"),
-            new BreadcrumbItem(_project.Name, $"/projects/{_project.Id}"),
-            new BreadcrumbItem(_problem.Title, $"/problems/{_problem.Id}"),
-        ];
+            _trail =
+            [
+                new BreadcrumbItem("Projects", "/"),
+                new BreadcrumbItem(_project.Name, $"/projects/{_project.Id}"),
+                new BreadcrumbItem(_problem.Title, $"/problems/{_problem.Id}"),
+            ];
+        });
     }
 
     private Task<IEnumerable<string>> SuggestAuthorsAsync(string? typed, CancellationToken ct) =>
@@ -107,33 +98,15 @@ public sealed partial class SolutionNewPage
 
     private async Task SaveAsync()
     {
-        if (_busy)
-        {
-            return;
-        }
-        _busy = true;
-        _error = null;
-        try
+        await _actions.RunAsync(async () =>
         {
             var created = await Api.CreateSolutionAsync(ProblemId, new CreateSolutionRequest
             {
                 Text = _text?.Replace("\r\n", "\n", StringComparison.Ordinal) ?? "",
-                Author = string.IsNullOrWhiteSpace(_author) ? null : _author.Trim(),
-                ExternalId = string.IsNullOrWhiteSpace(_externalId) ? null : _externalId.Trim(),
+                Author = Format.Blank(_author),
+                ExternalId = Format.Blank(_externalId),
             }, CancellationToken.None);
             Navigation.NavigateTo($"/solutions/{created.Id}");
-        }
-        catch (ApiException ex)
-        {
-            _error = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _error = ApiError.Unreachable;
-        }
-        finally
-        {
-            _busy = false;
-        }
+        }, e => _error = e);
     }
 }
