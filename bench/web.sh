@@ -18,9 +18,12 @@
 #      page's clock, the machine's), so the figure is what a person would see; until 2026-12 the bench polled every page
 #      every 20 ms instead, which on two cores slowed what it measured. Then the same write's way through the servers,
 #      from their Debug stamps: notice at the Api, event at the Web, each circuit's Api reads done and render batch sent.
-# Usage: bench/web.sh [solutions=200] [seconds=30] [pages=8] [circuits=50] [phases=all|fanout]
+# Usage: bench/web.sh [solutions=200] [seconds=30] [pages=8] [circuits=50] [phases=all|fanout|page]
 #   phases=fanout: only the fan-out (4), without the throughput, CPU and memory phases; circuits may then be a list
 #   ("10,50": the fan-out to 10 pages, then to 50).
+#   phases=page: only the wrk pair of 1 (Api GET, then prerendered page GET, the page checked before and after) and
+#   their CPU figures of 2: no Chromium and no circuits, about two minutes. With GP_TRACE_DIR set, the page's wrk run is
+#   also profiled into that folder (see profile_web below: GP_PROFILE=trace or perf).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -35,7 +38,7 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 for pgbin in /usr/lib/postgresql/*/bin; do [[ -d "$pgbin" ]] && PATH="$PATH:$pgbin"; done
 as_root() { if [[ $EUID -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 command -v wrk >/dev/null || { echo "installing wrk (apt)"; as_root apt-get update -qq; as_root apt-get install -y -qq wrk >/dev/null; }
-[[ -x /usr/bin/chromium ]] || { echo "installing Chromium (apt)"; as_root apt-get update -qq; as_root apt-get install -y -qq chromium >/dev/null; }
+[[ "$PHASES" == page || -x /usr/bin/chromium ]] || { echo "installing Chromium (apt)"; as_root apt-get update -qq; as_root apt-get install -y -qq chromium >/dev/null; }
 
 WORK=$(mktemp -d /tmp/gp-web-bench.XXXXXX)
 PIDS=()
@@ -86,7 +89,9 @@ export Logging__LogLevel__Default=Warning
 API_PID=$!
 # The Web never opens the database; it gets no connection string. exec: the recorded pid is the Web itself (its
 # /proc status is read for RSS).
-(cd src/Web && exec env -u ConnectionStrings__Db 'Logging__LogLevel__GradingPortal.Web.Components.Pages.Solutions=Debug' ASPNETCORE_URLS="$WEB" Api__BaseUrl="$API" DataProtection__KeysPath="$WORK/web-keys" \
+WEB_ENV=()  # perf names JIT-compiled frames from the map the runtime writes when asked
+[[ "$PHASES" == page && -n "${GP_TRACE_DIR:-}" && "${GP_PROFILE:-}" == perf ]] && WEB_ENV+=(DOTNET_PerfMapEnabled=1)
+(cd src/Web && exec env -u ConnectionStrings__Db "${WEB_ENV[@]}" 'Logging__LogLevel__GradingPortal.Web.Components.Pages.Solutions=Debug' ASPNETCORE_URLS="$WEB" Api__BaseUrl="$API" DataProtection__KeysPath="$WORK/web-keys" \
   dotnet bin/Release/net10.0/GradingPortal.Web.dll) >"$WORK/web.log" 2>&1 & PIDS+=($!)
 WEB_PID=$!
 for url in "$API/health" "$WEB/health"; do
@@ -116,9 +121,35 @@ wrk_rps() { # url header... -> requests/s, after a 5 s warm-up; CPU seconds of t
   local url=$1; shift                                                  # and $WORK/wrk.webcpu (Web)
   wrk -t2 -c"$CONNECTIONS" -d5s "$@" "$url" >/dev/null 2>&1 || true
   local before web_before; before=$(cpu_seconds "$API_PID"); web_before=$(cpu_seconds "$WEB_PID")
+  [[ -z "${PROFILE_THIS:-}" ]] || profile_web &
   wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_RUN}s" "$@" -s bench/percentiles.lua "$url" | sed -n 's/^RESULT //p'
   python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$before" "$(cpu_seconds "$API_PID")" >"$WORK/wrk.cpu"
   python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$web_before" "$(cpu_seconds "$WEB_PID")" >"$WORK/wrk.webcpu"
+  wait
+}
+# GP_TRACE_DIR: a profile of the Web while wrk loads it, 10 s from a third into the page's run. Sampling costs the Web
+# CPU, so the figures of a profiled run are lower than an unprofiled one's; compare profiled runs with profiled runs only.
+#   GP_PROFILE=trace (default): dotnet-trace's sampled managed stacks, collections, 100 KB allocation ticks with their
+#     stacks and JIT events (a method made at run time, such as a DynamicMethod, is listed with the stack that made it),
+#     into web.nettrace.
+#   GP_PROFILE=perf: perf's CPU samples of the Web with call graphs (perf.data) and its report (perf.txt); the Web then
+#     writes a perf map (DOTNET_PerfMapEnabled) so JIT-compiled frames have names; perf-map-growth.txt lists the
+#     methods compiled during the sampled 10 s (in a steady state: code made per request).
+profile_web() {
+  sleep $(( SECONDS_RUN / 3 ))
+  if [[ "${GP_PROFILE:-trace}" == perf ]]; then
+    local map=/tmp/perf-$WEB_PID.map before=0
+    [[ -f $map ]] && before=$(wc -l <"$map")
+    perf record -F 999 -g -p "$WEB_PID" -o "$GP_TRACE_DIR/perf.data" -- sleep 10 >"$WORK/trace.log" 2>&1 \
+      || { echo "perf failed: $(tail -3 "$WORK/trace.log")" >&2; return; }
+    [[ -f $map ]] && tail -n +$((before + 1)) "$map" >"$GP_TRACE_DIR/perf-map-growth.txt"
+    perf report -i "$GP_TRACE_DIR/perf.data" --no-children --sort dso,symbol --stdio -g none >"$GP_TRACE_DIR/perf.txt" 2>/dev/null || true
+    perf report -i "$GP_TRACE_DIR/perf.data" --children --sort symbol --stdio -g none >"$GP_TRACE_DIR/perf-inclusive.txt" 2>/dev/null || true
+  else
+    "$TRACE" collect -p "$WEB_PID" --profile dotnet-sampled-thread-time --providers 'Microsoft-Windows-DotNETRuntime:0x1000008019:5' \
+      --duration 00:00:00:10 -o "$GP_TRACE_DIR/web.nettrace" >"$WORK/trace.log" 2>&1 \
+      || echo "dotnet-trace failed: $(tail -3 "$WORK/trace.log")" >&2
+  fi
 }
 # What one GET of the page returns: status, bytes, and the signs that it is the prerendered page and not a shell or a
 # redirect to sign-in (wrk counts a 302 as a success).
@@ -132,13 +163,23 @@ describe_page() { # "status bytes annotations proof state" -> a sentence; non-ze
   echo "HTTP $code, $bytes bytes, $anns annotations listed, proof $([[ $proof -gt 0 ]] && echo present || echo MISSING), persisted state $([[ $state -gt 0 ]] && echo present || echo MISSING)"
   [[ $code == 200 && $anns -ge 50 && $proof -gt 0 && $state -gt 0 ]]
 }
+if [[ "$PHASES" == page && -n "${GP_TRACE_DIR:-}" ]]; then
+  TRACE=$(command -v dotnet-trace || true)
+  if [[ "${GP_PROFILE:-trace}" == perf ]]; then
+    command -v perf >/dev/null || { echo "perf is not installed: no profile"; GP_TRACE_DIR=; }
+  elif [[ -z "$TRACE" ]]; then
+    dotnet tool install dotnet-trace --version 10.0.750501 --tool-path "$WORK/tools" >>"$WORK/tools.log" 2>&1 && TRACE="$WORK/tools/dotnet-trace" \
+      || { echo "dotnet-trace could not be installed: no profile"; GP_TRACE_DIR=; }
+  fi
+  mkdir -p "${GP_TRACE_DIR:-.}"
+fi
 echo "== 1. throughput (wrk ${SECONDS_RUN}s, $CONNECTIONS connections; browser: $PAGES pages, ${SECONDS_RUN}s)"
 API_LINE=$(wrk_rps "$API/api/solutions/$SOLUTION_ID" -H "Authorization: Bearer $TOKEN")
 API_CPU=$(cat "$WORK/wrk.cpu")
 echo "api  GET /api/solutions/{id}: $API_LINE"
 CHECK=$(page_check)
 echo "page GET /solutions/{id} checked once before the run: $(describe_page "$CHECK" || echo "NOT the prerendered page: its figure below is not the page's")"
-PAGE_LINE=$(wrk_rps "$WEB/solutions/$SOLUTION_ID" -H "Cookie: $COOKIE")
+PAGE_LINE=$(PROFILE_THIS=${GP_TRACE_DIR:-} wrk_rps "$WEB/solutions/$SOLUTION_ID" -H "Cookie: $COOKIE")
 PAGE_API_CPU=$(cat "$WORK/wrk.cpu"); PAGE_WEB_CPU=$(cat "$WORK/wrk.webcpu")
 echo "page GET /solutions/{id} (prerendered: proof, annotations, grades; no circuit): $PAGE_LINE"
 CHECK=$(page_check)
@@ -154,10 +195,12 @@ except (AttributeError, ValueError):
     print("ratio not computed: a figure above is missing")
 PY
 WEB_CPU_0=$(cpu_seconds "$WEB_PID"); API_CPU_0=$(cpu_seconds "$API_PID")
+if [[ "$PHASES" == page ]]; then LOADS_LINE="(page only: no Chromium loads)"; else
 LOADS_LINE=$("${BENCH[@]}" loads "$WEB" "$COOKIE" "$SOLUTION_ID" 50 "$PAGES" "$SECONDS_RUN" | sed -n 's/^RESULT //p')
 WEB_CPU_1=$(cpu_seconds "$WEB_PID"); API_CPU_1=$(cpu_seconds "$API_PID")
 echo "page fully loaded in Chromium (prerendered GET, circuit, Api calls, KaTeX, 50 highlights, interactive): $LOADS_LINE"
 echo "   (a full load also opens a circuit and calls the Api three more times, and the browser's rendering shares these cores)"
+fi
 
 echo "== 2. server CPU per request (what the two cores would allow without the browser)"
 # The loads phase includes each page's warm-up load and its open circuits' idle cost; the count is the measured loads
@@ -184,7 +227,8 @@ try:
     # loads plus the warm-ups, so the figure is per load the servers actually served.
     loads = int(re.search(r"\((\d+) in ", loads_line).group(1)) + pages
 except AttributeError:
-    print("full-load CPU not computed: the Chromium figure is missing"); sys.exit()
+    if not loads_line.startswith("(page only"): print("full-load CPU not computed: the Chromium figure is missing")
+    sys.exit()
 web_cpu, api_side = web1 - web0, api1 - api0
 per_load = (web_cpu + api_side) / loads
 print(f"full load: {per_load * 1000:.2f} ms CPU per full page load in Chromium, Web {web_cpu / loads * 1000:.2f} + Api "
@@ -192,6 +236,10 @@ print(f"full load: {per_load * 1000:.2f} ms CPU per full page load in Chromium, 
       "browser's own CPU not counted)")
 PY
 
+if [[ "$PHASES" == page ]]; then
+  echo "load average while measured: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+  exit 0
+fi
 echo "== 3 and 4. $CIRCUITS circuits open on one solution page"
 GP_GCDUMP="$GCDUMP" GP_GCDUMP_DIR="$WORK" "${BENCH[@]}" circuits "$WEB" "$COOKIE" "$SOLUTION_ID" 50 "$API" "$TOKEN" "$WEB_PID" "$CIRCUITS" ${COUNTERS:+"$COUNTERS"} | sed 's/^RESULT //'
 echo "targets: memory < 1 MB per idle circuit; fan-out to all $CIRCUITS pages < 1 s (pushed; the pages' own poll is every 30 s)"
