@@ -2,8 +2,8 @@
 # Web benchmark for the interactive solution page (issue 14). Measures and prints; asserts nothing.
 # Starts its own password-protected PostgreSQL, the Api and the Web (Release), seeds like bench/run.sh (solutions of
 # ~20 KB, 50 annotations and a grade on one of them, a project without blind grading) and prints:
-#   1. requests/s of GET /api/solutions/{id} and of the prerendered GET /solutions/{id} (wrk, same run; issue 14's page
-#      figure is their ratio), after checking once that the GET really carries the page (proof, annotations); then full
+#   1. requests/s of GET /api/solutions/{id} and of the prerendered GET /solutions/{id} (wrk, same run, each after a
+#      warm-up of GP_WARMUP=15 s; issue 14's page figure is their ratio), after checking once that the GET really carries the page (proof, annotations); then full
 #      page loads/s: PAGES headless Chromium pages loading the solution page until it is interactive and fully rendered,
 #      for SECONDS (bench/WebBench).
 #   2. server CPU: CPU seconds of the Api per GET /api/solutions/{id}, of the Web + Api per prerendered GET (both during
@@ -89,8 +89,13 @@ export Logging__LogLevel__Default=Warning
 API_PID=$!
 # The Web never opens the database; it gets no connection string. exec: the recorded pid is the Web itself (its
 # /proc status is read for RSS).
-WEB_ENV=()  # perf names JIT-compiled frames from the map the runtime writes when asked
-[[ "$PHASES" == page && -n "${GP_TRACE_DIR:-}" && "${GP_PROFILE:-}" == perf ]] && WEB_ENV+=(DOTNET_PerfMapEnabled=1)
+# perf names JIT-compiled frames from the map the runtime writes when asked; with W^X on, that code runs from a
+# double-mapped file perf cannot match with the map.
+WEB_ENV=()
+[[ "$PHASES" == page && -n "${GP_TRACE_DIR:-}" && "${GP_PROFILE:-}" == perf ]] && WEB_ENV+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
+# GP_WEB_ENV="NAME=value ...": settings for the Web alone, to compare runtime settings (say, GC modes) in the same bench.
+WEB_EXTRA=(); [[ -z "${GP_WEB_ENV:-}" ]] || read -r -a WEB_EXTRA <<<"$GP_WEB_ENV"
+WEB_ENV+=("${WEB_EXTRA[@]}")
 (cd src/Web && exec env -u ConnectionStrings__Db "${WEB_ENV[@]}" 'Logging__LogLevel__GradingPortal.Web.Components.Pages.Solutions=Debug' ASPNETCORE_URLS="$WEB" Api__BaseUrl="$API" DataProtection__KeysPath="$WORK/web-keys" \
   dotnet bin/Release/net10.0/GradingPortal.Web.dll) >"$WORK/web.log" 2>&1 & PIDS+=($!)
 WEB_PID=$!
@@ -117,9 +122,14 @@ fi
 
 # CPU seconds (user + system) a process has used so far, from /proc (clock ticks).
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
-wrk_rps() { # url header... -> requests/s, after a 5 s warm-up; CPU seconds of the measured run in $WORK/wrk.cpu (Api)
+# Warm-up before each measured wrk run. A profile of the Web under wrk after the former 5 s warm-up still found a tenth
+# of its CPU in the background JIT and hot request code still at tier 0: the runtime recompiles what is called often
+# (tiered compilation, with an instrumented step for dynamic PGO), which takes a while for the thousands of methods a
+# page render touches. GP_WARMUP (seconds) changes it; the Api gets the same warm-up.
+WARMUP=${GP_WARMUP:-15}
+wrk_rps() { # url header... -> requests/s, after the warm-up; CPU seconds of the measured run in $WORK/wrk.cpu (Api)
   local url=$1; shift                                                  # and $WORK/wrk.webcpu (Web)
-  wrk -t2 -c"$CONNECTIONS" -d5s "$@" "$url" >/dev/null 2>&1 || true
+  wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" "$@" "$url" >/dev/null 2>&1 || true
   local before web_before; before=$(cpu_seconds "$API_PID"); web_before=$(cpu_seconds "$WEB_PID")
   [[ -z "${PROFILE_THIS:-}" ]] || profile_web &
   wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_RUN}s" "$@" -s bench/percentiles.lua "$url" | sed -n 's/^RESULT //p'
@@ -195,7 +205,7 @@ except (AttributeError, ValueError):
     print("ratio not computed: a figure above is missing")
 PY
 WEB_CPU_0=$(cpu_seconds "$WEB_PID"); API_CPU_0=$(cpu_seconds "$API_PID")
-if [[ "$PHASES" == page ]]; then LOADS_LINE="(page only: no Chromium loads)"; else
+if [[ "$PHASES" == page ]]; then LOADS_LINE="(page only: no Chromium loads)"; WEB_CPU_1=$WEB_CPU_0; API_CPU_1=$API_CPU_0; else
 LOADS_LINE=$("${BENCH[@]}" loads "$WEB" "$COOKIE" "$SOLUTION_ID" 50 "$PAGES" "$SECONDS_RUN" | sed -n 's/^RESULT //p')
 WEB_CPU_1=$(cpu_seconds "$WEB_PID"); API_CPU_1=$(cpu_seconds "$API_PID")
 echo "page fully loaded in Chromium (prerendered GET, circuit, Api calls, KaTeX, 50 highlights, interactive): $LOADS_LINE"
