@@ -91,11 +91,11 @@ public sealed partial class SolutionPage
 
     /// <summary>
     /// The solution as the prerender read it, handed to the circuit in the page's persisted state so that the circuit does
-    /// not read it again (ADR 018's amendment). Set only by the prerender; the circuit uses it once, for this page's first
-    /// solution.
+    /// not read it again (ADR 018's amendment), compressed (<see cref="PrerenderedSolution"/>). Set only by the prerender;
+    /// the circuit uses it once, for this page's first solution.
     /// </summary>
     [PersistentState]
-    public SolutionResponse? Prerendered { get; set; }
+    public byte[]? Prerendered { get; set; }
 
     /// <summary>
     /// Whether the page takes input: it runs in the circuit, has loaded what only the circuit loads (the project, model
@@ -118,7 +118,7 @@ public sealed partial class SolutionPage
         _gradeError = _annotationError = _adjudicationError = _modelError = _listError = _loadError = null;
         await DetachAsync();
         // What the prerender read, for the first solution of this page instance only: a later j/k reads afresh.
-        var restored = !_restoreUsed && Prerendered is { } prerendered && prerendered.Id == SolutionId ? prerendered : null;
+        var restored = !_restoreUsed && PrerenderedSolution.Unpack(Prerendered) is { } prerendered && prerendered.Id == SolutionId ? prerendered : null;
         _restoreUsed = RendererInfo.IsInteractive;
         try
         {
@@ -127,7 +127,7 @@ public sealed partial class SolutionPage
                 // The prerender: one Api call for the first paint (the proof, annotations, grades); the project, model
                 // grades and history are the circuit's to load.
                 var first = await Api.GetSolutionAsync(SolutionId, CancellationToken.None);
-                Prerendered = first;
+                Prerendered = PrerenderedSolution.Pack(first);
                 Apply(first, resetForms: true);
                 return;
             }
