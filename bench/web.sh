@@ -23,7 +23,8 @@
 #   ("10,50": the fan-out to 10 pages, then to 50).
 #   phases=page: only the wrk pair of 1 (Api GET, then prerendered page GET, the page checked before and after) and
 #   their CPU figures of 2: no Chromium and no circuits, about two minutes. With GP_TRACE_DIR set, the page's wrk run is
-#   also profiled into that folder (see profile_web below: GP_PROFILE=trace or perf).
+#   also profiled into that folder (see profile_web below: GP_PROFILE=trace or perf). GP_NO_BUILD=1 skips the build
+#   (runs what is built), for runs that compare runtime settings only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -64,8 +65,12 @@ if [[ -z "$GCDUMP" ]]; then
     || echo "dotnet-gcdump could not be installed: live heap figures are left out"
 fi
 
-echo "== building (Release)"
-dotnet build GradingPortal.sln -c Release -v q -nologo --disable-build-servers >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; exit 1; }
+if [[ "${GP_NO_BUILD:-0}" == 1 ]]; then
+  echo "== not building (GP_NO_BUILD=1): the Release build already in bin/ is measured"
+else
+  echo "== building (Release)"
+  dotnet build GradingPortal.sln -c Release -v q -nologo --disable-build-servers >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; exit 1; }
+fi
 
 echo "== starting PostgreSQL (password required on TCP)"
 PG_PORT=$(free_port)
