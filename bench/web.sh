@@ -3,8 +3,8 @@
 # Starts its own password-protected PostgreSQL, the Api and the Web (Release), seeds like bench/run.sh (solutions of
 # ~20 KB, 50 annotations and a grade on one of them, a project without blind grading) and prints:
 #   1. requests/s of GET /api/solutions/{id} and of the prerendered GET /solutions/{id} (wrk, same run, each after a
-#      warm-up of GP_WARMUP=15 s; issue 14's page figure is their ratio), after checking once that the GET really carries the page (proof, annotations); then full
-#      page loads/s: PAGES headless Chromium pages loading the solution page until it is interactive and fully rendered,
+#      warm-up of GP_WARMUP=15 s; issue 14's page figure is their ratio), after checking once that the GET really carries
+#      the page (proof, annotations); then full page loads/s: PAGES headless Chromium pages loading the solution page until it is interactive and fully rendered,
 #      for SECONDS (bench/WebBench).
 #   2. server CPU: CPU seconds of the Api per GET /api/solutions/{id}, of the Web + Api per prerendered GET (both during
 #      their wrk runs) and per full page load (during the Chromium run), and the ratios they imply.
