@@ -4,8 +4,8 @@
 # ~20 KB, 50 annotations and a grade on one of them, a project without blind grading) and prints:
 #   1. requests/s of GET /api/solutions/{id} and of the prerendered GET /solutions/{id} (wrk, same run, each after a
 #      warm-up of GP_WARMUP=15 s; issue 14's page figure is their ratio), after checking once that the GET really carries
-#      the page (proof, annotations); then full page loads/s: PAGES headless Chromium pages loading the solution page until it is interactive and fully rendered,
-#      for SECONDS (bench/WebBench).
+#      the page (proof, annotations); then full page loads/s: PAGES headless Chromium pages loading the solution page
+#      until it is interactive and fully rendered, for SECONDS (bench/WebBench).
 #   2. server CPU: CPU seconds of the Api per GET /api/solutions/{id}, of the Web + Api per prerendered GET (both during
 #      their wrk runs) and per full page load (during the Chromium run), and the ratios they imply.
 #   3. memory per idle circuit: the Web's RSS and GC heap before and after CIRCUITS open solution pages; with
@@ -144,9 +144,8 @@ wrk_rps() { # url header... -> requests/s, after the warm-up; CPU seconds of the
 }
 # GP_TRACE_DIR: a profile of the Web while wrk loads it, 10 s from a third into the page's run. Sampling costs the Web
 # CPU, so the figures of a profiled run are lower than an unprofiled one's; compare profiled runs with profiled runs only.
-#   GP_PROFILE=trace (default): dotnet-trace's sampled managed stacks, collections, 100 KB allocation ticks with their
-#     stacks and JIT events (a method made at run time, such as a DynamicMethod, is listed with the stack that made it),
-#     into web.nettrace.
+#   GP_PROFILE=trace (default): dotnet-trace's sampled managed stacks of every thread, GC events with the 100 KB
+#     allocation ticks, loader and JIT events, into web.nettrace (open it with PerfView or TraceEvent).
 #   GP_PROFILE=perf: perf's CPU samples of the Web with call graphs (perf.data) and its report (perf.txt); the Web then
 #     writes a perf map (DOTNET_PerfMapEnabled) so JIT-compiled frames have names; perf-map-growth.txt lists the
 #     methods compiled during the sampled 10 s (in a steady state: code made per request).
