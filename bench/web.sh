@@ -18,13 +18,14 @@
 #      page's clock, the machine's), so the figure is what a person would see; until 2026-12 the bench polled every page
 #      every 20 ms instead, which on two cores slowed what it measured. Then the same write's way through the servers,
 #      from their Debug stamps: notice at the Api, event at the Web, each circuit's Api reads done and render batch sent.
-# Usage: bench/web.sh [solutions=200] [seconds=30] [pages=8] [circuits=50] [phases=all|fanout|page]
+# Usage: bench/web.sh [solutions=200] [seconds=30] [pages=8] [circuits=50] [phases=all|fanout|page|memory]
 #   phases=fanout: only the fan-out (4), without the throughput, CPU and memory phases; circuits may then be a list
 #   ("10,50": the fan-out to 10 pages, then to 50).
 #   phases=page: only the wrk pair of 1 (Api GET, then prerendered page GET, the page checked before and after) and
 #   their CPU figures of 2: no Chromium and no circuits, about two minutes. With GP_TRACE_DIR set, the page's wrk run is
 #   also profiled into that folder (see profile_web below: GP_PROFILE=trace or perf). GP_NO_BUILD=1 skips the build
 #   (runs what is built), for runs that compare runtime settings only.
+#   phases=memory: only the memory per idle circuit (3, with the heap walk), without throughput, CPU and fan-out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -121,6 +122,14 @@ if [[ "$PHASES" == fanout ]]; then
   echo "== 4. fan-out alone: $CIRCUITS open solution pages"
   "${BENCH[@]}" fanout "$WEB" "$COOKIE" "$SOLUTION_ID" 50 "$API" "$TOKEN" "$CIRCUITS" | sed 's/^RESULT //'
   echo "target: fan-out to all $CIRCUITS pages < 1 s (pushed; the pages' own poll is every 30 s)"
+  echo "load average while measured: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+  exit 0
+fi
+
+if [[ "$PHASES" == memory ]]; then
+  echo "== 3. memory alone: $CIRCUITS idle solution pages"
+  GP_GCDUMP="$GCDUMP" GP_GCDUMP_DIR="$WORK" "${BENCH[@]}" memory "$WEB" "$COOKIE" "$SOLUTION_ID" 50 "$API" "$TOKEN" "$WEB_PID" "$CIRCUITS" ${COUNTERS:+"$COUNTERS"} | sed 's/^RESULT //'
+  echo "target: memory < 1 MB per idle circuit"
   echo "load average while measured: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
   exit 0
 fi

@@ -12,6 +12,7 @@ using Microsoft.Playwright;
 //   loads    <web> <cookie> <solutionId> <annotations> <pages=8> <seconds=30>
 //   circuits <web> <cookie> <solutionId> <annotations> <api> <apiToken> <webPid> <circuits=50> [dotnet-counters]
 //   fanout   <web> <cookie> <solutionId> <annotations> <api> <apiToken> <circuits=50, or a list: 10,50>   (the fan-out alone)
+//   memory   same arguments as circuits: the memory per idle circuit alone, without the fan-out
 // "loads": N headless pages load the solution page again and again for the given time; a load counts when the page
 // is interactive and fully rendered, not when the prerendered GET returns (that is the wrk figure of bench/web.sh).
 // "circuits": opens that many solution pages in one browser, lets them go idle, measures the Web process's memory
@@ -123,7 +124,7 @@ if (mode == "loads")
     return 0;
 }
 
-if (mode == "circuits")
+if (mode is "circuits" or "memory")
 {
     var api = args[5].TrimEnd('/');
     var apiToken = args[6];
@@ -182,7 +183,7 @@ if (mode == "circuits")
         await Task.Delay(TimeSpan.FromSeconds(5));
     }
 
-    return await FanOutAsync(pages, api, apiToken);
+    return mode == "memory" ? 0 : await FanOutAsync(pages, api, apiToken);
 
     LiveTypes? Walk(string name)
     {
@@ -247,7 +248,7 @@ if (mode == "fanout")
     return 0;
 }
 
-Console.Error.WriteLine("usage: loads|circuits|fanout ... (see the top of Program.cs)");
+Console.Error.WriteLine("usage: loads|circuits|memory|fanout ... (see the top of Program.cs)");
 return 2;
 
 // Fan-out: revise the caller's own grade through the Api (a new row version, a new total) and time how long each open
