@@ -123,7 +123,7 @@ public sealed class SolutionComponentsTests : BunitContext
     }
 
     [Fact]
-    public void AnnotationList_OwnAnnotation_OffersEditAndHandsItToThePage()
+    public async Task AnnotationList_OwnAnnotation_OffersEditAndHandsItToThePage()
     {
         var mine = Annotation(5, 12, s_me, "mine");
         mine.CanEdit = true;
@@ -135,8 +135,53 @@ public sealed class SolutionComponentsTests : BunitContext
 
         var items = list.FindAll("[data-testid=annotation-item]");
         items[1].QuerySelector("[data-testid=edit-annotation]").ShouldBeNull();
-        items[0].QuerySelector("[data-testid=edit-annotation]")!.Click();
+        // What the page's module sends for a click on the pencil: the button's action and its item's key.
+        var pencil = items[0].QuerySelector("[data-testid=edit-annotation]")!;
+        await list.InvokeAsync(() => list.Instance.ActAsync(pencil.GetAttribute("data-gp-act")!, items[0].GetAttribute("data-gp-ann")!));
         edited.ShouldBeSameAs(mine);
+    }
+
+    [Fact]
+    public async Task AnnotationList_ActionNotOfferedForTheItem_DoesNothing()
+    {
+        var theirs = Annotation(40, 50, Guid.NewGuid(), "theirs");
+        AnnotationResponse? edited = null, deleted = null, shown = null;
+
+        var list = Render<SolutionAnnotations>(p => p.Add(c => c.Annotations, [theirs]).Add(c => c.CanAnnotate, true)
+            .Add(c => c.CanDelete, a => a.CanDelete).Add(c => c.OnEdit, (AnnotationResponse a) => edited = a)
+            .Add(c => c.OnDelete, (AnnotationResponse a) => deleted = a).Add(c => c.OnShow, (AnnotationResponse a) => shown = a));
+
+        var key = list.Find("[data-testid=annotation-item]").GetAttribute("data-gp-ann")!;
+        await list.InvokeAsync(() => list.Instance.ActAsync("edit", key));
+        await list.InvokeAsync(() => list.Instance.ActAsync("delete", key));
+        await list.InvokeAsync(() => list.Instance.ActAsync("show", "a-key-of-no-item"));
+        await list.InvokeAsync(() => list.Instance.ActAsync("show", key));
+
+        edited.ShouldBeNull();
+        deleted.ShouldBeNull();
+        shown.ShouldBeSameAs(theirs);
+    }
+
+    [Fact]
+    public void AnnotationList_Buttons_AreMudIconButtonsMarkupWithSpriteIcons()
+    {
+        var mine = Annotation(5, 12, s_me, "mine");
+        mine.CanEdit = true;
+        mine.CanDelete = true;
+
+        var list = Render<SolutionAnnotations>(p => p.Add(c => c.Annotations, [mine]).Add(c => c.CanAnnotate, true).Add(c => c.CanDelete, a => a.CanDelete));
+        var reference = Render<MudBlazor.MudIconButton>(p => p.Add(b => b.Icon, MudBlazor.Icons.Material.Filled.Edit)
+            .Add(b => b.Size, MudBlazor.Size.Small).AddUnmatched("aria-label", "Edit annotation"));
+
+        var buttons = list.FindAll("[data-gp-act]");
+        buttons.Select(b => b.GetAttribute("aria-label")).ShouldBe(["Show in the proof", "Edit annotation", "Delete annotation"]);
+        var mud = reference.Find("button");
+        // Same classes on the button, its label and its icon as MudBlazor renders, so an upgrade that changes them fails here.
+        buttons[1].ClassList.OrderBy(c => c).ShouldBe(mud.ClassList.OrderBy(c => c));
+        buttons[1].QuerySelector("span")!.ClassName.ShouldBe(mud.QuerySelector("span")!.ClassName);
+        buttons[1].QuerySelector("svg")!.ClassList.OrderBy(c => c).ShouldBe(mud.QuerySelector("svg")!.ClassList.OrderBy(c => c));
+        buttons[1].QuerySelector("use")!.GetAttribute("href").ShouldBe("#" + GradingPortal.Web.Components.Ui.IconSprite.Edit);
+        buttons.ShouldAllBe(b => b.TagName == "BUTTON");
     }
 
     [Fact]

@@ -126,8 +126,20 @@ export async function attach(root, text, dotnet) {
       }
     });
   };
+  // The annotation list's buttons have no handlers of their own (one per button kept a tree and a handler per item in
+  // the circuit): a click on any of them, by mouse or by Enter and Space on the focused button, goes over as its action
+  // and its item's key.
+  state.onClick = (event) => {
+    const button = event.target instanceof Element ? event.target.closest('[data-gp-act]') : null;
+    const item = button?.closest('[data-gp-ann]');
+    if (!item || button.disabled) return;
+    dotnet.invokeMethodAsync('OnAnnotationAction', button.dataset.gpAct, item.dataset.gpAnn).catch(() => {
+      // Circuit gone or page left: nothing to do.
+    });
+  };
   document.addEventListener('selectionchange', state.onSelection);
   document.addEventListener('keydown', state.onKey);
+  document.addEventListener('click', state.onClick);
   renderMath(root);
   // Tells tests (and anyone curious) that the shortcuts listen for this proof now.
   root.dataset.gpKeys = 'on';
@@ -136,6 +148,7 @@ export async function attach(root, text, dotnet) {
     dispose() {
       document.removeEventListener('selectionchange', state.onSelection);
       document.removeEventListener('keydown', state.onKey);
+      document.removeEventListener('click', state.onClick);
       delete root.dataset.gpKeys;
     },
   };

@@ -35,6 +35,7 @@ public sealed partial class SolutionPage
     private MudSelect<string>? _typeSelect;
     private IJSObjectReference? _module, _handle;
     private DotNetObjectReference<SolutionPage>? _self;
+    private SolutionAnnotations? _annotationList;
     private CancellationTokenSource? _poll;
     private SolutionChangeHub.Follower? _follower;
 
@@ -397,6 +398,11 @@ public sealed partial class SolutionPage
         {
         }
     }
+
+    /// <summary>A button of the annotation list, from the page's module: its action and its annotation's key.</summary>
+    [JSInvokable]
+    public Task OnAnnotationAction(string action, string key) =>
+        _annotationList is null || !Ready ? Task.CompletedTask : _annotationList.ActAsync(action, key);
 
     /// <summary>A shortcut key from the page's module; returns the rubric item to focus next, if any.</summary>
     [JSInvokable]
