@@ -101,6 +101,95 @@ public sealed class SolutionComponentsTests : BunitContext
     }
 
     [Fact]
+    public void GradePanel_PointsTyped_SetTheItemAndTheTotalAndOverMaxShowsTheLimit()
+    {
+        var solution = Solution(blind: false, hidden: 0, others: 0);
+        var sheet = GradeSheet.For(solution);
+        var panel = Render<SolutionGradePanel>(p => p.Add(c => c.Solution, solution).Add(c => c.Sheet, sheet));
+
+        panel.Find("#grade-item-0").Change("2.5");
+        panel.Find("#grade-item-1").Change("5");
+
+        sheet.Items[0].Points.ShouldBe(2.5m);
+        panel.Find("[data-testid=grade-total-value]").TextContent.ShouldBe("7.5");
+        var over = panel.Find("#grade-item-1");
+        over.GetAttribute("aria-invalid").ShouldBe("true");
+        over.Closest(".mud-input-control")!.TextContent.ShouldContain("At most 4");
+        panel.Find("#grade-item-0").GetAttribute("aria-invalid").ShouldBe("false");
+
+        panel.Find("#grade-item-1").Change("");
+        sheet.Items[1].Points.ShouldBeNull();
+        panel.Find("#grade-item-1").GetAttribute("value").ShouldBe("");
+    }
+
+    [Fact]
+    public void GradePanel_CommentsTyped_GoToTheSheet()
+    {
+        var solution = Solution(blind: false, hidden: 0, others: 0);
+        var sheet = GradeSheet.For(solution);
+        var panel = Render<SolutionGradePanel>(p => p.Add(c => c.Solution, solution).Add(c => c.Sheet, sheet));
+
+        panel.Find("input[aria-label='Comment on Step two']").Change("Half of it.");
+        panel.Find("#grade-comment").Change("Fine overall.");
+
+        sheet.Items[1].Comment.ShouldBe("Half of it.");
+        sheet.Comment.ShouldBe("Fine overall.");
+    }
+
+    // The panel's inputs are MudBlazor's markup without its components (ADR 022): the same elements and classes as
+    // MudNumericField and MudTextField render, so an upgrade that changes them fails here.
+    [Theory]
+    [InlineData(null)]
+    [InlineData(1.5)]
+    [InlineData(5.0)]
+    public void GradePanel_PointsField_HasMudNumericFieldsElementsAndClasses(double? given)
+    {
+        var points = (decimal?)given;
+        var solution = Solution(blind: false, hidden: 0, others: 0);
+        var sheet = GradeSheet.For(solution);
+        sheet.Items[0].Points = points;
+        var over = points > 3;
+        var panel = Render<SolutionGradePanel>(p => p.Add(c => c.Solution, solution).Add(c => c.Sheet, sheet));
+        var mud = Render<MudBlazor.MudNumericField<decimal?>>(p => p.Add(c => c.Value, points).Add(c => c.Min, 0m).Add(c => c.Max, 3m)
+            .Add(c => c.Step, 0.5m).Add(c => c.Variant, MudBlazor.Variant.Outlined).Add(c => c.Margin, MudBlazor.Margin.Dense)
+            .Add(c => c.Style, "width:7.5rem").Add(c => c.Adornment, MudBlazor.Adornment.End).Add(c => c.AdornmentText, "/ 3")
+            .Add(c => c.InputId, "grade-item-0").Add(c => c.Label, "Points").Add(c => c.HideSpinButtons, true)
+            .Add(c => c.Error, over).Add(c => c.ErrorText, over ? "At most 3" : null));
+
+        var mine = panel.Find("#grade-item-0").Closest(".mud-input-control")!;
+        Shape(mine).ShouldBe(Shape(mud.Find(".mud-input-control")));
+        // The panel's markup is laid out on lines; MudBlazor's has no whitespace between elements.
+        System.Text.RegularExpressions.Regex.Replace(mine.TextContent, @"\s*\n\s*", "").ShouldBe(mud.Find(".mud-input-control").TextContent);
+        panel.Find("#grade-item-0").GetAttribute("value").ShouldBe(mud.Find("input").GetAttribute("value") ?? "");
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("Too short.")]
+    public void GradePanel_CommentFields_HaveMudTextFieldsElementsAndClasses(string? error)
+    {
+        var solution = Solution(blind: false, hidden: 0, others: 0);
+        var sheet = GradeSheet.For(solution);
+        sheet.Comment = "Overall";
+        var problem = error is null ? null : new ApiError(400, "Invalid", new Dictionary<string, IReadOnlyList<string>> { ["comment"] = [error] });
+        var panel = Render<SolutionGradePanel>(p => p.Add(c => c.Solution, solution).Add(c => c.Sheet, sheet).Add(c => c.Error, problem));
+        var itemComment = Render<MudBlazor.MudTextField<string>>(p => p.Add(c => c.Value, "").Add(c => c.Placeholder, "Comment on this item (optional)")
+            .Add(c => c.Margin, MudBlazor.Margin.Dense).Add(c => c.Class, "mt-1"));
+        var overall = Render<MudBlazor.MudTextField<string>>(p => p.Add(c => c.Value, "Overall").Add(c => c.Label, "Overall comment").Add(c => c.Lines, 2)
+            .Add(c => c.Variant, MudBlazor.Variant.Outlined).Add(c => c.Placeholder, "What decided the grade").Add(c => c.InputId, "grade-comment")
+            .Add(c => c.Error, error is not null).Add(c => c.ErrorText, error));
+
+        Shape(panel.Find("input[aria-label='Comment on Step one']").Closest(".mud-input-control")!).ShouldBe(Shape(itemComment.Find(".mud-input-control")));
+        Shape(panel.Find("#grade-comment").Closest(".mud-input-control")!).ShouldBe(Shape(overall.Find(".mud-input-control")));
+        panel.Find("#grade-comment").TextContent.ShouldBe("Overall");
+    }
+
+    // Tag and classes of an element and everything in it, leaving out MudBlazor's hidden slot for child content.
+    private static List<string> Shape(AngleSharp.Dom.IElement root) =>
+        [.. new[] { root }.Concat(root.QuerySelectorAll("*")).Where(e => e.GetAttribute("style") != "display:none")
+            .Select(e => e.TagName + " " + string.Join(' ', e.ClassList.Order(StringComparer.Ordinal)))];
+
+    [Fact]
     public void BlindRules_OneHidden_IsSingular() =>
         BlindRules.HiddenNotice(1).ShouldBe("1 other grade hidden until you submit yours.");
 
