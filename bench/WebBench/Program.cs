@@ -337,6 +337,9 @@ static string? ServerStages(long t0)
     var notices = Stamps(apiLog, @"notice handed to \d+ streams at (\d+)").Select(s => s[0]).Where(s => s >= t0).ToList();
     var events = Stamps(webLog, @"fanned out to \d+ circuits at (\d+)").Select(s => s[0]).Where(s => s >= t0).ToList();
     var shown = Stamps(webLog, @"change at (\d+), reads done at (\d+), render batch sent at (\d+)").Where(s => s[0] >= t0).ToList();
+    // Builds from 2026-12 on also stamp when the circuit got its turn at the re-read gate: each circuit's own time, split.
+    var turns = Stamps(webLog, @"change at (\d+), reads done at (\d+), render batch sent at (\d+) \(Unix ms\); turn at (\d+)")
+        .Where(s => s[0] >= t0).ToList();
     if (notices.Count == 0 && events.Count == 0 && shown.Count == 0)
     {
         return "RESULT fan-out server side: no Debug stamps in the logs (this build does not write them)";
@@ -345,7 +348,11 @@ static string? ServerStages(long t0)
     return string.Create(CultureInfo.InvariantCulture,
         $"RESULT fan-out server side (ms after the write): notice at the Api {Spread(Sorted(notices.Take(1)))}; event at the Web " +
         $"{Spread(Sorted(events.Take(1)))}; per circuit ({shown.Count}): event at the circuit {Spread(Sorted(shown.Select(s => s[0])))}, " +
-        $"Api reads done {Spread(Sorted(shown.Select(s => s[1])))}, render batch sent {Spread(Sorted(shown.Select(s => s[2])))}");
+        $"Api reads done {Spread(Sorted(shown.Select(s => s[1])))}, render batch sent {Spread(Sorted(shown.Select(s => s[2])))}" +
+        (turns.Count == 0 ? "" :
+            $"; each circuit's own time (wall, ms): waiting for a turn {Spread(Durations(turns.Select(s => s[3] - s[0])))}, " +
+            $"reading {Spread(Durations(turns.Select(s => s[1] - s[3])))}, rendering {Spread(Durations(turns.Select(s => s[2] - s[1])))}"));
+    static List<double> Durations(IEnumerable<long> values) => [.. values.Select(v => (double)v).Order()];
 }
 
 

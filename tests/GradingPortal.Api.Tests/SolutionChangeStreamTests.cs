@@ -8,8 +8,8 @@ namespace GradingPortal.Api.Tests;
 
 /// <summary>
 /// <c>GET /api/solutions/{id}/changes</c> and the database's <c>solution_changed</c> notices behind it (ADR 022): a write
-/// reaches an open stream within a second, notices and events carry the solution's id and nothing else, and only members
-/// may follow a solution.
+/// reaches an open stream within a second, notices and events carry the solution's id and the kind of row that changed
+/// (to callers who may see others' work) and nothing else, and only members may follow a solution.
 /// </summary>
 public sealed class SolutionChangeStreamTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
@@ -30,14 +30,15 @@ public sealed class SolutionChangeStreamTests(ApiFactory api) : IClassFixture<Ap
         change.ShouldNotBeNull();
         written.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(1));
         change.Value.EventType.ShouldBe("changed");
-        // The event says which solution changed, nothing of what: the blind grader still reads no grade.
+        // The event says which solution changed, nothing of what, not even that it was a grade: the blind grader still reads
+        // no grade.
         change.Value.Data.ShouldBe(solution.Id().ToString());
         var view = await s.OtherGrader.Client.GetAsync($"/api/solutions/{solution.Id()}", ct).ExpectAsync(HttpStatusCode.OK);
         view.Items("humanGrades").ShouldBeEmpty();
     }
 
     [Fact]
-    public async Task ChangeNotices_EveryKindOfWrite_CarryOnlyTheSolutionId()
+    public async Task ChangeNotices_EveryKindOfWrite_CarryOnlyTheSolutionIdAndTheKind()
     {
         var ct = TestContext.Current.CancellationToken;
         var s = await ProjectScenario.CreateAsync(api);
@@ -85,8 +86,11 @@ public sealed class SolutionChangeStreamTests(ApiFactory api) : IClassFixture<Ap
             seen = [.. payloads];
         }
         seen.Count.ShouldBeGreaterThanOrEqualTo(7);
-        seen.ShouldAllBe(p => p == solution.Id().ToString());
-        seen.ShouldNotContain(untouched.Id().ToString());
+        var prefix = solution.Id() + ":";
+        seen.ShouldAllBe(p => p.StartsWith(prefix, StringComparison.Ordinal));
+        // The kind names the table written, nothing of the row.
+        seen.Select(p => p[prefix.Length..]).Distinct().Order().ShouldBe(["adjudication", "annotations", "findings", "grades", "modelGrades"]);
+        seen.ShouldNotContain(p => p.StartsWith(untouched.Id().ToString(), StringComparison.Ordinal));
     }
 
     private static int CountOf(List<string> payloads)
@@ -95,6 +99,52 @@ public sealed class SolutionChangeStreamTests(ApiFactory api) : IClassFixture<Ap
         {
             return payloads.Count;
         }
+    }
+
+    [Fact]
+    public async Task ChangeStream_MemberWhoSeesOthersWork_NamesTheKindsThatChanged()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var s = await ProjectScenario.CreateAsync(api);
+        var (_, solution) = await s.ProblemAndSolutionAsync();
+        var id = solution.Id().ToString();
+        await using var stream = await ChangeStream.OpenAsync(s.Viewer.Client, solution.Id(), ct);
+
+        await s.Grader.Client.PostAsJsonAsync($"/api/solutions/{id}/human-grades", new { points = 2 }, ct).ExpectAsync(HttpStatusCode.Created);
+        (await stream.NextAsync(TimeSpan.FromSeconds(5)))?.Data.ShouldBe($"{id} grades");
+
+        await s.Grader.Client.PostAsJsonAsync($"/api/solutions/{id}/annotations", ProjectScenario.Annotation("n be even"), ct)
+            .ExpectAsync(HttpStatusCode.Created);
+        (await stream.NextAsync(TimeSpan.FromSeconds(5)))?.Data.ShouldBe($"{id} annotations");
+
+        // A model grade with its findings, written in one transaction as the Worker writes it: two notices at commit, in one
+        // event or two, depending on whether the stream was still sending the first when the second came.
+        await api.AddModelGradeAsync(solution.Id(), null);
+        var kinds = new HashSet<string>();
+        while (kinds.Count < 2 && await stream.NextAsync(TimeSpan.FromSeconds(kinds.Count == 0 ? 5 : 2)) is { } change)
+        {
+            change.Data.ShouldStartWith($"{id} ");
+            kinds.UnionWith(change.Data[(id.Length + 1)..].Split(','));
+        }
+        kinds.Order().ShouldBe(["findings", "modelGrades"]);
+    }
+
+    [Fact]
+    public async Task ChangeStream_BlindGraderWithoutOwnGrade_IsNotToldTheKinds()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var s = await ProjectScenario.CreateAsync(api, blindGrading: true);
+        var (_, solution) = await s.ProblemAndSolutionAsync();
+        var id = solution.Id().ToString();
+        await using var blind = await ChangeStream.OpenAsync(s.OtherGrader.Client, solution.Id(), ct);
+        await using var adjudicator = await ChangeStream.OpenAsync(s.Adjudicator.Client, solution.Id(), ct);
+
+        await s.Grader.Client.PostAsJsonAsync($"/api/solutions/{id}/annotations", ProjectScenario.Annotation("n be even"), ct)
+            .ExpectAsync(HttpStatusCode.Created);
+
+        // Someone annotated: the Adjudicator, who sees every annotation, learns the kind; the blind grader only "read again".
+        (await adjudicator.NextAsync(TimeSpan.FromSeconds(5)))?.Data.ShouldBe($"{id} annotations");
+        (await blind.NextAsync(TimeSpan.FromSeconds(5)))?.Data.ShouldBe(id);
     }
 
     [Fact]

@@ -88,11 +88,13 @@ public sealed class ExportRoundTripTests(ImportFixture fixture)
 
         // Notices arrive in commit order: once the adjudication's is here, any of the import's would be too.
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!payloads.Contains(imported[0].ToString()) && DateTime.UtcNow < deadline)
+        // A notice is "solution id:kind".
+        var adjudicated = $"{imported[0]}:adjudication";
+        while (!payloads.Contains(adjudicated) && DateTime.UtcNow < deadline)
         {
             await listener.WaitAsync(TimeSpan.FromMilliseconds(200));
         }
-        payloads.Where(p => imported.Contains(Guid.Parse(p))).ShouldBe([imported[0].ToString()]);
+        payloads.Where(p => imported.Contains(Guid.Parse(p.AsSpan(0, 36)))).ShouldBe([adjudicated]);
     }
 
     private static async Task<uint?> AdjudicationVersionAsync(HttpClient admin, Guid solutionId)

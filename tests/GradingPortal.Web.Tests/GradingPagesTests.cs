@@ -326,6 +326,33 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
     }
 
     [Fact]
+    public async Task SolutionPage_BlindProject_OwnGradeFromAnotherTabOnAStreamThatNamesKinds_ShowsModelGrades()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var admin = await AdminApiAsync();
+        var (projectId, problemId, solutions, profileId) = await SeedAsync(admin, solutions: 1, blind: true);
+        await AddModelGradeAsync(admin, projectId, problemId, solutions[0], profileId);
+        var email = $"veil-{Guid.NewGuid():N}@example.org";
+        var user = await admin.PostAsync("/api/users", new { email, password = "grader-password-1", displayName = "Veiled Grader" }, ct);
+        await admin.SendAsync(HttpMethod.Put, $"/api/projects/{projectId}/members/{user.GetProperty("id").GetGuid()}", new { role = "grader" }, ct);
+        // The admin's page opens the shared stream first, with a token that sees everything: its events name the kinds, so
+        // the grade below arrives as "grades" alone, which by itself would not read the model grades.
+        var opener = await SignedInPageAsync();
+        await SolutionPages.OpenAsync(opener, solutions[0]);
+        await Expect(opener.GetByTestId("solution-live")).ToHaveAttributeAsync("data-following", "on");
+        var page = await SignedInPageAsync(email, "grader-password-1");
+        await SolutionPages.OpenAsync(page, solutions[0]);
+        await Expect(page.GetByTestId("solution-live")).ToHaveAttributeAsync("data-following", "on");
+        await Expect(page.GetByTestId("model-grade")).ToHaveCountAsync(0);
+
+        using var grader = await ApiClient.SignInAsync(portal.Hosts.ApiUrl, email, "grader-password-1", ct);
+        await grader.PostAsync($"/api/solutions/{solutions[0]}/human-grades", new { points = 2 }, ct);
+
+        // The grader's own grade lifted the veil: the page sees that in the solution it reads and reads the model grades too.
+        await Expect(page.GetByTestId("model-grade")).ToHaveCountAsync(1);
+    }
+
+    [Fact]
     public async Task SolutionPage_AnnotateAcrossFormulaGradeWithKeysAndAdjudicate_AllThroughTheCircuit()
     {
         var ct = TestContext.Current.CancellationToken;

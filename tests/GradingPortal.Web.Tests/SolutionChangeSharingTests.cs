@@ -29,6 +29,12 @@ public sealed class OpenChangeStreams : IStartupFilter
             {
                 Reads.AddOrUpdate(read, 1, (_, n) => n + 1);
             }
+            if (HttpMethods.IsGet(context.Request.Method) && path.StartsWith("/api/solutions/", StringComparison.Ordinal)
+                && path.EndsWith("/model-grades", StringComparison.Ordinal)
+                && Guid.TryParse(path["/api/solutions/".Length..^"/model-grades".Length], out var graded))
+            {
+                ModelGradeReads.AddOrUpdate(graded, 1, (_, n) => n + 1);
+            }
             if (!path.StartsWith("/api/solutions/", StringComparison.Ordinal) || !path.EndsWith("/changes", StringComparison.Ordinal)
                 || !Guid.TryParse(path["/api/solutions/".Length..^"/changes".Length], out var solutionId))
             {
@@ -50,6 +56,9 @@ public sealed class OpenChangeStreams : IStartupFilter
 
     /// <summary><c>GET /api/solutions/{id}</c> requests the Api answered, by solution id.</summary>
     public ConcurrentDictionary<Guid, int> Reads { get; } = new();
+
+    /// <summary><c>GET /api/solutions/{id}/model-grades</c> requests the Api answered, by solution id.</summary>
+    public ConcurrentDictionary<Guid, int> ModelGradeReads { get; } = new();
 
     /// <summary>The users whose tokens hold a stream of <paramref name="solutionId"/> open that the Api accepted.</summary>
     public IReadOnlyList<Guid> UsersFollowing(Guid solutionId) =>
@@ -270,5 +279,54 @@ public sealed class SolutionChangeSharingTests(StreamCountingPortal portal) : IC
         await Task.Delay(1500, ct);
 
         (portal.Streams.Reads.GetValueOrDefault(setup.SolutionId) - before).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task GradeGivenElsewhere_OpenPages_ShowItWithoutReadingModelGrades()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var setup = await CreateSetupAsync(ct);
+        using var admin = setup.Admin;
+        var (email, _) = await NewGraderAsync(setup, ct);
+        var first = await SignedInPageAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword);
+        await FollowAsync(first, setup.SolutionId);
+        var second = await SignedInPageAsync(email, MemberPassword);
+        await FollowAsync(second, setup.SolutionId);
+        var reads = portal.Streams.Reads.GetValueOrDefault(setup.SolutionId);
+        var modelReads = portal.Streams.ModelGradeReads.GetValueOrDefault(setup.SolutionId);
+
+        await GradeAsync(setup, "Only the grades changed.", ct);
+        await Expect(second.GetByTestId("other-grade")).ToContainTextAsync("Only the grades changed.");
+        await Expect(first.GetByTestId("my-grade-points")).ToHaveTextAsync("7 / 7");
+        // Time for a late read to arrive, had one been going to.
+        await Task.Delay(1000, ct);
+
+        // The event said "grades": each page read the solution (with its own token), neither read the model grades.
+        (portal.Streams.Reads.GetValueOrDefault(setup.SolutionId) - reads).ShouldBe(2);
+        (portal.Streams.ModelGradeReads.GetValueOrDefault(setup.SolutionId) - modelReads).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task AnnotationMadeElsewhere_OpenPage_ShowsItInTheList()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var setup = await CreateSetupAsync(ct);
+        using var admin = setup.Admin;
+        var (email, _) = await NewGraderAsync(setup, ct);
+        var page = await SignedInPageAsync(email, MemberPassword);
+        await FollowAsync(page, setup.SolutionId);
+        await Expect(page.GetByTestId("annotation-item")).ToHaveCountAsync(0);
+        var modelReads = portal.Streams.ModelGradeReads.GetValueOrDefault(setup.SolutionId);
+
+        const string quote = "step one";
+        var start = "By step one and step two, $P$ holds.".IndexOf(quote, StringComparison.Ordinal);
+        await admin.PostAsync($"/api/solutions/{setup.SolutionId}/annotations", new
+        {
+            start, end = start + quote.Length, quote, errorType = "calculation-mistake", severity = "minor", comment = "Pushed to the list.",
+        }, ct);
+
+        await Expect(page.GetByTestId("annotation-item")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("annotation-list")).ToContainTextAsync("Pushed to the list.");
+        (portal.Streams.ModelGradeReads.GetValueOrDefault(setup.SolutionId) - modelReads).ShouldBe(0);
     }
 }

@@ -1,16 +1,22 @@
 using System.Diagnostics;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using GradingPortal.Api.Auth;
 using GradingPortal.Api.Infrastructure;
+using GradingPortal.Domain.Grading;
 using GradingPortal.Domain.Persistence;
+using GradingPortal.Domain.Projects;
+using GradingPortal.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 
 namespace GradingPortal.Api.Endpoints;
 
 /// <summary>
-/// A stream of "this solution changed" events for open solution pages (ADR 022). An event carries the solution's id and
-/// nothing else: the follower reads the solution again through <c>GET /api/solutions/{id}</c>, where blind rules apply as
-/// for every other read.
+/// A stream of "this solution changed" events for open solution pages (ADR 022). An event carries the solution's id and,
+/// for callers who may see others' work, the kinds of rows that changed, never what they hold: the follower reads the
+/// solution again through <c>GET /api/solutions/{id}</c> (or only its model grades), where blind rules apply as for every
+/// other read.
 /// </summary>
 internal static class SolutionChangeEndpoints
 {
@@ -29,8 +35,10 @@ internal static class SolutionChangeEndpoints
             .WithName("StreamSolutionChanges")
             .WithSummary("Server-Sent Events while the solution is open: `ready` once changes are followed, `changed` after each "
                 + "change to its grades, annotations, adjudication, model grades or findings, `heartbeat` every 20 s. The data "
-                + "is the solution's id only; read the solution again to see what changed. The stream ends after 10 minutes: "
-                + "open it again.")
+                + "of `changed` is the solution's id, then, after a space, the kinds of rows that changed (`grades`, "
+                + "`annotations`, `adjudication`, `modelGrades`, `findings`, `gold`, comma-separated) when they are known and the "
+                + "caller may see other people's work; an id alone means any kind. Read again what changed to see it. The "
+                + "stream ends after 10 minutes: open it again.")
             // The body is a text stream of events (`event: changed`, `data: <id>`), described as text.
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
             .Problems(404);
@@ -38,19 +46,26 @@ internal static class SolutionChangeEndpoints
     }
 
     internal static async Task<Results<ServerSentEventsResult<string>, ProblemHttpResult>> Changes(Guid solutionId, GradingDbContext db,
-        ProjectAccess access, SolutionChangeNotices notices, HttpContext http, CancellationToken ct)
+        ProjectAccess access, CurrentUser current, SolutionChangeNotices notices, HttpContext http, CancellationToken ct)
     {
         var projectId = await SolutionView.ProjectOfAsync(db, solutionId, ct);
-        if (projectId is null || await access.RoleAsync(projectId.Value, ct) is null)
+        if (projectId is null || await access.RoleAsync(projectId.Value, ct) is not { } role)
         {
             return ApiProblems.NotFound("The solution");
         }
+        // Someone who may not see others' work yet (blind, no grade of their own) is not told what kind of work others
+        // did either; decided once, when the stream opens: a grade given later only leaves the stream saying less.
+        var blind = await db.Projects.Where(p => p.Id == projectId).Select(p => p.BlindGrading).FirstAsync(ct);
+        var userId = current.Id;
+        var hasOwnGrade = blind && role < ProjectRole.Adjudicator
+            && await db.HumanGrades.AnyAsync(g => g.SolutionId == solutionId && g.GraderId == userId, ct);
+        var tellKinds = BlindPolicy.MaySeeOthersGrades(blind, role, hasOwnGrade);
         // A proxy that buffers would hold the events back; the page relies on them arriving at once.
         http.Response.Headers["X-Accel-Buffering"] = "no";
-        return TypedResults.ServerSentEvents(Follow(notices, solutionId, http.RequestAborted));
+        return TypedResults.ServerSentEvents(Follow(notices, solutionId, tellKinds, http.RequestAborted));
     }
 
-    private static async IAsyncEnumerable<SseItem<string>> Follow(SolutionChangeNotices notices, Guid solutionId,
+    private static async IAsyncEnumerable<SseItem<string>> Follow(SolutionChangeNotices notices, Guid solutionId, bool tellKinds,
         [EnumeratorCancellation] CancellationToken ct)
     {
         var id = solutionId.ToString();
@@ -64,7 +79,13 @@ internal static class SolutionChangeEndpoints
             beat.CancelAfter(HeartbeatEvery);
             var changed = await subscription.WaitAsync(beat.Token);
             ct.ThrowIfCancellationRequested();
-            yield return changed ? new SseItem<string>(id, "changed") : new SseItem<string>("", "heartbeat");
+            if (changed is not { } kinds)
+            {
+                yield return new SseItem<string>("", "heartbeat");
+                continue;
+            }
+            var named = tellKinds ? SolutionChangeKindNames.Format(kinds) : "";
+            yield return new SseItem<string>(named.Length == 0 ? id : $"{id} {named}", "changed");
         }
     }
 }

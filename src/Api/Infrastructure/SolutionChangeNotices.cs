@@ -5,7 +5,8 @@ namespace GradingPortal.Api.Infrastructure;
 
 /// <summary>
 /// The Api process's one session listening for <c>solution_changed</c> notices (ADR 022) and the open change streams it
-/// hands them to. The database sends a notice, with the solution's id as its only payload, from the trigger on every table
+/// hands them to. The database sends a notice, <c>solution id:kind</c> (the kind names the table, never a row or a value),
+/// from the trigger on every table
 /// a solution page shows (grades, items, adjudication, annotations, model grades and findings, gold), inside the writing
 /// transaction, so it arrives only once the change can be read, whichever Api or Worker process wrote it. The session
 /// comes from a data source built on the configured connection string, which keeps the password, so a lost session is
@@ -59,7 +60,7 @@ internal sealed partial class SolutionChangeNotices(PostgresConnections connecti
                     {
                         foreach (var followers in _bySolution.Values)
                         {
-                            Signal(followers);
+                            Signal(followers, SolutionChangeKinds.All);
                         }
                     }
                 }
@@ -75,15 +76,18 @@ internal sealed partial class SolutionChangeNotices(PostgresConnections connecti
 
     internal void Publish(string payload)
     {
-        if (!Guid.TryParse(payload, out var id))
+        // "id:kind"; a bare id (a notice from before the kinds) means any kind.
+        var split = payload.IndexOf(':');
+        if (!Guid.TryParse(split < 0 ? payload : payload.AsSpan(0, split), out var id))
         {
             return;
         }
+        var kinds = split < 0 ? SolutionChangeKinds.All : SolutionChangeKindNames.Parse(payload.AsSpan(split + 1));
         lock (_bySolution)
         {
             if (_bySolution.TryGetValue(id, out var followers))
             {
-                Signal(followers);
+                Signal(followers, kinds);
                 if (logger.IsEnabled(LogLevel.Debug))
                 {
                     LogNotice(logger, id, followers.Count, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
@@ -93,11 +97,11 @@ internal sealed partial class SolutionChangeNotices(PostgresConnections connecti
     }
 
     // Signalling only writes to a one-slot channel (never blocks), so it is done under the lock.
-    private static void Signal(List<Subscription> followers)
+    private static void Signal(List<Subscription> followers, SolutionChangeKinds kinds)
     {
         foreach (var follower in followers)
         {
-            follower.Signal();
+            follower.Signal(kinds);
         }
     }
 
@@ -115,24 +119,40 @@ internal sealed partial class SolutionChangeNotices(PostgresConnections connecti
     /// <summary>One open stream's interest in one solution.</summary>
     internal sealed class Subscription(SolutionChangeNotices owner, Guid solutionId) : IDisposable
     {
-        // One slot: a follower that is still reading the last change re-reads everything anyway, so more notices are one.
+        // One slot: notices that come while the last event is still being sent are one event, with their kinds added up.
         private readonly Channel<bool> _changes = System.Threading.Channels.Channel.CreateBounded<bool>(
             new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        private int _kinds;
 
         public Guid SolutionId { get; } = solutionId;
 
-        internal void Signal() => _changes.Writer.TryWrite(true);
-
-        /// <summary>Waits for the next change; false when <paramref name="ct"/> ends the wait first.</summary>
-        public async Task<bool> WaitAsync(CancellationToken ct)
+        internal void Signal(SolutionChangeKinds kinds)
         {
-            try
+            // Kinds first: the reader takes them after it has the signal, so it never sees a signal without them.
+            Interlocked.Or(ref _kinds, (int)kinds);
+            _changes.Writer.TryWrite(true);
+        }
+
+        /// <summary>Waits for the next change and says of what kinds; null when <paramref name="ct"/> ends the wait first.</summary>
+        public async Task<SolutionChangeKinds?> WaitAsync(CancellationToken ct)
+        {
+            while (true)
             {
-                return await _changes.Reader.ReadAsync(ct);
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
+                try
+                {
+                    await _changes.Reader.ReadAsync(ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return null;
+                }
+                // A notice that lands between the read and this exchange is in this event and signals once more; that
+                // signal then finds no kinds left and is skipped rather than sent as an empty change.
+                var kinds = (SolutionChangeKinds)Interlocked.Exchange(ref _kinds, 0);
+                if (kinds != SolutionChangeKinds.None)
+                {
+                    return kinds;
+                }
             }
         }
 

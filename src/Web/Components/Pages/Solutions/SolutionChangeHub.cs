@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using GradingPortal.Hosting;
 using GradingPortal.Web.Auth;
 
 namespace GradingPortal.Web.Components.Pages.Solutions;
@@ -9,7 +10,7 @@ public enum SolutionChange
     /// <summary>The stream is open and the Api listens: a change from now on arrives as <see cref="Changed"/>.</summary>
     Ready,
 
-    /// <summary>Something on the solution changed; read it again with your own token.</summary>
+    /// <summary>Something on the solution changed (the event says what kinds of it); read that again with your own token.</summary>
     Changed,
 
     /// <summary>The stream broke and is being opened again; until <see cref="Ready"/>, only the slow poll sees changes.</summary>
@@ -20,11 +21,14 @@ public enum SolutionChange
 /// One change stream per solution per Web process (ADR 022), shared by every circuit that has that solution open. The Api
 /// stream is opened with one follower's token (its <see cref="SolutionChangeFeed"/>); when that follower leaves, its
 /// sign-in ends or the Api no longer lets it see the solution, the stream is opened again with another follower's. A
-/// notice carries no content, only "read again", and each circuit reads through its own token, so sharing the stream
-/// never shows anyone what blind rules hide. A follower whose sign-in ends is dropped and its events complete.
+/// notice carries no content, only "read again" and which kinds of rows changed, and each circuit reads through its own
+/// token, so sharing the stream never shows anyone what blind rules hide. A follower whose sign-in ends is dropped and its events complete.
 /// </summary>
-public sealed partial class SolutionChangeHub(ILogger<SolutionChangeHub> logger)
+public sealed partial class SolutionChangeHub(IConfiguration configuration, ILogger<SolutionChangeHub> logger)
 {
+    /// <summary>The setting for <see cref="_rereads"/>: circuits re-reading at once per core (default 4).</summary>
+    internal const string RereadsPerCoreSetting = "SolutionChanges:RereadsPerCore";
+
     /// <summary>No event (not even a heartbeat, sent every 20 s) for this long: the stream is taken for dead and opened again.</summary>
     internal static readonly TimeSpan StreamSilence = TimeSpan.FromSeconds(65);
 
@@ -35,9 +39,10 @@ public sealed partial class SolutionChangeHub(ILogger<SolutionChangeHub> logger)
     /// is 50 circuits each reading it and rendering: all at once, they share the cores and all finish late together (and the
     /// browsers get every update at the end); a few at a time, the first pages show it after a fraction of the time and the
     /// browsers apply updates while the rest are still read. Several per core, so a slow Api answer does not hold the
-    /// others back.
+    /// others back; <see cref="RereadsPerCoreSetting"/> changes how many.
     /// </summary>
-    private readonly SemaphoreSlim _rereads = new(Math.Max(4, 4 * Environment.ProcessorCount));
+    private readonly SemaphoreSlim _rereads = new(
+        Math.Max(1, configuration.GetValue<int?>(RereadsPerCoreSetting) ?? 4) * Environment.ProcessorCount);
 
     // Guarded by itself: joining, leaving and fanning out are each a few instructions.
     private readonly Dictionary<Guid, Upstream> _streams = [];
@@ -125,7 +130,7 @@ public sealed partial class SolutionChangeHub(ILogger<SolutionChangeHub> logger)
         }
     }
 
-    private void Publish(Upstream upstream, SolutionChange change)
+    private void Publish(Upstream upstream, SolutionChange change, SolutionChangeKinds kinds = SolutionChangeKinds.None)
     {
         lock (_streams)
         {
@@ -134,12 +139,12 @@ public sealed partial class SolutionChangeHub(ILogger<SolutionChangeHub> logger)
             {
                 if (logger.IsEnabled(LogLevel.Debug))
                 {
-                    LogChanged(logger, upstream.SolutionId, upstream.Followers.Count, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                    LogChanged(logger, upstream.SolutionId, upstream.Followers.Count, kinds, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
                 }
             }
             foreach (var follower in upstream.Followers)
             {
-                follower.Post(change);
+                follower.Post(change, kinds);
             }
         }
     }
@@ -174,7 +179,7 @@ public sealed partial class SolutionChangeHub(ILogger<SolutionChangeHub> logger)
             {
                 linked.CancelAfter(StreamSilence);
                 bool opened = false, refused = false;
-                await foreach (var name in opener.Feed.FollowAsync(upstream.SolutionId, linked.Token))
+                await foreach (var (name, kinds) in opener.Feed.FollowAsync(upstream.SolutionId, linked.Token))
                 {
                     linked.CancelAfter(StreamSilence);
                     if (name == "ready")
@@ -185,7 +190,7 @@ public sealed partial class SolutionChangeHub(ILogger<SolutionChangeHub> logger)
                     }
                     else if (name == "changed")
                     {
-                        Publish(upstream, SolutionChange.Changed);
+                        Publish(upstream, SolutionChange.Changed, kinds);
                     }
                     else if (name == SolutionChangeFeed.Refused)
                     {
@@ -262,7 +267,7 @@ public sealed partial class SolutionChangeHub(ILogger<SolutionChangeHub> logger)
 
     /// <summary>
     /// One circuit's interest in one solution: its events in order, with changes that arrive faster than they are read
-    /// folded into one (a re-read sees all of them). Completes when the follower is dropped (its sign-in ended, or the Api
+    /// folded into one whose kinds are all of theirs (a re-read sees all of them). Completes when the follower is dropped (its sign-in ended, or the Api
     /// refused it the stream); dispose to leave.
     /// </summary>
     public sealed class Follower : IDisposable
@@ -272,7 +277,9 @@ public sealed partial class SolutionChangeHub(ILogger<SolutionChangeHub> logger)
         private readonly Channel<SolutionChange> _events = Channel.CreateUnbounded<SolutionChange>(
             new UnboundedChannelOptions { SingleReader = true });
         private CircuitSession? _session;
-        private int _changePending, _left;
+        // The kinds of the changes not yet taken, plus PendingFlag while a Changed event is queued for them.
+        private int _pendingKinds, _left;
+        private const int PendingFlag = 1 << 30;
 
         internal Follower(SolutionChangeHub hub, Guid solutionId, SolutionChangeFeed feed)
         {
@@ -288,27 +295,33 @@ public sealed partial class SolutionChangeHub(ILogger<SolutionChangeHub> logger)
         /// <summary>When the last change reached this follower, in Unix milliseconds (for the Debug timing of a refresh).</summary>
         public long LastChangeAt { get; private set; }
 
-        /// <summary>The next event; null once the follower was dropped or left.</summary>
-        public async ValueTask<SolutionChange?> NextAsync(CancellationToken ct)
+        /// <summary>
+        /// The next event, with the kinds of what changed for <see cref="SolutionChange.Changed"/>; null once the follower
+        /// was dropped or left.
+        /// </summary>
+        internal async ValueTask<(SolutionChange Change, SolutionChangeKinds Kinds)?> NextAsync(CancellationToken ct)
         {
             if (!await _events.Reader.WaitToReadAsync(ct) || !_events.Reader.TryRead(out var change))
             {
                 return null;
             }
-            if (change == SolutionChange.Changed)
+            if (change != SolutionChange.Changed)
             {
-                // From here on a new change is a new event: the re-read about to start may already miss it.
-                Interlocked.Exchange(ref _changePending, 0);
+                return (change, SolutionChangeKinds.None);
             }
-            return change;
+            // From here on a new change is a new event: the re-read about to start may already miss it.
+            var kinds = (SolutionChangeKinds)(Interlocked.Exchange(ref _pendingKinds, 0) & ~PendingFlag);
+            return (change, kinds == SolutionChangeKinds.None ? SolutionChangeKinds.All : kinds);
         }
 
-        internal void Post(SolutionChange change)
+        internal void Post(SolutionChange change, SolutionChangeKinds kinds = SolutionChangeKinds.None)
         {
             if (change == SolutionChange.Changed)
             {
                 LastChangeAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                if (Interlocked.Exchange(ref _changePending, 1) == 1)
+                // Unknown kinds are all of them; a change already queued takes these kinds along.
+                var flags = (int)(kinds == SolutionChangeKinds.None ? SolutionChangeKinds.All : kinds);
+                if ((Interlocked.Or(ref _pendingKinds, flags | PendingFlag) & PendingFlag) != 0)
                 {
                     return;
                 }
@@ -348,8 +361,8 @@ public sealed partial class SolutionChangeHub(ILogger<SolutionChangeHub> logger)
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Solution {SolutionId} changed: fanned out to {Followers} circuits at {UnixMs} (Unix ms)")]
-    private static partial void LogChanged(ILogger logger, Guid solutionId, int followers, long unixMs);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Solution {SolutionId} changed: fanned out to {Followers} circuits at {UnixMs} (Unix ms), kinds {Kinds}")]
+    private static partial void LogChanged(ILogger logger, Guid solutionId, int followers, SolutionChangeKinds kinds, long unixMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Solution {SolutionId}: a follower was dropped (sign-in ended or access refused)")]
     private static partial void LogRefused(ILogger logger, Guid solutionId);

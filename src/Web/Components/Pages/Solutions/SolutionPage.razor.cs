@@ -1,3 +1,4 @@
+using GradingPortal.Hosting;
 using GradingPortal.Web.ApiClient;
 using GradingPortal.Web.Auth;
 using Microsoft.AspNetCore.Components;
@@ -174,6 +175,7 @@ public sealed partial class SolutionPage
     /// <summary>Takes a fresh solution; the forms are refilled only when the grader's own work was just saved or loaded.</summary>
     private void Apply(SolutionResponse solution, bool resetForms)
     {
+        KeepUnchanged(_solution, solution);
         _solution = solution;
         _fingerprint = Fingerprint(solution, _modelGrades);
         if (!resetForms)
@@ -187,6 +189,35 @@ public sealed partial class SolutionPage
             ? [.. adj.BasedOn.Where(b => b.Kind == "human").Select(b => b.GradeId)]
             : [.. solution.HumanGrades.Select(g => g.Id)];
     }
+
+    /// <summary>
+    /// Hands a fresh answer the previous answer's annotation list and proof text when they did not change. The annotation
+    /// list and the proof render again only when they get a new list or text: after a grade given elsewhere, the page
+    /// renders again but those two keep their trees (no diff of 50 items, no second copy of the text).
+    /// </summary>
+    private static void KeepUnchanged(SolutionResponse? previous, SolutionResponse fresh)
+    {
+        if (previous is null || previous.Id != fresh.Id)
+        {
+            return;
+        }
+        if (fresh.Text == previous.Text)
+        {
+            fresh.Text = previous.Text;
+        }
+        if (fresh.Annotations.Count == previous.Annotations.Count
+            && fresh.Annotations.Zip(previous.Annotations).All(p => SameAnnotation(p.First, p.Second)))
+        {
+            fresh.Annotations = previous.Annotations;
+        }
+    }
+
+    // Every field the list or the proof's highlights show or act on; the Api bumps the row version on people's edits, but a
+    // model annotation's review and the caller's rights change without one.
+    private static bool SameAnnotation(AnnotationResponse a, AnnotationResponse b) =>
+        a.Id == b.Id && a.RowVersion == b.RowVersion && a.Start == b.Start && a.End == b.End && a.Quote == b.Quote
+        && a.ErrorType == b.ErrorType && a.Severity == b.Severity && a.Comment == b.Comment && a.Origin == b.Origin
+        && a.Review == b.Review && a.AuthorName == b.AuthorName && a.CanDelete == b.CanDelete && a.CanEdit == b.CanEdit;
 
     /// <summary>What the page shows of other people's work; a change in it is worth a re-render.</summary>
     private static string Fingerprint(SolutionResponse s, IReadOnlyList<ModelGradeResponse> models) => string.Join("|",
@@ -217,7 +248,7 @@ public sealed partial class SolutionPage
         Connection.Restored += OnRestored;
         try
         {
-            while (await follower.NextAsync(ct) is { } change)
+            while (await follower.NextAsync(ct) is (var change, var kinds))
             {
                 switch (change)
                 {
@@ -231,7 +262,7 @@ public sealed partial class SolutionPage
                     case SolutionChange.Changed when !Connection.IsUp:
                         break;
                     case SolutionChange.Changed:
-                        await RefreshAsync(id, ct, follower.LastChangeAt);
+                        await RefreshAsync(id, ct, follower.LastChangeAt, kinds);
                         break;
                     case SolutionChange.Down:
                         reconnect = true;
@@ -291,12 +322,16 @@ public sealed partial class SolutionPage
     }
 
     /// <summary>
-    /// Reads the solution, its model grades and its history again, all at once, and shows them in one render when what
-    /// others did changed. A pushed change (<paramref name="changeAt"/> set) almost always changed something, so the history
-    /// is read alongside; the slow poll, which mostly finds nothing new, reads it only when the rest changed. The proof's math
-    /// is typeset again only when its highlights changed (otherwise the proof's markup is the same and stays typeset).
+    /// Reads again what a change can have changed, all at once, and shows it in one render when what others did changed. A
+    /// pushed change (<paramref name="changeAt"/> set) says what kinds of rows changed: people's grades, annotations and the
+    /// adjudication are in the solution, findings in the model grades, a new model grade in both (the solution's evidence
+    /// level counts them), and every kind in the history, which a pushed change almost always changed and so is read
+    /// alongside. A grade can lift this person's blind veil (their own, given in another tab), so a solution whose veil
+    /// changed brings the model grades along. The slow poll and a reconnection read the solution and model grades, and the
+    /// history only when the rest changed. The proof's math is typeset again only when its highlights changed (otherwise
+    /// the proof's markup is the same and stays typeset).
     /// </summary>
-    private async Task RefreshAsync(Guid id, CancellationToken ct, long changeAt = 0)
+    private async Task RefreshAsync(Guid id, CancellationToken ct, long changeAt = 0, SolutionChangeKinds kinds = SolutionChangeKinds.All)
     {
         await _refreshing.WaitAsync(ct);
         IDisposable? turn = null;
@@ -304,12 +339,21 @@ public sealed partial class SolutionPage
         {
             // Only a pushed change takes a turn: it is the one that reaches every open page at the same moment.
             turn = changeAt > 0 ? await Hub.RereadTurnAsync(ct) : null;
-            var models = Api.ListModelGradesAsync(id, ct);
+            var turnAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var readModels = (kinds & (SolutionChangeKinds.ModelGrades | SolutionChangeKinds.Findings)) != 0;
+            var readSolution = (kinds & (SolutionChangeKinds.Grades | SolutionChangeKinds.Annotations
+                | SolutionChangeKinds.Adjudication | SolutionChangeKinds.ModelGrades)) != 0;
+            var models = readModels ? Api.ListModelGradesAsync(id, ct) : null;
             var history = changeAt > 0 ? Api.GetSolutionHistoryAsync(id, ct) : null;
-            var solution = await Api.GetSolutionAsync(id, ct);
-            var grades = await models;
+            var solution = readSolution ? await Api.GetSolutionAsync(id, ct) : _solution;
+            if (!readModels && solution is not null && _solution is not null
+                && solution.Permissions.OthersGradesHidden != _solution.Permissions.OthersGradesHidden)
+            {
+                models = Api.ListModelGradesAsync(id, ct);
+            }
+            IReadOnlyList<ModelGradeResponse> grades = models is null ? _modelGrades : [.. await models];
             var events = history is null ? null : await history;
-            if (ct.IsCancellationRequested || Fingerprint(solution, [.. grades]) == _fingerprint)
+            if (ct.IsCancellationRequested || solution is null || Fingerprint(solution, grades) == _fingerprint)
             {
                 return;
             }
@@ -325,7 +369,7 @@ public sealed partial class SolutionPage
                     return;
                 }
                 var highlights = Highlights;
-                _modelGrades = [.. grades];
+                _modelGrades = grades;
                 _history = [.. events];
                 Apply(solution, resetForms: false);
                 _live = true;
@@ -335,7 +379,8 @@ public sealed partial class SolutionPage
             });
             if (shown && changeAt > 0 && Logger.IsEnabled(LogLevel.Debug))
             {
-                LogShown(Logger, id, changeAt, readAt, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                var read = (readSolution ? "solution," : "") + (models is null ? "" : "model grades,") + "history";
+                LogShown(Logger, id, changeAt, readAt, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), turnAt, read);
             }
         }
         catch (ApiException e) when (e.StatusCode is 403 or 404)
@@ -361,8 +406,9 @@ public sealed partial class SolutionPage
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Solution {SolutionId} shown on a circuit: change at {ChangeAt}, reads done at {ReadAt}, render batch sent at {RenderedAt} (Unix ms)")]
-    private static partial void LogShown(ILogger logger, Guid solutionId, long changeAt, long readAt, long renderedAt);
+    // The fan-out benchmark splits each circuit's share into waiting for a turn, reading and rendering from these stamps.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Solution {SolutionId} shown on a circuit: change at {ChangeAt}, reads done at {ReadAt}, render batch sent at {RenderedAt} (Unix ms); turn at {TurnAt}; read {Read}")]
+    private static partial void LogShown(ILogger logger, Guid solutionId, long changeAt, long readAt, long renderedAt, long turnAt, string read);
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
