@@ -345,14 +345,14 @@ static string? ServerStages(long t0)
         return "RESULT fan-out server side: no Debug stamps in the logs (this build does not write them)";
     }
     List<double> Sorted(IEnumerable<long> values) => [.. values.Select(v => (double)(v - t0)).Order()];
+    static List<double> Durations(IEnumerable<long> values) => [.. values.Select(v => (double)v).Order()];
+    var split = turns.Count == 0 ? "" :
+        $"; each circuit's own time (wall, ms): waiting for a turn {Spread(Durations(turns.Select(s => s[3] - s[0])))}, " +
+        $"reading {Spread(Durations(turns.Select(s => s[1] - s[3])))}, rendering {Spread(Durations(turns.Select(s => s[2] - s[1])))}";
     return string.Create(CultureInfo.InvariantCulture,
         $"RESULT fan-out server side (ms after the write): notice at the Api {Spread(Sorted(notices.Take(1)))}; event at the Web " +
         $"{Spread(Sorted(events.Take(1)))}; per circuit ({shown.Count}): event at the circuit {Spread(Sorted(shown.Select(s => s[0])))}, " +
-        $"Api reads done {Spread(Sorted(shown.Select(s => s[1])))}, render batch sent {Spread(Sorted(shown.Select(s => s[2])))}" +
-        (turns.Count == 0 ? "" :
-            $"; each circuit's own time (wall, ms): waiting for a turn {Spread(Durations(turns.Select(s => s[3] - s[0])))}, " +
-            $"reading {Spread(Durations(turns.Select(s => s[1] - s[3])))}, rendering {Spread(Durations(turns.Select(s => s[2] - s[1])))}"));
-    static List<double> Durations(IEnumerable<long> values) => [.. values.Select(v => (double)v).Order()];
+        $"Api reads done {Spread(Sorted(shown.Select(s => s[1])))}, render batch sent {Spread(Sorted(shown.Select(s => s[2])))}{split}");
 }
 
 
