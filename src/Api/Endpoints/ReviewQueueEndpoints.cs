@@ -39,6 +39,23 @@ internal static class Paging
         }
         return (page, size);
     }
+
+    /// <summary>
+    /// A <c>sort</c> value: one of <paramref name="keys"/>, optionally prefixed with - for descending; empty means
+    /// <paramref name="defaultSort"/>. An unknown key becomes a field error naming the accepted ones.
+    /// </summary>
+    public static (string Key, bool Descending) ParseSort(string? sortText, string defaultSort, IReadOnlyCollection<string> keys,
+        Dictionary<string, string[]> errors)
+    {
+        var sort = string.IsNullOrWhiteSpace(sortText) ? defaultSort : sortText.Trim();
+        var descending = sort.StartsWith('-');
+        var key = descending ? sort[1..] : sort;
+        if (!keys.Contains(key))
+        {
+            errors["sort"] = [$"sort is one of {string.Join(", ", keys)}, each optionally prefixed with - for descending."];
+        }
+        return (key, descending);
+    }
 }
 
 /// <summary>The query string of the review queue and its progress.</summary>

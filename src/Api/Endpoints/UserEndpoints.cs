@@ -172,13 +172,7 @@ internal static class UserEndpoints
         {
             errors["search"] = [$"search is at most {UserListQuery.MaxSearchLength} characters."];
         }
-        var sort = string.IsNullOrWhiteSpace(query.Sort) ? "name" : query.Sort.Trim();
-        var descending = sort.StartsWith('-');
-        var key = descending ? sort[1..] : sort;
-        if (!UserListQuery.Sorts.Contains(key))
-        {
-            errors["sort"] = [$"sort is one of {string.Join(", ", UserListQuery.Sorts)}, each optionally prefixed with - for descending."];
-        }
+        var (key, descending) = Paging.ParseSort(query.Sort, "name", UserListQuery.Sorts, errors);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, title: "One or more fields are invalid.");
