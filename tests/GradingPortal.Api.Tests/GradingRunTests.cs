@@ -68,7 +68,7 @@ public sealed class GradingRunTests(ApiFactory api) : IClassFixture<ApiFactory>
         var list = await s.As(role).GetAsync($"/api/projects/{s.ProjectId}/grading-runs").ExpectAsync(expected);
         if (expected == HttpStatusCode.OK)
         {
-            list.Items().Select(r => r.Id()).ShouldBe([run.Id()]);
+            list.Items("items").Select(r => r.Id()).ShouldBe([run.Id()]);
         }
         await s.As(role).GetAsync($"/api/grading-runs/options?projectId={s.ProjectId}").ExpectAsync(HttpStatusCode.OK);
     }
@@ -166,7 +166,7 @@ public sealed class GradingRunTests(ApiFactory api) : IClassFixture<ApiFactory>
         await s.Admin.PostAsJsonAsync("/api/grading-runs/estimate", PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()],
                 workflow: "five-stage", prompts: new() { [Stages.Grade] = "grade-absolute.v1" }))
             .ExpectValidationAsync("prompts.grade");
-        (await s.Admin.GetAsync($"/api/projects/{s.ProjectId}/grading-runs").ExpectAsync(HttpStatusCode.OK)).Items().ShouldBeEmpty();
+        (await s.Admin.GetAsync($"/api/projects/{s.ProjectId}/grading-runs").ExpectAsync(HttpStatusCode.OK)).Items("items").ShouldBeEmpty();
     }
 
     [Fact]
@@ -235,7 +235,7 @@ public sealed class GradingRunTests(ApiFactory api) : IClassFixture<ApiFactory>
         var prepared = view.Items("problems").Single();
         (prepared.Str("title"), prepared.Str("status"), prepared.GetProperty("solutions").GetInt32()).ShouldBe(("Parity", "ready", 3));
 
-        var listed = (await s.Admin.GetAsync($"/api/projects/{s.ProjectId}/grading-runs").ExpectAsync(HttpStatusCode.OK)).Items().Single();
+        var listed = (await s.Admin.GetAsync($"/api/projects/{s.ProjectId}/grading-runs").ExpectAsync(HttpStatusCode.OK)).Items("items").Single();
         listed.GetProperty("cost").GetDecimal().ShouldBe(0.0042m);
         listed.GetProperty("counts").GetProperty("graded").GetInt32().ShouldBe(1);
     }
@@ -352,7 +352,7 @@ public sealed class GradingRunTests(ApiFactory api) : IClassFixture<ApiFactory>
         input.ShouldBeGreaterThan(14 * 100 + 3 * 200);
         estimate.GetProperty("cost").GetDecimal().ShouldBe(Math.Round((input * 1.25m + output * 10m) / 1_000_000m, 4), 0.0005m);
         estimate.Str("note")!.ShouldContain("estimate");
-        (await s.Admin.GetAsync($"/api/projects/{s.ProjectId}/grading-runs").ExpectAsync(HttpStatusCode.OK)).Items().ShouldBeEmpty();
+        (await s.Admin.GetAsync($"/api/projects/{s.ProjectId}/grading-runs").ExpectAsync(HttpStatusCode.OK)).Items("items").ShouldBeEmpty();
     }
 
     [Fact]
@@ -509,7 +509,7 @@ public sealed class GradingRunTests(ApiFactory api) : IClassFixture<ApiFactory>
         estimate.GetProperty("cost").GetDecimal().ShouldBeGreaterThan(0.0001m);
         estimate.Str("spendingCapProblem")!.ShouldContain("per-run spending cap");
         refused.Str("detail")!.ShouldContain("per-run spending cap");
-        (await s.Admin.GetAsync($"/api/projects/{s.ProjectId}/grading-runs").ExpectAsync(HttpStatusCode.OK)).Items().ShouldBeEmpty();
+        (await s.Admin.GetAsync($"/api/projects/{s.ProjectId}/grading-runs").ExpectAsync(HttpStatusCode.OK)).Items("items").ShouldBeEmpty();
         var roomy = await PipelineRows.CreateProfileAsync(s.Admin, allowedProjectIds: [s.ProjectId], runSpendingCap: 100m);
         var fits = await s.Adjudicator.Client.PostAsJsonAsync("/api/grading-runs/estimate", PipelineRows.RunBody(s.ProjectId, roomy.Id(), [problem.Id()]))
             .ExpectAsync(HttpStatusCode.OK);
@@ -537,7 +537,7 @@ public sealed class GradingRunTests(ApiFactory api) : IClassFixture<ApiFactory>
 
         var refused = await s.Adjudicator.Client.PostAsJsonAsync("/api/grading-runs", body).ExpectProblemAsync(HttpStatusCode.Conflict);
         refused.Str("detail")!.ShouldContain("daily spending cap");
-        (await s.Admin.GetAsync($"/api/projects/{s.ProjectId}/grading-runs").ExpectAsync(HttpStatusCode.OK)).Items().Count.ShouldBe(1);
+        (await s.Admin.GetAsync($"/api/projects/{s.ProjectId}/grading-runs").ExpectAsync(HttpStatusCode.OK)).Items("items").Count.ShouldBe(1);
     }
 
     [Fact]

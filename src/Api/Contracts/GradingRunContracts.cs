@@ -127,6 +127,12 @@ public sealed record PendingRubricResponse(Guid RubricId, Guid ProblemId, int Ve
 /// <summary>What the run was asked to grade.</summary>
 public sealed record RunSelectionResponse(IReadOnlyList<Guid>? ProblemIds, IReadOnlyList<Guid>? SolutionIds);
 
+/// <summary>A page of a project's runs in the order asked for; <c>total</c> counts every run that matches the filters.</summary>
+public sealed record GradingRunPageResponse(int Page, int PageSize, int Total, IReadOnlyList<GradingRunSummaryResponse> Items);
+
+/// <summary>A page of a run's failed items and items that need attention; <c>total</c> counts every one that matches the filters.</summary>
+public sealed record RunFailurePageResponse(int Page, int PageSize, int Total, IReadOnlyList<RunFailureResponse> Items);
+
 /// <summary>A run in a project's list.</summary>
 public sealed record GradingRunSummaryResponse(
     Guid Id,

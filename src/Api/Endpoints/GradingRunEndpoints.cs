@@ -10,6 +10,8 @@ using GradingPortal.Domain.Models;
 using GradingPortal.Domain.Persistence;
 using GradingPortal.Domain.Projects;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using System.ComponentModel;
 using Microsoft.EntityFrameworkCore;
 
 namespace GradingPortal.Api.Endpoints;
@@ -52,8 +54,13 @@ internal static class GradingRunEndpoints
             .WithSummary("Put failed items and failed problem preparations back to pending and resume the run (Adjudicators). 409 when nothing failed.")
             .Problems(403, 404, 409);
 
+        group.MapGet("/{runId:guid}/failures", Failures).WithName("ListGradingRunFailures")
+            .WithSummary("A run's failed items and items that need attention, a page at a time, sorted and filtered (every member; " +
+                "authors are hidden as on the run).").Problems(400, 404);
+
         app.MapGet("/api/projects/{projectId:guid}/grading-runs", List).WithName("ListGradingRuns").WithTags("Grading runs").RequireAuthorization()
-            .WithSummary("The project's grading runs, newest first.").Problems(404);
+            .WithSummary("The project's grading runs a page at a time, newest first unless sorted otherwise, filtered by status and workflow.")
+            .Problems(400, 404);
         return app;
     }
 
@@ -125,14 +132,62 @@ internal static class GradingRunEndpoints
         return TypedResults.Ok((await GradingRunQueries.LoadAsync(db, runId, role, ct))!);
     }
 
-    internal static async Task<Results<Ok<List<GradingRunSummaryResponse>>, ProblemHttpResult>> List(Guid projectId, GradingDbContext db,
-        ProjectAccess access, CancellationToken ct)
+    /// <summary>One page of a project's runs. <c>status</c> and <c>workflow</c> take one value or several, comma-separated.</summary>
+    internal static async Task<Results<Ok<GradingRunPageResponse>, ValidationProblem, ProblemHttpResult>> List(Guid projectId,
+        [AsParameters] GradingRunListQuery query, GradingDbContext db, ProjectAccess access, CancellationToken ct)
     {
         if (await access.RoleAsync(projectId, ct) is null || !await db.Projects.AnyAsync(p => p.Id == projectId, ct))
         {
             return ApiProblems.NotFound("The project");
         }
-        return TypedResults.Ok(await GradingRunQueries.ListAsync(db, projectId, ct));
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var (page, pageSize) = Paging.Parse(query.Page, query.PageSize, errors);
+        var (key, descending) = Paging.ParseSort(query.Sort, "-createdAt", GradingRunListQuery.Sorts, errors);
+        var statuses = ListFilter.Parse<GradingRunStatus>(query.Status, "status", errors);
+        var workflows = ListFilter.Values(query.Workflow);
+        if (workflows.FirstOrDefault(w => Workflows.Find(w) is null) is { } unknown)
+        {
+            errors["workflow"] = [$"'{unknown}' is not a workflow; one of {string.Join(", ", Workflows.All.Select(w => w.Name))}."];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "One or more fields are invalid.");
+        }
+        return TypedResults.Ok(await GradingRunQueries.ListAsync(db, projectId,
+            new GradingRunQueries.RunListFilter(statuses, workflows, key, descending, page, pageSize), ct));
+    }
+
+    /// <summary>
+    /// One page of a run's failed items and items that need attention. The same members read it as read the run, and a
+    /// solution's author is left out where the caller may not see authors (sorting by solution then ignores authors too).
+    /// </summary>
+    internal static async Task<Results<Ok<RunFailurePageResponse>, ValidationProblem, ProblemHttpResult>> Failures(Guid runId,
+        [AsParameters] RunFailureListQuery query, GradingDbContext db, ProjectAccess access, CancellationToken ct)
+    {
+        var projectId = await db.GradingRuns.Where(r => r.Id == runId).Select(r => (Guid?)r.ProjectId).FirstOrDefaultAsync(ct);
+        if (projectId is null || await access.RoleAsync(projectId.Value, ct) is not { } role)
+        {
+            return ApiProblems.NotFound("The grading run");
+        }
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var (page, pageSize) = Paging.Parse(query.Page, query.PageSize, errors);
+        var (key, descending) = Paging.ParseSort(query.Sort, "finishedAt", RunFailureListQuery.Sorts, errors);
+        var statuses = ListFilter.Parse<RunItemStatus>(query.Status, "status", errors);
+        if (statuses.Any(s => s is not (RunItemStatus.Failed or RunItemStatus.NeedsAttention)))
+        {
+            errors["status"] = ["status is failed or needsAttention."];
+        }
+        var search = query.Search?.Trim() ?? "";
+        if (search.Length > RunFailureListQuery.MaxSearchLength)
+        {
+            errors["search"] = [$"search is at most {RunFailureListQuery.MaxSearchLength} characters."];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "One or more fields are invalid.");
+        }
+        return TypedResults.Ok(await GradingRunQueries.FailuresAsync(db, projectId.Value, runId, role,
+            new GradingRunQueries.FailureListFilter(statuses, search, key, descending, page, pageSize), ct));
     }
 
     internal static async Task<Results<Ok<GradingRunResponse>, ProblemHttpResult>> Cancel(Guid runId, GradingDbContext db, ProjectAccess access,
@@ -352,4 +407,60 @@ internal static class GradingRunEndpoints
         detail: "This model profile is not available to this project; a site administrator can add the project to the profile's allowed projects.");
 
     private static string Sample(List<Guid> ids) => string.Join(", ", ids.Take(5)) + (ids.Count > 5 ? $" and {ids.Count - 5} more" : "");
+}
+
+/// <summary>The query string of a project's runs list.</summary>
+internal readonly record struct GradingRunListQuery
+{
+    /// <summary>The orders <c>sort</c> accepts, ascending; a leading - reverses one.</summary>
+    public static readonly string[] Sorts = ["createdAt", "status", "cost", "progress"];
+
+    [Description("createdAt, status (by name), cost or progress (share of items finished); prefix with - for descending. Default -createdAt.")]
+    [FromQuery(Name = "sort")]
+    public string? Sort { get; init; }
+
+    [Description("Only runs in these states: queued, preparing, awaitingRubricApproval, running, completed, cancelled, failed (comma-separated).")]
+    [FromQuery(Name = "status")]
+    public string? Status { get; init; }
+
+    [Description("Only runs of these workflows (comma-separated names, as GET /api/grading-runs/options lists them).")]
+    [FromQuery(Name = "workflow")]
+    public string? Workflow { get; init; }
+
+    [Description(Paging.PageDescription)]
+    [FromQuery(Name = "page")]
+    public string? Page { get; init; }
+
+    [Description(Paging.PageSizeDescription)]
+    [FromQuery(Name = "pageSize")]
+    public string? PageSize { get; init; }
+}
+
+/// <summary>The query string of a run's failures.</summary>
+internal readonly record struct RunFailureListQuery
+{
+    public const int MaxSearchLength = 200;
+
+    /// <summary>The orders <c>sort</c> accepts, ascending; a leading - reverses one.</summary>
+    public static readonly string[] Sorts = ["finishedAt", "solution", "status", "attempts"];
+
+    [Description("finishedAt (default), solution (external id, then author where shown), status or attempts; prefix with - for descending.")]
+    [FromQuery(Name = "sort")]
+    public string? Sort { get; init; }
+
+    [Description("Only items in these states: failed, needsAttention (comma-separated). Default both.")]
+    [FromQuery(Name = "status")]
+    public string? Status { get; init; }
+
+    [Description("Only items whose reason contains this text (case-insensitive), at most 200 characters.")]
+    [FromQuery(Name = "search")]
+    public string? Search { get; init; }
+
+    [Description(Paging.PageDescription)]
+    [FromQuery(Name = "page")]
+    public string? Page { get; init; }
+
+    [Description(Paging.PageSizeDescription)]
+    [FromQuery(Name = "pageSize")]
+    public string? PageSize { get; init; }
 }

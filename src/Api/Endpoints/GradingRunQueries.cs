@@ -69,22 +69,113 @@ internal static class GradingRunQueries
             pendingRubrics, run.Prompts.Select(p => new RunPromptResponse(p.Stage, p.Prompt)).ToList(), run.CreatedById, run.CreatedAt, run.StartedAt, run.FinishedAt);
     }
 
-    public static async Task<List<GradingRunSummaryResponse>> ListAsync(GradingDbContext db, Guid projectId, CancellationToken ct)
+    /// <summary>What a runs list asks for: filters (empty means any), the order and the page.</summary>
+    internal sealed record RunListFilter(IReadOnlyList<GradingRunStatus> Statuses, IReadOnlyList<string> Workflows, string Sort, bool Descending,
+        int Page, int PageSize);
+
+    /// <summary>What a failures list asks for: filters (empty means failed and needing attention), the order and the page.</summary>
+    internal sealed record FailureListFilter(IReadOnlyList<RunItemStatus> Statuses, string Search, string Sort, bool Descending, int Page,
+        int PageSize);
+
+    public static async Task<GradingRunPageResponse> ListAsync(GradingDbContext db, Guid projectId, RunListFilter filter, CancellationToken ct)
     {
-        var runs = await db.GradingRuns.AsNoTracking().Where(r => r.ProjectId == projectId)
-            .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Take(500).ToListAsync(ct);
+        var query = db.GradingRuns.AsNoTracking().Where(r => r.ProjectId == projectId);
+        if (filter.Statuses.Count > 0)
+        {
+            var statuses = filter.Statuses.ToList();
+            query = query.Where(r => statuses.Contains(r.Status));
+        }
+        if (filter.Workflows.Count > 0)
+        {
+            var workflows = filter.Workflows.ToList();
+            query = query.Where(r => workflows.Contains(r.Workflow));
+        }
+        var total = await query.CountAsync(ct);
+        // Cost and progress live in other tables: they are summed per run inside the ORDER BY, so only one page is read.
+        // Every order ends on the id (UUID v7, so creation order), which keeps a page from shifting between requests.
+        var ordered = (filter.Sort, filter.Descending) switch
+        {
+            ("status", false) => query.OrderBy(r => r.Status).ThenByDescending(r => r.Id),
+            ("status", true) => query.OrderByDescending(r => r.Status).ThenByDescending(r => r.Id),
+            ("cost", false) => query.OrderBy(r => db.StageCalls.Where(c => c.RunId == r.Id).Sum(c => c.Cost)).ThenByDescending(r => r.Id),
+            ("cost", true) => query.OrderByDescending(r => db.StageCalls.Where(c => c.RunId == r.Id).Sum(c => c.Cost)).ThenByDescending(r => r.Id),
+            ("progress", var descending) => OrderByProgress(db, query, descending),
+            (_, false) => query.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id),
+            _ => query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id),
+        };
+        var runs = await ordered.Skip((filter.Page - 1) * filter.PageSize).Take(filter.PageSize).ToListAsync(ct);
         var ids = runs.Select(r => r.Id).ToList();
         var items = await db.GradingRunItems.Where(i => ids.Contains(i.RunId)).GroupBy(i => new { i.RunId, i.Status })
             .Select(g => new { g.Key.RunId, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
         var costs = await db.StageCalls.Where(c => c.RunId != null && ids.Contains(c.RunId.Value)).GroupBy(c => c.RunId)
             .Select(g => new { RunId = g.Key!.Value, Cost = g.Sum(c => c.Cost) }).ToDictionaryAsync(g => g.RunId, g => g.Cost, ct);
-        return runs.Select(r =>
+        var summaries = runs.Select(r =>
         {
             var (profileName, model) = ProfileOf(r.ProfileSnapshot);
             return new GradingRunSummaryResponse(r.Id, r.ProjectId, r.Workflow, r.RubricDesign, r.ModelProfileId, profileName, model, r.Samples,
                 StatusName(r.Status), Counts(items.Where(i => i.RunId == r.Id).Select(i => (i.Status, i.Count))), costs.GetValueOrDefault(r.Id),
                 r.CreatedAt, r.StartedAt, r.FinishedAt);
         }).ToList();
+        return new GradingRunPageResponse(filter.Page, filter.PageSize, total, summaries);
+    }
+
+    /// <summary>By the share of a run's items that are finished (graded, needing attention, failed or cancelled); a run without items counts as 0.</summary>
+    private static IQueryable<GradingRun> OrderByProgress(GradingDbContext db, IQueryable<GradingRun> query, bool descending)
+    {
+        var withShare = query.Select(r => new
+        {
+            Run = r,
+            Share = db.GradingRunItems.Count(i => i.RunId == r.Id) == 0 ? 0.0
+                : (double)db.GradingRunItems.Count(i => i.RunId == r.Id && i.Status != RunItemStatus.Pending && i.Status != RunItemStatus.Running)
+                  / db.GradingRunItems.Count(i => i.RunId == r.Id),
+        });
+        var ordered = descending ? withShare.OrderByDescending(x => x.Share) : withShare.OrderBy(x => x.Share);
+        return ordered.ThenByDescending(x => x.Run.Id).Select(x => x.Run);
+    }
+
+    public static async Task<RunFailurePageResponse> FailuresAsync(GradingDbContext db, Guid projectId, Guid runId, ProjectRole role,
+        FailureListFilter filter, CancellationToken ct)
+    {
+        var statuses = filter.Statuses.Count > 0 ? filter.Statuses.ToList() : [RunItemStatus.Failed, RunItemStatus.NeedsAttention];
+        var hideAuthors = await db.Projects.AsNoTracking().Where(p => p.Id == projectId).Select(p => p.HideAuthors).FirstOrDefaultAsync(ct);
+        var seesAuthors = BlindPolicy.MaySeeAuthor(hideAuthors, role);
+        // The reason of an item that needs attention is on its model grade (the output that failed validation).
+        var rows = db.GradingRunItems.Where(i => i.RunId == runId && statuses.Contains(i.Status))
+            .Join(db.Solutions, i => i.SolutionId, s => s.Id, (i, s) => new
+            {
+                Item = i,
+                Error = i.LastError ?? db.ModelGrades.Where(g => g.Id == i.ModelGradeId).Select(g => g.StatusReason).FirstOrDefault(),
+                s.ExternalId,
+                s.Author,
+            });
+        if (filter.Search.Length > 0)
+        {
+            // lower() on both sides: ILIKE would read % and _ in the text as wildcards.
+            var lowered = filter.Search.ToLowerInvariant();
+            rows = rows.Where(r => r.Error != null && r.Error.ToLower().Contains(lowered));
+        }
+        var total = await rows.CountAsync(ct);
+        var ordered = (filter.Sort, filter.Descending) switch
+        {
+            ("solution", false) => seesAuthors
+                ? rows.OrderBy(r => r.ExternalId).ThenBy(r => r.Author).ThenBy(r => r.Item.SolutionId)
+                : rows.OrderBy(r => r.ExternalId).ThenBy(r => r.Item.SolutionId),
+            ("solution", true) => seesAuthors
+                ? rows.OrderByDescending(r => r.ExternalId).ThenByDescending(r => r.Author).ThenByDescending(r => r.Item.SolutionId)
+                : rows.OrderByDescending(r => r.ExternalId).ThenByDescending(r => r.Item.SolutionId),
+            ("status", false) => rows.OrderBy(r => r.Item.Status).ThenBy(r => r.Item.Id),
+            ("status", true) => rows.OrderByDescending(r => r.Item.Status).ThenBy(r => r.Item.Id),
+            ("attempts", false) => rows.OrderBy(r => r.Item.Attempts).ThenBy(r => r.Item.Id),
+            ("attempts", true) => rows.OrderByDescending(r => r.Item.Attempts).ThenBy(r => r.Item.Id),
+            (_, false) => rows.OrderBy(r => r.Item.FinishedAt).ThenBy(r => r.Item.Id),
+            _ => rows.OrderByDescending(r => r.Item.FinishedAt).ThenByDescending(r => r.Item.Id),
+        };
+        var page = await ordered.Skip((filter.Page - 1) * filter.PageSize).Take(filter.PageSize)
+            .Select(r => new { r.Item.Id, r.Item.SolutionId, r.Item.ProblemId, r.Item.Status, r.Item.Attempts, r.Error, r.ExternalId, r.Author })
+            .ToListAsync(ct);
+        return new RunFailurePageResponse(filter.Page, filter.PageSize, total,
+            page.Select(f => new RunFailureResponse(f.Id, f.SolutionId, f.ProblemId, Wire(f.Status), f.Error, f.Attempts,
+                seesAuthors ? f.Author : null, f.ExternalId)).ToList());
     }
 
     private static RunItemCounts Counts(IEnumerable<(RunItemStatus Status, int Count)> byStatus)

@@ -173,9 +173,19 @@ internal static class UserEndpoints
             errors["search"] = [$"search is at most {UserListQuery.MaxSearchLength} characters."];
         }
         var (key, descending) = Paging.ParseSort(query.Sort, "name", UserListQuery.Sorts, errors);
+        var statuses = ListFilter.Values(query.Status);
+        if (statuses.FirstOrDefault(v => !UserListQuery.Statuses.Contains(v)) is { } unknown)
+        {
+            errors["status"] = [$"'{unknown}' is not one of {string.Join(", ", UserListQuery.Statuses)}."];
+        }
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, title: "One or more fields are invalid.");
+        }
+        if (statuses.Count > 0)
+        {
+            bool active = statuses.Contains("active"), disabled = statuses.Contains("disabled"), admin = statuses.Contains("admin");
+            rows = rows.Where(u => (active && u.DisabledAt == null) || (disabled && u.DisabledAt != null) || (admin && u.IsAdmin));
         }
         if (search.Length > 0)
         {
@@ -187,6 +197,10 @@ internal static class UserEndpoints
         var ordered = key switch
         {
             "email" => descending ? rows.OrderByDescending(u => u.Email) : rows.OrderBy(u => u.Email),
+            // Status: active accounts first, administrators first among them; descending puts disabled accounts first.
+            "status" => descending
+                ? rows.OrderByDescending(u => u.DisabledAt != null).ThenBy(u => u.IsAdmin).ThenBy(u => u.Email)
+                : rows.OrderBy(u => u.DisabledAt != null).ThenByDescending(u => u.IsAdmin).ThenBy(u => u.Email),
             "createdAt" => descending ? rows.OrderByDescending(u => u.CreatedAt).ThenBy(u => u.Email) : rows.OrderBy(u => u.CreatedAt).ThenBy(u => u.Email),
             _ => descending ? rows.OrderByDescending(u => u.DisplayName).ThenBy(u => u.Email) : rows.OrderBy(u => u.DisplayName).ThenBy(u => u.Email),
         };
@@ -204,7 +218,10 @@ internal readonly record struct UserListQuery
     public const int MaxSearchLength = 200;
 
     /// <summary>The orders <c>sort</c> accepts, ascending; a leading - reverses one.</summary>
-    public static readonly string[] Sorts = ["name", "email", "createdAt"];
+    public static readonly string[] Sorts = ["name", "email", "createdAt", "status"];
+
+    /// <summary>The values <c>status</c> filters on.</summary>
+    public static readonly string[] Statuses = ["active", "disabled", "admin"];
 
     [Description("The user with exactly this email (case-insensitive). The only form non-administrators may use.")]
     [FromQuery(Name = "email")]
@@ -214,9 +231,14 @@ internal readonly record struct UserListQuery
     [FromQuery(Name = "search")]
     public string? Search { get; init; }
 
-    [Description("name (default), email or createdAt; prefix with - for descending, e.g. -createdAt.")]
+    [Description("name (default), email, createdAt or status (active administrators, other active users, then disabled accounts); " +
+        "prefix with - for descending, e.g. -createdAt.")]
     [FromQuery(Name = "sort")]
     public string? Sort { get; init; }
+
+    [Description("Only users with one of these states: active, disabled, admin (comma-separated).")]
+    [FromQuery(Name = "status")]
+    public string? Status { get; init; }
 
     [Description(Paging.PageDescription)]
     [FromQuery(Name = "page")]

@@ -38,8 +38,11 @@ public sealed record ImportResponse(
 /// </summary>
 public sealed record ImportFailureResponse(string Record, string? Field, string Reason);
 
-/// <summary>A page of an import's stored failures.</summary>
-public sealed record ImportFailurePageResponse(IReadOnlyList<ImportFailureResponse> Items, int Total, int Stored, string? Next);
+/// <summary>
+/// A page of an import's stored failures: <c>total</c> counts every failed record, <c>stored</c> those kept, <c>matching</c>
+/// the kept ones that match the search (all of them without one).
+/// </summary>
+public sealed record ImportFailurePageResponse(IReadOnlyList<ImportFailureResponse> Items, int Total, int Stored, string? Next, int Matching);
 
-/// <summary>A page of a project's imports, newest first (without failures).</summary>
-public sealed record ImportPageResponse(IReadOnlyList<ImportResponse> Items, string? Next);
+/// <summary>A page of a project's imports (without failures); <c>total</c> counts every import that matches the status filter.</summary>
+public sealed record ImportPageResponse(IReadOnlyList<ImportResponse> Items, string? Next, int Page, int PageSize, int Total);

@@ -7,6 +7,9 @@ using GradingPortal.Domain.Persistence;
 using GradingPortal.Domain.Projects;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using GradingPortal.Api.Endpoints;
+using System.ComponentModel;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -34,16 +37,17 @@ internal static class ImportEndpoints
                 "a Worker processes it. 413 when the file (or a lone .json record) is over the limit.")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).Problems(400, 403, 404);
         byProject.MapGet("/", List).WithName("ListImports")
-            .WithSummary("The project's imports, newest first (Adjudicators and Admins); follow `next` for older ones.")
-            .Problems(403, 404);
+            .WithSummary("The project's imports (Adjudicators and Admins), a page at a time, sorted and filtered by status; " +
+                "newest first unless sorted otherwise. `before`/`limit` still page newest first from a cursor; follow `next`.")
+            .Problems(400, 403, 404);
 
         var group = app.MapGroup("/api/imports").WithTags("Imports").RequireAuthorization();
         group.MapGet("/{importId:guid}", Get).WithName("GetImport")
             .WithSummary("An import's status, counts and first failures (Adjudicators and Admins).")
             .Problems(403, 404);
         group.MapGet("/{importId:guid}/failures", Failures).WithName("ListImportFailures")
-            .WithSummary("A page of an import's stored failures (the first 1,000 are kept).")
-            .Problems(403, 404);
+            .WithSummary("A page of an import's stored failures (the first 1,000 are kept), by line or the reverse, searched in the reason and field.")
+            .Problems(400, 403, 404);
         return app;
     }
 
@@ -130,8 +134,8 @@ internal static class ImportEndpoints
         return TypedResults.Accepted($"/api/imports/{import.Id}", ToResponse(now, await UploadOfAsync(db, import.Id, ct), [], null));
     }
 
-    internal static async Task<Results<Ok<ImportPageResponse>, ProblemHttpResult>> List(Guid projectId, Guid? before, int? limit,
-        GradingDbContext db, ProjectAccess access, CancellationToken ct)
+    internal static async Task<Results<Ok<ImportPageResponse>, ValidationProblem, ProblemHttpResult>> List(Guid projectId,
+        [AsParameters] ImportListQuery query, GradingDbContext db, ProjectAccess access, CancellationToken ct)
     {
         if (await access.RoleAsync(projectId, ct) is not { } role || !await db.Projects.AnyAsync(p => p.Id == projectId, ct))
         {
@@ -141,19 +145,91 @@ internal static class ImportEndpoints
         {
             return ApiProblems.Forbidden("see imports");
         }
-        var size = Math.Clamp(limit ?? DefaultListSize, 1, MaxListSize);
-        var query = db.Imports.AsNoTracking().Where(i => i.ProjectId == projectId);
-        if (before is { } cursor)
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var (page, pageSize) = Paging.Parse(query.Page, query.PageSize, errors);
+        var (key, descending) = Paging.ParseSort(query.Sort, "-createdAt", ImportListQuery.Sorts, errors);
+        var statuses = ListFilter.Values(query.Status);
+        if (statuses.FirstOrDefault(v => !ImportListQuery.Statuses.Contains(v)) is { } unknown)
         {
-            // Ids are UUID v7: older imports have smaller ids.
-            query = query.Where(i => i.Id.CompareTo(cursor) < 0);
+            errors["status"] = [$"'{unknown}' is not one of {string.Join(", ", ImportListQuery.Statuses)}."];
         }
-        var rows = await query.OrderByDescending(i => i.Id).Take(size + 1).ToListAsync(ct);
+        // The cursor pages newest first only; mixing it with pages or another order would skip or repeat imports.
+        var cursorMode = query.Before is not null || query.Limit is not null;
+        if (cursorMode && (query.Page is not null || query.PageSize is not null || (key, descending) != ("createdAt", true)))
+        {
+            errors["before"] = ["before and limit page newest first; use page and pageSize to page in another order."];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "One or more fields are invalid.");
+        }
+        var filtered = WithStatus(db, db.Imports.AsNoTracking().Where(i => i.ProjectId == projectId), statuses);
+        var total = await filtered.CountAsync(ct);
+        var statusText = statuses.Count > 0 ? "&status=" + Uri.EscapeDataString(string.Join(',', statuses)) : "";
+        List<Import> rows;
+        string? next;
+        if (cursorMode)
+        {
+            pageSize = Math.Clamp(query.Limit ?? DefaultListSize, 1, MaxListSize);
+            var older = filtered;
+            if (query.Before is { } cursor)
+            {
+                // Ids are UUID v7: older imports have smaller ids.
+                older = older.Where(i => i.Id.CompareTo(cursor) < 0);
+            }
+            rows = await older.OrderByDescending(i => i.Id).Take(pageSize + 1).ToListAsync(ct);
+            next = rows.Count > pageSize ? $"/api/projects/{projectId}/imports?before={rows[pageSize - 1].Id}&limit={pageSize}{statusText}" : null;
+            rows = [.. rows.Take(pageSize)];
+            page = 1;
+        }
+        else
+        {
+            // Every order ends on the id (UUID v7, creation order), so a page never shifts between two requests.
+            var ordered = key switch
+            {
+                "status" => descending ? filtered.OrderByDescending(i => i.Status) : filtered.OrderBy(i => i.Status),
+                "processedRecords" => descending ? filtered.OrderByDescending(i => i.ProcessedRecords) : filtered.OrderBy(i => i.ProcessedRecords),
+                "created" => descending ? filtered.OrderByDescending(i => i.Created) : filtered.OrderBy(i => i.Created),
+                "updated" => descending ? filtered.OrderByDescending(i => i.Updated) : filtered.OrderBy(i => i.Updated),
+                "skipped" => descending ? filtered.OrderByDescending(i => i.Skipped) : filtered.OrderBy(i => i.Skipped),
+                "failed" => descending ? filtered.OrderByDescending(i => i.Failed) : filtered.OrderBy(i => i.Failed),
+                _ => descending ? filtered.OrderByDescending(i => i.CreatedAt) : filtered.OrderBy(i => i.CreatedAt),
+            };
+            rows = await (descending ? ordered.ThenByDescending(i => i.Id) : ordered.ThenBy(i => i.Id))
+                .Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+            var sortText = query.Sort is null ? "" : "&sort=" + Uri.EscapeDataString((descending ? "-" : "") + key);
+            next = (long)page * pageSize < total ? $"/api/projects/{projectId}/imports?page={page + 1}&pageSize={pageSize}{sortText}{statusText}" : null;
+        }
         var ids = rows.Select(i => i.Id).ToList();
         var uploads = await db.ImportUploads.AsNoTracking().Where(u => ids.Contains(u.ImportId)).ToDictionaryAsync(u => u.ImportId, ct);
-        var page = rows.Take(size).Select(i => ToResponse(i, uploads.GetValueOrDefault(i.Id), [], null)).ToList();
-        var next = rows.Count > size ? $"/api/projects/{projectId}/imports?before={page[^1].Id}&limit={size}" : null;
-        return TypedResults.Ok(new ImportPageResponse(page, next));
+        var items = rows.Select(i => ToResponse(i, uploads.GetValueOrDefault(i.Id), [], null)).ToList();
+        return TypedResults.Ok(new ImportPageResponse(items, next, page, pageSize, total));
+    }
+
+    /// <summary>
+    /// Imports whose status as clients see it (<see cref="ToResponse"/>) is one of <paramref name="statuses"/>: an upload
+    /// still arriving shows as uploading and a broken one as failed until the Worker records it on the import.
+    /// </summary>
+    private static IQueryable<Import> WithStatus(GradingDbContext db, IQueryable<Import> imports, IReadOnlyCollection<string> statuses)
+    {
+        if (statuses.Count == 0)
+        {
+            return imports;
+        }
+        bool uploading = statuses.Contains("uploading"), queued = statuses.Contains("queued"), running = statuses.Contains("running"),
+            succeeded = statuses.Contains("succeeded"), failed = statuses.Contains("failed");
+        return imports.Select(i => new
+        {
+            Import = i,
+            Finished = i.Status == ImportStatus.Succeeded || i.Status == ImportStatus.Failed,
+            Arriving = db.ImportUploads.Any(u => u.ImportId == i.Id && u.Error == null && !u.Complete),
+            Broken = db.ImportUploads.Any(u => u.ImportId == i.Id && u.Error != null),
+        }).Where(x =>
+            (uploading && !x.Finished && x.Arriving)
+            || (failed && (x.Import.Status == ImportStatus.Failed || (!x.Finished && x.Broken)))
+            || (queued && x.Import.Status == ImportStatus.Queued && !x.Arriving && !x.Broken)
+            || (running && x.Import.Status == ImportStatus.Running && !x.Arriving && !x.Broken)
+            || (succeeded && x.Import.Status == ImportStatus.Succeeded)).Select(x => x.Import);
     }
 
     internal static async Task<Results<Ok<ImportResponse>, ProblemHttpResult>> Get(Guid importId, GradingDbContext db, ProjectAccess access,
@@ -174,8 +250,8 @@ internal static class ImportEndpoints
         return TypedResults.Ok(ToResponse(import, await UploadOfAsync(db, importId, ct), failures, next));
     }
 
-    internal static async Task<Results<Ok<ImportFailurePageResponse>, ProblemHttpResult>> Failures(Guid importId, int? offset, int? limit,
-        GradingDbContext db, ProjectAccess access, CancellationToken ct)
+    internal static async Task<Results<Ok<ImportFailurePageResponse>, ValidationProblem, ProblemHttpResult>> Failures(Guid importId,
+        [AsParameters] ImportFailureListQuery query, GradingDbContext db, ProjectAccess access, CancellationToken ct)
     {
         var import = await db.Imports.AsNoTracking().FirstOrDefaultAsync(i => i.Id == importId, ct);
         if (import is null || await access.RoleAsync(import.ProjectId, ct) is not { } role)
@@ -186,12 +262,38 @@ internal static class ImportEndpoints
         {
             return ApiProblems.Forbidden("see imports");
         }
-        var from = Math.Max(0, offset ?? 0);
-        var size = Math.Clamp(limit ?? FailuresInline, 1, MaxFailurePage);
-        var items = await FailurePageAsync(db, importId, from, size, ct);
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var (_, descending) = Paging.ParseSort(query.Sort, "line", ImportFailureListQuery.Sorts, errors);
+        var search = query.Search?.Trim() ?? "";
+        if (search.Length > ImportFailureListQuery.MaxSearchLength)
+        {
+            errors["search"] = [$"search is at most {ImportFailureListQuery.MaxSearchLength} characters."];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "One or more fields are invalid.");
+        }
+        var from = Math.Max(0, query.Offset ?? 0);
+        var size = Math.Clamp(query.Limit ?? FailuresInline, 1, MaxFailurePage);
         var stored = Math.Min(import.Failed, Import.MaxStoredFailures);
-        var next = from + size < stored ? $"/api/imports/{importId}/failures?offset={from + size}&limit={size}" : null;
-        return TypedResults.Ok(new ImportFailurePageResponse(items, import.Failed, stored, next));
+        var rows = db.ImportFailures.AsNoTracking().Where(f => f.ImportId == importId);
+        var matching = stored;
+        if (search.Length > 0)
+        {
+            // lower() on both sides: ILIKE would read % and _ in the text as wildcards.
+            var lowered = search.ToLowerInvariant();
+            rows = rows.Where(f => f.Reason.ToLower().Contains(lowered) || (f.Field != null && f.Field.ToLower().Contains(lowered)));
+            matching = await rows.CountAsync(ct);
+        }
+        // Failures are numbered in the order they were found, which is line order for JSON Lines and CSV.
+        var items = await (descending ? rows.OrderByDescending(f => f.Ordinal) : rows.OrderBy(f => f.Ordinal))
+            .Skip(from).Take(size)
+            .Select(f => new ImportFailureResponse(f.Record, f.Field, f.Reason))
+            .ToListAsync(ct);
+        var more = (query.Sort is null ? "" : "&sort=" + Uri.EscapeDataString(descending ? "-line" : "line"))
+            + (search.Length > 0 ? "&search=" + Uri.EscapeDataString(search) : "");
+        var next = from + size < matching ? $"/api/imports/{importId}/failures?offset={from + size}&limit={size}{more}" : null;
+        return TypedResults.Ok(new ImportFailurePageResponse(items, import.Failed, stored, next, matching));
     }
 
     /// <summary>Room for multipart boundaries and part headers on top of the file itself.</summary>
@@ -260,4 +362,63 @@ internal static class ImportEndpoints
     /// </summary>
     private static Task EnqueueImport(IBackgroundJobClient jobs, Guid importId) =>
         Task.Run(() => jobs.Enqueue<IImportJobs>(j => j.Run(importId, CancellationToken.None)));
+}
+
+/// <summary>The query string of a project's imports list.</summary>
+internal readonly record struct ImportListQuery
+{
+    /// <summary>The orders <c>sort</c> accepts, ascending; a leading - reverses one.</summary>
+    public static readonly string[] Sorts = ["createdAt", "status", "processedRecords", "created", "updated", "skipped", "failed"];
+
+    /// <summary>The states <c>status</c> filters on, as <see cref="ImportResponse.Status"/> shows them.</summary>
+    public static readonly string[] Statuses = ["uploading", "queued", "running", "succeeded", "failed"];
+
+    [Description("Older than this import (a cursor from `next`); pages newest first, not with page or sort.")]
+    [FromQuery(Name = "before")]
+    public Guid? Before { get; init; }
+
+    [Description("Imports per cursor page, 1 to 200 (default 50); with before, not with page.")]
+    [FromQuery(Name = "limit")]
+    public int? Limit { get; init; }
+
+    [Description("createdAt, status (by stored name), processedRecords, created, updated, skipped or failed; prefix with - for descending. Default -createdAt.")]
+    [FromQuery(Name = "sort")]
+    public string? Sort { get; init; }
+
+    [Description("Only imports in these states: uploading, queued, running, succeeded, failed (comma-separated).")]
+    [FromQuery(Name = "status")]
+    public string? Status { get; init; }
+
+    [Description(Paging.PageDescription)]
+    [FromQuery(Name = "page")]
+    public string? Page { get; init; }
+
+    [Description(Paging.PageSizeDescription)]
+    [FromQuery(Name = "pageSize")]
+    public string? PageSize { get; init; }
+}
+
+/// <summary>The query string of an import's failures.</summary>
+internal readonly record struct ImportFailureListQuery
+{
+    public const int MaxSearchLength = 200;
+
+    /// <summary>The orders <c>sort</c> accepts: line order, or its reverse with -line.</summary>
+    public static readonly string[] Sorts = ["line"];
+
+    [Description("Skip this many failures (default 0).")]
+    [FromQuery(Name = "offset")]
+    public int? Offset { get; init; }
+
+    [Description("Failures per page, 1 to 1,000 (default 100).")]
+    [FromQuery(Name = "limit")]
+    public int? Limit { get; init; }
+
+    [Description("line (default: in the order found, which is line order for JSON Lines and CSV) or -line.")]
+    [FromQuery(Name = "sort")]
+    public string? Sort { get; init; }
+
+    [Description("Only failures whose reason or field contains this text (case-insensitive), at most 200 characters.")]
+    [FromQuery(Name = "search")]
+    public string? Search { get; init; }
 }
