@@ -328,4 +328,24 @@ public sealed class AuthTests(ApiFactory api) : IClassFixture<ApiFactory>
             .ExpectValidationAsync("page", "pageSize", "sort", "search");
         await admin.GetAsync("/api/users?sort=--name").ExpectValidationAsync("sort");
     }
+
+    [Fact]
+    public async Task ListUsers_StatusSortAndFilter_ActiveAdministratorsFirstAndOnlyTheChosenStates()
+    {
+        var admin = await api.AdminAsync();
+        var marker = await ThreeMarkedUsersAsync();
+        Task<JsonElement> Page(string query) => admin.GetAsync($"/api/users?search={marker}&{query}").ExpectAsync(HttpStatusCode.OK);
+        var ids = (await Page("")).Items("items").ToDictionary(u => u.Str("displayName")!.Split(' ')[0], u => u.Id());
+        await admin.PatchAsJsonAsync($"/api/users/{ids["Cleo"]}", new { isAdmin = true }).ExpectAsync(HttpStatusCode.OK);
+        await admin.PatchAsJsonAsync($"/api/users/{ids["Anna"]}", new { disabled = true }).ExpectAsync(HttpStatusCode.OK);
+
+        Names(await Page("sort=status")).ShouldBe(["Cleo", "Bert", "Anna"]);
+        Names(await Page("sort=-status")).ShouldBe(["Anna", "Bert", "Cleo"]);
+        Names(await Page("status=disabled")).ShouldBe(["Anna"]);
+        Names(await Page("status=active")).ShouldBe(["Bert", "Cleo"]);
+        Names(await Page("status=admin")).ShouldBe(["Cleo"]);
+        var either = await Page("status=admin,disabled");
+        (Names(either), either.GetProperty("total").GetInt32()).ShouldBe((["Anna", "Cleo"], 2));
+        await admin.GetAsync("/api/users?status=gone").ExpectValidationAsync("status");
+    }
 }

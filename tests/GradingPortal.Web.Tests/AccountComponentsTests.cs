@@ -46,7 +46,9 @@ public sealed class AccountComponentsTests : BunitContext
     [InlineData("DisplayName", false, "name")]
     [InlineData("Email", true, "-email")]
     [InlineData("CreatedAt", true, "-createdAt")]
-    [InlineData("Status", false, null)]
+    [InlineData("DisabledAt", false, "status")]
+    [InlineData("DisabledAt", true, "-status")]
+    [InlineData("Actions", false, null)]
     public void UsersPage_GridColumnSorted_AsksTheApiForThatOrder(string column, bool descending, string? expected) =>
         UsersPage.ApiSort(column, descending).ShouldBe(expected);
 

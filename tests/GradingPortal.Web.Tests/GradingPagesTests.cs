@@ -257,6 +257,101 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
     }
 
     [Fact]
+    public async Task RunsPage_SortAndFilterTheRunsAndARunsFailures_EachPageComesFromTheApiAndFailuresFollowTheRunLive()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var admin = await AdminApiAsync();
+        var (projectId, problemId, solutions, profileId) = await SeedAsync(admin, solutions: 5);
+        var runs = new Guid[3];
+        for (var i = 0; i < runs.Length; i++)
+        {
+            runs[i] = (await admin.PostAsync("/api/grading-runs", new { projectId, problemIds = new[] { problemId }, workflow = "absolute",
+                modelProfileId = profileId }, ct)).GetProperty("id").GetGuid();
+        }
+        // The first run is complete; the second runs with three failures so far and two pending; the third is still queued.
+        await WithDbAsync(async db =>
+        {
+            var now = DateTimeOffset.UtcNow;
+            var done = await db.GradingRuns.FirstAsync(r => r.Id == runs[0], ct);
+            done.StartPreparing(done.Configuration, now);
+            done.MarkRunning();
+            done.Complete(now);
+            var running = await db.GradingRuns.FirstAsync(r => r.Id == runs[1], ct);
+            running.StartPreparing(running.Configuration, now);
+            running.MarkRunning();
+            foreach (var solution in solutions)
+            {
+                db.GradingRunItems.Add(new GradingRunItem(runs[0], projectId, problemId, solution) { Status = RunItemStatus.Graded, Attempts = 1 });
+            }
+            var states = new (RunItemStatus Status, int Attempts, string? Error)[]
+            {
+                (RunItemStatus.Failed, 4, "HTTP 503 from the endpoint after 4 attempts"),
+                (RunItemStatus.Failed, 2, "Quota exceeded (HTTP 429)"),
+                (RunItemStatus.NeedsAttention, 1, "The answer did not match the schema"),
+                (RunItemStatus.Pending, 0, null),
+                (RunItemStatus.Pending, 0, null),
+            };
+            for (var i = 0; i < solutions.Length; i++)
+            {
+                db.GradingRunItems.Add(new GradingRunItem(runs[1], projectId, problemId, solutions[i])
+                {
+                    Status = states[i].Status, Attempts = states[i].Attempts, LastError = states[i].Error,
+                    FinishedAt = states[i].Status == RunItemStatus.Pending ? null : now.AddSeconds(i),
+                });
+            }
+            return await db.SaveChangesAsync(ct);
+        });
+        var page = await portal.NewPageAsync(bypassCsp: true);
+        await SignInAsync(page);
+
+        await page.GotoAsync($"/projects/{projectId}/runs");
+        var statuses = page.GetByTestId("run-row-status");
+        await Expect(statuses).ToHaveCountAsync(3);
+        await ChooseAsync(page, "run-status-filter", "Completed");
+        await Expect(statuses).ToHaveCountAsync(1);
+        await Expect(statuses).ToHaveTextAsync("Completed");
+        await ChooseAsync(page, "run-status-filter", "Failed");
+        await Expect(page.GetByTestId("no-runs")).ToHaveTextAsync("No runs match these filters.");
+        await ChooseAsync(page, "run-status-filter", "Any status");
+        await Expect(statuses).ToHaveCountAsync(3);
+        // Progress sorts by the share of finished items: queued (none), running (3 of 5), completed (all); then the reverse.
+        var progress = page.Locator("th", new() { HasText = "Progress" }).Locator(".sortable-column-header");
+        await progress.ClickAsync();
+        await Expect(statuses).ToHaveTextAsync(["Queued", "Running", "Completed"]);
+        await progress.ClickAsync();
+        await Expect(statuses).ToHaveTextAsync(["Completed", "Running", "Queued"]);
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
+
+        await page.GotoAsync($"/runs/{runs[1]}");
+        var reasons = page.GetByTestId("failure-reason");
+        await Expect(reasons).ToHaveCountAsync(3);
+        await ChooseAsync(page, "failure-status-filter", "Needs attention");
+        await Expect(reasons).ToHaveTextAsync(["The answer did not match the schema"]);
+        await ChooseAsync(page, "failure-status-filter", "Failed or needs attention");
+        await Expect(reasons).ToHaveCountAsync(3);
+        await page.GetByTestId("failure-search").Locator("input").PressSequentiallyAsync("quota");
+        await Expect(reasons).ToHaveTextAsync(["Quota exceeded (HTTP 429)"]);
+        await page.GetByTestId("failure-search").Locator("input").FillAsync("");
+        await Expect(reasons).ToHaveCountAsync(3);
+        var attempts = page.Locator("[data-testid=run-failures] th", new() { HasText = "Attempts" }).Locator(".sortable-column-header");
+        await attempts.ClickAsync();
+        await Expect(page.GetByTestId("failure-attempts")).ToHaveTextAsync(["1", "2", "4"]);
+        await attempts.ClickAsync();
+        await Expect(page.GetByTestId("failure-attempts")).ToHaveTextAsync(["4", "2", "1"]);
+
+        // A Worker fails one more item: the page, still following the run, shows it without a reload.
+        await WithDbAsync(async db =>
+        {
+            var item = await db.GradingRunItems.FirstAsync(i => i.RunId == runs[1] && i.SolutionId == solutions[3], ct);
+            (item.Status, item.Attempts, item.LastError, item.FinishedAt) = (RunItemStatus.Failed, 3, "Connection reset by the endpoint", DateTimeOffset.UtcNow);
+            return await db.SaveChangesAsync(ct);
+        });
+        await Expect(reasons).ToHaveCountAsync(4);
+        await Expect(page.GetByTestId("failure-attempts")).ToHaveTextAsync(["4", "3", "2", "1"]);
+        await Expect(page.GetByTestId("count-failed")).ToHaveTextAsync("3");
+    }
+
+    [Fact]
     public async Task SolutionPage_ModelGrade_ShowsScoreItemsHighlightedFindingsAndStageCalls()
     {
         using var admin = await AdminApiAsync();

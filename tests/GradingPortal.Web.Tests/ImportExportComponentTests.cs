@@ -83,10 +83,13 @@ public sealed class ImportExportComponentTests : BunitContext
     {
         var asked = new List<(int Offset, int Limit)>();
         var failures = Enumerable.Range(1, 30).Select(i => new ImportFailureResponse { Record = $"line {i}", Field = i % 2 == 0 ? "text" : null, Reason = $"reason {i}" }).ToList();
-        Task<ImportFailurePageResponse> Load(int offset, int limit, CancellationToken _)
+        Task<ImportFailurePageResponse> Load(ImportFailureQuery query, CancellationToken _)
         {
-            asked.Add((offset, limit));
-            return Task.FromResult(new ImportFailurePageResponse { Items = failures.Skip(offset).Take(limit).ToList(), Total = 30, Stored = 30 });
+            asked.Add((query.Offset, query.Limit));
+            return Task.FromResult(new ImportFailurePageResponse
+            {
+                Items = failures.Skip(query.Offset).Take(query.Limit).ToList(), Total = 30, Stored = 30, Matching = 30,
+            });
         }
 
         var grid = Render<ImportFailuresGrid>(p => p.Add(g => g.Failed, 30).Add(g => g.Stored, 30).Add(g => g.Finished, true).Add(g => g.LoadPage, Load));
@@ -103,8 +106,11 @@ public sealed class ImportExportComponentTests : BunitContext
     [Fact]
     public void FailuresGrid_MoreFailedThanKept_SaysOnlyTheFirstAreKept()
     {
-        static Task<ImportFailurePageResponse> Load(int offset, int limit, CancellationToken _) =>
-            Task.FromResult(new ImportFailurePageResponse { Items = [new ImportFailureResponse { Record = "line 2", Reason = "bad" }], Total = 1500, Stored = 1000 });
+        static Task<ImportFailurePageResponse> Load(ImportFailureQuery query, CancellationToken _) =>
+            Task.FromResult(new ImportFailurePageResponse
+            {
+                Items = [new ImportFailureResponse { Record = "line 2", Reason = "bad" }], Total = 1500, Stored = 1000, Matching = 1000,
+            });
 
         var grid = Render<ImportFailuresGrid>(p => p.Add(g => g.Failed, 1500).Add(g => g.Stored, 1000).Add(g => g.LoadPage, Load));
 
@@ -117,7 +123,7 @@ public sealed class ImportExportComponentTests : BunitContext
     public void FailuresGrid_NoFailures_SaysSoWithoutAskingTheApi(bool finished, string expected)
     {
         var asked = 0;
-        Task<ImportFailurePageResponse> Load(int offset, int limit, CancellationToken _)
+        Task<ImportFailurePageResponse> Load(ImportFailureQuery query, CancellationToken _)
         {
             asked++;
             return Task.FromResult(new ImportFailurePageResponse());
@@ -134,10 +140,13 @@ public sealed class ImportExportComponentTests : BunitContext
     public void FailuresGrid_MoreFailuresArrive_ReadsItsPageAgain()
     {
         var asked = 0;
-        Task<ImportFailurePageResponse> Load(int offset, int limit, CancellationToken _)
+        Task<ImportFailurePageResponse> Load(ImportFailureQuery query, CancellationToken _)
         {
             asked++;
-            return Task.FromResult(new ImportFailurePageResponse { Items = [new ImportFailureResponse { Record = "line 2", Reason = "bad" }], Total = 1, Stored = 1 });
+            return Task.FromResult(new ImportFailurePageResponse
+            {
+                Items = [new ImportFailureResponse { Record = "line 2", Reason = "bad" }], Total = 1, Stored = 1, Matching = 1,
+            });
         }
         var grid = Render<ImportFailuresGrid>(p => p.Add(g => g.Failed, 1).Add(g => g.Stored, 1).Add(g => g.LoadPage, Load));
         grid.WaitForAssertion(() => asked.ShouldBe(1));

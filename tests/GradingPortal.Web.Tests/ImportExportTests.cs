@@ -371,6 +371,59 @@ public sealed class ImportExportTests(ImportExportPortal portal) : IClassFixture
         await Expect(page.GetByTestId("export-form")).ToHaveCountAsync(0);
     }
 
+    [Fact]
+    public async Task ImportPage_StatusFilter_ListsOnlyTheImportsInThatState()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var api = await AdminApiAsync();
+        var projectId = (await api.PostAsync("/api/projects", new { name = $"Import filter {Guid.NewGuid():N}"[..24] }, ct)).GetProperty("id").GetGuid();
+        var adminId = (await api.SendAsync(HttpMethod.Get, "/api/me", null, ct)).GetProperty("id").GetGuid();
+        // Finished imports written as a Worker leaves them: no job is queued, so nothing changes them meanwhile.
+        await WithDbAsync(async db =>
+        {
+            var now = DateTimeOffset.UtcNow;
+            foreach (var (name, fails) in new[] { ("first-good.jsonl", false), ("broken-header.csv", true), ("second-good.jsonl", false) })
+            {
+                var import = GradingPortal.Domain.Imports.Import.Receive(projectId, name.EndsWith(".csv", StringComparison.Ordinal)
+                    ? GradingPortal.Domain.Imports.ImportFormat.Csv : GradingPortal.Domain.Imports.ImportFormat.Jsonl, name, 1 << 20, adminId, now);
+                import.Staged(100, now);
+                import.Start(now);
+                if (fails)
+                {
+                    import.Fail("Unrecognised CSV header.", now);
+                }
+                else
+                {
+                    import.Succeed(now);
+                }
+                db.Imports.Add(import);
+                await db.SaveChangesAsync();
+            }
+        });
+        var page = await SignedInPageAsync(bypassCsp: true);
+
+        await page.GotoAsync($"/projects/{projectId}/import");
+        await Expect(page.GetByTestId("import-row")).ToHaveCountAsync(3);
+        await ChooseAsync(page, "import-status-filter", "Failed");
+
+        await Expect(page.GetByTestId("import-row")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("import-list")).ToContainTextAsync("broken-header.csv");
+        await ChooseAsync(page, "import-status-filter", "Succeeded");
+        await Expect(page.GetByTestId("import-row")).ToHaveCountAsync(2);
+        await Expect(page.GetByTestId("import-list")).Not.ToContainTextAsync("broken-header.csv");
+        await ChooseAsync(page, "import-status-filter", "Uploading");
+        await Expect(page.GetByTestId("no-imports")).ToHaveTextAsync("No imports with this status.");
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
+    }
+
+    /// <summary>Opens a MudSelect (inside the element with <paramref name="testId"/>) and picks the option showing <paramref name="text"/>.</summary>
+    private static async Task ChooseAsync(IPage page, string testId, string text)
+    {
+        await page.GetByTestId(testId).Locator(".mud-select").First.ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item").Filter(new LocatorFilterOptions { HasText = text }).First.ClickAsync();
+        await Expect(page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
+    }
+
     private Task<ApiClient> AdminApiAsync() =>
         ApiClient.SignInAsync(portal.Browser.Hosts.ApiUrl, PortalHosts.AdminEmail, PortalHosts.AdminPassword, TestContext.Current.CancellationToken);
 

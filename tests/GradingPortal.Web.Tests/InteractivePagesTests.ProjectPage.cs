@@ -57,6 +57,43 @@ public sealed partial class InteractivePagesTests
     }
 
     [Fact]
+    public async Task ProjectPage_SiteAdminTypesPartOfAName_PicksTheSuggestedPersonAndAddsThem()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var marker = $"Zq{Guid.NewGuid():N}"[..10];
+        string adminEmail = $"picker-admin-{Guid.NewGuid():N}@example.org", pickedEmail = $"picked-{Guid.NewGuid():N}@example.org";
+        using (var admin = await ApiClient.SignInAsync(portal.Hosts.ApiUrl, PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct))
+        {
+            await admin.PostAsync("/api/users", new { email = adminEmail, password = MemberPassword, displayName = "Picker Admin", isAdmin = true }, ct);
+            await admin.PostAsync("/api/users", new { email = pickedEmail, password = MemberPassword, displayName = $"{marker} Quill" }, ct);
+            await admin.PostAsync("/api/users", new { email = $"other-{Guid.NewGuid():N}@example.org", password = MemberPassword, displayName = $"{marker} Other" }, ct);
+        }
+        using var owner = await ApiClient.SignInAsync(portal.Hosts.ApiUrl, adminEmail, MemberPassword, ct);
+        var projectId = (await owner.PostAsync("/api/projects", new { name = $"Picker {Guid.NewGuid():N}"[..20] }, ct)).GetProperty("id").GetGuid();
+        var page = await portal.NewPageAsync(bypassCsp: true);
+        await SignInAsync(page, adminEmail);
+        await page.GotoAsync($"/projects/{projectId}");
+        await Expect(page.GetByTestId("member-count")).ToHaveTextAsync("1");
+
+        // Each keystroke asks the Api again: both people match the marker, then only one its name too.
+        var options = page.Locator(".mud-popover-open .mud-list-item");
+        await page.Locator("#member-user").PressSequentiallyAsync(marker, new() { Delay = 30 });
+        await Expect(options).ToHaveCountAsync(2);
+        await page.Locator("#member-user").PressSequentiallyAsync(" Qu", new() { Delay = 30 });
+        await Expect(options).ToHaveCountAsync(1);
+        await Expect(options).ToHaveTextAsync($"{marker} Quill ({pickedEmail})");
+        await options.ClickAsync();
+        await Expect(page.Locator("#member-user")).ToHaveValueAsync(pickedEmail);
+        await page.ClickAsync("[data-testid=add-member-submit]");
+
+        await Expect(page.GetByTestId("members-message")).ToHaveTextAsync("Member added.");
+        await Expect(page.GetByTestId("members")).ToContainTextAsync(pickedEmail);
+        await Expect(page.GetByTestId("member-count")).ToHaveTextAsync("2");
+        var pickedId = await MemberIdAsync(await FreshAsync(adminEmail, ct), projectId, pickedEmail, ct);
+        (await RoleAsync(await FreshAsync(adminEmail, ct), projectId, pickedId, ct)).ShouldBe("grader");
+    }
+
+    [Fact]
     public async Task ProjectPage_SettingsSavedThenChangedMeanwhile_HeaderFollowsAndTheConflictKeepsWhatWasTyped()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -18,7 +18,12 @@ public sealed partial class UsersPage
     private readonly ResetForm _reset = new();
     private MudDataGrid<UserResponse>? _grid;
     private Guid? _me;
+
+    /// <summary>The status select's "no filter" choice.</summary>
+    private const string AnyStatus = "any";
+
     private string _search = "";
+    private string _status = AnyStatus;
     private ApiError? _loadError;
     private ApiError? _actionError;
     private ApiError? _createError;
@@ -45,6 +50,7 @@ public sealed partial class UsersPage
         try
         {
             var page = await Api.ListUsersAsync(null, string.IsNullOrWhiteSpace(_search) ? null : _search.Trim(), SortOf(state),
+                _status == AnyStatus ? null : _status,
                 (state.Page + 1).ToString(CultureInfo.InvariantCulture), state.PageSize.ToString(CultureInfo.InvariantCulture), ct);
             _loadError = null;
             return new GridData<UserResponse> { Items = page.Items, TotalItems = page.Total };
@@ -71,12 +77,22 @@ public sealed partial class UsersPage
         nameof(UserResponse.DisplayName) => descending ? "-name" : "name",
         nameof(UserResponse.Email) => descending ? "-email" : "email",
         nameof(UserResponse.CreatedAt) => descending ? "-createdAt" : "createdAt",
+        nameof(UserResponse.DisabledAt) => descending ? "-status" : "status",
         _ => null,
     };
 
     private async Task SearchAsync(string? text)
     {
         _search = text ?? "";
+        if (_grid is not null)
+        {
+            await _grid.ReloadServerData();
+        }
+    }
+
+    private async Task StatusChangedAsync(string value)
+    {
+        _status = value ?? AnyStatus;
         if (_grid is not null)
         {
             await _grid.ReloadServerData();

@@ -4,6 +4,9 @@ using MudBlazor;
 
 namespace GradingPortal.Web.Components.Pages.ImportExport;
 
+/// <summary>What the failures grid asks the Api for: where the page starts, its size, and the Api's sort and search (null: none).</summary>
+public sealed record ImportFailureQuery(int Offset, int Limit, string? Sort, string? Search);
+
 public sealed partial class ImportFailuresGrid
 {
     public const int PageSize = 25;
@@ -13,6 +16,7 @@ public sealed partial class ImportFailuresGrid
     private MudDataGrid<ImportFailureResponse>? _grid;
     private ApiError? _error;
     private int _shownFailed = -1;
+    private string _search = "";
 
     /// <summary>How many records failed (the grid reloads its page when this grows while the import runs).</summary>
     [Parameter]
@@ -25,9 +29,9 @@ public sealed partial class ImportFailuresGrid
     [Parameter]
     public bool Finished { get; set; }
 
-    /// <summary>Fetches failures from an offset: the Api's <c>ListImportFailures</c> for the import shown.</summary>
+    /// <summary>Fetches a page of failures: the Api's <c>ListImportFailures</c> for the import shown.</summary>
     [Parameter, EditorRequired]
-    public Func<int, int, CancellationToken, Task<ImportFailurePageResponse>> LoadPage { get; set; } = default!;
+    public Func<ImportFailureQuery, CancellationToken, Task<ImportFailurePageResponse>> LoadPage { get; set; } = default!;
 
     protected override async Task OnParametersSetAsync()
     {
@@ -44,8 +48,11 @@ public sealed partial class ImportFailuresGrid
         _shownFailed = Failed;
         try
         {
-            var page = await LoadPage(state.Page * state.PageSize, state.PageSize, ct);
-            return new GridData<ImportFailureResponse> { Items = page.Items, TotalItems = page.Stored };
+            // The Record column is the only sortable one: failures are numbered in line order.
+            var sort = state.SortDefinitions.FirstOrDefault() is { } by ? (by.Descending ? "-line" : "line") : null;
+            var page = await LoadPage(new ImportFailureQuery(state.Page * state.PageSize, state.PageSize, sort,
+                string.IsNullOrWhiteSpace(_search) ? null : _search.Trim()), ct);
+            return new GridData<ImportFailureResponse> { Items = page.Items, TotalItems = page.Matching };
         }
         catch (ApiException ex)
         {
@@ -56,5 +63,14 @@ public sealed partial class ImportFailuresGrid
             _error = ApiError.Unreachable;
         }
         return new GridData<ImportFailureResponse> { Items = [], TotalItems = 0 };
+    }
+
+    private async Task SearchChangedAsync(string? value)
+    {
+        _search = value ?? "";
+        if (_grid is not null)
+        {
+            await _grid.ReloadServerData();
+        }
     }
 }

@@ -1,5 +1,5 @@
+using System.Globalization;
 using GradingPortal.Web.ApiClient;
-using GradingPortal.Web.Components.Pages.Problems;
 using GradingPortal.Web.Components.Shared;
 using GradingPortal.Web.Endpoints;
 using Microsoft.AspNetCore.Components;
@@ -17,8 +17,12 @@ public sealed partial class ImportPage : IAsyncDisposable
 {
     private const int PageSize = 25;
 
+    /// <summary>The status select's "no filter" choice.</summary>
+    private const string AnyValue = "any";
+
+    private static readonly int[] s_pageSizes = [10, 25, 50, 100];
+
     private readonly CancellationTokenSource _stop = new();
-    private readonly CursorPages _cursors = new();
     private readonly List<UploadOutcome> _outcomes = [];
     private ProjectResponse? _project;
     private ApiError? _loadError;
@@ -33,8 +37,7 @@ public sealed partial class ImportPage : IAsyncDisposable
     private long _sent;
     private long _total;
     private MudDataGrid<ImportResponse>? _grid;
-    private int _page;
-    private bool _hasMore;
+    private string _status = AnyValue;
     private IJSObjectReference? _module;
     private DotNetObjectReference<ImportPage>? _self;
 
@@ -83,18 +86,10 @@ public sealed partial class ImportPage : IAsyncDisposable
         _listError = null;
         try
         {
-            var page = state.Page;
-            if (!_cursors.TryGetCursor(page, state.PageSize, out var before))
-            {
-                page = 0;
-                _cursors.TryGetCursor(0, state.PageSize, out before);
-            }
-            var result = await Api.ListImportsAsync(ProjectId, before, state.PageSize, ct);
-            _hasMore = result.Next is not null;
-            _cursors.Seen(page, result.Items.Count > 0 ? result.Items[^1].Id : null, _hasMore);
-            _page = page;
-            // The Api pages newest first by a cursor and has no total: the grid is told just enough to allow "older".
-            var total = _hasMore ? (page + 2) * state.PageSize : page * state.PageSize + result.Items.Count;
+            var sort = state.SortDefinitions.FirstOrDefault() is { } by ? ApiSort(by.SortBy, by.Descending) : null;
+            var result = await Api.ListImportsAsync(ProjectId, null, null, sort, _status == AnyValue ? null : _status,
+                (state.Page + 1).ToString(CultureInfo.InvariantCulture), state.PageSize.ToString(CultureInfo.InvariantCulture), ct);
+            var total = result.Total;
             return new GridData<ImportResponse> { Items = result.Items, TotalItems = total };
         }
         catch (ApiException ex)
@@ -106,6 +101,30 @@ public sealed partial class ImportPage : IAsyncDisposable
             _listError = ApiError.Unreachable;
         }
         return new GridData<ImportResponse> { Items = [], TotalItems = 0 };
+    }
+
+    /// <summary>The Api's <c>sort</c> for a grid column (named by its property), or null for the Api's default (newest first).</summary>
+    public static string? ApiSort(string? column, bool descending)
+    {
+        var key = column switch
+        {
+            nameof(ImportResponse.CreatedAt) => "createdAt",
+            nameof(ImportResponse.Status) => "status",
+            nameof(ImportResponse.ProcessedRecords) => "processedRecords",
+            nameof(ImportResponse.Created) => "created",
+            nameof(ImportResponse.Failed) => "failed",
+            _ => null,
+        };
+        return key is null ? null : descending ? "-" + key : key;
+    }
+
+    private async Task StatusChangedAsync(string value)
+    {
+        _status = value ?? AnyValue;
+        if (_grid is not null)
+        {
+            await _grid.ReloadServerData();
+        }
     }
 
     private void OnFilesChosen()

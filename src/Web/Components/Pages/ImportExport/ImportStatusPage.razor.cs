@@ -55,8 +55,8 @@ public sealed partial class ImportStatusPage : IAsyncDisposable
         }
     }
 
-    private Task<ImportFailurePageResponse> LoadFailuresAsync(int offset, int limit, CancellationToken ct) =>
-        Api.ListImportFailuresAsync(ImportId, offset, limit, ct);
+    private Task<ImportFailurePageResponse> LoadFailuresAsync(ImportFailureQuery query, CancellationToken ct) =>
+        Api.ListImportFailuresAsync(ImportId, query.Offset, query.Limit, query.Sort, query.Search, ct);
 
     /// <summary>
     /// Reads the import each tick until it is finished, then stops: a finished import does not change again. A failed

@@ -25,6 +25,9 @@ public static class ImportView
 
     public static bool IsFinished(string status) => status is "succeeded" or "failed";
 
+    /// <summary>An import's states as the Api names them, in the order an import goes through them.</summary>
+    public static readonly string[] Statuses = ["uploading", "queued", "running", "succeeded", "failed"];
+
     public static string StatusLabel(string status) => status switch
     {
         "uploading" => "Uploading",

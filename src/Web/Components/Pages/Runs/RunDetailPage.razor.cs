@@ -109,6 +109,12 @@ public sealed partial class RunDetailPage : IAsyncDisposable
         }
     }
 
+    private Task<RunFailurePageResponse> LoadFailuresAsync(RunFailureQuery query, CancellationToken ct)
+    {
+        var (page, pageSize) = RunFailuresGrid.Paging(query);
+        return Api.ListGradingRunFailuresAsync(RunId, query.Sort, query.Status, query.Search, page, pageSize, ct);
+    }
+
     private async Task CancelAsync()
     {
         var confirmed = await Dialogs.ShowMessageBoxAsync("Cancel this run?", "Pending and running solutions are cancelled. Work already done is kept.",

@@ -6,6 +6,9 @@ namespace GradingPortal.Web.Components.Pages.Runs;
 /// <summary>How the run pages show a run: status colours, progress, whether it is still moving.</summary>
 public static class RunView
 {
+    /// <summary>A run's states as the Api names them, in the order a run goes through them.</summary>
+    public static readonly string[] Statuses = ["queued", "preparing", "awaitingRubricApproval", "running", "completed", "cancelled", "failed"];
+
     /// <summary>Finished runs no longer change on their own (retry makes one unfinished again).</summary>
     public static bool IsFinished(string status) => status is "completed" or "cancelled" or "failed";
 
