@@ -345,7 +345,8 @@ public sealed class AuthTests(ApiFactory api) : IClassFixture<ApiFactory>
         Names(await Page("status=active")).ShouldBe(["Bert", "Cleo"]);
         Names(await Page("status=admin")).ShouldBe(["Cleo"]);
         var either = await Page("status=admin,disabled");
-        (Names(either), either.GetProperty("total").GetInt32()).ShouldBe((["Anna", "Cleo"], 2));
+        Names(either).ShouldBe(["Anna", "Cleo"]);
+        either.GetProperty("total").GetInt32().ShouldBe(2);
         await admin.GetAsync("/api/users?status=gone").ExpectValidationAsync("status");
     }
 }

@@ -329,9 +329,10 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         await Expect(reasons).ToHaveTextAsync(["The answer did not match the schema"]);
         await ChooseAsync(page, "failure-status-filter", "Failed or needs attention");
         await Expect(reasons).ToHaveCountAsync(3);
-        await page.GetByTestId("failure-search").Locator("input").PressSequentiallyAsync("quota");
+        var search = page.Locator("input[data-testid=failure-search], [data-testid=failure-search] input");
+        await search.PressSequentiallyAsync("quota");
         await Expect(reasons).ToHaveTextAsync(["Quota exceeded (HTTP 429)"]);
-        await page.GetByTestId("failure-search").Locator("input").FillAsync("");
+        await search.FillAsync("");
         await Expect(reasons).ToHaveCountAsync(3);
         var attempts = page.Locator("[data-testid=run-failures] th", new() { HasText = "Attempts" }).Locator(".sortable-column-header");
         await attempts.ClickAsync();

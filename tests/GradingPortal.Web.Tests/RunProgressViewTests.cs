@@ -62,7 +62,9 @@ public sealed class RunProgressViewTests : BunitContext
         view.Find("[data-testid=run-bar]").GetAttribute("aria-valuenow").ShouldBe("50");
         view.FindAll("[data-testid=cancel-run]").Count.ShouldBe(1);
         view.FindAll("[data-testid=retry-failed]").ShouldBeEmpty();
-        view.Find("[data-testid=no-failures]").TextContent.ShouldContain("None so far");
+        // An item that needs attention is listed with the failures.
+        view.FindAll("[data-testid=run-failures]").Count.ShouldBe(1);
+        view.FindAll("[data-testid=no-failures]").ShouldBeEmpty();
     }
 
     [Fact]
@@ -111,6 +113,7 @@ public sealed class RunProgressViewTests : BunitContext
 
         approved.ShouldBeSameAs(rubric);
         view.Find("[data-testid=run-summary]").TextContent.ShouldContain("Waiting for a worker");
+        view.Find("[data-testid=no-failures]").TextContent.ShouldContain("None so far");
     }
 
     [Fact]
