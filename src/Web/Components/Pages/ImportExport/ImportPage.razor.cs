@@ -83,24 +83,12 @@ public sealed partial class ImportPage : IAsyncDisposable
 
     private async Task<GridData<ImportResponse>> LoadImportsAsync(GridState<ImportResponse> state, CancellationToken ct)
     {
-        _listError = null;
-        try
-        {
-            var sort = state.SortDefinitions.FirstOrDefault() is { } by ? ApiSort(by.SortBy, by.Descending) : null;
-            var result = await Api.ListImportsAsync(ProjectId, null, null, sort, _status == AnyValue ? null : _status,
-                (state.Page + 1).ToString(CultureInfo.InvariantCulture), state.PageSize.ToString(CultureInfo.InvariantCulture), ct);
-            var total = result.Total;
-            return new GridData<ImportResponse> { Items = result.Items, TotalItems = total };
-        }
-        catch (ApiException ex)
-        {
-            _listError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _listError = ApiError.Unreachable;
-        }
-        return new GridData<ImportResponse> { Items = [], TotalItems = 0 };
+        var sort = state.SortDefinitions.FirstOrDefault() is { } by ? ApiSort(by.SortBy, by.Descending) : null;
+        (var result, _listError) = await ApiCall.TryAsync(() => Api.ListImportsAsync(ProjectId, null, null, sort, _status == AnyValue ? null : _status,
+            (state.Page + 1).ToString(CultureInfo.InvariantCulture), state.PageSize.ToString(CultureInfo.InvariantCulture), ct));
+        return result is null
+            ? new GridData<ImportResponse> { Items = [], TotalItems = 0 }
+            : new GridData<ImportResponse> { Items = result.Items, TotalItems = result.Total };
     }
 
     /// <summary>The Api's <c>sort</c> for a grid column (named by its property), or null for the Api's default (newest first).</summary>

@@ -43,25 +43,17 @@ public sealed partial class RunFailuresGrid
 
     private async Task<GridData<RunFailureResponse>> LoadAsync(GridState<RunFailureResponse> state, CancellationToken ct)
     {
-        _error = null;
         _shown = (Failed, NeedsAttention);
-        try
+        var sort = state.SortDefinitions.FirstOrDefault() is { } by ? ApiSort(by.SortBy, by.Descending) : null;
+        var query = new RunFailureQuery(state.Page + 1, state.PageSize, sort, _status == AnyValue ? null : _status,
+            string.IsNullOrWhiteSpace(_search) ? null : _search.Trim());
+        (var page, _error) = await ApiCall.TryAsync(() => LoadPage(query, ct));
+        if (page is null)
         {
-            var sort = state.SortDefinitions.FirstOrDefault() is { } by ? ApiSort(by.SortBy, by.Descending) : null;
-            var page = await LoadPage(new RunFailureQuery(state.Page + 1, state.PageSize, sort, _status == AnyValue ? null : _status,
-                string.IsNullOrWhiteSpace(_search) ? null : _search.Trim()), ct);
-            return new GridData<RunFailureResponse> { Items = page.Items, TotalItems = page.Total };
+            StateHasChanged();
+            return new GridData<RunFailureResponse> { Items = [], TotalItems = 0 };
         }
-        catch (ApiException ex)
-        {
-            _error = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _error = ApiError.Unreachable;
-        }
-        StateHasChanged();
-        return new GridData<RunFailureResponse> { Items = [], TotalItems = 0 };
+        return new GridData<RunFailureResponse> { Items = page.Items, TotalItems = page.Total };
     }
 
     /// <summary>The Api's <c>sort</c> for a grid column (named by its property), or null for the Api's default (in the order they finished).</summary>

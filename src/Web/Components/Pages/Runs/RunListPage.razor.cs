@@ -73,24 +73,16 @@ public sealed partial class RunListPage
     /// <summary>One page from the Api, in the grid's order and with the chosen filters.</summary>
     private async Task<GridData<GradingRunSummaryResponse>> LoadRunsAsync(GridState<GradingRunSummaryResponse> state, CancellationToken ct)
     {
-        try
+        var sort = state.SortDefinitions.FirstOrDefault() is { } by ? ApiSort(by.SortBy, by.Descending) : null;
+        (var page, _listError) = await ApiCall.TryAsync(() => Api.ListGradingRunsAsync(ProjectId, sort, NullIfAny(_status), NullIfAny(_workflow),
+            (state.Page + 1).ToString(CultureInfo.InvariantCulture), state.PageSize.ToString(CultureInfo.InvariantCulture), ct));
+        if (page is null)
         {
-            var sort = state.SortDefinitions.FirstOrDefault() is { } by ? ApiSort(by.SortBy, by.Descending) : null;
-            var page = await Api.ListGradingRunsAsync(ProjectId, sort, NullIfAny(_status), NullIfAny(_workflow),
-                (state.Page + 1).ToString(CultureInfo.InvariantCulture), state.PageSize.ToString(CultureInfo.InvariantCulture), ct);
-            _listError = null;
-            return new GridData<GradingRunSummaryResponse> { Items = page.Items, TotalItems = page.Total };
+            // The grid re-renders itself only; the page shows the error under it.
+            StateHasChanged();
+            return new GridData<GradingRunSummaryResponse> { Items = [], TotalItems = 0 };
         }
-        catch (ApiException ex)
-        {
-            _listError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _listError = ApiError.Unreachable;
-        }
-        StateHasChanged();
-        return new GridData<GradingRunSummaryResponse> { Items = [], TotalItems = 0 };
+        return new GridData<GradingRunSummaryResponse> { Items = page.Items, TotalItems = page.Total };
     }
 
     /// <summary>The Api's <c>sort</c> for a grid column (named by its property), or null for the Api's default (newest first).</summary>
