@@ -175,6 +175,9 @@ public sealed record ProblemCounts(int Solutions, int Graded, int DoubleGraded, 
 public sealed record ProblemSummaryResponse(Guid Id, string Title, int MaxPoints, string Source, string? ExternalId, ProblemCounts Counts,
     DateTimeOffset CreatedAt);
 
+/// <summary>A page of a project's problems; <c>total</c> counts every problem that passes the search.</summary>
+public sealed record ProblemPageResponse(int Page, int PageSize, int Total, IReadOnlyList<ProblemSummaryResponse> Items);
+
 /// <summary>A problem with its references and rubric versions.</summary>
 public sealed record ProblemResponse(
     Guid Id,
@@ -210,8 +213,11 @@ public sealed record SolutionSummaryResponse(
     decimal? AdjudicatedPoints,
     DateTimeOffset CreatedAt);
 
-/// <summary>A page of solutions in a stable order; <c>next</c> is the link to the following page, null at the end.</summary>
-public sealed record SolutionPageResponse(IReadOnlyList<SolutionSummaryResponse> Items, string? Next);
+/// <summary>
+/// A page of solutions in a stable order; <c>next</c> is the link to the following page, null at the end. <c>total</c>
+/// counts every solution that passes the filters; <c>page</c> is null when the page was asked for with <c>after</c>.
+/// </summary>
+public sealed record SolutionPageResponse(IReadOnlyList<SolutionSummaryResponse> Items, string? Next, int Total, int? Page, int PageSize);
 
 /// <summary>The problem a solution answers, as the solution page needs it.</summary>
 public sealed record SolutionProblemResponse(Guid Id, string Title, string Statement, int MaxPoints);

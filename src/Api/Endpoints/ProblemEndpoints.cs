@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using GradingPortal.Api.Contracts;
 using GradingPortal.Api.Infrastructure;
 using GradingPortal.Domain.Persistence;
@@ -5,6 +6,7 @@ using GradingPortal.Domain.Problems;
 using GradingPortal.Domain.Projects;
 using GradingPortal.Domain.Rubrics;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace GradingPortal.Api.Endpoints;
@@ -15,7 +17,11 @@ internal static class ProblemEndpoints
     public static IEndpointRouteBuilder MapProblemEndpoints(this IEndpointRouteBuilder app)
     {
         var byProject = app.MapGroup("/api/projects/{projectId:guid}/problems").WithTags("Problems").RequireAuthorization();
-        byProject.MapGet("/", List).WithName("ListProblems").WithSummary("The project's problems with grading status counts.").Problems(404);
+        byProject.MapGet("/", List).WithName("ListProblems")
+            .WithSummary("Every problem of the project with grading status counts, in creation order (see /problems/page for a sorted, searched page).")
+            .Problems(404);
+        byProject.MapGet("/page", ListPage).WithName("ListProblemsPage")
+            .WithSummary("A page of the project's problems with grading status counts, searched and sorted.").Problems(400, 404);
         byProject.MapPost("/", Create).WithName("CreateProblem")
             .WithSummary("Create a problem (Adjudicators); a given rubric is stored as the official, approved version 1.").Problems(400, 403, 404, 409);
 
@@ -45,6 +51,67 @@ internal static class ProblemEndpoints
         return TypedResults.Ok(problems.Select(p => new ProblemSummaryResponse(p.Id, p.Title, p.MaxPoints, p.Source, p.ExternalId,
             counts.GetValueOrDefault(p.Id, ProblemQueries.NoCounts), p.CreatedAt)).ToList());
     }
+
+    /// <summary>
+    /// A page of problems. The whole list stays a plain array for the clients that read it that way; this is its paged
+    /// form. A project has tens of problems, so the counts are computed for all of them and sorted here.
+    /// </summary>
+    internal static async Task<Results<Ok<ProblemPageResponse>, ValidationProblem, ProblemHttpResult>> ListPage(Guid projectId,
+        [AsParameters] ProblemListQuery query, GradingDbContext db, ProjectAccess access, Auth.CurrentUser current, CancellationToken ct)
+    {
+        if (await access.RoleAsync(projectId, ct) is not { } role || !await db.Projects.AnyAsync(p => p.Id == projectId, ct))
+        {
+            return ApiProblems.NotFound("The project");
+        }
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var (page, pageSize) = Paging.Parse(query.Page, query.PageSize, errors);
+        var search = query.Search?.Trim() ?? "";
+        if (search.Length > ProblemListQuery.MaxSearchLength)
+        {
+            errors["search"] = [$"search is at most {ProblemListQuery.MaxSearchLength} characters."];
+        }
+        var sort = string.IsNullOrWhiteSpace(query.Sort) ? "created" : query.Sort.Trim();
+        var descending = sort.StartsWith('-');
+        var key = descending ? sort[1..] : sort;
+        if (!ProblemListQuery.Sorts.Contains(key))
+        {
+            errors["sort"] = [$"sort is one of {string.Join(", ", ProblemListQuery.Sorts)}, each optionally prefixed with - for descending."];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "One or more fields are invalid.");
+        }
+        var rows = db.Problems.AsNoTracking().Where(p => p.ProjectId == projectId && p.DeletedAt == null);
+        if (search.Length > 0)
+        {
+            // lower() on both sides: ILIKE would read % and _ in the text as wildcards.
+            var lowered = search.ToLowerInvariant();
+            rows = rows.Where(p => p.Title.ToLower().Contains(lowered) || p.Source.ToLower().Contains(lowered)
+                || p.ExternalId!.ToLower().Contains(lowered));
+        }
+        var problems = await rows.OrderBy(p => p.CreatedAt).ThenBy(p => p.Id).ToListAsync(ct);
+        var onlyMine = await ProblemQueries.BlindCountsUserAsync(db, projectId, role, current.Id, ct);
+        var counts = await ProblemQueries.CountsAsync(db, projectId, null, onlyMine, ct);
+        var all = problems.Select(p => new ProblemSummaryResponse(p.Id, p.Title, p.MaxPoints, p.Source, p.ExternalId,
+            counts.GetValueOrDefault(p.Id, ProblemQueries.NoCounts), p.CreatedAt)).ToList();
+        // Sorting is stable, so equal keys keep creation order.
+        IEnumerable<ProblemSummaryResponse> ordered = key switch
+        {
+            "title" => Sorted(all, p => p.Title, descending, StringComparer.InvariantCultureIgnoreCase),
+            "externalId" => Sorted(all.Where(p => p.ExternalId is not null), p => p.ExternalId!, descending, StringComparer.InvariantCultureIgnoreCase)
+                .Concat(all.Where(p => p.ExternalId is null)),
+            "solutions" => Sorted(all, p => p.Counts.Solutions, descending),
+            "graded" => Sorted(all, p => p.Counts.Solutions == 0 ? 0 : (double)p.Counts.Graded / p.Counts.Solutions, descending),
+            "annotated" => Sorted(all, p => p.Counts.Annotated, descending),
+            _ => descending ? Enumerable.Reverse(all) : all,
+        };
+        var items = ordered.Skip((page - 1) * pageSize).Take(pageSize).ToList();
+        return TypedResults.Ok(new ProblemPageResponse(page, pageSize, all.Count, items));
+    }
+
+    private static IEnumerable<ProblemSummaryResponse> Sorted<T>(IEnumerable<ProblemSummaryResponse> rows, Func<ProblemSummaryResponse, T> by,
+        bool descending, IComparer<T>? comparer = null) =>
+        descending ? rows.OrderByDescending(by, comparer) : rows.OrderBy(by, comparer);
 
     internal static async Task<Results<Created<ProblemResponse>, ProblemHttpResult>> Create(Guid projectId, CreateProblemRequest request,
         GradingDbContext db, ProjectAccess access, Auth.CurrentUser current, TimeProvider clock, CancellationToken ct)
@@ -206,4 +273,30 @@ internal static class ProblemQueries
             .ToListAsync(ct);
         return rows.ToDictionary(r => r.ProblemId, r => new ProblemCounts(r.Solutions, r.Graded, r.DoubleGraded, r.Adjudicated, r.Annotated));
     }
+}
+
+/// <summary>The query string of the paged problem list.</summary>
+internal readonly record struct ProblemListQuery
+{
+    public const int MaxSearchLength = 200;
+
+    /// <summary>The orders <c>sort</c> accepts, ascending; a leading - reverses one.</summary>
+    public static readonly string[] Sorts = ["created", "title", "externalId", "solutions", "graded", "annotated"];
+
+    [Description("Only problems whose title, source or external id contains this text (case-insensitive), at most 200 characters.")]
+    [FromQuery(Name = "search")]
+    public string? Search { get; init; }
+
+    [Description("created (default), title, externalId, solutions, graded (the share of solutions graded) or annotated; prefix with - for "
+        + "descending, e.g. -graded. Ties keep creation order.")]
+    [FromQuery(Name = "sort")]
+    public string? Sort { get; init; }
+
+    [Description(Paging.PageDescription)]
+    [FromQuery(Name = "page")]
+    public string? Page { get; init; }
+
+    [Description(Paging.PageSizeDescription)]
+    [FromQuery(Name = "pageSize")]
+    public string? PageSize { get; init; }
 }

@@ -16,14 +16,12 @@ namespace GradingPortal.Api.Endpoints;
 /// <summary>Solutions: add, page through, read with everything the caller may see, history.</summary>
 internal static class SolutionEndpoints
 {
-    private const int DefaultPageSize = 50;
-    private const int MaxPageSize = 500;
-
     public static IEndpointRouteBuilder MapSolutionEndpoints(this IEndpointRouteBuilder app)
     {
         var byProblem = app.MapGroup("/api/problems/{problemId:guid}/solutions").WithTags("Solutions").RequireAuthorization();
-        byProblem.MapGet("/", List).WithName("ListSolutions")
-            .WithSummary("A page of the problem's solutions in creation order; follow `next` for more.").Problems(400, 404);
+        byProblem.MapGet("/", SolutionList.ListAsync).WithName("ListSolutions")
+            .WithSummary("A page of the problem's solutions, sorted and filtered (creation order by default); follow `next` for more.")
+            .Problems(400, 404);
         byProblem.MapPost("/", Create).WithName("CreateSolution").WithSummary("Add a solution (Graders).").Problems(400, 403, 404, 409);
 
         var group = app.MapGroup("/api/solutions").WithTags("Solutions").RequireAuthorization();
@@ -32,48 +30,6 @@ internal static class SolutionEndpoints
         group.MapGet("/{solutionId:guid}/history", History).WithName("GetSolutionHistory")
             .WithSummary("The solution's audit trail, newest first.").Problems(404);
         return app;
-    }
-
-    internal static async Task<Results<Ok<SolutionPageResponse>, ProblemHttpResult>> List(Guid problemId, Guid? after, int? limit,
-        GradingDbContext db, ProjectAccess access, CurrentUser current, CancellationToken ct)
-    {
-        var problem = await db.Problems.AsNoTracking().FirstOrDefaultAsync(p => p.Id == problemId && p.DeletedAt == null, ct);
-        if (problem is null || await access.RoleAsync(problem.ProjectId, ct) is not { } role)
-        {
-            return ApiProblems.NotFound("The problem");
-        }
-        var size = Math.Clamp(limit ?? DefaultPageSize, 1, MaxPageSize);
-        var project = await db.Projects.AsNoTracking().FirstAsync(p => p.Id == problem.ProjectId, ct);
-        var showAuthor = BlindPolicy.MaySeeAuthor(project, role);
-        var userId = current.Id;
-        var query = db.Solutions.AsNoTracking().Where(s => s.ProblemId == problemId);
-        if (after is { } cursor)
-        {
-            // UUID v7 ids sort by creation time; comparing ids gives a stable keyset page.
-            query = query.Where(s => s.Id.CompareTo(cursor) > 0);
-        }
-        var rows = await query.OrderBy(s => s.Id).Take(size + 1)
-            .Select(s => new
-            {
-                s.Id, s.ProblemId, s.Author, s.ExternalId, Length = s.Text.Length,
-                Excerpt = s.Text.Substring(0, 240), s.CreatedAt,
-                HumanGrades = db.HumanGrades.Count(g => g.SolutionId == s.Id),
-                Annotations = db.Annotations.Count(a => a.SolutionId == s.Id),
-                MyAnnotations = db.Annotations.Count(a => a.SolutionId == s.Id && a.AuthorId == userId),
-                MyPoints = db.HumanGrades.Where(g => g.SolutionId == s.Id && g.GraderId == userId).Select(g => (decimal?)g.Points).FirstOrDefault(),
-                Adjudicated = db.Adjudications.Where(a => a.SolutionId == s.Id).Select(a => (decimal?)a.Points).FirstOrDefault(),
-            })
-            .ToListAsync(ct);
-        var hasMore = rows.Count > size;
-        var page = rows.Take(size).Select(r =>
-        {
-            var seesOthers = BlindPolicy.MaySeeOthersGrades(project, role, r.MyPoints is not null);
-            return new SolutionSummaryResponse(r.Id, r.ProblemId, showAuthor ? r.Author : null, r.ExternalId, r.Length, Excerpt(r.Excerpt),
-                seesOthers ? r.HumanGrades : (r.MyPoints is null ? 0 : 1), seesOthers ? r.Annotations : r.MyAnnotations, r.MyPoints,
-                seesOthers ? r.Adjudicated : null, r.CreatedAt);
-        }).ToList();
-        var next = hasMore ? $"/api/problems/{problemId}/solutions?after={page[^1].Id}&limit={size}" : null;
-        return TypedResults.Ok(new SolutionPageResponse(page, next));
     }
 
     internal static async Task<Results<Created<SolutionResponse>, ProblemHttpResult>> Create(Guid problemId, CreateSolutionRequest request,
@@ -135,11 +91,5 @@ internal static class SolutionEndpoints
         var data = JsonNode.Parse(e.Data.RootElement.GetRawText())!.AsObject();
         data["author"] = null;
         return JsonSerializer.SerializeToElement(data);
-    }
-
-    private static string Excerpt(string text)
-    {
-        var flat = string.Join(' ', text.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim();
-        return flat.Length > 200 ? flat[..200] + "…" : flat;
     }
 }
