@@ -2051,6 +2051,12 @@ namespace GradingPortal.Migrations.Generated
                         .HasColumnType("text")
                         .HasColumnName("text");
 
+                    b.Property<int>("TextLength")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("integer")
+                        .HasColumnName("text_length")
+                        .HasComputedColumnSql("char_length(text)", true);
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -2068,6 +2074,9 @@ namespace GradingPortal.Migrations.Generated
 
                     b.HasIndex("ProjectId", "UpdatedAt")
                         .HasDatabaseName("ix_solutions_project_id_updated_at");
+
+                    b.HasIndex("ProblemId", "TextLength", "Id")
+                        .HasDatabaseName("ix_solutions_problem_id_text_length_id");
 
                     b.ToTable("solutions", (string)null);
                 });

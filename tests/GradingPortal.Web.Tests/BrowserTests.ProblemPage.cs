@@ -134,6 +134,67 @@ public sealed partial class BrowserTests
         (await SolutionHrefsAsync(rows)).ShouldBe(first);
     }
 
+    [Fact]
+    public async Task ProblemPage_SortByLengthFilterUngradedThenPage_ShowsTheApisSliceAndKeepsItInTheAddress()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var api = await ApiAsAdminAsync(ct);
+        var project = await PostAsync(api, "/api/projects", new { name = $"Grid {Guid.NewGuid():N}" }, ct);
+        var problem = await PostAsync(api, $"/api/projects/{project.GetProperty("id").GetGuid()}/problems", new { title = "Sorted", statement = "Prove it." }, ct);
+        var problemId = problem.GetProperty("id").GetGuid();
+        for (var i = 0; i < 60; i++)
+        {
+            // Longer with every attempt; every even one graded.
+            var solution = await PostAsync(api, $"/api/problems/{problemId}/solutions", new { text = $"Attempt {i}. " + new string('x', i), externalId = $"sol-{i:00}" }, ct);
+            if (i % 2 == 0)
+            {
+                await PostAsync(api, $"/api/solutions/{solution.GetProperty("id").GetGuid()}/human-grades", new { points = i % 8 }, ct);
+            }
+        }
+        var page = await AxePageAsync();
+        await page.GotoAsync($"/problems/{problemId}");
+        var rows = page.GetByTestId("solution-row");
+        var range = page.GetByTestId("solution-range");
+        await Expect(range).ToHaveTextAsync("1–50 of 60");
+
+        var chars = page.GetByRole(AriaRole.Columnheader, new() { Name = "Chars" }).GetByText("Chars");
+        await chars.ClickAsync();
+        await Expect(rows.First).ToContainTextAsync("sol-00");
+        await chars.ClickAsync();
+        await Expect(rows.First).ToContainTextAsync("sol-59");
+        await Expect(page).ToHaveURLAsync(new Regex("sort=-length"));
+
+        await page.GetByTestId("solution-state").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "Ungraded" }).ClickAsync();
+        await Expect(range).ToHaveTextAsync("1–30 of 30");
+        await Expect(rows.First).ToContainTextAsync("sol-59");
+        await page.GetByTestId("solution-page-size").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "25", Exact = true }).ClickAsync();
+        await Expect(range).ToHaveTextAsync("1–25 of 30");
+        await page.GetByTestId("next-solutions").ClickAsync();
+        await Expect(range).ToHaveTextAsync("26–30 of 30");
+        await Expect(rows).ToHaveCountAsync(5);
+        await Expect(rows.First).ToContainTextAsync("sol-09");
+        await Expect(rows.Last).ToContainTextAsync("sol-01");
+        await Expect(page.GetByTestId("next-solutions")).ToBeDisabledAsync();
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
+
+        // The address holds the view: a reload (or the link sent to someone) shows the same rows.
+        foreach (var part in new[] { "state=ungraded", "sort=-length", "page=2", "pageSize=25" })
+        {
+            await Expect(page).ToHaveURLAsync(new Regex($"[?&]{part}(&|$)"));
+        }
+        await page.ReloadAsync();
+        await Expect(range).ToHaveTextAsync("26–30 of 30");
+        await Expect(rows.First).ToContainTextAsync("sol-09");
+
+        // A search starts again from the first page of what it finds.
+        await page.GetByTestId("solution-search").Locator("input").FillAsync("sol-5");
+        await Expect(range).ToHaveTextAsync("1–5 of 5");
+        await Expect(rows.First).ToContainTextAsync("sol-59");
+        await Expect(rows.Last).ToContainTextAsync("sol-51");
+    }
+
     private static async Task<List<string>> SolutionHrefsAsync(ILocator rows)
     {
         var hrefs = await rows.Locator("a").EvaluateAllAsync<string[]>("links => links.map(a => a.getAttribute('href'))");

@@ -119,4 +119,46 @@ public sealed class ProblemPageComponentTests : BunitContext
         pages.TryGetCursor(1, 2, out var after).ShouldBeTrue();
         after.ShouldBe(moved);
     }
+
+    [Fact]
+    public void SolutionGridView_LinkWithAView_RoundTripsThroughTheQueryString()
+    {
+        var view = SolutionGridView.FromQuery(" sol-5 ", "needs-final", "-final", 3, 25);
+
+        (view.Search, view.State, view.Sort, view.Page, view.PageSize).ShouldBe(("sol-5", "needs-final", "-final", 2, 25));
+        view.ToQuery().ShouldBe(new Dictionary<string, object?>
+        {
+            ["q"] = "sol-5", ["state"] = "needs-final", ["sort"] = "-final", ["page"] = "3", ["pageSize"] = "25",
+        }, ignoreOrder: true);
+        view.DirectionOf(nameof(SolutionSummaryResponse.AdjudicatedPoints)).ShouldBe(MudBlazor.SortDirection.Descending);
+        view.DirectionOf(nameof(SolutionSummaryResponse.Length)).ShouldBe(MudBlazor.SortDirection.None);
+    }
+
+    [Fact]
+    public void SolutionGridView_UnknownValuesInTheLink_FallBackToTheDefaultView()
+    {
+        var view = SolutionGridView.FromQuery(null, "waiting", "-difficulty", -4, 7);
+
+        (view.Search, view.State, view.Sort, view.Page, view.PageSize).ShouldBe(("", "", "", 0, SolutionGridView.DefaultPageSize));
+        view.ToQuery().Values.ShouldAllBe(v => v == null);
+    }
+
+    [Theory]
+    [InlineData(nameof(SolutionSummaryResponse.ExternalId), false, "externalId")]
+    [InlineData(nameof(SolutionSummaryResponse.Length), true, "-length")]
+    [InlineData(nameof(SolutionSummaryResponse.HumanGrades), false, "grades")]
+    [InlineData(nameof(SolutionSummaryResponse.MyPoints), true, "-mine")]
+    [InlineData(nameof(SolutionSummaryResponse.AdjudicatedPoints), false, "final")]
+    [InlineData("Excerpt", false, "")]
+    public void SolutionGridView_SortedColumn_MapsToTheApisSortKey(string column, bool descending, string expected) =>
+        SolutionGridView.ApiSort(column, descending).ShouldBe(expected);
+
+    [Theory]
+    [InlineData("Title", false, "title")]
+    [InlineData("Counts.Solutions", true, "-solutions")]
+    [InlineData("Counts.Graded", false, "graded")]
+    [InlineData("Counts.Annotated", true, "-annotated")]
+    [InlineData("Source", false, null)]
+    public void ProjectPageApiSort_SortedColumn_MapsToTheApisSortKey(string column, bool descending, string? expected) =>
+        GradingPortal.Web.Components.Pages.Projects.ProjectPage.ApiSort(column, descending).ShouldBe(expected);
 }

@@ -70,6 +70,7 @@ internal static class SolutionList
         public string? Author { get; init; }
         public string? ExternalId { get; init; }
         public int Length { get; init; }
+        public string Excerpt { get; init; } = "";
         public DateTimeOffset CreatedAt { get; init; }
         public decimal? MyPoints { get; init; }
         public int Grades { get; init; }
@@ -183,16 +184,15 @@ internal static class SolutionList
         }
         var keyset = string.IsNullOrWhiteSpace(query.Page) && key == "created" && !descending;
         var skip = keyset ? 0 : (page - 1) * pageSize;
-        var list = await Order(rows, key, descending).Skip(skip).Take(pageSize + 1).ToListAsync(ct);
-        var hasMore = list.Count > pageSize;
-        list = [.. list.Take(pageSize)];
-
-        var ids = list.Select(r => r.Id).ToList();
-        var excerpts = await db.Solutions.AsNoTracking().Where(s => ids.Contains(s.Id))
-            .Select(s => new { s.Id, Excerpt = s.Text.Substring(0, 240) }).ToDictionaryAsync(s => s.Id, s => s.Excerpt, ct);
-        var items = list.Select(r => new SolutionSummaryResponse(r.Id, problemId, showAuthor ? r.Author : null, r.ExternalId, r.Length,
-            Excerpt(excerpts.GetValueOrDefault(r.Id, "")), r.Grades, r.Annotations, r.MyPoints, r.Final, r.CreatedAt)).ToList();
-        var next = hasMore ? NextLink(problemId, keyset, items[^1].Id, page, pageSize, sortText, search, state) : null;
+        // Ids first, then the page's rows: the excerpt and the rest are read for the rows shown, not for every row sorted.
+        var ids = await Order(rows, key, descending).Skip(skip).Take(pageSize + 1).Select(r => r.Id).ToListAsync(ct);
+        var hasMore = ids.Count > pageSize;
+        ids = [.. ids.Take(pageSize)];
+        var found = await VisibleRows(db, problemId, current.Id, seesAll).Where(r => ids.Contains(r.Id)).ToDictionaryAsync(r => r.Id, ct);
+        var items = ids.Where(found.ContainsKey).Select(id => found[id]).Select(r => new SolutionSummaryResponse(r.Id, problemId,
+            showAuthor ? r.Author : null, r.ExternalId, r.Length, Excerpt(r.Excerpt), r.Grades, r.Annotations, r.MyPoints, r.Final,
+            r.CreatedAt)).ToList();
+        var next = hasMore ? NextLink(problemId, keyset, ids[^1], page, pageSize, sortText, search, state) : null;
         return TypedResults.Ok(new SolutionPageResponse(items, next, total, after is null ? page : null, pageSize));
     }
 
@@ -202,7 +202,7 @@ internal static class SolutionList
     /// </summary>
     private static IQueryable<Row> VisibleRows(GradingDbContext db, Guid problemId, Guid me, bool seesAll) =>
         db.Database.SqlQuery<Row>($"""
-            SELECT s.id AS "Id", s.author AS "Author", s.external_id AS "ExternalId", char_length(s.text) AS "Length",
+            SELECT s.id AS "Id", s.author AS "Author", s.external_id AS "ExternalId", s.text_length AS "Length", left(s.text, 240) AS "Excerpt",
                    s.created_at AS "CreatedAt", g.mine AS "MyPoints",
                    CASE WHEN {seesAll} OR g.mine IS NOT NULL THEN g.n ELSE 0 END AS "Grades",
                    CASE WHEN {seesAll} OR g.mine IS NOT NULL THEN a.n ELSE a.mine END AS "Annotations",

@@ -15,6 +15,8 @@ public sealed class Solution : AuditedEntity
     public Guid ProjectId { get; private set; }
     public Guid ProblemId { get; private set; }
     public string Text { get; private set; } = "";
+    /// <summary>Characters in <see cref="Text"/>, kept by the database so lists sort by length without reading every proof.</summary>
+    public int TextLength { get; private set; }
     /// <summary>A model name, <c>human</c>, or null when anonymous.</summary>
     public string? Author { get; private set; }
     /// <summary>Identifier in the uploader's data (unique within the problem); re-imports match on it.</summary>

@@ -16,11 +16,14 @@ internal sealed class SolutionConfiguration : IEntityTypeConfiguration<Solution>
         builder.ToTable("solutions");
         builder.Property(s => s.Author).HasMaxLength(200);
         builder.Property(s => s.ExternalId).HasMaxLength(200);
+        // Stored, so sorting a problem's solutions by length reads an index instead of decompressing every proof.
+        builder.Property(s => s.TextLength).HasComputedColumnSql("char_length(text)", stored: true);
         builder.HasOne<Problem>().WithMany().HasForeignKey(s => s.ProblemId).OnDelete(DeleteBehavior.Cascade);
         // Paging is by (problem, id); ids are UUID v7 so this is creation order.
         builder.HasIndex(s => new { s.ProblemId, s.Id });
         builder.HasIndex(s => new { s.ProblemId, s.ExternalId }).IsUnique().HasFilter("external_id IS NOT NULL");
         builder.HasIndex(s => new { s.ProjectId, s.UpdatedAt });
+        builder.HasIndex(s => new { s.ProblemId, s.TextLength, s.Id });
     }
 }
 

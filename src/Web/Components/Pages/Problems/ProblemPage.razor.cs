@@ -1,3 +1,4 @@
+using System.Globalization;
 using GradingPortal.Web.ApiClient;
 using GradingPortal.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
@@ -12,10 +13,6 @@ namespace GradingPortal.Web.Components.Pages.Problems;
 /// </summary>
 public sealed partial class ProblemPage : IAsyncDisposable
 {
-    // The Api's default page: one request per page, whatever the number of solutions.
-    private const int PageSize = 50;
-
-    private readonly CursorPages _cursors = new();
     private ProblemResponse? _problem;
     private ProjectResponse? _project;
     private ApiError? _loadError;
@@ -23,9 +20,10 @@ public sealed partial class ProblemPage : IAsyncDisposable
     private List<BreadcrumbItem> _trail = [];
     private bool _canEdit;
     private MudDataGrid<SolutionSummaryResponse>? _grid;
-    private int _page;
+    private SolutionGridView _view = new();
+    private Guid _loadedProblemId;
     private int _shown;
-    private bool _hasMore;
+    private int _total;
     private ElementReference _root;
     private IJSObjectReference? _typeset;
 
@@ -38,17 +36,48 @@ public sealed partial class ProblemPage : IAsyncDisposable
     [Inject]
     private IJSRuntime JS { get; set; } = default!;
 
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    /// <summary>The grid's search text (<c>?q=</c>), so a shared link opens the same view.</summary>
+    [SupplyParameterFromQuery(Name = "q")]
+    public string? QuerySearch { get; set; }
+
+    [SupplyParameterFromQuery(Name = "state")]
+    public string? QueryState { get; set; }
+
+    [SupplyParameterFromQuery(Name = "sort")]
+    public string? QuerySort { get; set; }
+
+    [SupplyParameterFromQuery(Name = "page")]
+    public int? QueryPage { get; set; }
+
+    [SupplyParameterFromQuery(Name = "pageSize")]
+    public int? QueryPageSize { get; set; }
+
     private string RangeText => _shown == 0
         ? ""
-        : $"{_page * PageSize + 1:N0}–{_page * PageSize + _shown:N0} of {_problem?.Counts.Solutions ?? 0:N0}";
+        : $"{_view.Page * _view.PageSize + 1:N0}–{_view.Page * _view.PageSize + _shown:N0} of {_total:N0}";
+
+    private bool HasMore => (_view.Page + 1) * _view.PageSize < _total;
+
+    private string SearchPlaceholder =>
+        SolutionGridView.SearchPlaceholder(_project is { } project && (!project.HideAuthors || Format.CanEditContent(project.MyRole)));
 
     protected override async Task OnParametersSetAsync()
     {
+        // The grid writes its view into the query string; that changes only query parameters and needs no new load.
+        if (_loadedProblemId == ProblemId && _problem is not null)
+        {
+            return;
+        }
+        _view = SolutionGridView.FromQuery(QuerySearch, QueryState, QuerySort, QueryPage, QueryPageSize);
         try
         {
             _problem = await Api.GetProblemAsync(ProblemId, CancellationToken.None);
             _project = await Api.GetProjectAsync(_problem.ProjectId, CancellationToken.None);
             _canEdit = Format.CanEditContent(_project.MyRole);
+            _loadedProblemId = ProblemId;
             _trail =
             [
                 new BreadcrumbItem("Projects", "/"),
@@ -85,26 +114,31 @@ public sealed partial class ProblemPage : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// One page from the Api in the view's order and filter. The page number is the view's own (the grid's pager is
+    /// replaced by ours), so a page restored from the address is asked for as it is.
+    /// </summary>
     private async Task<GridData<SolutionSummaryResponse>> LoadSolutionsAsync(GridState<SolutionSummaryResponse> state, CancellationToken ct)
     {
         _pageError = null;
+        var sort = state.SortDefinitions.FirstOrDefault() is { } definition
+            ? SolutionGridView.ApiSort(definition.SortBy, definition.Descending)
+            : "";
+        if (sort != _view.Sort)
+        {
+            // A new order starts at its top.
+            _view.Sort = sort;
+            _view.Page = 0;
+        }
         try
         {
-            var page = state.Page;
-            if (!_cursors.TryGetCursor(page, state.PageSize, out var after))
-            {
-                // Only next/previous are offered, so this is rare (the page size changed): start again from the top.
-                page = 0;
-                _cursors.TryGetCursor(0, state.PageSize, out after);
-            }
-            var result = await Api.ListSolutionsAsync(ProblemId, after, state.PageSize, ct);
-            _hasMore = result.Next is not null;
-            _cursors.Seen(page, result.Items.Count > 0 ? result.Items[^1].Id : null, _hasMore);
-            _page = page;
+            var result = await Api.ListSolutionsAsync(ProblemId, search: NullIfEmpty(_view.Search), state: NullIfEmpty(_view.State),
+                sort: NullIfEmpty(_view.Sort), page: (_view.Page + 1).ToString(CultureInfo.InvariantCulture),
+                pageSize: _view.PageSize.ToString(CultureInfo.InvariantCulture), after: null, limit: null, cancellationToken: ct);
             _shown = result.Items.Count;
-            // The grid pages by total; the next page exists exactly when the Api says so.
-            var total = _hasMore ? (page + 2) * state.PageSize : page * state.PageSize + result.Items.Count;
-            return new GridData<SolutionSummaryResponse> { Items = result.Items, TotalItems = total };
+            _total = result.Total;
+            RememberView();
+            return new GridData<SolutionSummaryResponse> { Items = result.Items, TotalItems = result.Total };
         }
         catch (ApiException ex)
         {
@@ -114,22 +148,62 @@ public sealed partial class ProblemPage : IAsyncDisposable
         {
             _pageError = ApiError.Unreachable;
         }
+        _shown = 0;
+        _total = 0;
         return new GridData<SolutionSummaryResponse> { Items = [], TotalItems = 0 };
     }
 
-    private void NextPage()
+    private static string? NullIfEmpty(string text) => text.Length == 0 ? null : text;
+
+    /// <summary>Puts the view into the address (replacing the history entry) so a reload or a copied link shows the same rows.</summary>
+    private void RememberView()
     {
-        if (_grid is not null && _hasMore)
+        var uri = Navigation.GetUriWithQueryParameters(_view.ToQuery());
+        if (uri != Navigation.Uri)
         {
-            _grid.NavigateTo(Page.Next);
+            Navigation.NavigateTo(uri, replace: true);
         }
     }
 
-    private void PreviousPage()
+    private Task ReloadFromFirstPageAsync()
     {
-        if (_grid is not null && _page > 0)
+        _view.Page = 0;
+        return _grid?.ReloadServerData() ?? Task.CompletedTask;
+    }
+
+    private Task SearchAsync(string? text)
+    {
+        _view.Search = text?.Trim() ?? "";
+        return ReloadFromFirstPageAsync();
+    }
+
+    private Task FilterStateAsync(string? state)
+    {
+        _view.State = state ?? "";
+        return ReloadFromFirstPageAsync();
+    }
+
+    private Task PageSizeAsync(int size)
+    {
+        _view.PageSize = size;
+        return ReloadFromFirstPageAsync();
+    }
+
+    private async Task NextPage()
+    {
+        if (_grid is not null && HasMore)
         {
-            _grid.NavigateTo(Page.Previous);
+            _view.Page++;
+            await _grid.ReloadServerData();
+        }
+    }
+
+    private async Task PreviousPage()
+    {
+        if (_grid is not null && _view.Page > 0)
+        {
+            _view.Page--;
+            await _grid.ReloadServerData();
         }
     }
 

@@ -1,14 +1,18 @@
+using System.Globalization;
 using GradingPortal.Web.ApiClient;
 using GradingPortal.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
+using MudBlazor;
 
 namespace GradingPortal.Web.Components.Pages.Projects;
 
 /// <summary>A project: its problems with grading progress, and for its Admins the settings and the members.</summary>
 public sealed partial class ProjectPage
 {
+    private static readonly int[] s_pageSizes = [10, 25, 50, 100];
+
     private ProjectResponse? _project;
-    private List<ProblemSummaryResponse> _problems = [];
+    private MudDataGrid<ProblemSummaryResponse>? _grid;
     private ApiError? _loadError;
     private bool _isSiteAdmin;
     private string _search = "";
@@ -19,8 +23,9 @@ public sealed partial class ProjectPage
     [Inject]
     private IGradingApiClient Api { get; set; } = default!;
 
-    private string ProblemSummary =>
-        $"{Format.Count(_problems.Count, "problem")} · {Format.Count(_problems.Sum(p => p.Counts.Solutions), "solution")}";
+    private string ProblemSummary => _project is null
+        ? ""
+        : $"{Format.Count(_project.ProblemCount, "problem")} · {Format.Count(_project.SolutionCount, "solution")}";
 
     protected override async Task OnParametersSetAsync()
     {
@@ -28,8 +33,6 @@ public sealed partial class ProjectPage
         try
         {
             _project = await Api.GetProjectAsync(ProjectId, CancellationToken.None);
-            var problems = await Api.ListProblemsAsync(ProjectId, CancellationToken.None);
-            _problems = problems.ToList();
             // Site admins pick new members from every account; others type an exact email.
             _isSiteAdmin = Format.CanManage(_project.MyRole) && (await Api.GetCurrentUserAsync(CancellationToken.None)).IsAdmin;
         }
@@ -45,11 +48,60 @@ public sealed partial class ProjectPage
 
     private void OnSettingsSaved(ProjectResponse project) => _project = project;
 
-    private bool Matches(ProblemSummaryResponse problem) =>
-        string.IsNullOrWhiteSpace(_search)
-        || problem.Title.Contains(_search, StringComparison.CurrentCultureIgnoreCase)
-        || problem.Source?.Contains(_search, StringComparison.CurrentCultureIgnoreCase) == true
-        || problem.ExternalId?.Contains(_search, StringComparison.CurrentCultureIgnoreCase) == true;
+    /// <summary>One page from the Api, in the grid's order and filtered by the search box.</summary>
+    private async Task<GridData<ProblemSummaryResponse>> LoadProblemsAsync(GridState<ProblemSummaryResponse> state, CancellationToken ct)
+    {
+        try
+        {
+            var sort = state.SortDefinitions.FirstOrDefault() is { } definition ? ApiSort(definition.SortBy, definition.Descending) : null;
+            var page = await Api.ListProblemsPageAsync(ProjectId, search: string.IsNullOrWhiteSpace(_search) ? null : _search.Trim(), sort: sort,
+                page: (state.Page + 1).ToString(CultureInfo.InvariantCulture), pageSize: state.PageSize.ToString(CultureInfo.InvariantCulture),
+                cancellationToken: ct);
+            return new GridData<ProblemSummaryResponse> { Items = page.Items, TotalItems = page.Total };
+        }
+        catch (ApiException ex)
+        {
+            _loadError = ApiError.From(ex);
+        }
+        catch (HttpRequestException)
+        {
+            _loadError = ApiError.Unreachable;
+        }
+        // The grid re-renders itself only; the page shows the error in its place.
+        StateHasChanged();
+        return new GridData<ProblemSummaryResponse> { Items = [], TotalItems = 0 };
+    }
+
+    /// <summary>The Api's <c>sort</c> for a grid column (named by its property path), or null for creation order.</summary>
+    public static string? ApiSort(string? column, bool descending)
+    {
+        var key = column switch
+        {
+            nameof(ProblemSummaryResponse.Title) => "title",
+            "Counts.Solutions" => "solutions",
+            "Counts.Graded" => "graded",
+            "Counts.Annotated" => "annotated",
+            _ => null,
+        };
+        return key is null ? null : descending ? "-" + key : key;
+    }
+
+    private async Task SearchAsync(string? text)
+    {
+        _search = text ?? "";
+        if (_grid is not null)
+        {
+            // A new search starts on its first page; moving there loads it.
+            if (_grid.CurrentPage != 0)
+            {
+                _grid.NavigateTo(Page.First);
+            }
+            else
+            {
+                await _grid.ReloadServerData();
+            }
+        }
+    }
 
     private static double GradedShare(ProblemCounts counts) => counts.Solutions == 0 ? 0 : (double)counts.Graded / counts.Solutions;
 }
