@@ -18,6 +18,10 @@ public sealed class SolutionListTests(ApiFactory api) : IClassFixture<ApiFactory
     {
         public string Url(string query) => $"/api/problems/{ProblemId}/solutions?{query}";
 
+        /// <summary>The S-names of ids, comma-separated, so a failure reads as the order it found.</summary>
+        public string NamesOf(IEnumerable<Guid> ids) => string.Join(",", ids.Select(id =>
+            id == S1 ? "S1" : id == S2 ? "S2" : id == S3 ? "S3" : id == S4 ? "S4" : id.ToString()));
+
         public Guid[] Named(string names) => [.. names.Split(',').Select(n => n switch
         {
             "S1" => S1, "S2" => S2, "S3" => S3, "S4" => S4, _ => throw new ArgumentOutOfRangeException(nameof(names), n, null),
@@ -70,7 +74,7 @@ public sealed class SolutionListTests(ApiFactory api) : IClassFixture<ApiFactory
         foreach (var (sort, names) in expected)
         {
             var page = await d.S.Grader.Client.GetAsync(d.Url($"sort={sort}&page=1&pageSize=10")).ExpectAsync(HttpStatusCode.OK);
-            Ids(page).ShouldBe(d.Named(names), customMessage: $"sort={sort}");
+            $"sort={sort}: {d.NamesOf(Ids(page))}".ShouldBe($"sort={sort}: {names}");
             page.GetProperty("total").GetInt32().ShouldBe(4);
         }
     }
@@ -88,8 +92,8 @@ public sealed class SolutionListTests(ApiFactory api) : IClassFixture<ApiFactory
         foreach (var (state, names) in expected)
         {
             var page = await d.S.Grader.Client.GetAsync(d.Url($"state={state}")).ExpectAsync(HttpStatusCode.OK);
-            Ids(page).ShouldBe(d.Named(names), customMessage: $"state={state}");
-            page.GetProperty("total").GetInt32().ShouldBe(d.Named(names).Length, customMessage: $"state={state}");
+            $"state={state}: {d.NamesOf(Ids(page))} of {page.GetProperty("total").GetInt32()}"
+                .ShouldBe($"state={state}: {names} of {d.Named(names).Length}");
         }
     }
 
