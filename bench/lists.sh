@@ -10,7 +10,7 @@ ROOT=$PWD
 COUNT=${1:-5000}
 SECONDS_RUN=${2:-15}
 CONNECTIONS=${3:-8}
-CORPORA="$ROOT/../shared/corpora"
+CORPORA=${BENCH_CORPORA:-"$ROOT/../shared/corpora"}
 
 command -v wrk >/dev/null || { echo "installing wrk (apt)"; { [ "$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk; } || sudo apt-get install -y -qq wrk; }
 

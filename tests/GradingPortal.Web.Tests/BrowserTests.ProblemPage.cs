@@ -189,10 +189,19 @@ public sealed partial class BrowserTests
         await Expect(rows.First).ToContainTextAsync("sol-09");
 
         // A search starts again from the first page of what it finds.
-        await page.GetByTestId("solution-search").Locator("input").FillAsync("sol-5");
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Filter solutions" }).FillAsync("sol-5");
         await Expect(range).ToHaveTextAsync("1–5 of 5");
         await Expect(rows.First).ToContainTextAsync("sol-59");
         await Expect(rows.Last).ToContainTextAsync("sol-51");
+
+        // The project's problems are searched by the Api too.
+        await page.GotoAsync($"/projects/{project.GetProperty("id").GetGuid()}");
+        var problems = page.GetByTestId("problem-table");
+        await Expect(problems).ToContainTextAsync("30/60 graded");
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Filter problems" }).FillAsync("no such problem");
+        await Expect(page.GetByTestId("no-problems")).ToHaveTextAsync("No problems match.");
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Filter problems" }).FillAsync("SORT");
+        await Expect(problems).ToContainTextAsync("Sorted");
     }
 
     private static async Task<List<string>> SolutionHrefsAsync(ILocator rows)
