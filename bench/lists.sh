@@ -95,4 +95,10 @@ measure "page 100 by final, descending     ?sort=-final&page=100" "$LIST?sort=-f
 measure "page 50 by length                 ?sort=length&page=50 " "$LIST?sort=length&page=50&pageSize=50"
 measure "ungraded, page 20                 ?state=ungraded      " "$LIST?state=ungraded&page=20&pageSize=50"
 measure "search, by external id or author  ?search=bench-42     " "$LIST?search=bench-42&pageSize=50"
+# What the stored length column saves: the same page of ids by length, computed from the text or read from the column.
+explain() { psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench -At -c "EXPLAIN (ANALYZE, FORMAT JSON) $1" \
+  | python3 -c 'import json,sys; print(round(json.load(sys.stdin)[0]["Execution Time"], 1))'; }
+BY="FROM solutions WHERE problem_id = '$PROBLEM_ID' ORDER BY"
+echo "SQL, 51 ids by length at offset $(( COUNT / 2 )): char_length(text) $(explain "SELECT id $BY char_length(text), id OFFSET $(( COUNT / 2 )) LIMIT 51") ms," \
+  "stored text_length $(explain "SELECT id $BY text_length, id OFFSET $(( COUNT / 2 )) LIMIT 51") ms"
 echo "load after: $(cut -d' ' -f1 /proc/loadavg)"
