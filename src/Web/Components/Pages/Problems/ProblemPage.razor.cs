@@ -120,7 +120,6 @@ public sealed partial class ProblemPage : IAsyncDisposable
     /// </summary>
     private async Task<GridData<SolutionSummaryResponse>> LoadSolutionsAsync(GridState<SolutionSummaryResponse> state, CancellationToken ct)
     {
-        _pageError = null;
         var sort = state.SortDefinitions.FirstOrDefault() is { } definition
             ? SolutionGridView.ApiSort(definition.SortBy, definition.Descending)
             : "";
@@ -130,27 +129,22 @@ public sealed partial class ProblemPage : IAsyncDisposable
             _view.Sort = sort;
             _view.Page = 0;
         }
-        try
+        var hadError = _pageError is not null;
+        (var result, _pageError) = await ApiCall.TryAsync(() => Api.ListSolutionsAsync(ProblemId, search: NullIfEmpty(_view.Search),
+            state: NullIfEmpty(_view.State), sort: NullIfEmpty(_view.Sort), page: (_view.Page + 1).ToString(CultureInfo.InvariantCulture),
+            pageSize: _view.PageSize.ToString(CultureInfo.InvariantCulture), after: null, limit: null, cancellationToken: ct));
+        _shown = result?.Items.Count ?? 0;
+        _total = result?.Total ?? 0;
+        if (result is not null)
         {
-            var result = await Api.ListSolutionsAsync(ProblemId, search: NullIfEmpty(_view.Search), state: NullIfEmpty(_view.State),
-                sort: NullIfEmpty(_view.Sort), page: (_view.Page + 1).ToString(CultureInfo.InvariantCulture),
-                pageSize: _view.PageSize.ToString(CultureInfo.InvariantCulture), after: null, limit: null, cancellationToken: ct);
-            _shown = result.Items.Count;
-            _total = result.Total;
             RememberView();
-            return new GridData<SolutionSummaryResponse> { Items = result.Items, TotalItems = result.Total };
         }
-        catch (ApiException ex)
+        if (hadError || _pageError is not null)
         {
-            _pageError = ApiError.From(ex);
+            // The grid re-renders itself only; the error is shown below it, by the page.
+            StateHasChanged();
         }
-        catch (HttpRequestException)
-        {
-            _pageError = ApiError.Unreachable;
-        }
-        _shown = 0;
-        _total = 0;
-        return new GridData<SolutionSummaryResponse> { Items = [], TotalItems = 0 };
+        return new GridData<SolutionSummaryResponse> { Items = result?.Items ?? [], TotalItems = _total };
     }
 
     private static string? NullIfEmpty(string text) => text.Length == 0 ? null : text;

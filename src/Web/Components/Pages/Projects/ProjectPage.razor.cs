@@ -51,25 +51,17 @@ public sealed partial class ProjectPage
     /// <summary>One page from the Api, in the grid's order and filtered by the search box.</summary>
     private async Task<GridData<ProblemSummaryResponse>> LoadProblemsAsync(GridState<ProblemSummaryResponse> state, CancellationToken ct)
     {
-        try
+        var sort = state.SortDefinitions.FirstOrDefault() is { } definition ? ApiSort(definition.SortBy, definition.Descending) : null;
+        (var page, var error) = await ApiCall.TryAsync(() => Api.ListProblemsPageAsync(ProjectId,
+            search: string.IsNullOrWhiteSpace(_search) ? null : _search.Trim(), sort: sort, page: (state.Page + 1).ToString(CultureInfo.InvariantCulture),
+            pageSize: state.PageSize.ToString(CultureInfo.InvariantCulture), cancellationToken: ct));
+        if (error is not null)
         {
-            var sort = state.SortDefinitions.FirstOrDefault() is { } definition ? ApiSort(definition.SortBy, definition.Descending) : null;
-            var page = await Api.ListProblemsPageAsync(ProjectId, search: string.IsNullOrWhiteSpace(_search) ? null : _search.Trim(), sort: sort,
-                page: (state.Page + 1).ToString(CultureInfo.InvariantCulture), pageSize: state.PageSize.ToString(CultureInfo.InvariantCulture),
-                cancellationToken: ct);
-            return new GridData<ProblemSummaryResponse> { Items = page.Items, TotalItems = page.Total };
+            _loadError = error;
+            // The grid re-renders itself only; the page shows the error in its place.
+            StateHasChanged();
         }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
-        }
-        // The grid re-renders itself only; the page shows the error in its place.
-        StateHasChanged();
-        return new GridData<ProblemSummaryResponse> { Items = [], TotalItems = 0 };
+        return new GridData<ProblemSummaryResponse> { Items = page?.Items ?? [], TotalItems = page?.Total ?? 0 };
     }
 
     /// <summary>The Api's <c>sort</c> for a grid column (named by its property path), or null for creation order.</summary>
