@@ -10,6 +10,7 @@ ROOT=$PWD
 COUNT=${1:-5000}
 SECONDS_RUN=${2:-15}
 CONNECTIONS=${3:-8}
+CONFIG=${BENCH_CONFIG:-Release}   # Debug only for a quick look: its figures are not comparable
 CORPORA=${BENCH_CORPORA:-"$ROOT/../shared/corpora"}
 
 command -v wrk >/dev/null || { echo "installing wrk (apt)"; { [ "$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk; } || sudo apt-get install -y -qq wrk; }
@@ -27,9 +28,9 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
-  echo "== building (Release)"
-  dotnet build src/Api -c Release -v q -nologo >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
-  dotnet build migrations -c Release -v q -nologo >>"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
+  echo "== building ($CONFIG)"
+  dotnet build src/Api -c "$CONFIG" -v q -nologo >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
+  dotnet build migrations -c "$CONFIG" -v q -nologo >>"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
 fi
 
 echo "== starting PostgreSQL"
@@ -41,11 +42,11 @@ as_pg pg_ctl -D "$WORK/pg/data" -l "$WORK/pg/run/pg.log" -w -o "-p $PG_PORT -k $
 psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE bench" >/dev/null
 export ConnectionStrings__Db="Host=127.0.0.1;Port=$PG_PORT;Database=bench;Username=postgres;Maximum Pool Size=64"
 export Admin__Email=bench@example.org Admin__Password=bench-password-1
-dotnet migrations/bin/Release/net10.0/GradingPortal.Migrations.dll >/dev/null
+dotnet migrations/bin/$CONFIG/net10.0/GradingPortal.Migrations.dll >/dev/null
 
 API_PORT=$(free_port)
 API="http://127.0.0.1:$API_PORT"
-Logging__LogLevel__Default=Warning ASPNETCORE_URLS="$API" dotnet src/Api/bin/Release/net10.0/GradingPortal.Api.dll >"$WORK/api.log" 2>&1 & PIDS+=($!)
+Logging__LogLevel__Default=Warning ASPNETCORE_URLS="$API" dotnet src/Api/bin/$CONFIG/net10.0/GradingPortal.Api.dll >"$WORK/api.log" 2>&1 & PIDS+=($!)
 for _ in $(seq 1 60); do curl -fs "$API/health" >/dev/null 2>&1 && break; sleep 0.5; done
 curl -fs "$API/health" >/dev/null || { echo "not healthy: $API"; cat "$WORK/api.log"; exit 1; }
 
