@@ -66,61 +66,6 @@ public sealed class ProblemPageComponentTests : BunitContext
     }
 
     [Fact]
-    public void CursorPages_NextPageAfterSeeingOne_StartsAfterItsLastItem()
-    {
-        var pages = new CursorPages();
-        var last = Guid.NewGuid();
-
-        pages.TryGetCursor(0, 50, out var first).ShouldBeTrue();
-        first.ShouldBeNull();
-        pages.TryGetCursor(1, 50, out _).ShouldBeFalse();
-        pages.Seen(0, last, hasMore: true);
-
-        pages.TryGetCursor(1, 50, out var second).ShouldBeTrue();
-        second.ShouldBe(last);
-        pages.LastReachablePage.ShouldBe(1);
-    }
-
-    [Fact]
-    public void CursorPages_LastPage_OffersNoFurtherPage()
-    {
-        var pages = new CursorPages();
-        pages.TryGetCursor(0, 50, out _);
-
-        pages.Seen(0, Guid.NewGuid(), hasMore: false);
-
-        pages.TryGetCursor(1, 50, out _).ShouldBeFalse();
-    }
-
-    [Fact]
-    public void CursorPages_PageSizeChanged_ForgetsLaterCursors()
-    {
-        var pages = new CursorPages();
-        pages.TryGetCursor(0, 50, out _);
-        pages.Seen(0, Guid.NewGuid(), hasMore: true);
-
-        pages.TryGetCursor(1, 25, out _).ShouldBeFalse();
-        pages.TryGetCursor(0, 25, out var start).ShouldBeTrue();
-        start.ShouldBeNull();
-    }
-
-    [Fact]
-    public void CursorPages_PageSeenAgainEndingElsewhere_DropsTheCursorsAfterIt()
-    {
-        var pages = new CursorPages();
-        pages.TryGetCursor(0, 2, out _);
-        pages.Seen(0, Guid.NewGuid(), hasMore: true);
-        pages.Seen(1, Guid.NewGuid(), hasMore: true);
-        var moved = Guid.NewGuid();
-
-        pages.Seen(0, moved, hasMore: true);
-
-        pages.LastReachablePage.ShouldBe(1);
-        pages.TryGetCursor(1, 2, out var after).ShouldBeTrue();
-        after.ShouldBe(moved);
-    }
-
-    [Fact]
     public void SolutionGridView_LinkWithAView_RoundTripsThroughTheQueryString()
     {
         var view = SolutionGridView.FromQuery(" sol-5 ", "needs-final", "-final", 3, 25);
