@@ -1,5 +1,6 @@
 using System.Globalization;
 using GradingPortal.Web.ApiClient;
+using GradingPortal.Web.Components.Shared;
 using GradingPortal.Web.Auth;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
@@ -47,21 +48,12 @@ public sealed partial class UsersPage
     /// <summary>One page from the Api, in the grid's order and filtered by the search box.</summary>
     private async Task<GridData<UserResponse>> LoadUsersAsync(GridState<UserResponse> state, CancellationToken ct)
     {
-        try
+        (var page, _loadError) = await ApiCall.TryAsync(() => Api.ListUsersAsync(null, Format.Blank(_search), SortOf(state),
+            _status == AnyStatus ? null : _status,
+            (state.Page + 1).ToString(CultureInfo.InvariantCulture), state.PageSize.ToString(CultureInfo.InvariantCulture), ct));
+        if (page is not null)
         {
-            var page = await Api.ListUsersAsync(null, string.IsNullOrWhiteSpace(_search) ? null : _search.Trim(), SortOf(state),
-                _status == AnyStatus ? null : _status,
-                (state.Page + 1).ToString(CultureInfo.InvariantCulture), state.PageSize.ToString(CultureInfo.InvariantCulture), ct);
-            _loadError = null;
             return new GridData<UserResponse> { Items = page.Items, TotalItems = page.Total };
-        }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
         }
         // The grid re-renders itself only; the page shows the error in its place.
         StateHasChanged();
@@ -180,18 +172,12 @@ public sealed partial class UsersPage
         _actionError = null;
         try
         {
-            await call();
+            if (await ApiCall.TryAsync(call) is { } error)
+            {
+                fail(error);
+                return false;
+            }
             return true;
-        }
-        catch (ApiException ex)
-        {
-            fail(ApiError.From(ex));
-            return false;
-        }
-        catch (HttpRequestException)
-        {
-            fail(ApiError.Unreachable);
-            return false;
         }
         finally
         {

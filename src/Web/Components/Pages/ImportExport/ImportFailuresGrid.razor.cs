@@ -1,4 +1,5 @@
 using GradingPortal.Web.ApiClient;
+using GradingPortal.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -46,23 +47,13 @@ public sealed partial class ImportFailuresGrid
     {
         _error = null;
         _shownFailed = Failed;
-        try
-        {
-            // The Record column is the only sortable one: failures are numbered in line order.
-            var sort = state.SortDefinitions.FirstOrDefault() is { } by ? (by.Descending ? "-line" : "line") : null;
-            var page = await LoadPage(new ImportFailureQuery(state.Page * state.PageSize, state.PageSize, sort,
-                string.IsNullOrWhiteSpace(_search) ? null : _search.Trim()), ct);
-            return new GridData<ImportFailureResponse> { Items = page.Items, TotalItems = page.Matching };
-        }
-        catch (ApiException ex)
-        {
-            _error = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _error = ApiError.Unreachable;
-        }
-        return new GridData<ImportFailureResponse> { Items = [], TotalItems = 0 };
+        // The Record column is the only sortable one: failures are numbered in line order.
+        var sort = state.SortDefinitions.FirstOrDefault() is { } by ? (by.Descending ? "-line" : "line") : null;
+        (var page, _error) = await ApiCall.TryAsync(() => LoadPage(new ImportFailureQuery(state.Page * state.PageSize, state.PageSize, sort,
+            Format.Blank(_search)), ct));
+        return page is null
+            ? new GridData<ImportFailureResponse> { Items = [], TotalItems = 0 }
+            : new GridData<ImportFailureResponse> { Items = page.Items, TotalItems = page.Matching };
     }
 
     private async Task SearchChangedAsync(string? value)

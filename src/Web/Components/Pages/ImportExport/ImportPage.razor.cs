@@ -66,19 +66,11 @@ public sealed partial class ImportPage : IAsyncDisposable
     protected override async Task OnInitializedAsync()
     {
         _format = ImportView.FormatOrDefault(FormatQuery);
-        try
+        _loadError = await ApiCall.TryAsync(async () =>
         {
             _project = await Api.GetProjectAsync(ProjectId, _stop.Token);
             _canImport = Format.CanEditContent(_project.MyRole);
-        }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
-        }
+        });
     }
 
     private async Task<GridData<ImportResponse>> LoadImportsAsync(GridState<ImportResponse> state, CancellationToken ct)

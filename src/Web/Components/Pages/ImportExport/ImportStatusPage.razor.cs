@@ -34,25 +34,15 @@ public sealed partial class ImportStatusPage : IAsyncDisposable
 
     protected override async Task OnInitializedAsync()
     {
-        try
+        _loadError = await ApiCall.TryAsync(async () =>
         {
             _import = await Api.GetImportAsync(ImportId, _stop.Token);
             _project = await Api.GetProjectAsync(_import.ProjectId, _stop.Token);
-        }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-            return;
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
-            return;
-        }
-        if (!ImportView.IsFinished(_import.Status))
-        {
-            _polling = FollowAsync(_stop.Token);
-        }
+            if (!ImportView.IsFinished(_import.Status))
+            {
+                _polling = FollowAsync(_stop.Token);
+            }
+        });
     }
 
     private Task<ImportFailurePageResponse> LoadFailuresAsync(ImportFailureQuery query, CancellationToken ct) =>

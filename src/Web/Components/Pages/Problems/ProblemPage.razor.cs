@@ -72,7 +72,7 @@ public sealed partial class ProblemPage : IAsyncDisposable
             return;
         }
         _view = SolutionGridView.FromQuery(QuerySearch, QueryState, QuerySort, QueryPage, QueryPageSize);
-        try
+        _loadError = await ApiCall.TryAsync(async () =>
         {
             _problem = await Api.GetProblemAsync(ProblemId, CancellationToken.None);
             _project = await Api.GetProjectAsync(_problem.ProjectId, CancellationToken.None);
@@ -84,15 +84,7 @@ public sealed partial class ProblemPage : IAsyncDisposable
                 // The problem itself is the heading below; a disabled crumb for it fails contrast.
                 new BreadcrumbItem(_project.Name, $"/projects/{_project.Id}"),
             ];
-        }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
-        }
+        });
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -203,18 +195,10 @@ public sealed partial class ProblemPage : IAsyncDisposable
 
     private async Task OnRubricChangedAsync()
     {
-        try
+        _loadError = await ApiCall.TryAsync(async () =>
         {
             _problem = await Api.GetProblemAsync(ProblemId, CancellationToken.None);
-        }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
-        }
+        });
     }
 
     public async ValueTask DisposeAsync()

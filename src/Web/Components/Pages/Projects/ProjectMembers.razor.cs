@@ -103,7 +103,7 @@ public sealed partial class ProjectMembers
         }
         catch (HttpRequestException)
         {
-            _error = ApiError.Unreachable;
+            _error = ApiError.Unreachable; // the Api is not answering: reloading would not answer either
         }
         finally
         {

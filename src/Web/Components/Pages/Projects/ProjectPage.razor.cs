@@ -30,20 +30,12 @@ public sealed partial class ProjectPage
     protected override async Task OnParametersSetAsync()
     {
         _loadError = null;
-        try
+        _loadError = await ApiCall.TryAsync(async () =>
         {
             _project = await Api.GetProjectAsync(ProjectId, CancellationToken.None);
             // Site admins pick new members from every account; others type an exact email.
             _isSiteAdmin = Format.CanManage(_project.MyRole) && (await Api.GetCurrentUserAsync(CancellationToken.None)).IsAdmin;
-        }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
-        }
+        });
     }
 
     private void OnSettingsSaved(ProjectResponse project) => _project = project;

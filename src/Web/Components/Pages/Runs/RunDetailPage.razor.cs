@@ -21,7 +21,7 @@ public sealed partial class RunDetailPage : IAsyncDisposable
     private ApiError? _loadError;
     private ApiError? _actionError;
     private string? _message;
-    private bool _busy;
+    private readonly ApiActions _actions = new();
     private Task? _polling;
 
     [Parameter]
@@ -44,19 +44,13 @@ public sealed partial class RunDetailPage : IAsyncDisposable
 
     protected override async Task OnInitializedAsync()
     {
-        try
+        if (await ApiCall.TryAsync(async () =>
         {
             _run = await Api.GetGradingRunAsync(RunId, _stop.Token);
             _project = await Api.GetProjectAsync(_run.ProjectId, _stop.Token);
-        }
-        catch (ApiException ex)
+        }) is { } error)
         {
-            _loadError = ApiError.From(ex);
-            return;
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
+            _loadError = error;
             return;
         }
         _polling = FollowAsync(_stop.Token);
@@ -74,7 +68,7 @@ public sealed partial class RunDetailPage : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(ct))
             {
-                if (_run is null || RunView.IsFinished(_run.Status) || _busy)
+                if (_run is null || RunView.IsFinished(_run.Status) || _actions.Busy)
                 {
                     continue;
                 }
@@ -83,7 +77,7 @@ public sealed partial class RunDetailPage : IAsyncDisposable
                     var fresh = await Api.GetGradingRunAsync(RunId, ct);
                     await InvokeAsync(() =>
                     {
-                        if (!_busy)
+                        if (!_actions.Busy)
                         {
                             _run = fresh;
                         }
@@ -130,51 +124,23 @@ public sealed partial class RunDetailPage : IAsyncDisposable
 
     private async Task ApproveAsync(PendingRubricResponse rubric)
     {
-        _busy = true;
-        _message = null;
-        _actionError = null;
-        try
+        await _actions.RunAsync(async () =>
         {
+            _message = null;
             await Api.ApproveRubricAsync(rubric.RubricId, new ApproveRubricRequest(), _stop.Token);
             _run = await Api.GetGradingRunAsync(RunId, _stop.Token);
             _message = $"Rubric version {rubric.Version} approved; grading of its problem can start.";
-        }
-        catch (ApiException ex)
-        {
-            _actionError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _actionError = ApiError.Unreachable;
-        }
-        finally
-        {
-            _busy = false;
-        }
+        }, e => _actionError = e);
     }
 
     private async Task ActAsync(Func<CancellationToken, Task<GradingRunResponse>> action, string done)
     {
-        _busy = true;
-        _message = null;
-        _actionError = null;
-        try
+        await _actions.RunAsync(async () =>
         {
+            _message = null;
             _run = await action(_stop.Token);
             _message = done;
-        }
-        catch (ApiException ex)
-        {
-            _actionError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _actionError = ApiError.Unreachable;
-        }
-        finally
-        {
-            _busy = false;
-        }
+        }, e => _actionError = e);
     }
 
     public async ValueTask DisposeAsync()

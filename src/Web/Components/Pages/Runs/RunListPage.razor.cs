@@ -45,7 +45,7 @@ public sealed partial class RunListPage
 
     protected override async Task OnParametersSetAsync()
     {
-        try
+        _loadError = await ApiCall.TryAsync(async () =>
         {
             _project = await Api.GetProjectAsync(ProjectId, CancellationToken.None);
             // Everyone gets the workflows (for the filter); only those who may start a run get profiles with them.
@@ -57,15 +57,7 @@ public sealed partial class RunListPage
                 // Only needed to say who can add a profile when the project has none.
                 _isSiteAdmin = _options.Profiles.Count == 0 && (await Api.GetCurrentUserAsync(CancellationToken.None)).IsAdmin;
             }
-        }
-        catch (ApiException ex)
-        {
-            _loadError = ApiError.From(ex);
-        }
-        catch (HttpRequestException)
-        {
-            _loadError = ApiError.Unreachable;
-        }
+        });
     }
 
     private bool Filtered => _status != AnyValue || _workflow != AnyValue;

@@ -28,7 +28,9 @@ public sealed partial class SolutionPage
     private decimal? _finalPoints;
     private string _rationale = "";
     private HashSet<Guid> _basedOn = [];
-    private bool _busy, _gradeSaved, _adjudicationSaved, _help, _live, _typeset, _sourceView, _following, _circuitLoaded, _restoreUsed;
+    // One action at a time; the Api's refusal goes to the panel that asked, and what was typed stays.
+    private readonly ApiActions _actions = new();
+    private bool _gradeSaved, _adjudicationSaved, _help, _live, _typeset, _sourceView, _following, _circuitLoaded, _restoreUsed;
     private string? _notice;
     private Guid _loadedId;
     private string _fingerprint = "";
@@ -533,11 +535,11 @@ public sealed partial class SolutionPage
 
     private async Task SaveAnnotationAsync()
     {
-        if (_draft is not { } d || _busy)
+        if (_draft is not { } d || _actions.Busy)
         {
             return;
         }
-        await RunAsync(async () =>
+        await _actions.RunAsync(async () =>
         {
             var comment = string.IsNullOrWhiteSpace(d.Comment) ? null : d.Comment.Trim();
             if (d.EditingId is { } id)
@@ -582,7 +584,7 @@ public sealed partial class SolutionPage
 
     private async Task DeleteAnnotationAsync(AnnotationResponse annotation)
     {
-        await RunAsync(async () =>
+        await _actions.RunAsync(async () =>
         {
             await Api.DeleteAnnotationAsync(annotation.Id, CancellationToken.None);
             await ReloadAsync(resetForms: false);
@@ -604,7 +606,7 @@ public sealed partial class SolutionPage
             return;
         }
         _gradeSaved = false;
-        await RunAsync(async () =>
+        await _actions.RunAsync(async () =>
         {
             // The version the form was filled from, not the newest one polling brought in: a grade changed elsewhere
             // since then is a conflict to show, not something to overwrite silently.
@@ -631,7 +633,7 @@ public sealed partial class SolutionPage
     private async Task AdjudicateAsync()
     {
         _adjudicationSaved = false;
-        await RunAsync(async () =>
+        await _actions.RunAsync(async () =>
         {
             await Api.SetAdjudicationAsync(SolutionId, new AdjudicateRequest
             {
@@ -647,7 +649,7 @@ public sealed partial class SolutionPage
 
     private async Task ReviewFindingAsync((ModelFindingResponse Finding, bool Accept) review)
     {
-        await RunAsync(async () =>
+        await _actions.RunAsync(async () =>
         {
             await Api.ReviewModelFindingAsync(review.Finding.Id, new ReviewFindingRequest { Accept = review.Accept }, CancellationToken.None);
             _modelGrades = [.. await Api.ListModelGradesAsync(SolutionId, CancellationToken.None)];
@@ -678,33 +680,6 @@ public sealed partial class SolutionPage
         _history = [.. await history];
         Apply(solution, resetForms);
         _typeset = true;
-    }
-
-    /// <summary>One action at a time; the Api's refusal goes to the panel that asked, and what was typed stays.</summary>
-    private async Task RunAsync(Func<Task> action, Action<ApiError?> setError)
-    {
-        if (_busy)
-        {
-            return;
-        }
-        _busy = true;
-        setError(null);
-        try
-        {
-            await action();
-        }
-        catch (ApiException ex)
-        {
-            setError(ApiError.From(ex));
-        }
-        catch (HttpRequestException)
-        {
-            setError(ApiError.Unreachable);
-        }
-        finally
-        {
-            _busy = false;
-        }
     }
 
     private string GradeLabel(GradeReferenceDto reference) =>
