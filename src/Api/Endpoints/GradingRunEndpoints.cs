@@ -269,8 +269,11 @@ internal static class GradingRunEndpoints
         {
             return ApiProblems.Conflict(refusal);
         }
+        // The answer is what the retry made (the failed items pending again), read before the Worker is asked: an idle
+        // Worker takes the job within milliseconds, and the answer would otherwise show whatever it had done by then.
+        var reopened = (await GradingRunQueries.LoadAsync(db, runId, role, ct))!;
         jobs.Enqueue<IGradingJobs>(j => j.PlanRun(runId, CancellationToken.None));
-        return TypedResults.Accepted($"/api/grading-runs/{runId}", (await GradingRunQueries.LoadAsync(db, runId, role, ct))!);
+        return TypedResults.Accepted($"/api/grading-runs/{runId}", reopened);
     }
 
     /// <summary>
