@@ -151,7 +151,7 @@ public sealed partial class UsersPage
         {
             Email = _new.Email?.Trim() ?? "",
             Password = _new.Password ?? "",
-            DisplayName = string.IsNullOrWhiteSpace(_new.DisplayName) ? null : _new.DisplayName.Trim(),
+            DisplayName = Format.Blank(_new.DisplayName),
             IsAdmin = _new.IsAdmin,
         };
         UserResponse? created = null;

@@ -133,7 +133,7 @@ public sealed partial class ProjectMembers
         try
         {
             // Asks for more than it shows: members and disabled accounts are left out here.
-            var page = await Api.ListUsersAsync(null, string.IsNullOrWhiteSpace(text) ? null : text.Trim(), null, null, null, "50", ct);
+            var page = await Api.ListUsersAsync(null, Format.Blank(text), null, null, null, "50", ct);
             var candidates = page.Items.Where(u => u.DisabledAt is null && _members.All(m => m.UserId != u.Id)).Take(20).ToList();
             foreach (var user in candidates)
             {

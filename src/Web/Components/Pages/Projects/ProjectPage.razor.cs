@@ -45,7 +45,7 @@ public sealed partial class ProjectPage
     {
         var sort = state.SortDefinitions.FirstOrDefault() is { } definition ? ApiSort(definition.SortBy, definition.Descending) : null;
         (var page, var error) = await ApiCall.TryAsync(() => Api.ListProblemsPageAsync(ProjectId,
-            search: string.IsNullOrWhiteSpace(_search) ? null : _search.Trim(), sort: sort, page: (state.Page + 1).ToString(CultureInfo.InvariantCulture),
+            search: Format.Blank(_search), sort: sort, page: (state.Page + 1).ToString(CultureInfo.InvariantCulture),
             pageSize: state.PageSize.ToString(CultureInfo.InvariantCulture), cancellationToken: ct));
         if (error is not null)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using GradingPortal.Web.ApiClient;
+using GradingPortal.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -46,7 +47,7 @@ public sealed partial class RunFailuresGrid
         _shown = (Failed, NeedsAttention);
         var sort = state.SortDefinitions.FirstOrDefault() is { } by ? ApiSort(by.SortBy, by.Descending) : null;
         var query = new RunFailureQuery(state.Page + 1, state.PageSize, sort, _status == AnyValue ? null : _status,
-            string.IsNullOrWhiteSpace(_search) ? null : _search.Trim());
+            Format.Blank(_search));
         (var page, _error) = await ApiCall.TryAsync(() => LoadPage(query, ct));
         if (page is null)
         {

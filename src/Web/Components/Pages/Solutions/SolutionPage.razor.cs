@@ -541,7 +541,7 @@ public sealed partial class SolutionPage
         }
         await _actions.RunAsync(async () =>
         {
-            var comment = string.IsNullOrWhiteSpace(d.Comment) ? null : d.Comment.Trim();
+            var comment = Shared.Format.Blank(d.Comment);
             if (d.EditingId is { } id)
             {
                 await Api.UpdateAnnotationAsync(id, new UpdateAnnotationRequest
