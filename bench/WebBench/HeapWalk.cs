@@ -20,11 +20,16 @@ internal static class HeapWalk
         var heap = runtime.Heap;
         var seen = new HashSet<ulong>();
         var pending = new Stack<ClrObject>();
+        // Who reached each object first, and how each root is held: enough to say what keeps a dynamic method alive.
+        var parents = new Dictionary<ulong, ulong>();
+        var rootKinds = new Dictionary<ulong, string>();
+        var dynamicMethods = new List<ClrObject>();
         foreach (var root in heap.EnumerateRoots())
         {
             if (root.Object.IsValid && seen.Add(root.Object.Address))
             {
                 pending.Push(root.Object);
+                rootKinds[root.Object.Address] = root.RootKind.ToString();
             }
         }
         var types = new Dictionary<string, (long Bytes, long Count)>();
@@ -47,6 +52,10 @@ internal static class HeapWalk
                 var s = strings.GetValueOrDefault(head);
                 strings[head] = (s.Bytes + size, s.Count + 1);
             }
+            if (name == DynamicMethod)
+            {
+                dynamicMethods.Add(obj);
+            }
             if (obj.Type is { } type && IsComponentState(type))
             {
                 var (component, bytes) = RenderTreeBytes(obj);
@@ -57,11 +66,78 @@ internal static class HeapWalk
             {
                 if (child.IsValid && seen.Add(child.Address))
                 {
+                    parents[child.Address] = obj.Address;
                     pending.Push(child);
                 }
             }
         }
-        return new LiveTypes(total, types, components, strings);
+        var owners = new Dictionary<string, (long Bytes, long Count)>();
+        foreach (var method in dynamicMethods)
+        {
+            var owner = Holders(heap, method.Address, parents, rootKinds);
+            var o = owners.GetValueOrDefault(owner);
+            owners[owner] = (o.Bytes + (long)method.Size, o.Count + 1);
+        }
+        return new LiveTypes(total, types, components, strings, owners);
+    }
+
+    private const string DynamicMethod = "System.Reflection.Emit.DynamicMethod";
+
+    /// <summary>
+    /// What holds the object, in short: on the way from a root to it, the serializer metadata of the outermost type it
+    /// serves (System.Text.Json's accessors hang off a JsonTypeInfo), then the first holders past the collections and
+    /// delegates between them (whose serializer options), or, for anything else, the nearest holders and the root's kind.
+    /// </summary>
+    private static string Holders(ClrHeap heap, ulong address, Dictionary<ulong, ulong> parents, Dictionary<ulong, string> rootKinds)
+    {
+        var near = new List<string>();
+        string? served = null;
+        var owners = new List<string>();
+        var current = address;
+        for (var hops = 0; hops < 80 && parents.TryGetValue(current, out var parent); hops++)
+        {
+            current = parent;
+            var type = heap.GetObjectType(current)?.Name ?? "?";
+            if (type.StartsWith("System.Collections.", StringComparison.Ordinal) || type.EndsWith("[]", StringComparison.Ordinal)
+                || type.StartsWith("System.Func", StringComparison.Ordinal) || type.StartsWith("System.Action", StringComparison.Ordinal)
+                || type.StartsWith("System.Reflection.Emit.", StringComparison.Ordinal) || type.Contains("+CachingContext", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            if (type.StartsWith("System.Text.Json.Serialization.Metadata.JsonTypeInfo", StringComparison.Ordinal) && owners.Count == 0)
+            {
+                served = type;
+                continue;
+            }
+            if (served is not null || owners.Count > 0 || type.StartsWith("System.Text.Json.JsonSerializerOptions", StringComparison.Ordinal))
+            {
+                if (!type.StartsWith("System.Text.Json.Serialization.Metadata.", StringComparison.Ordinal) && !owners.Contains(Short(type)))
+                {
+                    owners.Add(Short(type));
+                }
+                if (owners.Count >= 3)
+                {
+                    break;
+                }
+                continue;
+            }
+            if (near.Count < 4 && !near.Contains(Short(type)))
+            {
+                near.Add(Short(type));
+            }
+        }
+        return served is not null
+            ? $"metadata of {served["System.Text.Json.Serialization.Metadata.".Length..]} in {string.Join(" <- ", owners)}"
+            : $"{string.Join(" <- ", near)} <- root {rootKinds.GetValueOrDefault(current, "?")}";
+    }
+
+    // Namespaces off, generic arguments kept: "JsonPropertyInfo<GradingPortal...Span>" says more than its namespace.
+    private static string Short(string type)
+    {
+        var generic = type.IndexOf('<');
+        var head = generic < 0 ? type : type[..generic];
+        var dot = head.LastIndexOf('.');
+        return dot < 0 ? type : type[(dot + 1)..];
     }
 
     // The debugging library ships next to the runtime; ClrMD does not always find it there on its own on Linux.
@@ -126,10 +202,11 @@ internal static class HeapWalk
 
 /// <summary>
 /// Live bytes and objects per type; per component type what its render trees keep; strings of 2 KB and more by their
-/// first 64 characters.
+/// first 64 characters; dynamic methods by what holds them.
 /// </summary>
 internal sealed record LiveTypes(
     long Total,
     Dictionary<string, (long Bytes, long Count)> Types,
     Dictionary<string, (long Bytes, long Count)> Components,
-    Dictionary<string, (long Bytes, long Count)> LargeStrings);
+    Dictionary<string, (long Bytes, long Count)> LargeStrings,
+    Dictionary<string, (long Bytes, long Count)> DynamicMethods);

@@ -179,6 +179,8 @@ if (mode is "circuits" or "memory")
         PrintGrowth(typesBefore.Components, typesAfter.Components, 25);
         Console.WriteLine("RESULT strings of 2 KB or more, by how they start, per circuit:");
         PrintGrowth(typesBefore.LargeStrings, typesAfter.LargeStrings, 10);
+        Console.WriteLine("RESULT dynamic methods (generated IL) by what holds them, per circuit:");
+        PrintGrowth(typesBefore.DynamicMethods, typesAfter.DynamicMethods, 40);
         // The walk paused the Web; its circuits catch up on their heartbeats before the fan-out is timed.
         await Task.Delay(TimeSpan.FromSeconds(5));
     }

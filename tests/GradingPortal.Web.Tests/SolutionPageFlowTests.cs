@@ -9,8 +9,8 @@ namespace GradingPortal.Web.Tests;
 /// <summary>
 /// The solution page's flows that go past the happy path, in Chromium against the real Api: blind grading as a second
 /// grader sees it, the Api's refusals shown next to the form with what was typed kept (a stale grade revision, an
-/// annotation the Api rejects), editing an annotation, the one-solution JSON download, and the layout at laptop and
-/// tablet widths.
+/// annotation the Api rejects, the final grade's field errors), editing an annotation, the final grade by Ctrl+Enter, the
+/// one-solution JSON download, and the layout at laptop and tablet widths.
 /// </summary>
 public sealed class SolutionPageFlowTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
 {
@@ -199,6 +199,52 @@ public sealed class SolutionPageFlowTests(BrowserPortal portal) : IClassFixture<
         await Expect(stale.Locator("#grade-item-1")).ToHaveValueAsync("3.5");
         var stored = await admin.SendAsync(HttpMethod.Get, $"/api/solutions/{setup.SolutionId}", null, ct);
         stored.GetProperty("myGrade").GetProperty("points").GetDecimal().ShouldBe(6m);
+    }
+
+    [Fact]
+    public async Task Adjudication_RefusedFieldsThenCtrlEnter_ShowsErrorsAtTheFieldsThenSetsTheFinalGradeOnTheChosenGrades()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var setup = await CreateSetupAsync(blind: false, ct);
+        using var admin = setup.Admin;
+        var grade = await admin.PostAsync($"/api/solutions/{setup.SolutionId}/human-grades", new
+        {
+            points = 5m,
+            items = new[] { new { rubricItemId = setup.ItemIds[0], points = 3m }, new { rubricItemId = setup.ItemIds[1], points = 2m } },
+        }, ct);
+        // Without the policy, so axe may run.
+        var page = await SignedInPageAsync(bypassCsp: true);
+        await OpenSolutionAsync(page, setup.SolutionId);
+        var choice = page.GetByTestId("based-on").Locator("input[type=checkbox]");
+        await Expect(choice).ToBeCheckedAsync();
+
+        // Ctrl+Enter in the form sends the final grade, not the person's own grade; the Api's field errors show at the fields.
+        await page.FillAsync("#adjudication-points", "9");
+        await page.Locator("#adjudication-points").PressAsync("Control+Enter");
+        await Expect(page.GetByTestId("adjudication-points-error")).ToHaveTextAsync("Points must be between 0 and 7.");
+        await Expect(page.GetByTestId("adjudication-rationale-error")).ToHaveTextAsync("An adjudication needs a rationale.");
+        await Expect(page.Locator("#adjudication-rationale")).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(page.GetByTestId("adjudication-error")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("grade-saved")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("grade-error")).ToHaveCountAsync(0);
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
+
+        await choice.UncheckAsync();
+        await page.FillAsync("#adjudication-points", "4.5");
+        await page.FillAsync("#adjudication-rationale", "Step two is only half done.");
+        await page.Locator("#adjudication-rationale").PressAsync("Control+Enter");
+
+        await Expect(page.GetByTestId("adjudication-saved")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("final-points")).ToHaveTextAsync("4.5 / 7");
+        await Expect(page.GetByTestId("adjudication-points-error")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("submit-adjudication")).ToHaveTextAsync("Revise final grade");
+        var stored = await admin.SendAsync(HttpMethod.Get, $"/api/solutions/{setup.SolutionId}", null, ct);
+        var adjudication = stored.GetProperty("adjudication");
+        adjudication.GetProperty("points").GetDecimal().ShouldBe(4.5m);
+        adjudication.GetProperty("rationale").GetString().ShouldBe("Step two is only half done.");
+        adjudication.GetProperty("basedOn").GetArrayLength().ShouldBe(0);
+        // The person's own grade was not sent again by either Ctrl+Enter.
+        stored.GetProperty("myGrade").GetProperty("rowVersion").GetUInt32().ShouldBe(grade.GetProperty("rowVersion").GetUInt32());
     }
 
     [Fact]

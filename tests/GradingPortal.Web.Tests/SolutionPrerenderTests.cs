@@ -100,6 +100,11 @@ public sealed class SolutionPrerenderTests(CountingBrowserPortal portal) : IClas
         html.ShouldContain("data-testid=\"annotation-item\"");
         // Nothing takes input before the circuit has the page: one disabled fieldset holds every control.
         html.ShouldMatch("<fieldset[^>]*class=\"gp-page\"[^>]*disabled");
+        // The final grade's fields are plain inputs in MudBlazor's markup (ADR 022), inside that fieldset like every other.
+        var document = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(html);
+        document.QuerySelector("fieldset.gp-page[disabled] #adjudication-points").ShouldNotBeNull();
+        document.QuerySelector("fieldset.gp-page[disabled] #adjudication-rationale").ShouldNotBeNull();
+        document.QuerySelector("fieldset.gp-page[disabled] [data-testid=submit-adjudication]").ShouldNotBeNull();
         html.ShouldContain("data-interactive=\"false\"");
         // The circuit's copy of what was read travels with the page.
         html.ShouldContain("Blazor-Server-Component-State:");

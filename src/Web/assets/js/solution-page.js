@@ -98,7 +98,8 @@ export async function attach(root, text, dotnet) {
       return row ? Number(row.dataset.gpItem) : null;
     };
     let key = event.key;
-    if (ctrlEnter) key = 'submit';
+    // Ctrl+Enter submits the form it is pressed in: the final grade's in its form, the open annotation or the grade elsewhere.
+    if (ctrlEnter) key = event.target instanceof Element && event.target.closest('[data-gp-form="adjudication"]') ? 'adjudicate' : 'submit';
     else if (!/^[0-9.ajksg?]$/.test(key)) return;
     const isPoints = /^[0-9.]$/.test(key);
     if (isPoints && focusedItem() === null) return;

@@ -478,6 +478,9 @@ public sealed partial class SolutionPage
             case "s":
                 SetSourceView(!_sourceView);
                 break;
+            case "adjudicate" when s.Permissions.CanAdjudicate:
+                await AdjudicateAsync();
+                break;
             case "submit":
                 if (_draft is not null)
                 {
@@ -618,8 +621,9 @@ public sealed partial class SolutionPage
         }, e => _gradeError = e);
     }
 
-    private void ToggleBasedOn(Guid id, bool on)
+    private void ToggleBasedOn((Guid Grade, bool On) choice)
     {
+        var (id, on) = choice;
         if (on)
         {
             _basedOn.Add(id);
