@@ -331,6 +331,60 @@ public sealed class SolutionComponentsTests : BunitContext
         cut.Find(".mud-button-icon-start").MarkupMatches(MudMarkup.StartIcon(icon, MudBlazor.Size.Small).Value);
     }
 
+    [Theory]
+    [InlineData(MudBlazor.Color.Success)]
+    [InlineData(MudBlazor.Color.Warning)]
+    [InlineData(MudBlazor.Color.Default)]
+    public void MudMarkupChip_FilledSmall_HasTheClassesMudChipRenders(MudBlazor.Color color)
+    {
+        var cut = Render<MudBlazor.MudChip<string>>(p => p.Add(c => c.Size, MudBlazor.Size.Small).Add(c => c.Color, color).AddChildContent("valid"));
+
+        cut.Find(".mud-chip").GetAttribute("class").ShouldBe(MudMarkup.Chip(color));
+        cut.Find(".mud-chip").ParentElement!.ClassName.ShouldBe("mud-chip-container");
+    }
+
+    [Fact]
+    public void MudMarkupLinkAndTable_AsTheModelGradesUseThem_HaveTheClassesMudLinkAndMudSimpleTableRender()
+    {
+        var link = Render<MudBlazor.MudLink>(p => p.Add(c => c.Href, "/runs/1").Add(c => c.Underline, MudBlazor.Underline.Always).AddChildContent("run"));
+        var table = Render<MudBlazor.MudSimpleTable>(p => p.Add(c => c.Dense, true).AddChildContent("<thead></thead>"));
+
+        link.Find("a").GetAttribute("class").ShouldBe(MudMarkup.Link);
+        table.Find(".mud-table").GetAttribute("class").ShouldBe(MudMarkup.SimpleTable);
+        table.Find(".mud-table > .mud-table-container > table").ShouldNotBeNull();
+    }
+
+    [Fact]
+    public void ModelGrades_FindingReviewedAndNot_AreMudButtonGroupsMarkupWithTheChoiceFilled()
+    {
+        var solution = Solution(blind: false, hidden: 0, others: 0);
+        var grade = new ModelGradeResponse
+        {
+            Id = Guid.NewGuid(), Source = "run", Model = "m", Status = "valid", Points = 3m, MaxPoints = 7, CreatedAt = DateTimeOffset.UtcNow,
+            RunId = Guid.NewGuid(), Summary = "Short.",
+            Findings =
+            [
+                new ModelFindingResponse { Id = Guid.NewGuid(), Severity = "major", Category = "logic", Explanation = "Gap.", Review = "accepted" },
+                new ModelFindingResponse { Id = Guid.NewGuid(), Severity = "minor", Category = "logic", Explanation = "Typo.", Review = "proposed" },
+            ],
+        };
+        (ModelFindingResponse, bool)? reviewed = null;
+        var list = Render<SolutionModelGrades>(p => p.Add(c => c.Solution, solution).Add(c => c.Grades, [grade])
+            .Add(c => c.OnReview, ((ModelFindingResponse, bool) r) => reviewed = r));
+        var mud = Render<MudBlazor.MudButtonGroup>(p => p.Add(g => g.Variant, MudBlazor.Variant.Outlined).Add(g => g.Size, MudBlazor.Size.Small)
+            .AddChildContent<MudBlazor.MudButton>(b => b.Add(x => x.Color, MudBlazor.Color.Success).Add(x => x.Variant, MudBlazor.Variant.Filled)));
+
+        var groups = list.FindAll("[role=group]");
+        groups[0].GetAttribute("class").ShouldBe(mud.Find("[role=group]").GetAttribute("class") + " mt-1");
+        groups[0].QuerySelector("[data-testid=accept-finding]")!.GetAttribute("class").ShouldBe(mud.Find("button").GetAttribute("class"));
+        groups[1].QuerySelector("[data-testid=accept-finding]")!.ClassList.ShouldContain("mud-button-outlined");
+        list.Find("[data-testid=model-grade-status]").GetAttribute("class").ShouldBe(MudMarkup.Chip(MudBlazor.Color.Success));
+        list.Find("a[href^='/runs/']").TextContent.ShouldBe("run");
+
+        groups[1].QuerySelector("[data-testid=reject-finding]")!.Click();
+        reviewed.ShouldBe((grade.Findings.ElementAt(1), false));
+    }
+
     private static AnnotationResponse Annotation(int start, int end, Guid author, string comment) => new()
     {
         Id = Guid.NewGuid(), Start = start, End = end, Quote = "q", ErrorType = "logic", Severity = "major", Comment = comment,

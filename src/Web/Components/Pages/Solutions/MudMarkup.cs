@@ -60,6 +60,18 @@ public static class MudMarkup
     public static MarkupString Border(string label) =>
         new($"<fieldset class=\"mud-input-outlined-border\"><legend>{System.Net.WebUtility.HtmlEncode(label)}</legend></fieldset>");
 
+    /// <summary>A filled small MudChip of the colour (the chip inside its container), one string per colour.</summary>
+    public static string Chip(Color color) => s_chips[color];
+
+    private static readonly Dictionary<Color, string> s_chips =
+        Enum.GetValues<Color>().ToDictionary(c => c, c => $"mud-chip mud-chip-filled mud-chip-size-small mud-chip-color-{Name(c)}");
+
+    /// <summary>A MudLink of the default colour and type, always underlined.</summary>
+    public const string Link = "mud-typography mud-link mud-primary-text mud-link-underline-always";
+
+    /// <summary>A dense MudSimpleTable's container (its table sits in a div of class mud-table-container).</summary>
+    public const string SimpleTable = "mud-table mud-simple-table mud-table-dense mud-elevation-1";
+
     /// <summary>MudGrid's container with the given spacing (items start at the left).</summary>
     public static string Grid(int spacing) => $"mud-grid mud-grid-spacing-xs-{spacing} justify-start";
 
