@@ -126,9 +126,16 @@ internal static class HeapWalk
                 near.Add(Short(type));
             }
         }
-        return served is not null
-            ? $"metadata of {served["System.Text.Json.Serialization.Metadata.".Length..]} in {string.Join(" <- ", owners)}"
-            : $"{string.Join(" <- ", near)} <- root {rootKinds.GetValueOrDefault(current, "?")}";
+        if (served is null)
+        {
+            return $"{string.Join(" <- ", near)} <- root {rootKinds.GetValueOrDefault(current, "?")}";
+        }
+        // A circuit's JS runtime is reached through several of its objects (the runtime, the renderer's interop methods,
+        // services holding the runtime): one group for all of them.
+        var metadata = $"serializer metadata of {served["System.Text.Json.Serialization.Metadata.JsonTypeInfo".Length..]}";
+        return owners.Any(o => o.Contains("JSRuntime", StringComparison.Ordinal) || o.Contains("WebRenderer", StringComparison.Ordinal))
+            ? $"{metadata} for a circuit's JS interop"
+            : $"{metadata} in {string.Join(" <- ", owners)}";
     }
 
     // Namespaces off, generic arguments kept: "JsonPropertyInfo<GradingPortal...Span>" says more than its namespace.
