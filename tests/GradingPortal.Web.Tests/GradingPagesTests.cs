@@ -232,9 +232,9 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         await Expect(page.GetByTestId("run-failures")).ToContainTextAsync("HTTP 503 from the endpoint");
         await Expect(page.GetByTestId("run-failures")).ToContainTextAsync($"model-x · …{solutions[1].ToString("N")[^6..]}");
         // The trail ends at this run as plain text, not as a link that goes nowhere.
-        var here = page.Locator(".mud-breadcrumbs [aria-current=page]");
+        var here = page.Locator("nav[aria-label=Breadcrumb] [aria-current=page]");
         await Expect(here).ToHaveTextAsync($"Run {runId.ToString()[..8]}");
-        await Expect(page.Locator(".mud-breadcrumbs a[href='#']")).ToHaveCountAsync(0);
+        await Expect(page.Locator("nav[aria-label=Breadcrumb] a[href='#']")).ToHaveCountAsync(0);
         await Accessibility.AssertNoSeriousViolationsAsync(page);
         await page.ClickAsync("[data-testid=retry-failed]");
         await Expect(page.GetByTestId("run-message")).ToContainTextAsync("queued again");

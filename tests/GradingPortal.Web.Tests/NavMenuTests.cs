@@ -52,4 +52,39 @@ public sealed class NavMenuTests : BunitContext
         Services.GetRequiredService<NavigationManager>().NavigateTo("/");
         menu.WaitForAssertion(() => menu.FindAll("a[href$='/runs']").ShouldBeEmpty());
     }
+
+    [Fact]
+    public void NavMenu_LocationChanges_MovesTheCurrentPageMarkWithNavLinkRules()
+    {
+        var projectId = Guid.NewGuid();
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        navigation.NavigateTo($"/projects/{projectId}/runs?status=Failed");
+
+        var menu = Render<NavMenu>(p => p.Add(m => m.JobsUrl, ""));
+
+        menu.Find("[data-testid=nav-runs]").GetAttribute("aria-current").ShouldBe("page");
+        menu.Find("[data-testid=nav-runs]").ClassList.ShouldContain("active");
+        // The overview and "Projects" match their whole address only.
+        menu.Find("[data-testid=nav-overview]").HasAttribute("aria-current").ShouldBeFalse();
+        menu.Find("[data-testid=nav-projects]").HasAttribute("aria-current").ShouldBeFalse();
+
+        navigation.NavigateTo($"/projects/{projectId}");
+        menu.WaitForAssertion(() => menu.Find("[data-testid=nav-overview]").GetAttribute("aria-current").ShouldBe("page"));
+        menu.FindAll("[aria-current]").Count.ShouldBe(1);
+
+        navigation.NavigateTo("/");
+        menu.WaitForAssertion(() => menu.Find("[data-testid=nav-projects]").GetAttribute("aria-current").ShouldBe("page"));
+    }
+
+    [Theory]
+    [InlineData("/projects/a/runs", "/projects/a/runs", false, true)]
+    [InlineData("/projects/a/runs/", "/projects/a/runs", false, true)]
+    [InlineData("/runs/1", "/projects/a/runs", false, false)]
+    [InlineData("/projects/a/runs/1", "/projects/a/runs", false, true)]
+    [InlineData("/projects/a/runsx", "/projects/a/runs", false, false)]
+    [InlineData("/projects/a/runs", "/projects/a", true, false)]
+    [InlineData("/tokens", "/", false, false)]
+    [InlineData("/", "/", true, true)]
+    public void NavMenu_Matches_FollowsNavLinkPrefixAndAllRules(string path, string href, bool exact, bool expected) =>
+        NavMenu.Matches(path, href, exact).ShouldBe(expected);
 }

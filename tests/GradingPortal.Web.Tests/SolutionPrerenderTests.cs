@@ -179,6 +179,30 @@ public sealed class SolutionPrerenderTests(CountingBrowserPortal portal) : IClas
         html.ShouldNotContain("page-error");
     }
 
+    [Fact]
+    public async Task SolutionPage_BeforeTheCircuitStarts_DrawerAndUserMenuWorkInTheBrowser()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var setup = await CreateSetupAsync(ct);
+        using var admin = setup.Admin;
+        var page = await SignedInPageAsync();
+        // No Blazor script: the page stays its prerendered markup, with no circuit behind it.
+        await page.RouteAsync("**/_framework/blazor.web.js*", route => route.AbortAsync());
+
+        await page.GotoAsync($"/solutions/{setup.SolutionId}");
+        await Expect(page.GetByTestId("solution-page")).ToHaveAttributeAsync("data-interactive", "false");
+
+        var toggle = page.GetByTestId("nav-toggle");
+        await toggle.ClickAsync();
+        await Expect(toggle).ToHaveAttributeAsync("aria-expanded", "false");
+        await Expect(page.Locator("#gp-drawer")).ToBeHiddenAsync();
+        await page.ClickAsync("[data-testid=user-menu]");
+        await Expect(page.GetByTestId("sign-out")).ToBeVisibleAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(page.GetByTestId("sign-out")).ToBeHiddenAsync();
+        await Expect(page.GetByTestId("solution-page")).ToHaveAttributeAsync("data-interactive", "false");
+    }
+
     private async Task<IPage> SignedInPageAsync()
     {
         var page = await portal.NewPageAsync();

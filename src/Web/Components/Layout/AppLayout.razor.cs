@@ -14,7 +14,6 @@ namespace GradingPortal.Web.Components.Layout;
 public sealed partial class AppLayout
 {
     private Session? _user;
-    private bool _drawerOpen = true;
     private bool _dark;
     private ErrorBoundary? _errors;
 
@@ -58,8 +57,6 @@ public sealed partial class AppLayout
     }
 
     protected override void OnParametersSet() => _errors?.Recover();
-
-    private void ToggleDrawer() => _drawerOpen = !_drawerOpen;
 
     private async Task ToggleThemeAsync()
     {
