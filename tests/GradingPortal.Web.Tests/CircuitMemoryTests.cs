@@ -113,6 +113,36 @@ public sealed class CircuitMemoryTests
         (mud - shared).ShouldBeGreaterThan(15);
     }
 
+    [Fact]
+    public async Task PageTrail_ThreeCrumbs_KeepsLessThanMudBreadcrumbs()
+    {
+        await using var provider = Services();
+        List<MudBlazor.BreadcrumbItem> trail =
+            [new("Projects", "/"), new("A project", "/projects/1"), new("A problem with a longer title", "/problems/1")];
+        var parameters = new Dictionary<string, object?> { ["Items"] = trail };
+
+        var mud = await RetainedKilobytesAsync<MudBlazor.MudBreadcrumbs>(provider, parameters, renders: 2);
+        var plain = await RetainedKilobytesAsync<PageTrail>(provider, parameters, renders: 2);
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"breadcrumbs: MudBreadcrumbs {mud:F1} KB, PageTrail {plain:F1} KB kept per circuit");
+        // One list of plain elements against a component per crumb, per separator and per icon.
+        plain.ShouldBeLessThan(mud / 2);
+    }
+
+    [Fact]
+    public async Task NavMenu_SiteAdmin_KeepsUnderTwelveKilobytesInTheCircuit()
+    {
+        await using var provider = Services();
+        var parameters = new Dictionary<string, object?> { ["IsAdmin"] = true, ["JobsUrl"] = "/admin/jobs" };
+
+        var kept = await RetainedKilobytesAsync<GradingPortal.Web.Components.Layout.NavMenu>(provider, parameters, renders: 2);
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"navigation: {kept:F1} KB kept per circuit");
+        // As MudNavMenu with MudNavGroups, MudNavLinks and MudIcons the drawer kept about 60 KB per circuit (bench heap walk:
+        // nav links, NavLinks, icons and their cascading values); plain links keep a few.
+        kept.ShouldBeLessThan(12);
+    }
+
     private static ServiceProvider Services()
     {
         var services = new ServiceCollection();
