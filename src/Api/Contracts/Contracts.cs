@@ -315,6 +315,18 @@ public sealed record SolutionResponse(
     Guid? PreviousSolutionId,
     Guid? NextSolutionId);
 
+/// <summary>
+/// What a grade or an adjudication can change on a solution, as the caller may see it (the same blind rules as the whole
+/// solution): no text, annotations or rubric, so an open page can follow a grade given elsewhere without reading those.
+/// </summary>
+public sealed record SolutionGradingResponse(
+    Guid SolutionId,
+    IReadOnlyList<HumanGradeResponse> HumanGrades,
+    HumanGradeResponse? MyGrade,
+    AdjudicationResponse? Adjudication,
+    string EvidenceLevel,
+    SolutionPermissions Permissions);
+
 /// <summary>One entry of a solution's audit trail.</summary>
 public sealed record AuditEventResponse(long Id, DateTimeOffset At, Guid? ActorId, string ActorName, string EntityType, Guid EntityId,
     string Action, System.Text.Json.JsonElement Data);

@@ -41,12 +41,9 @@ internal static class GradingEndpoints
     internal static async Task<Results<Ok<List<AnnotationResponse>>, ProblemHttpResult>> ListAnnotations(Guid solutionId, GradingDbContext db,
         CurrentUser current, CancellationToken ct)
     {
-        var context = await LoadContextAsync(db, solutionId, current.Id, current.IsAdmin, ct);
-        if (context is null)
-        {
-            return ApiProblems.NotFound("The solution");
-        }
-        return TypedResults.Ok(context.View.Annotations.ToList());
+        // Only the annotations' part of the solution record: an open page reads this on every annotation made elsewhere.
+        var annotations = await SolutionView.LoadAnnotationsAsync(db, solutionId, current.Id, current.IsAdmin, ct);
+        return annotations is null ? ApiProblems.NotFound("The solution") : TypedResults.Ok(annotations);
     }
 
     internal static async Task<Results<Created<AnnotationResponse>, ProblemHttpResult>> CreateAnnotation(Guid solutionId,

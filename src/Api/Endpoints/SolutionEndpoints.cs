@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GradingPortal.Api.Auth;
@@ -9,6 +11,7 @@ using GradingPortal.Domain.Persistence;
 using GradingPortal.Domain.Projects;
 using GradingPortal.Domain.Solutions;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace GradingPortal.Api.Endpoints;
@@ -27,8 +30,12 @@ internal static class SolutionEndpoints
         var group = app.MapGroup("/api/solutions").WithTags("Solutions").RequireAuthorization();
         group.MapGet("/{solutionId:guid}", Get).WithName("GetSolution")
             .WithSummary("A solution with its annotations, grades and adjudication as you may see them.").Problems(404);
+        group.MapGet("/{solutionId:guid}/grading", Grading).WithName("GetSolutionGrading")
+            .WithSummary("People's grades, your grade, the adjudication, the evidence level and your permissions, as you may see them "
+                + "(the part of the solution a grade or an adjudication changes).").Problems(404);
         group.MapGet("/{solutionId:guid}/history", History).WithName("GetSolutionHistory")
-            .WithSummary("The solution's audit trail, newest first.").Problems(404);
+            .WithSummary("The solution's audit trail as you may see it, newest first (at most 1,000 events); `after` gives only newer events.")
+            .Problems(400, 404);
         return app;
     }
 
@@ -58,9 +65,29 @@ internal static class SolutionEndpoints
         return loaded is { } found ? TypedResults.Ok(found.View) : ApiProblems.NotFound("The solution");
     }
 
-    internal static async Task<Results<Ok<List<AuditEventResponse>>, ProblemHttpResult>> History(Guid solutionId, GradingDbContext db,
-        ProjectAccess access, CurrentUser current, CancellationToken ct)
+    internal static async Task<Results<Ok<SolutionGradingResponse>, ProblemHttpResult>> Grading(Guid solutionId, GradingDbContext db,
+        CurrentUser current, CancellationToken ct)
     {
+        var grading = await SolutionView.LoadGradingAsync(db, solutionId, current.Id, current.IsAdmin, ct);
+        return grading is null ? ApiProblems.NotFound("The solution") : TypedResults.Ok(grading);
+    }
+
+    internal static async Task<Results<Ok<List<AuditEventResponse>>, ProblemHttpResult>> History(Guid solutionId, GradingDbContext db,
+        ProjectAccess access, CurrentUser current, CancellationToken ct,
+        [Description("Only events newer than this one: the `id` of the newest event you hold. Events are numbered in the order they "
+            + "were written, which two writes committing at the same moment can swap, so a reader that must miss nothing reads "
+            + "the whole trail now and then.")]
+        [FromQuery(Name = "after")] string? after = null)
+    {
+        long? newerThan = null;
+        if (!string.IsNullOrWhiteSpace(after))
+        {
+            if (!long.TryParse(after.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+            {
+                return ApiProblems.Validation("after", "after is the id of an event of this solution's history (a whole number, 0 or more).");
+            }
+            newerThan = id;
+        }
         var projectId = await SolutionView.ProjectOfAsync(db, solutionId, ct);
         if (projectId is null || await access.RoleAsync(projectId.Value, ct) is not { } role)
         {
@@ -70,6 +97,10 @@ internal static class SolutionEndpoints
         var project = await db.Projects.AsNoTracking().FirstAsync(p => p.Id == projectId, ct);
         var hasOwn = await db.HumanGrades.AnyAsync(g => g.SolutionId == solutionId && g.GraderId == userId, ct);
         var query = db.AuditEvents.AsNoTracking().Where(e => e.SolutionId == solutionId);
+        if (newerThan is { } since)
+        {
+            query = query.Where(e => e.Id > since);
+        }
         if (!BlindPolicy.MaySeeOthersGrades(project, role, hasOwn))
         {
             // Blind: other people's grades, annotations and the adjudication stay out of the history too.

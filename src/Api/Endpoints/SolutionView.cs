@@ -21,12 +21,16 @@ internal static class SolutionView
     private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     // Column and table names follow the snake_case mapping in Domain/Persistence. Enum columns hold PascalCase names.
-    private const string Sql = """
-        SELECT s.text, json_build_object(
-          'id', s.id, 'project_id', s.project_id, 'problem_id', s.problem_id, 'author', s.author,
+    // The record is built from parts so that the smaller reads (what a grade can change, the annotations) select the same
+    // columns the same way as the whole solution, and the blind rules below apply to all of them alike.
+    private const string Access = """
+          'id', s.id, 'project_id', s.project_id, 'blind_grading', pj.blind_grading, 'hide_authors', pj.hide_authors,
+          'role', (SELECT m.role FROM project_members m WHERE m.project_id = s.project_id AND m.user_id = @user)
+        """;
+
+    private const string Page = """
+          'problem_id', s.problem_id, 'author', s.author,
           'external_id', s.external_id, 'created_at', s.created_at, 'updated_at', s.updated_at,
-          'blind_grading', pj.blind_grading, 'hide_authors', pj.hide_authors,
-          'role', (SELECT m.role FROM project_members m WHERE m.project_id = s.project_id AND m.user_id = @user),
           'problem', json_build_object('id', pr.id, 'title', pr.title, 'statement', pr.statement, 'max_points', pr.max_points),
           'rubric', (SELECT json_build_object('id', r.id, 'problem_id', r.problem_id, 'version', r.version, 'origin', r.origin,
                        'status', r.status, 'zero_credit', r.zero_credit, 'deductions', r.deductions, 'notes', r.notes,
@@ -36,6 +40,11 @@ internal static class SolutionView
                                  FROM rubric_items i WHERE i.rubric_id = r.id))
                      FROM rubrics r WHERE r.problem_id = s.problem_id AND r.status = 'Approved' AND r.approach_key IS NULL
                      ORDER BY r.version DESC LIMIT 1),
+          'previous_id', (SELECT p.id FROM solutions p WHERE p.problem_id = s.problem_id AND p.id < s.id ORDER BY p.id DESC LIMIT 1),
+          'next_id', (SELECT n.id FROM solutions n WHERE n.problem_id = s.problem_id AND n.id > s.id ORDER BY n.id LIMIT 1)
+        """;
+
+    private const string Grades = """
           'grades', (SELECT coalesce(json_agg(json_build_object('id', g.id, 'grader_id', g.grader_id, 'grader_name', u.display_name,
                        'rubric_id', g.rubric_id, 'points', g.points, 'comment', g.comment, 'given_blind', g.given_blind,
                        'created_at', g.created_at, 'updated_at', g.updated_at, 'row_version', g.xmin::text::bigint,
@@ -43,25 +52,52 @@ internal static class SolutionView
                                    'comment', gi.comment) ORDER BY ri.ordinal), '[]')
                                  FROM human_grade_items gi JOIN rubric_items ri ON ri.id = gi.rubric_item_id WHERE gi.human_grade_id = g.id))
                        ORDER BY g.created_at), '[]')
-                     FROM human_grades g JOIN "AspNetUsers" u ON u.id = g.grader_id WHERE g.solution_id = s.id),
+                     FROM human_grades g JOIN "AspNetUsers" u ON u.id = g.grader_id WHERE g.solution_id = s.id)
+        """;
+
+    private const string Annotations = """
           'annotations', (SELECT coalesce(json_agg(json_build_object('id', a.id, 'start', a.start, 'end', a."end", 'quote', a.quote,
                        'error_type', a.error_type, 'severity', lower(a.severity), 'comment', a.comment, 'origin', lower(a.origin),
                        'review', lower(a.review), 'author_id', a.author_id, 'author_name', u.display_name, 'created_at', a.created_at,
                        'row_version', a.xmin::text::bigint)
                        ORDER BY a.start, a."end", a.id), '[]')
-                     FROM annotations a LEFT JOIN "AspNetUsers" u ON u.id = a.author_id WHERE a.solution_id = s.id),
+                     FROM annotations a LEFT JOIN "AspNetUsers" u ON u.id = a.author_id WHERE a.solution_id = s.id)
+        """;
+
+    private const string Adjudication = """
           'adjudication', (SELECT json_build_object('id', j.id, 'points', j.points, 'rationale', j.rationale,
                        'adjudicator_id', j.adjudicator_id, 'adjudicator_name', u.display_name, 'based_on', j.based_on,
                        'created_at', j.created_at, 'updated_at', j.updated_at, 'row_version', j.xmin::text::bigint)
                      FROM adjudications j JOIN "AspNetUsers" u ON u.id = j.adjudicator_id WHERE j.solution_id = s.id),
-          'valid_model_grades', (SELECT count(*) FROM model_grades mg WHERE mg.solution_id = s.id AND mg.status = 'Valid'),
-          'previous_id', (SELECT p.id FROM solutions p WHERE p.problem_id = s.problem_id AND p.id < s.id ORDER BY p.id DESC LIMIT 1),
-          'next_id', (SELECT n.id FROM solutions n WHERE n.problem_id = s.problem_id AND n.id > s.id ORDER BY n.id LIMIT 1))::text
+          'valid_model_grades', (SELECT count(*) FROM model_grades mg WHERE mg.solution_id = s.id AND mg.status = 'Valid')
+        """;
+
+    private const string From = """
         FROM solutions s
         JOIN problems pr ON pr.id = s.problem_id AND pr.deleted_at IS NULL
         JOIN projects pj ON pj.id = s.project_id
         WHERE s.id = @id
         """;
+
+    /// <summary>Which parts of the record a read selects.</summary>
+    private enum Part
+    {
+        /// <summary>Everything the solution page shows.</summary>
+        Whole,
+
+        /// <summary>What a grade or an adjudication can change: grades, adjudication, evidence, permissions.</summary>
+        Grading,
+
+        /// <summary>The annotations, with the caller's grade (which decides, in a blind project, whose they may see).</summary>
+        Annotations,
+    }
+
+    private static readonly string s_whole = Select("s.text", Access, Page, Grades, Annotations, Adjudication);
+    private static readonly string s_grading = Select("NULL::text", Access, Grades, Adjudication);
+    private static readonly string s_annotations = Select("NULL::text", Access, Grades, Annotations);
+
+    private static string Select(string text, params string[] parts) =>
+        $"SELECT {text}, json_build_object(\n{string.Join(",\n", parts)})::text\n{From}";
 
     public static Task<Guid?> ProjectOfAsync(GradingDbContext db, Guid solutionId, CancellationToken ct) =>
         db.Solutions.Where(s => s.Id == solutionId && db.Problems.Any(p => p.Id == s.ProblemId && p.DeletedAt == null))
@@ -74,41 +110,105 @@ internal static class SolutionView
     public static async Task<(SolutionResponse View, ProjectRole Role)?> LoadAsync(GradingDbContext db, Guid solutionId, Guid userId,
         bool isGlobalAdmin, CancellationToken ct)
     {
-        var raw = await QueryAsync(db, solutionId, userId, ct);
-        if (raw is not var (text, json))
+        if (await QueryAsync(db, Part.Whole, solutionId, userId, ct) is not var (text, record)
+            || Veil.For(record, userId, isGlobalAdmin) is not { } veil)
         {
             return null;
         }
-        var record = JsonSerializer.Deserialize<Row>(json, s_json)!;
-        ProjectRole? role = isGlobalAdmin ? ProjectRole.Admin : record.Role is { } r && RoleNames.TryParse(r, out var parsed) ? parsed : null;
-        if (role is not { } callerRole)
-        {
-            return null;
-        }
-        var mine = record.Grades.FirstOrDefault(g => g.GraderId == userId);
-        var seesOthers = BlindPolicy.MaySeeOthersGrades(record.BlindGrading, callerRole, mine is not null);
-        var seesAuthor = BlindPolicy.MaySeeAuthor(record.HideAuthors, callerRole);
-        var grades = seesOthers ? record.Grades : record.Grades.Where(g => g.GraderId == userId).ToList();
-        var annotations = seesOthers ? record.Annotations : record.Annotations.Where(a => a.AuthorId == userId).ToList();
-        var evidence = Evidence.Level(record.ValidModelGrades, record.Grades.Count, record.Adjudication is not null);
         var view = new SolutionResponse(
             record.Id, record.ProjectId, record.ProblemId,
-            new SolutionProblemResponse(record.Problem.Id, record.Problem.Title, record.Problem.Statement, record.Problem.MaxPoints),
-            text, seesAuthor ? record.Author : null, record.ExternalId, record.CreatedAt, record.UpdatedAt,
+            new SolutionProblemResponse(record.Problem!.Id, record.Problem.Title, record.Problem.Statement, record.Problem.MaxPoints),
+            text!, veil.SeesAuthor ? record.Author : null, record.ExternalId, record.CreatedAt, record.UpdatedAt,
             record.Rubric?.ToResponse(),
-            annotations.Select(a => a.ToResponse(record.Id, callerRole.MayDeleteAnnotation(a.AuthorId, userId), a.AuthorId == userId && a.Origin == "human")).ToList(),
-            grades.Select(g => g.ToResponse(record.Id)).ToList(),
-            mine?.ToResponse(record.Id),
-            seesOthers ? record.Adjudication?.ToResponse(record.Id) : null,
-            seesOthers ? EvidenceName(evidence) : "hidden",
-            new SolutionPermissions(callerRole.ToWire(), callerRole.CanGrade(), callerRole.CanGrade(), callerRole.CanAdjudicate(), !seesOthers,
-                !seesAuthor, seesOthers ? 0 : record.Grades.Count(g => g.GraderId != userId)),
+            veil.Annotations(), veil.Grades(), veil.MyGrade(), veil.Adjudication(), veil.Evidence(), veil.Permissions(),
             record.PreviousId, record.NextId);
-        return (view, callerRole);
+        return (view, veil.Role);
     }
 
-    /// <summary>The solution text travels as its own column: escaping 20 KB into JSON and back costs more than the rest of the query.</summary>
-    private static async Task<(string Text, string Json)?> QueryAsync(GradingDbContext db, Guid solutionId, Guid userId, CancellationToken ct)
+    /// <summary>
+    /// What a grade or an adjudication can change on the solution, under the same blind rules as <see cref="LoadAsync"/>;
+    /// null where that would be null.
+    /// </summary>
+    public static async Task<SolutionGradingResponse?> LoadGradingAsync(GradingDbContext db, Guid solutionId, Guid userId, bool isGlobalAdmin,
+        CancellationToken ct)
+    {
+        if (await QueryAsync(db, Part.Grading, solutionId, userId, ct) is not var (_, record)
+            || Veil.For(record, userId, isGlobalAdmin) is not { } veil)
+        {
+            return null;
+        }
+        return new SolutionGradingResponse(record.Id, veil.Grades(), veil.MyGrade(), veil.Adjudication(), veil.Evidence(), veil.Permissions());
+    }
+
+    /// <summary>The annotations the caller may see, as <see cref="LoadAsync"/> lists them; null where that would be null.</summary>
+    public static async Task<List<AnnotationResponse>?> LoadAnnotationsAsync(GradingDbContext db, Guid solutionId, Guid userId,
+        bool isGlobalAdmin, CancellationToken ct) =>
+        await QueryAsync(db, Part.Annotations, solutionId, userId, ct) is var (_, record)
+        && Veil.For(record, userId, isGlobalAdmin) is { } veil
+            ? veil.Annotations()
+            : null;
+
+    /// <summary>
+    /// The blind rules, in one place for every read of the record: what of other people's work (grades, annotations, the
+    /// adjudication, the evidence it makes) and of the author the caller may see.
+    /// </summary>
+    private sealed class Veil
+    {
+        private readonly Row _row;
+        private readonly Guid _userId;
+        private readonly GradeRow? _mine;
+
+        private Veil(Row row, Guid userId, ProjectRole role)
+        {
+            _row = row;
+            _userId = userId;
+            Role = role;
+            _mine = row.Grades.FirstOrDefault(g => g.GraderId == userId);
+            SeesOthers = BlindPolicy.MaySeeOthersGrades(row.BlindGrading, role, _mine is not null);
+            SeesAuthor = BlindPolicy.MaySeeAuthor(row.HideAuthors, role);
+        }
+
+        public ProjectRole Role { get; }
+
+        public bool SeesOthers { get; }
+
+        public bool SeesAuthor { get; }
+
+        /// <summary>Null when the caller is not a member of the solution's project (and not a global admin).</summary>
+        public static Veil? For(Row row, Guid userId, bool isGlobalAdmin)
+        {
+            ProjectRole? role = isGlobalAdmin ? ProjectRole.Admin : row.Role is { } r && RoleNames.TryParse(r, out var parsed) ? parsed : null;
+            return role is { } callerRole ? new Veil(row, userId, callerRole) : null;
+        }
+
+        public List<HumanGradeResponse> Grades() =>
+            [.. _row.Grades.Where(g => SeesOthers || g.GraderId == _userId).Select(g => g.ToResponse(_row.Id))];
+
+        public HumanGradeResponse? MyGrade() => _mine?.ToResponse(_row.Id);
+
+        public List<AnnotationResponse> Annotations() =>
+        [
+            .. (_row.Annotations ?? []).Where(a => SeesOthers || a.AuthorId == _userId)
+                .Select(a => a.ToResponse(_row.Id, Role.MayDeleteAnnotation(a.AuthorId, _userId), a.AuthorId == _userId && a.Origin == "human")),
+        ];
+
+        public AdjudicationResponse? Adjudication() => SeesOthers ? _row.Adjudication?.ToResponse(_row.Id) : null;
+
+        public string Evidence() => SeesOthers
+            ? EvidenceName(Domain.Grading.Evidence.Level(_row.ValidModelGrades, _row.Grades.Count, _row.Adjudication is not null))
+            : "hidden";
+
+        public SolutionPermissions Permissions() => new(Role.ToWire(), Role.CanGrade(), Role.CanGrade(), Role.CanAdjudicate(), !SeesOthers,
+            !SeesAuthor, SeesOthers ? 0 : _row.Grades.Count(g => g.GraderId != _userId));
+
+    }
+
+    /// <summary>
+    /// The record as PostgreSQL builds it. The solution text travels as its own column (only in the whole record): escaping
+    /// 20 KB into JSON and back costs more than the rest of the query.
+    /// </summary>
+    private static async Task<(string? Text, Row Record)?> QueryAsync(GradingDbContext db, Part part, Guid solutionId, Guid userId,
+        CancellationToken ct)
     {
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         var opened = connection.State != ConnectionState.Open;
@@ -118,11 +218,22 @@ internal static class SolutionView
         }
         try
         {
-            await using var command = new NpgsqlCommand(Sql, connection);
+            var sql = part switch
+            {
+                Part.Grading => s_grading,
+                Part.Annotations => s_annotations,
+                _ => s_whole,
+            };
+            await using var command = new NpgsqlCommand(sql, connection);
             command.Parameters.AddWithValue("id", solutionId);
             command.Parameters.AddWithValue("user", userId);
             await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, ct);
-            return await reader.ReadAsync(ct) ? (reader.GetString(0), reader.GetString(1)) : null;
+            if (!await reader.ReadAsync(ct))
+            {
+                return null;
+            }
+            var text = reader.IsDBNull(0) ? null : reader.GetString(0);
+            return (text, JsonSerializer.Deserialize<Row>(reader.GetString(1), s_json)!);
         }
         finally
         {
@@ -158,10 +269,11 @@ internal static class SolutionView
         a.RowVersion);
 
     // The JSON PostgreSQL returns (snake_case). Kept private: the wire contract is Contracts.SolutionResponse.
+    // A part a read did not select stays at its default (null, zero).
     private sealed record Row(
         Guid Id, Guid ProjectId, Guid ProblemId, string? Author, string? ExternalId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-        bool BlindGrading, bool HideAuthors, string? Role, ProblemRow Problem, RubricRow? Rubric, List<GradeRow> Grades,
-        List<AnnotationRow> Annotations, AdjudicationRow? Adjudication, int ValidModelGrades, Guid? PreviousId, Guid? NextId);
+        bool BlindGrading, bool HideAuthors, string? Role, ProblemRow? Problem, RubricRow? Rubric, List<GradeRow> Grades,
+        List<AnnotationRow>? Annotations, AdjudicationRow? Adjudication, int ValidModelGrades, Guid? PreviousId, Guid? NextId);
 
     private sealed record ProblemRow(Guid Id, string Title, string Statement, int MaxPoints);
 
