@@ -1,3 +1,4 @@
+using System.Globalization;
 using GradingPortal.Hosting;
 using GradingPortal.Web.ApiClient;
 using GradingPortal.Web.Auth;
@@ -21,9 +22,9 @@ public sealed partial class SolutionPage
     private SolutionResponse? _solution;
     private ProjectResponse? _project;
     private IReadOnlyList<ModelGradeResponse> _modelGrades = [];
-    private IReadOnlyList<AuditEventResponse> _history = [];
+    private HeldHistory _history = HeldHistory.Empty;
     private GradeSheet? _sheet;
-    private ApiError? _loadError, _gradeError, _annotationError, _adjudicationError, _modelError, _listError;
+    private ApiError? _loadError, _gradeError, _annotationError, _adjudicationError, _modelError, _listError, _historyError;
     private AnnotationDraft? _draft;
     private decimal? _finalPoints;
     private string _rationale = "";
@@ -142,11 +143,11 @@ public sealed partial class SolutionPage
                 Prerendered = null;
             }
             var grades = Api.ListModelGradesAsync(SolutionId, CancellationToken.None);
-            var history = Api.GetSolutionHistoryAsync(SolutionId, CancellationToken.None);
+            var history = Api.GetSolutionHistoryAsync(SolutionId, null, CancellationToken.None);
             var solution = restored ?? await Api.GetSolutionAsync(SolutionId, CancellationToken.None);
             _project = await Api.GetProjectAsync(solution.ProjectId, CancellationToken.None);
             _modelGrades = [.. await grades];
-            _history = [.. await history];
+            _history = HeldHistory.Whole([.. await history], all: false);
             Apply(solution, resetForms: restored is null);
             _typeset = true;
             _circuitLoaded = true;
@@ -325,13 +326,15 @@ public sealed partial class SolutionPage
 
     /// <summary>
     /// Reads again what a change can have changed, all at once, and shows it in one render when what others did changed. A
-    /// pushed change (<paramref name="changeAt"/> set) says what kinds of rows changed: people's grades, annotations and the
-    /// adjudication are in the solution, findings in the model grades, a new model grade in both (the solution's evidence
-    /// level counts them), and every kind in the history, which a pushed change almost always changed and so is read
-    /// alongside. A grade can lift this person's blind veil (their own, given in another tab), so a solution whose veil
-    /// changed brings the model grades along. The slow poll and a reconnection read the solution and model grades, and the
-    /// history only when the rest changed. The proof's math is typeset again only when its highlights changed (otherwise
-    /// the proof's markup is the same and stays typeset).
+    /// pushed change (<paramref name="changeAt"/> set) says what kinds of rows changed, and the page reads only the part of
+    /// the solution those can alter: people's grades, the adjudication and a new model grade (which moves the evidence level)
+    /// the grading part, annotations the annotations, findings and model grades the model grades; and the history's events
+    /// newer than the newest one the page holds. A grade can lift this person's blind veil (their own, given in another tab):
+    /// when the grading part shows the veil moved, the whole solution, the model grades and the whole history are read (older
+    /// events of others become visible). A change of unknown kind (the bare notice a blind caller gets), the slow poll, a
+    /// reconnection and a returning browser read the whole solution and model grades; all but the pushed change also read
+    /// the whole history, which mends an event an incremental read missed (two writes committing out of id order). The proof's
+    /// math is typeset again only when its highlights changed.
     /// </summary>
     private async Task RefreshAsync(Guid id, CancellationToken ct, long changeAt = 0, SolutionChangeKinds kinds = SolutionChangeKinds.All)
     {
@@ -342,38 +345,73 @@ public sealed partial class SolutionPage
             // Only a pushed change takes a turn: it is the one that reaches every open page at the same moment.
             turn = changeAt > 0 ? await Hub.RereadTurnAsync(ct) : null;
             var turnAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var held = _solution;
+            var whole = kinds == SolutionChangeKinds.All || held is null;
+            var incremental = changeAt > 0;
             var readModels = (kinds & (SolutionChangeKinds.ModelGrades | SolutionChangeKinds.Findings)) != 0;
-            var readSolution = (kinds & (SolutionChangeKinds.Grades | SolutionChangeKinds.Annotations
-                | SolutionChangeKinds.Adjudication | SolutionChangeKinds.ModelGrades)) != 0;
+            var readGrading = !whole && (kinds & (SolutionChangeKinds.Grades | SolutionChangeKinds.Adjudication | SolutionChangeKinds.ModelGrades)) != 0;
+            var readAnnotations = !whole && (kinds & SolutionChangeKinds.Annotations) != 0;
             var models = readModels ? Api.ListModelGradesAsync(id, ct) : null;
-            var history = changeAt > 0 ? Api.GetSolutionHistoryAsync(id, ct) : null;
-            var solution = readSolution ? await Api.GetSolutionAsync(id, ct) : _solution;
-            if (!readModels && solution is not null && _solution is not null
-                && solution.Permissions.OthersGradesHidden != _solution.Permissions.OthersGradesHidden)
+            var history = Api.GetSolutionHistoryAsync(id, incremental ? _history.After.ToString(CultureInfo.InvariantCulture) : null, ct);
+            var annotationsRead = readAnnotations ? Api.ListAnnotationsAsync(id, ct) : null;
+            var gradingRead = readGrading ? Api.GetSolutionGradingAsync(id, ct) : null;
+            var solution = whole ? await Api.GetSolutionAsync(id, ct) : null;
+            var grading = gradingRead is null ? null : await gradingRead;
+            IReadOnlyList<AnnotationResponse>? annotations = annotationsRead is null ? null : [.. await annotationsRead];
+            var events = await history;
+            var read = (whole ? "solution," : "") + (readGrading ? "grading," : "") + (readAnnotations ? "annotations," : "")
+                + (readModels ? "model grades," : "") + (incremental ? "history after" : "history");
+            if (grading is not null && held is not null && grading.Permissions.OthersGradesHidden != held.Permissions.OthersGradesHidden)
             {
-                models = Api.ListModelGradesAsync(id, ct);
+                // The veil moved: others' annotations, model grades and older events came into view (or went out of it).
+                solution = await Api.GetSolutionAsync(id, ct);
+                grading = null;
+                annotations = null;
+                models ??= Api.ListModelGradesAsync(id, ct);
+                events = await Api.GetSolutionHistoryAsync(id, null, ct);
+                incremental = false;
+                read += ",veil moved: solution,model grades,history";
             }
-            IReadOnlyList<ModelGradeResponse> grades = models is null ? _modelGrades : [.. await models];
-            var events = history is null ? null : await history;
-            if (ct.IsCancellationRequested || solution is null || Fingerprint(solution, grades) == _fingerprint)
+            else if (solution is not null && held is not null && solution.Permissions.OthersGradesHidden != held.Permissions.OthersGradesHidden)
             {
-                return;
+                models ??= Api.ListModelGradesAsync(id, ct);
             }
-            events ??= await Api.GetSolutionHistoryAsync(id, ct);
+            IReadOnlyList<ModelGradeResponse>? grades = models is null ? null : [.. await models];
             var readAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var shown = false;
             await InvokeAsync(() =>
             {
                 // j/k may have moved the page to another solution while this read was on its way: an answer about the
                 // solution left behind must not replace the one now shown.
-                if (ct.IsCancellationRequested || id != _loadedId)
+                if (ct.IsCancellationRequested || id != _loadedId || _solution is null)
+                {
+                    return;
+                }
+                // Parts go into the solution held now, not the one held when the read began: this person's own action may
+                // have replaced it meanwhile.
+                var fresh = solution ?? _solution;
+                if (grading is not null)
+                {
+                    fresh = fresh.WithGrading(grading);
+                }
+                if (annotations is not null)
+                {
+                    fresh = fresh.WithAnnotations(annotations);
+                }
+                var modelGrades = grades ?? _modelGrades;
+                var heldHistory = incremental ? _history.With([.. events]) : HeldHistory.Whole([.. events], _history.All);
+                if (heldHistory.Same(_history))
+                {
+                    heldHistory = _history;
+                }
+                if (Fingerprint(fresh, modelGrades) == _fingerprint && ReferenceEquals(heldHistory, _history))
                 {
                     return;
                 }
                 var highlights = Highlights;
-                _modelGrades = grades;
-                _history = [.. events];
-                Apply(solution, resetForms: false);
+                _modelGrades = modelGrades;
+                _history = heldHistory;
+                Apply(fresh, resetForms: false);
                 _live = true;
                 _typeset |= !highlights.SequenceEqual(Highlights);
                 StateHasChanged();
@@ -381,7 +419,6 @@ public sealed partial class SolutionPage
             });
             if (shown && changeAt > 0 && Logger.IsEnabled(LogLevel.Debug))
             {
-                var read = (readSolution ? "solution," : "") + (models is null ? "" : "model grades,") + "history";
                 LogShown(Logger, id, changeAt, readAt, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), turnAt, read);
             }
         }
@@ -679,12 +716,20 @@ public sealed partial class SolutionPage
 
     private async Task ReloadAsync(bool resetForms)
     {
-        var history = Api.GetSolutionHistoryAsync(SolutionId, CancellationToken.None);
+        // After this person's own action, which may have lifted their blind veil (older events of others become visible):
+        // the whole history, as many events of it as the page showed.
+        var history = Api.GetSolutionHistoryAsync(SolutionId, null, CancellationToken.None);
         var solution = await Api.GetSolutionAsync(SolutionId, CancellationToken.None);
-        _history = [.. await history];
+        _history = HeldHistory.Whole([.. await history], _history.All);
         Apply(solution, resetForms);
         _typeset = true;
     }
+
+    /// <summary>The history's "Show all" button: every event the Api lists, kept for this page from now on.</summary>
+    private Task ShowAllHistoryAsync() => _actions.RunAsync(async () =>
+    {
+        _history = HeldHistory.Whole([.. await Api.GetSolutionHistoryAsync(SolutionId, null, CancellationToken.None)], all: true);
+    }, e => _historyError = e);
 
     private string GradeLabel(GradeReferenceDto reference) =>
         _solution?.HumanGrades.FirstOrDefault(g => g.Id == reference.GradeId) is { } grade
