@@ -351,10 +351,18 @@ static string? ServerStages(long t0)
     var split = turns.Count == 0 ? "" :
         $"; each circuit's own time (wall, ms): waiting for a turn {Spread(Durations(turns.Select(s => s[3] - s[0])))}, " +
         $"reading {Spread(Durations(turns.Select(s => s[1] - s[3])))}, rendering {Spread(Durations(turns.Select(s => s[2] - s[1])))}";
+    // What the circuits read for this change (the page names the Api reads it made), e.g. "grading,history after".
+    var reads = File.ReadLines(webLog)
+        .Select(l => System.Text.RegularExpressions.Regex.Match(l, @"change at (\d+), .*; read (.+)$"))
+        .Where(m => m.Success && long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) >= t0)
+        .GroupBy(m => m.Groups[2].Value.Trim())
+        .Select(g => $"{g.Count()} x {g.Key}");
+    var what = string.Join("; ", reads);
     return string.Create(CultureInfo.InvariantCulture,
         $"RESULT fan-out server side (ms after the write): notice at the Api {Spread(Sorted(notices.Take(1)))}; event at the Web " +
         $"{Spread(Sorted(events.Take(1)))}; per circuit ({shown.Count}): event at the circuit {Spread(Sorted(shown.Select(s => s[0])))}, " +
-        $"Api reads done {Spread(Sorted(shown.Select(s => s[1])))}, render batch sent {Spread(Sorted(shown.Select(s => s[2])))}{split}");
+        $"Api reads done {Spread(Sorted(shown.Select(s => s[1])))}, render batch sent {Spread(Sorted(shown.Select(s => s[2])))}{split}" +
+        (what.Length > 0 ? $"; circuits read: {what}" : ""));
 }
 
 

@@ -35,6 +35,13 @@ public sealed class OpenChangeStreams : IStartupFilter
             {
                 ModelGradeReads.AddOrUpdate(graded, 1, (_, n) => n + 1);
             }
+            if (HttpMethods.IsGet(context.Request.Method) && path.StartsWith("/api/solutions/", StringComparison.Ordinal)
+                && path.Length > "/api/solutions/".Length + 36 && Guid.TryParse(path.AsSpan("/api/solutions/".Length, 36), out var part))
+            {
+                // "grading", "annotations", "history" or "history?after" (the newer events only).
+                var name = path["/api/solutions/".Length..][37..] + (context.Request.Query.ContainsKey("after") ? "?after" : "");
+                PartReads.AddOrUpdate((part, name), 1, (_, n) => n + 1);
+            }
             if (!path.StartsWith("/api/solutions/", StringComparison.Ordinal) || !path.EndsWith("/changes", StringComparison.Ordinal)
                 || !Guid.TryParse(path["/api/solutions/".Length..^"/changes".Length], out var solutionId))
             {
@@ -59,6 +66,11 @@ public sealed class OpenChangeStreams : IStartupFilter
 
     /// <summary><c>GET /api/solutions/{id}/model-grades</c> requests the Api answered, by solution id.</summary>
     public ConcurrentDictionary<Guid, int> ModelGradeReads { get; } = new();
+
+    /// <summary>GETs of a part of a solution (<c>/api/solutions/{id}/{part}</c>), by solution id and part.</summary>
+    public ConcurrentDictionary<(Guid Solution, string Part), int> PartReads { get; } = new();
+
+    public int PartReadsOf(Guid solutionId, string part) => PartReads.GetValueOrDefault((solutionId, part));
 
     /// <summary>The users whose tokens hold a stream of <paramref name="solutionId"/> open that the Api accepted.</summary>
     public IReadOnlyList<Guid> UsersFollowing(Guid solutionId) =>
@@ -271,14 +283,15 @@ public sealed class SolutionChangeSharingTests(StreamCountingPortal portal) : IC
         await closed.CloseAsync();
         await Task.Delay(500, ct);
         FollowersOf(setup.SolutionId).ShouldBe(2);
-        var before = portal.Streams.Reads.GetValueOrDefault(setup.SolutionId);
+        var before = portal.Streams.PartReadsOf(setup.SolutionId, "grading");
 
         await GradeAsync(setup, "Only for the open tab.", ct);
         await Expect(open.GetByTestId("my-grade-points")).ToHaveTextAsync("7 / 7");
         // Time for the kept circuit to have read too, had it been going to.
         await Task.Delay(1500, ct);
 
-        (portal.Streams.Reads.GetValueOrDefault(setup.SolutionId) - before).ShouldBe(1);
+        // A grade reads the grading part of the solution.
+        (portal.Streams.PartReadsOf(setup.SolutionId, "grading") - before).ShouldBe(1);
     }
 
     [Fact]
@@ -294,15 +307,26 @@ public sealed class SolutionChangeSharingTests(StreamCountingPortal portal) : IC
         await FollowAsync(second, setup.SolutionId);
         var reads = portal.Streams.Reads.GetValueOrDefault(setup.SolutionId);
         var modelReads = portal.Streams.ModelGradeReads.GetValueOrDefault(setup.SolutionId);
+        var gradingReads = portal.Streams.PartReadsOf(setup.SolutionId, "grading");
+        var newerEventReads = portal.Streams.PartReadsOf(setup.SolutionId, "history?after");
+        var historyReads = portal.Streams.PartReadsOf(setup.SolutionId, "history");
 
         await GradeAsync(setup, "Only the grades changed.", ct);
         await Expect(second.GetByTestId("other-grade")).ToContainTextAsync("Only the grades changed.");
         await Expect(first.GetByTestId("my-grade-points")).ToHaveTextAsync("7 / 7");
+        // The grade's event arrives on top of each page's history.
+        await Expect(second.GetByTestId("history-item").First).ToHaveAttributeAsync("data-entity", "humanGrade");
+        await Expect(first.GetByTestId("history-item").First).ToHaveAttributeAsync("data-entity", "humanGrade");
+        await Expect(second.GetByTestId("history-item")).ToHaveCountAsync(2);
         // Time for a late read to arrive, had one been going to.
         await Task.Delay(1000, ct);
 
-        // The event said "grades": each page read the solution (with its own token), neither read the model grades.
-        (portal.Streams.Reads.GetValueOrDefault(setup.SolutionId) - reads).ShouldBe(2);
+        // The event said "grades": each page read the grading part and the newer events (with its own token); neither read
+        // the whole solution, the whole history or the model grades.
+        (portal.Streams.PartReadsOf(setup.SolutionId, "grading") - gradingReads).ShouldBe(2);
+        (portal.Streams.PartReadsOf(setup.SolutionId, "history?after") - newerEventReads).ShouldBe(2);
+        (portal.Streams.PartReadsOf(setup.SolutionId, "history") - historyReads).ShouldBe(0);
+        (portal.Streams.Reads.GetValueOrDefault(setup.SolutionId) - reads).ShouldBe(0);
         (portal.Streams.ModelGradeReads.GetValueOrDefault(setup.SolutionId) - modelReads).ShouldBe(0);
     }
 
@@ -317,6 +341,7 @@ public sealed class SolutionChangeSharingTests(StreamCountingPortal portal) : IC
         await FollowAsync(page, setup.SolutionId);
         await Expect(page.GetByTestId("annotation-item")).ToHaveCountAsync(0);
         var modelReads = portal.Streams.ModelGradeReads.GetValueOrDefault(setup.SolutionId);
+        var reads = portal.Streams.Reads.GetValueOrDefault(setup.SolutionId);
 
         const string quote = "step one";
         var start = "By step one and step two, $P$ holds.".IndexOf(quote, StringComparison.Ordinal);
@@ -327,6 +352,44 @@ public sealed class SolutionChangeSharingTests(StreamCountingPortal portal) : IC
 
         await Expect(page.GetByTestId("annotation-item")).ToHaveCountAsync(1);
         await Expect(page.GetByTestId("annotation-list")).ToContainTextAsync("Pushed to the list.");
+        await Expect(page.GetByTestId("history-item").First).ToHaveAttributeAsync("data-entity", "annotation");
         (portal.Streams.ModelGradeReads.GetValueOrDefault(setup.SolutionId) - modelReads).ShouldBe(0);
+        // The annotations alone, not the whole solution with its text.
+        (portal.Streams.Reads.GetValueOrDefault(setup.SolutionId) - reads).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task LongHistory_OpenPage_ShowsTheNewestTwentyUntilShowAll()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var setup = await CreateSetupAsync(ct);
+        using var admin = setup.Admin;
+        const string quote = "step two";
+        var start = "By step one and step two, $P$ holds.".IndexOf(quote, StringComparison.Ordinal);
+        for (var i = 1; i <= 21; i++)
+        {
+            await admin.PostAsync($"/api/solutions/{setup.SolutionId}/annotations", new
+            {
+                start, end = start + quote.Length, quote, errorType = "calculation-mistake", severity = "minor", comment = $"Note {i}",
+            }, ct);
+        }
+        var page = await SignedInPageAsync(PortalHosts.AdminEmail, PortalHosts.AdminPassword);
+        await FollowAsync(page, setup.SolutionId);
+
+        // 21 annotations and the solution's creation: the newest 20 shown, the count told.
+        await Expect(page.GetByTestId("history-item")).ToHaveCountAsync(HeldHistory.Newest);
+        await Expect(page.GetByTestId("history-show-all")).ToHaveTextAsync("Show all 22 events");
+
+        // A change elsewhere keeps the window at 20 and counts the new event.
+        await GradeAsync(setup, "One more event.", ct);
+        await Expect(page.GetByTestId("history-show-all")).ToHaveTextAsync("Show all 23 events");
+        await Expect(page.GetByTestId("history-item").First).ToHaveAttributeAsync("data-entity", "humanGrade");
+        await Expect(page.GetByTestId("history-item")).ToHaveCountAsync(HeldHistory.Newest);
+
+        await page.GetByTestId("history-show-all").ClickAsync();
+
+        await Expect(page.GetByTestId("history-item")).ToHaveCountAsync(23);
+        await Expect(page.GetByTestId("history-item").Last).ToHaveAttributeAsync("data-entity", "solution");
+        await Expect(page.GetByTestId("history-show-all")).ToHaveCountAsync(0);
     }
 }
