@@ -440,12 +440,19 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
         await SolutionPages.OpenAsync(page, solutions[0]);
         await Expect(page.GetByTestId("solution-live")).ToHaveAttributeAsync("data-following", "on");
         await Expect(page.GetByTestId("model-grade")).ToHaveCountAsync(0);
+        // Someone else's work before the grader's own grade: its event stays out of the grader's history for now.
+        await admin.SendAsync(HttpMethod.Put, $"/api/solutions/{solutions[0]}/adjudication", new { points = 1, rationale = "Before the veil lifts." }, ct);
+        await Expect(opener.Locator("[data-testid=history-item][data-entity=adjudication]")).ToHaveCountAsync(1);
+        await Expect(page.Locator("[data-testid=history-item][data-entity=adjudication]")).ToHaveCountAsync(0);
 
         using var grader = await ApiClient.SignInAsync(portal.Hosts.ApiUrl, email, "grader-password-1", ct);
         await grader.PostAsync($"/api/solutions/{solutions[0]}/human-grades", new { points = 2 }, ct);
 
-        // The grader's own grade lifted the veil: the page sees that in the solution it reads and reads the model grades too.
+        // The grader's own grade lifted the veil: the page sees that in the grading part it reads and reads the model grades
+        // and the whole history too (the adjudication's event is older than the newest one the page held).
         await Expect(page.GetByTestId("model-grade")).ToHaveCountAsync(1);
+        await Expect(page.Locator("[data-testid=history-item][data-entity=adjudication]")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("history-item").First).ToHaveAttributeAsync("data-entity", "humanGrade");
     }
 
     [Fact]

@@ -361,20 +361,24 @@ public sealed partial class SolutionPage
             var events = await history;
             var read = (whole ? "solution," : "") + (readGrading ? "grading," : "") + (readAnnotations ? "annotations," : "")
                 + (readModels ? "model grades," : "") + (incremental ? "history after" : "history");
-            if (grading is not null && held is not null && grading.Permissions.OthersGradesHidden != held.Permissions.OthersGradesHidden)
+            var nowHidden = (grading?.Permissions ?? solution?.Permissions)?.OthersGradesHidden;
+            if (held is not null && nowHidden is { } hidden && hidden != held.Permissions.OthersGradesHidden)
             {
                 // The veil moved: others' annotations, model grades and older events came into view (or went out of it).
-                solution = await Api.GetSolutionAsync(id, ct);
-                grading = null;
-                annotations = null;
+                if (solution is null)
+                {
+                    solution = await Api.GetSolutionAsync(id, ct);
+                    grading = null;
+                    annotations = null;
+                    read += ",veil moved: solution";
+                }
                 models ??= Api.ListModelGradesAsync(id, ct);
-                events = await Api.GetSolutionHistoryAsync(id, null, ct);
-                incremental = false;
-                read += ",veil moved: solution,model grades,history";
-            }
-            else if (solution is not null && held is not null && solution.Permissions.OthersGradesHidden != held.Permissions.OthersGradesHidden)
-            {
-                models ??= Api.ListModelGradesAsync(id, ct);
+                if (incremental)
+                {
+                    events = await Api.GetSolutionHistoryAsync(id, null, ct);
+                    incremental = false;
+                    read += ",whole history";
+                }
             }
             IReadOnlyList<ModelGradeResponse>? grades = models is null ? null : [.. await models];
             var readAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
