@@ -358,11 +358,11 @@ static string? ServerStages(long t0)
         .GroupBy(m => m.Groups[2].Value.Trim())
         .Select(g => $"{g.Count()} x {g.Key}");
     var what = string.Join("; ", reads);
+    var suffix = what.Length > 0 ? $"; circuits read: {what}" : "";
     return string.Create(CultureInfo.InvariantCulture,
         $"RESULT fan-out server side (ms after the write): notice at the Api {Spread(Sorted(notices.Take(1)))}; event at the Web " +
         $"{Spread(Sorted(events.Take(1)))}; per circuit ({shown.Count}): event at the circuit {Spread(Sorted(shown.Select(s => s[0])))}, " +
-        $"Api reads done {Spread(Sorted(shown.Select(s => s[1])))}, render batch sent {Spread(Sorted(shown.Select(s => s[2])))}{split}" +
-        (what.Length > 0 ? $"; circuits read: {what}" : ""));
+        $"Api reads done {Spread(Sorted(shown.Select(s => s[1])))}, render batch sent {Spread(Sorted(shown.Select(s => s[2])))}{split}{suffix}");
 }
 
 
