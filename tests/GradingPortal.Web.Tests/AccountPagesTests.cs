@@ -27,8 +27,11 @@ public sealed class AccountBrowserPortal : BrowserPortal
 /// The converted model profiles, API tokens and users pages in Chromium against the real Api and Web: secrets are
 /// shown once (tokens) or never (model keys), neither in the page nor in the Web's logs; axe finds nothing serious.
 /// </summary>
-public sealed class AccountPagesTests(AccountBrowserPortal portal) : IClassFixture<AccountBrowserPortal>
+public sealed class AccountPagesTests(AccountBrowserPortal portal) : IClassFixture<AccountBrowserPortal>, IAsyncDisposable
 {
+    /// <summary>A failed test prints what its pages showed and what the hosts logged.</summary>
+    public ValueTask DisposeAsync() => portal.ReportIfFailedAsync();
+
     private const string SecretKey = "sk-web-5e2f9a10-never-echoed";
 
     private async Task<IPage> SignedInPageAsync(string email = PortalHosts.AdminEmail, string password = PortalHosts.AdminPassword)

@@ -4,8 +4,11 @@ using static Microsoft.Playwright.Assertions;
 namespace GradingPortal.Web.Tests;
 
 /// <summary>The Api's Swagger UI page in headless Chromium, under the Content Security Policy the Api sends with it.</summary>
-public sealed class ApiDocsBrowserTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
+public sealed class ApiDocsBrowserTests(BrowserPortal portal) : IClassFixture<BrowserPortal>, IAsyncDisposable
 {
+    /// <summary>A failed test prints what its pages showed and what the hosts logged.</summary>
+    public ValueTask DisposeAsync() => portal.ReportIfFailedAsync();
+
     [Fact]
     public async Task SwaggerUi_UnderItsSecurityPolicy_RendersAndTriesARequest()
     {

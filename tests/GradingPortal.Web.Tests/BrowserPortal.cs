@@ -12,6 +12,9 @@ public class BrowserPortal : IAsyncLifetime
 
     private IPlaywright? _playwright;
     private readonly List<(IBrowserContext Context, object? Test)> _contexts = [];
+    private readonly List<(PageRecord Page, object? Test)> _pages = [];
+    private long _webLogMark;
+    private long _apiLogMark;
 
     public PortalHosts Hosts { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
@@ -65,9 +68,17 @@ public class BrowserPortal : IAsyncLifetime
             Locale = "en-US",
         });
         context.SetDefaultTimeout(30_000);
+        var test = TestContext.Current.Test;
+        context.Page += (_, page) =>
+        {
+            lock (_pages)
+            {
+                _pages.Add((new PageRecord(page), test));
+            }
+        };
         lock (_contexts)
         {
-            _contexts.Add((context, TestContext.Current.Test));
+            _contexts.Add((context, test));
         }
         return context;
     }
@@ -109,6 +120,10 @@ public class BrowserPortal : IAsyncLifetime
             stale = [.. _contexts.Where(c => !ReferenceEquals(c.Test, current))];
             _contexts.RemoveAll(stale.Contains);
         }
+        lock (_pages)
+        {
+            _pages.RemoveAll(p => !ReferenceEquals(p.Test, current));
+        }
         foreach (var (context, _) in stale)
         {
             try
@@ -126,6 +141,53 @@ public class BrowserPortal : IAsyncLifetime
     {
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, "viewport", name + ".png") });
+    }
+
+    /// <summary>What the current test's pages did so far.</summary>
+    public IReadOnlyList<PageRecord> PagesOfThisTest()
+    {
+        var test = TestContext.Current.Test;
+        lock (_pages)
+        {
+            return [.. _pages.Where(p => ReferenceEquals(p.Test, test)).Select(p => p.Page)];
+        }
+    }
+
+    /// <summary>
+    /// Call from the test class's <c>DisposeAsync</c>: when the test failed, writes to its output what each of its pages
+    /// showed (address, title, the main element's text, a screenshot under TestResults) and did, and what the Web and the
+    /// Api logged at Warning and up since the previous test ended. A passing test only moves the log marks on.
+    /// </summary>
+    public async ValueTask ReportIfFailedAsync()
+    {
+        var webMark = _webLogMark;
+        var apiMark = _apiLogMark;
+        _webLogMark = Hosts.Web.Logs.Mark;
+        _apiLogMark = Hosts.Api.Logs.Mark;
+        if (TestContext.Current.TestState?.Result != TestResult.Failed)
+        {
+            return;
+        }
+        var write = TestOutput();
+        var pages = PagesOfThisTest();
+        write($"--- the test failed at {DateTimeOffset.UtcNow:HH:mm:ss.fff}; what its {pages.Count} page(s) showed ---");
+        for (var i = 0; i < pages.Count; i++)
+        {
+            foreach (var line in await FailureReport.DescribeAsync(pages[i], i + 1))
+            {
+                write(line);
+            }
+        }
+        write("--- the Web's warnings and errors during the test ---");
+        foreach (var line in Hosts.Web.Logs.WarningsSince(webMark))
+        {
+            write(line);
+        }
+        write("--- the Api's warnings and errors during the test ---");
+        foreach (var line in Hosts.Api.Logs.WarningsSince(apiMark))
+        {
+            write(line);
+        }
     }
 
     public virtual async ValueTask DisposeAsync()

@@ -14,8 +14,11 @@ namespace GradingPortal.Web.Tests;
 /// typeset, annotate two passages (one spanning a formula), grade with the keyboard, adjudicate, and read the history.
 /// Others check that hostile markup in a proof stays inert, and the API tokens page.
 /// </summary>
-public sealed partial class BrowserTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
+public sealed partial class BrowserTests(BrowserPortal portal) : IClassFixture<BrowserPortal>, IAsyncDisposable
 {
+    /// <summary>A failed test prints what its pages showed and what the hosts logged.</summary>
+    public ValueTask DisposeAsync() => portal.ReportIfFailedAsync();
+
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
 
     [Fact]

@@ -15,8 +15,11 @@ namespace GradingPortal.Web.Tests;
 /// (reorder, remove, half points, the Api's errors on their row) and the new-solution page (file, long paste, field
 /// error), each checked with axe.
 /// </summary>
-public sealed class EditorPagesTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
+public sealed class EditorPagesTests(BrowserPortal portal) : IClassFixture<BrowserPortal>, IAsyncDisposable
 {
+    /// <summary>A failed test prints what its pages showed and what the hosts logged.</summary>
+    public ValueTask DisposeAsync() => portal.ReportIfFailedAsync();
+
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
 
     [Fact]

@@ -14,8 +14,11 @@ namespace GradingPortal.Web.Tests;
 /// The Evaluation, partial-credit audit and review queue pages in Chromium against the real Api and Web. People grade
 /// through the Api; the model grades a Worker (or an import) would store are put in place through Domain and the DbContext.
 /// </summary>
-public sealed class EvaluationPagesTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
+public sealed class EvaluationPagesTests(BrowserPortal portal) : IClassFixture<BrowserPortal>, IAsyncDisposable
 {
+    /// <summary>A failed test prints what its pages showed and what the hosts logged.</summary>
+    public ValueTask DisposeAsync() => portal.ReportIfFailedAsync();
+
     private const string GraderPassword = "evaluation-password-1";
 
     private static readonly object Rubric = new

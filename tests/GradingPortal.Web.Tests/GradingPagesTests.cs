@@ -14,8 +14,11 @@ namespace GradingPortal.Web.Tests;
 /// its estimate and following it live, and model grades on the solution page. No Worker runs here: the rows a Worker would
 /// write are put in place through Domain and the DbContext.
 /// </summary>
-public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
+public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixture<BrowserPortal>, IAsyncDisposable
 {
+    /// <summary>A failed test prints what its pages showed and what the hosts logged.</summary>
+    public ValueTask DisposeAsync() => portal.ReportIfFailedAsync();
+
     private const string SecretKey = "sk-web-7d1c5b2a-do-not-echo";
     private const string ProofText = "Let n be even. Then n^2 is even, hence the claim holds for every n.\n\nThis finishes the proof.";
 

@@ -25,9 +25,13 @@ public sealed class ApiHost : WebApplicationFactory<ApiEntryPoint>
         UseKestrel(0);
     }
 
+    /// <summary>What the Api logged (at the levels its settings allow).</summary>
+    public LogSink Logs { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.UseSetting("ConnectionStrings:Db", _connectionString);
         // The Web signs every test user in from one address.
         builder.UseSetting("SignInThrottle:PermitsPerAddress", "100000");

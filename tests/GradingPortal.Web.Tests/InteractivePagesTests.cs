@@ -25,8 +25,11 @@ public sealed class ShortTokenBrowserPortal : BrowserPortal
 /// create form with the Api's field errors, and the signed-in person's token inside the circuit: renewed when it expires,
 /// dropped in every tab on sign-out, and a refused renewal ending in the sign-in page with nothing half done.
 /// </summary>
-public sealed partial class InteractivePagesTests(ShortTokenBrowserPortal portal) : IClassFixture<ShortTokenBrowserPortal>
+public sealed partial class InteractivePagesTests(ShortTokenBrowserPortal portal) : IClassFixture<ShortTokenBrowserPortal>, IAsyncDisposable
 {
+    /// <summary>A failed test prints what its pages showed and what the hosts logged.</summary>
+    public ValueTask DisposeAsync() => portal.ReportIfFailedAsync();
+
     private const string MemberPassword = "circuit-password-1";
 
     [Fact]

@@ -7,8 +7,11 @@ namespace GradingPortal.Web.Tests;
 /// The admin menu's Jobs link in headless Chromium: the Web fetches a one-time ticket with the signed-in session and the
 /// browser ends up on the Api's Hangfire dashboard with a cookie of its own; people who are not site admins get neither.
 /// </summary>
-public sealed class JobsDashboardBrowserTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
+public sealed class JobsDashboardBrowserTests(BrowserPortal portal) : IClassFixture<BrowserPortal>, IAsyncDisposable
 {
+    /// <summary>A failed test prints what its pages showed and what the hosts logged.</summary>
+    public ValueTask DisposeAsync() => portal.ReportIfFailedAsync();
+
     private async Task<IPage> SignedInPageAsync(string email, string password)
     {
         var page = await portal.NewPageAsync();

@@ -95,8 +95,11 @@ public sealed class StreamCountingPortal : BrowserPortal
 /// one follower's token and moved to another's when that follower leaves or signs out; each still reads the solution
 /// with its own token, and one that may no longer see the solution stops following.
 /// </summary>
-public sealed class SolutionChangeSharingTests(StreamCountingPortal portal) : IClassFixture<StreamCountingPortal>
+public sealed class SolutionChangeSharingTests(StreamCountingPortal portal) : IClassFixture<StreamCountingPortal>, IAsyncDisposable
 {
+    /// <summary>A failed test prints what its pages showed and what the hosts logged.</summary>
+    public ValueTask DisposeAsync() => portal.ReportIfFailedAsync();
+
     private const string MemberPassword = "shared-password-1";
 
     private sealed record Setup(ApiClient Admin, Guid AdminId, Guid ProjectId, Guid SolutionId, Guid[] ItemIds);

@@ -15,8 +15,11 @@ public sealed class LongPollBrowserPortal : BrowserPortal
 /// The solution page follows the Api's change stream (ADR 022): what another person does on the solution appears in an
 /// open page in another browser within two seconds, as blind rules allow, with polling too slow to explain it.
 /// </summary>
-public sealed class SolutionLiveUpdateTests(LongPollBrowserPortal portal) : IClassFixture<LongPollBrowserPortal>
+public sealed class SolutionLiveUpdateTests(LongPollBrowserPortal portal) : IClassFixture<LongPollBrowserPortal>, IAsyncDisposable
 {
+    /// <summary>A failed test prints what its pages showed and what the hosts logged.</summary>
+    public ValueTask DisposeAsync() => portal.ReportIfFailedAsync();
+
     private const string MemberPassword = "live-password-1";
 
     private sealed record Setup(ApiClient Admin, Guid ProjectId, Guid SolutionId, Guid[] ItemIds);

@@ -12,8 +12,11 @@ namespace GradingPortal.Web.Tests;
 /// annotation the Api rejects, the final grade's field errors), editing an annotation, the final grade by Ctrl+Enter, the
 /// one-solution JSON download, and the layout at laptop and tablet widths.
 /// </summary>
-public sealed class SolutionPageFlowTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
+public sealed class SolutionPageFlowTests(BrowserPortal portal) : IClassFixture<BrowserPortal>, IAsyncDisposable
 {
+    /// <summary>A failed test prints what its pages showed and what the hosts logged.</summary>
+    public ValueTask DisposeAsync() => portal.ReportIfFailedAsync();
+
     private const string MemberPassword = "member-password-1";
 
     private sealed record Setup(ApiClient Admin, Guid ProjectId, Guid ProblemId, Guid SolutionId, Guid[] ItemIds);

@@ -45,8 +45,11 @@ public sealed partial class CountingBrowserPortal : BrowserPortal
 /// says it is interactive lands, and the GET answers a signed-out visitor or a solution out of reach as the interactive
 /// page does.
 /// </summary>
-public sealed class SolutionPrerenderTests(CountingBrowserPortal portal) : IClassFixture<CountingBrowserPortal>
+public sealed class SolutionPrerenderTests(CountingBrowserPortal portal) : IClassFixture<CountingBrowserPortal>, IAsyncDisposable
 {
+    /// <summary>A failed test prints what its pages showed and what the hosts logged.</summary>
+    public ValueTask DisposeAsync() => portal.ReportIfFailedAsync();
+
     private const string Proof = "Suppose $n$ is even. Then $n^2$ is even. Marker-sentence-for-the-prerender: hence the claim.";
 
     private sealed record Setup(ApiClient Admin, Guid ProjectId, Guid SolutionId);

@@ -9,8 +9,11 @@ namespace GradingPortal.Web.Tests;
 /// The pages that stay statically rendered (sign-in, error, not found) in Chromium: styled by MudBlazor's CSS with the
 /// app theme, with neither Bootstrap nor htmx loaded, axe-clean, the sign-in messages readable and <c>?returnUrl=</c> kept.
 /// </summary>
-public sealed class StaticPagesTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
+public sealed class StaticPagesTests(BrowserPortal portal) : IClassFixture<BrowserPortal>, IAsyncDisposable
 {
+    /// <summary>A failed test prints what its pages showed and what the hosts logged.</summary>
+    public ValueTask DisposeAsync() => portal.ReportIfFailedAsync();
+
     private const string LegacyAssets = "link[href*='bootstrap'], script[src*='bootstrap'], script[src*='htmx'], script[src*='blazor.web.js']";
 
     [Fact]
