@@ -206,6 +206,30 @@ public sealed class EditorPagesTests(BrowserPortal portal) : IClassFixture<Brows
         solution.GetProperty("externalId").GetString().ShouldBe("long-paste-1");
     }
 
+    [Fact]
+    public async Task SolutionNew_SlowServerAndMovingOnToTheNextField_KeepsTheFocusAndEachFieldsText()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var api = await ApiAsAdminAsync(ct);
+        var project = await PostAsync(api, "/api/projects", new { name = $"Slow typing {Guid.NewGuid():N}" }, ct);
+        var problem = await PostAsync(api, $"/api/projects/{project.GetProperty("id").GetGuid()}/problems", new { title = "Any", statement = "Prove it." }, ct);
+        var page = await SignedInPageAsync();
+        var slow = await SlowCircuit.DelayServerMessagesAsync(page, TimeSpan.FromMilliseconds(400));
+        await page.GotoAsync($"/problems/{problem.GetProperty("id").GetGuid()}/solutions/new");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Add a solution");
+
+        // The author field's answer to being focused arrives after the person moved on to the next field: it must not
+        // take the focus back, or what they type next replaces the author.
+        await page.FillAsync("#solution-author", "human");
+        await page.ClickAsync("#solution-external");
+        await slow.QuietAsync(ct);
+        await Expect(page.Locator("#solution-external")).ToBeFocusedAsync(new() { Timeout = 1_000 });
+        await page.Keyboard.InsertTextAsync("long-paste-1");
+
+        await Expect(page.Locator("#solution-author")).ToHaveValueAsync("human");
+        await Expect(page.Locator("#solution-external")).ToHaveValueAsync("long-paste-1");
+    }
+
     private async Task<IPage> SignedInPageAsync()
     {
         var page = await portal.NewPageAsync(bypassCsp: true);

@@ -25,7 +25,10 @@ public static class FailureReport
           return JSON.stringify({
             text: main ? main.innerText : '',
             reconnect: reconnect ? (reconnect.className || reconnect.id) : null,
-            interactive: [...document.querySelectorAll('[data-interactive]')].map(e => e.getAttribute('data-interactive')).join(',')
+            interactive: [...document.querySelectorAll('[data-interactive]')].map(e => e.getAttribute('data-interactive')).join(','),
+            focused: document.activeElement && document.activeElement !== document.body ? (document.activeElement.id || document.activeElement.tagName) : null,
+            fields: [...document.querySelectorAll('input[id]:not([type=password]):not([type=hidden]), textarea[id]')]
+              .map(e => e.id + ' = ' + JSON.stringify(e.value.length > 80 ? e.value.slice(0, 80) + '…' : e.value))
           });
         }
         """;
@@ -49,6 +52,12 @@ public static class FailureReport
                 if (root.GetProperty("interactive").GetString() is { Length: > 0 } interactive)
                 {
                     lines.Add($"  data-interactive: {interactive}");
+                }
+                lines.Add($"  focus: {root.GetProperty("focused").GetString() ?? "(none)"}");
+                // Passwords are never read: the report lands in logs.
+                foreach (var field in root.GetProperty("fields").EnumerateArray())
+                {
+                    lines.Add($"  field {field.GetString()}");
                 }
                 var text = root.GetProperty("text").GetString() ?? "";
                 lines.Add($"  text ({text.Length} characters{(text.Length > MaxTextChars ? $", the first {MaxTextChars}" : "")}):");

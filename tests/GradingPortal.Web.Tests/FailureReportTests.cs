@@ -16,7 +16,8 @@ public sealed class FailureReportTests(BrowserPortal portal) : IClassFixture<Bro
     {
         var page = await portal.NewPageAsync();
         await page.GotoAsync("/projects");
-        await Expect(page.Locator("#email")).ToBeVisibleAsync();
+        await page.FillAsync("#email", "someone@example.org");
+        await page.FillAsync("#password", "typed-secret-1");
         // A form post without its antiforgery token is refused.
         var status = await page.EvaluateAsync<int>("async () => { console.error('a marked console error'); return (await fetch('/signout', { method: 'POST' })).status; }");
         status.ShouldBeGreaterThanOrEqualTo(400);
@@ -28,6 +29,9 @@ public sealed class FailureReportTests(BrowserPortal portal) : IClassFixture<Bro
         lines[0].ShouldBe($"page 1: {signIn}");
         lines.ShouldContain(l => l.Trim() == "title: Sign in · GradingPortal");
         lines.ShouldContain(l => l.Trim() == "Grading olympiad proofs, by people and models together.");
+        lines.ShouldContain(l => l.Trim() == "field email = \"someone@example.org\"");
+        lines.ShouldContain(l => l.Trim() == "focus: password");
+        lines.ShouldNotContain(l => l.Contains("typed-secret-1", StringComparison.Ordinal));
         lines.ShouldContain(l => l.EndsWith($"navigated to {signIn}", StringComparison.Ordinal));
         lines.ShouldContain(l => l.EndsWith("console error: a marked console error", StringComparison.Ordinal));
         lines.ShouldContain(l => l.EndsWith($"answer {status}: POST {new Uri(portal.Hosts.WebUrl, "/signout")}", StringComparison.Ordinal));
