@@ -1,6 +1,24 @@
 using Microsoft.Playwright;
 
+[assembly: AssemblyFixture(typeof(GradingPortal.Web.Tests.BrowserTimeouts))]
+
 namespace GradingPortal.Web.Tests;
+
+/// <summary>
+/// How long assertions wait, set once for every test of the assembly (Playwright's default is 5 s, and a fixture that
+/// set it would leave the classes of other fixtures that happened to run first at that default).
+/// </summary>
+public sealed class BrowserTimeouts
+{
+    /// <summary>
+    /// Pages render only in their circuit, and under CI's load (every test project at once on two cores) a new circuit's
+    /// first render with its first Api answers was seen to take more than 15 s: the page connected, still blank. Assertions
+    /// wait as long as actions do; a passing test never waits the whole time.
+    /// </summary>
+    public const int ExpectMilliseconds = 30_000;
+
+    public BrowserTimeouts() => Assertions.SetDefaultExpectTimeout(ExpectMilliseconds);
+}
 
 /// <summary>
 /// Api and Web on real ports plus headless Chromium (the system one: Playwright's own browser download is never used).
@@ -29,8 +47,6 @@ public class BrowserPortal : IAsyncLifetime
             throw new InvalidOperationException($"Chromium is missing at {ChromiumPath}: run `apt-get update && apt-get install -y chromium` (test.sh does).");
         }
         Directory.CreateDirectory(Path.Combine(ScreenshotDirectory, "viewport"));
-        // The machine is shared (two cores, other builds running): give assertions room before they call it a failure.
-        Assertions.SetDefaultExpectTimeout(15_000);
         Hosts = await StartHostsAsync();
         _playwright = await Playwright.CreateAsync();
         Browser = await LaunchAsync();
