@@ -9,8 +9,11 @@ namespace GradingPortal.Web.Tests;
 /// navigation inside the circuit, the drawer on wide and tablet screens, the user menu by keyboard, and axe in both
 /// themes.
 /// </summary>
-public sealed class AppLayoutTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
+public sealed class AppLayoutTests(BrowserPortal portal) : IClassFixture<BrowserPortal>, IAsyncDisposable
 {
+    /// <summary>A failed test prints what its pages showed and what the hosts logged.</summary>
+    public ValueTask DisposeAsync() => portal.ReportIfFailedAsync();
+
     [Fact]
     public async Task NavMenu_NavigatingInsideTheCircuit_MarksOnlyTheCurrentPagesLink()
     {
