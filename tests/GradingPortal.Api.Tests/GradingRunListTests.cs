@@ -51,13 +51,51 @@ public sealed class GradingRunListTests(ApiFactory api) : IClassFixture<ApiFacto
         Ids(await List("")).ShouldBe([c, b, a]);
         Ids(await List("sort=createdAt")).ShouldBe([a, b, c]);
         Ids(await List("sort=-createdAt")).ShouldBe([c, b, a]);
-        // By the status's name: awaitingRubricApproval, completed, running.
-        Ids(await List("sort=status")).ShouldBe([c, a, b]);
-        Ids(await List("sort=-status")).ShouldBe([b, a, c]);
+        // In lifecycle order (awaitingRubricApproval, running, completed), not by name (which would put completed before running).
+        Ids(await List("sort=status")).ShouldBe([c, b, a]);
+        Ids(await List("sort=-status")).ShouldBe([a, b, c]);
         Ids(await List("sort=cost")).ShouldBe([c, b, a]);
         Ids(await List("sort=-cost")).ShouldBe([a, b, c]);
         Ids(await List("sort=progress")).ShouldBe([c, b, a]);
         Ids(await List("sort=-progress")).ShouldBe([a, b, c]);
+    }
+
+    [Fact]
+    public async Task ListRuns_SortedByStatus_FollowTheLifecycleBothWaysAcrossPages()
+    {
+        var s = await ProjectScenario.CreateAsync(api);
+        var (problem, _) = await s.ProblemAndSolutionAsync();
+        var profile = await PipelineRows.CreateProfileAsync(s.Admin, allowedProjectIds: [s.ProjectId]);
+        var body = PipelineRows.RunBody(s.ProjectId, profile.Id(), [problem.Id()]);
+        // Started in an order that is neither the lifecycle nor the names', one run per status.
+        GradingRunStatus[] started = [GradingRunStatus.Failed, GradingRunStatus.Running, GradingRunStatus.Queued, GradingRunStatus.Completed,
+            GradingRunStatus.AwaitingRubricApproval, GradingRunStatus.Cancelled, GradingRunStatus.Preparing];
+        var runs = new Dictionary<GradingRunStatus, Guid>();
+        foreach (var status in started)
+        {
+            var run = (await StartAsync(s.Admin, body)).Id();
+            await api.WithDbAsync(async db =>
+            {
+                var row = await db.GradingRuns.FirstAsync(r => r.Id == run);
+                db.Entry(row).Property(r => r.Status).CurrentValue = status;
+                await db.SaveChangesAsync();
+            });
+            runs[status] = run;
+        }
+        async Task<Guid[]> AllPagesAsync(string sort)
+        {
+            var ids = new List<Guid>();
+            for (var page = 1; page <= 3; page++)
+            {
+                ids.AddRange(Ids(await s.Viewer.Client.GetAsync($"/api/projects/{s.ProjectId}/grading-runs?sort={sort}&pageSize=3&page={page}")
+                    .ExpectAsync(HttpStatusCode.OK)));
+            }
+            return [.. ids];
+        }
+        var lifecycle = Enum.GetValues<GradingRunStatus>().Select(v => runs[v]).ToArray();
+
+        (await AllPagesAsync("status")).ShouldBe(lifecycle);
+        (await AllPagesAsync("-status")).ShouldBe([.. lifecycle.Reverse()]);
     }
 
     [Fact]
@@ -151,8 +189,11 @@ public sealed class GradingRunListTests(ApiFactory api) : IClassFixture<ApiFacto
         Names(await List("sort=-finishedAt")).ShouldBe(["s-d", "s-c", "s-a", "s-b"]);
         Names(await List("sort=solution")).ShouldBe(["s-a", "s-b", "s-c", "s-d"]);
         Names(await List("sort=-solution")).ShouldBe(["s-d", "s-c", "s-b", "s-a"]);
-        Names(await List("sort=status"))[0..3].ShouldBe(["s-b", "s-a", "s-d"], ignoreOrder: true);
-        Names(await List("sort=-status"))[0].ShouldBe("s-c");
+        // In lifecycle order: needs attention comes before failed (by name it would come after).
+        Names(await List("sort=status"))[0].ShouldBe("s-c");
+        Names(await List("sort=status"))[1..].ShouldBe(["s-b", "s-a", "s-d"], ignoreOrder: true);
+        Names(await List("sort=-status"))[0..3].ShouldBe(["s-b", "s-a", "s-d"], ignoreOrder: true);
+        Names(await List("sort=-status"))[3].ShouldBe("s-c");
         Names(await List("sort=attempts"))[^2..].ShouldBe(["s-d", "s-a"]);
         Names(await List("sort=-attempts"))[0..2].ShouldBe(["s-a", "s-d"]);
     }

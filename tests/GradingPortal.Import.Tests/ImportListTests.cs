@@ -56,8 +56,9 @@ public sealed class ImportListTests(ImportFixture fixture)
         Ids(await List("sort=-failed")).ShouldBe([badLines, badHeader, good]);
         Ids(await List("sort=processedRecords")).ShouldBe([badHeader, good, badLines]);
         Ids(await List("sort=-created"))[0].ShouldBe(good);
-        // By the stored status's name: failed before succeeded.
-        Ids(await List("sort=status")).ShouldBe([badHeader, good, badLines]);
+        // In lifecycle order, succeeded before failed (by name failed would come first); the id breaks ties either way.
+        Ids(await List("sort=status")).ShouldBe([good, badLines, badHeader]);
+        Ids(await List("sort=-status")).ShouldBe([badHeader, badLines, good]);
 
         var failed = await List("status=failed");
         Ids(failed).ShouldBe([badHeader]);

@@ -418,7 +418,8 @@ internal readonly record struct GradingRunListQuery
     /// <summary>The orders <c>sort</c> accepts, ascending; a leading - reverses one.</summary>
     public static readonly string[] Sorts = ["createdAt", "status", "cost", "progress"];
 
-    [Description("createdAt, status (by name), cost or progress (share of items finished); prefix with - for descending. Default -createdAt.")]
+    [Description("createdAt, status (in lifecycle order: queued, preparing, awaitingRubricApproval, running, completed, cancelled, failed), " +
+        "cost or progress (share of items finished); prefix with - for descending. Default -createdAt.")]
     [FromQuery(Name = "sort")]
     public string? Sort { get; init; }
 
@@ -447,7 +448,8 @@ internal readonly record struct RunFailureListQuery
     /// <summary>The orders <c>sort</c> accepts, ascending; a leading - reverses one.</summary>
     public static readonly string[] Sorts = ["finishedAt", "solution", "status", "attempts"];
 
-    [Description("finishedAt (default), solution (external id, then author where shown), status or attempts; prefix with - for descending.")]
+    [Description("finishedAt (default), solution (external id, then author where shown), status (in lifecycle order: needsAttention, then failed) " +
+        "or attempts; prefix with - for descending.")]
     [FromQuery(Name = "sort")]
     public string? Sort { get; init; }
 

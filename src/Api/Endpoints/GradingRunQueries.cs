@@ -95,8 +95,7 @@ internal static class GradingRunQueries
         // Every order ends on the id (UUID v7, so creation order), which keeps a page from shifting between requests.
         var ordered = (filter.Sort, filter.Descending) switch
         {
-            ("status", false) => query.OrderBy(r => r.Status).ThenByDescending(r => r.Id),
-            ("status", true) => query.OrderByDescending(r => r.Status).ThenByDescending(r => r.Id),
+            ("status", var descending) => query.OrderByLifecycle(r => r.Status, descending).ThenByDescending(r => r.Id),
             ("cost", false) => query.OrderBy(r => db.StageCalls.Where(c => c.RunId == r.Id).Sum(c => c.Cost)).ThenByDescending(r => r.Id),
             ("cost", true) => query.OrderByDescending(r => db.StageCalls.Where(c => c.RunId == r.Id).Sum(c => c.Cost)).ThenByDescending(r => r.Id),
             ("progress", var descending) => OrderByProgress(db, query, descending),
@@ -163,8 +162,7 @@ internal static class GradingRunQueries
             ("solution", true) => seesAuthors
                 ? rows.OrderByDescending(r => r.ExternalId).ThenByDescending(r => r.Author).ThenByDescending(r => r.Item.SolutionId)
                 : rows.OrderByDescending(r => r.ExternalId).ThenByDescending(r => r.Item.SolutionId),
-            ("status", false) => rows.OrderBy(r => r.Item.Status).ThenBy(r => r.Item.Id),
-            ("status", true) => rows.OrderByDescending(r => r.Item.Status).ThenBy(r => r.Item.Id),
+            ("status", var descending) => rows.OrderByLifecycle(r => r.Item.Status, descending).ThenBy(r => r.Item.Id),
             ("attempts", false) => rows.OrderBy(r => r.Item.Attempts).ThenBy(r => r.Item.Id),
             ("attempts", true) => rows.OrderByDescending(r => r.Item.Attempts).ThenBy(r => r.Item.Id),
             (_, false) => rows.OrderBy(r => r.Item.FinishedAt).ThenBy(r => r.Item.Id),

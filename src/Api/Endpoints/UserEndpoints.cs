@@ -231,7 +231,7 @@ internal readonly record struct UserListQuery
     [FromQuery(Name = "search")]
     public string? Search { get; init; }
 
-    [Description("name (default), email, createdAt or status (active administrators, other active users, then disabled accounts); " +
+    [Description("name (default), email, createdAt or status (in lifecycle order: active administrators, other active users, then disabled accounts); " +
         "prefix with - for descending, e.g. -createdAt.")]
     [FromQuery(Name = "sort")]
     public string? Sort { get; init; }

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using GradingPortal.Api.Auth;
 using GradingPortal.Api.Infrastructure;
 using GradingPortal.Domain.Imports;
@@ -187,7 +188,7 @@ internal static class ImportEndpoints
             // Every order ends on the id (UUID v7, creation order), so a page never shifts between two requests.
             var ordered = key switch
             {
-                "status" => descending ? filtered.OrderByDescending(i => i.Status) : filtered.OrderBy(i => i.Status),
+                "status" => OrderByShownStatus(db, filtered, descending),
                 "processedRecords" => descending ? filtered.OrderByDescending(i => i.ProcessedRecords) : filtered.OrderBy(i => i.ProcessedRecords),
                 "created" => descending ? filtered.OrderByDescending(i => i.Created) : filtered.OrderBy(i => i.Created),
                 "updated" => descending ? filtered.OrderByDescending(i => i.Updated) : filtered.OrderBy(i => i.Updated),
@@ -230,6 +231,21 @@ internal static class ImportEndpoints
             || (queued && x.Import.Status == ImportStatus.Queued && !x.Arriving && !x.Broken)
             || (running && x.Import.Status == ImportStatus.Running && !x.Arriving && !x.Broken)
             || (succeeded && x.Import.Status == ImportStatus.Succeeded)).Select(x => x.Import);
+    }
+
+    /// <summary>
+    /// Imports in the lifecycle order of their status as clients see it (<see cref="ToResponse"/>): uploading, queued,
+    /// running, succeeded, failed. The rank is a CASE in the ORDER BY, so the database still pages; a broken upload
+    /// ranks as failed, as it shows.
+    /// </summary>
+    private static IOrderedQueryable<Import> OrderByShownStatus(GradingDbContext db, IQueryable<Import> imports, bool descending)
+    {
+        Expression<Func<Import, int>> rank = i => i.Status == ImportStatus.Succeeded ? 3
+            : i.Status == ImportStatus.Failed || db.ImportUploads.Any(u => u.ImportId == i.Id && u.Error != null) ? 4
+            : db.ImportUploads.Any(u => u.ImportId == i.Id && !u.Complete) ? 0
+            : i.Status == ImportStatus.Queued ? 1
+            : 2;
+        return descending ? imports.OrderByDescending(rank) : imports.OrderBy(rank);
     }
 
     internal static async Task<Results<Ok<ImportResponse>, ProblemHttpResult>> Get(Guid importId, GradingDbContext db, ProjectAccess access,
@@ -381,7 +397,8 @@ internal readonly record struct ImportListQuery
     [FromQuery(Name = "limit")]
     public int? Limit { get; init; }
 
-    [Description("createdAt, status (by stored name), processedRecords, created, updated, skipped or failed; prefix with - for descending. Default -createdAt.")]
+    [Description("createdAt, status (in lifecycle order: uploading, queued, running, succeeded, failed), processedRecords, created, updated, " +
+        "skipped or failed; prefix with - for descending. Default -createdAt.")]
     [FromQuery(Name = "sort")]
     public string? Sort { get; init; }
 
