@@ -264,46 +264,8 @@ public sealed partial class GradingPagesTests(BrowserPortal portal) : IClassFixt
     {
         var ct = TestContext.Current.CancellationToken;
         using var admin = await AdminApiAsync();
-        var (projectId, problemId, solutions, profileId) = await SeedAsync(admin, solutions: 5);
-        var runs = new Guid[3];
-        for (var i = 0; i < runs.Length; i++)
-        {
-            runs[i] = (await admin.PostAsync("/api/grading-runs", new { projectId, problemIds = new[] { problemId }, workflow = "absolute",
-                modelProfileId = profileId }, ct)).GetProperty("id").GetGuid();
-        }
-        // The first run is complete; the second runs with three failures so far and two pending; the third is still queued.
-        await WithDbAsync(async db =>
-        {
-            var now = DateTimeOffset.UtcNow;
-            var done = await db.GradingRuns.FirstAsync(r => r.Id == runs[0], ct);
-            done.StartPreparing(done.Configuration, now);
-            done.MarkRunning();
-            done.Complete(now);
-            var running = await db.GradingRuns.FirstAsync(r => r.Id == runs[1], ct);
-            running.StartPreparing(running.Configuration, now);
-            running.MarkRunning();
-            foreach (var solution in solutions)
-            {
-                db.GradingRunItems.Add(new GradingRunItem(runs[0], projectId, problemId, solution) { Status = RunItemStatus.Graded, Attempts = 1 });
-            }
-            var states = new (RunItemStatus Status, int Attempts, string? Error)[]
-            {
-                (RunItemStatus.Failed, 4, "HTTP 503 from the endpoint after 4 attempts"),
-                (RunItemStatus.Failed, 2, "Quota exceeded (HTTP 429)"),
-                (RunItemStatus.NeedsAttention, 1, "The answer did not match the schema"),
-                (RunItemStatus.Pending, 0, null),
-                (RunItemStatus.Pending, 0, null),
-            };
-            for (var i = 0; i < solutions.Length; i++)
-            {
-                db.GradingRunItems.Add(new GradingRunItem(runs[1], projectId, problemId, solutions[i])
-                {
-                    Status = states[i].Status, Attempts = states[i].Attempts, LastError = states[i].Error,
-                    FinishedAt = states[i].Status == RunItemStatus.Pending ? null : now.AddSeconds(i),
-                });
-            }
-            return await db.SaveChangesAsync(ct);
-        });
+        // Completed, running with three failures so far and two pending, queued (oldest first).
+        var (projectId, runs, solutions) = await ThreeRunsAsync(admin);
         var page = await portal.NewPageAsync(bypassCsp: true);
         await SignInAsync(page);
 

@@ -371,11 +371,10 @@ public sealed class ImportExportTests(ImportExportPortal portal) : IClassFixture
         await Expect(page.GetByTestId("export-form")).ToHaveCountAsync(0);
     }
 
-    [Fact]
-    public async Task ImportPage_StatusFilter_ListsOnlyTheImportsInThatState()
+    /// <summary>A project with three finished imports, oldest first: first-good.jsonl, broken-header.csv (failed) and second-good.jsonl.</summary>
+    private async Task<Guid> ThreeFinishedImportsAsync(ApiClient api)
     {
         var ct = TestContext.Current.CancellationToken;
-        using var api = await AdminApiAsync();
         var projectId = (await api.PostAsync("/api/projects", new { name = $"Import filter {Guid.NewGuid():N}"[..24] }, ct)).GetProperty("id").GetGuid();
         var adminId = (await api.SendAsync(HttpMethod.Get, "/api/me", null, ct)).GetProperty("id").GetGuid();
         // Finished imports written as a Worker leaves them: no job is queued, so nothing changes them meanwhile.
@@ -400,6 +399,14 @@ public sealed class ImportExportTests(ImportExportPortal portal) : IClassFixture
                 await db.SaveChangesAsync();
             }
         });
+        return projectId;
+    }
+
+    [Fact]
+    public async Task ImportPage_StatusFilter_ListsOnlyTheImportsInThatState()
+    {
+        using var api = await AdminApiAsync();
+        var projectId = await ThreeFinishedImportsAsync(api);
         var page = await SignedInPageAsync(bypassCsp: true);
 
         await page.GotoAsync($"/projects/{projectId}/import");
@@ -414,6 +421,38 @@ public sealed class ImportExportTests(ImportExportPortal portal) : IClassFixture
         await ChooseAsync(page, "import-status-filter", "Uploading");
         await Expect(page.GetByTestId("no-imports")).ToHaveTextAsync("No imports with this status.");
         await Accessibility.AssertNoSeriousViolationsAsync(page);
+    }
+
+    [Fact]
+    public async Task ImportPage_FilterAndSortInTheAddress_ReloadShowsTheSameImportsAndBadValuesFallBack()
+    {
+        using var api = await AdminApiAsync();
+        var projectId = await ThreeFinishedImportsAsync(api);
+        var page = await SignedInPageAsync(bypassCsp: true);
+        var statuses = page.GetByTestId("import-row-status");
+
+        await page.GotoAsync($"/projects/{projectId}/import?format=csv");
+        await Expect(statuses).ToHaveCountAsync(3);
+        // Status sorts by the lifecycle: succeeded before failed (by name, failed would come first).
+        var status = page.Locator("[data-testid=import-list] th", new() { HasText = "Status" }).Locator(".sortable-column-header");
+        await status.ClickAsync();
+        await Expect(statuses).ToHaveTextAsync(["Succeeded", "Succeeded", "Failed"]);
+        await ChooseAsync(page, "import-status-filter", "Succeeded");
+        await Expect(statuses).ToHaveCountAsync(2);
+        foreach (var part in new[] { "status=succeeded", "sort=status", "format=csv" })
+        {
+            await Expect(page).ToHaveURLAsync(new Regex($"[?&]{part}(&|$)"));
+        }
+
+        await page.ReloadAsync();
+        await Expect(statuses).ToHaveTextAsync(["Succeeded", "Succeeded"]);
+        await Expect(page.GetByTestId("import-status-filter")).ToContainTextAsync("Succeeded");
+        await Expect(page.Locator("[data-testid=import-list] th", new() { HasText = "Status" }).Locator(".mud-direction-asc")).ToHaveCountAsync(1);
+
+        await page.GotoAsync($"/projects/{projectId}/import?status=broken&sort=-line&page=-1&pageSize=0");
+        await Expect(statuses).ToHaveCountAsync(3);
+        await Expect(page.GetByTestId("imports-error")).ToHaveCountAsync(0);
+        await Expect(page).ToHaveURLAsync(new Regex($"/projects/{projectId}/import$"));
     }
 
     /// <summary>Opens a MudSelect (inside the element with <paramref name="testId"/>) and picks the option showing <paramref name="text"/>.</summary>

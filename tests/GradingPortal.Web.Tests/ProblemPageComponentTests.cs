@@ -68,7 +68,7 @@ public sealed class ProblemPageComponentTests : BunitContext
     [Fact]
     public void SolutionGridView_LinkWithAView_RoundTripsThroughTheQueryString()
     {
-        var view = SolutionGridView.FromQuery(" sol-5 ", "needs-final", "-final", 3, 25);
+        var view = SolutionGridView.FromQuery(" sol-5 ", "needs-final", "-final", "3", "25");
 
         (view.Search, view.State, view.Sort, view.Page, view.PageSize).ShouldBe(("sol-5", "needs-final", "-final", 2, 25));
         view.ToQuery().ShouldBe(new Dictionary<string, object?>
@@ -82,7 +82,7 @@ public sealed class ProblemPageComponentTests : BunitContext
     [Fact]
     public void SolutionGridView_UnknownValuesInTheLink_FallBackToTheDefaultView()
     {
-        var view = SolutionGridView.FromQuery(null, "waiting", "-difficulty", -4, 7);
+        var view = SolutionGridView.FromQuery(null, "waiting", "-difficulty", "-4", "seven");
 
         (view.Search, view.State, view.Sort, view.Page, view.PageSize).ShouldBe(("", "", "", 0, SolutionGridView.DefaultPageSize));
         view.ToQuery().Values.ShouldAllBe(v => v == null);
@@ -105,5 +105,5 @@ public sealed class ProblemPageComponentTests : BunitContext
     [InlineData("Counts.Annotated", true, "-annotated")]
     [InlineData("Source", false, null)]
     public void ProjectPageApiSort_SortedColumn_MapsToTheApisSortKey(string column, bool descending, string? expected) =>
-        GradingPortal.Web.Components.Pages.Projects.ProjectPage.ApiSort(column, descending).ShouldBe(expected);
+        GradingPortal.Web.Components.Pages.Projects.ProjectPage.Sorts.ApiSort(column, descending).ShouldBe(expected);
 }

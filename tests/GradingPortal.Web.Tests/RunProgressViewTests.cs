@@ -149,7 +149,7 @@ public sealed class RunProgressViewTests : BunitContext
     [InlineData("Attempts", true, "-attempts")]
     [InlineData("Error", false, null)]
     public void RunFailuresGrid_ColumnSorted_AsksTheApiForThatOrder(string column, bool descending, string? expected) =>
-        RunFailuresGrid.ApiSort(column, descending).ShouldBe(expected);
+        RunFailureView.Sorts.ApiSort(column, descending).ShouldBe(expected);
 
     [Theory]
     [InlineData("CreatedAt", false, "createdAt")]
@@ -158,5 +158,5 @@ public sealed class RunProgressViewTests : BunitContext
     [InlineData("Cost", false, "cost")]
     [InlineData("Workflow", false, null)]
     public void RunListPage_ColumnSorted_AsksTheApiForThatOrder(string column, bool descending, string? expected) =>
-        RunListPage.ApiSort(column, descending).ShouldBe(expected);
+        RunListView.Sorts.ApiSort(column, descending).ShouldBe(expected);
 }

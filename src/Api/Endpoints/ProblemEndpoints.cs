@@ -70,13 +70,7 @@ internal static class ProblemEndpoints
         {
             errors["search"] = [$"search is at most {ProblemListQuery.MaxSearchLength} characters."];
         }
-        var sort = string.IsNullOrWhiteSpace(query.Sort) ? "created" : query.Sort.Trim();
-        var descending = sort.StartsWith('-');
-        var key = descending ? sort[1..] : sort;
-        if (!ProblemListQuery.Sorts.Contains(key))
-        {
-            errors["sort"] = [$"sort is one of {string.Join(", ", ProblemListQuery.Sorts)}, each optionally prefixed with - for descending."];
-        }
+        var (key, descending) = Paging.ParseSort(query.Sort, "created", ProblemListQuery.Sorts, errors);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, title: "One or more fields are invalid.");

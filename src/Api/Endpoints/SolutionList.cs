@@ -107,13 +107,8 @@ internal static class SolutionList
             errors["state"] = [$"state is one of {string.Join(", ", SolutionListQuery.States)}."];
         }
         var sortText = query.Sort?.Trim() ?? "";
-        var descending = sortText.StartsWith('-');
-        var key = sortText.Length == 0 ? "created" : descending ? sortText[1..] : sortText;
-        if (!SolutionListQuery.Sorts.Contains(key))
-        {
-            errors["sort"] = [$"sort is one of {string.Join(", ", SolutionListQuery.Sorts)}, each optionally prefixed with - for descending."];
-        }
-        else if (key == "author" && !showAuthor)
+        var (key, descending) = Paging.ParseSort(sortText, "created", SolutionListQuery.Sorts, errors);
+        if (key == "author" && !showAuthor)
         {
             // The order alone would tell who wrote what.
             errors["sort"] = ["Authors are hidden in this project, so the list cannot be sorted by author."];

@@ -60,18 +60,14 @@ public sealed partial class UsersPage
         return new GridData<UserResponse> { Items = [], TotalItems = 0 };
     }
 
-    private static string? SortOf(GridState<UserResponse> state) =>
-        state.SortDefinitions.FirstOrDefault() is { } sort ? ApiSort(sort.SortBy, sort.Descending) : null;
+    private static string? SortOf(GridState<UserResponse> state) => Sorts.Of(state);
 
-    /// <summary>The Api's <c>sort</c> for a grid column (named by its property), or null for the Api's default order.</summary>
-    public static string? ApiSort(string? column, bool descending) => column switch
-    {
-        nameof(UserResponse.DisplayName) => descending ? "-name" : "name",
-        nameof(UserResponse.Email) => descending ? "-email" : "email",
-        nameof(UserResponse.CreatedAt) => descending ? "-createdAt" : "createdAt",
-        nameof(UserResponse.DisabledAt) => descending ? "-status" : "status",
-        _ => null,
-    };
+    /// <summary>Grid columns (named by their property) and the Api's sort keys; no sort is the Api's default, by name.</summary>
+    public static readonly GridSort Sorts = new(
+        (nameof(UserResponse.DisplayName), "name"),
+        (nameof(UserResponse.Email), "email"),
+        (nameof(UserResponse.CreatedAt), "createdAt"),
+        (nameof(UserResponse.DisabledAt), "status"));
 
     private async Task SearchAsync(string? text)
     {

@@ -14,6 +14,9 @@ public sealed partial class ImportFailuresGrid
 
     private static readonly int[] s_pageSizes = [25, 50, 100];
 
+    /// <summary>The Record column is the only sortable one: failures are numbered in line order.</summary>
+    public static readonly GridSort Sorts = new((nameof(ImportFailureResponse.Record), "line"));
+
     private MudDataGrid<ImportFailureResponse>? _grid;
     private ApiError? _error;
     private int _shownFailed = -1;
@@ -47,8 +50,7 @@ public sealed partial class ImportFailuresGrid
     {
         _error = null;
         _shownFailed = Failed;
-        // The Record column is the only sortable one: failures are numbered in line order.
-        var sort = state.SortDefinitions.FirstOrDefault() is { } by ? (by.Descending ? "-line" : "line") : null;
+        var sort = Sorts.Of(state);
         (var page, _error) = await ApiCall.TryAsync(() => LoadPage(new ImportFailureQuery(state.Page * state.PageSize, state.PageSize, sort,
             Format.Blank(_search)), ct));
         return page is null

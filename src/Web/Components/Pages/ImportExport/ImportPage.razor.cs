@@ -1,4 +1,3 @@
-using System.Globalization;
 using GradingPortal.Web.ApiClient;
 using GradingPortal.Web.Components.Shared;
 using GradingPortal.Web.Endpoints;
@@ -15,12 +14,8 @@ namespace GradingPortal.Web.Components.Pages.ImportExport;
 /// </summary>
 public sealed partial class ImportPage : IAsyncDisposable
 {
-    private const int PageSize = 25;
-
     /// <summary>The status select's "no filter" choice.</summary>
-    private const string AnyValue = "any";
-
-    private static readonly int[] s_pageSizes = [10, 25, 50, 100];
+    private const string AnyValue = ImportListView.Any;
 
     private readonly CancellationTokenSource _stop = new();
     private readonly List<UploadOutcome> _outcomes = [];
@@ -37,7 +32,7 @@ public sealed partial class ImportPage : IAsyncDisposable
     private long _sent;
     private long _total;
     private MudDataGrid<ImportResponse>? _grid;
-    private string _status = AnyValue;
+    private readonly AddressedView<ImportListView> _view = new(ImportListView.Default);
     private IJSObjectReference? _module;
     private DotNetObjectReference<ImportPage>? _self;
 
@@ -47,6 +42,19 @@ public sealed partial class ImportPage : IAsyncDisposable
     /// <summary>A link may choose the format (<c>?format=opc</c>).</summary>
     [SupplyParameterFromQuery(Name = "format")]
     public string? FormatQuery { get; set; }
+
+    // The imports grid's view, as text so that a hand-edited value falls back instead of failing the page.
+    [SupplyParameterFromQuery(Name = "status")]
+    public string? QueryStatus { get; set; }
+
+    [SupplyParameterFromQuery(Name = "sort")]
+    public string? QuerySort { get; set; }
+
+    [SupplyParameterFromQuery(Name = "page")]
+    public string? QueryPage { get; set; }
+
+    [SupplyParameterFromQuery(Name = "pageSize")]
+    public string? QueryPageSize { get; set; }
 
     [Inject]
     private IGradingApiClient Api { get; set; } = default!;
@@ -73,38 +81,26 @@ public sealed partial class ImportPage : IAsyncDisposable
         });
     }
 
+    protected override void OnParametersSet() => _view.Arrive(ImportListView.FromQuery(QueryStatus, QuerySort, QueryPage, QueryPageSize));
+
+    /// <summary>One page of imports in the grid's order and filter; the view goes into the address.</summary>
     private async Task<GridData<ImportResponse>> LoadImportsAsync(GridState<ImportResponse> state, CancellationToken ct)
     {
-        var sort = state.SortDefinitions.FirstOrDefault() is { } by ? ApiSort(by.SortBy, by.Descending) : null;
-        (var result, _listError) = await ApiCall.TryAsync(() => Api.ListImportsAsync(ProjectId, null, null, sort, _status == AnyValue ? null : _status,
-            (state.Page + 1).ToString(CultureInfo.InvariantCulture), state.PageSize.ToString(CultureInfo.InvariantCulture), ct));
-        return result is null
-            ? new GridData<ImportResponse> { Items = [], TotalItems = 0 }
-            : new GridData<ImportResponse> { Items = result.Items, TotalItems = result.Total };
-    }
-
-    /// <summary>The Api's <c>sort</c> for a grid column (named by its property), or null for the Api's default (newest first).</summary>
-    public static string? ApiSort(string? column, bool descending)
-    {
-        var key = column switch
+        var view = _view.Current = _view.Current with { Paging = GridPaging.Of(ImportListView.Sorts, state) };
+        (var result, _listError) = await ApiCall.TryAsync(() => Api.ListImportsAsync(ProjectId, null, null, view.Paging.Sort,
+            view.Status == AnyValue ? null : view.Status, GridPaging.ApiNumber(view.Paging.Page + 1), GridPaging.ApiNumber(view.Paging.PageSize), ct));
+        if (result is null)
         {
-            nameof(ImportResponse.CreatedAt) => "createdAt",
-            nameof(ImportResponse.Status) => "status",
-            nameof(ImportResponse.ProcessedRecords) => "processedRecords",
-            nameof(ImportResponse.Created) => "created",
-            nameof(ImportResponse.Failed) => "failed",
-            _ => null,
-        };
-        return key is null ? null : descending ? "-" + key : key;
+            return new GridData<ImportResponse> { Items = [], TotalItems = 0 };
+        }
+        _view.Write(Navigation, view);
+        return new GridData<ImportResponse> { Items = result.Items, TotalItems = result.Total };
     }
 
     private async Task StatusChangedAsync(string value)
     {
-        _status = value ?? AnyValue;
-        if (_grid is not null)
-        {
-            await _grid.ReloadServerData();
-        }
+        _view.Current = _view.Current with { Status = value ?? AnyValue };
+        await GridReload.FromFirstPageAsync(_grid);
     }
 
     private void OnFilesChosen()
@@ -191,4 +187,7 @@ public sealed partial class ImportPage : IAsyncDisposable
 
     /// <summary>The upload endpoint's answer as the module hands it over: its status (0 if none came) and body.</summary>
     private sealed record UploadReply(int Status, string? Body);
+
+    /// <summary>How a column starts out sorted: as the address says (for the header's arrow and the first request).</summary>
+    private SortDirection InitialDirection(string column) => ImportListView.Sorts.DirectionOf(_view.Current.Paging.Sort, column);
 }

@@ -49,11 +49,12 @@ public sealed partial class ProblemPage : IAsyncDisposable
     [SupplyParameterFromQuery(Name = "sort")]
     public string? QuerySort { get; set; }
 
+    // Page and size as text: a hand-edited value that is not a number falls back instead of failing the page.
     [SupplyParameterFromQuery(Name = "page")]
-    public int? QueryPage { get; set; }
+    public string? QueryPage { get; set; }
 
     [SupplyParameterFromQuery(Name = "pageSize")]
-    public int? QueryPageSize { get; set; }
+    public string? QueryPageSize { get; set; }
 
     private string RangeText => _shown == 0
         ? ""
@@ -112,9 +113,7 @@ public sealed partial class ProblemPage : IAsyncDisposable
     /// </summary>
     private async Task<GridData<SolutionSummaryResponse>> LoadSolutionsAsync(GridState<SolutionSummaryResponse> state, CancellationToken ct)
     {
-        var sort = state.SortDefinitions.FirstOrDefault() is { } definition
-            ? SolutionGridView.ApiSort(definition.SortBy, definition.Descending)
-            : "";
+        var sort = SolutionGridView.Sorts.Of(state) ?? "";
         if (sort != _view.Sort)
         {
             // A new order starts at its top.

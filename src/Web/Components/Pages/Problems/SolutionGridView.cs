@@ -1,5 +1,6 @@
 using System.Globalization;
 using GradingPortal.Web.ApiClient;
+using GradingPortal.Web.Components.Shared;
 using MudBlazor;
 
 namespace GradingPortal.Web.Components.Pages.Problems;
@@ -27,16 +28,14 @@ public sealed class SolutionGridView
         ("adjudicated", "Adjudicated"),
     ];
 
-    /// <summary>Grid columns (named by their property) and the Api's sort keys.</summary>
-    private static readonly Dictionary<string, string> s_sortKeys = new(StringComparer.Ordinal)
-    {
-        [nameof(SolutionSummaryResponse.ExternalId)] = "externalId",
-        [nameof(SolutionSummaryResponse.Length)] = "length",
-        [nameof(SolutionSummaryResponse.Annotations)] = "annotations",
-        [nameof(SolutionSummaryResponse.HumanGrades)] = "grades",
-        [nameof(SolutionSummaryResponse.MyPoints)] = "mine",
-        [nameof(SolutionSummaryResponse.AdjudicatedPoints)] = "final",
-    };
+    /// <summary>Grid columns (named by their property) and the Api's sort keys; no sort is creation order.</summary>
+    public static readonly GridSort Sorts = new(
+        (nameof(SolutionSummaryResponse.ExternalId), "externalId"),
+        (nameof(SolutionSummaryResponse.Length), "length"),
+        (nameof(SolutionSummaryResponse.Annotations), "annotations"),
+        (nameof(SolutionSummaryResponse.HumanGrades), "grades"),
+        (nameof(SolutionSummaryResponse.MyPoints), "mine"),
+        (nameof(SolutionSummaryResponse.AdjudicatedPoints), "final"));
 
     public string Search { get; set; } = "";
 
@@ -51,15 +50,22 @@ public sealed class SolutionGridView
 
     public int PageSize { get; set; } = DefaultPageSize;
 
-    /// <summary>The view a link asks for; anything unknown falls back to the default rather than failing the page.</summary>
-    public static SolutionGridView FromQuery(string? search, string? state, string? sort, int? page, int? pageSize) => new()
+    /// <summary>
+    /// The view a link asks for, from the query string as text; anything unknown or unparsable falls back to the default
+    /// rather than failing the page.
+    /// </summary>
+    public static SolutionGridView FromQuery(string? search, string? state, string? sort, string? page, string? pageSize)
     {
-        Search = search?.Trim() ?? "",
-        State = States.Any(s => s.Value == state) ? state! : "",
-        Sort = sort is not null && s_sortKeys.ContainsValue(sort.TrimStart('-')) ? sort : "",
-        Page = page is > 1 ? page.Value - 1 : 0,
-        PageSize = pageSize is { } size && PageSizes.Contains(size) ? size : DefaultPageSize,
-    };
+        var paging = GridPaging.FromQuery(Sorts, sort, page, pageSize, PageSizes, DefaultPageSize);
+        return new()
+        {
+            Search = search?.Trim() ?? "",
+            State = States.Any(s => s.Value == state) ? state! : "",
+            Sort = paging.Sort ?? "",
+            Page = paging.Page,
+            PageSize = paging.PageSize,
+        };
+    }
 
     /// <summary>The query string parameters for this view; defaults are left out (null removes them from the address).</summary>
     public IReadOnlyDictionary<string, object?> ToQuery() => new Dictionary<string, object?>
@@ -72,14 +78,10 @@ public sealed class SolutionGridView
     };
 
     /// <summary>The Api's sort for the grid's sort definition, or "" for creation order (no sorted column).</summary>
-    public static string ApiSort(string? column, bool descending) =>
-        column is not null && s_sortKeys.TryGetValue(column, out var key) ? (descending ? "-" : "") + key : "";
+    public static string ApiSort(string? column, bool descending) => Sorts.ApiSort(column, descending) ?? "";
 
     /// <summary>How a column starts out sorted, from the view's sort (for the grid's header arrows).</summary>
-    public SortDirection DirectionOf(string column) =>
-        s_sortKeys.TryGetValue(column, out var key) && Sort.TrimStart('-') == key
-            ? (Sort.StartsWith('-') ? SortDirection.Descending : SortDirection.Ascending)
-            : SortDirection.None;
+    public SortDirection DirectionOf(string column) => Sorts.DirectionOf(Sort, column);
 
     /// <summary>What the search box searches, which depends on whether the project shows authors.</summary>
     public static string SearchPlaceholder(bool authorsShown) => authorsShown ? "Filter by id or author" : "Filter by id";

@@ -43,7 +43,7 @@ public sealed partial class ProjectPage
     /// <summary>One page from the Api, in the grid's order and filtered by the search box.</summary>
     private async Task<GridData<ProblemSummaryResponse>> LoadProblemsAsync(GridState<ProblemSummaryResponse> state, CancellationToken ct)
     {
-        var sort = state.SortDefinitions.FirstOrDefault() is { } definition ? ApiSort(definition.SortBy, definition.Descending) : null;
+        var sort = Sorts.Of(state);
         (var page, var error) = await ApiCall.TryAsync(() => Api.ListProblemsPageAsync(ProjectId,
             search: Format.Blank(_search), sort: sort, page: (state.Page + 1).ToString(CultureInfo.InvariantCulture),
             pageSize: state.PageSize.ToString(CultureInfo.InvariantCulture), cancellationToken: ct));
@@ -56,19 +56,12 @@ public sealed partial class ProjectPage
         return new GridData<ProblemSummaryResponse> { Items = page?.Items ?? [], TotalItems = page?.Total ?? 0 };
     }
 
-    /// <summary>The Api's <c>sort</c> for a grid column (named by its property path), or null for creation order.</summary>
-    public static string? ApiSort(string? column, bool descending)
-    {
-        var key = column switch
-        {
-            nameof(ProblemSummaryResponse.Title) => "title",
-            "Counts.Solutions" => "solutions",
-            "Counts.Graded" => "graded",
-            "Counts.Annotated" => "annotated",
-            _ => null,
-        };
-        return key is null ? null : descending ? "-" + key : key;
-    }
+    /// <summary>Grid columns (named by their property path) and the Api's sort keys; no sort is creation order.</summary>
+    public static readonly GridSort Sorts = new(
+        (nameof(ProblemSummaryResponse.Title), "title"),
+        ("Counts.Solutions", "solutions"),
+        ("Counts.Graded", "graded"),
+        ("Counts.Annotated", "annotated"));
 
     private async Task SearchAsync(string? text)
     {

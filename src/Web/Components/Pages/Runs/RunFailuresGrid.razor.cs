@@ -9,16 +9,20 @@ namespace GradingPortal.Web.Components.Pages.Runs;
 /// <summary>What the failures grid asks the Api for: a 1-based page, its size, and the Api's sort, status and search (null: none).</summary>
 public sealed record RunFailureQuery(int Page, int PageSize, string? Sort, string? Status, string? Search);
 
+/// <summary>
+/// A run's failures, a page at a time. Its view (state, search, sort, page) lives in the page's address, so a reload or
+/// a shared link shows the same items.
+/// </summary>
 public sealed partial class RunFailuresGrid
 {
-    private const string AnyValue = "any";
-
-    private static readonly int[] s_pageSizes = [10, 25, 50, 100];
+    private const string AnyValue = RunFailureView.Any;
 
     private MudDataGrid<RunFailureResponse>? _grid;
     private ApiError? _error;
-    private string _status = AnyValue;
-    private string _search = "";
+    private readonly AddressedView<RunFailureView> _view = new(RunFailureView.Default);
+
+    /// <summary>The search box's text as typed; the view holds it trimmed.</summary>
+    private string _searchText = "";
     private (int Failed, int NeedsAttention) _shown = (-1, -1);
 
     /// <summary>How many items failed now; the grid reads its page again only when this or <see cref="NeedsAttention"/> changes.</summary>
@@ -32,8 +36,33 @@ public sealed partial class RunFailuresGrid
     [Parameter, EditorRequired]
     public Func<RunFailureQuery, CancellationToken, Task<RunFailurePageResponse>> LoadPage { get; set; } = default!;
 
+    // Read as text so that a hand-edited value falls back instead of failing the page.
+    [SupplyParameterFromQuery(Name = "status")]
+    public string? QueryStatus { get; set; }
+
+    [SupplyParameterFromQuery(Name = "q")]
+    public string? QuerySearch { get; set; }
+
+    [SupplyParameterFromQuery(Name = "sort")]
+    public string? QuerySort { get; set; }
+
+    [SupplyParameterFromQuery(Name = "page")]
+    public string? QueryPage { get; set; }
+
+    [SupplyParameterFromQuery(Name = "pageSize")]
+    public string? QueryPageSize { get; set; }
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
     protected override async Task OnParametersSetAsync()
     {
+        var wanted = RunFailureView.FromQuery(QueryStatus, QuerySearch, QuerySort, QueryPage, QueryPageSize);
+        if (_view.Arrive(wanted))
+        {
+            _searchText = wanted.Search;
+            return;
+        }
         // The run page hands over a fresh run every second while it runs; most seconds no failure came or went, and then
         // the grid keeps what it shows instead of asking the Api again.
         if (_grid is not null && _shown.Failed >= 0 && (Failed, NeedsAttention) != _shown)
@@ -45,29 +74,17 @@ public sealed partial class RunFailuresGrid
     private async Task<GridData<RunFailureResponse>> LoadAsync(GridState<RunFailureResponse> state, CancellationToken ct)
     {
         _shown = (Failed, NeedsAttention);
-        var sort = state.SortDefinitions.FirstOrDefault() is { } by ? ApiSort(by.SortBy, by.Descending) : null;
-        var query = new RunFailureQuery(state.Page + 1, state.PageSize, sort, _status == AnyValue ? null : _status,
-            Format.Blank(_search));
+        var view = _view.Current = _view.Current with { Paging = GridPaging.Of(RunFailureView.Sorts, state) };
+        var query = new RunFailureQuery(view.Paging.Page + 1, view.Paging.PageSize, view.Paging.Sort, view.Status == AnyValue ? null : view.Status,
+            Format.Blank(view.Search));
         (var page, _error) = await ApiCall.TryAsync(() => LoadPage(query, ct));
         if (page is null)
         {
             StateHasChanged();
             return new GridData<RunFailureResponse> { Items = [], TotalItems = 0 };
         }
+        _view.Write(Navigation, view);
         return new GridData<RunFailureResponse> { Items = page.Items, TotalItems = page.Total };
-    }
-
-    /// <summary>The Api's <c>sort</c> for a grid column (named by its property), or null for the Api's default (in the order they finished).</summary>
-    public static string? ApiSort(string? column, bool descending)
-    {
-        var key = column switch
-        {
-            nameof(RunFailureResponse.ExternalId) => "solution",
-            nameof(RunFailureResponse.Status) => "status",
-            nameof(RunFailureResponse.Attempts) => "attempts",
-            _ => null,
-        };
-        return key is null ? null : descending ? "-" + key : key;
     }
 
     /// <summary>The query string values of a page request, as the generated client takes them.</summary>
@@ -76,15 +93,17 @@ public sealed partial class RunFailuresGrid
 
     private async Task StatusChangedAsync(string value)
     {
-        _status = value ?? AnyValue;
-        await ReloadAsync();
+        _view.Current = _view.Current with { Status = value ?? AnyValue };
+        await GridReload.FromFirstPageAsync(_grid);
     }
 
     private async Task SearchChangedAsync(string? value)
     {
-        _search = value ?? "";
-        await ReloadAsync();
+        _searchText = value ?? "";
+        _view.Current = _view.Current with { Search = _searchText.Trim() };
+        await GridReload.FromFirstPageAsync(_grid);
     }
 
-    private Task ReloadAsync() => _grid?.ReloadServerData() ?? Task.CompletedTask;
+    /// <summary>How a column starts out sorted: as the address says (for the header's arrow and the first request).</summary>
+    private SortDirection InitialDirection(string column) => RunFailureView.Sorts.DirectionOf(_view.Current.Paging.Sort, column);
 }
