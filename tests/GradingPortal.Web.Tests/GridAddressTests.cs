@@ -7,6 +7,7 @@ using GradingPortal.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
+using MudBlazor.Services;
 using SortDirection = MudBlazor.SortDirection;
 
 namespace GradingPortal.Web.Tests;
@@ -17,6 +18,12 @@ namespace GradingPortal.Web.Tests;
 /// </summary>
 public sealed class GridAddressTests : BunitContext
 {
+    public GridAddressTests()
+    {
+        Services.AddMudServices();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+    }
+
     private static readonly GridSort s_sorts = new(("CreatedAt", "createdAt"), ("Counts.Graded", "graded"));
 
     [Theory]
@@ -147,6 +154,45 @@ public sealed class GridAddressTests : BunitContext
         view.Arrive(linked).ShouldBeTrue();
 
         (view.Current, view.Key).ShouldBe((linked, 1));
+    }
+
+    /// <summary>Renders a run's failures grid at <paramref name="address"/>, its Api answering 15 failures, and records what it asks for.</summary>
+    private (IRenderedComponent<RunFailuresGrid> Grid, List<RunFailureQuery> Asked, NavigationManager Navigation) RenderFailures(string address)
+    {
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        navigation.NavigateTo(address);
+        var asked = new List<RunFailureQuery>();
+        var grid = Render<RunFailuresGrid>(p => p
+            .Add(g => g.Failed, 15)
+            .Add(g => g.LoadPage, (query, _) =>
+            {
+                asked.Add(query);
+                var failure = new RunFailureResponse { SolutionId = Guid.NewGuid(), Status = "failed", Error = "Quota exceeded", Attempts = 3 };
+                return Task.FromResult(new RunFailurePageResponse { Page = query.Page, PageSize = query.PageSize, Total = 15, Items = [failure] });
+            }));
+        return (grid, asked, navigation);
+    }
+
+    [Fact]
+    public void RunFailuresGrid_LinkWithPageSortAndFilters_AsksTheApiForExactlyThatView()
+    {
+        var (grid, asked, navigation) = RenderFailures("/runs/1?status=failed&q=quota&sort=-attempts&page=2&pageSize=10");
+
+        grid.WaitForAssertion(() => asked.ShouldNotBeEmpty());
+        asked[0].ShouldBe(new RunFailureQuery(2, 10, "-attempts", "failed", "quota"));
+        grid.Find("[data-testid=failure-search] input, input[data-testid=failure-search]").GetAttribute("value").ShouldBe("quota");
+        new Uri(navigation.Uri).Query.TrimStart('?').Split('&').ShouldBe(["status=failed", "q=quota", "sort=-attempts", "page=2", "pageSize=10"],
+            ignoreOrder: true);
+    }
+
+    [Fact]
+    public void RunFailuresGrid_HandEditedBadValues_AsksForTheDefaultViewAndCleansTheAddress()
+    {
+        var (grid, asked, navigation) = RenderFailures("/runs/1?status=graded&sort=reason&page=abc&pageSize=7");
+
+        grid.WaitForAssertion(() => asked.ShouldNotBeEmpty());
+        asked[0].ShouldBe(new RunFailureQuery(1, RunFailureView.DefaultPageSize, null, null, null));
+        grid.WaitForAssertion(() => navigation.Uri.ShouldEndWith("/runs/1"));
     }
 
     private static string? ToText(IReadOnlyDictionary<string, object?> query, string name) => query[name] as string;

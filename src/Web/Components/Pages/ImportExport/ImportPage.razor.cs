@@ -93,7 +93,11 @@ public sealed partial class ImportPage : IAsyncDisposable
         {
             return new GridData<ImportResponse> { Items = [], TotalItems = 0 };
         }
-        _view.Write(Navigation, view);
+        // A view changed meanwhile (a filter, or Back) loads again and writes itself; this answer is already old.
+        if (view == _view.Current)
+        {
+            _view.Write(Navigation, view);
+        }
         return new GridData<ImportResponse> { Items = result.Items, TotalItems = result.Total };
     }
 

@@ -83,7 +83,11 @@ public sealed partial class RunFailuresGrid
             StateHasChanged();
             return new GridData<RunFailureResponse> { Items = [], TotalItems = 0 };
         }
-        _view.Write(Navigation, view);
+        // A view changed meanwhile (a filter, or Back) loads again and writes itself; this answer is already old.
+        if (view == _view.Current)
+        {
+            _view.Write(Navigation, view);
+        }
         return new GridData<RunFailureResponse> { Items = page.Items, TotalItems = page.Total };
     }
 

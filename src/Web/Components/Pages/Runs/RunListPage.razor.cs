@@ -15,6 +15,9 @@ public sealed partial class RunListPage
     private MudDataGrid<GradingRunSummaryResponse>? _grid;
     private IReadOnlyList<WorkflowResponse> _workflows = [];
     private readonly AddressedView<RunListView> _view = new(RunListView.Default);
+
+    /// <summary>Whether the view has been read from the address (which needs the project's workflows first).</summary>
+    private bool _viewRead;
     private ApiError? _listError;
     private IReadOnlyList<ProblemSummaryResponse> _problems = [];
     private GradingRunOptionsResponse? _options;
@@ -81,6 +84,7 @@ public sealed partial class RunListPage
         }
         var wanted = RunListView.FromQuery(QueryStatus, QueryWorkflow, QuerySort, QueryPage, QueryPageSize, _workflows.Select(w => w.Name));
         _view.Arrive(wanted);
+        _viewRead = true;
     }
 
     private bool Filtered => _view.Current.Status != AnyValue || _view.Current.Workflow != AnyValue;
@@ -97,7 +101,11 @@ public sealed partial class RunListPage
             StateHasChanged();
             return new GridData<GradingRunSummaryResponse> { Items = [], TotalItems = 0 };
         }
-        _view.Write(Navigation, view);
+        // A view changed meanwhile (a filter, or Back) loads again and writes itself; this answer is already old.
+        if (view == _view.Current)
+        {
+            _view.Write(Navigation, view);
+        }
         return new GridData<GradingRunSummaryResponse> { Items = page.Items, TotalItems = page.Total };
     }
 
