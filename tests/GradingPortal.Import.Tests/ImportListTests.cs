@@ -2,6 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using GradingPortal.Domain.Imports;
+using GradingPortal.Domain.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GradingPortal.Import.Tests;
 
@@ -74,6 +78,55 @@ public sealed class ImportListTests(ImportFixture fixture)
         Ids(second).ShouldBe([badHeader]);
         (second.GetProperty("page").GetInt32(), second.GetProperty("pageSize").GetInt32(), second.GetProperty("total").GetInt32()).ShouldBe((2, 2, 3));
         second.GetProperty("next").ValueKind.ShouldBe(JsonValueKind.Null);
+    }
+
+    [Fact]
+    public async Task ListImports_SortedByStatus_FollowTheLifecycleAsShownBothWays()
+    {
+        var admin = await fixture.AdminAsync();
+        var projectId = await fixture.NewProjectAsync(admin, "Import lifecycle");
+        var adminId = (await admin.GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("id").GetGuid();
+        // Written as the Api and a Worker leave them, created in an order that is neither the lifecycle nor the names'. No job
+        // is queued for them, so the Worker leaves them alone.
+        var ids = new Dictionary<string, Guid>();
+        await using (var scope = fixture.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<GradingDbContext>();
+            var now = DateTimeOffset.UtcNow;
+            foreach (var name in new[] { "running", "failed", "uploading", "succeeded", "queued", "broken-upload" })
+            {
+                var import = Domain.Imports.Import.Receive(projectId, ImportFormat.Jsonl, name + ".jsonl", 1 << 20, adminId, now);
+                if (name is "running" or "failed" or "succeeded")
+                {
+                    import.Staged(100, now);
+                    import.Start(now);
+                }
+                if (name == "failed")
+                {
+                    import.Fail("Unreadable file.", now);
+                }
+                if (name == "succeeded")
+                {
+                    import.Succeed(now);
+                }
+                db.Imports.Add(import);
+                await db.SaveChangesAsync();
+                ids[name] = import.Id;
+            }
+            // Uploads go through plain SQL in the Api as well: one still arriving, one that broke off (shown as failed).
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO import_uploads (import_id, chunks, received_bytes, complete, error, updated_at)
+                VALUES ({ids["uploading"]}, 1, 10, false, NULL, now()), ({ids["broken-upload"]}, 1, 10, false, 'The connection was reset.', now())
+                """);
+        }
+        async Task<Guid[]> ListAsync(string sort) => Ids(await admin.GetFromJsonAsync<JsonElement>($"/api/projects/{projectId}/imports?sort={sort}"));
+
+        Guid[] lifecycle = [ids["uploading"], ids["queued"], ids["running"], ids["succeeded"], ids["failed"], ids["broken-upload"]];
+        (await ListAsync("status")).ShouldBe(lifecycle);
+        (await ListAsync("-status")).ShouldBe([.. lifecycle.Reverse()]);
+        var shown = (await admin.GetFromJsonAsync<JsonElement>($"/api/projects/{projectId}/imports?sort=status")).GetProperty("items")
+            .EnumerateArray().Select(i => i.GetProperty("status").GetString()).ToArray();
+        shown.ShouldBe(["uploading", "queued", "running", "succeeded", "failed", "failed"]);
     }
 
     [Fact]
