@@ -168,7 +168,8 @@ public sealed class GridAddressTests : BunitContext
             {
                 asked.Add(query);
                 var failure = new RunFailureResponse { SolutionId = Guid.NewGuid(), Status = "failed", Error = "Quota exceeded", Attempts = 3 };
-                return Task.FromResult(new RunFailurePageResponse { Page = query.Page, PageSize = query.PageSize, Total = 15, Items = [failure] });
+                var shown = (query.Page - 1) * query.PageSize < 15 ? new[] { failure } : [];
+                return Task.FromResult(new RunFailurePageResponse { Page = query.Page, PageSize = query.PageSize, Total = 15, Items = shown });
             }));
         return (grid, asked, navigation);
     }
@@ -193,6 +194,17 @@ public sealed class GridAddressTests : BunitContext
         grid.WaitForAssertion(() => asked.ShouldNotBeEmpty());
         asked[0].ShouldBe(new RunFailureQuery(1, RunFailureView.DefaultPageSize, null, null, null));
         grid.WaitForAssertion(() => navigation.Uri.ShouldEndWith("/runs/1"));
+    }
+
+    [Fact]
+    public void RunFailuresGrid_LinkToAPagePastTheEnd_StartsAgainFromTheFirstPage()
+    {
+        var (grid, asked, navigation) = RenderFailures("/runs/1?page=9&pageSize=10");
+
+        grid.WaitForAssertion(() => asked.ShouldContain(q => q.Page == 1));
+        asked[0].ShouldBe(new RunFailureQuery(9, 10, null, null, null));
+        grid.WaitForAssertion(() => navigation.Uri.ShouldEndWith("/runs/1?pageSize=10"));
+        grid.WaitForAssertion(() => grid.FindAll("[data-testid=failure-reason]").Count.ShouldBe(1));
     }
 
     private static string? ToText(IReadOnlyDictionary<string, object?> query, string name) => query[name] as string;

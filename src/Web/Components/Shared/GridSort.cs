@@ -115,10 +115,16 @@ public sealed class AddressedView<TView> where TView : class, IGridAddress
         {
             return false;
         }
-        Current = fromAddress;
+        StartOver(fromAddress);
+        return true;
+    }
+
+    /// <summary>Rebuilds the grid from <paramref name="view"/>, as for a view from the address (e.g. the first page instead of one past the end).</summary>
+    public void StartOver(TView view)
+    {
+        Current = view;
         Key++;
         _written.Clear();
-        return true;
     }
 
     /// <summary>Puts a view just loaded into the address.</summary>
