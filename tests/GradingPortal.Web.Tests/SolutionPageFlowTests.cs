@@ -251,6 +251,41 @@ public sealed class SolutionPageFlowTests(BrowserPortal portal) : IClassFixture<
     }
 
     [Fact]
+    public async Task OwnGrade_SavedWhileTheFinalGradeIsBeingTyped_KeepsTheTypedFinalGradeAndAnUntouchedFormFollows()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var setup = await CreateSetupAsync(blind: false, ct);
+        using var admin = setup.Admin;
+        var page = await SignedInPageAsync();
+        await OpenSolutionAsync(page, setup.SolutionId);
+
+        // Half-typed final grade, then the person's own grade is sent: saving the grade reloads the solution, which
+        // must not wipe what was typed into the other form.
+        await page.FillAsync("#adjudication-points", "5.5");
+        await page.FillAsync("#adjudication-rationale", "Step two has a gap.");
+        await page.FillAsync("#grade-item-0", "3");
+        await page.FillAsync("#grade-item-1", "2");
+        await page.GetByTestId("submit-grade").ClickAsync();
+        await Expect(page.GetByTestId("grade-saved")).ToHaveTextAsync("Grade saved.");
+        await Expect(page.GetByTestId("my-grade-points")).ToHaveTextAsync("5 / 7");
+        await Expect(page.Locator("#adjudication-points")).ToHaveValueAsync("5.5");
+        await Expect(page.Locator("#adjudication-rationale")).ToHaveValueAsync("Step two has a gap.");
+        // The typed form kept its choices, so the new grade is offered but not ticked.
+        await Expect(page.GetByTestId("based-on").Locator("input[type=checkbox]")).Not.ToBeCheckedAsync();
+
+        // On another solution the final grade's form is left untouched: a grade saved there is cited by default, as on
+        // a first load.
+        var other = await admin.PostAsync($"/api/problems/{setup.ProblemId}/solutions", new { text = "Another proof of $P$.", author = "model-y" }, ct);
+        await OpenSolutionAsync(page, other.GetProperty("id").GetGuid());
+        await page.FillAsync("#grade-item-0", "1");
+        await page.FillAsync("#grade-item-1", "1");
+        await page.GetByTestId("submit-grade").ClickAsync();
+        await Expect(page.GetByTestId("my-grade-points")).ToHaveTextAsync("2 / 7");
+        await Expect(page.GetByTestId("based-on").Locator("input[type=checkbox]")).ToBeCheckedAsync();
+        await Expect(page.Locator("#adjudication-points")).ToHaveValueAsync("");
+    }
+
+    [Fact]
     public async Task SolutionPage_DownloadLink_SavesTheSolutionAsJson()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -28,6 +28,8 @@ public sealed partial class SolutionPage
     private AnnotationDraft? _draft;
     private decimal? _finalPoints;
     private string _rationale = "";
+    /// <summary>What the final grade's form was last filled with, to tell whether the person has typed into it since.</summary>
+    private (decimal? Points, string Rationale, HashSet<Guid> BasedOn)? _adjudicationFill;
     private HashSet<Guid> _basedOn = [];
     // One action at a time; the Api's refusal goes to the panel that asked, and what was typed stays.
     private readonly ApiActions _actions = new();
@@ -133,13 +135,13 @@ public sealed partial class SolutionPage
                 // grades and history are the circuit's to load.
                 var first = await Api.GetSolutionAsync(SolutionId, CancellationToken.None);
                 Prerendered = PrerenderedSolution.Pack(first);
-                Apply(first, resetForms: true);
+                Apply(first, Refill.Both);
                 return;
             }
             if (restored is not null)
             {
                 // Shown at once; the page stays disabled until the rest has arrived.
-                Apply(restored, resetForms: true);
+                Apply(restored, Refill.Both);
                 Prerendered = null;
             }
             var grades = Api.ListModelGradesAsync(SolutionId, CancellationToken.None);
@@ -148,7 +150,7 @@ public sealed partial class SolutionPage
             _project = await Api.GetProjectAsync(solution.ProjectId, CancellationToken.None);
             _modelGrades = [.. await grades];
             _history = HeldHistory.Whole([.. await history], all: false);
-            Apply(solution, resetForms: restored is null);
+            Apply(solution, restored is null ? Refill.Both : Refill.None);
             _typeset = true;
             _circuitLoaded = true;
         }
@@ -175,23 +177,41 @@ public sealed partial class SolutionPage
         }
     }
 
-    /// <summary>Takes a fresh solution; the forms are refilled only when the grader's own work was just saved or loaded.</summary>
-    private void Apply(SolutionResponse solution, bool resetForms)
+    /// <summary>Which of the page's forms a fresh solution refills: only those whose own work was just saved or loaded.</summary>
+    [Flags]
+    private enum Refill
+    {
+        None = 0,
+        Grade = 1,
+        Adjudication = 2,
+        Both = Grade | Adjudication,
+    }
+
+    /// <summary>Takes a fresh solution and refills the forms <paramref name="refill"/> names; the others keep what was typed.</summary>
+    private void Apply(SolutionResponse solution, Refill refill)
     {
         KeepUnchanged(_solution, solution);
         _solution = solution;
         _fingerprint = Fingerprint(solution, _modelGrades);
-        if (!resetForms)
+        if (refill.HasFlag(Refill.Grade))
         {
-            return;
+            _sheet = GradeSheet.For(solution);
         }
-        _sheet = GradeSheet.For(solution);
-        _finalPoints = solution.Adjudication is { } a ? a.Points : null;
-        _rationale = solution.Adjudication?.Rationale ?? "";
-        _basedOn = solution.Adjudication is { } adj
-            ? [.. adj.BasedOn.Where(b => b.Kind == "human").Select(b => b.GradeId)]
-            : [.. solution.HumanGrades.Select(g => g.Id)];
+        // A final grade form the person has not touched since it was filled follows their own new grade too (its
+        // default cites every grade); one they have typed into keeps what they typed.
+        if (refill.HasFlag(Refill.Adjudication) || (refill.HasFlag(Refill.Grade) && AdjudicationUntouched))
+        {
+            _finalPoints = solution.Adjudication is { } a ? a.Points : null;
+            _rationale = solution.Adjudication?.Rationale ?? "";
+            _basedOn = solution.Adjudication is { } adj
+                ? [.. adj.BasedOn.Where(b => b.Kind == "human").Select(b => b.GradeId)]
+                : [.. solution.HumanGrades.Select(g => g.Id)];
+            _adjudicationFill = (_finalPoints, _rationale, [.. _basedOn]);
+        }
     }
+
+    private bool AdjudicationUntouched => _adjudicationFill is { } fill
+        && fill.Points == _finalPoints && fill.Rationale == _rationale && _basedOn.SetEquals(fill.BasedOn);
 
     /// <summary>
     /// Hands a fresh answer the previous answer's annotation list and proof text when they did not change. The annotation
@@ -415,7 +435,7 @@ public sealed partial class SolutionPage
                 var highlights = Highlights;
                 _modelGrades = modelGrades;
                 _history = heldHistory;
-                Apply(fresh, resetForms: false);
+                Apply(fresh, Refill.None);
                 _live = true;
                 _typeset |= !highlights.SequenceEqual(Highlights);
                 StateHasChanged();
@@ -602,7 +622,7 @@ public sealed partial class SolutionPage
             }
             _draft = null;
             _notice = d.EditingId is null ? "Annotation saved." : "Annotation updated.";
-            await ReloadAsync(resetForms: false);
+            await ReloadAsync(Refill.None);
         }, e => _annotationError = e);
     }
 
@@ -631,7 +651,7 @@ public sealed partial class SolutionPage
         await _actions.RunAsync(async () =>
         {
             await Api.DeleteAnnotationAsync(annotation.Id, CancellationToken.None);
-            await ReloadAsync(resetForms: false);
+            await ReloadAsync(Refill.None);
         }, e => _listError = e);
     }
 
@@ -658,7 +678,8 @@ public sealed partial class SolutionPage
             _gradeSaved = true;
             // Submitting may lift blind mode: other grades, model grades and annotations become visible.
             _modelGrades = [.. await Api.ListModelGradesAsync(SolutionId, CancellationToken.None)];
-            await ReloadAsync(resetForms: true);
+            // Only the grade's own form: a final grade being typed meanwhile is the person's work, not stale state.
+            await ReloadAsync(Refill.Grade);
         }, e => _gradeError = e);
     }
 
@@ -688,7 +709,7 @@ public sealed partial class SolutionPage
                 RowVersion = _solution?.Adjudication?.RowVersion,
             }, CancellationToken.None);
             _adjudicationSaved = true;
-            await ReloadAsync(resetForms: true);
+            await ReloadAsync(Refill.Adjudication);
         }, e => _adjudicationError = e);
     }
 
@@ -698,7 +719,7 @@ public sealed partial class SolutionPage
         {
             await Api.ReviewModelFindingAsync(review.Finding.Id, new ReviewFindingRequest { Accept = review.Accept }, CancellationToken.None);
             _modelGrades = [.. await Api.ListModelGradesAsync(SolutionId, CancellationToken.None)];
-            await ReloadAsync(resetForms: false);
+            await ReloadAsync(Refill.None);
         }, e => _modelError = e);
     }
 
@@ -718,14 +739,14 @@ public sealed partial class SolutionPage
         }
     }
 
-    private async Task ReloadAsync(bool resetForms)
+    private async Task ReloadAsync(Refill refill)
     {
         // After this person's own action, which may have lifted their blind veil (older events of others become visible):
         // the whole history, as many events of it as the page showed.
         var history = Api.GetSolutionHistoryAsync(SolutionId, null, CancellationToken.None);
         var solution = await Api.GetSolutionAsync(SolutionId, CancellationToken.None);
         _history = HeldHistory.Whole([.. await history], _history.All);
-        Apply(solution, resetForms);
+        Apply(solution, refill);
         _typeset = true;
     }
 
