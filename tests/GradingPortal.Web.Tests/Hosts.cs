@@ -33,8 +33,10 @@ public sealed class ApiHost : WebApplicationFactory<ApiEntryPoint>
         builder.UseEnvironment("Testing");
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.UseSetting("ConnectionStrings:Db", _connectionString);
-        // The Web signs every test user in from one address.
+        // The Web signs every test user in from one address, and a class's tests sign the same admin in many times
+        // within the throttle's window (20 per account by default).
         builder.UseSetting("SignInThrottle:PermitsPerAddress", "100000");
+        builder.UseSetting("SignInThrottle:PermitsPerAccount", "100000");
         if (_configureServices is not null)
         {
             builder.ConfigureTestServices(_configureServices);

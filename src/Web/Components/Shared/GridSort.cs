@@ -127,6 +127,28 @@ public sealed class AddressedView<TView> where TView : class, IGridAddress
         _written.Clear();
     }
 
+    /// <summary>
+    /// The grid's rows for a page the Api answered for <paramref name="view"/>. A page past the end (an old link, or rows
+    /// gone since) starts the grid again from <paramref name="firstPage"/>, and <paramref name="refresh"/> re-renders the
+    /// page so the rebuilt grid loads it; a view replaced meanwhile (a filter, or Back) loads again and writes itself, so
+    /// only the view still shown goes into the address.
+    /// </summary>
+    public GridData<T> Answer<T>(NavigationManager navigation, TView view, int page, IReadOnlyCollection<T> items, int total,
+        Func<TView> firstPage, Action refresh)
+    {
+        if (items.Count == 0 && total > 0 && page > 0)
+        {
+            StartOver(firstPage());
+            refresh();
+            return new GridData<T> { Items = [], TotalItems = total };
+        }
+        if (view == Current)
+        {
+            Write(navigation, view);
+        }
+        return new GridData<T> { Items = items, TotalItems = total };
+    }
+
     /// <summary>Puts a view just loaded into the address.</summary>
     public void Write(NavigationManager navigation, TView view)
     {

@@ -93,19 +93,8 @@ public sealed partial class ImportPage : IAsyncDisposable
         {
             return new GridData<ImportResponse> { Items = [], TotalItems = 0 };
         }
-        if (result.Items.Count == 0 && result.Total > 0 && view.Paging.Page > 0)
-        {
-            // A page past the end (an old link): the first page instead.
-            _view.StartOver(view with { Paging = view.Paging with { Page = 0 } });
-            StateHasChanged();
-            return new GridData<ImportResponse> { Items = [], TotalItems = result.Total };
-        }
-        // A view changed meanwhile (a filter, or Back) loads again and writes itself; this answer is already old.
-        if (view == _view.Current)
-        {
-            _view.Write(Navigation, view);
-        }
-        return new GridData<ImportResponse> { Items = result.Items, TotalItems = result.Total };
+        return _view.Answer(Navigation, view, view.Paging.Page, result.Items, result.Total,
+            () => view with { Paging = view.Paging with { Page = 0 } }, StateHasChanged);
     }
 
     private async Task StatusChangedAsync(string value)

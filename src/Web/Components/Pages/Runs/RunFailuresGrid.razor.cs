@@ -83,19 +83,8 @@ public sealed partial class RunFailuresGrid
             StateHasChanged();
             return new GridData<RunFailureResponse> { Items = [], TotalItems = 0 };
         }
-        if (page.Items.Count == 0 && page.Total > 0 && view.Paging.Page > 0)
-        {
-            // A page past the end (an old link, or items retried since): the first page instead.
-            _view.StartOver(view with { Paging = view.Paging with { Page = 0 } });
-            StateHasChanged();
-            return new GridData<RunFailureResponse> { Items = [], TotalItems = page.Total };
-        }
-        // A view changed meanwhile (a filter, or Back) loads again and writes itself; this answer is already old.
-        if (view == _view.Current)
-        {
-            _view.Write(Navigation, view);
-        }
-        return new GridData<RunFailureResponse> { Items = page.Items, TotalItems = page.Total };
+        return _view.Answer(Navigation, view, view.Paging.Page, page.Items, page.Total,
+            () => view with { Paging = view.Paging with { Page = 0 } }, StateHasChanged);
     }
 
     /// <summary>The query string values of a page request, as the generated client takes them.</summary>
