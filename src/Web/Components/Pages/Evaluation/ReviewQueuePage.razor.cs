@@ -53,8 +53,10 @@ public sealed partial class ReviewQueuePage
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        // The keys work at once, without a click into the list first.
-        if (_focusList && _queue is { Items.Count: > 0 })
+        // The keys work at once, without a click into the list first. This may be the end of an earlier render, before
+        // the list was drawn (on a slow connection the queue can arrive before the loading render is acknowledged): the
+        // list is focused once it is really on the page.
+        if (_focusList && _queue is { Items.Count: > 0 } && _listElement.Id is not null)
         {
             _focusList = false;
             await _listElement.FocusAsync();
