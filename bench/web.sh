@@ -139,7 +139,8 @@ cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/pr
 # Warm-up before each measured wrk run. A profile of the Web under wrk after the former 5 s warm-up still found a tenth
 # of its CPU in the background JIT and hot request code still at tier 0: the runtime recompiles what is called often
 # (tiered compilation, with an instrumented step for dynamic PGO), which takes a while for the thousands of methods a
-# page render touches. GP_WARMUP (seconds) changes it; the Api gets the same warm-up.
+# page render touches. GP_WARMUP (seconds) changes it; the Api gets the same warm-up. Since the Web runs without
+# dynamic PGO (its project file; ADR 018), it settles within these 15 s: a 60 s warm-up gave the same figures.
 WARMUP=${GP_WARMUP:-15}
 wrk_rps() { # url header... -> requests/s, after the warm-up; CPU seconds of the measured run in $WORK/wrk.cpu (Api)
   local url=$1; shift                                                  # and $WORK/wrk.webcpu (Web)
