@@ -52,6 +52,7 @@ public sealed partial class InteractivePagesTests
         {
             await Expect(picker).ToBeFocusedAsync();
             await page.Keyboard.TypeAsync(person.Name, new() { Delay = 20 });
+            await Expect(options).ToHaveCountAsync(1);
             await Expect(options).ToHaveTextAsync($"{person.Name} ({person.Email})");
             // The only suggestion is highlighted; the arrow wraps round to it, and Enter takes it.
             await page.Keyboard.PressAsync("ArrowDown");

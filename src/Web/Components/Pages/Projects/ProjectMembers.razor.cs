@@ -18,6 +18,8 @@ public sealed partial class ProjectMembers
     private ApiError? _error;
     private string? _message;
     private bool _busy;
+    private MudAutocomplete<string>? _suggestions;
+    private MudTextField<string>? _emailField;
 
     [Inject]
     private IGradingApiClient Api { get; set; } = default!;
@@ -62,7 +64,18 @@ public sealed partial class ProjectMembers
         }
     }
 
-    private Task AddAsync() => RunAsync(async () =>
+    private async Task AddAsync()
+    {
+        await RunAsync(AddChosenAsync, "Member added.");
+        if (_error is null)
+        {
+            // The Add button was disabled while it worked, which drops the focus to the page: someone adding several
+            // people from the keyboard goes on with the next one where they type it.
+            await (_suggestions?.FocusAsync() ?? _emailField?.FocusAsync() ?? ValueTask.CompletedTask);
+        }
+    }
+
+    private async Task AddChosenAsync()
     {
         var email = _add.Email?.Trim() ?? "";
         var match = email.Contains('@', StringComparison.Ordinal)
@@ -79,7 +92,7 @@ public sealed partial class ProjectMembers
         }
         await Api.SetProjectMemberAsync(ProjectId, match.Id, new SetMemberRequest { Role = _add.Role }, CancellationToken.None);
         _add.Email = null;
-    }, "Member added.");
+    }
 
     /// <summary>Runs one change, then shows its outcome and the members as the Api now has them.</summary>
     private async Task RunAsync(Func<Task> change, string? done)
