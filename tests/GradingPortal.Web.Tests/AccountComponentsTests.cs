@@ -50,7 +50,7 @@ public sealed class AccountComponentsTests : BunitContext
     [InlineData("DisabledAt", true, "-status")]
     [InlineData("Actions", false, null)]
     public void UsersPage_GridColumnSorted_AsksTheApiForThatOrder(string column, bool descending, string? expected) =>
-        UsersPage.Sorts.ApiSort(column, descending).ShouldBe(expected);
+        UserListView.Sorts.ApiSort(column, descending).ShouldBe(expected);
 
     [Fact]
     public void ProfileDraft_FromStoredProfile_KeepsValuesButNeverAKey()

@@ -27,7 +27,7 @@ public sealed class AccountBrowserPortal : BrowserPortal
 /// The converted model profiles, API tokens and users pages in Chromium against the real Api and Web: secrets are
 /// shown once (tokens) or never (model keys), neither in the page nor in the Web's logs; axe finds nothing serious.
 /// </summary>
-public sealed class AccountPagesTests(AccountBrowserPortal portal) : IClassFixture<AccountBrowserPortal>, IAsyncDisposable
+public sealed partial class AccountPagesTests(AccountBrowserPortal portal) : IClassFixture<AccountBrowserPortal>, IAsyncDisposable
 {
     /// <summary>A failed test prints what its pages showed and what the hosts logged.</summary>
     public ValueTask DisposeAsync() => portal.ReportIfFailedAsync();

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using GradingPortal.Domain.Grading;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
+using static GradingPortal.Web.Tests.AddressAssertions;
 using static Microsoft.Playwright.Assertions;
 
 namespace GradingPortal.Web.Tests;
@@ -54,9 +55,6 @@ public sealed partial class GradingPagesTests
         });
         return (projectId, runs, solutions);
     }
-
-    private static Task ExpectInAddressAsync(IPage page, params string[] parts) =>
-        Task.WhenAll(parts.Select(part => Expect(page).ToHaveURLAsync(new Regex($"[?&]{Regex.Escape(part)}(&|$)"))));
 
     [Fact]
     public async Task RunsPage_FilterAndSortInTheAddress_ReloadAndBackShowTheSameRunsAndBadValuesFallBack()

@@ -1,7 +1,9 @@
 using Bunit;
 using Bunit.TestDoubles;
 using GradingPortal.Web.ApiClient;
+using GradingPortal.Web.Components.Pages.Admin;
 using GradingPortal.Web.Components.Pages.ImportExport;
+using GradingPortal.Web.Components.Pages.Projects;
 using GradingPortal.Web.Components.Pages.Runs;
 using GradingPortal.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
@@ -14,7 +16,7 @@ namespace GradingPortal.Web.Tests;
 
 /// <summary>
 /// The grid helpers every server-side grid shares: a column's Api sort key and back, the paging a link asks for, and the
-/// view a grid keeps in the address (runs, a run's failures, imports).
+/// view a grid keeps in the address (runs, a run's failures, imports, users, a project's problems).
 /// </summary>
 public sealed class GridAddressTests : BunitContext
 {
@@ -124,6 +126,49 @@ public sealed class GridAddressTests : BunitContext
         view.ToQuery().ShouldBe(new Dictionary<string, object?> { ["status"] = "failed", ["sort"] = "status", ["page"] = null, ["pageSize"] = "100" },
             ignoreOrder: true);
         ImportListView.FromQuery("broken", "-line", "-1", "0").ShouldBe(ImportListView.Default);
+    }
+
+    [Theory]
+    [InlineData("  needle ", "needle")]
+    [InlineData("   ", "")]
+    [InlineData(null, "")]
+    public void GridPaging_SearchFromTheAddress_IsTrimmed(string? search, string expected) => GridPaging.SearchOf(search).ShouldBe(expected);
+
+    [Fact]
+    public void GridPaging_SearchLongerThanTheApiTakes_FallsBackToNoSearch()
+    {
+        GridPaging.SearchOf(new string('x', GridPaging.MaxSearchLength)).Length.ShouldBe(GridPaging.MaxSearchLength);
+        GridPaging.SearchOf(new string('x', GridPaging.MaxSearchLength + 1)).ShouldBe("");
+    }
+
+    [Fact]
+    public void UserListView_LinkWithAView_RoundTripsAndUnknownValuesFallBack()
+    {
+        var view = UserListView.FromQuery(" dana ", "disabled", "-email", "3", "10");
+
+        view.ShouldBe(new UserListView("dana", "disabled", new GridPaging("-email", 2, 10)));
+        view.ToQuery().ShouldBe(new Dictionary<string, object?>
+        {
+            ["q"] = "dana", ["status"] = "disabled", ["sort"] = "-email", ["page"] = "3", ["pageSize"] = "10",
+        }, ignoreOrder: true);
+        UserListView.FromQuery(ToText(view.ToQuery(), "q"), ToText(view.ToQuery(), "status"), ToText(view.ToQuery(), "sort"),
+            ToText(view.ToQuery(), "page"), ToText(view.ToQuery(), "pageSize")).ShouldBe(view);
+        UserListView.FromQuery(null, "banned", "password", "0", "7").ShouldBe(UserListView.Default);
+        UserListView.Default.ToQuery().Values.ShouldAllBe(v => v == null);
+    }
+
+    [Fact]
+    public void ProblemListView_LinkWithAView_RoundTripsAndUnknownValuesFallBack()
+    {
+        var view = ProblemListView.FromQuery("G7", "-graded", "2", "50");
+
+        view.ShouldBe(new ProblemListView("G7", new GridPaging("-graded", 1, 50)));
+        view.ToQuery().ShouldBe(new Dictionary<string, object?> { ["q"] = "G7", ["sort"] = "-graded", ["page"] = "2", ["pageSize"] = "50" },
+            ignoreOrder: true);
+        ProblemListView.FromQuery(ToText(view.ToQuery(), "q"), ToText(view.ToQuery(), "sort"), ToText(view.ToQuery(), "page"),
+            ToText(view.ToQuery(), "pageSize")).ShouldBe(view);
+        ProblemListView.FromQuery(" ", "createdAt", "two", "500").ShouldBe(ProblemListView.Default);
+        ProblemListView.Default.ToQuery().Values.ShouldAllBe(v => v == null);
     }
 
     [Fact]

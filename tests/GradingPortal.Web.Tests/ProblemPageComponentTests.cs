@@ -105,5 +105,5 @@ public sealed class ProblemPageComponentTests : BunitContext
     [InlineData("Counts.Annotated", true, "-annotated")]
     [InlineData("Source", false, null)]
     public void ProjectPageApiSort_SortedColumn_MapsToTheApisSortKey(string column, bool descending, string? expected) =>
-        GradingPortal.Web.Components.Pages.Projects.ProjectPage.Sorts.ApiSort(column, descending).ShouldBe(expected);
+        GradingPortal.Web.Components.Pages.Projects.ProblemListView.Sorts.ApiSort(column, descending).ShouldBe(expected);
 }

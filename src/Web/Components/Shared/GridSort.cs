@@ -73,6 +73,15 @@ public sealed record GridPaging(string? Sort, int Page, int PageSize)
     /// <summary>A page number or size as the generated client takes it.</summary>
     public static string ApiNumber(int value) => value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>The longest search the Api's lists take.</summary>
+    public const int MaxSearchLength = 200;
+
+    /// <summary>
+    /// A search from the address, trimmed; one longer than the Api takes falls back to no search rather than an error
+    /// under the grid.
+    /// </summary>
+    public static string SearchOf(string? text) => text?.Trim() is { Length: <= MaxSearchLength } trimmed ? trimmed : "";
+
     /// <summary>A filter's value if it is one of <paramref name="allowed"/>, otherwise <paramref name="fallback"/>.</summary>
     public static string OneOf(string? value, IEnumerable<string> allowed, string fallback) =>
         value is not null && allowed.Contains(value, StringComparer.Ordinal) ? value : fallback;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using GradingPortal.Web.ApiClient;
 using GradingPortal.Web.Components.Shared;
 using GradingPortal.Web.Auth;
@@ -20,11 +19,10 @@ public sealed partial class UsersPage
     private MudDataGrid<UserResponse>? _grid;
     private Guid? _me;
 
-    /// <summary>The status select's "no filter" choice.</summary>
-    private const string AnyStatus = "any";
+    private readonly AddressedView<UserListView> _view = new(UserListView.Default);
 
-    private string _search = "";
-    private string _status = AnyStatus;
+    /// <summary>What the search box shows, as typed; the view keeps it trimmed.</summary>
+    private string _searchText = "";
     private ApiError? _loadError;
     private ApiError? _actionError;
     private ApiError? _createError;
@@ -40,52 +38,72 @@ public sealed partial class UsersPage
     [Inject]
     private CircuitSession Circuit { get; set; } = default!;
 
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    // The grid's view comes from the address as text: a hand-edited value that does not parse falls back instead of
+    // failing the page.
+    [SupplyParameterFromQuery(Name = "q")]
+    public string? QuerySearch { get; set; }
+
+    [SupplyParameterFromQuery(Name = "status")]
+    public string? QueryStatus { get; set; }
+
+    [SupplyParameterFromQuery(Name = "sort")]
+    public string? QuerySort { get; set; }
+
+    [SupplyParameterFromQuery(Name = "page")]
+    public string? QueryPage { get; set; }
+
+    [SupplyParameterFromQuery(Name = "pageSize")]
+    public string? QueryPageSize { get; set; }
+
     protected override async Task OnInitializedAsync()
     {
         _me = (await Circuit.StartAsync())?.UserId;
     }
 
-    /// <summary>One page from the Api, in the grid's order and filtered by the search box.</summary>
-    private async Task<GridData<UserResponse>> LoadUsersAsync(GridState<UserResponse> state, CancellationToken ct)
+    protected override void OnParametersSet()
     {
-        (var page, _loadError) = await ApiCall.TryAsync(() => Api.ListUsersAsync(null, Format.Blank(_search), SortOf(state),
-            _status == AnyStatus ? null : _status,
-            (state.Page + 1).ToString(CultureInfo.InvariantCulture), state.PageSize.ToString(CultureInfo.InvariantCulture), ct));
-        if (page is not null)
+        var wanted = UserListView.FromQuery(QuerySearch, QueryStatus, QuerySort, QueryPage, QueryPageSize);
+        if (_view.Arrive(wanted))
         {
-            return new GridData<UserResponse> { Items = page.Items, TotalItems = page.Total };
+            _searchText = wanted.Search;
         }
-        // The grid re-renders itself only; the page shows the error in its place.
-        StateHasChanged();
-        return new GridData<UserResponse> { Items = [], TotalItems = 0 };
     }
 
-    private static string? SortOf(GridState<UserResponse> state) => Sorts.Of(state);
-
-    /// <summary>Grid columns (named by their property) and the Api's sort keys; no sort is the Api's default, by name.</summary>
-    public static readonly GridSort Sorts = new(
-        (nameof(UserResponse.DisplayName), "name"),
-        (nameof(UserResponse.Email), "email"),
-        (nameof(UserResponse.CreatedAt), "createdAt"),
-        (nameof(UserResponse.DisabledAt), "status"));
+    /// <summary>One page from the Api, in the grid's order and with the search and status; the view goes into the address.</summary>
+    private async Task<GridData<UserResponse>> LoadUsersAsync(GridState<UserResponse> state, CancellationToken ct)
+    {
+        var view = _view.Current = _view.Current with { Paging = GridPaging.Of(UserListView.Sorts, state) };
+        (var page, _loadError) = await ApiCall.TryAsync(() => Api.ListUsersAsync(null, Format.Blank(view.Search), view.Paging.Sort,
+            view.Status == UserListView.Any ? null : view.Status, GridPaging.ApiNumber(view.Paging.Page + 1),
+            GridPaging.ApiNumber(view.Paging.PageSize), ct));
+        if (page is null)
+        {
+            // The grid re-renders itself only; the page shows the error in its place.
+            StateHasChanged();
+            return new GridData<UserResponse> { Items = [], TotalItems = 0 };
+        }
+        return _view.Answer(Navigation, view, view.Paging.Page, page.Items, page.Total,
+            () => view with { Paging = view.Paging with { Page = 0 } }, StateHasChanged);
+    }
 
     private async Task SearchAsync(string? text)
     {
-        _search = text ?? "";
-        if (_grid is not null)
-        {
-            await _grid.ReloadServerData();
-        }
+        _searchText = text ?? "";
+        _view.Current = _view.Current with { Search = _searchText.Trim() };
+        await GridReload.FromFirstPageAsync(_grid);
     }
 
     private async Task StatusChangedAsync(string value)
     {
-        _status = value ?? AnyStatus;
-        if (_grid is not null)
-        {
-            await _grid.ReloadServerData();
-        }
+        _view.Current = _view.Current with { Status = value ?? UserListView.Any };
+        await GridReload.FromFirstPageAsync(_grid);
     }
+
+    /// <summary>How a column starts out sorted: as the address says (for the header's arrow and the first request).</summary>
+    private SortDirection InitialDirection(string column) => UserListView.Sorts.DirectionOf(_view.Current.Paging.Sort, column);
 
     private Task LoadAsync() => _grid?.ReloadServerData() ?? Task.CompletedTask;
 

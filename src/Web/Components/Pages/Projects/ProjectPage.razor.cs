@@ -1,4 +1,3 @@
-using System.Globalization;
 using GradingPortal.Web.ApiClient;
 using GradingPortal.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
@@ -9,19 +8,37 @@ namespace GradingPortal.Web.Components.Pages.Projects;
 /// <summary>A project: its problems with grading progress, and for its Admins the settings and the members.</summary>
 public sealed partial class ProjectPage
 {
-    private static readonly int[] s_pageSizes = [10, 25, 50, 100];
-
     private ProjectResponse? _project;
     private MudDataGrid<ProblemSummaryResponse>? _grid;
     private ApiError? _loadError;
     private bool _isSiteAdmin;
-    private string _search = "";
+    private Guid _loadedProjectId;
+    private readonly AddressedView<ProblemListView> _view = new(ProblemListView.Default);
+
+    /// <summary>What the search box shows, as typed; the view keeps it trimmed.</summary>
+    private string _searchText = "";
 
     [Parameter]
     public Guid ProjectId { get; set; }
 
+    // The problems grid's view, as text so that a hand-edited value falls back instead of failing the page.
+    [SupplyParameterFromQuery(Name = "q")]
+    public string? QuerySearch { get; set; }
+
+    [SupplyParameterFromQuery(Name = "sort")]
+    public string? QuerySort { get; set; }
+
+    [SupplyParameterFromQuery(Name = "page")]
+    public string? QueryPage { get; set; }
+
+    [SupplyParameterFromQuery(Name = "pageSize")]
+    public string? QueryPageSize { get; set; }
+
     [Inject]
     private IGradingApiClient Api { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
 
     private string ProblemSummary => _project is null
         ? ""
@@ -29,56 +46,60 @@ public sealed partial class ProjectPage
 
     protected override async Task OnParametersSetAsync()
     {
-        _loadError = null;
+        var wanted = ProblemListView.FromQuery(QuerySearch, QuerySort, QueryPage, QueryPageSize);
+        // Another project's page in the same circuit lists other problems: its grid starts afresh even in the same view.
+        if (_loadedProjectId != ProjectId)
+        {
+            _view.StartOver(wanted);
+            _searchText = wanted.Search;
+        }
+        else if (_view.Arrive(wanted))
+        {
+            _searchText = wanted.Search;
+        }
+        // The grid writes its view into the address, which sets the parameters again: the project is read once.
+        if (_loadedProjectId == ProjectId && _project is not null)
+        {
+            return;
+        }
         _loadError = await ApiCall.TryAsync(async () =>
         {
             _project = await Api.GetProjectAsync(ProjectId, CancellationToken.None);
             // Site admins pick new members from every account; others type an exact email.
             _isSiteAdmin = Format.CanManage(_project.MyRole) && (await Api.GetCurrentUserAsync(CancellationToken.None)).IsAdmin;
+            _loadedProjectId = ProjectId;
         });
     }
 
     private void OnSettingsSaved(ProjectResponse project) => _project = project;
 
-    /// <summary>One page from the Api, in the grid's order and filtered by the search box.</summary>
+    /// <summary>One page from the Api, in the grid's order and filtered by the search box; the view goes into the address.</summary>
     private async Task<GridData<ProblemSummaryResponse>> LoadProblemsAsync(GridState<ProblemSummaryResponse> state, CancellationToken ct)
     {
-        var sort = Sorts.Of(state);
+        var view = _view.Current = _view.Current with { Paging = GridPaging.Of(ProblemListView.Sorts, state) };
         (var page, var error) = await ApiCall.TryAsync(() => Api.ListProblemsPageAsync(ProjectId,
-            search: Format.Blank(_search), sort: sort, page: (state.Page + 1).ToString(CultureInfo.InvariantCulture),
-            pageSize: state.PageSize.ToString(CultureInfo.InvariantCulture), cancellationToken: ct));
-        if (error is not null)
+            search: Format.Blank(view.Search), sort: view.Paging.Sort, page: GridPaging.ApiNumber(view.Paging.Page + 1),
+            pageSize: GridPaging.ApiNumber(view.Paging.PageSize), cancellationToken: ct));
+        if (page is null)
         {
             _loadError = error;
             // The grid re-renders itself only; the page shows the error in its place.
             StateHasChanged();
+            return new GridData<ProblemSummaryResponse> { Items = [], TotalItems = 0 };
         }
-        return new GridData<ProblemSummaryResponse> { Items = page?.Items ?? [], TotalItems = page?.Total ?? 0 };
+        return _view.Answer(Navigation, view, view.Paging.Page, page.Items, page.Total,
+            () => view with { Paging = view.Paging with { Page = 0 } }, StateHasChanged);
     }
-
-    /// <summary>Grid columns (named by their property path) and the Api's sort keys; no sort is creation order.</summary>
-    public static readonly GridSort Sorts = new(
-        (nameof(ProblemSummaryResponse.Title), "title"),
-        ("Counts.Solutions", "solutions"),
-        ("Counts.Graded", "graded"),
-        ("Counts.Annotated", "annotated"));
 
     private async Task SearchAsync(string? text)
     {
-        _search = text ?? "";
-        if (_grid is not null)
-        {
-            // A new search starts on its first page; moving there loads it.
-            if (_grid.CurrentPage != 0)
-            {
-                _grid.NavigateTo(Page.First);
-            }
-            else
-            {
-                await _grid.ReloadServerData();
-            }
-        }
+        _searchText = text ?? "";
+        _view.Current = _view.Current with { Search = _searchText.Trim() };
+        await GridReload.FromFirstPageAsync(_grid);
     }
+
+    /// <summary>How a column starts out sorted: as the address says (for the header's arrow and the first request).</summary>
+    private SortDirection InitialDirection(string column) => ProblemListView.Sorts.DirectionOf(_view.Current.Paging.Sort, column);
 
     private static double GradedShare(ProblemCounts counts) => counts.Solutions == 0 ? 0 : (double)counts.Graded / counts.Solutions;
 }
