@@ -6,7 +6,7 @@ namespace GradingPortal.Web.Tests;
 /// <summary>
 /// The members picker of a site admin, used from the keyboard: the suggestion picked with the arrows and Enter, the role
 /// chosen and the person added without the mouse, several people in a row, and a slow server that must not pull the
-/// focus back into the picker once the person has moved on.
+/// focus back into the picker or the role once the person has moved on.
 /// </summary>
 public sealed partial class InteractivePagesTests
 {
@@ -32,6 +32,35 @@ public sealed partial class InteractivePagesTests
         await Expect(page.Locator("#member-user")).Not.ToBeFocusedAsync(new() { Timeout = 1_000 });
         await Expect(page.Locator("[data-testid=add-member-role]:focus, [data-testid=add-member-role] :focus")).ToHaveCountAsync(1, new() { Timeout = 1_000 });
         await Expect(page.Locator("#member-user")).ToHaveValueAsync(people[0].Email);
+    }
+
+    [Fact]
+    public async Task ProjectPage_SlowServerAndRoleTypedThenTabToAdd_EnterAddsTheMember()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (adminEmail, projectId, people) = await PickerProjectAsync(1, ct);
+        var page = await portal.NewPageAsync(bypassCsp: true);
+        await SignInAsync(page, adminEmail);
+        var slow = await SlowCircuit.DelayServerMessagesAsync(page, TimeSpan.FromMilliseconds(400));
+        await page.GotoAsync($"/projects/{projectId}");
+        await Expect(page.GetByTestId("member-count")).ToHaveTextAsync("1");
+        await slow.QuietAsync(ct);
+
+        // The role chosen by its first letter and straight on to Add: the select's answer to the letter comes a round
+        // trip later and must not take the focus back, or Enter opens the role list instead of adding.
+        await page.Locator("#member-user").FocusAsync();
+        await page.Keyboard.InsertTextAsync(people[0].Email);
+        await page.Keyboard.PressAsync("Tab");
+        await slow.QuietAsync(ct);
+        await page.Keyboard.PressAsync("a");
+        await page.Keyboard.PressAsync("Tab");
+        await slow.QuietAsync(ct);
+        await Expect(page.GetByTestId("add-member-submit")).ToBeFocusedAsync(new() { Timeout = 1_000 });
+        await page.Keyboard.PressAsync("Enter");
+
+        await Expect(page.GetByTestId("member-count")).ToHaveTextAsync("2");
+        var api = await FreshAsync(adminEmail, ct);
+        (await RoleAsync(api, projectId, await MemberIdAsync(api, projectId, people[0].Email, ct), ct)).ShouldBe("adjudicator");
     }
 
     [Fact]
