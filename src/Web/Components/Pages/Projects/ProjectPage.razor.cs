@@ -57,8 +57,9 @@ public sealed partial class ProjectPage
         {
             _searchText = wanted.Search;
         }
-        // The grid writes its view into the address, which sets the parameters again: the project is read once.
-        if (_loadedProjectId == ProjectId && _project is not null)
+        // The grid writes its view into the address, which sets the parameters again: the project is read once (again
+        // only after an error, which took the grid's place).
+        if (_loadedProjectId == ProjectId && _project is not null && _loadError is null)
         {
             return;
         }
