@@ -279,6 +279,9 @@ public sealed partial class SolutionChangeHub(IConfiguration configuration, ILog
         private CircuitSession? _session;
         // The kinds of the changes not yet taken, plus PendingFlag while a Changed event is queued for them.
         private int _pendingKinds, _left;
+        private long _received;
+        // Completed (and replaced) whenever a change arrives, for a page waiting for the notice of its own write.
+        private TaskCompletionSource _arrival = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private const int PendingFlag = 1 << 30;
 
         internal Follower(SolutionChangeHub hub, Guid solutionId, SolutionChangeFeed feed)
@@ -296,10 +299,47 @@ public sealed partial class SolutionChangeHub(IConfiguration configuration, ILog
         public long LastChangeAt { get; private set; }
 
         /// <summary>
+        /// How many change notices have reached this follower. A notice counted before a read was sent is about a write
+        /// that read already sees; one counted later may not be.
+        /// </summary>
+        public long Received => Interlocked.Read(ref _received);
+
+        /// <summary>
+        /// Waits until more than <paramref name="after"/> notices have arrived, or <paramref name="max"/> has passed;
+        /// says whether they had.
+        /// </summary>
+        internal async Task<bool> WaitForChangeAsync(long after, TimeSpan max, CancellationToken ct)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(max);
+            while (true)
+            {
+                // The signal is taken before the count is checked: a notice counted after the check completes this one.
+                var arrival = Volatile.Read(ref _arrival);
+                if (Received > after)
+                {
+                    return true;
+                }
+                try
+                {
+                    await arrival.Task.WaitAsync(timeout.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    return Received > after;
+                }
+            }
+        }
+
+        /// <summary>
         /// The next event, with the kinds of what changed for <see cref="SolutionChange.Changed"/>; null once the follower
         /// was dropped or left.
         /// </summary>
-        internal async ValueTask<(SolutionChange Change, SolutionChangeKinds Kinds)?> NextAsync(CancellationToken ct)
+        /// <remarks>
+        /// <c>Through</c> is <see cref="Received"/> once a change's kinds were taken: every notice folded into it was
+        /// counted by then (a notice is counted before its kinds are added).
+        /// </remarks>
+        internal async ValueTask<(SolutionChange Change, SolutionChangeKinds Kinds, long Through)?> NextAsync(CancellationToken ct)
         {
             if (!await _events.Reader.WaitToReadAsync(ct) || !_events.Reader.TryRead(out var change))
             {
@@ -307,11 +347,11 @@ public sealed partial class SolutionChangeHub(IConfiguration configuration, ILog
             }
             if (change != SolutionChange.Changed)
             {
-                return (change, SolutionChangeKinds.None);
+                return (change, SolutionChangeKinds.None, Received);
             }
             // From here on a new change is a new event: the re-read about to start may already miss it.
             var kinds = (SolutionChangeKinds)(Interlocked.Exchange(ref _pendingKinds, 0) & ~PendingFlag);
-            return (change, kinds == SolutionChangeKinds.None ? SolutionChangeKinds.All : kinds);
+            return (change, kinds == SolutionChangeKinds.None ? SolutionChangeKinds.All : kinds, Received);
         }
 
         internal void Post(SolutionChange change, SolutionChangeKinds kinds = SolutionChangeKinds.None)
@@ -319,6 +359,8 @@ public sealed partial class SolutionChangeHub(IConfiguration configuration, ILog
             if (change == SolutionChange.Changed)
             {
                 LastChangeAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                Interlocked.Increment(ref _received);
+                Interlocked.Exchange(ref _arrival, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                 // Unknown kinds are all of them; a change already queued takes these kinds along.
                 var flags = (int)(kinds == SolutionChangeKinds.None ? SolutionChangeKinds.All : kinds);
                 if ((Interlocked.Or(ref _pendingKinds, flags | PendingFlag) & PendingFlag) != 0)

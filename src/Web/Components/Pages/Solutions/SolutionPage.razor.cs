@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using GradingPortal.Hosting;
 using GradingPortal.Web.ApiClient;
 using GradingPortal.Web.Auth;
@@ -18,6 +19,11 @@ public sealed partial class SolutionPage
 {
     internal static readonly string[] Severities = ["minor", "major", "critical"];
     private static readonly TimeSpan s_defaultPollEvery = TimeSpan.FromSeconds(30);
+
+    // How long the page waits, after its own write, for the Api's notice of it before reading what the write changed. The
+    // notice is sent at commit, as the write's answer is, and usually arrives within milliseconds; past this the page reads
+    // anyway (the notice then reads once more when it comes).
+    private static readonly TimeSpan s_ownNoticeWait = TimeSpan.FromMilliseconds(250);
 
     private SolutionResponse? _solution;
     private ProjectResponse? _project;
@@ -124,6 +130,7 @@ public sealed partial class SolutionPage
         _gradeSaved = _adjudicationSaved = _live = _following = false;
         _gradeError = _annotationError = _adjudicationError = _modelError = _listError = _loadError = null;
         await DetachAsync();
+        Array.Clear(_coveredThrough);
         // What the prerender read, for the first solution of this page instance only: a later j/k reads afresh.
         var restored = !_restoreUsed && PrerenderedSolution.Unpack(Prerendered) is { } prerendered && prerendered.Id == SolutionId ? prerendered : null;
         _restoreUsed = RendererInfo.IsInteractive;
@@ -271,7 +278,7 @@ public sealed partial class SolutionPage
         Connection.Restored += OnRestored;
         try
         {
-            while (await follower.NextAsync(ct) is (var change, var kinds))
+            while (await follower.NextAsync(ct) is (var change, var kinds, var through))
             {
                 switch (change)
                 {
@@ -285,7 +292,7 @@ public sealed partial class SolutionPage
                     case SolutionChange.Changed when !Connection.IsUp:
                         break;
                     case SolutionChange.Changed:
-                        await RefreshAsync(id, ct, follower.LastChangeAt, kinds);
+                        await RefreshAsync(id, ct, follower.LastChangeAt, kinds, through);
                         break;
                     case SolutionChange.Down:
                         reconnect = true;
@@ -346,61 +353,35 @@ public sealed partial class SolutionPage
 
     /// <summary>
     /// Reads again what a change can have changed, all at once, and shows it in one render when what others did changed. A
-    /// pushed change (<paramref name="changeAt"/> set) says what kinds of rows changed, and the page reads only the part of
-    /// the solution those can alter: people's grades, the adjudication and a new model grade (which moves the evidence level)
-    /// the grading part, annotations the annotations, findings and model grades the model grades; and the history's events
-    /// newer than the newest one the page holds. A grade can lift this person's blind veil (their own, given in another tab):
-    /// when the grading part shows the veil moved, the whole solution, the model grades and the whole history are read (older
-    /// events of others become visible). A change of unknown kind (the bare notice a blind caller gets), the slow poll, a
-    /// reconnection and a returning browser read the whole solution and model grades; all but the pushed change also read
-    /// the whole history, which mends an event an incremental read missed (two writes committing out of id order). The proof's
-    /// math is typeset again only when its highlights changed.
+    /// pushed change (<paramref name="changeAt"/> set) says what kinds of rows changed, and the page reads only the parts
+    /// those can alter (<see cref="ReadPartsAsync"/>), unless a read sent after the notice arrived already covered them
+    /// (<paramref name="through"/>, <see cref="Covered"/>): the notice of this person's own write, which the Api sends to
+    /// this circuit too, is usually covered by the read that followed the write. A change of unknown kind (the bare notice
+    /// a blind caller gets), the slow poll, a reconnection and a returning browser read the whole solution and model grades;
+    /// all but the pushed change also read the whole history, which mends an event an incremental read missed (two writes
+    /// committing out of id order).
     /// </summary>
-    private async Task RefreshAsync(Guid id, CancellationToken ct, long changeAt = 0, SolutionChangeKinds kinds = SolutionChangeKinds.All)
+    private async Task RefreshAsync(Guid id, CancellationToken ct, long changeAt = 0, SolutionChangeKinds kinds = SolutionChangeKinds.All,
+        long through = 0)
     {
         await _refreshing.WaitAsync(ct);
         IDisposable? turn = null;
         try
         {
-            // Only a pushed change takes a turn: it is the one that reaches every open page at the same moment.
-            turn = changeAt > 0 ? await Hub.RereadTurnAsync(ct) : null;
-            var turnAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var held = _solution;
-            var whole = kinds == SolutionChangeKinds.All || held is null;
-            var incremental = changeAt > 0;
-            var readModels = (kinds & (SolutionChangeKinds.ModelGrades | SolutionChangeKinds.Findings)) != 0;
-            var readGrading = !whole && (kinds & (SolutionChangeKinds.Grades | SolutionChangeKinds.Adjudication | SolutionChangeKinds.ModelGrades)) != 0;
-            var readAnnotations = !whole && (kinds & SolutionChangeKinds.Annotations) != 0;
-            var models = readModels ? Api.ListModelGradesAsync(id, ct) : null;
-            var history = Api.GetSolutionHistoryAsync(id, incremental ? _history.After.ToString(CultureInfo.InvariantCulture) : null, ct);
-            var annotationsRead = readAnnotations ? Api.ListAnnotationsAsync(id, ct) : null;
-            var gradingRead = readGrading ? Api.GetSolutionGradingAsync(id, ct) : null;
-            var solution = whole ? await Api.GetSolutionAsync(id, ct) : null;
-            var grading = gradingRead is null ? null : await gradingRead;
-            IReadOnlyList<AnnotationResponse>? annotations = annotationsRead is null ? null : [.. await annotationsRead];
-            var events = await history;
-            var read = (whole ? "solution," : "") + (readGrading ? "grading," : "") + (readAnnotations ? "annotations," : "")
-                + (readModels ? "model grades," : "") + (incremental ? "history after" : "history");
-            var nowHidden = (grading?.Permissions ?? solution?.Permissions)?.OthersGradesHidden;
-            if (held is not null && nowHidden is { } hidden && hidden != held.Permissions.OthersGradesHidden)
+            var pushed = changeAt > 0;
+            if (pushed && Covered(kinds, through))
             {
-                // The veil moved: others' annotations, model grades and older events came into view (or went out of it).
-                if (solution is null)
-                {
-                    solution = await Api.GetSolutionAsync(id, ct);
-                    grading = null;
-                    annotations = null;
-                    read += ",veil moved: solution";
-                }
-                models ??= Api.ListModelGradesAsync(id, ct);
-                if (incremental)
-                {
-                    events = await Api.GetSolutionHistoryAsync(id, null, ct);
-                    incremental = false;
-                    read += ",whole history";
-                }
+                return;
             }
-            IReadOnlyList<ModelGradeResponse>? grades = models is null ? null : [.. await models];
+            // Only a pushed change takes a turn: it is the one that reaches every open page at the same moment.
+            turn = pushed ? await Hub.RereadTurnAsync(ct) : null;
+            var turnAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            // Another circuit's turn may have been long enough for a read of this page to cover the change meanwhile.
+            if (pushed && Covered(kinds, through))
+            {
+                return;
+            }
+            var parts = await ReadPartsAsync(id, kinds, incremental: pushed, ct);
             var readAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var shown = false;
             await InvokeAsync(() =>
@@ -411,39 +392,16 @@ public sealed partial class SolutionPage
                 {
                     return;
                 }
-                // Parts go into the solution held now, not the one held when the read began: this person's own action may
-                // have replaced it meanwhile.
-                var fresh = solution ?? _solution;
-                if (grading is not null)
+                shown = Show(parts, Refill.None, onlyIfChanged: true);
+                if (shown)
                 {
-                    fresh = fresh.WithGrading(grading);
+                    _live = true;
+                    StateHasChanged();
                 }
-                if (annotations is not null)
-                {
-                    fresh = fresh.WithAnnotations(annotations);
-                }
-                var modelGrades = grades ?? _modelGrades;
-                var heldHistory = incremental ? _history.With([.. events]) : HeldHistory.Whole([.. events], _history.All);
-                if (heldHistory.Same(_history))
-                {
-                    heldHistory = _history;
-                }
-                if (Fingerprint(fresh, modelGrades) == _fingerprint && ReferenceEquals(heldHistory, _history))
-                {
-                    return;
-                }
-                var highlights = Highlights;
-                _modelGrades = modelGrades;
-                _history = heldHistory;
-                Apply(fresh, Refill.None);
-                _live = true;
-                _typeset |= !highlights.SequenceEqual(Highlights);
-                StateHasChanged();
-                shown = true;
             });
-            if (shown && changeAt > 0 && Logger.IsEnabled(LogLevel.Debug))
+            if (shown && pushed && Logger.IsEnabled(LogLevel.Debug))
             {
-                LogShown(Logger, id, changeAt, readAt, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), turnAt, read);
+                LogShown(Logger, id, changeAt, readAt, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), turnAt, parts.Read);
             }
         }
         catch (ApiException e) when (e.StatusCode is 403 or 404)
@@ -468,6 +426,179 @@ public sealed partial class SolutionPage
             _refreshing.Release();
         }
     }
+
+    /// <summary>What one read of a solution's parts brought back; a part not read is null.</summary>
+    private sealed record PartsRead(
+        SolutionResponse? Solution,
+        SolutionGradingResponse? Grading,
+        IReadOnlyList<AnnotationResponse>? Annotations,
+        IReadOnlyList<ModelGradeResponse>? ModelGrades,
+        IReadOnlyList<AuditEventResponse> Events,
+        bool Incremental,
+        SolutionChangeKinds Covers,
+        long Through,
+        string Read);
+
+    /// <summary>
+    /// Reads what changes of <paramref name="kinds"/> can alter: people's grades, the adjudication and a new model grade
+    /// (which moves the evidence level) the grading part, annotations the annotations, findings and model grades the model
+    /// grades; the history's events newer than the newest one held when <paramref name="incremental"/>, else the whole
+    /// history. All kinds, or nothing held yet, read the whole solution and the model grades. A grade can lift this
+    /// person's blind veil (their own, here or in another tab): when the grading part shows the veil moved, the whole
+    /// solution, the model grades and the whole history are read (older work of others comes into view).
+    /// </summary>
+    private async Task<PartsRead> ReadPartsAsync(Guid id, SolutionChangeKinds kinds, bool incremental, CancellationToken ct)
+    {
+        var held = _solution;
+        var whole = kinds == SolutionChangeKinds.All || held is null;
+        var readModels = (kinds & (SolutionChangeKinds.ModelGrades | SolutionChangeKinds.Findings)) != 0;
+        var readGrading = !whole && (kinds & (SolutionChangeKinds.Grades | SolutionChangeKinds.Adjudication | SolutionChangeKinds.ModelGrades)) != 0;
+        var readAnnotations = !whole && (kinds & SolutionChangeKinds.Annotations) != 0;
+        // Every notice counted by now is about a write these reads see.
+        var through = _follower is { } follower && follower.SolutionId == id ? follower.Received : 0;
+        var models = readModels ? Api.ListModelGradesAsync(id, ct) : null;
+        var history = Api.GetSolutionHistoryAsync(id, incremental ? _history.After.ToString(CultureInfo.InvariantCulture) : null, ct);
+        var annotationsRead = readAnnotations ? Api.ListAnnotationsAsync(id, ct) : null;
+        var gradingRead = readGrading ? Api.GetSolutionGradingAsync(id, ct) : null;
+        var solution = whole ? await Api.GetSolutionAsync(id, ct) : null;
+        var grading = gradingRead is null ? null : await gradingRead;
+        IReadOnlyList<AnnotationResponse>? annotations = annotationsRead is null ? null : [.. await annotationsRead];
+        var events = await history;
+        var read = (whole ? "solution," : "") + (readGrading ? "grading," : "") + (readAnnotations ? "annotations," : "")
+            + (readModels ? "model grades," : "") + (incremental ? "history after" : "history");
+        var nowHidden = (grading?.Permissions ?? solution?.Permissions)?.OthersGradesHidden;
+        if (held is not null && nowHidden is { } hidden && hidden != held.Permissions.OthersGradesHidden)
+        {
+            // The veil moved: others' annotations, model grades and older events came into view (or went out of it).
+            if (solution is null)
+            {
+                solution = await Api.GetSolutionAsync(id, ct);
+                grading = null;
+                annotations = null;
+                read += ",veil moved: solution";
+            }
+            models ??= Api.ListModelGradesAsync(id, ct);
+            if (incremental)
+            {
+                events = await Api.GetSolutionHistoryAsync(id, null, ct);
+                incremental = false;
+                read += ",whole history";
+            }
+        }
+        IReadOnlyList<ModelGradeResponse>? grades = models is null ? null : [.. await models];
+        var covers = (solution is not null ? SolutionChangeKinds.Grades | SolutionChangeKinds.Adjudication | SolutionChangeKinds.Annotations : 0)
+            | (grading is not null ? SolutionChangeKinds.Grades | SolutionChangeKinds.Adjudication : 0)
+            | (annotations is not null ? SolutionChangeKinds.Annotations : 0)
+            | (grades is not null ? SolutionChangeKinds.Findings : 0)
+            | (grades is not null && (solution ?? (object?)grading) is not null ? SolutionChangeKinds.ModelGrades : 0);
+        return new PartsRead(solution, grading, annotations, grades, [.. events], incremental, covers, through, read);
+    }
+
+    /// <summary>
+    /// Puts what was read into the page (parts into the solution held now, not the one held when the read began: this
+    /// person's own action or another read may have replaced it meanwhile) and refills the forms <paramref name="refill"/>
+    /// names. With <paramref name="onlyIfChanged"/>, nothing happens when what the page shows of others' work and the
+    /// history are the same. The proof's math is typeset again only when its highlights changed. Says whether it took them.
+    /// </summary>
+    private bool Show(PartsRead parts, Refill refill, bool onlyIfChanged)
+    {
+        Cover(parts.Covers, parts.Through);
+        var fresh = parts.Solution ?? _solution!;
+        if (parts.Grading is not null)
+        {
+            fresh = fresh.WithGrading(parts.Grading);
+        }
+        if (parts.Annotations is not null)
+        {
+            fresh = fresh.WithAnnotations(parts.Annotations);
+        }
+        var modelGrades = parts.ModelGrades ?? _modelGrades;
+        var heldHistory = parts.Incremental ? _history.With(parts.Events) : HeldHistory.Whole(parts.Events, _history.All);
+        if (heldHistory.Same(_history))
+        {
+            heldHistory = _history;
+        }
+        if (onlyIfChanged && Fingerprint(fresh, modelGrades) == _fingerprint && ReferenceEquals(heldHistory, _history))
+        {
+            return false;
+        }
+        var highlights = Highlights;
+        _modelGrades = modelGrades;
+        _history = heldHistory;
+        Apply(fresh, refill);
+        _typeset |= !highlights.SequenceEqual(Highlights);
+        return true;
+    }
+
+    // Per kind of change, how many of this solution's notices a read sent since has seen through (SolutionChangeHub's
+    // Follower.Received at the time the read was sent); reset for each solution the page shows.
+    private readonly long[] _coveredThrough = new long[BitOperations.PopCount((uint)SolutionChangeKinds.All)];
+
+    private void Cover(SolutionChangeKinds kinds, long through)
+    {
+        for (var bit = 0; bit < _coveredThrough.Length; bit++)
+        {
+            if (((int)kinds & (1 << bit)) != 0)
+            {
+                _coveredThrough[bit] = Math.Max(_coveredThrough[bit], through);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether reads sent after the notices up to <paramref name="through"/> had arrived have already read every part
+    /// <paramref name="kinds"/> can change (and the history with them). The gold mark is never on this page, so a change
+    /// of it alone reads nothing.
+    /// </summary>
+    private bool Covered(SolutionChangeKinds kinds, long through)
+    {
+        for (var bit = 0; bit < _coveredThrough.Length; bit++)
+        {
+            var kind = (SolutionChangeKinds)(1 << bit);
+            if (kind != SolutionChangeKinds.Gold && kinds.HasFlag(kind) && _coveredThrough[bit] < through)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Shows this person's own write of <paramref name="kinds"/>: reads only the parts it changed and the newer history
+    /// events (the whole solution, model grades and history if it lifted their blind veil), and refills the forms
+    /// <paramref name="refill"/> names. Call with <see cref="_refreshing"/> held since before the write was sent, and
+    /// <paramref name="before"/> the follower's count of notices then. The Api tells this circuit of the write too: the
+    /// page waits briefly for that notice, so that the read covers it and the notice does not read the same part again.
+    /// </summary>
+    private async Task ShowOwnWriteAsync(SolutionChangeKinds kinds, long before, Refill refill)
+    {
+        var id = _loadedId;
+        if (_following && _follower is { } follower && follower.SolutionId == id)
+        {
+            await follower.WaitForChangeAsync(before, s_ownNoticeWait, CancellationToken.None);
+        }
+        var parts = await ReadPartsAsync(id, kinds, incremental: true, CancellationToken.None);
+        if (id == _loadedId && _solution is not null)
+        {
+            Show(parts, refill, onlyIfChanged: false);
+        }
+    }
+
+    /// <summary>Runs one of this person's writes with the page's reads held back until its own read is done.</summary>
+    private async Task WriteAsync(Func<Task> write)
+    {
+        await _refreshing.WaitAsync();
+        try
+        {
+            await write();
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
+    }
+
+    private long NoticesSoFar => _follower is { } follower && follower.SolutionId == _loadedId ? follower.Received : 0;
 
     // The fan-out benchmark splits each circuit's share into waiting for a turn, reading and rendering from these stamps.
     [LoggerMessage(Level = LogLevel.Debug, Message = "Solution {SolutionId} shown on a circuit: change at {ChangeAt}, reads done at {ReadAt}, render batch sent at {RenderedAt} (Unix ms); turn at {TurnAt}; read {Read}")]
@@ -603,8 +734,9 @@ public sealed partial class SolutionPage
         {
             return;
         }
-        await _actions.RunAsync(async () =>
+        await _actions.RunAsync(() => WriteAsync(async () =>
         {
+            var before = NoticesSoFar;
             var comment = Shared.Format.Blank(d.Comment);
             if (d.EditingId is { } id)
             {
@@ -622,8 +754,8 @@ public sealed partial class SolutionPage
             }
             _draft = null;
             _notice = d.EditingId is null ? "Annotation saved." : "Annotation updated.";
-            await ReloadAsync(Refill.None);
-        }, e => _annotationError = e);
+            await ShowOwnWriteAsync(SolutionChangeKinds.Annotations, before, Refill.None);
+        }), e => _annotationError = e);
     }
 
     /// <summary>Opens one's own annotation in the form: same span, its type, severity and comment to change.</summary>
@@ -648,11 +780,12 @@ public sealed partial class SolutionPage
 
     private async Task DeleteAnnotationAsync(AnnotationResponse annotation)
     {
-        await _actions.RunAsync(async () =>
+        await _actions.RunAsync(() => WriteAsync(async () =>
         {
+            var before = NoticesSoFar;
             await Api.DeleteAnnotationAsync(annotation.Id, CancellationToken.None);
-            await ReloadAsync(Refill.None);
-        }, e => _listError = e);
+            await ShowOwnWriteAsync(SolutionChangeKinds.Annotations, before, Refill.None);
+        }), e => _listError = e);
     }
 
     private async Task ShowAnnotationAsync(AnnotationResponse annotation)
@@ -670,17 +803,18 @@ public sealed partial class SolutionPage
             return;
         }
         _gradeSaved = false;
-        await _actions.RunAsync(async () =>
+        await _actions.RunAsync(() => WriteAsync(async () =>
         {
+            var before = NoticesSoFar;
             // The version the form was filled from, not the newest one polling brought in: a grade changed elsewhere
             // since then is a conflict to show, not something to overwrite silently.
             await Api.SubmitHumanGradeAsync(SolutionId, _sheet.ToRequest(_sheet.RowVersion), CancellationToken.None);
             _gradeSaved = true;
-            // Submitting may lift blind mode: other grades, model grades and annotations become visible.
-            _modelGrades = [.. await Api.ListModelGradesAsync(SolutionId, CancellationToken.None)];
-            // Only the grade's own form: a final grade being typed meanwhile is the person's work, not stale state.
-            await ReloadAsync(Refill.Grade);
-        }, e => _gradeError = e);
+            // The grading part; a first grade in a blind project lifts the veil, and the read then brings the whole solution,
+            // model grades and history. Only the grade's own form is refilled: a final grade being typed meanwhile is the
+            // person's work, not stale state.
+            await ShowOwnWriteAsync(SolutionChangeKinds.Grades, before, Refill.Grade);
+        }), e => _gradeError = e);
     }
 
     private void ToggleBasedOn((Guid Grade, bool On) choice)
@@ -699,8 +833,9 @@ public sealed partial class SolutionPage
     private async Task AdjudicateAsync()
     {
         _adjudicationSaved = false;
-        await _actions.RunAsync(async () =>
+        await _actions.RunAsync(() => WriteAsync(async () =>
         {
+            var before = NoticesSoFar;
             await Api.SetAdjudicationAsync(SolutionId, new AdjudicateRequest
             {
                 Points = _finalPoints ?? -1,
@@ -709,18 +844,18 @@ public sealed partial class SolutionPage
                 RowVersion = _solution?.Adjudication?.RowVersion,
             }, CancellationToken.None);
             _adjudicationSaved = true;
-            await ReloadAsync(Refill.Adjudication);
-        }, e => _adjudicationError = e);
+            await ShowOwnWriteAsync(SolutionChangeKinds.Adjudication, before, Refill.Adjudication);
+        }), e => _adjudicationError = e);
     }
 
     private async Task ReviewFindingAsync((ModelFindingResponse Finding, bool Accept) review)
     {
-        await _actions.RunAsync(async () =>
+        await _actions.RunAsync(() => WriteAsync(async () =>
         {
+            var before = NoticesSoFar;
             await Api.ReviewModelFindingAsync(review.Finding.Id, new ReviewFindingRequest { Accept = review.Accept }, CancellationToken.None);
-            _modelGrades = [.. await Api.ListModelGradesAsync(SolutionId, CancellationToken.None)];
-            await ReloadAsync(Refill.None);
-        }, e => _modelError = e);
+            await ShowOwnWriteAsync(SolutionChangeKinds.Findings, before, Refill.None);
+        }), e => _modelError = e);
     }
 
     private async Task<ModelGradeResponse?> LoadModelGradeAsync(Guid id)
@@ -737,17 +872,6 @@ public sealed partial class SolutionPage
         {
             return null;
         }
-    }
-
-    private async Task ReloadAsync(Refill refill)
-    {
-        // After this person's own action, which may have lifted their blind veil (older events of others become visible):
-        // the whole history, as many events of it as the page showed.
-        var history = Api.GetSolutionHistoryAsync(SolutionId, null, CancellationToken.None);
-        var solution = await Api.GetSolutionAsync(SolutionId, CancellationToken.None);
-        _history = HeldHistory.Whole([.. await history], _history.All);
-        Apply(solution, refill);
-        _typeset = true;
     }
 
     /// <summary>The history's "Show all" button: every event the Api lists, kept for this page from now on.</summary>
