@@ -331,7 +331,7 @@ public sealed class SolutionPageFlowTests(BrowserPortal portal) : IClassFixture<
     }
 
     /// <summary>Selects the first occurrence of <paramref name="phrase"/> inside one text run of the rendered proof.</summary>
-    private static Task SelectAsync(IPage page, string phrase) => page.EvaluateAsync("""
+    internal static Task SelectAsync(IPage page, string phrase) => page.EvaluateAsync("""
         (phrase) => {
           const run = [...document.querySelectorAll('#gp-proof [data-s]')].find(r => !r.classList.contains('gp-math') && r.textContent.includes(phrase));
           const at = run.textContent.indexOf(phrase);

@@ -577,7 +577,10 @@ public sealed partial class SolutionPage
         {
             await follower.WaitForChangeAsync(before, s_ownNoticeWait, CancellationToken.None);
         }
-        var parts = await ReadPartsAsync(id, kinds, incremental: true, CancellationToken.None);
+        // Others' work hidden until this person grades: their grade has just lifted the veil, so everything others did comes
+        // into view (older events too); read it all at once instead of finding the veil moved in the grading part.
+        var veilLifts = kinds == SolutionChangeKinds.Grades && _solution is { Permissions.OthersGradesHidden: true };
+        var parts = await ReadPartsAsync(id, veilLifts ? SolutionChangeKinds.All : kinds, incremental: !veilLifts, CancellationToken.None);
         if (id == _loadedId && _solution is not null)
         {
             Show(parts, refill, onlyIfChanged: false);
