@@ -11,9 +11,10 @@ namespace GradingPortal.Web.Components.Pages.Solutions;
 
 /// <summary>
 /// Where a grader reads a proof, marks errors, grades, reviews model findings and (Adjudicators) sets the final grade.
-/// While it is open it follows the Api's change stream for the solution (ADR 022) and, on each change, reads the solution
-/// again through the Api, so new grades and model grades appear through the circuit, as blind rules allow, without touching
-/// what the grader is typing. A slow poll stays as a safety net for a stream that is down.
+/// While it is open it follows the Api's change stream for the solution (ADR 022) and, on each change, reads again through
+/// the Api the part of the solution that changed, so new grades and model grades appear through the circuit, as blind rules
+/// allow, without touching what the grader is typing; its own writes read only the part they changed. A slow poll stays as
+/// a safety net for a stream that is down.
 /// </summary>
 public sealed partial class SolutionPage
 {
@@ -376,11 +377,6 @@ public sealed partial class SolutionPage
             // Only a pushed change takes a turn: it is the one that reaches every open page at the same moment.
             turn = pushed ? await Hub.RereadTurnAsync(ct) : null;
             var turnAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            // Another circuit's turn may have been long enough for a read of this page to cover the change meanwhile.
-            if (pushed && Covered(kinds, through))
-            {
-                return;
-            }
             var parts = await ReadPartsAsync(id, kinds, incremental: pushed, ct);
             var readAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var shown = false;
