@@ -103,9 +103,7 @@ public sealed class SolutionOwnWriteReadTests(StreamCountingPortal portal) : ICl
         var ct = TestContext.Current.CancellationToken;
         var setup = await CreateSetupAsync(blind: true, ct);
         using var admin = setup.Admin;
-        var email = $"own-{Guid.NewGuid():N}@example.org";
-        var user = await admin.PostAsync("/api/users", new { email, password = GraderPassword, displayName = "Own Grader" }, ct);
-        await admin.SendAsync(HttpMethod.Put, $"/api/projects/{setup.ProjectId}/members/{user.GetProperty("id").GetGuid()}", new { role = "grader" }, ct);
+        var email = await NewGraderAsync(setup, ct);
         await admin.PostAsync($"/api/solutions/{setup.SolutionId}/human-grades", new
         {
             points = 6m,
@@ -127,6 +125,59 @@ public sealed class SolutionOwnWriteReadTests(StreamCountingPortal portal) : ICl
         // Both grades' events, the admin's older one included.
         await Expect(page.Locator("[data-testid=history-item][data-entity=humanGrade]")).ToHaveCountAsync(2);
         (await ReadsSinceAsync(setup.SolutionId, before)).ShouldBe(new Reads(Solution: 1, History: 1, 0, 0, 0, ModelGrades: 1));
+    }
+
+    private static async Task<string> NewGraderAsync(Setup setup, CancellationToken ct)
+    {
+        var email = $"own-{Guid.NewGuid():N}@example.org";
+        var user = await setup.Admin.PostAsync("/api/users", new { email, password = GraderPassword, displayName = $"Grader {email[4..8]}" }, ct);
+        await setup.Admin.SendAsync(HttpMethod.Put, $"/api/projects/{setup.ProjectId}/members/{user.GetProperty("id").GetGuid()}", new { role = "grader" }, ct);
+        return email;
+    }
+
+    [Fact]
+    public async Task OwnAnnotation_BlindGraderWithoutAGrade_ReadsTheAnnotationsAndGradingPartOnceAndNotTheWholeSolution()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var setup = await CreateSetupAsync(blind: true, ct);
+        using var admin = setup.Admin;
+        // The veiled grader opens the stream, so its notices carry no kinds (any kind).
+        var page = await OpenAsync(setup.SolutionId, await NewGraderAsync(setup, ct), GraderPassword);
+        await Expect(page.GetByTestId("blind-notice")).ToBeVisibleAsync();
+        var before = ReadsOf(setup.SolutionId);
+
+        await SolutionPageFlowTests.SelectAsync(page, "step one");
+        await page.Keyboard.PressAsync("a");
+        await page.Locator("#annotation-comment").FillAsync("Mine while blind.");
+        await page.GetByTestId("save-annotation").ClickAsync();
+
+        await Expect(page.GetByTestId("annotation-item")).ToContainTextAsync("Mine while blind.");
+        await Expect(page.GetByTestId("history-item").First).ToHaveAttributeAsync("data-entity", "annotation");
+        await Expect(page.GetByTestId("blind-notice")).ToBeVisibleAsync();
+        (await ReadsSinceAsync(setup.SolutionId, before)).ShouldBe(new Reads(0, 0, NewerEvents: 1, Grading: 1, Annotations: 1, 0));
+    }
+
+    [Fact]
+    public async Task GradeGivenElsewhere_BlindGraderWithoutAGrade_CountsItHiddenWithoutReadingTheWholeSolutionOrModelGrades()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var setup = await CreateSetupAsync(blind: true, ct);
+        using var admin = setup.Admin;
+        var page = await OpenAsync(setup.SolutionId, await NewGraderAsync(setup, ct), GraderPassword);
+        await Expect(page.GetByTestId("blind-notice")).ToContainTextAsync("No one else has graded this yet");
+        var before = ReadsOf(setup.SolutionId);
+
+        await admin.PostAsync($"/api/solutions/{setup.SolutionId}/human-grades", new
+        {
+            points = 6m,
+            items = new[] { new { rubricItemId = setup.ItemIds[0], points = 3m }, new { rubricItemId = setup.ItemIds[1], points = 3m } },
+            comment = "Hidden from the grader.",
+        }, ct);
+
+        await Expect(page.GetByTestId("blind-notice")).ToHaveTextAsync("1 other grade hidden until you submit yours.");
+        (await page.ContentAsync()).ShouldNotContain("Hidden from the grader.");
+        // Its notice names no kind; behind the veil only the grading part and the annotations can show anything new.
+        (await ReadsSinceAsync(setup.SolutionId, before)).ShouldBe(new Reads(0, 0, NewerEvents: 1, Grading: 1, Annotations: 1, 0));
     }
 
     [Fact]

@@ -370,6 +370,10 @@ public sealed partial class SolutionPage
         try
         {
             var pushed = changeAt > 0;
+            if (pushed)
+            {
+                kinds = VisibleKinds(kinds);
+            }
             if (pushed && Covered(kinds, through))
             {
                 return;
@@ -422,6 +426,18 @@ public sealed partial class SolutionPage
             _refreshing.Release();
         }
     }
+
+    /// <summary>
+    /// The kinds of a pushed change that can alter what this person sees. While others' work is hidden from them (the Api's
+    /// veil), a change of unknown kind, the bare notice their stream carries, can only have touched their own grade or
+    /// annotations, the count of hidden grades (the grading part) or lifted the veil (their own grade from another tab,
+    /// which the grading part shows and which then reads everything); others' annotations, the final grade and model grades
+    /// stay out of what the Api answers them, so reading the whole solution and the model grades for it finds nothing more.
+    /// </summary>
+    private SolutionChangeKinds VisibleKinds(SolutionChangeKinds kinds) =>
+        kinds == SolutionChangeKinds.All && _solution is { Permissions.OthersGradesHidden: true }
+            ? SolutionChangeKinds.Grades | SolutionChangeKinds.Adjudication | SolutionChangeKinds.Annotations
+            : kinds;
 
     /// <summary>What one read of a solution's parts brought back; a part not read is null.</summary>
     private sealed record PartsRead(
@@ -575,7 +591,14 @@ public sealed partial class SolutionPage
         }
         // Others' work hidden until this person grades: their grade has just lifted the veil, so everything others did comes
         // into view (older events too); read it all at once instead of finding the veil moved in the grading part.
-        var veilLifts = kinds == SolutionChangeKinds.Grades && _solution is { Permissions.OthersGradesHidden: true };
+        var veiled = _solution is { Permissions.OthersGradesHidden: true };
+        var veilLifts = veiled && kinds == SolutionChangeKinds.Grades;
+        if (veiled && !veilLifts)
+        {
+            // A veiled person's stream may carry bare notices (any kind, VisibleKinds): reading the small grading part as
+            // well covers the notice of this write, instead of the notice reading it and the history again.
+            kinds |= SolutionChangeKinds.Grades;
+        }
         var parts = await ReadPartsAsync(id, veilLifts ? SolutionChangeKinds.All : kinds, incremental: !veilLifts, CancellationToken.None);
         if (id == _loadedId && _solution is not null)
         {
