@@ -7,9 +7,9 @@ namespace GradingPortal.Web.Tests;
 /// <summary>
 /// The app's chrome in Chromium (plain markup and layout.js, not MudBlazor components): the active link follows
 /// navigation inside the circuit, the drawer on wide and tablet screens, the user menu by keyboard, and axe in both
-/// themes.
+/// themes; sign-out, the theme toggle and folded navigation groups in AppLayoutTests.Chrome.cs.
 /// </summary>
-public sealed class AppLayoutTests(BrowserPortal portal) : IClassFixture<BrowserPortal>, IAsyncDisposable
+public sealed partial class AppLayoutTests(BrowserPortal portal) : IClassFixture<BrowserPortal>, IAsyncDisposable
 {
     /// <summary>A failed test prints what its pages showed and what the hosts logged.</summary>
     public ValueTask DisposeAsync() => portal.ReportIfFailedAsync();
@@ -138,7 +138,7 @@ public sealed class AppLayoutTests(BrowserPortal portal) : IClassFixture<Browser
         var toggle = page.GetByTestId("theme-toggle");
         await Expect(toggle).ToHaveAttributeAsync("aria-label", "Switch to the light theme");
         await Expect(toggle).ToHaveAttributeAsync("title", "Light theme");
-        await Expect(page.Locator(".gp-shell.gp-dark")).ToHaveCountAsync(1);
+        await Expect(page.Locator("html.gp-dark")).ToHaveCountAsync(1);
         await page.ClickAsync("[data-testid=user-menu]");
         await Expect(page.Locator("#gp-user-menu")).ToBeVisibleAsync();
 

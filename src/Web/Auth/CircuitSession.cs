@@ -8,7 +8,7 @@ namespace GradingPortal.Web.Auth;
 /// circuit's <see cref="AuthenticationStateProvider"/>), renewed here when they near expiry or the Api answers 401, and
 /// dropped when the sign-in ends anywhere (<see cref="SessionRegistry"/>). Calls of one circuit share one renewal.
 /// </summary>
-public sealed class CircuitSession(AuthenticationStateProvider authState, SessionRegistry registry, SessionRenewer renewer, AuthApi authApi,
+public sealed class CircuitSession(AuthenticationStateProvider authState, SessionRegistry registry, SessionRenewer renewer,
     TimeProvider time, ILogger<CircuitSession> logger) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -83,17 +83,6 @@ public sealed class CircuitSession(AuthenticationStateProvider authState, Sessio
         {
             _gate.Release();
         }
-    }
-
-    /// <summary>Signs out: the Api revokes the session, then every circuit of this sign-in leaves and its cookie is refused.</summary>
-    public async Task SignOutAsync(CancellationToken ct)
-    {
-        if (await StartAsync() is not { } session)
-        {
-            return;
-        }
-        await authApi.LogoutAsync(session.RefreshToken, ct);
-        registry.End(session.SessionId, SessionEnd.SignedOut);
     }
 
     /// <summary>Ends this sign-in everywhere (e.g. the Api refused a token it had just issued).</summary>

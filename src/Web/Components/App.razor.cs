@@ -33,6 +33,9 @@ public sealed partial class App
         : HttpContext.GetEndpoint()?.Metadata.GetMetadata<PrerenderedPageAttribute>() is not null ? PrerenderedPages
         : InteractivePages;
 
-    /// <summary>The request token the import upload (import-upload.js) sends as a header.</summary>
+    /// <summary>The person's theme, on interactive pages (the static ones keep the light colours).</summary>
+    private string? DarkClass => Interactive && Ui.ThemeStyles.IsDark(HttpContext) ? Ui.ThemeStyles.DarkClass : null;
+
+    /// <summary>The request token the import upload (import-upload.js) sends as a header and the sign-out form (layout.js) posts.</summary>
     private string AntiforgeryToken => Antiforgery.GetAndStoreTokens(HttpContext).RequestToken ?? "";
 }

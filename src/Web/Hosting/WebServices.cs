@@ -3,6 +3,7 @@ using GradingPortal.Web.Api;
 using GradingPortal.Web.ApiClient;
 using GradingPortal.Web.Auth;
 using GradingPortal.Web.Components;
+using GradingPortal.Web.Components.Ui;
 using GradingPortal.Web.Endpoints;
 using GradingPortal.Web.Rendering;
 using Microsoft.AspNetCore.Antiforgery;
@@ -77,6 +78,7 @@ public static class WebServices
 
         services.AddSingleton<MarkdownRenderer>();
         services.AddSingleton<AssetUrls>();
+        services.AddSingleton<ThemeStyles>();
         services.AddTrustedProxies();
         return builder;
     }
@@ -113,6 +115,7 @@ public static class WebServices
         app.MapDownloadEndpoints();
         app.MapEvaluationDownloads();
         app.MapJobsDashboardEndpoints();
+        app.MapThemeEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

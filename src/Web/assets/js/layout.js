@@ -1,7 +1,8 @@
-// The app chrome's browser side (Layout/AppLayout): the drawer and the user menu. They are purely visual, so they work
-// here without a round trip to the circuit, before it starts (the prerendered solution page) and after. Everything is
-// delegated from the document: Blazor may replace the chrome's elements (the circuit renders the prerendered page again
-// in its place) and nothing here holds on to them.
+// The app chrome's browser side (Layout/AppLayout, Layout/NavMenu): the drawer, the user menu, the theme's mode, the
+// sign-out form and the navigation groups' folding. None of them needs the circuit, so they work here without a round
+// trip to it, before it starts (the prerendered solution page) and after. Everything is delegated from the document:
+// Blazor may replace the chrome's elements (the circuit renders the prerendered page again in its place) and nothing
+// here holds on to them.
 const root = document.documentElement;
 const narrow = window.matchMedia('(max-width: 959.98px)');
 
@@ -21,6 +22,67 @@ function syncDrawer() {
 function setDrawer(open) {
   root.dataset.gpNav = open ? 'open' : 'closed';
   syncDrawer();
+}
+
+// The dark mode is a class on the html element, which Blazor never renders: App sets it from the person's cookie, the
+// toggle flips it here and writes the cookie (named per person by the layout), and the dark stylesheet keys on it.
+const darkClass = 'gp-dark';
+
+function syncTheme() {
+  const dark = root.classList.contains(darkClass);
+  const label = dark ? 'Switch to the light theme' : 'Switch to the dark theme';
+  const title = dark ? 'Light theme' : 'Dark theme';
+  for (const toggle of document.querySelectorAll('[data-gp-theme-toggle]')) {
+    if (toggle.getAttribute('aria-label') !== label) toggle.setAttribute('aria-label', label);
+    if (toggle.getAttribute('title') !== title) toggle.setAttribute('title', title);
+  }
+}
+
+function toggleTheme(toggle) {
+  const dark = !root.classList.contains(darkClass);
+  root.classList.toggle(darkClass, dark);
+  const cookie = toggle.dataset.gpThemeCookie;
+  if (cookie) {
+    const secure = window.location.protocol === 'https:' ? '; secure' : '';
+    document.cookie = `${cookie}=${dark ? 'dark' : 'light'}; path=/; max-age=31536000; samesite=lax${secure}`;
+  }
+  syncTheme();
+}
+
+// Folded navigation groups, per browser. A group is folded again as soon as it is drawn (the observer below runs before
+// the browser paints what Blazor inserted), and only then: folding it again on every change would undo a click whose
+// toggle event has not been handled yet.
+const foldedKey = 'gp.nav.folded';
+const seenGroups = new WeakSet();
+
+function foldedGroups() {
+  try {
+    const stored = JSON.parse(window.localStorage.getItem(foldedKey) ?? '[]');
+    return new Set(Array.isArray(stored) ? stored : []);
+  } catch {
+    return new Set();
+  }
+}
+
+function applyFolds() {
+  let folded = null;
+  for (const group of document.querySelectorAll('details[data-gp-group]')) {
+    if (seenGroups.has(group)) continue;
+    seenGroups.add(group);
+    folded ??= foldedGroups();
+    if (folded.has(group.dataset.gpGroup)) group.open = false;
+  }
+}
+
+function rememberFold(group) {
+  const folded = foldedGroups();
+  if (group.open) folded.delete(group.dataset.gpGroup);
+  else folded.add(group.dataset.gpGroup);
+  try {
+    window.localStorage.setItem(foldedKey, JSON.stringify([...folded]));
+  } catch {
+    // Storage refused (private mode, quota): the group still folds, it is just not remembered.
+  }
 }
 
 function menuOf(button) {
@@ -80,6 +142,8 @@ document.addEventListener('click', (event) => {
   closeMenus(null);
   if (target.closest('[data-gp-nav-toggle]')) {
     setDrawer(!drawerOpen());
+  } else if (target.closest('[data-gp-theme-toggle]')) {
+    toggleTheme(target.closest('[data-gp-theme-toggle]'));
   } else if (target.closest('[data-gp-nav-close]')) {
     setDrawer(false);
   } else if (narrow.matches && drawerOpen() && target.closest('#gp-drawer a[href]')) {
@@ -125,13 +189,39 @@ document.addEventListener('keydown', (event) => {
   }
 });
 
+// Sign-out is a plain form POST to the Web's endpoint; the page's antiforgery token goes with it.
+document.addEventListener('submit', (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.matches('[data-gp-sign-out]')) return;
+  let field = form.querySelector('input[name="__RequestVerificationToken"]');
+  if (!field) {
+    field = document.createElement('input');
+    field.type = 'hidden';
+    field.name = '__RequestVerificationToken';
+    form.append(field);
+  }
+  field.value = document.querySelector('meta[name="gp-antiforgery"]')?.content ?? '';
+}, true);
+
+// The toggle event does not bubble, hence the capture phase. It also comes after a group was folded again on drawing,
+// which leaves the stored state as it was.
+document.addEventListener('toggle', (event) => {
+  if (event.target instanceof HTMLDetailsElement && event.target.matches('details[data-gp-group]')) rememberFold(event.target);
+}, true);
+
 // Crossing the breakpoint returns to that width's default.
 narrow.addEventListener('change', () => {
   delete root.dataset.gpNav;
   syncDrawer();
 });
 
-// The toggle's aria-expanded is the browser's state: set it again whenever Blazor renders a new toggle (the app's
-// first render, the circuit replacing the prerendered page).
-new MutationObserver(syncDrawer).observe(document.body, { childList: true, subtree: true });
-syncDrawer();
+// The toggles' aria-expanded and labels and the groups' folding are the browser's state: set them again whenever Blazor
+// renders new elements (the app's first render, the circuit replacing the prerendered page).
+function syncChrome() {
+  syncDrawer();
+  syncTheme();
+  applyFolds();
+}
+
+new MutationObserver(syncChrome).observe(document.body, { childList: true, subtree: true });
+syncChrome();
