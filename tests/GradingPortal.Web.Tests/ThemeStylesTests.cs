@@ -34,7 +34,7 @@ public sealed class ThemeStylesTests : BunitContext
         css.ShouldStartWith("html.gp-dark{");
         css.ShouldEndWith("}");
         css.ShouldContain("--mud-palette-background:");
-        css.ShouldContain("--mud-palette-primary:#8ab4f8");
+        css.ShouldContain("--mud-palette-primary:rgba(138,180,248,1);");
         // Typography, shadows and z-indexes are the same in both modes and stay with the provider.
         css.ShouldNotContain("--mud-typography");
         css.ShouldNotContain("--mud-zindex");
