@@ -74,6 +74,8 @@ public sealed partial class InteractivePagesTests
         await Expect(page.GetByTestId("member-count")).ToHaveTextAsync("1");
         var picker = page.Locator("#member-user");
         var options = page.Locator(".mud-popover-open .mud-list-item");
+        // A site admin's form has the picker (with its suggestions button) where others have a plain email field.
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
         await picker.FocusAsync();
 
         // The role list starts on the role chosen last (grader at first); arrows move through viewer, grader, adjudicator, admin.
