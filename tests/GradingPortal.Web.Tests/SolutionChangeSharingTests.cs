@@ -106,20 +106,9 @@ public sealed class SolutionChangeSharingTests(StreamCountingPortal portal) : IC
 
     private async Task<Setup> CreateSetupAsync(CancellationToken ct)
     {
-        var admin = await ApiClient.SignInAsync(portal.Hosts.ApiUrl, PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
-        var me = await admin.SendAsync(HttpMethod.Get, "/api/me", null, ct);
-        var project = await admin.PostAsync("/api/projects", new { name = $"Shared {Guid.NewGuid():N}"[..16], blindGrading = false }, ct);
-        var projectId = project.GetProperty("id").GetGuid();
-        var problem = await admin.PostAsync($"/api/projects/{projectId}/problems", new
-        {
-            title = "Two steps",
-            statement = "Prove $P$.",
-            rubric = new { items = new[] { new { title = "Step one", points = 3m }, new { title = "Step two", points = 4m } } },
-        }, ct);
-        var items = problem.GetProperty("currentRubric").GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()).ToArray();
-        var solution = await admin.PostAsync($"/api/problems/{problem.GetProperty("id").GetGuid()}/solutions",
-            new { text = "By step one and step two, $P$ holds.", author = "model-x" }, ct);
-        return new Setup(admin, me.GetProperty("id").GetGuid(), projectId, solution.GetProperty("id").GetGuid(), items);
+        var made = await TwoStepSolution.CreateAsync(portal.Hosts.ApiUrl, "Shared", blind: false, ct);
+        var me = await made.Admin.SendAsync(HttpMethod.Get, "/api/me", null, ct);
+        return new Setup(made.Admin, me.GetProperty("id").GetGuid(), made.ProjectId, made.SolutionId, made.ItemIds);
     }
 
     private static async Task<(string Email, Guid Id)> NewGraderAsync(Setup setup, CancellationToken ct)

@@ -22,26 +22,10 @@ public sealed class SolutionLiveUpdateTests(LongPollBrowserPortal portal) : ICla
 
     private const string MemberPassword = "live-password-1";
 
-    private sealed record Setup(ApiClient Admin, Guid ProjectId, Guid SolutionId, Guid[] ItemIds);
+    private Task<TwoStepSolution> CreateSetupAsync(bool blind, CancellationToken ct) =>
+        TwoStepSolution.CreateAsync(portal.Hosts.ApiUrl, "Live", blind, ct);
 
-    private async Task<Setup> CreateSetupAsync(bool blind, CancellationToken ct)
-    {
-        var admin = await ApiClient.SignInAsync(portal.Hosts.ApiUrl, PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
-        var project = await admin.PostAsync("/api/projects", new { name = $"Live {Guid.NewGuid():N}"[..16], blindGrading = blind }, ct);
-        var projectId = project.GetProperty("id").GetGuid();
-        var problem = await admin.PostAsync($"/api/projects/{projectId}/problems", new
-        {
-            title = "Two steps",
-            statement = "Prove $P$.",
-            rubric = new { items = new[] { new { title = "Step one", points = 3m }, new { title = "Step two", points = 4m } } },
-        }, ct);
-        var items = problem.GetProperty("currentRubric").GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()).ToArray();
-        var solution = await admin.PostAsync($"/api/problems/{problem.GetProperty("id").GetGuid()}/solutions",
-            new { text = "By step one and step two, $P$ holds.", author = "model-x" }, ct);
-        return new Setup(admin, projectId, solution.GetProperty("id").GetGuid(), items);
-    }
-
-    private static async Task<(string Email, Guid Id)> NewGraderAsync(Setup setup, CancellationToken ct)
+    private static async Task<(string Email, Guid Id)> NewGraderAsync(TwoStepSolution setup, CancellationToken ct)
     {
         var email = $"live-{Guid.NewGuid():N}@example.org";
         var user = await setup.Admin.PostAsync("/api/users", new { email, password = MemberPassword, displayName = $"Grader {email[5..9]}" }, ct);

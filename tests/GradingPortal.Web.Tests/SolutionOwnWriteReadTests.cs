@@ -17,27 +17,10 @@ public sealed class SolutionOwnWriteReadTests(StreamCountingPortal portal) : ICl
     /// <summary>A failed test prints what its pages showed and what the hosts logged.</summary>
     public ValueTask DisposeAsync() => portal.ReportIfFailedAsync();
 
-    private const string ProofText = "By step one and step two, $P$ holds.";
     private const string GraderPassword = "own-write-password-1";
 
-    private sealed record Setup(ApiClient Admin, Guid ProjectId, Guid SolutionId, Guid[] ItemIds);
-
-    private async Task<Setup> CreateSetupAsync(bool blind, CancellationToken ct)
-    {
-        var admin = await ApiClient.SignInAsync(portal.Hosts.ApiUrl, PortalHosts.AdminEmail, PortalHosts.AdminPassword, ct);
-        var project = await admin.PostAsync("/api/projects", new { name = $"Own {Guid.NewGuid():N}"[..16], blindGrading = blind }, ct);
-        var projectId = project.GetProperty("id").GetGuid();
-        var problem = await admin.PostAsync($"/api/projects/{projectId}/problems", new
-        {
-            title = "Two steps",
-            statement = "Prove $P$.",
-            rubric = new { items = new[] { new { title = "Step one", points = 3m }, new { title = "Step two", points = 4m } } },
-        }, ct);
-        var items = problem.GetProperty("currentRubric").GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()).ToArray();
-        var solution = await admin.PostAsync($"/api/problems/{problem.GetProperty("id").GetGuid()}/solutions",
-            new { text = ProofText, author = "model-x" }, ct);
-        return new Setup(admin, projectId, solution.GetProperty("id").GetGuid(), items);
-    }
+    private Task<TwoStepSolution> CreateSetupAsync(bool blind, CancellationToken ct) =>
+        TwoStepSolution.CreateAsync(portal.Hosts.ApiUrl, "Own", blind, ct);
 
     private async Task<IPage> OpenAsync(Guid solutionId, string email = PortalHosts.AdminEmail, string password = PortalHosts.AdminPassword)
     {
@@ -127,7 +110,7 @@ public sealed class SolutionOwnWriteReadTests(StreamCountingPortal portal) : ICl
         (await ReadsSinceAsync(setup.SolutionId, before)).ShouldBe(new Reads(Solution: 1, History: 1, 0, 0, 0, ModelGrades: 1));
     }
 
-    private static async Task<string> NewGraderAsync(Setup setup, CancellationToken ct)
+    private static async Task<string> NewGraderAsync(TwoStepSolution setup, CancellationToken ct)
     {
         var email = $"own-{Guid.NewGuid():N}@example.org";
         var user = await setup.Admin.PostAsync("/api/users", new { email, password = GraderPassword, displayName = $"Grader {email[4..8]}" }, ct);
@@ -247,7 +230,7 @@ public sealed class SolutionOwnWriteReadTests(StreamCountingPortal portal) : ICl
         {
             // The row a Worker would write; no Worker runs here.
             var db = scope.ServiceProvider.GetRequiredService<GradingDbContext>();
-            db.ModelGrades.Add(ModelGrade.CreateValid(setup.ProjectId, setup.SolutionId, ProofText, 7, "absolute", "fake-model-1", null, null, 3,
+            db.ModelGrades.Add(ModelGrade.CreateValid(setup.ProjectId, setup.SolutionId, TwoStepSolution.ProofText, 7, "absolute", "fake-model-1", null, null, 3,
                 [new ModelItemAwardInput(null, "Step one", 3, 3, "Stated and shown.")],
                 [new ModelFindingInput("proof-by-example", "proof-by-example", Domain.Common.Severity.Major, "step two", null, "Step two is only asserted.", null, null)],
                 "Partial.", "Step two does not follow.", """{"points":3}""", """{"workflow":"absolute"}""", null, DateTimeOffset.UtcNow));
