@@ -14,44 +14,26 @@ public sealed partial class InteractivePagesTests
     public async Task ProjectPage_SlowServerAndTabbingOnFromThePicker_KeepsTheFocusOnTheRole()
     {
         var ct = TestContext.Current.CancellationToken;
-        var (adminEmail, projectId, people) = await PickerProjectAsync(1, ct);
-        var page = await portal.NewPageAsync(bypassCsp: true);
-        await SignInAsync(page, adminEmail);
-        var slow = await SlowCircuit.DelayServerMessagesAsync(page, TimeSpan.FromMilliseconds(400));
-        await page.GotoAsync($"/projects/{projectId}");
-        await Expect(page.GetByTestId("member-count")).ToHaveTextAsync("1");
-        await slow.QuietAsync(ct);
+        var (page, slow, _, _, email) = await SlowPickerAsync(ct);
 
         // A whole email typed (or pasted) and Tab straight away, before the picker's answer to being focused came back:
         // that answer must not take the focus back from the role, or the keys meant for the role go to the picker.
-        await page.Locator("#member-user").FocusAsync();
-        await page.Keyboard.InsertTextAsync(people[0].Email);
-        await page.Keyboard.PressAsync("Tab");
-        await slow.QuietAsync(ct);
+        await TypeEmailAndTabOnAsync(page, slow, email, ct);
 
         await Expect(page.Locator("#member-user")).Not.ToBeFocusedAsync(new() { Timeout = 1_000 });
         await Expect(page.Locator("[data-testid=add-member-role]:focus, [data-testid=add-member-role] :focus")).ToHaveCountAsync(1, new() { Timeout = 1_000 });
-        await Expect(page.Locator("#member-user")).ToHaveValueAsync(people[0].Email);
+        await Expect(page.Locator("#member-user")).ToHaveValueAsync(email);
     }
 
     [Fact]
     public async Task ProjectPage_SlowServerAndRoleTypedThenTabToAdd_EnterAddsTheMember()
     {
         var ct = TestContext.Current.CancellationToken;
-        var (adminEmail, projectId, people) = await PickerProjectAsync(1, ct);
-        var page = await portal.NewPageAsync(bypassCsp: true);
-        await SignInAsync(page, adminEmail);
-        var slow = await SlowCircuit.DelayServerMessagesAsync(page, TimeSpan.FromMilliseconds(400));
-        await page.GotoAsync($"/projects/{projectId}");
-        await Expect(page.GetByTestId("member-count")).ToHaveTextAsync("1");
-        await slow.QuietAsync(ct);
+        var (page, slow, adminEmail, projectId, email) = await SlowPickerAsync(ct);
 
         // The role chosen by its first letter and straight on to Add: the select's answer to the letter comes a round
         // trip later and must not take the focus back, or Enter opens the role list instead of adding.
-        await page.Locator("#member-user").FocusAsync();
-        await page.Keyboard.InsertTextAsync(people[0].Email);
-        await page.Keyboard.PressAsync("Tab");
-        await slow.QuietAsync(ct);
+        await TypeEmailAndTabOnAsync(page, slow, email, ct);
         await page.Keyboard.PressAsync("a");
         await page.Keyboard.PressAsync("Tab");
         await slow.QuietAsync(ct);
@@ -60,7 +42,7 @@ public sealed partial class InteractivePagesTests
 
         await Expect(page.GetByTestId("member-count")).ToHaveTextAsync("2");
         var api = await FreshAsync(adminEmail, ct);
-        (await RoleAsync(api, projectId, await MemberIdAsync(api, projectId, people[0].Email, ct), ct)).ShouldBe("adjudicator");
+        (await RoleAsync(api, projectId, await MemberIdAsync(api, projectId, email, ct), ct)).ShouldBe("adjudicator");
     }
 
     [Fact]
@@ -119,6 +101,28 @@ public sealed partial class InteractivePagesTests
         var api = await FreshAsync(adminEmail, ct);
         (await RoleAsync(api, projectId, await MemberIdAsync(api, projectId, people[0].Email, ct), ct)).ShouldBe("adjudicator");
         (await RoleAsync(api, projectId, await MemberIdAsync(api, projectId, people[1].Email, ct), ct)).ShouldBe("viewer");
+    }
+
+    /// <summary>A site admin on their project's page, the circuit's server messages held back 400 ms, the page settled.</summary>
+    private async Task<(IPage Page, SlowCircuit Slow, string AdminEmail, Guid ProjectId, string Email)> SlowPickerAsync(CancellationToken ct)
+    {
+        var (adminEmail, projectId, people) = await PickerProjectAsync(1, ct);
+        var page = await portal.NewPageAsync(bypassCsp: true);
+        await SignInAsync(page, adminEmail);
+        var slow = await SlowCircuit.DelayServerMessagesAsync(page, TimeSpan.FromMilliseconds(400));
+        await page.GotoAsync($"/projects/{projectId}");
+        await Expect(page.GetByTestId("member-count")).ToHaveTextAsync("1");
+        await slow.QuietAsync(ct);
+        return (page, slow, adminEmail, projectId, people[0].Email);
+    }
+
+    /// <summary>A whole email put in the picker at once (as typed fast or pasted) and Tab straight away.</summary>
+    private static async Task TypeEmailAndTabOnAsync(IPage page, SlowCircuit slow, string email, CancellationToken ct)
+    {
+        await page.Locator("#member-user").FocusAsync();
+        await page.Keyboard.InsertTextAsync(email);
+        await page.Keyboard.PressAsync("Tab");
+        await slow.QuietAsync(ct);
     }
 
     /// <summary>A site admin, their project, and <paramref name="count"/> people whose names match nobody else's.</summary>
